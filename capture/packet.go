@@ -1,0 +1,25 @@
+package capture
+
+import (
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// Packet is one decoded packet as a Source delivers it. A Packet and every
+// byte slice it points into are valid only until the next call to Next.
+type Packet struct {
+	// Num is 1-based across the whole run, in delivery order.
+	Num uint64
+	// File names the source: a file path, "-" for standard input, or an
+	// interface name for live capture.
+	File string
+	// FileNum is the 1-based frame number within File, as Wireshark numbers
+	// frames, so that a message can point a user at the packet.
+	FileNum uint64
+	// CI is the capture metadata (timestamp, captured and wire lengths).
+	CI gopacket.CaptureInfo
+	// Net is the network-layer flow (IPv4 or IPv6 source to destination).
+	Net gopacket.Flow
+	// TCP is the TCP layer, or nil when the packet carries no TCP segment.
+	TCP *layers.TCP
+}
