@@ -1,6 +1,9 @@
 package parser
 
-import "fmt"
+import (
+	"fmt"
+	"sort"
+)
 
 //go:generate go run ../internal/gen/ciphersuites -in ../internal/gen/ciphersuites/tls-parameters-4.csv -out ciphersuites_gen.go
 
@@ -27,7 +30,7 @@ func (s SuiteInfo) AEAD() bool { return s.MAC == "AEAD" }
 
 // CipherSuiteInfo looks cs up in the registry table.
 func CipherSuiteInfo(cs CipherSuite) (SuiteInfo, bool) {
-	i, ok := suiteIndex[cs]
+	i, ok := suiteIndex(cs)
 	if !ok {
 		return SuiteInfo{ID: cs, Name: hexName(uint16(cs))}, false
 	}
@@ -36,7 +39,7 @@ func CipherSuiteInfo(cs CipherSuite) (SuiteInfo, bool) {
 
 // String is the IANA name of cs, "GREASE" for RFC 8701 values, else "0x....".
 func (cs CipherSuite) String() string {
-	if i, ok := suiteIndex[cs]; ok {
+	if i, ok := suiteIndex(cs); ok {
 		return suites[i].Name
 	}
 	if IsGREASE(uint16(cs)) {
@@ -55,6 +58,12 @@ func (s SSLv2CipherSpec) String() string {
 		return n
 	}
 	return fmt.Sprintf("0x%06x", uint32(s))
+}
+
+// suiteIndex finds cs in the sorted generated table.
+func suiteIndex(cs CipherSuite) (int, bool) {
+	i := sort.Search(len(suites), func(i int) bool { return suites[i].ID >= cs })
+	return i, i < len(suites) && suites[i].ID == cs
 }
 
 // SSLv2 cipher specs (draft-hickman-netscape-ssl-00 appendix C).
