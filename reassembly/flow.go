@@ -101,3 +101,6 @@ type Note struct {
 	Time   time.Time // packet time of that packet, or of the flush
 	Detail string    // human-readable details
 }
+
+// IsValid reports whether both ends of k are valid.
+func (k ConnKey) IsValid() bool { return k.A.IsValid() && k.B.IsValid() }

@@ -341,7 +341,11 @@ func (h *half) clearPending() {
 	h.pend, h.pendSegs = h.pend[:0], h.pendSegs[:0]
 }
 
-// ReassemblyComplete: gopacket closed both directions.
+// ReassemblyComplete: gopacket closed both directions. After FINs seen
+// while adding packets, the connection stays in gopacket's pool, so that the
+// last ACKs and retransmitted FINs are recognised and ignored rather than
+// starting a new connection; a SYN still starts one, and FlushIdle removes
+// it after IdleTimeout.
 func (s *stream) ReassemblyComplete(gpr.AssemblerContext) bool {
 	switch {
 	case s.half[0].done && s.half[1].done:
@@ -351,7 +355,7 @@ func (s *stream) ReassemblyComplete(gpr.AssemblerContext) bool {
 	default:
 		s.end(EndFlush)
 	}
-	return true
+	return s.a.mode != modeAdd
 }
 
 // end ends the connection once.
