@@ -29,7 +29,9 @@ type half struct {
 	next     uint64 // stream offset of gopacket's next expected byte
 	consumed uint64 // stream offset of the first byte the handler has not consumed
 	done     bool   // a FIN or RST ended this direction
-	pend     []byte // bytes left unconsumed by the handler, at offset consumed
+	pend     []byte // bytes left unconsumed by the handler, at offset consumed: buf[off:off+len(pend)]
+	buf      []byte // backing array of pend
+	off      int
 	pendSegs []Segment
 	segs     []Segment // scratch
 	hist     [historySize]segRecord
@@ -285,7 +287,7 @@ func (s *stream) deliver(d Dir, h *half, data []byte, segs []Segment) {
 		a.chunk = Chunk{Data: data, Segments: segs}
 	} else {
 		base := len(h.pend)
-		h.pend = append(h.pend, data...)
+		h.appendPending(data)
 		for _, sg := range segs {
 			sg.Offset += base
 			h.pendSegs = append(h.pendSegs, sg)
@@ -323,22 +325,44 @@ func (s *stream) deliver(d Dir, h *half, data []byte, segs []Segment) {
 			Detail: fmt.Sprintf("%d bytes left unconsumed, more than %d", rest, a.opt.MaxPendingBytes),
 		})
 	case fresh:
-		h.pend = append(h.pend[:0], data[consumed:]...)
+		h.appendPending(data[consumed:])
 		h.pendSegs = append(h.pendSegs[:0], trimSegments(segs, consumed)...)
 	default:
-		h.pend = h.pend[:copy(h.pend, h.pend[consumed:])]
+		h.off += consumed
+		h.pend = h.pend[consumed:]
 		trimmed := trimSegments(h.pendSegs, consumed)
 		h.pendSegs = h.pendSegs[:copy(h.pendSegs, trimmed)]
 	}
 }
 
+// appendPending appends data to the pending bytes. The window slides along
+// buf, and is moved back to its start only when it reaches the end, so that
+// consuming from the front copies nothing.
+func (h *half) appendPending(data []byte) {
+	if len(h.pend) == 0 {
+		h.off = 0
+	}
+	n := len(h.pend)
+	if h.off+n+len(data) > len(h.buf) {
+		if n+len(data) > len(h.buf) {
+			nb := make([]byte, max(2*len(h.buf), n+len(data), 4096))
+			copy(nb, h.pend)
+			h.buf = nb
+		} else {
+			copy(h.buf, h.pend)
+		}
+		h.off = 0
+	}
+	copy(h.buf[h.off+n:], data)
+	h.pend = h.buf[h.off : h.off+n+len(data)]
+}
+
 // clearPending empties the pending bytes, letting a large buffer go.
 func (h *half) clearPending() {
-	if cap(h.pend) > 2*DefaultMaxPendingBytes {
-		h.pend, h.pendSegs = nil, nil
-		return
+	if len(h.buf) > 2*DefaultMaxPendingBytes {
+		h.buf, h.pendSegs = nil, nil
 	}
-	h.pend, h.pendSegs = h.pend[:0], h.pendSegs[:0]
+	h.pend, h.off, h.pendSegs = nil, 0, h.pendSegs[:0]
 }
 
 // ReassemblyComplete: gopacket closed both directions. After FINs seen
