@@ -1,0 +1,236 @@
+package reassembly
+
+import (
+	"cmp"
+	"hash/maphash"
+	"slices"
+	"time"
+
+	"github.com/ssldissect/ssldissect/capture"
+
+	gpr "github.com/gopacket/gopacket/reassembly"
+)
+
+// Defaults for the zero fields of Options.
+const (
+	// DefaultMaxBufferedPagesTotal bounds the out-of-order data buffered by
+	// one Assembler: 32768 pages of 1900 bytes, about 64 MiB.
+	DefaultMaxBufferedPagesTotal = 32768
+	// DefaultMaxBufferedPagesPerConnection bounds the out-of-order data
+	// buffered for one connection: 1024 pages, about 2 MiB.
+	DefaultMaxBufferedPagesPerConnection = 1024
+	// DefaultMaxPendingBytes bounds, per direction, the bytes a handler may
+	// leave unconsumed: enough for any TLS (16384+2048+5) or SSLv2 record.
+	DefaultMaxPendingBytes = 64 << 10
+	// DefaultIdleTimeout: connections silent this long (packet time) end.
+	DefaultIdleTimeout = 2 * time.Minute
+	// DefaultCloseTimeout: half-closed connections silent this long end.
+	DefaultCloseTimeout = 30 * time.Second
+)
+
+// Options bounds an Assembler's memory and sets its timeouts. A zero field
+// takes its Default*; a negative one disables the cap or timeout.
+type Options struct {
+	// MaxBufferedPagesTotal caps the pages (1900 bytes each) of out-of-order
+	// data buffered by the Assembler, waiting for missing bytes. Past it,
+	// every connection that gets an out-of-order packet delivers its
+	// buffered data at once, reporting the missing bytes as a Gap.
+	MaxBufferedPagesTotal int
+	// MaxBufferedPagesPerConnection caps those pages for one connection.
+	// Past it, the connection's first buffered range is delivered after a
+	// Gap for the bytes missing before it.
+	MaxBufferedPagesPerConnection int
+	// MaxPendingBytes caps, per direction, the bytes a Handler leaves
+	// unconsumed. Past it, they are dropped and reported as a Gap with a
+	// NotePendingOverflow note.
+	MaxPendingBytes int
+	// IdleTimeout: FlushIdle ends connections that saw no packet for this
+	// long (packet time), with EndIdle, after delivering what they buffer.
+	// Bytes buffered out of order for this long are delivered too, after a
+	// Gap for what is still missing before them.
+	IdleTimeout time.Duration
+	// CloseTimeout: FlushIdle ends connections that saw a FIN in one
+	// direction and no packet for this long, with EndHalfClose.
+	CloseTimeout time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		} else if *v < 0 {
+			*v = -1
+		}
+	}
+	defDur := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		} else if *v < 0 {
+			*v = -1
+		}
+	}
+	def(&o.MaxBufferedPagesTotal, DefaultMaxBufferedPagesTotal)
+	def(&o.MaxBufferedPagesPerConnection, DefaultMaxBufferedPagesPerConnection)
+	def(&o.MaxPendingBytes, DefaultMaxPendingBytes)
+	defDur(&o.IdleTimeout, DefaultIdleTimeout)
+	defDur(&o.CloseTimeout, DefaultCloseTimeout)
+	return o
+}
+
+// Stats counts what an Assembler did. Byte counts are TCP payload bytes.
+type Stats struct {
+	Connections     uint64 // connections seen (handlers made)
+	Open            int    // connections not yet ended
+	Packets         uint64 // packets with a TCP layer given to Add
+	Bytes           uint64 // bytes delivered to handlers, each counted once
+	Gaps            uint64 // ranges of missing bytes reported with Gap
+	MissingBytes    uint64 // bytes in those ranges
+	CapGaps         uint64 // of Gaps, those forced by a MaxBufferedPages* cap
+	OutOfOrder      uint64 // packets buffered ahead of missing bytes
+	Retransmissions uint64 // packets carrying bytes already received
+	Mismatches      uint64 // retransmissions whose bytes differ (NoteRetransmissionMismatch)
+	PendingOverflow uint64 // times a handler left more than MaxPendingBytes
+	PendingDropped  uint64 // bytes left unconsumed and dropped (overflow, gap, or end)
+	IdleFlushed     uint64 // connections ended by FlushIdle (EndIdle or EndHalfClose)
+	Ignored         uint64 // packets of connections that had already ended
+	AfterEnd        uint64 // buffered bytes discarded because their connection had ended
+}
+
+// mode tells stream callbacks what the Assembler is doing.
+type mode uint8
+
+const (
+	modeAdd mode = iota
+	modeIdle
+	modeFlush
+)
+
+// Assembler reassembles the TCP connections of the packets given to Add. It
+// is not safe for concurrent use and shares no mutable state with other
+// Assemblers: run one per goroutine, with connections split among them by
+// address hash.
+type Assembler struct {
+	opt     Options
+	factory Factory
+	asm     *gpr.Assembler
+	seed    maphash.Seed
+
+	live  map[*stream]struct{}
+	stats Stats
+
+	// Per call state.
+	cur    *pktCtx   // context of the packet being added, reused when gopacket keeps no reference
+	now    time.Time // packet time, or flush time
+	mode   mode
+	curRST bool // the packet being added is a RST ...
+	curDir Dir  // ... in this direction
+	chunk  Chunk
+}
+
+// New returns an Assembler that makes a Handler with f for each connection.
+func New(f Factory, opt Options) *Assembler {
+	a := &Assembler{
+		opt:     opt.withDefaults(),
+		factory: f,
+		seed:    maphash.MakeSeed(),
+		live:    make(map[*stream]struct{}),
+	}
+	pool := gpr.NewStreamPool(gpFactory{a})
+	a.asm = gpr.NewAssembler(pool)
+	a.asm.MaxBufferedPagesTotal = max(a.opt.MaxBufferedPagesTotal, 0)
+	a.asm.MaxBufferedPagesPerConnection = max(a.opt.MaxBufferedPagesPerConnection, 0)
+	return a
+}
+
+// Add feeds one packet. Packets without a TCP layer are ignored. p and the
+// bytes it points into are not kept after Add returns.
+func (a *Assembler) Add(p *capture.Packet) {
+	if p == nil || p.TCP == nil {
+		return
+	}
+	a.stats.Packets++
+	c := a.cur
+	if c == nil {
+		c = new(pktCtx)
+		c.anc[0] = c
+		a.cur = c
+	}
+	tcp := p.TCP
+	c.ci = p.CI
+	c.num = p.Num
+	c.seq = tcp.Seq
+	if tcp.SYN {
+		c.seq++ // payload of a SYN (TCP Fast Open) follows the SYN's sequence number
+	}
+	c.end = c.seq + uint32(len(tcp.Payload))
+	c.retained = false
+	a.now, a.mode, a.curRST = p.CI.Timestamp, modeAdd, false
+	a.asm.AssembleWithContext(p.Net, tcp, c)
+	a.curRST = false
+	if c.retained {
+		a.cur = nil
+	}
+}
+
+// FlushIdle ends, by packet time now, connections idle for IdleTimeout
+// (EndIdle) and half-closed connections idle for CloseTimeout
+// (EndHalfClose), and delivers out-of-order bytes buffered for
+// IdleTimeout, after a Gap for the bytes missing before them. The pipeline
+// calls it every few thousand packets with the current packet's time.
+func (a *Assembler) FlushIdle(now time.Time) {
+	a.now, a.mode = now, modeIdle
+	if a.opt.IdleTimeout > 0 {
+		old := now.Add(-a.opt.IdleTimeout)
+		a.asm.FlushWithOptions(gpr.FlushOptions{T: old, TC: old})
+	}
+	if a.opt.CloseTimeout > 0 {
+		old := now.Add(-a.opt.CloseTimeout)
+		for _, s := range a.sortedLive() {
+			if (s.half[0].done || s.half[1].done) && s.lastSeen.Before(old) {
+				s.end(EndHalfClose)
+			}
+		}
+	}
+	a.mode = modeAdd
+}
+
+// FlushAll delivers everything buffered, reporting what is missing as gaps,
+// and ends every connection (EndFlush, or EndFIN when both directions had
+// ended with a FIN) at time t. Call it at the end of the input.
+func (a *Assembler) FlushAll(t time.Time) {
+	a.now, a.mode = t, modeFlush
+	a.asm.FlushAll()
+	for _, s := range a.sortedLive() {
+		s.end(EndFlush)
+	}
+	a.mode = modeAdd
+}
+
+// Stats returns the counters so far.
+func (a *Assembler) Stats() Stats {
+	st := a.stats
+	st.Open = len(a.live)
+	return st
+}
+
+// sortedLive returns the connections not yet ended, in the order they were
+// first seen, so that what flushing them does is deterministic.
+func (a *Assembler) sortedLive() []*stream {
+	ss := make([]*stream, 0, len(a.live))
+	for s := range a.live {
+		ss = append(ss, s)
+	}
+	slices.SortFunc(ss, func(x, y *stream) int { return cmp.Compare(x.id, y.id) })
+	return ss
+}
+
+func (a *Assembler) newStream(key ConnKey, swap bool, t time.Time, num uint64) *stream {
+	h := a.factory(key, t, num)
+	if h == nil {
+		h = discard{}
+	}
+	a.stats.Connections++
+	s := &stream{a: a, h: h, key: key, swap: swap, id: a.stats.Connections, lastSeen: t}
+	a.live[s] = struct{}{}
+	return s
+}

@@ -1,0 +1,76 @@
+// Package reassembly turns the TCP packets of a capture into the two
+// in-order byte streams of each connection, for the TLS parser.
+//
+// It is built on gopacket's reassembly package
+// (github.com/gopacket/gopacket/reassembly), which does the sequence
+// arithmetic (RFC 9293, with wrap-around at 2^32), buffers out-of-order
+// segments in pages and trims overlaps. This package adds what a passive
+// analyzer needs on top:
+//
+//   - Directions: Dir0 is from the initiator (the SYN sender, or the
+//     receiver of a SYN-ACK seen first, or else the sender of the first
+//     packet seen), fixed when the connection is first seen. ConnKey.A sends
+//     Dir0.
+//   - Provenance: every delivered byte maps to the packet (capture.Packet.Num)
+//     and time that carried it, through Chunk.Segments, also for bytes a
+//     handler left unconsumed and sees again.
+//   - Partial consumption: Handler.Data returns how many bytes it consumed;
+//     the rest comes again in front of the next bytes, up to MaxPendingBytes.
+//   - Gaps: bytes that never arrive (before a page cap, IdleTimeout or
+//     FlushAll gives up on them) are reported with Handler.Gap, with their
+//     stream offset and length, and delivery resumes after them. Stream
+//     offsets count from 0 at the first byte of the direction (after the
+//     SYN, or at the first segment seen).
+//   - Anomalies as notes: a retransmission whose bytes differ from those of
+//     an earlier segment for the same range (NoteRetransmissionMismatch),
+//     and a handler leaving too much unconsumed (NotePendingOverflow).
+//   - One End per connection, with its reason.
+//   - Counters (Stats), and no package-level state: an Assembler is used
+//     from one goroutine, and several can run side by side, each with its
+//     share of the connections.
+//
+// # Behaviour
+//
+// Connections that start mid-stream (no SYN seen) are followed from the
+// first segment seen in each direction; bytes that arrive later with
+// earlier sequence numbers are treated as retransmissions and not
+// delivered. Out-of-order segments are buffered and delivered in order.
+// Bytes already delivered are never delivered again: a retransmission or
+// overlap only adds its new bytes. Among bytes still buffered, a later
+// overlapping segment replaces earlier ones (gopacket's rule).
+//
+// Retransmissions are checked against the last 16 segments of their
+// direction, kept as (sequence range, hash): a segment wholly covered by a
+// retransmission is compared by hash. Retransmissions with other
+// boundaries, or older than that, are not checked.
+//
+// A FIN ends its direction once all bytes before it arrived; the connection
+// ends (EndFIN) when both directions have. A RST at the next expected
+// sequence number ends the connection at once (EndRST); a RST elsewhere is
+// ignored, as a receiver would (RFC 5961). After a FIN-ended connection,
+// late ACKs and retransmissions are ignored and a new SYN on the same
+// addresses and ports starts a new connection. FlushIdle ends connections
+// by packet time (EndIdle, EndHalfClose); FlushAll ends the rest (EndFlush).
+//
+// Calls for one connection come in order. Calls made by FlushIdle and
+// FlushAll for different connections come in no particular order.
+//
+// # Caps
+//
+// Memory is bounded by Options: MaxBufferedPagesTotal and
+// MaxBufferedPagesPerConnection bound buffered out-of-order data (reaching
+// them delivers what is buffered, reporting the missing bytes as a Gap and
+// counting Stats.CapGaps); MaxPendingBytes bounds the unconsumed bytes of
+// each direction (exceeding it drops them, reported with Gap and a note);
+// IdleTimeout bounds how long an idle connection or a hole is waited for.
+// Per connection, the retransmission history is fixed at 16 segments per
+// direction.
+//
+// # Non-goals
+//
+// No IP defragmentation (capture does it), no checksum verification, no
+// TCP state machine beyond SYN/FIN/RST as above, no guessing of which side
+// is the TLS client (the parser decides from the ClientHello), no urgent
+// data, and no following of a new connection that reuses the addresses and
+// ports of one ended by a RST less than IdleTimeout before.
+package reassembly

@@ -1,0 +1,106 @@
+package reassembly
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+)
+
+// Dir is one direction of a TCP connection.
+//
+// Dir0 is the direction from the initiator: the sender of the SYN when the
+// first packet seen of the connection is a SYN, its receiver when that first
+// packet is a SYN-ACK, and otherwise the sender of the first packet seen.
+// The direction is fixed when the connection is first seen and never swapped
+// afterwards. Dir1 is the other way.
+type Dir uint8
+
+const (
+	Dir0 Dir = 0 // from the initiator (ConnKey.A to ConnKey.B)
+	Dir1 Dir = 1 // to the initiator (ConnKey.B to ConnKey.A)
+)
+
+// String returns "dir0" or "dir1".
+func (d Dir) String() string {
+	switch d {
+	case Dir0:
+		return "dir0"
+	case Dir1:
+		return "dir1"
+	}
+	return fmt.Sprintf("dir(%d)", uint8(d))
+}
+
+// Reverse returns the other direction.
+func (d Dir) Reverse() Dir { return d ^ 1 }
+
+// ConnKey names a connection: A is the initiator, which sends Dir0.
+type ConnKey struct {
+	A, B netip.AddrPort
+}
+
+// String returns "A -> B", with IPv6 addresses in brackets.
+func (k ConnKey) String() string {
+	return k.A.String() + " -> " + k.B.String()
+}
+
+// EndReason tells why a connection ended.
+type EndReason uint8
+
+const (
+	// EndFIN: both directions were closed by a FIN, after all their bytes.
+	EndFIN EndReason = iota + 1
+	// EndRST: a RST was accepted in either direction. Bytes of the other
+	// direction that were still waiting for missing data are not delivered.
+	EndRST
+	// EndHalfClose: one direction was closed by a FIN, and the connection
+	// then saw no packet for Options.CloseTimeout.
+	EndHalfClose
+	// EndIdle: the connection saw no packet for Options.IdleTimeout.
+	EndIdle
+	// EndFlush: FlushAll, at the end of the input.
+	EndFlush
+)
+
+// String returns a lower-case name: "fin", "rst", "half_close", "idle", "flush".
+func (r EndReason) String() string {
+	switch r {
+	case EndFIN:
+		return "fin"
+	case EndRST:
+		return "rst"
+	case EndHalfClose:
+		return "half_close"
+	case EndIdle:
+		return "idle"
+	case EndFlush:
+		return "flush"
+	}
+	return fmt.Sprintf("end_reason(%d)", uint8(r))
+}
+
+// Note codes.
+const (
+	// NoteRetransmissionMismatch: a segment carried bytes that differ from
+	// an earlier segment for the same sequence range. Offset is the stream
+	// offset of the first byte of the earlier segment's range.
+	NoteRetransmissionMismatch = "retransmission_mismatch"
+	// NotePendingOverflow: the handler left more than
+	// Options.MaxPendingBytes unconsumed; they were dropped and reported as
+	// a Gap starting at Offset.
+	NotePendingOverflow = "pending_overflow"
+)
+
+// Note is an anomaly seen while reassembling one direction. Reassembly goes
+// on after a note.
+type Note struct {
+	Code   string    // one of the Note* constants
+	Dir    Dir       // direction of the stream
+	Offset uint64    // stream offset in Dir the note is about
+	Packet uint64    // capture.Packet.Num of the packet that caused it, 0 if none
+	Time   time.Time // packet time of that packet, or of the flush
+	Detail string    // human-readable details
+}
+
+// IsValid reports whether both ends of k are valid.
+func (k ConnKey) IsValid() bool { return k.A.IsValid() && k.B.IsValid() }

@@ -1,0 +1,215 @@
+package reassembly
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+)
+
+func TestPartialConsumption(t *testing.T) {
+	const c = cliISN + 1
+	h := newHarness(t, Options{})
+	calls := 0
+	h.consume = func(d Dir, ch *Chunk) int {
+		calls++
+		switch calls {
+		case 1:
+			return 3 // of "0123456789"
+		case 2:
+			// "3456789" kept from packet 4, then "abc" of packet 5.
+			if got := ch.SegmentAt(7).Packet; got != 5 {
+				t.Errorf("SegmentAt(7) = packet %d, want 5", got)
+			}
+			return 8
+		}
+		return len(ch.Data)
+	}
+	h.add(withHandshake(
+		tp{dir: Dir0, flags: "A", seq: c, data: "0123456789"},
+		tp{dir: Dir0, flags: "A", seq: c + 10, data: "abc"},
+		tp{dir: Dir0, flags: "A", seq: c + 16, data: "ghi"}, // ahead
+		tp{dir: Dir0, flags: "A", seq: c + 13, data: "def"},
+	)...)
+	checkLog(t, h.only().log, []string{
+		`D0 "0123456789" [0@4]`,
+		`D0 "3456789abc" [0@4 7@5]`,
+		`D0 "bcdefghi" [0@5 2@7 5@6]`,
+	})
+}
+
+func TestPendingOverflow(t *testing.T) {
+	const c = cliISN + 1
+	h := newHarness(t, Options{MaxPendingBytes: 8})
+	h.consume = func(d Dir, ch *Chunk) int {
+		if ch.Data[0] == 'x' {
+			return 1
+		}
+		return 0
+	}
+	h.add(withHandshake(
+		tp{dir: Dir0, flags: "A", seq: c, data: "abcde"},
+		tp{dir: Dir0, flags: "A", seq: c + 5, data: "fghij"}, // 10 pending > 8
+		tp{dir: Dir0, flags: "A", seq: c + 10, data: "xyz"},
+	)...)
+	checkLog(t, h.only().log, []string{
+		`D0 "abcde" [0@4]`,
+		`D0 "abcdefghij" [0@4 5@5]`,
+		`G0 0+10`,
+		`N0 pending_overflow @0 p5`,
+		`D0 "xyz" [0@6]`, // "yz" stays pending: no more data comes
+	})
+	st := h.a.Stats()
+	if st.PendingOverflow != 1 || st.PendingDropped != 10 {
+		t.Errorf("stats %+v, want 1 overflow of 10 bytes", st)
+	}
+}
+
+func TestGapDropsPending(t *testing.T) {
+	const c = cliISN + 1
+	h := newHarness(t, Options{})
+	h.consume = func(d Dir, ch *Chunk) int { return len(ch.Data) - 2 }
+	h.add(withHandshake(
+		tp{dir: Dir0, flags: "A", seq: c, data: "abcd"},
+		tp{dir: Dir0, flags: "A", seq: c + 8, data: "ijkl"},
+	)...)
+	h.a.FlushAll(t0.Add(time.Hour))
+	checkLog(t, h.only().log, []string{
+		`D0 "abcd" [0@4]`,
+		`G0 4+4`, // "cd" was pending: dropped, the next Data starts after the gap
+		`D0 "ijkl" [0@5]`,
+		`E flush`,
+	})
+	if st := h.a.Stats(); st.PendingDropped != 2+2 || st.Gaps != 1 || st.MissingBytes != 4 || st.CapGaps != 0 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestFlushIdle(t *testing.T) {
+	const c = cliISN + 1
+	h := newHarness(t, Options{})
+	h.add(withHandshake(
+		tp{dir: Dir0, flags: "A", seq: c, data: "abc"},
+		tp{dir: Dir0, flags: "A", seq: c + 5, data: "fg"}, // ahead of a hole
+	)...)
+	last := t0.Add(5 * time.Millisecond)
+	h.a.FlushIdle(last.Add(DefaultIdleTimeout - time.Second))
+	checkLog(t, h.only().log, []string{`D0 "abc" [0@4]`})
+	h.a.FlushIdle(last.Add(DefaultIdleTimeout + time.Second))
+	want := []string{`D0 "abc" [0@4]`, `G0 3+2`, `D0 "fg" [0@5]`, `E idle`}
+	checkLog(t, h.only().log, want)
+	h.a.FlushIdle(last.Add(time.Hour))
+	h.a.FlushAll(last.Add(time.Hour))
+	checkLog(t, h.only().log, want)
+	if st := h.a.Stats(); st.IdleFlushed != 1 || st.Open != 0 || st.Connections != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestHalfClose(t *testing.T) {
+	const c = cliISN + 1
+	h := newHarness(t, Options{CloseTimeout: 10 * time.Second})
+	h.add(withHandshake(
+		tp{dir: Dir0, flags: "FA", seq: c, data: "bye"},
+		tp{dir: Dir1, flags: "A", seq: srvISN + 1, data: "still here"},
+	)...)
+	h.a.FlushIdle(t0.Add(9 * time.Second))
+	h.a.FlushIdle(t0.Add(11 * time.Second))
+	h.a.FlushAll(t0.Add(time.Hour))
+	checkLog(t, h.only().log, []string{
+		`D0 "bye" [0@4]`,
+		`D1 "still here" [0@5]`,
+		`E half_close`,
+	})
+}
+
+func TestEndOnce(t *testing.T) {
+	const c, s = cliISN + 1, srvISN + 1
+	h := newHarness(t, Options{})
+	h.add(withHandshake(
+		tp{dir: Dir0, flags: "FA", seq: c, data: "x"},
+		tp{dir: Dir1, flags: "FA", seq: s, data: "y"},
+		tp{dir: Dir0, flags: "A", seq: c + 2},         // last ACK: no new connection
+		tp{dir: Dir1, flags: "FA", seq: s, data: "y"}, // retransmitted FIN
+	)...)
+	h.a.FlushIdle(t0.Add(time.Hour))
+	h.a.FlushAll(t0.Add(2 * time.Hour))
+	checkLog(t, h.only().log, []string{`D0 "x" [0@4]`, `D1 "y" [0@5]`, `E fin`})
+	if st := h.a.Stats(); st.Ignored != 2 || st.Open != 0 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestPortReuseAfterFIN(t *testing.T) {
+	const c, s = cliISN + 1, srvISN + 1
+	h := newHarness(t, Options{})
+	h.add(withHandshake(
+		tp{dir: Dir0, flags: "FA", seq: c, data: "one"},
+		tp{dir: Dir1, flags: "FA", seq: s},
+		tp{dir: Dir0, flags: "A", seq: c + 4},
+		tp{dir: Dir0, flags: "S", seq: 90000},
+		tp{dir: Dir1, flags: "SA", seq: 70000},
+		tp{dir: Dir0, flags: "A", seq: 90001, data: "two"},
+	)...)
+	h.a.FlushAll(t0.Add(time.Hour))
+	if len(h.conns) != 2 {
+		t.Fatalf("got %d connections, want 2", len(h.conns))
+	}
+	checkLog(t, h.conns[0].log, []string{`D0 "one" [0@4]`, `E fin`})
+	checkLog(t, h.conns[1].log, []string{`D0 "two" [0@9]`, `E flush`})
+	if h.conns[1].first != 7 {
+		t.Errorf("second connection made at packet %d, want 7", h.conns[1].first)
+	}
+}
+
+func TestFlushAllManyConnections(t *testing.T) {
+	h := newHarness(t, Options{})
+	for i := range 5 {
+		cli := netip.AddrPortFrom(cliAddr.Addr(), uint16(50000+i))
+		h.num++
+		h.a.Add(mkPacket(h.num, tp{flags: "A", seq: 1, data: "hi"}, cli, srvAddr))
+	}
+	h.a.FlushAll(t0.Add(time.Hour))
+	for i, r := range h.conns {
+		checkLog(t, r.log, []string{`D0 "hi" [0@` + string(rune('1'+i)) + `]`, `E flush`})
+	}
+	if st := h.a.Stats(); st.Connections != 5 || st.Open != 0 || st.Bytes != 10 || st.Packets != 5 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestStats(t *testing.T) {
+	const c = cliISN + 1
+	h := newHarness(t, Options{})
+	h.add(withHandshake(
+		tp{dir: Dir0, flags: "A", seq: c, data: "aaaa"},
+		tp{dir: Dir0, flags: "A", seq: c + 8, data: "cccc"}, // out of order
+		tp{dir: Dir0, flags: "A", seq: c, data: "aaaa"},     // retransmission
+		tp{dir: Dir0, flags: "A", seq: c, data: "aXaa"},     // retransmission, different
+		tp{dir: Dir0, flags: "A", seq: c + 4, data: "bbbb"},
+	)...)
+	h.a.FlushAll(t0.Add(time.Hour))
+	want := Stats{Connections: 1, Packets: 8, Bytes: 12, OutOfOrder: 1, Retransmissions: 2, Mismatches: 1}
+	if st := h.a.Stats(); st != want {
+		t.Errorf("stats\n got %+v\nwant %+v", st, want)
+	}
+}
+
+func TestIPv6AndNames(t *testing.T) {
+	cli := netip.MustParseAddrPort("[2001:db8::1]:1234")
+	srv := netip.MustParseAddrPort("[2001:db8::2]:443")
+	h := newHarness(t, Options{})
+	h.a.Add(mkPacket(1, tp{flags: "S", seq: 7}, cli, srv))
+	h.a.FlushAll(t0.Add(time.Hour))
+	r := h.only()
+	if got := r.key.String(); got != "[2001:db8::1]:1234 -> [2001:db8::2]:443" {
+		t.Errorf("key %q", got)
+	}
+	if Dir0.String() != "dir0" || Dir1.String() != "dir1" || Dir0.Reverse() != Dir1 {
+		t.Errorf("Dir names: %v %v", Dir0, Dir1)
+	}
+	for r, name := range map[EndReason]string{EndFIN: "fin", EndRST: "rst", EndHalfClose: "half_close", EndIdle: "idle", EndFlush: "flush", 99: "end_reason(99)"} {
+		if r.String() != name {
+			t.Errorf("EndReason(%d) = %q, want %q", r, r.String(), name)
+		}
+	}
+}

@@ -1,0 +1,401 @@
+package reassembly
+
+import (
+	"fmt"
+	"hash/maphash"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	gpr "github.com/gopacket/gopacket/reassembly"
+)
+
+// historySize is how many recent segments per direction are remembered, as
+// (sequence range, hash), to check retransmissions against.
+const historySize = 16
+
+// invalidSeq is gopacket's "no sequence number yet".
+const invalidSeq = gpr.Sequence(-1)
+
+type segRecord struct {
+	seq, n uint32
+	hash   uint64
+	packet uint64
+}
+
+// half is the state of one direction.
+type half struct {
+	base     uint32 // sequence number of stream offset 0
+	next     uint64 // stream offset of gopacket's next expected byte
+	consumed uint64 // stream offset of the first byte the handler has not consumed
+	done     bool   // a FIN or RST ended this direction
+	pend     []byte // bytes left unconsumed by the handler, at offset consumed: buf[off:off+len(pend)]
+	buf      []byte // backing array of pend
+	off      int
+	pendSegs []Segment
+	segs     []Segment // scratch
+	hist     [historySize]segRecord
+	histPos  int
+}
+
+// stream is one connection: gopacket's Stream, feeding a Handler.
+type stream struct {
+	a        *Assembler
+	h        Handler
+	key      ConnKey
+	swap     bool   // gopacket's client->server half is Dir1
+	id       uint64 // order of creation
+	lastSeen time.Time
+	ended    bool
+	half     [2]half
+}
+
+func (s *stream) dir(d gpr.TCPFlowDirection) Dir {
+	r := Dir0
+	if d == gpr.TCPDirServerToClient {
+		r = Dir1
+	}
+	if s.swap {
+		r = r.Reverse()
+	}
+	return r
+}
+
+// Accept sees every packet of the connection before gopacket does. It
+// forces the start of a direction on its first packet (so connections
+// picked up mid-stream are followed), and classifies payload as new,
+// out-of-order or retransmitted.
+func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFlowDirection, nextSeq gpr.Sequence, start *bool, ac gpr.AssemblerContext) bool {
+	a := s.a
+	if s.ended {
+		a.stats.Ignored++
+		return false
+	}
+	if ci.Timestamp.After(s.lastSeen) {
+		s.lastSeen = ci.Timestamp
+	}
+	c, _ := ac.(*pktCtx)
+	if c == nil {
+		return false
+	}
+	d := s.dir(gdir)
+	h := &s.half[d]
+	if h.done {
+		return false
+	}
+	a.curDir, a.curRST = d, tcp.RST
+	payload := tcp.Payload
+	if nextSeq == invalidSeq {
+		// First packet of this direction: the stream starts here.
+		*start = true
+		h.base = c.seq
+		if len(payload) > 0 {
+			s.remember(h, c, payload)
+		}
+		return true
+	}
+	diff := nextSeq.Difference(gpr.Sequence(c.seq))
+	if diff > 0 {
+		c.retained = true // gopacket buffers it, keeping c
+	}
+	if len(payload) == 0 || tcp.SYN {
+		return true // a SYN on a started direction is dropped by gopacket
+	}
+	switch {
+	case diff < 0:
+		a.stats.Retransmissions++
+		s.checkRetransmission(d, h, c, payload, diff)
+		if diff+len(payload) > 0 {
+			s.remember(h, c, payload)
+		}
+	case diff > 0:
+		if h.seen(c.seq) {
+			a.stats.Retransmissions++
+			s.checkRetransmission(d, h, c, payload, diff)
+		} else {
+			a.stats.OutOfOrder++
+			s.remember(h, c, payload)
+		}
+	default:
+		s.remember(h, c, payload)
+	}
+	return true
+}
+
+func (s *stream) remember(h *half, c *pktCtx, payload []byte) {
+	h.hist[h.histPos] = segRecord{seq: c.seq, n: uint32(len(payload)), hash: maphash.Bytes(s.a.seed, payload), packet: c.num}
+	h.histPos = (h.histPos + 1) % historySize
+}
+
+func (h *half) seen(seq uint32) bool {
+	for i := range h.hist {
+		if h.hist[i].n > 0 && h.hist[i].seq == seq {
+			return true
+		}
+	}
+	return false
+}
+
+// checkRetransmission compares the payload of a retransmission against the
+// remembered segments it covers entirely, and notes the first that differs.
+// diff is the payload's position relative to the next expected byte.
+func (s *stream) checkRetransmission(d Dir, h *half, c *pktCtx, payload []byte, diff int) {
+	for i := range h.hist {
+		r := &h.hist[i]
+		if r.n == 0 {
+			continue
+		}
+		off := r.seq - c.seq // position of the record in payload, modulo 2^32
+		if uint64(off)+uint64(r.n) > uint64(len(payload)) {
+			continue
+		}
+		if maphash.Bytes(s.a.seed, payload[off:off+r.n]) == r.hash {
+			continue
+		}
+		s.a.stats.Mismatches++
+		at := int64(h.next) + int64(diff) + int64(off)
+		s.h.Note(Note{
+			Code:   NoteRetransmissionMismatch,
+			Dir:    d,
+			Offset: uint64(max(at, 0)),
+			Packet: c.num,
+			Time:   c.ci.Timestamp,
+			Detail: fmt.Sprintf("%d bytes differ from those of packet %d", r.n, r.packet),
+		})
+		return
+	}
+}
+
+// ReassembledSG gets in-order bytes of one direction from gopacket.
+func (s *stream) ReassembledSG(sg gpr.ScatterGather, ac gpr.AssemblerContext) {
+	a := s.a
+	avail, _ := sg.Lengths() // never any saved bytes: KeepFrom is not used
+	gdir, _, end, skip := sg.Info()
+	d := s.dir(gdir)
+	h := &s.half[d]
+	if s.ended {
+		a.stats.AfterEnd += uint64(avail)
+		return
+	}
+	if skip > 0 {
+		if n := len(h.pend); n > 0 {
+			a.stats.PendingDropped += uint64(n)
+			h.clearPending()
+		}
+		a.stats.Gaps++
+		a.stats.MissingBytes += uint64(skip)
+		if a.mode == modeAdd {
+			a.stats.CapGaps++
+		}
+		s.h.Gap(d, h.next, skip, a.now)
+		h.next += uint64(skip)
+		h.consumed = h.next
+	}
+	if avail > 0 {
+		data := sg.Fetch(avail)
+		segs := s.segments(sg, h, avail, ac)
+		if skip < 0 {
+			// Not expected from gopacket: bytes before the next expected one.
+			drop := min(-skip, len(data))
+			data = data[drop:]
+			segs = trimSegments(segs, drop)
+		}
+		if len(data) > 0 {
+			h.next += uint64(len(data))
+			s.deliver(d, h, data, segs)
+		}
+	}
+	if end {
+		h.done = true
+		if a.mode == modeAdd && a.curRST && a.curDir == d {
+			s.end(EndRST)
+		}
+	}
+}
+
+// segments maps the n bytes of sg to the packets that carried them.
+func (s *stream) segments(sg gpr.ScatterGather, h *half, n int, ac gpr.AssemblerContext) []Segment {
+	fallback, _ := ac.(*pktCtx)
+	at := func(off int) *pktCtx {
+		if c := ctxOf(sg.CaptureInfo(off)); c != nil {
+			return c
+		}
+		return fallback
+	}
+	segs := h.segs[:0]
+	defer func() { h.segs = segs }()
+	if sg.Stats().Chunks <= 1 {
+		if c := at(0); c != nil {
+			segs = append(segs, Segment{Offset: 0, Time: c.ci.Timestamp, Packet: c.num})
+		}
+		return segs
+	}
+	first := h.base + uint32(h.next) // sequence number of sg's first byte
+	var prev *pktCtx
+	for off := 0; off < n; {
+		c := at(off)
+		// A packet's bytes are contiguous in sg: they run to its end,
+		// unless a later overlapping segment replaced their tail.
+		run := n - off
+		if c != nil {
+			if r := int(c.end - (first + uint32(off))); r > 0 && r < run {
+				run = r
+			}
+		}
+		if last := off + run - 1; run > 1 && at(last) != c {
+			lo, hi := off, last // at(lo) == c, at(hi) != c
+			for hi-lo > 1 {
+				mid := (lo + hi) / 2
+				if at(mid) == c {
+					lo = mid
+				} else {
+					hi = mid
+				}
+			}
+			run = hi - off
+		}
+		if c != nil && c != prev {
+			segs = append(segs, Segment{Offset: off, Time: c.ci.Timestamp, Packet: c.num})
+		}
+		prev = c
+		off += run
+	}
+	return segs
+}
+
+// trimSegments drops the first n bytes' worth of segments, shifting the
+// offsets of the rest, in place.
+func trimSegments(segs []Segment, n int) []Segment {
+	i := 0
+	for i+1 < len(segs) && segs[i+1].Offset <= n {
+		i++
+	}
+	segs = segs[i:]
+	for j := range segs {
+		segs[j].Offset = max(segs[j].Offset-n, 0)
+	}
+	return segs
+}
+
+// deliver hands data, after the pending bytes, to the handler, and keeps
+// what it does not consume.
+func (s *stream) deliver(d Dir, h *half, data []byte, segs []Segment) {
+	a := s.a
+	a.stats.Bytes += uint64(len(data))
+	fresh := len(h.pend) == 0
+	if fresh {
+		a.chunk = Chunk{Data: data, Segments: segs}
+	} else {
+		base := len(h.pend)
+		h.appendPending(data)
+		for _, sg := range segs {
+			sg.Offset += base
+			h.pendSegs = append(h.pendSegs, sg)
+		}
+		a.chunk = Chunk{Data: h.pend, Segments: h.pendSegs}
+	}
+	n := len(a.chunk.Data)
+	consumed := min(max(s.h.Data(d, &a.chunk), 0), n)
+	a.chunk = Chunk{}
+	if s.ended { // the handler cannot end the connection, but be safe
+		return
+	}
+	h.consumed += uint64(consumed)
+	rest := n - consumed
+	switch {
+	case rest == 0:
+		h.clearPending()
+	case a.opt.MaxPendingBytes >= 0 && rest > a.opt.MaxPendingBytes:
+		a.stats.PendingOverflow++
+		a.stats.PendingDropped += uint64(rest)
+		start := h.consumed
+		h.consumed += uint64(rest)
+		h.clearPending()
+		var pkt uint64
+		if len(segs) > 0 {
+			pkt = segs[len(segs)-1].Packet
+		}
+		s.h.Gap(d, start, rest, a.now)
+		s.h.Note(Note{
+			Code:   NotePendingOverflow,
+			Dir:    d,
+			Offset: start,
+			Packet: pkt,
+			Time:   a.now,
+			Detail: fmt.Sprintf("%d bytes left unconsumed, more than %d", rest, a.opt.MaxPendingBytes),
+		})
+	case fresh:
+		h.appendPending(data[consumed:])
+		h.pendSegs = append(h.pendSegs[:0], trimSegments(segs, consumed)...)
+	default:
+		h.off += consumed
+		h.pend = h.pend[consumed:]
+		trimmed := trimSegments(h.pendSegs, consumed)
+		h.pendSegs = h.pendSegs[:copy(h.pendSegs, trimmed)]
+	}
+}
+
+// appendPending appends data to the pending bytes. The window slides along
+// buf, and is moved back to its start only when it reaches the end, so that
+// consuming from the front copies nothing.
+func (h *half) appendPending(data []byte) {
+	if len(h.pend) == 0 {
+		h.off = 0
+	}
+	n := len(h.pend)
+	if h.off+n+len(data) > len(h.buf) {
+		if n+len(data) > len(h.buf) {
+			nb := make([]byte, max(2*len(h.buf), n+len(data), 4096))
+			copy(nb, h.pend)
+			h.buf = nb
+		} else {
+			copy(h.buf, h.pend)
+		}
+		h.off = 0
+	}
+	copy(h.buf[h.off+n:], data)
+	h.pend = h.buf[h.off : h.off+n+len(data)]
+}
+
+// clearPending empties the pending bytes, letting a large buffer go.
+func (h *half) clearPending() {
+	if len(h.buf) > 2*DefaultMaxPendingBytes {
+		h.buf, h.pendSegs = nil, nil
+	}
+	h.pend, h.off, h.pendSegs = nil, 0, h.pendSegs[:0]
+}
+
+// ReassemblyComplete: gopacket closed both directions. After FINs seen
+// while adding packets, the connection stays in gopacket's pool, so that the
+// last ACKs and retransmitted FINs are recognised and ignored rather than
+// starting a new connection; a SYN still starts one, and FlushIdle removes
+// it after IdleTimeout.
+func (s *stream) ReassemblyComplete(gpr.AssemblerContext) bool {
+	switch {
+	case s.half[0].done && s.half[1].done:
+		s.end(EndFIN)
+	case s.a.mode == modeIdle:
+		s.end(EndIdle)
+	default:
+		s.end(EndFlush)
+	}
+	return s.a.mode != modeAdd
+}
+
+// end ends the connection once.
+func (s *stream) end(reason EndReason) {
+	if s.ended {
+		return
+	}
+	s.ended = true
+	a := s.a
+	delete(a.live, s)
+	if reason == EndIdle || reason == EndHalfClose {
+		a.stats.IdleFlushed++
+	}
+	for i := range s.half {
+		a.stats.PendingDropped += uint64(len(s.half[i].pend))
+		s.half[i] = half{done: s.half[i].done, next: s.half[i].next}
+	}
+	s.h.End(reason, a.now)
+}

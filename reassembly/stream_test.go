@@ -1,0 +1,378 @@
+package reassembly
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/ssldissect/ssldissect/capture"
+)
+
+var (
+	cliAddr = netip.MustParseAddrPort("10.0.0.1:40000")
+	srvAddr = netip.MustParseAddrPort("10.0.0.2:443")
+	t0      = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+)
+
+const (
+	cliISN = 1000
+	srvISN = 5000
+)
+
+// tp describes one test packet. Dir0 is client to server.
+type tp struct {
+	dir   Dir
+	flags string // S, A, F, R, in any combination ("SA" is a SYN-ACK)
+	seq   uint32
+	data  string
+	at    time.Duration // time since t0; zero means one millisecond per packet
+}
+
+// mkPacket builds the capture.Packet for p, numbered num.
+func mkPacket(num uint64, p tp, from, to netip.AddrPort) *capture.Packet {
+	tcp := &layers.TCP{
+		SrcPort: layers.TCPPort(from.Port()),
+		DstPort: layers.TCPPort(to.Port()),
+		Seq:     p.seq,
+		SYN:     strings.Contains(p.flags, "S"),
+		ACK:     strings.Contains(p.flags, "A"),
+		FIN:     strings.Contains(p.flags, "F"),
+		RST:     strings.Contains(p.flags, "R"),
+		PSH:     p.data != "",
+	}
+	tcp.Payload = []byte(p.data)
+	tcp.SetInternalPortsForTesting()
+	net, _ := gopacket.FlowFromEndpoints(
+		layers.NewIPEndpoint(net.IP(from.Addr().AsSlice())),
+		layers.NewIPEndpoint(net.IP(to.Addr().AsSlice())))
+	at := p.at
+	if at == 0 {
+		at = time.Duration(num) * time.Millisecond
+	}
+	ts := t0.Add(at)
+	return &capture.Packet{
+		Num: num, File: "test", FileNum: num,
+		CI:  gopacket.CaptureInfo{Timestamp: ts, CaptureLength: 54 + len(p.data), Length: 54 + len(p.data)},
+		Net: net, TCP: tcp,
+	}
+}
+
+// recorder is a Handler that logs its calls as short strings:
+//
+//	D0 "bytes" [offset@packet ...]   Data
+//	G1 start+n                       Gap
+//	N0 code @offset p<packet>        Note
+//	E reason                         End
+type recorder struct {
+	key     ConnKey
+	first   uint64
+	log     []string
+	consume func(d Dir, c *Chunk) int // nil: consume everything
+}
+
+func (r *recorder) Data(d Dir, c *Chunk) int {
+	var segs []string
+	for _, s := range c.Segments {
+		segs = append(segs, fmt.Sprintf("%d@%d", s.Offset, s.Packet))
+		if !s.Time.Equal(t0.Add(time.Duration(s.Packet)*time.Millisecond)) && s.Time.Before(t0) {
+			panic("segment time before t0")
+		}
+	}
+	r.log = append(r.log, fmt.Sprintf("D%d %q [%s]", d, c.Data, strings.Join(segs, " ")))
+	if r.consume != nil {
+		return r.consume(d, c)
+	}
+	return len(c.Data)
+}
+
+func (r *recorder) Gap(d Dir, start uint64, n int, _ time.Time) {
+	r.log = append(r.log, fmt.Sprintf("G%d %d+%d", d, start, n))
+}
+
+func (r *recorder) Note(n Note) {
+	r.log = append(r.log, fmt.Sprintf("N%d %s @%d p%d", n.Dir, n.Code, n.Offset, n.Packet))
+}
+
+func (r *recorder) End(reason EndReason, _ time.Time) {
+	r.log = append(r.log, "E "+reason.String())
+}
+
+// harness feeds packets of one client/server pair to an Assembler.
+type harness struct {
+	t     *testing.T
+	a     *Assembler
+	conns []*recorder
+	num   uint64
+	// consume, if set, is given to every new recorder.
+	consume func(d Dir, c *Chunk) int
+}
+
+func newHarness(t *testing.T, opt Options) *harness {
+	h := &harness{t: t}
+	h.a = New(func(key ConnKey, _ time.Time, packet uint64) Handler {
+		r := &recorder{key: key, first: packet, consume: h.consume}
+		h.conns = append(h.conns, r)
+		return r
+	}, opt)
+	return h
+}
+
+func (h *harness) add(ps ...tp) {
+	for _, p := range ps {
+		h.num++
+		from, to := cliAddr, srvAddr
+		if p.dir == Dir1 {
+			from, to = srvAddr, cliAddr
+		}
+		h.a.Add(mkPacket(h.num, p, from, to))
+	}
+}
+
+// only returns the one connection's log.
+func (h *harness) only() *recorder {
+	h.t.Helper()
+	if len(h.conns) != 1 {
+		h.t.Fatalf("got %d connections, want 1", len(h.conns))
+	}
+	return h.conns[0]
+}
+
+func checkLog(t *testing.T, got, want []string) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("calls:\n\t%s\nwant:\n\t%s", strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
+	}
+}
+
+// handshake is a three-way handshake, packets 1 to 3.
+var handshake = []tp{
+	{dir: Dir0, flags: "S", seq: cliISN},
+	{dir: Dir1, flags: "SA", seq: srvISN},
+	{dir: Dir0, flags: "A", seq: cliISN + 1},
+}
+
+func withHandshake(ps ...tp) []tp { return append(append([]tp{}, handshake...), ps...) }
+
+func TestStreams(t *testing.T) {
+	const c, s = cliISN + 1, srvISN + 1 // first data byte of each direction
+	tests := []struct {
+		name    string
+		opt     Options
+		packets []tp
+		flush   bool // FlushAll at the end
+		want    []string
+		key     ConnKey
+	}{
+		{
+			name: "in order, both directions, FIN both",
+			packets: withHandshake(
+				tp{dir: Dir0, flags: "A", seq: c, data: "hello"},
+				tp{dir: Dir1, flags: "A", seq: s, data: "world!"},
+				tp{dir: Dir0, flags: "FA", seq: c + 5},
+				tp{dir: Dir1, flags: "FA", seq: s + 6},
+				tp{dir: Dir0, flags: "A", seq: c + 6},
+			),
+			flush: true,
+			want: []string{
+				`D0 "hello" [0@4]`,
+				`D1 "world!" [0@5]`,
+				`E fin`,
+			},
+		},
+		{
+			name: "out of order delivered in order",
+			packets: withHandshake(
+				tp{dir: Dir0, flags: "A", seq: c + 6, data: "ccc"},
+				tp{dir: Dir0, flags: "A", seq: c + 3, data: "bbb"},
+				tp{dir: Dir0, flags: "A", seq: c, data: "aaa"},
+				tp{dir: Dir0, flags: "A", seq: c + 9, data: "ddd"},
+			),
+			want: []string{
+				`D0 "aaabbbccc" [0@6 3@5 6@4]`,
+				`D0 "ddd" [0@7]`,
+			},
+		},
+		{
+			name: "duplicates delivered once",
+			packets: withHandshake(
+				tp{dir: Dir0, flags: "A", seq: c, data: "aaa"},
+				tp{dir: Dir0, flags: "A", seq: c, data: "aaa"},
+				tp{dir: Dir0, flags: "A", seq: c + 6, data: "ccc"},
+				tp{dir: Dir0, flags: "A", seq: c + 6, data: "ccc"},
+				tp{dir: Dir0, flags: "A", seq: c + 3, data: "bbb"},
+				tp{dir: Dir0, flags: "A", seq: c + 3, data: "bbb"},
+			),
+			want: []string{
+				`D0 "aaa" [0@4]`,
+				`D0 "bbbccc" [0@8 3@7]`,
+			},
+		},
+		{
+			name: "overlapping segments",
+			packets: withHandshake(
+				tp{dir: Dir0, flags: "A", seq: c, data: "abcdef"},
+				tp{dir: Dir0, flags: "A", seq: c + 3, data: "defghi"},       // old head, new tail
+				tp{dir: Dir0, flags: "A", seq: c + 12, data: "mnop"},        // ahead
+				tp{dir: Dir0, flags: "A", seq: c + 10, data: "klmn"},        // ahead, overlaps the queued one
+				tp{dir: Dir0, flags: "A", seq: c + 8, data: "ijk"},          // fills the hole
+				tp{dir: Dir0, flags: "A", seq: c + 1, data: "bcdefghijklm"}, // all old
+			),
+			want: []string{
+				`D0 "abcdef" [0@4]`,
+				`D0 "ghi" [0@5]`,
+				// Buffered bytes are replaced by later overlapping ones
+				// (gopacket's rule): "lmn" is packet 7's, "op" packet 6's.
+				`D0 "jklmnop" [0@8 2@7 5@6]`,
+			},
+		},
+		{
+			name: "gap reported at flush, then data",
+			packets: withHandshake(
+				tp{dir: Dir0, flags: "A", seq: c, data: "aaaa"},
+				tp{dir: Dir0, flags: "A", seq: c + 10, data: "cccc"},
+				tp{dir: Dir0, flags: "A", seq: c + 14, data: "dd"},
+			),
+			flush: true,
+			want: []string{
+				`D0 "aaaa" [0@4]`,
+				`G0 4+6`,
+				`D0 "ccccdd" [0@5 4@6]`,
+				`E flush`,
+			},
+		},
+		{
+			name: "gap forced by the per-connection cap, then data",
+			opt:  Options{MaxBufferedPagesPerConnection: 2},
+			packets: withHandshake(
+				tp{dir: Dir0, flags: "A", seq: c, data: "aaaa"},
+				tp{dir: Dir0, flags: "A", seq: c + 10, data: "cccc"},
+				tp{dir: Dir0, flags: "A", seq: c + 14, data: "dddd"},
+				tp{dir: Dir0, flags: "A", seq: c + 18, data: "ee"},
+			),
+			want: []string{
+				`D0 "aaaa" [0@4]`,
+				`G0 4+6`,
+				`D0 "ccccdddd" [0@5 4@6]`,
+				`D0 "ee" [0@7]`,
+			},
+		},
+		{
+			name: "mid-stream start, no SYN, server speaks first",
+			packets: []tp{
+				{dir: Dir1, flags: "A", seq: 777, data: "server"},
+				{dir: Dir0, flags: "A", seq: 333, data: "client"},
+				{dir: Dir1, flags: "A", seq: 783, data: "more"},
+			},
+			key: ConnKey{A: srvAddr, B: cliAddr},
+			want: []string{
+				`D0 "server" [0@1]`,
+				`D1 "client" [0@2]`,
+				`D0 "more" [0@3]`,
+			},
+		},
+		{
+			name: "SYN-ACK seen first: its receiver is Dir0",
+			packets: []tp{
+				{dir: Dir1, flags: "SA", seq: srvISN},
+				{dir: Dir0, flags: "S", seq: cliISN},
+				{dir: Dir0, flags: "A", seq: c, data: "hi"},
+				{dir: Dir1, flags: "A", seq: s, data: "yo"},
+			},
+			key: ConnKey{A: cliAddr, B: srvAddr},
+			want: []string{
+				`D0 "hi" [0@3]`,
+				`D1 "yo" [0@4]`,
+			},
+		},
+		{
+			name: "retransmission with different bytes",
+			packets: withHandshake(
+				tp{dir: Dir0, flags: "A", seq: c, data: "aaaa"},
+				tp{dir: Dir0, flags: "A", seq: c + 4, data: "bbbb"},
+				tp{dir: Dir0, flags: "A", seq: c + 4, data: "bbbb"}, // same: no note
+				tp{dir: Dir0, flags: "A", seq: c + 4, data: "bXbb"},
+				tp{dir: Dir0, flags: "A", seq: c, data: "aaaabbbbcc"}, // covers both, same bytes, 2 new
+				tp{dir: Dir0, flags: "A", seq: c + 20, data: "zz"},
+				tp{dir: Dir0, flags: "A", seq: c + 20, data: "zy"}, // differs while queued
+			),
+			want: []string{
+				`D0 "aaaa" [0@4]`,
+				`D0 "bbbb" [0@5]`,
+				`N0 retransmission_mismatch @4 p7`,
+				`D0 "cc" [0@8]`,
+				`N0 retransmission_mismatch @20 p10`,
+			},
+		},
+		{
+			name: "RST ends the connection once",
+			packets: withHandshake(
+				tp{dir: Dir0, flags: "A", seq: c, data: "abc"},
+				tp{dir: Dir1, flags: "A", seq: s + 10, data: "queued"},
+				tp{dir: Dir1, flags: "R", seq: s + 20}, // not at the next byte: ignored
+				tp{dir: Dir0, flags: "R", seq: c + 3},
+				tp{dir: Dir0, flags: "A", seq: c + 3, data: "late"},
+				tp{dir: Dir1, flags: "A", seq: s, data: "late"},
+			),
+			flush: true,
+			want: []string{
+				`D0 "abc" [0@4]`,
+				`E rst`,
+			},
+		},
+		{
+			name: "FIN ahead of data",
+			packets: withHandshake(
+				tp{dir: Dir0, flags: "FA", seq: c + 3, data: "def"},
+				tp{dir: Dir1, flags: "FA", seq: s},
+				tp{dir: Dir0, flags: "A", seq: c, data: "abc"},
+			),
+			want: []string{
+				`D0 "abcdef" [0@6 3@4]`,
+				`E fin`,
+			},
+		},
+		{
+			name: "sequence wrap-around",
+			packets: []tp{
+				{dir: Dir0, flags: "S", seq: 0xFFFFFFF0},
+				{dir: Dir1, flags: "SA", seq: 0xFFFFFFFE},
+				{dir: Dir0, flags: "A", seq: 0xFFFFFFF1 + 8, data: "89abcdef"}, // ends at 2^32+1
+				{dir: Dir0, flags: "A", seq: 0xFFFFFFF1, data: "01234567"},
+				{dir: Dir0, flags: "A", seq: 1, data: "ghij"},         // 0xFFFFFFF1 + 16, modulo 2^32
+				{dir: Dir1, flags: "A", seq: 0xFFFFFFFF, data: "xyz"}, // crosses 2^32
+				{dir: Dir1, flags: "A", seq: 2, data: "w"},
+				{dir: Dir0, flags: "A", seq: 0xFFFFFFF1 + 8, data: "89abXdef"}, // retransmission across the wrap
+			},
+			want: []string{
+				`D0 "0123456789abcdef" [0@4 8@3]`,
+				`D0 "ghij" [0@5]`,
+				`D1 "xyz" [0@6]`,
+				`D1 "w" [0@7]`,
+				`N0 retransmission_mismatch @8 p8`,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, tt.opt)
+			h.add(tt.packets...)
+			if tt.flush {
+				h.a.FlushAll(t0.Add(time.Hour))
+			}
+			r := h.only()
+			checkLog(t, r.log, tt.want)
+			if tt.key.IsValid() && r.key != tt.key {
+				t.Errorf("key %v, want %v", r.key, tt.key)
+			}
+			if !tt.key.IsValid() && r.key != (ConnKey{A: cliAddr, B: srvAddr}) {
+				t.Errorf("key %v, want %v", r.key, ConnKey{A: cliAddr, B: srvAddr})
+			}
+		})
+	}
+}
