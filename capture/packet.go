@@ -22,4 +22,9 @@ type Packet struct {
 	Net gopacket.Flow
 	// TCP is the TCP layer, or nil when the packet carries no TCP segment.
 	TCP *layers.TCP
+	// Len is the packet's length on the wire (CI.Length).
+	Len int
+	// LinkType is the link-layer header type of the frame (per pcapng
+	// interface, or per pcap file).
+	LinkType layers.LinkType
 }

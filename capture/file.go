@@ -1,0 +1,327 @@
+package capture
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// maxFrame caps a pcap record and a pcapng block; it is checked before
+// anything is allocated.
+const maxFrame = 256 << 20
+
+// File magics, as the first four bytes of a file.
+var (
+	magicGzip = []byte{0x1f, 0x8b}
+	magicNG   = []byte{0x0a, 0x0d, 0x0d, 0x0a}
+)
+
+// Classic pcap magic numbers (as a uint32 in the writer's byte order).
+const (
+	pcapMicro    = 0xa1b2c3d4
+	pcapNano     = 0xa1b23c4d
+	pcapModified = 0xa1b2cd34 // Alexey Kuznetzov's patched libpcap: 24-byte record headers
+)
+
+// frame is one raw frame as a file reader produced it.
+type frame struct {
+	data   []byte // into the reader's buffer: valid until its next read
+	ci     gopacket.CaptureInfo
+	link   layers.LinkType
+	offset int64 // of the record or block
+}
+
+// fileReader reads the frames of one pcap or pcapng file.
+type fileReader struct {
+	name   string
+	index  int // position among the inputs, breaks timestamp ties
+	file   *os.File
+	gz     *gzip.Reader
+	r      *bufio.Reader
+	ng     bool
+	closed bool
+
+	off    int64  // bytes consumed from the (decompressed) stream
+	frames uint64 // frames read so far: the number of the current one
+	blocks uint64 // pcapng blocks read so far
+	fr     frame
+	hdr    [32]byte
+	buf    []byte
+
+	started bool
+	// classic pcap
+	order  binary.ByteOrder
+	nano   bool
+	recLen int // record header length: 16, or 24 for the modified format
+	link   layers.LinkType
+	// pcapng
+	ifaces   []ngIface
+	lastTime time.Time
+
+	warnedLinks map[layers.LinkType]bool
+	warn        func(error)
+	secret      func(Secret)
+}
+
+// openFile opens path ("-" is standard input), undoes gzip compression
+// when the content starts with the gzip magic, and checks that what is
+// left starts like a pcap or pcapng file.
+func openFile(path string, index int, warn func(error), secret func(Secret)) (*fileReader, error) {
+	f := &fileReader{name: path, index: index, warn: warn, secret: secret}
+	var src io.Reader
+	if path == "-" {
+		src = os.Stdin
+	} else {
+		file, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("capture: %w", err)
+		}
+		f.file = file
+		src = file
+	}
+	f.r = bufio.NewReaderSize(src, 64<<10)
+	if m, _ := f.r.Peek(2); bytes.Equal(m, magicGzip) {
+		gz, err := gzip.NewReader(f.r)
+		if err != nil {
+			f.close()
+			return nil, fmt.Errorf("capture: %s: gzip: %w", path, err)
+		}
+		f.gz = gz
+		f.r = bufio.NewReaderSize(gz, 64<<10)
+	}
+	m, err := f.r.Peek(4)
+	if len(m) == 0 && err != nil {
+		f.close()
+		if err == io.EOF {
+			return nil, fmt.Errorf("capture: %s: empty file, not a pcap or pcapng file", path)
+		}
+		return nil, fmt.Errorf("capture: %s: %w", path, err)
+	}
+	switch {
+	case bytes.Equal(m, magicNG):
+		f.ng = true
+	case len(m) == 4 && isPcapMagic(m):
+	default:
+		f.close()
+		return nil, fmt.Errorf("capture: %s: not a pcap or pcapng file (starts with %x)", path, m)
+	}
+	return f, nil
+}
+
+func isPcapMagic(m []byte) bool {
+	for _, v := range []uint32{binary.LittleEndian.Uint32(m), binary.BigEndian.Uint32(m)} {
+		if v == pcapMicro || v == pcapNano || v == pcapModified {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *fileReader) close() error {
+	if f.closed {
+		return nil
+	}
+	f.closed = true
+	var err error
+	if f.gz != nil {
+		f.gz.Close()
+	}
+	if f.file != nil {
+		err = f.file.Close()
+	}
+	f.buf = nil
+	return err
+}
+
+// next reads the next frame into f.fr. It returns io.EOF at a clean end
+// of file and a *FileError when the file is damaged; either way the file
+// is done.
+func (f *fileReader) next() error {
+	if f.closed {
+		return io.EOF
+	}
+	if f.ng {
+		return f.nextNG()
+	}
+	return f.nextPcap()
+}
+
+// fileErr makes a *FileError about the record or block at offset start.
+func (f *fileReader) fileErr(start int64, err error) *FileError {
+	return &FileError{File: f.name, Packet: f.frames + 1, Offset: start, Err: err}
+}
+
+// readErr makes the *FileError for a failed read of what, started at
+// offset start: truncation or an error of the underlying reader.
+func (f *fileReader) readErr(start int64, what string, err error) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return f.fileErr(start, fmt.Errorf("%w %s", ErrTruncated, what))
+	}
+	return f.fileErr(start, fmt.Errorf("reading %s: %w", what, err))
+}
+
+// readFull reads exactly len(p) bytes. It returns io.EOF only when the
+// stream ended before the first byte.
+func (f *fileReader) readFull(p []byte) error {
+	n, err := io.ReadFull(f.r, p)
+	f.off += int64(n)
+	return err
+}
+
+// readBuf reads n bytes into the reusable buffer and returns them.
+func (f *fileReader) readBuf(n int) ([]byte, error) {
+	if cap(f.buf) < n {
+		f.buf = make([]byte, n, max(n, 2*cap(f.buf), 4096))
+	}
+	b := f.buf[:n]
+	err := f.readFull(b)
+	if err == io.EOF && n > 0 {
+		err = io.ErrUnexpectedEOF
+	}
+	return b, err
+}
+
+// nextPcap reads one record of a classic pcap file.
+func (f *fileReader) nextPcap() error {
+	if !f.started {
+		f.started = true
+		if err := f.readPcapHeader(); err != nil {
+			return err
+		}
+	}
+	start := f.off
+	h := f.hdr[:f.recLen]
+	if err := f.readFull(h); err != nil {
+		if err == io.EOF {
+			return io.EOF
+		}
+		return f.readErr(start, "record header", err)
+	}
+	r := reader{b: h, order: f.order}
+	var sec, frac, incl, orig uint32
+	if !r.u32(&sec) || !r.u32(&frac) || !r.u32(&incl) || !r.u32(&orig) {
+		return f.fileErr(start, errInternal)
+	}
+	if incl > maxFrame {
+		return f.fileErr(start, fmt.Errorf("record length %d is over the %d byte limit", incl, maxFrame))
+	}
+	data, err := f.readBuf(int(incl))
+	if err != nil {
+		return f.readErr(start, "record", err)
+	}
+	f.frames++
+	ns := int64(frac)
+	if !f.nano {
+		ns *= 1000
+	}
+	f.fr = frame{
+		data: data,
+		ci: gopacket.CaptureInfo{
+			Timestamp:     time.Unix(int64(sec), ns).UTC(),
+			CaptureLength: int(incl),
+			Length:        int(orig),
+		},
+		link:   f.link,
+		offset: start,
+	}
+	return nil
+}
+
+func (f *fileReader) readPcapHeader() error {
+	h := f.hdr[:24]
+	if err := f.readFull(h); err != nil {
+		return f.readErr(0, "file header", err)
+	}
+	var magic uint32
+	if v := binary.LittleEndian.Uint32(h); v == pcapMicro || v == pcapNano || v == pcapModified {
+		f.order, magic = binary.LittleEndian, v
+	} else {
+		f.order, magic = binary.BigEndian, binary.BigEndian.Uint32(h)
+	}
+	f.nano = magic == pcapNano
+	f.recLen = 16
+	if magic == pcapModified {
+		f.recLen = 24
+	}
+	r := reader{b: h[4:], order: f.order}
+	var major, minor uint16
+	var zone, sigfigs, snap, link uint32
+	if !r.u16(&major) || !r.u16(&minor) || !r.u32(&zone) || !r.u32(&sigfigs) ||
+		!r.u32(&snap) || !r.u32(&link) {
+		return f.fileErr(0, errInternal)
+	}
+	if major != 2 {
+		return f.fileErr(0, fmt.Errorf("unsupported pcap version %d.%d", major, minor))
+	}
+	// The upper bits of the link type field carry FCS information.
+	f.link = layers.LinkType(link & 0xffff)
+	return nil
+}
+
+// warnLink tells whether link has not been reported for this file yet,
+// and remembers that it has now.
+func (f *fileReader) warnLink(link layers.LinkType) bool {
+	if f.warnedLinks[link] {
+		return false
+	}
+	if f.warnedLinks == nil {
+		f.warnedLinks = make(map[layers.LinkType]bool)
+	}
+	f.warnedLinks[link] = true
+	return true
+}
+
+// reader reads fixed-size fields in a chosen byte order. Each read
+// returns false, and consumes nothing, when too few bytes are left.
+type reader struct {
+	b     []byte
+	order binary.ByteOrder
+}
+
+func (r *reader) bytes(out *[]byte, n int) bool {
+	if n < 0 || len(r.b) < n {
+		return false
+	}
+	*out, r.b = r.b[:n:n], r.b[n:]
+	return true
+}
+
+func (r *reader) skip(n int) bool {
+	var b []byte
+	return r.bytes(&b, n)
+}
+
+func (r *reader) u16(out *uint16) bool {
+	var b []byte
+	if !r.bytes(&b, 2) {
+		return false
+	}
+	*out = r.order.Uint16(b)
+	return true
+}
+
+func (r *reader) u32(out *uint32) bool {
+	var b []byte
+	if !r.bytes(&b, 4) {
+		return false
+	}
+	*out = r.order.Uint32(b)
+	return true
+}
+
+func (r *reader) u64(out *uint64) bool {
+	var b []byte
+	if !r.bytes(&b, 8) {
+		return false
+	}
+	*out = r.order.Uint64(b)
+	return true
+}

@@ -1,0 +1,283 @@
+package capture
+
+import (
+	"container/heap"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/ssldissect/ssldissect/capture/filter"
+)
+
+// Options configures OpenFiles.
+type Options struct {
+	// Filter is a tcpdump filter expression, compiled with capture/filter.
+	// Packets that do not match are counted in Stats.Filtered and skipped.
+	Filter string
+	// OnSecrets, when set, gets the contents of every pcapng Decryption
+	// Secrets Block, in file order and before any packet that follows the
+	// block in its file.
+	OnSecrets func(Secret)
+	// OnWarning, when set, gets non-fatal problems, each a *FileError:
+	// damaged or truncated files, unsupported link types. Reading goes on.
+	OnWarning func(error)
+}
+
+// Secret is the contents of one pcapng Decryption Secrets Block.
+type Secret struct {
+	// Type is the secrets type, e.g. SecretsTypeTLSKeyLog.
+	Type uint32
+	// Data is the secrets data, without padding. It is a copy the
+	// receiver may keep.
+	Data []byte
+	// File is the name of the file that holds the block.
+	File string
+	// Block is the 1-based number of the block in its file, counting
+	// blocks of every type.
+	Block uint64
+}
+
+// SecretsTypeTLSKeyLog is the Decryption Secrets Block type of an NSS key
+// log (the SSLKEYLOGFILE format), "TLSK" in ASCII.
+const SecretsTypeTLSKeyLog = 0x544c534b
+
+// Source delivers packets.
+type Source interface {
+	// Next returns the next packet, or io.EOF after the last one. The
+	// Packet and the bytes it points into are valid until the next call.
+	Next() (*Packet, error)
+	// Stats returns the counters so far.
+	Stats() Stats
+	// Close releases the files. It may be called at any time.
+	Close() error
+}
+
+// Stats counts what a Source has read and decoded.
+type Stats struct {
+	Files       uint64 // files opened
+	Packets     uint64 // frames read from the files
+	Bytes       uint64 // captured bytes of those frames
+	Delivered   uint64 // packets returned by Next
+	TCP         uint64 // delivered packets that carry a TCP segment
+	NonIP       uint64 // frames that are not IPv4 or IPv6 (or whose link type is not supported)
+	NonTCP      uint64 // IP packets that carry no TCP segment (UDP, ICMP, incomplete fragments, ...)
+	Filtered    uint64 // frames the filter rejected
+	DecodeErrs  uint64 // frames with a malformed or truncated header
+	Fragments   uint64 // IP fragments seen
+	Reassembled uint64 // datagrams rebuilt from fragments
+	FragDropped uint64 // fragments the reassembler refused (overlaps, bad lengths, memory cap)
+	Secrets     uint64 // Decryption Secrets Blocks read
+	Warnings    uint64 // problems reported (or that would have been) through OnWarning
+}
+
+// FileError is a problem in one input file: where it is and what it is.
+type FileError struct {
+	File string
+	// Packet is the 1-based number, within File, of the packet that was
+	// being read (the first one not delivered); 0 for the file header.
+	Packet uint64
+	// Offset is the byte offset of the damaged record or block, in the
+	// decompressed stream for gzip input.
+	Offset int64
+	Err    error
+}
+
+func (e *FileError) Error() string {
+	if e.Packet == 0 {
+		return fmt.Sprintf("%s: offset %#x: %v", e.File, e.Offset, e.Err)
+	}
+	return fmt.Sprintf("%s: packet %d (offset %#x): %v", e.File, e.Packet, e.Offset, e.Err)
+}
+
+func (e *FileError) Unwrap() error { return e.Err }
+
+// ErrTruncated is the FileError.Err of a file that ends inside a header,
+// record or block.
+var ErrTruncated = errors.New("truncated")
+
+// matcher is what a compiled filter offers.
+type matcher interface{ Match(*filter.Meta) bool }
+
+// compileFilter compiles Options.Filter; nil means filters are not built
+// in. The integration sets it to filter.Compile.
+var compileFilter func(string) (matcher, error)
+
+// OpenFiles opens pcap and pcapng files, plain or gzip-compressed ("-" is
+// standard input), and returns a Source that merges their packets by
+// timestamp. It fails when a file cannot be opened or is not a capture
+// file at all; damage found later is reported through Options.OnWarning.
+func OpenFiles(paths []string, opt Options) (Source, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("capture: no input files")
+	}
+	s := &multiSource{opt: opt, dec: newDecoder()}
+	if opt.Filter != "" {
+		if compileFilter == nil {
+			return nil, errors.New("capture: filters are not available")
+		}
+		m, err := compileFilter(opt.Filter)
+		if err != nil {
+			return nil, fmt.Errorf("capture: filter %q: %w", opt.Filter, err)
+		}
+		s.match = m
+	}
+	stdin := false
+	for i, p := range paths {
+		if p == "-" {
+			if stdin {
+				s.Close()
+				return nil, errors.New("capture: standard input given twice")
+			}
+			stdin = true
+		}
+		f, err := openFile(p, i, s.warn, s.secret)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.files = append(s.files, f)
+		s.stats.Files++
+	}
+	return s, nil
+}
+
+// multiSource merges the frames of several files by timestamp, as
+// mergecap does: each file keeps its next frame in its own buffer, and a
+// heap picks the earliest.
+type multiSource struct {
+	opt    Options
+	match  matcher
+	dec    *decoder
+	files  []*fileReader
+	h      readerHeap
+	primed bool
+	last   *fileReader // delivered the previous frame; advanced on the next call
+	pkt    Packet
+	stats  Stats
+}
+
+func (s *multiSource) warn(err error) {
+	s.stats.Warnings++
+	if s.opt.OnWarning != nil {
+		s.opt.OnWarning(err)
+	}
+}
+
+func (s *multiSource) secret(sec Secret) {
+	s.stats.Secrets++
+	if s.opt.OnSecrets != nil {
+		s.opt.OnSecrets(sec)
+	}
+}
+
+// advance reads f's next frame and puts f back on the heap, or closes it
+// at its end.
+func (s *multiSource) advance(f *fileReader) {
+	err := f.next()
+	if err == nil {
+		s.stats.Packets++
+		s.stats.Bytes += uint64(len(f.fr.data))
+		heap.Push(&s.h, f)
+		return
+	}
+	if err != io.EOF {
+		s.warn(err)
+	}
+	f.close()
+}
+
+func (s *multiSource) Next() (*Packet, error) {
+	if !s.primed {
+		s.primed = true
+		for _, f := range s.files {
+			s.advance(f)
+		}
+	}
+	for {
+		if s.last != nil {
+			f := s.last
+			s.last = nil
+			s.advance(f)
+		}
+		if len(s.h) == 0 {
+			return nil, io.EOF
+		}
+		f := heap.Pop(&s.h).(*fileReader)
+		s.last = f
+		if s.decode(f) {
+			return &s.pkt, nil
+		}
+	}
+}
+
+// decode turns f's current frame into s.pkt; false when the filter
+// rejects it.
+func (s *multiSource) decode(f *fileReader) bool {
+	fr := &f.fr
+	d := s.dec
+	d.decode(fr.link, fr.data, fr.ci, &s.stats)
+	if d.unsupported && f.warnLink(fr.link) {
+		s.warn(&FileError{File: f.name, Packet: f.frames, Offset: fr.offset,
+			Err: fmt.Errorf("link type %d (%v) is not supported; its packets are skipped", fr.link, fr.link)})
+	}
+	if s.match != nil && !s.match.Match(&d.meta) {
+		s.stats.Filtered++
+		return false
+	}
+	s.stats.Delivered++
+	if d.tcpOK {
+		s.stats.TCP++
+	} else if d.ipVersion != 0 {
+		s.stats.NonTCP++
+	}
+	s.pkt = Packet{
+		Num:      s.stats.Delivered,
+		File:     f.name,
+		FileNum:  f.frames,
+		CI:       fr.ci,
+		Net:      d.net,
+		Len:      fr.ci.Length,
+		LinkType: fr.link,
+	}
+	if d.tcpOK {
+		s.pkt.TCP = &d.tcp
+	}
+	return true
+}
+
+func (s *multiSource) Stats() Stats { return s.stats }
+
+func (s *multiSource) Close() error {
+	var first error
+	for _, f := range s.files {
+		if err := f.close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	s.h = s.h[:0]
+	s.last = nil
+	s.primed = true
+	return first
+}
+
+// readerHeap orders files by the timestamp of their pending frame, then by
+// their position on the command line.
+type readerHeap []*fileReader
+
+func (h readerHeap) Len() int { return len(h) }
+func (h readerHeap) Less(i, j int) bool {
+	a, b := h[i].fr.ci.Timestamp, h[j].fr.ci.Timestamp
+	if a.Equal(b) {
+		return h[i].index < h[j].index
+	}
+	return a.Before(b)
+}
+func (h readerHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *readerHeap) Push(x any)   { *h = append(*h, x.(*fileReader)) }
+func (h *readerHeap) Pop() any {
+	old := *h
+	f := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return f
+}
