@@ -486,7 +486,7 @@ func (p *parser) parsePrimitive() (node, qual, error) {
 		p.next()
 	} else if q.p == pNone && q.d == dirAny {
 		tt := p.peek()
-		if tt.kind == tWord && !isNumber(tt.text) && !strings.ContainsAny(tt.text, ".:") {
+		if _, _, dotted := parseDotted(tt.text); tt.kind == tWord && !isNumber(tt.text) && !dotted && !strings.Contains(tt.text, ":") {
 			return nil, q, p.errAt(tt, "hostnames are not supported: %q; use a numeric address", tt.text)
 		}
 		return nil, q, p.errAt(tt, "%s needs a qualifier such as host, net or port", tt)
