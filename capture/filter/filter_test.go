@@ -180,6 +180,7 @@ var matchCases = []struct {
 	{"frag offset", "ip[6:2] & 0x1fff = 0", "frag4", false},
 	{"ip version", "ip[0] >> 4 = 4", "udp4dns", true},
 	{"ip hl", "ip[0] & 0xf != 5", "udp4dns", false},
+	{"right operand proto", "ip[2:2] - ((ip[0] & 0xf) << 2) - ((tcp[12] & 0xf0) >> 2) > 0", "udp4dns", false},
 	{"ip payload len", "ip[2:2] - ((ip[0] & 0xf) << 2) - ((tcp[12] & 0xf0) >> 2) = 200", "tcp4data", true},
 	{"ip6 next header", "ip6[6] = 58", "icmp6echo", true},
 	{"ip6 on ip", "ip6[6] = 6", "tcp4syn", false},
