@@ -95,9 +95,18 @@ func fpWithoutGREASE(vs []uint16) []uint16 {
 // curve lists. Point formats are single bytes and can never be GREASE, so
 // nothing is removed from them. SSLVersion is the ClientHello's
 // legacy_version, never the record-layer version nor supported_versions.
+//
+// JA3 is defined on the TLS ClientHello only: the salesforce/ja3 scripts
+// read handshake records and Wireshark computes it in the TLS ClientHello
+// dissector, so no tool gives a JA3 for an SSLv2-format ClientHello (whose
+// 3-byte cipher specs do not fit the format either). For those JA3 returns
+// two empty strings.
 func JA3(h *HelloFingerprintInput) (full string, hash string) {
 	if h == nil {
 		h = &HelloFingerprintInput{}
+	}
+	if h.SSLv2 {
+		return "", ""
 	}
 	var b strings.Builder
 	b.WriteString(strconv.FormatUint(uint64(h.Version), 10))
