@@ -103,21 +103,133 @@ func (c *ariaCipher) expandKey(key []byte, ck1, ck2, ck3 [2]uint64) {
 // crypt runs the n-round ARIA data randomizing part with round keys rk
 // (len(rk) == n+1): odd rounds FO, even rounds FE, and a final round with
 // substitution layer 2 but no diffusion.
+//
+// The state is kept as two big-endian 64-bit halves. Because the diffusion
+// layer A is a binary matrix, A(SL(x)) is the XOR over the input bytes i
+// of SB(x_i) copied into the output bytes of column i of A; colHi/colLo
+// hold those columns as byte masks.
 func crypt(dst, src []byte, rk []block) {
-	var x block
-	copy(x[:], src[:BlockSize])
+	hi := binary.BigEndian.Uint64(src[0:BlockSize])
+	lo := binary.BigEndian.Uint64(src[8:BlockSize])
 	n := len(rk) - 1
 	for i := 0; i < n-1; i++ {
+		k := &rk[i]
+		hi ^= binary.BigEndian.Uint64(k[0:])
+		lo ^= binary.BigEndian.Uint64(k[8:])
 		if i%2 == 0 {
-			x = fo(x, rk[i])
+			hi, lo = substDiffuse(hi, lo, &sb1, &sb2, &sb3, &sb4) // SL1
 		} else {
-			x = fe(x, rk[i])
+			hi, lo = substDiffuse(hi, lo, &sb3, &sb4, &sb1, &sb2) // SL2
 		}
 	}
-	x = xor(x, rk[n-1])
+	var x block
+	binary.BigEndian.PutUint64(x[0:], hi)
+	binary.BigEndian.PutUint64(x[8:], lo)
+	xorInto(&x, &rk[n-1])
 	sl2(&x)
-	x = xor(x, rk[n])
+	xorInto(&x, &rk[n])
 	copy(dst[:BlockSize], x[:])
+}
+
+// colHi[i], colLo[i] are column i of the diffusion matrix A as byte masks:
+// A applied to the block whose only non-zero byte is x_i = 0xff.
+var colHi, colLo [16]uint64
+
+func init() {
+	for i := 0; i < 16; i++ {
+		var e block
+		e[i] = 0xff
+		w := words(diffuse(e))
+		colHi[i], colLo[i] = w[0], w[1]
+	}
+}
+
+// substDiffuse computes A(SL(x)) for the state (hi, lo), where SL applies
+// s0, s1, s2, s3 to the bytes at positions 0, 1, 2, 3 mod 4.
+func substDiffuse(hi, lo uint64, s0, s1, s2, s3 *[256]byte) (yh, yl uint64) {
+	const rep = 0x0101010101010101
+	var r uint64
+	r = uint64(s0[byte(hi>>56)]) * rep
+	yh ^= r & colHi[0]
+	yl ^= r & colLo[0]
+	r = uint64(s1[byte(hi>>48)]) * rep
+	yh ^= r & colHi[1]
+	yl ^= r & colLo[1]
+	r = uint64(s2[byte(hi>>40)]) * rep
+	yh ^= r & colHi[2]
+	yl ^= r & colLo[2]
+	r = uint64(s3[byte(hi>>32)]) * rep
+	yh ^= r & colHi[3]
+	yl ^= r & colLo[3]
+	r = uint64(s0[byte(hi>>24)]) * rep
+	yh ^= r & colHi[4]
+	yl ^= r & colLo[4]
+	r = uint64(s1[byte(hi>>16)]) * rep
+	yh ^= r & colHi[5]
+	yl ^= r & colLo[5]
+	r = uint64(s2[byte(hi>>8)]) * rep
+	yh ^= r & colHi[6]
+	yl ^= r & colLo[6]
+	r = uint64(s3[byte(hi>>0)]) * rep
+	yh ^= r & colHi[7]
+	yl ^= r & colLo[7]
+	r = uint64(s0[byte(lo>>56)]) * rep
+	yh ^= r & colHi[8]
+	yl ^= r & colLo[8]
+	r = uint64(s1[byte(lo>>48)]) * rep
+	yh ^= r & colHi[9]
+	yl ^= r & colLo[9]
+	r = uint64(s2[byte(lo>>40)]) * rep
+	yh ^= r & colHi[10]
+	yl ^= r & colLo[10]
+	r = uint64(s3[byte(lo>>32)]) * rep
+	yh ^= r & colHi[11]
+	yl ^= r & colLo[11]
+	r = uint64(s0[byte(lo>>24)]) * rep
+	yh ^= r & colHi[12]
+	yl ^= r & colLo[12]
+	r = uint64(s1[byte(lo>>16)]) * rep
+	yh ^= r & colHi[13]
+	yl ^= r & colLo[13]
+	r = uint64(s2[byte(lo>>8)]) * rep
+	yh ^= r & colHi[14]
+	yl ^= r & colLo[14]
+	r = uint64(s3[byte(lo>>0)]) * rep
+	yh ^= r & colHi[15]
+	yl ^= r & colLo[15]
+	return yh, yl
+}
+
+func xorInto(x, k *block) {
+	for i := range x {
+		x[i] ^= k[i]
+	}
+}
+
+// diffuseInPlace applies the diffusion layer A to *x:
+// y0 = x3 ^ x4 ^ x6 ^ x8 ^ x9 ^ x13 ^ x14 and so on, as in RFC 5794
+// section 2.4.3.
+func diffuseInPlace(x *block) {
+	x0, x1, x2, x3 := x[0], x[1], x[2], x[3]
+	x4, x5, x6, x7 := x[4], x[5], x[6], x[7]
+	x8, x9, x10, x11 := x[8], x[9], x[10], x[11]
+	x12, x13, x14, x15 := x[12], x[13], x[14], x[15]
+	x[0] = x3 ^ x4 ^ x6 ^ x8 ^ x9 ^ x13 ^ x14
+	x[1] = x2 ^ x5 ^ x7 ^ x8 ^ x9 ^ x12 ^ x15
+	x[2] = x1 ^ x4 ^ x6 ^ x10 ^ x11 ^ x12 ^ x15
+	x[3] = x0 ^ x5 ^ x7 ^ x10 ^ x11 ^ x13 ^ x14
+	x[4] = x0 ^ x2 ^ x5 ^ x8 ^ x11 ^ x14 ^ x15
+	x[5] = x1 ^ x3 ^ x4 ^ x9 ^ x10 ^ x14 ^ x15
+	x[6] = x0 ^ x2 ^ x7 ^ x9 ^ x10 ^ x12 ^ x13
+	x[7] = x1 ^ x3 ^ x6 ^ x8 ^ x11 ^ x12 ^ x13
+	x[8] = x0 ^ x1 ^ x4 ^ x7 ^ x10 ^ x13 ^ x15
+	x[9] = x0 ^ x1 ^ x5 ^ x6 ^ x11 ^ x12 ^ x14
+	x[10] = x2 ^ x3 ^ x5 ^ x6 ^ x8 ^ x13 ^ x15
+	x[11] = x2 ^ x3 ^ x4 ^ x7 ^ x9 ^ x12 ^ x14
+	x[12] = x1 ^ x2 ^ x6 ^ x7 ^ x9 ^ x11 ^ x12
+	x[13] = x0 ^ x3 ^ x6 ^ x7 ^ x8 ^ x10 ^ x13
+	x[14] = x0 ^ x3 ^ x4 ^ x5 ^ x9 ^ x11 ^ x14
+	x[15] = x1 ^ x2 ^ x4 ^ x5 ^ x8 ^ x10 ^ x15
 }
 
 // fo is the odd round function: substitution layer 1 then diffusion.
@@ -156,25 +268,10 @@ func sl2(x *block) {
 }
 
 // diffuse is the diffusion layer A of RFC 5794 section 2.4.3, an
-// involutional 16x16 binary matrix.
-func diffuse(x block) (y block) {
-	y[0] = x[3] ^ x[4] ^ x[6] ^ x[8] ^ x[9] ^ x[13] ^ x[14]
-	y[1] = x[2] ^ x[5] ^ x[7] ^ x[8] ^ x[9] ^ x[12] ^ x[15]
-	y[2] = x[1] ^ x[4] ^ x[6] ^ x[10] ^ x[11] ^ x[12] ^ x[15]
-	y[3] = x[0] ^ x[5] ^ x[7] ^ x[10] ^ x[11] ^ x[13] ^ x[14]
-	y[4] = x[0] ^ x[2] ^ x[5] ^ x[8] ^ x[11] ^ x[14] ^ x[15]
-	y[5] = x[1] ^ x[3] ^ x[4] ^ x[9] ^ x[10] ^ x[14] ^ x[15]
-	y[6] = x[0] ^ x[2] ^ x[7] ^ x[9] ^ x[10] ^ x[12] ^ x[13]
-	y[7] = x[1] ^ x[3] ^ x[6] ^ x[8] ^ x[11] ^ x[12] ^ x[13]
-	y[8] = x[0] ^ x[1] ^ x[4] ^ x[7] ^ x[10] ^ x[13] ^ x[15]
-	y[9] = x[0] ^ x[1] ^ x[5] ^ x[6] ^ x[11] ^ x[12] ^ x[14]
-	y[10] = x[2] ^ x[3] ^ x[5] ^ x[6] ^ x[8] ^ x[13] ^ x[15]
-	y[11] = x[2] ^ x[3] ^ x[4] ^ x[7] ^ x[9] ^ x[12] ^ x[14]
-	y[12] = x[1] ^ x[2] ^ x[6] ^ x[7] ^ x[9] ^ x[11] ^ x[12]
-	y[13] = x[0] ^ x[3] ^ x[6] ^ x[7] ^ x[8] ^ x[10] ^ x[13]
-	y[14] = x[0] ^ x[3] ^ x[4] ^ x[5] ^ x[9] ^ x[11] ^ x[14]
-	y[15] = x[1] ^ x[2] ^ x[4] ^ x[5] ^ x[8] ^ x[10] ^ x[15]
-	return y
+// involutional 16x16 binary matrix (see diffuseInPlace for the equations).
+func diffuse(x block) block {
+	diffuseInPlace(&x)
+	return x
 }
 
 func xor(a, b block) block {
