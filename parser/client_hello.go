@@ -1,5 +1,7 @@
 package parser
 
+import "golang.org/x/crypto/cryptobyte"
+
 // ClientHello (RFC 5246 7.4.1.2, RFC 8446 4.1.2), or an SSLv2-format
 // CLIENT-HELLO converted as RFC 5246 appendix E.2 describes.
 type ClientHello struct {
@@ -30,9 +32,174 @@ func (*ClientHello) Type() HandshakeType { return HandshakeTypeClientHello }
 // low 16 bits.
 type SSLv2CipherSpec uint32
 
+// SSLv2 message types (draft-hickman-netscape-ssl-00).
+const (
+	SSLv2MsgClientHello = 1
+	SSLv2MsgServerHello = 4
+)
+
 // ParseSSLv2ClientHello decodes an SSLv2 CLIENT-HELLO message: body starts at
 // the message type byte (1) that follows the SSLv2 record header, as in
 // Record.Payload of ParseSSLv2Record.
 func ParseSSLv2ClientHello(body []byte) (*ClientHello, error) {
-	return nil, errNotImplemented
+	const layer = "sslv2_client_hello"
+	s := cryptobyte.String(body)
+	m := &ClientHello{SSLv2: true}
+	var typ uint8
+	var csLen, sidLen, chLen uint16
+	if !s.ReadUint8(&typ) || typ != SSLv2MsgClientHello {
+		return nil, malformed(layer, "msg_type", 0)
+	}
+	if !s.ReadUint16((*uint16)(&m.LegacyVersion)) || !s.ReadUint16(&csLen) ||
+		!s.ReadUint16(&sidLen) || !s.ReadUint16(&chLen) {
+		return nil, malformed(layer, "header", len(body)-len(s))
+	}
+	// Cipher specs are 3 bytes each; the session ID is 0 or 16 bytes (we
+	// accept up to 32); the challenge is 16 to 32 bytes.
+	if csLen == 0 || csLen%3 != 0 || sidLen > 32 || chLen < 16 || chLen > 32 {
+		return nil, malformed(layer, "lengths", 3)
+	}
+	var specs, sid, ch cryptobyte.String
+	if !s.ReadBytes((*[]byte)(&specs), int(csLen)) {
+		return nil, malformed(layer, "cipher_specs", len(body)-len(s))
+	}
+	if !s.ReadBytes((*[]byte)(&sid), int(sidLen)) {
+		return nil, malformed(layer, "session_id", len(body)-len(s))
+	}
+	if !s.ReadBytes((*[]byte)(&ch), int(chLen)) || !s.Empty() {
+		return nil, malformed(layer, "challenge", len(body)-len(s))
+	}
+	for !specs.Empty() {
+		var x uint32
+		specs.ReadUint24(&x)
+		m.V2CipherSpecs = append(m.V2CipherSpecs, SSLv2CipherSpec(x))
+		if x>>16 == 0 {
+			m.CipherSuites = append(m.CipherSuites, CipherSuite(x))
+		}
+	}
+	m.SessionID = clone(sid)
+	m.Challenge = clone(ch)
+	copy(m.Random[32-len(ch):], ch)
+	m.CompressionMethods = []CompressionMethod{CompressionNull}
+	return m, nil
+}
+
+func parseClientHello(body []byte) (*ClientHello, error) {
+	const layer = "client_hello"
+	s := cryptobyte.String(body)
+	off := func() int { return len(body) - len(s) }
+	m := &ClientHello{}
+	if !s.ReadUint16((*uint16)(&m.LegacyVersion)) {
+		return nil, malformed(layer, "legacy_version", off())
+	}
+	if !s.CopyBytes(m.Random[:]) {
+		return nil, malformed(layer, "random", off())
+	}
+	var sid, suites, comp cryptobyte.String
+	if !s.ReadUint8LengthPrefixed(&sid) || len(sid) > 32 {
+		return nil, malformed(layer, "legacy_session_id", off())
+	}
+	m.SessionID = clone(sid)
+	if !s.ReadUint16LengthPrefixed(&suites) || suites.Empty() || len(suites)%2 != 0 {
+		return nil, malformed(layer, "cipher_suites", off())
+	}
+	m.CipherSuites = make([]CipherSuite, 0, len(suites)/2)
+	for !suites.Empty() {
+		var cs uint16
+		suites.ReadUint16(&cs)
+		m.CipherSuites = append(m.CipherSuites, CipherSuite(cs))
+	}
+	if !s.ReadUint8LengthPrefixed(&comp) || comp.Empty() {
+		return nil, malformed(layer, "legacy_compression_methods", off())
+	}
+	for _, c := range comp {
+		m.CompressionMethods = append(m.CompressionMethods, CompressionMethod(c))
+	}
+	if s.Empty() {
+		return m, nil
+	}
+	var exts cryptobyte.String
+	base := off() + 2
+	if !s.ReadUint16LengthPrefixed(&exts) || !s.Empty() {
+		return nil, malformed(layer, "extensions", off())
+	}
+	m.HasExtensions = true
+	var err error
+	if m.Extensions, err = ParseExtensions(exts, HandshakeTypeClientHello); err != nil {
+		return nil, rebase(err, layer, base)
+	}
+	return m, nil
+}
+
+// rebase turns an *Error from a nested parser into one of layer, with its
+// offset made relative to the enclosing message.
+func rebase(err error, layer string, base int) error {
+	if e, ok := err.(*Error); ok {
+		return &Error{Layer: layer, Field: e.Layer, Offset: base + e.Offset, Err: e.Err}
+	}
+	return err
+}
+
+// Extension returns the first extension of type t, or nil.
+func (m *ClientHello) Extension(t ExtensionType) *Extension { return findExtension(m.Extensions, t) }
+
+// SNI is the first host_name of server_name, "" when absent.
+func (m *ClientHello) SNI() string {
+	if e := m.Extension(ExtServerName); e != nil {
+		if sn, ok := e.Parsed.(ServerNameExt); ok {
+			for _, n := range sn.Names {
+				if n.Type == 0 {
+					return n.Name
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// ALPN is the list of offered application protocols, nil when absent.
+func (m *ClientHello) ALPN() []string {
+	if e := m.Extension(ExtALPN); e != nil {
+		if a, ok := e.Parsed.(ALPNExt); ok {
+			return a.Protocols
+		}
+	}
+	return nil
+}
+
+// SupportedVersions is the supported_versions list, nil when absent.
+func (m *ClientHello) SupportedVersions() []Version {
+	if e := m.Extension(ExtSupportedVersions); e != nil {
+		if v, ok := e.Parsed.(SupportedVersionsExt); ok {
+			return v.Versions
+		}
+	}
+	return nil
+}
+
+// MaxVersion is the highest non-GREASE version the client offers: from
+// supported_versions when present, else LegacyVersion.
+func (m *ClientHello) MaxVersion() Version {
+	max := Version(0)
+	for _, v := range m.SupportedVersions() {
+		if !IsGREASE(uint16(v)) && versionRank(v) > versionRank(max) {
+			max = v
+		}
+	}
+	if max == 0 {
+		return m.LegacyVersion
+	}
+	return max
+}
+
+// versionRank orders versions, with TLS 1.3 drafts below TLS 1.3.
+func versionRank(v Version) int {
+	switch {
+	case v == VersionSSL20:
+		return 1
+	case v.IsTLS13Draft():
+		return int(VersionTLS12)<<8 + 1 + int(v&0xff) // between TLS 1.2 and TLS 1.3
+	default:
+		return int(v) << 8
+	}
 }

@@ -1,5 +1,7 @@
 package parser
 
+import "golang.org/x/crypto/cryptobyte"
+
 // Extension is one extension of a hello, EncryptedExtensions, Certificate
 // entry, CertificateRequest or NewSessionTicket. Data is the extension_data
 // (copied). Parsed holds the decoded form, one of the *Ext value types below
@@ -198,8 +200,357 @@ type EncryptedClientHelloExt struct {
 // 2-byte length) of a message of type msg. Use HandshakeTypeHelloRetryRequest
 // for the extensions of a HelloRetryRequest, HandshakeTypeCertificate for
 // those of a TLS 1.3 CertificateEntry. A malformed extension body is kept
-// with its Err set; only a broken framing (a length that overruns the block)
-// fails the whole block.
+// with its Err set (an *Error); only a broken framing (a length that overruns
+// the block) fails the whole block, and then the extensions before the break
+// are returned with the error.
 func ParseExtensions(b []byte, msg HandshakeType) ([]Extension, error) {
-	return nil, errNotImplemented
+	s := cryptobyte.String(b)
+	var exts []Extension
+	for !s.Empty() {
+		off := len(b) - len(s)
+		var typ uint16
+		var data cryptobyte.String
+		if !s.ReadUint16(&typ) || !s.ReadUint16LengthPrefixed(&data) {
+			return exts, malformed("extensions", "extension header", off)
+		}
+		e := Extension{Type: ExtensionType(typ), Data: clone(data)}
+		var ok bool
+		if e.Parsed, ok = parseExtension(e.Type, e.Data, msg); !ok {
+			e.Parsed = nil
+			e.Err = malformed("extension "+e.Type.String(), "", off+4)
+		}
+		exts = append(exts, e)
+	}
+	return exts, nil
+}
+
+// findExtension returns the first extension of type t, or nil.
+func findExtension(exts []Extension, t ExtensionType) *Extension {
+	for i := range exts {
+		if exts[i].Type == t {
+			return &exts[i]
+		}
+	}
+	return nil
+}
+
+// parseExtension decodes one extension body; data is already a private copy,
+// so the decoded form may point into it. Unknown types give (nil, true).
+func parseExtension(t ExtensionType, data []byte, msg HandshakeType) (any, bool) {
+	s := cryptobyte.String(data)
+	var v any
+	var ok bool
+	switch t {
+	case ExtServerName:
+		v, ok = parseServerName(&s)
+	case ExtMaxFragmentLength:
+		var e MaxFragmentLengthExt
+		ok = s.ReadUint8(&e.Code)
+		v = e
+	case ExtStatusRequest, ExtStatusRequestV2:
+		if t == ExtStatusRequestV2 {
+			return nil, true // list of requests; kept raw
+		}
+		v, ok = parseStatusRequest(&s, msg)
+	case ExtSupportedGroups:
+		var e SupportedGroupsExt
+		ok = readUint16List(&s, func(x uint16) { e.Groups = append(e.Groups, NamedGroup(x)) })
+		v = e
+	case ExtECPointFormats:
+		var e ECPointFormatsExt
+		var list cryptobyte.String
+		ok = s.ReadUint8LengthPrefixed(&list) && !list.Empty()
+		for _, x := range list {
+			e.Formats = append(e.Formats, ECPointFormat(x))
+		}
+		v = e
+	case ExtSignatureAlgorithms, ExtSignatureAlgorithmsCert:
+		var e SignatureSchemesExt
+		ok = readUint16List(&s, func(x uint16) { e.Schemes = append(e.Schemes, SignatureScheme(x)) })
+		v = e
+	case ExtHeartbeat:
+		var e HeartbeatExt
+		ok = s.ReadUint8((*uint8)(&e.Mode))
+		v = e
+	case ExtALPN:
+		var e ALPNExt
+		var list cryptobyte.String
+		ok = s.ReadUint16LengthPrefixed(&list) && readProtocolList(&list, &e.Protocols) && len(e.Protocols) > 0
+		v = e
+	case ExtSignedCertificateTimestamp:
+		var e SCTListExt
+		if s.Empty() {
+			return e, true // the client's request
+		}
+		var list cryptobyte.String
+		ok = s.ReadUint16LengthPrefixed(&list)
+		for ok && !list.Empty() {
+			var sct cryptobyte.String
+			ok = list.ReadUint16LengthPrefixed(&sct) && !sct.Empty()
+			e.SCTs = append(e.SCTs, sct)
+		}
+		v = e
+	case ExtPadding:
+		e := PaddingExt{Length: len(s)}
+		for _, x := range s {
+			if x != 0 {
+				e.NonZero = true
+			}
+		}
+		return e, true
+	case ExtEncryptThenMAC, ExtExtendedMasterSecret, ExtPostHandshakeAuth:
+		return EmptyExt{}, s.Empty()
+	case ExtCompressCertificate:
+		var e CompressCertificateExt
+		var list cryptobyte.String
+		ok = s.ReadUint8LengthPrefixed(&list) && !list.Empty()
+		for ok && !list.Empty() {
+			var x uint16
+			ok = list.ReadUint16(&x)
+			e.Algorithms = append(e.Algorithms, CertCompressionAlgorithm(x))
+		}
+		v = e
+	case ExtRecordSizeLimit:
+		var e RecordSizeLimitExt
+		ok = s.ReadUint16(&e.Limit)
+		v = e
+	case ExtSessionTicket:
+		return SessionTicketExt{Ticket: data}, true
+	case ExtPreSharedKey:
+		v, ok = parsePreSharedKey(&s, msg)
+	case ExtEarlyData:
+		var e EarlyDataExt
+		ok = true
+		if msg == HandshakeTypeNewSessionTicket {
+			ok = s.ReadUint32(&e.MaxEarlyDataSize)
+			e.HasMax = ok
+		}
+		v = e
+	case ExtSupportedVersions:
+		var e SupportedVersionsExt
+		if msg == HandshakeTypeClientHello {
+			var list cryptobyte.String
+			ok = s.ReadUint8LengthPrefixed(&list) && !list.Empty()
+			for ok && !list.Empty() {
+				var x uint16
+				ok = list.ReadUint16(&x)
+				e.Versions = append(e.Versions, Version(x))
+			}
+		} else {
+			ok = s.ReadUint16((*uint16)(&e.Selected))
+		}
+		v = e
+	case ExtCookie:
+		var e CookieExt
+		var c cryptobyte.String
+		ok = s.ReadUint16LengthPrefixed(&c) && !c.Empty()
+		e.Cookie = c
+		v = e
+	case ExtPSKKeyExchangeModes:
+		var e PSKModesExt
+		var list cryptobyte.String
+		ok = s.ReadUint8LengthPrefixed(&list) && !list.Empty()
+		for _, x := range list {
+			e.Modes = append(e.Modes, PSKKeyExchangeMode(x))
+		}
+		v = e
+	case ExtKeyShare:
+		v, ok = parseKeyShare(&s, msg)
+	case ExtRenegotiationInfo:
+		var e RenegotiationInfoExt
+		var rc cryptobyte.String
+		ok = s.ReadUint8LengthPrefixed(&rc)
+		e.RenegotiatedConnection = rc
+		v = e
+	case ExtApplicationSettings, ExtApplicationSettingsOld:
+		var e ApplicationSettingsExt
+		if msg == HandshakeTypeClientHello {
+			var list cryptobyte.String
+			ok = s.ReadUint16LengthPrefixed(&list) && readProtocolList(&list, &e.Protocols)
+		} else {
+			e.Settings, ok = data, true
+			s = nil
+		}
+		v = e
+	case ExtNPN:
+		var e NPNExt
+		ok = readProtocolList(&s, &e.Protocols)
+		v = e
+	case ExtEncryptedClientHello:
+		v, ok = parseECH(&s, data, msg)
+	default:
+		return nil, true
+	}
+	return v, ok && s.Empty()
+}
+
+// readUint16List reads a non-empty uint16-length-prefixed vector of uint16.
+func readUint16List(s *cryptobyte.String, add func(uint16)) bool {
+	var list cryptobyte.String
+	if !s.ReadUint16LengthPrefixed(&list) || list.Empty() || len(list)%2 != 0 {
+		return false
+	}
+	for !list.Empty() {
+		var x uint16
+		list.ReadUint16(&x)
+		add(x)
+	}
+	return true
+}
+
+// readProtocolList reads ProtocolName entries (uint8-prefixed, non-empty)
+// until s is empty.
+func readProtocolList(s *cryptobyte.String, out *[]string) bool {
+	for !s.Empty() {
+		var p cryptobyte.String
+		if !s.ReadUint8LengthPrefixed(&p) || p.Empty() {
+			return false
+		}
+		*out = append(*out, string(p))
+	}
+	return true
+}
+
+func parseServerName(s *cryptobyte.String) (ServerNameExt, bool) {
+	var e ServerNameExt
+	if s.Empty() {
+		return e, true // ServerHello / EncryptedExtensions acknowledgement
+	}
+	var list cryptobyte.String
+	if !s.ReadUint16LengthPrefixed(&list) || list.Empty() {
+		return e, false
+	}
+	for !list.Empty() {
+		var n ServerName
+		var name cryptobyte.String
+		if !list.ReadUint8(&n.Type) || !list.ReadUint16LengthPrefixed(&name) || name.Empty() {
+			return e, false
+		}
+		n.Name = string(name)
+		e.Names = append(e.Names, n)
+	}
+	return e, true
+}
+
+func parseStatusRequest(s *cryptobyte.String, msg HandshakeType) (StatusRequestExt, bool) {
+	var e StatusRequestExt
+	if s.Empty() {
+		e.Empty = true
+		return e, true
+	}
+	if !s.ReadUint8((*uint8)(&e.StatusType)) {
+		return e, false
+	}
+	if msg == HandshakeTypeCertificate {
+		// CertificateStatus in a TLS 1.3 CertificateEntry.
+		var resp cryptobyte.String
+		if !s.ReadUint24LengthPrefixed(&resp) || resp.Empty() {
+			return e, false
+		}
+		e.OCSPResponse = resp
+		return e, true
+	}
+	if e.StatusType != StatusTypeOCSP {
+		*s = nil // unknown request format: keep the type only
+		return e, true
+	}
+	var ids, exts cryptobyte.String
+	if !s.ReadUint16LengthPrefixed(&ids) || !s.ReadUint16LengthPrefixed(&exts) {
+		return e, false
+	}
+	for !ids.Empty() {
+		var id cryptobyte.String
+		if !ids.ReadUint16LengthPrefixed(&id) || id.Empty() {
+			return e, false
+		}
+		e.ResponderIDs = append(e.ResponderIDs, id)
+	}
+	e.RequestExtensions = exts
+	return e, true
+}
+
+func parsePreSharedKey(s *cryptobyte.String, msg HandshakeType) (PreSharedKeyExt, bool) {
+	var e PreSharedKeyExt
+	if msg != HandshakeTypeClientHello {
+		e.HasSelected = s.ReadUint16(&e.Selected)
+		return e, e.HasSelected
+	}
+	var ids, binders cryptobyte.String
+	if !s.ReadUint16LengthPrefixed(&ids) || ids.Empty() ||
+		!s.ReadUint16LengthPrefixed(&binders) || binders.Empty() {
+		return e, false
+	}
+	for !ids.Empty() {
+		var id PSKIdentity
+		var ident cryptobyte.String
+		if !ids.ReadUint16LengthPrefixed(&ident) || ident.Empty() || !ids.ReadUint32(&id.ObfuscatedTicketAge) {
+			return e, false
+		}
+		id.Identity = ident
+		e.Identities = append(e.Identities, id)
+	}
+	for !binders.Empty() {
+		var b cryptobyte.String
+		if !binders.ReadUint8LengthPrefixed(&b) || len(b) < 32 {
+			return e, false
+		}
+		e.Binders = append(e.Binders, b)
+	}
+	return e, true
+}
+
+func parseKeyShare(s *cryptobyte.String, msg HandshakeType) (KeyShareExt, bool) {
+	var e KeyShareExt
+	readEntry := func(s *cryptobyte.String) bool {
+		var k KeyShareEntry
+		var key cryptobyte.String
+		if !s.ReadUint16((*uint16)(&k.Group)) || !s.ReadUint16LengthPrefixed(&key) || key.Empty() {
+			return false
+		}
+		k.Key = key
+		e.Entries = append(e.Entries, k)
+		return true
+	}
+	switch msg {
+	case HandshakeTypeHelloRetryRequest:
+		e.HRR = true
+		return e, s.ReadUint16((*uint16)(&e.SelectedGroup))
+	case HandshakeTypeClientHello:
+		var list cryptobyte.String
+		if !s.ReadUint16LengthPrefixed(&list) {
+			return e, false
+		}
+		for !list.Empty() {
+			if !readEntry(&list) {
+				return e, false
+			}
+		}
+		return e, true
+	default:
+		return e, readEntry(s)
+	}
+}
+
+func parseECH(s *cryptobyte.String, data []byte, msg HandshakeType) (EncryptedClientHelloExt, bool) {
+	e := EncryptedClientHelloExt{Raw: data}
+	if msg != HandshakeTypeClientHello {
+		*s = nil
+		return e, true
+	}
+	if !s.ReadUint8(&e.Type) {
+		return e, false
+	}
+	switch e.Type {
+	case 0: // outer
+		var enc, payload cryptobyte.String
+		if !s.ReadUint16(&e.KDF) || !s.ReadUint16(&e.AEAD) || !s.ReadUint8(&e.ConfigID) ||
+			!s.ReadUint16LengthPrefixed(&enc) || !s.ReadUint16LengthPrefixed(&payload) || payload.Empty() {
+			return e, false
+		}
+		e.Enc, e.PayloadLen = enc, len(payload)
+	case 1: // inner: empty
+	default:
+		*s = nil
+	}
+	return e, true
 }

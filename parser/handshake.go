@@ -1,34 +1,87 @@
 package parser
 
+import "golang.org/x/crypto/cryptobyte"
+
 // Handshake-layer caps, checked before any allocation (rule 3).
 const (
 	MaxHandshakeLen   = 64 << 10  // any handshake message body
 	MaxCertificateLen = 256 << 10 // Certificate and CompressedCertificate bodies
 )
 
+// MaxHandshakeBodyLen is the cap on the body of a message of type typ.
+func MaxHandshakeBodyLen(typ HandshakeType) int {
+	if typ == HandshakeTypeCertificate || typ == HandshakeTypeCompressedCertificate {
+		return MaxCertificateLen
+	}
+	return MaxHandshakeLen
+}
+
 // HandshakeReader reassembles handshake messages from the payloads of
 // consecutive handshake records of one direction (RFC 8446 5.1: a message
-// may span records, a record may hold several messages).
+// may span records, a record may hold several messages). The zero value is
+// ready to use.
 type HandshakeReader struct {
-	buf []byte
+	buf      []byte
+	consumed int // total bytes returned by Next since the last Reset, for error offsets
+	err      error
 }
 
 // Write appends one record's payload. It returns an *Error wrapping
-// ErrTooLarge as soon as a pending message header declares a body above the
-// caps; the reader is then unusable until Reset.
+// ErrTooLarge as soon as a buffered message header declares a body above the
+// caps (before buffering the body); the reader then keeps returning that
+// error until Reset.
 func (r *HandshakeReader) Write(fragment []byte) error {
-	return errNotImplemented
+	if r.err != nil {
+		return r.err
+	}
+	r.buf = append(r.buf, fragment...)
+	return r.check()
+}
+
+// check validates the header of the first buffered message, if complete.
+func (r *HandshakeReader) check() error {
+	s := cryptobyte.String(r.buf)
+	var typ uint8
+	var n uint32
+	if !s.ReadUint8(&typ) || !s.ReadUint24(&n) {
+		return nil
+	}
+	if int(n) > MaxHandshakeBodyLen(HandshakeType(typ)) {
+		r.err = &Error{Layer: "handshake", Field: HandshakeType(typ).String() + " length", Offset: r.consumed, Err: ErrTooLarge}
+		return r.err
+	}
+	return nil
 }
 
 // Next returns the next complete message: its type, its body, and raw (the
 // 4-byte header followed by the body, for transcripts). Both are fresh
-// copies. It returns ErrNeedMore when no complete message is buffered.
+// copies; body aliases raw. It returns ErrNeedMore when no complete message
+// is buffered.
 func (r *HandshakeReader) Next() (typ HandshakeType, body, raw []byte, err error) {
-	return 0, nil, nil, errNotImplemented
+	if r.err != nil {
+		return 0, nil, nil, r.err
+	}
+	if err := r.check(); err != nil {
+		return 0, nil, nil, err
+	}
+	s := cryptobyte.String(r.buf)
+	var t uint8
+	var b cryptobyte.String
+	if !s.ReadUint8(&t) || !s.ReadUint24LengthPrefixed(&b) {
+		return 0, nil, nil, ErrNeedMore
+	}
+	n := len(r.buf) - len(s)
+	raw = append([]byte(nil), r.buf[:n]...)
+	r.buf = r.buf[n:]
+	if len(r.buf) == 0 {
+		r.buf = nil // let the backing array go
+	}
+	r.consumed += n
+	return HandshakeType(t), raw[4:], raw, nil
 }
 
 // Pending is the number of buffered bytes not yet returned by Next.
 func (r *HandshakeReader) Pending() int { return len(r.buf) }
 
 // Reset drops buffered bytes and any error state.
-func (r *HandshakeReader) Reset() { r.buf = nil }
+func (r *HandshakeReader) Reset() { *r = HandshakeReader{} }

@@ -1,5 +1,7 @@
 package parser
 
+import "golang.org/x/crypto/cryptobyte"
+
 // ServerKeyExchange (RFC 5246 7.4.3, RFC 8422 5.4, RFC 4279, RFC 5489). Its
 // layout depends on the key exchange of the negotiated suite, given by
 // Context.CipherSuite; KeyExchange records which layout was used (the
@@ -66,3 +68,170 @@ type ClientKeyExchange struct {
 }
 
 func (*ClientKeyExchange) Type() HandshakeType { return HandshakeTypeClientKeyExchange }
+
+// kexLayout is the key exchange that decides the ServerKeyExchange and
+// ClientKeyExchange layouts, and whether the server parameters are signed.
+func kexLayout(cs CipherSuite) (kex string, signed bool) {
+	info, ok := CipherSuiteInfo(cs)
+	if !ok {
+		return "", false
+	}
+	switch {
+	case info.KeyExchange == "DH" && info.Auth == "anon":
+		return "DHE", false
+	case info.KeyExchange == "ECDH" && info.Auth == "anon":
+		return "ECDHE", false
+	case info.KeyExchange == "DHE" || info.KeyExchange == "ECDHE" || info.KeyExchange == "RSA":
+		return info.KeyExchange, true
+	}
+	return info.KeyExchange, false
+}
+
+func parseServerKeyExchange(body []byte, ctx Context) (*ServerKeyExchange, error) {
+	const layer = "server_key_exchange"
+	kex, signed := kexLayout(ctx.CipherSuite)
+	m := &ServerKeyExchange{KeyExchange: kex}
+	s := cryptobyte.String(body)
+	off := func() int { return len(body) - len(s) }
+	switch kex {
+	case "PSK", "RSA_PSK", "DHE_PSK", "ECDHE_PSK":
+		var hint cryptobyte.String
+		if !s.ReadUint16LengthPrefixed(&hint) {
+			return nil, malformed(layer, "psk_identity_hint", 0)
+		}
+		m.PSKHint = clone(hint)
+	}
+	switch kex {
+	case "ECDHE", "ECDHE_PSK":
+		var pub cryptobyte.String
+		if !s.ReadUint8((*uint8)(&m.CurveType)) {
+			return nil, malformed(layer, "curve_type", off())
+		}
+		if m.CurveType != CurveTypeNamedCurve {
+			// Explicit curves (RFC 4492, deprecated): keep the parameters raw.
+			m.Raw = clone(body)
+			return m, nil
+		}
+		if !s.ReadUint16((*uint16)(&m.Group)) {
+			return nil, malformed(layer, "namedcurve", off())
+		}
+		if !s.ReadUint8LengthPrefixed(&pub) || pub.Empty() {
+			return nil, malformed(layer, "point", off())
+		}
+		m.PublicKey = clone(pub)
+	case "DHE", "DHE_PSK":
+		var p, g, y cryptobyte.String
+		if !s.ReadUint16LengthPrefixed(&p) || p.Empty() {
+			return nil, malformed(layer, "dh_p", off())
+		}
+		if !s.ReadUint16LengthPrefixed(&g) || g.Empty() {
+			return nil, malformed(layer, "dh_g", off())
+		}
+		if !s.ReadUint16LengthPrefixed(&y) || y.Empty() {
+			return nil, malformed(layer, "dh_Ys", off())
+		}
+		m.DHP, m.DHG, m.DHYs = clone(p), clone(g), clone(y)
+	case "RSA":
+		var mod, exp cryptobyte.String
+		if !s.ReadUint16LengthPrefixed(&mod) || mod.Empty() {
+			return nil, malformed(layer, "rsa_modulus", off())
+		}
+		if !s.ReadUint16LengthPrefixed(&exp) || exp.Empty() {
+			return nil, malformed(layer, "rsa_exponent", off())
+		}
+		m.RSAModulus, m.RSAExponent = clone(mod), clone(exp)
+	case "PSK", "RSA_PSK":
+	default:
+		m.Raw = clone(body)
+		return m, nil
+	}
+	if !signed {
+		if !s.Empty() {
+			return nil, malformed(layer, "trailing data", off())
+		}
+		return m, nil
+	}
+	m.HasSignature = true
+	sigOff := off()
+	rest := s
+	withScheme := ctx.Version >= VersionTLS12
+	if ctx.Version == 0 {
+		// Unknown version: a TLS 1.2 signature has the scheme in front.
+		probe := rest
+		var scheme SignatureScheme
+		var sig []byte
+		withScheme = readSignature(&probe, true, &scheme, &sig) && probe.Empty()
+	}
+	m.HasScheme = withScheme
+	if !readSignature(&rest, withScheme, &m.Scheme, &m.Signature) || !rest.Empty() {
+		return nil, malformed(layer, "signature", sigOff)
+	}
+	return m, nil
+}
+
+func parseClientKeyExchange(body []byte, ctx Context) (*ClientKeyExchange, error) {
+	const layer = "client_key_exchange"
+	kex, _ := kexLayout(ctx.CipherSuite)
+	m := &ClientKeyExchange{KeyExchange: kex}
+	s := cryptobyte.String(body)
+	off := func() int { return len(body) - len(s) }
+	switch kex {
+	case "PSK", "RSA_PSK", "DHE_PSK", "ECDHE_PSK":
+		var id cryptobyte.String
+		if !s.ReadUint16LengthPrefixed(&id) {
+			return nil, malformed(layer, "psk_identity", 0)
+		}
+		m.PSKIdentity = clone(id)
+	}
+	switch kex {
+	case "RSA", "RSA_PSK":
+		var enc cryptobyte.String
+		switch {
+		case kex == "RSA" && ctx.Version == VersionSSL30:
+			enc, s = s, nil // SSL 3.0: no length prefix
+		case kex == "RSA" && ctx.Version == 0 && !prefixedWhole(s):
+			enc, s = s, nil
+		default:
+			if !s.ReadUint16LengthPrefixed(&enc) {
+				return nil, malformed(layer, "EncryptedPreMasterSecret", off())
+			}
+		}
+		if enc.Empty() {
+			return nil, malformed(layer, "EncryptedPreMasterSecret", off())
+		}
+		m.EncryptedPreMaster = clone(enc)
+	case "DHE", "DH", "DHE_PSK":
+		if kex == "DH" && s.Empty() {
+			break // implicit: the client certificate holds the DH key
+		}
+		var y cryptobyte.String
+		if !s.ReadUint16LengthPrefixed(&y) || y.Empty() {
+			return nil, malformed(layer, "dh_Yc", off())
+		}
+		m.DHYc = clone(y)
+	case "ECDHE", "ECDH", "ECDHE_PSK":
+		if kex == "ECDH" && s.Empty() {
+			break // implicit (fixed_ecdh client certificate)
+		}
+		var p cryptobyte.String
+		if !s.ReadUint8LengthPrefixed(&p) || p.Empty() {
+			return nil, malformed(layer, "ecdh_Yc", off())
+		}
+		m.ECPoint = clone(p)
+	case "PSK":
+	default:
+		m.Raw = clone(body)
+		return m, nil
+	}
+	if !s.Empty() {
+		return nil, malformed(layer, "trailing data", off())
+	}
+	return m, nil
+}
+
+// prefixedWhole reports whether s is exactly one uint16-length-prefixed
+// vector.
+func prefixedWhole(s cryptobyte.String) bool {
+	var v cryptobyte.String
+	return s.ReadUint16LengthPrefixed(&v) && s.Empty()
+}

@@ -1,9 +1,5 @@
 package parser
 
-import "errors"
-
-var errNotImplemented = errors.New("not implemented yet")
-
 // Message is a decoded handshake message. The concrete types are pointers to
 // the structs of this package: *ClientHello, *ServerHello, ..., *RawMessage.
 type Message interface {
@@ -57,7 +53,71 @@ func (*EndOfEarlyData) Type() HandshakeType { return HandshakeTypeEndOfEarlyData
 // *RawMessage holding the body together with an *Error, so that the caller
 // can still show the message.
 func ParseHandshake(typ HandshakeType, body []byte, ctx Context) (Message, error) {
-	return &RawMessage{Typ: typ, Body: clone(body)}, errNotImplemented
+	m, err := parseHandshake(typ, body, ctx)
+	if err != nil {
+		return &RawMessage{Typ: typ, Body: clone(body)}, err
+	}
+	return m, nil
+}
+
+func parseHandshake(typ HandshakeType, body []byte, ctx Context) (Message, error) {
+	if len(body) > MaxHandshakeBodyLen(typ) {
+		return nil, &Error{Layer: typ.String(), Err: ErrTooLarge}
+	}
+	switch typ {
+	case HandshakeTypeHelloRequest:
+		return &HelloRequest{}, empty(typ, body)
+	case HandshakeTypeClientHello:
+		return parseClientHello(body)
+	case HandshakeTypeServerHello:
+		return parseServerHello(body)
+	case HandshakeTypeNewSessionTicket:
+		return parseNewSessionTicket(body, ctx)
+	case HandshakeTypeEndOfEarlyData:
+		return &EndOfEarlyData{}, empty(typ, body)
+	case HandshakeTypeEncryptedExtensions:
+		return parseEncryptedExtensions(body)
+	case HandshakeTypeCertificate:
+		return parseCertificate(body, ctx)
+	case HandshakeTypeServerKeyExchange:
+		return parseServerKeyExchange(body, ctx)
+	case HandshakeTypeCertificateRequest:
+		return parseCertificateRequest(body, ctx)
+	case HandshakeTypeServerHelloDone:
+		return &ServerHelloDone{}, empty(typ, body)
+	case HandshakeTypeCertificateVerify:
+		return parseCertificateVerify(body, ctx)
+	case HandshakeTypeClientKeyExchange:
+		return parseClientKeyExchange(body, ctx)
+	case HandshakeTypeFinished:
+		return parseFinished(body)
+	case HandshakeTypeCertificateURL:
+		return parseCertificateURL(body)
+	case HandshakeTypeCertificateStatus:
+		return parseCertificateStatus(body)
+	case HandshakeTypeSupplementalData:
+		return parseSupplementalData(body)
+	case HandshakeTypeKeyUpdate:
+		return parseKeyUpdate(body)
+	case HandshakeTypeCompressedCertificate:
+		return parseCompressedCertificate(body)
+	case HandshakeTypeNextProtocol:
+		return parseNextProtocol(body)
+	case HandshakeTypeMessageHash:
+		if len(body) == 0 || len(body) > 64 {
+			return nil, malformed(typ.String(), "hash", 0)
+		}
+		return &MessageHash{Hash: clone(body)}, nil
+	}
+	return &RawMessage{Typ: typ, Body: clone(body)}, nil
+}
+
+// empty checks the body of a message that has none.
+func empty(typ HandshakeType, body []byte) error {
+	if len(body) != 0 {
+		return malformed(typ.String(), "body", 0)
+	}
+	return nil
 }
 
 // clone copies b; nil stays nil, empty stays empty.

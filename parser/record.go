@@ -1,5 +1,7 @@
 package parser
 
+import "golang.org/x/crypto/cryptobyte"
+
 // Record-layer caps (RFC 8446 section 5.2, RFC 5246 section 6.2.3).
 const (
 	MaxPlaintextLen = 16384        // TLSPlaintext.length limit
@@ -38,4 +40,273 @@ func (v Verdict) String() string {
 		return "not_tls"
 	}
 	return hexName(uint8(v))
+}
+
+// validContentType: the SSL 3.0/TLS content types that can start a TLS
+// (not DTLS) record.
+func validContentType(t ContentType) bool {
+	return t >= ContentTypeChangeCipherSpec && t <= ContentTypeHeartbeat
+}
+
+// validRecordVersion: SSL 3.0 to TLS 1.3 (0x0300-0x0304) and TLS 1.3 drafts
+// (0x7fxx).
+func validRecordVersion(v Version) bool {
+	return (v >= VersionSSL30 && v <= VersionTLS13) || v.IsTLS13Draft()
+}
+
+// ParseRecord splits the SSL 3.0/TLS record at the start of b. It returns
+// the record and the number of bytes it takes (HeaderLen+len(Payload)).
+// With too few bytes for a whole record it returns ErrNeedMore, but an
+// implausible header (unknown content type, bad version, length above
+// MaxRecordLen, empty non-application_data record) is reported as an *Error
+// as soon as the offending byte is there.
+func ParseRecord(b []byte) (rec Record, n int, err error) {
+	s := cryptobyte.String(b)
+	var typ uint8
+	var length uint16
+	if !s.ReadUint8(&typ) {
+		return rec, 0, ErrNeedMore
+	}
+	rec.Type, rec.HeaderLen = ContentType(typ), 5
+	if !validContentType(rec.Type) {
+		return Record{}, 0, malformed("record", "content_type", 0)
+	}
+	if len(s) >= 1 && s[0] != 3 && s[0] != 0x7f {
+		return Record{}, 0, malformed("record", "version", 1)
+	}
+	if !s.ReadUint16((*uint16)(&rec.Version)) {
+		return Record{}, 0, ErrNeedMore
+	}
+	if !validRecordVersion(rec.Version) {
+		return Record{}, 0, malformed("record", "version", 1)
+	}
+	if !s.ReadUint16(&length) {
+		return Record{}, 0, ErrNeedMore
+	}
+	if length > MaxRecordLen {
+		return Record{}, 0, &Error{Layer: "record", Field: "length", Offset: 3, Err: ErrTooLarge}
+	}
+	if length == 0 && rec.Type != ContentTypeApplicationData {
+		return Record{}, 0, malformed("record", "length", 3)
+	}
+	var payload []byte
+	if !s.ReadBytes(&payload, int(length)) {
+		return Record{}, 0, ErrNeedMore
+	}
+	rec.Payload = payload
+	return rec, len(b) - len(s), nil
+}
+
+// ParseSSLv2Record splits an SSLv2 record (2-byte header when the top bit of
+// the first byte is set, else 3-byte header with a padding count) at the
+// start of b. Payload is the record data, starting with the SSLv2 message
+// type; Type is set to ContentTypeHandshake for a CLIENT-HELLO or
+// SERVER-HELLO, which are sent in clear, else 0.
+func ParseSSLv2Record(b []byte) (rec Record, n int, err error) {
+	s := cryptobyte.String(b)
+	var hdr uint16
+	if !s.ReadUint16(&hdr) {
+		return rec, 0, ErrNeedMore
+	}
+	rec.SSLv2, rec.Version = true, VersionSSL20
+	length := int(hdr & 0x7fff)
+	rec.HeaderLen = 2
+	if hdr&0x8000 == 0 {
+		var padding uint8
+		length = int(hdr & 0x3fff)
+		rec.HeaderLen = 3
+		if !s.ReadUint8(&padding) {
+			return Record{}, 0, ErrNeedMore
+		}
+		if int(padding) > length {
+			return Record{}, 0, malformed("sslv2_record", "padding", 2)
+		}
+	}
+	if length == 0 {
+		return Record{}, 0, malformed("sslv2_record", "length", 0)
+	}
+	var payload []byte
+	if !s.ReadBytes(&payload, length) {
+		return Record{}, 0, ErrNeedMore
+	}
+	rec.Payload = payload
+	if payload[0] == SSLv2MsgClientHello || payload[0] == SSLv2MsgServerHello {
+		rec.Type = ContentTypeHandshake
+	}
+	return rec, len(b) - len(s), nil
+}
+
+// Sniff decides whether b starts with an SSL/TLS record: an SSL 3.0/TLS
+// record whose header is plausible and whose first bytes fit its content
+// type (for a handshake record: a known message type whose length fits, and
+// for a ClientHello or ServerHello a parseable hello when it is complete),
+// or an SSLv2-format ClientHello with consistent lengths. It returns
+// VerdictNeedMore while b is too short to tell.
+func Sniff(b []byte) Verdict {
+	if len(b) == 0 {
+		return VerdictNeedMore
+	}
+	if b[0]&0x80 != 0 {
+		return sniffSSLv2Hello(b)
+	}
+	return sniffRecord(b, 0)
+}
+
+// sniffRecord checks the TLS record at the start of b. want is the hello
+// type FindHello looks for, or 0 to accept any plausible record.
+func sniffRecord(b []byte, want HandshakeType) Verdict {
+	rec, _, err := ParseRecord(b)
+	switch {
+	case err == ErrNeedMore:
+		if len(b) < 5 {
+			return VerdictNeedMore
+		}
+		// Header complete and valid, payload partial: judge what is there.
+		s := cryptobyte.String(b)
+		s.Skip(5)
+		rec.Type = ContentType(b[0])
+		rec.Payload = s
+	case err != nil:
+		return VerdictNotTLS
+	}
+	complete := err == nil
+	p := cryptobyte.String(rec.Payload)
+	if want != 0 && rec.Type != ContentTypeHandshake {
+		return VerdictNotTLS
+	}
+	switch rec.Type {
+	case ContentTypeChangeCipherSpec:
+		if p.Empty() {
+			return VerdictNeedMore
+		}
+		if p[0] != 1 || (complete && len(p) != 1) {
+			return VerdictNotTLS
+		}
+	case ContentTypeAlert:
+		// Plaintext alerts are 2 bytes; encrypted ones are longer and look
+		// random, so only a 2-byte alert is checked.
+		if complete && len(p) == 2 && p[0] != byte(AlertLevelWarning) && p[0] != byte(AlertLevelFatal) {
+			return VerdictNotTLS
+		}
+		if complete && len(p) < 2 {
+			return VerdictNotTLS
+		}
+	case ContentTypeHandshake:
+		return sniffHandshake(p, complete, want)
+	}
+	return VerdictTLS
+}
+
+// sniffHandshake checks the first handshake message of a record payload p.
+func sniffHandshake(p cryptobyte.String, complete bool, want HandshakeType) Verdict {
+	var typ uint8
+	var n uint32
+	if !p.ReadUint8(&typ) || !p.ReadUint24(&n) {
+		if complete {
+			return VerdictNotTLS
+		}
+		return VerdictNeedMore
+	}
+	t := HandshakeType(typ)
+	if want != 0 && t != want {
+		return VerdictNotTLS
+	}
+	if t.String() == hexName(typ) || int(n) > MaxHandshakeBodyLen(t) {
+		return VerdictNotTLS
+	}
+	if t != HandshakeTypeClientHello && t != HandshakeTypeServerHello {
+		return VerdictTLS
+	}
+	// A hello: its version must be SSL 3.0..TLS 1.2 (TLS 1.3 keeps 0x0303).
+	if len(p) < 2 {
+		if complete {
+			return VerdictNotTLS
+		}
+		return VerdictNeedMore
+	}
+	if v := Version(uint16(p[0])<<8 | uint16(p[1])); v < VersionSSL30 || v > VersionTLS13 {
+		return VerdictNotTLS
+	}
+	if int(n) > len(p) {
+		// The hello goes on in the next record(s), or its bytes have not all
+		// arrived: the header checks are what can be done (a hello is at
+		// least 38 bytes).
+		if n < 38 || (complete && len(p) < 38) {
+			return VerdictNotTLS
+		}
+		if !complete && len(p) < 38 {
+			return VerdictNeedMore
+		}
+		return VerdictTLS
+	}
+	var body []byte
+	p.ReadBytes(&body, int(n))
+	if _, err := parseHandshake(t, body, Context{}); err != nil {
+		return VerdictNotTLS
+	}
+	return VerdictTLS
+}
+
+// sniffSSLv2Hello checks for an SSLv2 CLIENT-HELLO with a 2-byte header.
+func sniffSSLv2Hello(b []byte) Verdict {
+	// 2 header + 1 type + 2 version + 3*2 lengths
+	const fixed = 11
+	s := cryptobyte.String(b)
+	var hdr, version, csLen, sidLen, chLen uint16
+	var typ uint8
+	if !s.ReadUint16(&hdr) || !s.ReadUint8(&typ) {
+		return VerdictNeedMore
+	}
+	if typ != SSLv2MsgClientHello {
+		return VerdictNotTLS
+	}
+	if !s.ReadUint16(&version) {
+		return VerdictNeedMore
+	}
+	if v := Version(version); v != VersionSSL20 && (v < VersionSSL30 || v > VersionTLS13) {
+		return VerdictNotTLS
+	}
+	if !s.ReadUint16(&csLen) || !s.ReadUint16(&sidLen) || !s.ReadUint16(&chLen) {
+		return VerdictNeedMore
+	}
+	if csLen == 0 || csLen%3 != 0 || sidLen > 32 || chLen < 16 || chLen > 32 ||
+		int(hdr&0x7fff) != fixed-2+int(csLen)+int(sidLen)+int(chLen) {
+		return VerdictNotTLS
+	}
+	rec, _, err := ParseSSLv2Record(b)
+	if err == ErrNeedMore {
+		return VerdictSSLv2Hello // the lengths already agree
+	}
+	if err != nil {
+		return VerdictNotTLS
+	}
+	if _, err := ParseSSLv2ClientHello(rec.Payload); err != nil {
+		return VerdictNotTLS
+	}
+	return VerdictSSLv2Hello
+}
+
+// FindHello looks in b for the first offset where a TLS record carrying a
+// ClientHello (typ = HandshakeTypeClientHello) or ServerHello
+// (HandshakeTypeServerHello) starts, as after a plaintext STARTTLS exchange
+// (SMTP, IMAP, POP3, FTP, LDAP, XMPP, PostgreSQL, MySQL). It returns the
+// offset and VerdictTLS when the hello is validated (it parses when the
+// record holds all of it); the offset and VerdictNeedMore when a candidate
+// starts there but b ends too soon to tell (keep b from that offset); -1 and
+// VerdictNotTLS when there is none.
+func FindHello(b []byte, typ HandshakeType) (off int, v Verdict) {
+	rest := cryptobyte.String(b)
+	for !rest.Empty() {
+		i := len(b) - len(rest)
+		if rest[0] == byte(ContentTypeHandshake) {
+			switch sniffRecord(rest, typ) {
+			case VerdictTLS:
+				return i, VerdictTLS
+			case VerdictNeedMore:
+				return i, VerdictNeedMore
+			}
+		}
+		rest.Skip(1)
+	}
+	return -1, VerdictNotTLS
 }

@@ -1,5 +1,7 @@
 package parser
 
+import "golang.org/x/crypto/cryptobyte"
+
 // helloRetryRequestRandom is SHA-256("HelloRetryRequest"), the Random of a
 // HelloRetryRequest (RFC 8446 4.1.3).
 var helloRetryRequestRandom = [32]byte{
@@ -36,6 +38,76 @@ func (m *ServerHello) Downgrade() string {
 		return "TLS 1.2"
 	case "DOWNGRD\x00":
 		return "TLS 1.1"
+	}
+	return ""
+}
+
+func parseServerHello(body []byte) (*ServerHello, error) {
+	const layer = "server_hello"
+	s := cryptobyte.String(body)
+	off := func() int { return len(body) - len(s) }
+	m := &ServerHello{}
+	if !s.ReadUint16((*uint16)(&m.LegacyVersion)) {
+		return nil, malformed(layer, "legacy_version", off())
+	}
+	if !s.CopyBytes(m.Random[:]) {
+		return nil, malformed(layer, "random", off())
+	}
+	var sid cryptobyte.String
+	if !s.ReadUint8LengthPrefixed(&sid) || len(sid) > 32 {
+		return nil, malformed(layer, "legacy_session_id", off())
+	}
+	m.SessionID = clone(sid)
+	if !s.ReadUint16((*uint16)(&m.CipherSuite)) {
+		return nil, malformed(layer, "cipher_suite", off())
+	}
+	if !s.ReadUint8((*uint8)(&m.Compression)) {
+		return nil, malformed(layer, "legacy_compression_method", off())
+	}
+	if s.Empty() {
+		return m, nil
+	}
+	var exts cryptobyte.String
+	base := off() + 2
+	if !s.ReadUint16LengthPrefixed(&exts) || !s.Empty() {
+		return nil, malformed(layer, "extensions", off())
+	}
+	m.HasExtensions = true
+	typ := HandshakeTypeServerHello
+	if m.IsHelloRetryRequest() {
+		typ = HandshakeTypeHelloRetryRequest
+	}
+	var err error
+	if m.Extensions, err = ParseExtensions(exts, typ); err != nil {
+		return nil, rebase(err, layer, base)
+	}
+	return m, nil
+}
+
+// Extension returns the first extension of type t, or nil.
+func (m *ServerHello) Extension(t ExtensionType) *Extension { return findExtension(m.Extensions, t) }
+
+// SelectedVersion is the negotiated version: supported_versions when present
+// (TLS 1.3), else LegacyVersion.
+func (m *ServerHello) SelectedVersion() Version {
+	if e := m.Extension(ExtSupportedVersions); e != nil {
+		if v, ok := e.Parsed.(SupportedVersionsExt); ok && v.Selected != 0 {
+			return v.Selected
+		}
+	}
+	return m.LegacyVersion
+}
+
+// ALPN is the selected application protocol, "" when none (in TLS 1.3 it is
+// in EncryptedExtensions instead).
+func (m *ServerHello) ALPN() string { return alpnOf(m.Extensions) }
+
+// alpnOf is the single protocol of an ALPN extension sent by a server.
+func alpnOf(exts []Extension) string {
+	if e := findExtension(exts, ExtALPN); e != nil {
+		if a, ok := e.Parsed.(ALPNExt); ok && len(a.Protocols) > 0 {
+			return a.Protocols[0]
+		}
 	}
 	return ""
 }

@@ -2,7 +2,7 @@ package parser
 
 import "fmt"
 
-//go:generate sh -c "go run golang.org/x/tools/cmd/stringer@v0.38.0 -linecomment -output types_string.go -type ContentType,HandshakeType,ExtensionType,NamedGroup,SignatureScheme,CompressionMethod,AlertLevel,AlertDescription,ECPointFormat,PSKKeyExchangeMode,CertificateStatusType,HeartbeatMessageType,HeartbeatMode,CertCompressionAlgorithm,ECCurveType,KeyUpdateRequest && sed -i -E -e 's/return \"[A-Za-z]+\\(\" \\+ strconv\\.FormatInt\\(int64\\(i\\), 10\\) \\+ \"\\)\"/return hexName(i)/' -e '/^import \"strconv\"$/d' types_string.go"
+//go:generate sh -c "go run golang.org/x/tools/cmd/stringer@v0.38.0 -linecomment -output types_string.go -type ContentType,HandshakeType,ExtensionType,NamedGroup,SignatureScheme,CompressionMethod,AlertLevel,AlertDescription,ECPointFormat,PSKKeyExchangeMode,CertificateStatusType,HeartbeatMessageType,HeartbeatMode,CertCompressionAlgorithm,ECCurveType,KeyUpdateRequest && sed -i -E -e 's/return \"[A-Za-z]+\\(\" \\+ strconv\\.FormatInt\\(int64\\(i\\), 10\\) \\+ \"\\)\"/return hexName(i)/' -e '/^import \"strconv\"$/d' types_string.go && gofmt -w types_string.go"
 
 // Protocol numbers stay numbers: every type below is the wire integer, its
 // String method gives the registry name and falls back to lower-case hex

@@ -2,7 +2,6 @@
 
 package parser
 
-
 func _() {
 	// An "invalid array index" compiler error signifies that the constant values have changed.
 	// Re-run the stringer command to generate them again.
