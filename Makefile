@@ -1,0 +1,52 @@
+# ssldissect: build, test and benchmark targets. `make test` is what CI runs.
+GO      ?= go
+PKGS    := ./...
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+FUZZTIME ?= 10s
+
+.PHONY: all build test race bench fuzz lint generate golden testdata clean demo
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -ldflags "-X main.version=$(VERSION)" -o ssldissect ./cmd/ssldissect
+
+# Every test: unit, golden, fuzz seeds, conformance and tshark comparisons
+# (those skip with a message when ../shared/conformance or tshark is absent).
+test:
+	CGO_ENABLED=0 $(GO) vet $(PKGS)
+	CGO_ENABLED=0 $(GO) test -count=1 $(PKGS)
+
+race:
+	$(GO) test -race -count=1 $(PKGS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# Short runs of every native fuzz target.
+fuzz:
+	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet $(PKGS)
+
+generate:
+	$(GO) generate $(PKGS)
+
+# Rewrite the golden files from the current output.
+golden:
+	$(GO) test ./cmd/ssldissect -run Golden -update
+
+# The README's first command: dissect a shipped capture with its keys.
+demo: build
+	./ssldissect -l testdata/pcaps/openssl-tls13-aes128-gcm.keylog testdata/pcaps/openssl-tls13-aes128-gcm.pcap
+
+clean:
+	rm -f ssldissect
+
+-include testdata/Makefile.inc

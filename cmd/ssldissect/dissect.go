@@ -1,0 +1,104 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/ssldissect/ssldissect/capture"
+	"github.com/ssldissect/ssldissect/parser"
+	"github.com/ssldissect/ssldissect/reassembly"
+	"github.com/ssldissect/ssldissect/report"
+)
+
+// flushEvery is how many packets go by between two idle flushes.
+const flushEvery = 4096
+
+// dissect runs the pipeline: capture -> reassembly -> parser -> report.
+func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
+	begin := now()
+	if o.iface != "" {
+		return usagef("read a capture file made with tcpdump -w instead", "live capture (-i) is not available in this build yet")
+	}
+	if o.plaintextDir != "" {
+		if err := os.MkdirAll(o.plaintextDir, 0o755); err != nil {
+			return fmt.Errorf("--plaintext-dir: %w", err)
+		}
+	}
+	warnings := 0
+	warn := func(err error) {
+		warnings++
+		fmt.Fprintf(stderr, "ssldissect: warning: %v\n", err)
+	}
+	src, err := capture.OpenFiles(o.files, capture.Options{
+		Filter:    o.filter,
+		OnWarning: warn,
+	})
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+
+	w := report.NewWriter(stdout, report.Options{Format: o.format, Hex: o.hex, ASCII: o.ascii, PlaintextDir: o.plaintextDir})
+	an := parser.NewAnalyzer(w)
+	asm := reassembly.New(an.Factory, reassembly.Options{
+		MaxBufferedPagesTotal:         o.maxPages,
+		MaxBufferedPagesPerConnection: o.maxConnPages,
+		IdleTimeout:                   o.idleTimeout,
+	})
+
+	var first, last time.Time
+	var n int64
+	for {
+		p, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			w.Close()
+			return err
+		}
+		ts := p.CI.Timestamp
+		if first.IsZero() {
+			first = ts
+		}
+		if o.duration > 0 && ts.Sub(first) > o.duration {
+			break
+		}
+		if ts.After(last) {
+			last = ts
+		}
+		n++
+		if p.TCP != nil {
+			asm.Add(p)
+		}
+		if n%flushEvery == 0 {
+			asm.FlushIdle(last)
+		}
+		if w.Err() != nil || (o.count > 0 && n >= o.count) {
+			break
+		}
+	}
+	asm.FlushAll(last)
+
+	cs, rs := src.Stats(), asm.Stats()
+	w.Summary(report.Summary{
+		Packets:               cs.Packets,
+		Bytes:                 cs.Bytes,
+		TCPPackets:            cs.TCP,
+		Connections:           rs.Connections,
+		Gaps:                  rs.Gaps,
+		GapBytes:              rs.MissingBytes,
+		DroppedByCaps:         rs.CapGaps + rs.PendingOverflow,
+		RetransmissionsDiffer: rs.Mismatches,
+		Warnings:              warnings,
+		ElapsedSeconds:        now().Sub(begin).Seconds(),
+	})
+	return w.Close()
+}
+
+// now is the wall clock, replaced in golden tests so that the summary's
+// elapsed time is deterministic.
+var now = time.Now

@@ -1,0 +1,59 @@
+package parser
+
+import (
+	"time"
+
+	"github.com/ssldissect/ssldissect/reassembly"
+)
+
+// Analyzer makes a Conn for every TCP connection the reassembler sees and
+// hands their events to one Sink. Connection ids are given in the order the
+// connections' first packets were seen, from 1.
+type Analyzer struct {
+	sink  Sink
+	next  uint64
+	Conns uint64 // TCP connections seen
+}
+
+// NewAnalyzer makes an Analyzer that reports to sink.
+func NewAnalyzer(sink Sink) *Analyzer { return &Analyzer{sink: sink} }
+
+// Factory is a reassembly.Factory.
+func (a *Analyzer) Factory(key reassembly.ConnKey, t time.Time, packet uint64) reassembly.Handler {
+	a.next++
+	a.Conns++
+	return &connHandler{c: NewConn(a.next, key.A, key.B, t, a.sink)}
+}
+
+// connHandler adapts a Conn to reassembly.Handler.
+type connHandler struct {
+	c   *Conn
+	pos chunkPos
+}
+
+// chunkPos finds the packet that carried a byte of a reassembly.Chunk.
+type chunkPos struct{ ch *reassembly.Chunk }
+
+func (p *chunkPos) At(off int) (time.Time, uint64) {
+	s := p.ch.SegmentAt(off)
+	return s.Time, s.Packet
+}
+
+func (h *connHandler) Data(d reassembly.Dir, ch *reassembly.Chunk) int {
+	h.pos.ch = ch
+	n := h.c.Data(Side(d), ch.Data, &h.pos)
+	h.pos.ch = nil
+	return n
+}
+
+func (h *connHandler) Gap(d reassembly.Dir, start uint64, n int, t time.Time) {
+	h.c.Gap(Side(d), start, n, t)
+}
+
+func (h *connHandler) Note(n reassembly.Note) {
+	h.c.AddNote(Side(n.Dir), n.Code, n.Offset, n.Packet, n.Detail)
+}
+
+func (h *connHandler) End(r reassembly.EndReason, t time.Time) {
+	h.c.Close(r.String(), t)
+}

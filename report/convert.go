@@ -1,0 +1,137 @@
+package report
+
+import (
+	"github.com/ssldissect/ssldissect/parser"
+)
+
+// RecordOf maps a record event to its JSON form.
+func RecordOf(ev *parser.RecordEvent) Record {
+	r := Record{
+		Type:          "record",
+		Conn:          ev.Conn.ID,
+		Dir:           ev.Dir.String(),
+		TS:            timeString(ev.Time),
+		Packet:        ev.Packet,
+		Offset:        ev.Offset,
+		ContentType:   ev.ContentType.String(),
+		ContentTypeID: hex8(uint8(ev.ContentType)),
+		Version:       ev.Record.Version.String(),
+		VersionID:     hex16(uint16(ev.Record.Version)),
+		Length:        len(ev.Record.Payload),
+		SSLv2:         ev.Record.SSLv2,
+		Encrypted:     ev.Opaque || ev.Decrypted,
+		Decrypted:     ev.Decrypted,
+		MAC:           ev.MAC.String(),
+		Plaintext:     len(ev.Plaintext),
+	}
+	if ev.Opaque && ev.ContentType == parser.ContentTypeApplicationData && ev.Conn.Version.IsTLS13() {
+		r.ContentType = "application_data"
+	}
+	if ev.Record.SSLv2 {
+		r.ContentType = "sslv2"
+		r.ContentTypeID = ""
+		if len(ev.Record.Payload) > 0 {
+			r.ContentTypeID = hex8(ev.Record.Payload[0])
+		}
+	}
+	for _, m := range ev.Messages {
+		r.Handshake = append(r.Handshake, MessageObject(m))
+	}
+	for _, a := range ev.Alerts {
+		r.Alerts = append(r.Alerts, alertOf(a, ""))
+	}
+	if len(r.Alerts) == 1 {
+		r.Alert, r.Alerts = &r.Alerts[0], nil
+	}
+	if hb := ev.Heartbeat; hb != nil {
+		r.Heartbeat = &Heartbeat{Type: hb.Type.String(), PayloadLength: int(hb.PayloadLength), Received: hb.Actual, Heartbleed: hb.Heartbleed}
+	}
+	for _, n := range ev.Notes {
+		r.Notes = append(r.Notes, noteOf(n))
+	}
+	return r
+}
+
+func alertOf(a parser.Alert, dir string) Alert {
+	return Alert{
+		Dir:           dir,
+		Level:         a.Level.String(),
+		LevelID:       hex8(uint8(a.Level)),
+		Description:   a.Description.String(),
+		DescriptionID: hex8(uint8(a.Description)),
+	}
+}
+
+func noteOf(n parser.Note) Note {
+	out := Note{Code: n.Code, Offset: n.Offset, Packet: n.Packet, Detail: n.Detail}
+	if n.HasDir {
+		out.Dir = n.Dir.String()
+	}
+	return out
+}
+
+// ConnectionOf maps a finished connection to its JSON form.
+func ConnectionOf(c *parser.Conn) Connection {
+	out := Connection{
+		Type:              "connection",
+		ID:                c.ID,
+		Client:            c.Client.String(),
+		Server:            c.Server.String(),
+		Start:             timeString(c.Start),
+		End:               timeString(c.EndTime),
+		EndCause:          c.EndCause,
+		SNI:               c.SNI,
+		ALPN:              c.ALPN,
+		ALPNOffered:       nonNil(c.ALPNOffered),
+		JA3:               c.JA3,
+		JA3Full:           c.JA3Full,
+		JA3S:              c.JA3S,
+		JA3SFull:          c.JA3SFull,
+		JA4:               c.JA4,
+		JA4S:              c.JA4S,
+		HelloRetryRequest: c.HelloRetryRequest,
+		Resumed:           c.Resumed,
+		Decrypted:         c.Decrypted,
+		StartTLS:          c.StartTLS,
+		RolesGuessed:      c.RolesGuessed,
+		Records:           PerDir{C2S: int64(c.Records[parser.ClientToServer]), S2C: int64(c.Records[parser.ServerToClient])},
+		PlaintextBytes:    PerDir{C2S: c.PlaintextBytes[parser.ClientToServer], S2C: c.PlaintextBytes[parser.ServerToClient]},
+		MAC:               MACCounts{Verified: c.MACVerified, Failed: c.MACFailed},
+		Alerts:            []Alert{},
+		Gaps:              c.Gaps,
+		Notes:             []Note{},
+		History:           string(c.History),
+	}
+	if c.Version != 0 {
+		out.Version = c.Version.String()
+		out.VersionID = hex16(uint16(c.Version))
+	}
+	if c.ServerHello != nil {
+		out.CipherSuite = c.CipherSuite.String()
+		out.CipherSuiteID = hex16(uint16(c.CipherSuite))
+	}
+	out.KeyExchange = c.KeyExchange.Kind
+	if c.KeyExchange.Group != 0 {
+		out.KeyExchangeGroup = c.KeyExchange.Group.String()
+	}
+	out.KeyExchangeBits = c.KeyExchange.Bits
+	for _, a := range c.Alerts {
+		if a.Encrypted {
+			out.Alerts = append(out.Alerts, Alert{Dir: a.Dir.String(), Level: "encrypted", Description: "encrypted", Encrypted: true})
+			continue
+		}
+		out.Alerts = append(out.Alerts, alertOf(a.Alert, a.Dir.String()))
+	}
+	for _, n := range c.Notes {
+		out.Notes = append(out.Notes, noteOf(n))
+	}
+	out.ServerCertificates = make([]Certificate, 0, len(c.ServerCerts))
+	for _, ci := range c.ServerCerts {
+		out.ServerCertificates = append(out.ServerCertificates, certificate(ci))
+	}
+	out.ClientCertificates = make([]Certificate, 0, len(c.ClientCerts))
+	for _, ci := range c.ClientCerts {
+		out.ClientCertificates = append(out.ClientCertificates, certificate(ci))
+	}
+	return out
+}

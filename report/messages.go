@@ -1,0 +1,343 @@
+package report
+
+import (
+	"encoding/hex"
+	"fmt"
+
+	"github.com/ssldissect/ssldissect/parser"
+)
+
+func suiteList(cs []parser.CipherSuite) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.String()
+	}
+	return out
+}
+
+func idList16[T ~uint16](v []T) []string {
+	out := make([]string, len(v))
+	for i, x := range v {
+		out[i] = hex16(uint16(x))
+	}
+	return out
+}
+
+func stringList[T fmt.Stringer](v []T) []string {
+	out := make([]string, len(v))
+	for i, x := range v {
+		out[i] = x.String()
+	}
+	return out
+}
+
+// versionFields names a version beside its hex id.
+func versionFields(prefix string, v parser.Version) []Field {
+	return []Field{{prefix, v.String()}, {prefix + "_id", hex16(uint16(v))}}
+}
+
+// MessageObject maps a parsed handshake message to its output fields.
+func MessageObject(m parser.Message) Object {
+	o := Object{{"type", parser.MessageName(m)}, {"type_id", hex8(uint8(m.Type()))}}
+	switch m := m.(type) {
+	case *parser.ClientHello:
+		if m.SSLv2 {
+			o = append(o, Field{"sslv2", true})
+		}
+		o = append(o, versionFields("version", m.LegacyVersion)...)
+		o = append(o,
+			Field{"random", hex.EncodeToString(m.Random[:])},
+			Field{"session_id", hex.EncodeToString(m.SessionID)},
+			Field{"cipher_suites", suiteList(m.CipherSuites)},
+			Field{"cipher_suite_ids", idList16(m.CipherSuites)},
+		)
+		if m.SSLv2 {
+			specs := make([]string, len(m.V2CipherSpecs))
+			for i, s := range m.V2CipherSpecs {
+				specs[i] = s.String()
+			}
+			o = append(o, Field{"v2_cipher_specs", specs}, Field{"challenge", hex.EncodeToString(m.Challenge)})
+		}
+		o = append(o, Field{"compression_methods", stringList(m.CompressionMethods)})
+		o = append(o, Field{"extensions", extensionObjects(m.Extensions)})
+	case *parser.ServerHello:
+		o = append(o, versionFields("version", m.LegacyVersion)...)
+		o = append(o, Field{"random", hex.EncodeToString(m.Random[:])})
+		if !m.IsHelloRetryRequest() {
+			if d := m.Downgrade(); d != "" {
+				o = append(o, Field{"downgrade_sentinel", d})
+			}
+		}
+		o = append(o,
+			Field{"session_id", hex.EncodeToString(m.SessionID)},
+			Field{"cipher_suite", m.CipherSuite.String()},
+			Field{"cipher_suite_id", hex16(uint16(m.CipherSuite))},
+			Field{"compression_method", m.Compression.String()},
+			Field{"extensions", extensionObjects(m.Extensions)},
+		)
+	case *parser.Certificate:
+		if m.TLS13 {
+			o = append(o, Field{"request_context", hex.EncodeToString(m.RequestContext)})
+		}
+		certs := make([]Object, 0, len(m.Entries))
+		for _, e := range m.Entries {
+			c := certObject(e.Info)
+			c = append(c, Field{"length", len(e.Data)})
+			if len(e.Extensions) > 0 {
+				c = append(c, Field{"extensions", extensionObjects(e.Extensions)})
+			}
+			certs = append(certs, c)
+		}
+		o = append(o, Field{"certificates", certs})
+	case *parser.CompressedCertificate:
+		o = append(o, Field{"algorithm", m.Algorithm.String()}, Field{"uncompressed_length", m.UncompressedLength},
+			Field{"compressed_length", len(m.Compressed)})
+		if m.Note != "" {
+			o = append(o, Field{"note", m.Note})
+		}
+		if m.Certificate != nil {
+			inner := MessageObject(m.Certificate)
+			o = append(o, Field{"certificate", inner})
+		}
+	case *parser.ServerKeyExchange:
+		o = append(o, Field{"key_exchange", m.KeyExchange})
+		if len(m.PSKHint) > 0 {
+			o = append(o, Field{"psk_identity_hint", string(m.PSKHint)})
+		}
+		switch {
+		case m.Group != 0:
+			o = append(o, Field{"curve_type", m.CurveType.String()}, Field{"group", m.Group.String()},
+				Field{"group_id", hex16(uint16(m.Group))}, Field{"public_key_length", len(m.PublicKey)})
+		case len(m.DHP) > 0:
+			o = append(o, Field{"dh_p_bits", m.DHBits()}, Field{"dh_g", hex.EncodeToString(m.DHG)},
+				Field{"dh_ys_length", len(m.DHYs)})
+		case len(m.RSAModulus) > 0:
+			o = append(o, Field{"rsa_modulus_bits", m.RSABits()}, Field{"rsa_exponent", hex.EncodeToString(m.RSAExponent)})
+		}
+		if m.HasScheme {
+			o = append(o, Field{"signature_algorithm", m.Scheme.String()}, Field{"signature_algorithm_id", hex16(uint16(m.Scheme))})
+		}
+		if m.HasSignature {
+			o = append(o, Field{"signature_length", len(m.Signature)})
+		}
+		if m.KeyExchange == "" && len(m.Raw) > 0 {
+			o = append(o, Field{"length", len(m.Raw)})
+		}
+	case *parser.ClientKeyExchange:
+		o = append(o, Field{"key_exchange", m.KeyExchange})
+		if len(m.PSKIdentity) > 0 {
+			o = append(o, Field{"psk_identity", string(m.PSKIdentity)})
+		}
+		switch {
+		case len(m.EncryptedPreMaster) > 0:
+			o = append(o, Field{"encrypted_premaster_length", len(m.EncryptedPreMaster)})
+		case len(m.DHYc) > 0:
+			o = append(o, Field{"dh_yc_length", len(m.DHYc)})
+		case len(m.ECPoint) > 0:
+			o = append(o, Field{"public_key_length", len(m.ECPoint)})
+		default:
+			o = append(o, Field{"length", len(m.Raw)})
+		}
+	case *parser.CertificateRequest:
+		if m.TLS13 {
+			o = append(o, Field{"request_context", hex.EncodeToString(m.RequestContext)},
+				Field{"extensions", extensionObjects(m.Extensions)})
+		} else {
+			types := make([]string, len(m.CertificateTypes))
+			for i, t := range m.CertificateTypes {
+				types[i] = certTypeName(t)
+			}
+			o = append(o, Field{"certificate_types", types}, Field{"signature_algorithms", stringList(m.SignatureSchemes)},
+				Field{"certificate_authorities", len(m.CertificateAuthorities)})
+		}
+	case *parser.CertificateVerify:
+		if m.HasScheme {
+			o = append(o, Field{"signature_algorithm", m.Scheme.String()}, Field{"signature_algorithm_id", hex16(uint16(m.Scheme))})
+		}
+		o = append(o, Field{"signature_length", len(m.Signature)})
+	case *parser.Finished:
+		o = append(o, Field{"verify_data", hex.EncodeToString(m.VerifyData)})
+	case *parser.NewSessionTicket:
+		o = append(o, Field{"lifetime", m.Lifetime})
+		if m.TLS13 {
+			o = append(o, Field{"age_add", m.AgeAdd}, Field{"nonce", hex.EncodeToString(m.Nonce)})
+		}
+		o = append(o, Field{"ticket_length", len(m.Ticket)})
+		if m.TLS13 {
+			o = append(o, Field{"extensions", extensionObjects(m.Extensions)})
+		}
+	case *parser.EncryptedExtensions:
+		o = append(o, Field{"extensions", extensionObjects(m.Extensions)})
+	case *parser.KeyUpdate:
+		o = append(o, Field{"request_update", m.Request.String()})
+	case *parser.CertificateStatus:
+		o = append(o, Field{"status_type", m.StatusType.String()})
+		if len(m.OCSPResponse) > 0 {
+			o = append(o, Field{"ocsp_response_length", len(m.OCSPResponse)})
+		}
+		if len(m.Responses) > 0 {
+			o = append(o, Field{"responses", len(m.Responses)})
+		}
+	case *parser.CertificateURL:
+		urls := make([]string, len(m.URLs))
+		for i, u := range m.URLs {
+			urls[i] = u.URL
+		}
+		o = append(o, Field{"chain_type", m.ChainType}, Field{"urls", urls})
+	case *parser.NextProtocol:
+		o = append(o, Field{"protocol", m.Protocol})
+	case *parser.SupplementalData:
+		o = append(o, Field{"entries", len(m.Entries)})
+	case *parser.MessageHash:
+		o = append(o, Field{"hash", hex.EncodeToString(m.Hash)})
+	case *parser.RawMessage:
+		o = append(o, Field{"length", len(m.Body)})
+	}
+	return o
+}
+
+func certTypeName(t uint8) string {
+	switch t {
+	case 1:
+		return "rsa_sign"
+	case 2:
+		return "dss_sign"
+	case 3:
+		return "rsa_fixed_dh"
+	case 4:
+		return "dss_fixed_dh"
+	case 64:
+		return "ecdsa_sign"
+	case 65:
+		return "rsa_fixed_ecdh"
+	case 66:
+		return "ecdsa_fixed_ecdh"
+	}
+	return hex8(t)
+}
+
+func certObject(c parser.CertInfo) Object {
+	o := Object{
+		{"subject", c.Subject}, {"issuer", c.Issuer}, {"serial", c.Serial},
+		{"not_before", timeString(c.NotBefore)}, {"not_after", timeString(c.NotAfter)},
+		{"key", c.Key}, {"signature_algorithm", c.SignatureAlgorithm}, {"sha256", c.SHA256},
+		{"san", nonNil(c.SAN)}, {"self_signed", c.SelfSigned},
+	}
+	if c.Err != nil {
+		o = append(o, Field{"error", c.Err.Error()})
+	}
+	return o
+}
+
+// Certificate maps a certificate summary to the connection's JSON form.
+func certificate(c parser.CertInfo) Certificate {
+	out := Certificate{
+		Subject: c.Subject, Issuer: c.Issuer, Serial: c.Serial,
+		NotBefore: timeString(c.NotBefore), NotAfter: timeString(c.NotAfter),
+		Key: c.Key, SignatureAlgorithm: c.SignatureAlgorithm, SHA256: c.SHA256,
+		SAN: nonNil(c.SAN), SelfSigned: c.SelfSigned,
+	}
+	if c.Err != nil {
+		out.Error = c.Err.Error()
+	}
+	return out
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func extensionObjects(exts []parser.Extension) []Object {
+	out := make([]Object, 0, len(exts))
+	for i := range exts {
+		out = append(out, extensionObject(&exts[i]))
+	}
+	return out
+}
+
+func extensionObject(e *parser.Extension) Object {
+	name := e.Type.String()
+	if e.GREASE() {
+		name = "GREASE"
+	}
+	o := Object{{"type", name}, {"type_id", hex16(uint16(e.Type))}, {"length", len(e.Data)}}
+	if e.Err != nil {
+		o = append(o, Field{"error", e.Err.Error()})
+	}
+	switch x := e.Parsed.(type) {
+	case parser.ServerNameExt:
+		names := make([]string, 0, len(x.Names))
+		for _, n := range x.Names {
+			names = append(names, n.Name)
+		}
+		o = append(o, Field{"server_names", names})
+	case parser.ALPNExt:
+		o = append(o, Field{"protocols", nonNil(x.Protocols)})
+	case parser.SupportedVersionsExt:
+		if len(x.Versions) > 0 {
+			o = append(o, Field{"versions", stringList(x.Versions)})
+		} else {
+			o = append(o, versionFields("selected", x.Selected)...)
+		}
+	case parser.SupportedGroupsExt:
+		o = append(o, Field{"groups", stringList(x.Groups)})
+	case parser.KeyShareExt:
+		if x.HRR {
+			o = append(o, Field{"selected_group", x.SelectedGroup.String()})
+		} else {
+			shares := make([]Object, len(x.Entries))
+			for i, k := range x.Entries {
+				shares[i] = Object{{"group", k.Group.String()}, {"group_id", hex16(uint16(k.Group))}, {"key_length", len(k.Key)}}
+			}
+			o = append(o, Field{"key_shares", shares})
+		}
+	case parser.SignatureSchemesExt:
+		o = append(o, Field{"signature_algorithms", stringList(x.Schemes)})
+	case parser.ECPointFormatsExt:
+		o = append(o, Field{"formats", stringList(x.Formats)})
+	case parser.SessionTicketExt:
+		o = append(o, Field{"ticket_length", len(x.Ticket)})
+	case parser.PreSharedKeyExt:
+		if x.HasSelected {
+			o = append(o, Field{"selected_identity", x.Selected})
+		} else {
+			o = append(o, Field{"identities", len(x.Identities)})
+		}
+	case parser.PSKModesExt:
+		o = append(o, Field{"modes", stringList(x.Modes)})
+	case parser.EarlyDataExt:
+		if x.HasMax {
+			o = append(o, Field{"max_early_data_size", x.MaxEarlyDataSize})
+		}
+	case parser.RenegotiationInfoExt:
+		o = append(o, Field{"renegotiated_connection", hex.EncodeToString(x.RenegotiatedConnection)})
+	case parser.StatusRequestExt:
+		if !x.Empty {
+			o = append(o, Field{"status_type", x.StatusType.String()})
+		}
+	case parser.SCTListExt:
+		o = append(o, Field{"scts", len(x.SCTs)})
+	case parser.RecordSizeLimitExt:
+		o = append(o, Field{"limit", x.Limit})
+	case parser.CookieExt:
+		o = append(o, Field{"cookie_length", len(x.Cookie)})
+	case parser.PaddingExt:
+		o = append(o, Field{"padding_length", x.Length})
+	case parser.HeartbeatExt:
+		o = append(o, Field{"mode", x.Mode.String()})
+	case parser.CompressCertificateExt:
+		o = append(o, Field{"algorithms", stringList(x.Algorithms)})
+	case parser.MaxFragmentLengthExt:
+		o = append(o, Field{"code", x.Code})
+	case parser.ApplicationSettingsExt:
+		o = append(o, Field{"protocols", nonNil(x.Protocols)})
+	case parser.NPNExt:
+		o = append(o, Field{"protocols", nonNil(x.Protocols)})
+	case parser.EncryptedClientHelloExt:
+		o = append(o, Field{"ech_type", x.Type}, Field{"config_id", x.ConfigID}, Field{"payload_length", x.PayloadLen})
+	}
+	return o
+}

@@ -1,0 +1,158 @@
+package report
+
+import (
+	"fmt"
+	"time"
+)
+
+// The JSON schema of CONTRACT.md. Parser structs are never serialized
+// directly: every object written is one of these types.
+
+// Record is `"type":"record"`.
+type Record struct {
+	Type          string     `json:"type"`
+	Conn          uint64     `json:"conn"`
+	Dir           string     `json:"dir"`
+	TS            string     `json:"ts"`
+	Packet        uint64     `json:"packet"`
+	Offset        uint64     `json:"offset"`
+	ContentType   string     `json:"content_type"`
+	ContentTypeID string     `json:"content_type_id"`
+	Version       string     `json:"version"`
+	VersionID     string     `json:"version_id"`
+	Length        int        `json:"length"`
+	SSLv2         bool       `json:"sslv2,omitempty"`
+	Encrypted     bool       `json:"encrypted"`
+	Handshake     []Object   `json:"handshake,omitempty"`
+	Alert         *Alert     `json:"alert,omitempty"`
+	Alerts        []Alert    `json:"alerts,omitempty"` // when a record carries more than one
+	Heartbeat     *Heartbeat `json:"heartbeat,omitempty"`
+	Decrypted     bool       `json:"decrypted"`
+	MAC           string     `json:"mac"`
+	Plaintext     int        `json:"plaintext_bytes,omitempty"`
+	Notes         []Note     `json:"notes,omitempty"`
+}
+
+// Alert is one alert message.
+type Alert struct {
+	Dir           string `json:"dir,omitempty"`
+	Level         string `json:"level"`
+	LevelID       string `json:"level_id,omitempty"`
+	Description   string `json:"description"`
+	DescriptionID string `json:"description_id,omitempty"`
+	Encrypted     bool   `json:"encrypted,omitempty"`
+}
+
+// Heartbeat is a heartbeat message's header.
+type Heartbeat struct {
+	Type          string `json:"type"`
+	PayloadLength int    `json:"payload_length"`
+	Received      int    `json:"received"`
+	Heartbleed    bool   `json:"heartbleed"`
+}
+
+// Note is an anomaly.
+type Note struct {
+	Code   string `json:"code"`
+	Dir    string `json:"dir,omitempty"`
+	Offset uint64 `json:"offset,omitempty"`
+	Packet uint64 `json:"packet,omitempty"`
+	Detail string `json:"detail"`
+}
+
+// PerDir counts something in each direction.
+type PerDir struct {
+	C2S int64 `json:"c2s"`
+	S2C int64 `json:"s2c"`
+}
+
+// MACCounts counts verified and failed records.
+type MACCounts struct {
+	Verified int `json:"verified"`
+	Failed   int `json:"failed"`
+}
+
+// Certificate is one X.509 certificate's summary.
+type Certificate struct {
+	Subject            string   `json:"subject"`
+	Issuer             string   `json:"issuer"`
+	Serial             string   `json:"serial"`
+	NotBefore          string   `json:"not_before"`
+	NotAfter           string   `json:"not_after"`
+	Key                string   `json:"key"`
+	SignatureAlgorithm string   `json:"signature_algorithm"`
+	SHA256             string   `json:"sha256"`
+	SAN                []string `json:"san"`
+	SelfSigned         bool     `json:"self_signed"`
+	Error              string   `json:"error,omitempty"`
+}
+
+// Connection is `"type":"connection"`.
+type Connection struct {
+	Type               string        `json:"type"`
+	ID                 uint64        `json:"id"`
+	Client             string        `json:"client"`
+	Server             string        `json:"server"`
+	Start              string        `json:"start"`
+	End                string        `json:"end"`
+	EndCause           string        `json:"end_cause"`
+	Version            string        `json:"version"`
+	VersionID          string        `json:"version_id"`
+	CipherSuite        string        `json:"cipher_suite"`
+	CipherSuiteID      string        `json:"cipher_suite_id"`
+	KeyExchange        string        `json:"key_exchange,omitempty"`
+	KeyExchangeGroup   string        `json:"key_exchange_group,omitempty"`
+	KeyExchangeBits    int           `json:"key_exchange_bits,omitempty"`
+	SNI                string        `json:"sni"`
+	ALPN               string        `json:"alpn"`
+	ALPNOffered        []string      `json:"alpn_offered"`
+	JA3                string        `json:"ja3"`
+	JA3Full            string        `json:"ja3_full"`
+	JA3S               string        `json:"ja3s"`
+	JA3SFull           string        `json:"ja3s_full"`
+	JA4                string        `json:"ja4"`
+	JA4S               string        `json:"ja4s"`
+	HelloRetryRequest  bool          `json:"hello_retry_request"`
+	Resumed            bool          `json:"resumed"`
+	Decrypted          bool          `json:"decrypted"`
+	StartTLS           string        `json:"starttls,omitempty"`
+	RolesGuessed       bool          `json:"roles_guessed,omitempty"`
+	Records            PerDir        `json:"records"`
+	PlaintextBytes     PerDir        `json:"plaintext_bytes"`
+	MAC                MACCounts     `json:"mac"`
+	Alerts             []Alert       `json:"alerts"`
+	Gaps               int           `json:"gaps"`
+	Notes              []Note        `json:"notes"`
+	History            string        `json:"history"`
+	ServerCertificates []Certificate `json:"server_certificates"`
+	ClientCertificates []Certificate `json:"client_certificates"`
+}
+
+// Summary is the last line of a run, `"type":"summary"`.
+type Summary struct {
+	Type                  string  `json:"type"`
+	Packets               uint64  `json:"packets"`
+	Bytes                 uint64  `json:"bytes"`
+	TCPPackets            uint64  `json:"tcp_packets"`
+	Connections           uint64  `json:"connections"`
+	TLSConnections        uint64  `json:"tls_connections"`
+	DecryptedConnections  uint64  `json:"decrypted_connections"`
+	Records               uint64  `json:"records"`
+	Gaps                  uint64  `json:"gaps"`
+	GapBytes              uint64  `json:"gap_bytes"`
+	DroppedByCaps         uint64  `json:"dropped_by_caps"`
+	RetransmissionsDiffer uint64  `json:"retransmissions_differ"`
+	Warnings              int     `json:"warnings"`
+	ElapsedSeconds        float64 `json:"elapsed_seconds"`
+}
+
+// timeString formats a packet time as RFC 3339 in UTC, with microseconds.
+func timeString(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000000Z07:00")
+}
+
+func hex8(v uint8) string   { return fmt.Sprintf("0x%02x", v) }
+func hex16(v uint16) string { return fmt.Sprintf("0x%04x", v) }

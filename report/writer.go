@@ -1,0 +1,176 @@
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ssldissect/ssldissect/parser"
+)
+
+// Options shapes a Writer's output.
+type Options struct {
+	Format string // "text" or "json"
+	// Hex and ASCII show decrypted application data in text output.
+	Hex, ASCII bool
+	// PlaintextDir, when set, receives each connection's decrypted
+	// application data as <id>.c2s and <id>.s2c.
+	PlaintextDir string
+}
+
+// Writer turns parser events into text or NDJSON. It implements
+// parser.Sink. Output is buffered: call Close at the end.
+type Writer struct {
+	opt   Options
+	out   *bufio.Writer
+	enc   *json.Encoder
+	err   error
+	conns map[uint64]*textConn
+	plain *plaintextFiles
+	// Counters for the summary.
+	TLSConnections       uint64
+	DecryptedConnections uint64
+	Records              uint64
+}
+
+type textConn struct {
+	start, last time.Time
+	n           int
+}
+
+// NewWriter makes a Writer on w.
+func NewWriter(w io.Writer, opt Options) *Writer {
+	wr := &Writer{opt: opt, out: bufio.NewWriterSize(w, 64<<10), conns: map[uint64]*textConn{}}
+	wr.enc = json.NewEncoder(wr.out)
+	wr.enc.SetEscapeHTML(false)
+	if opt.PlaintextDir != "" {
+		wr.plain = &plaintextFiles{dir: opt.PlaintextDir, files: map[plainKey]*os.File{}}
+	}
+	return wr
+}
+
+func (w *Writer) setErr(err error) {
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+}
+
+// Err is the first error met while writing.
+func (w *Writer) Err() error { return w.err }
+
+// Record writes one record.
+func (w *Writer) Record(ev *parser.RecordEvent) {
+	w.Records++
+	if w.plain != nil && len(ev.Plaintext) > 0 && ev.ContentType == parser.ContentTypeApplicationData {
+		w.setErr(w.plain.write(ev.Conn.ID, ev.Dir, ev.Plaintext))
+	}
+	if w.err != nil {
+		return
+	}
+	if w.opt.Format == "json" {
+		w.setErr(w.enc.Encode(RecordOf(ev)))
+		return
+	}
+	w.textRecord(ev)
+}
+
+// End writes a connection's summary.
+func (w *Writer) End(c *parser.Conn) {
+	w.TLSConnections++
+	if c.Decrypted {
+		w.DecryptedConnections++
+	}
+	if w.plain != nil {
+		w.setErr(w.plain.close(c.ID))
+	}
+	if w.err != nil {
+		return
+	}
+	if w.opt.Format == "json" {
+		w.setErr(w.enc.Encode(ConnectionOf(c)))
+		return
+	}
+	w.textEnd(c)
+}
+
+// Summary writes the last line of a run.
+func (w *Writer) Summary(s Summary) {
+	if w.err != nil {
+		return
+	}
+	s.Type = "summary"
+	s.TLSConnections = w.TLSConnections
+	s.DecryptedConnections = w.DecryptedConnections
+	s.Records = w.Records
+	if w.opt.Format == "json" {
+		w.setErr(w.enc.Encode(s))
+		return
+	}
+	_, err := fmt.Fprintf(w.out, "\nSummary: %d packets, %d bytes, %d TCP connections, %d SSL/TLS (%d decrypted), %d records, %d gaps (%d bytes), %.3fs\n",
+		s.Packets, s.Bytes, s.Connections, s.TLSConnections, s.DecryptedConnections, s.Records, s.Gaps, s.GapBytes, s.ElapsedSeconds)
+	w.setErr(err)
+}
+
+// Close flushes the output and closes plaintext files.
+func (w *Writer) Close() error {
+	if w.plain != nil {
+		w.setErr(w.plain.closeAll())
+	}
+	w.setErr(w.out.Flush())
+	return w.err
+}
+
+type plainKey struct {
+	conn uint64
+	dir  parser.Dir
+}
+
+// plaintextFiles writes --plaintext-dir files, opened on first data.
+type plaintextFiles struct {
+	dir   string
+	files map[plainKey]*os.File
+}
+
+func (p *plaintextFiles) write(conn uint64, d parser.Dir, b []byte) error {
+	k := plainKey{conn, d}
+	f := p.files[k]
+	if f == nil {
+		var err error
+		f, err = os.Create(filepath.Join(p.dir, fmt.Sprintf("%d.%s", conn, d)))
+		if err != nil {
+			return err
+		}
+		p.files[k] = f
+	}
+	_, err := f.Write(b)
+	return err
+}
+
+func (p *plaintextFiles) close(conn uint64) error {
+	var first error
+	for _, d := range []parser.Dir{parser.ClientToServer, parser.ServerToClient} {
+		k := plainKey{conn, d}
+		if f := p.files[k]; f != nil {
+			if err := f.Close(); err != nil && first == nil {
+				first = err
+			}
+			delete(p.files, k)
+		}
+	}
+	return first
+}
+
+func (p *plaintextFiles) closeAll() error {
+	var first error
+	for k, f := range p.files {
+		if err := f.Close(); err != nil && first == nil {
+			first = err
+		}
+		delete(p.files, k)
+	}
+	return first
+}
