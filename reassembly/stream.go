@@ -33,7 +33,7 @@ type half struct {
 	buf      []byte // backing array of pend
 	off      int
 	pendSegs []Segment
-	segs     []Segment // scratch
+	segs     []Segment               // scratch
 	hist     *[historySize]segRecord // allocated with the first payload, dropped at End
 	histPos  int
 }
