@@ -860,7 +860,7 @@ func parseNum(s string) (uint32, error) {
 	if !isNumber(s) {
 		return 0, fmt.Errorf("bad number %q", s)
 	}
-	base := 10
+	orig, base := s, 10
 	switch {
 	case len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'):
 		base, s = 16, s[2:]
@@ -869,7 +869,7 @@ func parseNum(s string) (uint32, error) {
 	}
 	n, err := strconv.ParseUint(s, base, 32)
 	if err != nil {
-		return 0, fmt.Errorf("bad number %q", s)
+		return 0, fmt.Errorf("bad number %q", orig)
 	}
 	return uint32(n), nil
 }
