@@ -282,7 +282,7 @@ func (n *etherHostNode) write(b *strings.Builder) {
 
 // portNode is "port" and "portrange".
 type portNode struct {
-	p       proto // pNone, pIP, pIP6, pTCP, pUDP, pSCTP
+	p       proto // pNone, pTCP, pUDP, pSCTP
 	d       dir
 	lo, hi  uint16
 	isRange bool
@@ -293,23 +293,8 @@ func (n *portNode) eval(s *evalState) bool {
 	if !m.HasPorts || m.Fragment {
 		return false
 	}
-	switch n.p {
-	case pNone:
-		if m.IPVersion != 4 && m.IPVersion != 6 {
-			return false
-		}
-	case pIP:
-		if m.IPVersion != 4 {
-			return false
-		}
-	case pIP6:
-		if m.IPVersion != 6 {
-			return false
-		}
-	default:
-		if !n.p.present(m) {
-			return false
-		}
+	if n.p == pNone && m.IPVersion != 4 && m.IPVersion != 6 || n.p != pNone && !n.p.present(m) {
+		return false
 	}
 	switch m.Proto {
 	case 6, 17, 132:

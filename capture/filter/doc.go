@@ -21,9 +21,9 @@
 //	                                      address ("10.1") or a number, as libpcap
 //	[ip|ip6|arp|rarp] [dir] net NET       NET/len, NET mask M, or partial IPv4 ("net 10")
 //	[dir] ADDR                            host, when a direction is given
-//	[ip|ip6|tcp|udp|sctp] [dir] port P    number or a built-in service name
-//	[ip|ip6|tcp|udp|sctp] [dir] portrange LO-HI
-//	ether [dir] [host] MAC                aa:bb:cc:dd:ee:ff, aa-bb-..., aabb.ccdd.eeff
+//	[tcp|udp|sctp] [dir] port P           number or a built-in service name
+//	[tcp|udp|sctp] [dir] portrange LO-HI
+//	ether [dir] host MAC, ether src|dst MAC  aa:bb:cc:dd:ee:ff, aa-bb-..., aabb.ccdd.eeff
 //	ether proto N                         number, or \ip \ip6 \arp \rarp
 //	ip proto N, ip6 proto N, proto N      number, or \tcp \udp \icmp \icmp6 \sctp \igmp ...
 //	ether broadcast, ether multicast, broadcast, multicast

@@ -422,10 +422,6 @@ func (p *parser) parsePrimitive() (node, qual, error) {
 		case nt.kind == tWord && unsupported[nt.text]:
 			return nil, q, p.errAt(nt, "%q is not supported", nt.text)
 		default:
-			if isValue(nt) && pr == pEther {
-				// "ether 00:11:..." is "ether host 00:11:...".
-				break
-			}
 			if pr == pEther {
 				return nil, q, p.errAt(t, "\"ether\" needs a qualifier (host, src, dst, proto, broadcast, multicast)")
 			}
@@ -653,7 +649,7 @@ func (p *parser) parseValue(q qual) (node, error) {
 
 func (p *parser) checkPortProto(q qual, v token) error {
 	switch q.p {
-	case pNone, pIP, pIP6, pTCP, pUDP, pSCTP:
+	case pNone, pTCP, pUDP, pSCTP:
 		return nil
 	}
 	return p.errAt(v, "'%s' modifier applied to port", q.pw)
