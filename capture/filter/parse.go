@@ -45,9 +45,7 @@ func (f *Filter) Match(m *Meta) bool {
 	if m == nil {
 		return false
 	}
-	s := evalState{m: m}
-	r := f.root.eval(&s)
-	return r && !s.reject
+	return f.root.eval(m) == rTrue
 }
 
 // String returns the canonical form of the filter: every qualifier explicit,
