@@ -148,6 +148,8 @@ var matchCases = []struct {
 	{"carry paren 2", "port 443 and (80 or 51000)", "tcp4syn", true},
 	{"carry net", "net 10.0.0.0/8 or 192.168.0.0/16", "tcp4syn", true},
 	{"carry portrange", "portrange 1-2 or 440-450", "tcp4syn", true},
+	{"carry then relation", "port 443 and 100 - 40 = 60", "tcp4syn", true},
+	{"carry then relation 2", "net 10 or len / 2 = 30", "tcp4syn", true},
 	{"carry ether", "ether src 66:77:88:99:aa:bb or 00:11:22:33:44:55", "tcp4syn", true},
 	{"carry ip6", "host ::1 or 2001:db8::1", "tcp6", true},
 

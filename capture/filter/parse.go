@@ -166,7 +166,7 @@ func (p *parser) parseExpr() (node, qual, error) {
 		}
 		p.next()
 		var r node
-		if p.startsID(0) {
+		if p.startsID(q) {
 			if !q.ok {
 				return nil, q, p.errAt(p.peek(), "%s needs a qualifier such as host or port (none to carry over)", p.peek())
 			}
@@ -202,25 +202,23 @@ func isValue(t token) bool {
 	return true
 }
 
-// startsID tells whether the tokens from pos+k on are a bare id that takes
-// its qualifiers from the previous primitive: a value not followed by an
-// arithmetic or relational operator, possibly after not/! or '('.
-func (p *parser) startsID(k int) bool {
-	for i := 0; i < maxDepth; i++ {
+// startsID tells whether the tokens at pos are a bare id that takes its
+// qualifiers q from the previous primitive: a value not followed by an
+// arithmetic or relational operator (but "net 10/8 or 172.16/12" and
+// "portrange 1-2 or 5-6"), possibly after not/! or '('.
+func (p *parser) startsID(q qual) bool {
+	for k := 0; k < maxDepth; k++ {
 		t := p.peekN(k)
 		if isNot(t) || t.kind == tLParen {
-			k++
 			continue
 		}
 		if !isValue(t) {
 			return false
 		}
-		switch p.peekN(k + 1).kind {
-		case tArith, tRel, tLBrack:
-			// "net 10/8" after and: a value followed by '/' still is an id.
-			if nt := p.peekN(k + 1); nt.text == "/" || nt.text == "-" {
-				return true
-			}
+		switch nt := p.peekN(k + 1); nt.kind {
+		case tArith:
+			return q.ok && (q.t == typNet && nt.text == "/" || q.t == typPortrange && nt.text == "-")
+		case tRel, tLBrack:
 			return false
 		}
 		return true
