@@ -202,6 +202,7 @@ var matchCases = []struct {
 	{"mod", "len % 10 = 0", "tcp4syn", true},
 	{"shift", "1 << 4 = 16 and 256 >> 4 = 16", "tcp4syn", true},
 	{"neg", "-1 = 0xffffffff", "tcp4syn", true},
+	{"neg len", "-len = 0xffffffc4", "tcp4syn", true},
 	{"relops", "len > 59 and len >= 60 and len < 61 and len <= 60 and len != 1 and len == 60", "tcp4syn", true},
 	{"octal", "len = 074", "tcp4syn", true},
 
