@@ -63,8 +63,8 @@ func TestPRF12Vectors(t *testing.T) {
 // which exercises prf10's odd/even secret split.
 func TestKeysFromPreMasterTLS10(t *testing.T) {
 	tests := []struct {
-		name                                   string
-		pms, cr, sr, master                    string
+		name                                    string
+		pms, cr, sr, master                     string
 		clientMAC, serverMAC, clientKey, srvKey string
 	}{
 		{"gnutls-1",
