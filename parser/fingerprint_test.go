@@ -161,6 +161,12 @@ func TestJA3S(t *testing.T) {
 			hash: "907bf3ecef1c987c889946b737b43de8",
 		},
 		{
+			// salesforce/ja3 python/ja3s.py keeps every extension type.
+			name: "grease-kept",
+			in:   ServerFingerprintInput{Version: 771, CipherSuite: 4865, Extensions: []uint16{0x2a2a, 43}},
+			full: "771,4865,10794-43",
+		},
+		{
 			name: "sslv3-no-extensions",
 			in:   ServerFingerprintInput{Version: 768, CipherSuite: 5},
 			full: "768,5,",
