@@ -31,9 +31,9 @@ import (
 // functions remove them where the specs say so.
 type HelloFingerprintInput struct {
 	Transport           byte     // 't' TCP, 'q' QUIC, 'd' DTLS; anything else counts as 't'
-	SSLv2               bool     // an SSLv2-format ClientHello
+	SSLv2               bool     // an SSLv2-format ClientHello: JA3 is then empty; JA4 still uses Version
 	Version             uint16   // legacy_version of the hello (not the record-layer version)
-	CipherSuites        []uint16 // wire order, GREASE included
+	CipherSuites        []uint16 // wire order, GREASE included (SSLv2: the specs with a zero first byte)
 	Extensions          []uint16 // extension types, wire order, GREASE included
 	SupportedGroups     []uint16 // supported_groups (elliptic_curves), wire order
 	ECPointFormats      []uint8  // ec_point_formats, wire order
