@@ -110,16 +110,9 @@ func OpenFiles(paths []string, opt Options) (Source, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("capture: no input files")
 	}
-	s := &multiSource{opt: opt, dec: newDecoder()}
-	if opt.Filter != "" {
-		if compileFilter == nil {
-			return nil, errors.New("capture: filters are not available")
-		}
-		m, err := compileFilter(opt.Filter)
-		if err != nil {
-			return nil, fmt.Errorf("capture: filter %q: %w", opt.Filter, err)
-		}
-		s.match = m
+	s, err := newSource(opt)
+	if err != nil {
+		return nil, err
 	}
 	stdin := false
 	for i, p := range paths {
@@ -135,10 +128,30 @@ func OpenFiles(paths []string, opt Options) (Source, error) {
 			s.Close()
 			return nil, err
 		}
-		s.files = append(s.files, f)
-		s.stats.Files++
+		s.add(f)
 	}
 	return s, nil
+}
+
+// newSource makes a Source without files, with the filter compiled.
+func newSource(opt Options) (*multiSource, error) {
+	s := &multiSource{opt: opt, dec: newDecoder()}
+	if opt.Filter != "" {
+		if compileFilter == nil {
+			return nil, errors.New("capture: filters are not available")
+		}
+		m, err := compileFilter(opt.Filter)
+		if err != nil {
+			return nil, fmt.Errorf("capture: filter %q: %w", opt.Filter, err)
+		}
+		s.match = m
+	}
+	return s, nil
+}
+
+func (s *multiSource) add(f *fileReader) {
+	s.files = append(s.files, f)
+	s.stats.Files++
 }
 
 // multiSource merges the frames of several files by timestamp, as
