@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/gopacket/gopacket/layers"
 )
@@ -82,7 +81,6 @@ func FuzzReader(f *testing.F) {
 		s.add(fr)
 		defer s.Close()
 		var num, last uint64
-		var lastTime time.Time
 		for {
 			p, err := s.Next()
 			if err == io.EOF {
@@ -102,9 +100,7 @@ func FuzzReader(f *testing.F) {
 			if p.TCP != nil && len(p.TCP.Payload) > 1<<17 {
 				t.Fatalf("packet %d: TCP payload of %d bytes", num, len(p.TCP.Payload))
 			}
-			lastTime = p.CI.Timestamp
 		}
-		_ = lastTime
 		for _, w := range warnings {
 			var fe *FileError
 			if !errors.As(w, &fe) || fe.File != "fuzz" {
