@@ -77,6 +77,19 @@ func TestFormats(t *testing.T) {
 		{"pcap/be/nano", func(*testing.T) []byte {
 			return pcapFile(be, true, eth, rec{ts: ns1, data: ether(p1)})
 		}, []want{{ns1, eth, "one"}}},
+		{"pcap/modified-24-byte-records", func(*testing.T) []byte {
+			b := pcapFile(be, false, eth, recs...)
+			be.PutUint32(b, pcapModified)
+			out := bytes.Clone(b[:24])
+			for off := 24; off < len(b); {
+				n := 16 + int(be.Uint32(b[off+8:]))
+				out = append(out, b[off:off+16]...)
+				out = append(out, 0, 0, 0, 1, 0, 2, 4, 0) // ifindex, protocol, pkt_type, pad
+				out = append(out, b[off+16:off+n]...)
+				off += n
+			}
+			return out
+		}, twoEth},
 		{"pcap/gzip", func(t *testing.T) []byte { return gzipped(t, pcapFile(le, false, eth, recs...)) }, twoEth},
 		{"pcapng/le", func(*testing.T) []byte { return ngBasic(le) }, twoEth},
 		{"pcapng/be", func(*testing.T) []byte { return ngBasic(be) }, twoEth},

@@ -52,15 +52,16 @@ type Source interface {
 	Close() error
 }
 
-// Stats counts what a Source has read and decoded.
+// Stats counts what a Source has read and decoded. All counters but
+// Delivered count frames before the filter.
 type Stats struct {
 	Files       uint64 // files opened
 	Packets     uint64 // frames read from the files
 	Bytes       uint64 // captured bytes of those frames
 	Delivered   uint64 // packets returned by Next
-	TCP         uint64 // delivered packets that carry a TCP segment
+	TCP         uint64 // frames that carry a TCP segment (a whole datagram's, for fragments)
 	NonIP       uint64 // frames that are not IPv4 or IPv6 (or whose link type is not supported)
-	NonTCP      uint64 // IP packets that carry no TCP segment (UDP, ICMP, incomplete fragments, ...)
+	NonTCP      uint64 // IP frames that carry no TCP segment (UDP, ICMP, incomplete fragments, ...)
 	Filtered    uint64 // frames the filter rejected
 	DecodeErrs  uint64 // frames with a malformed or truncated header
 	Fragments   uint64 // IP fragments seen
@@ -99,7 +100,7 @@ var ErrTruncated = errors.New("truncated")
 type matcher interface{ Match(*filter.Meta) bool }
 
 // compileFilter compiles Options.Filter; nil means filters are not built
-// in. The integration sets it to filter.Compile.
+// in. The integration sets it to filter.Compile (wrapped to return a matcher).
 var compileFilter func(string) (matcher, error)
 
 // OpenFiles opens pcap and pcapng files, plain or gzip-compressed ("-" is
@@ -110,16 +111,9 @@ func OpenFiles(paths []string, opt Options) (Source, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("capture: no input files")
 	}
-	s := &multiSource{opt: opt, dec: newDecoder()}
-	if opt.Filter != "" {
-		if compileFilter == nil {
-			return nil, errors.New("capture: filters are not available")
-		}
-		m, err := compileFilter(opt.Filter)
-		if err != nil {
-			return nil, fmt.Errorf("capture: filter %q: %w", opt.Filter, err)
-		}
-		s.match = m
+	s, err := newSource(opt)
+	if err != nil {
+		return nil, err
 	}
 	stdin := false
 	for i, p := range paths {
@@ -135,10 +129,30 @@ func OpenFiles(paths []string, opt Options) (Source, error) {
 			s.Close()
 			return nil, err
 		}
-		s.files = append(s.files, f)
-		s.stats.Files++
+		s.add(f)
 	}
 	return s, nil
+}
+
+// newSource makes a Source without files, with the filter compiled.
+func newSource(opt Options) (*multiSource, error) {
+	s := &multiSource{opt: opt, dec: newDecoder()}
+	if opt.Filter != "" {
+		if compileFilter == nil {
+			return nil, errors.New("capture: filters are not available")
+		}
+		m, err := compileFilter(opt.Filter)
+		if err != nil {
+			return nil, fmt.Errorf("capture: filter %q: %w", opt.Filter, err)
+		}
+		s.match = m
+	}
+	return s, nil
+}
+
+func (s *multiSource) add(f *fileReader) {
+	s.files = append(s.files, f)
+	s.stats.Files++
 }
 
 // multiSource merges the frames of several files by timestamp, as
@@ -220,16 +234,16 @@ func (s *multiSource) decode(f *fileReader) bool {
 		s.warn(&FileError{File: f.name, Packet: f.frames, Offset: fr.offset,
 			Err: fmt.Errorf("link type %d (%v) is not supported; its packets are skipped", fr.link, fr.link)})
 	}
-	if s.match != nil && !s.match.Match(&d.meta) {
-		s.stats.Filtered++
-		return false
-	}
-	s.stats.Delivered++
 	if d.tcpOK {
 		s.stats.TCP++
 	} else if d.ipVersion != 0 {
 		s.stats.NonTCP++
 	}
+	if s.match != nil && !s.match.Match(&d.meta) {
+		s.stats.Filtered++
+		return false
+	}
+	s.stats.Delivered++
 	s.pkt = Packet{
 		Num:      s.stats.Delivered,
 		File:     f.name,
