@@ -74,9 +74,12 @@ type fileReader struct {
 // openFile opens path ("-" is standard input), undoes gzip compression
 // when the content starts with the gzip magic, and checks that what is
 // left starts like a pcap or pcapng file.
-func openFile(path string, index int, warn func(error), secret func(Secret)) (*fileReader, error) {
+func openFile(path string, index int, stdin io.Reader, warn func(error), secret func(Secret)) (*fileReader, error) {
 	if path == "-" {
-		return newFileReader(path, index, os.Stdin, nil, warn, secret)
+		if stdin == nil {
+			stdin = os.Stdin
+		}
+		return newFileReader(path, index, stdin, nil, warn, secret)
 	}
 	file, err := os.Open(path)
 	if err != nil {

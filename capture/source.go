@@ -18,6 +18,8 @@ type Options struct {
 	// Secrets Block, in file order and before any packet that follows the
 	// block in its file.
 	OnSecrets func(Secret)
+	// Stdin is read for the path "-"; nil means os.Stdin.
+	Stdin io.Reader
 	// OnWarning, when set, gets non-fatal problems, each a *FileError:
 	// damaged or truncated files, unsupported link types. Reading goes on.
 	OnWarning func(error)
@@ -99,9 +101,16 @@ var ErrTruncated = errors.New("truncated")
 // matcher is what a compiled filter offers.
 type matcher interface{ Match(*filter.Meta) bool }
 
-// compileFilter compiles Options.Filter; nil means filters are not built
-// in. The integration sets it to filter.Compile (wrapped to return a matcher).
-var compileFilter func(string) (matcher, error)
+// compileFilter compiles Options.Filter. Tests replace it with a recorder
+// that keeps the Meta the decoder filled.
+var compileFilter = func(expr string) (matcher, error) {
+	f, err := filter.Compile(expr)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
 
 // OpenFiles opens pcap and pcapng files, plain or gzip-compressed ("-" is
 // standard input), and returns a Source that merges their packets by
@@ -124,7 +133,7 @@ func OpenFiles(paths []string, opt Options) (Source, error) {
 			}
 			stdin = true
 		}
-		f, err := openFile(p, i, s.warn, s.secret)
+		f, err := openFile(p, i, opt.Stdin, s.warn, s.secret)
 		if err != nil {
 			s.Close()
 			return nil, err
@@ -138,12 +147,9 @@ func OpenFiles(paths []string, opt Options) (Source, error) {
 func newSource(opt Options) (*multiSource, error) {
 	s := &multiSource{opt: opt, dec: newDecoder()}
 	if opt.Filter != "" {
-		if compileFilter == nil {
-			return nil, errors.New("capture: filters are not available")
-		}
 		m, err := compileFilter(opt.Filter)
 		if err != nil {
-			return nil, fmt.Errorf("capture: filter %q: %w", opt.Filter, err)
+			return nil, fmt.Errorf("capture: %w", err)
 		}
 		s.match = m
 	}

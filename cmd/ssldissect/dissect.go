@@ -40,6 +40,7 @@ func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	src, err := capture.OpenFiles(o.files, capture.Options{
 		Filter:    o.filter,
+		Stdin:     stdin,
 		OnWarning: warn,
 		OnSecrets: func(s capture.Secret) {
 			if s.Type != capture.SecretsTypeTLSKeyLog {
