@@ -605,7 +605,10 @@ func (c *Conn) record(s Side, rec Record, offset uint64, t time.Time, packet uin
 		if err := ParseChangeCipherSpec(payload); err != nil {
 			ev.Notes = append(ev.Notes, c.recordNote(d, offset, packet, "bad_change_cipher_spec", err))
 		}
-		if !tls13 {
+		// In TLS 1.3 change_cipher_spec is only for middlebox
+		// compatibility; before a ServerHello (after a HelloRetryRequest,
+		// or with early data) it switches nothing either.
+		if !tls13 && (c.ServerHello != nil || c.ClientHello == nil) {
 			if d == ServerToClient && c.ServerHello != nil && c.serverFlight == 0 && !c.Resumed {
 				// Straight from ServerHello to change_cipher_spec: an
 				// abbreviated handshake (session ticket, RFC 5077).
@@ -727,6 +730,9 @@ func (c *Conn) message(s Side, ev *RecordEvent, msg Message) {
 		if m.IsHelloRetryRequest() {
 			c.HelloRetryRequest = true
 			c.History[len(c.History)-1] = 'j'
+			if v := m.SelectedVersion(); v.IsTLS13() {
+				c.Version = v
+			}
 			return
 		}
 		if c.ServerHello != nil {
