@@ -111,7 +111,6 @@ var compileFilter = func(expr string) (matcher, error) {
 	return f, nil
 }
 
-
 // OpenFiles opens pcap and pcapng files, plain or gzip-compressed ("-" is
 // standard input), and returns a Source that merges their packets by
 // timestamp. It fails when a file cannot be opened or is not a capture
