@@ -321,6 +321,9 @@ func (c *Conn) sniff(s Side, b []byte, pos Positioner, base int) (n int, stop bo
 		// Looking for the client's first flight.
 		{
 			off, v := FindHello(b, HandshakeTypeClientHello)
+			if v != VerdictTLS && v != VerdictSSLv2Hello && Sniff(b) == VerdictSSLv2Hello {
+				off, v = 0, VerdictSSLv2Hello
+			}
 			switch v {
 			case VerdictTLS:
 				c.setRoles(s, false)
@@ -825,7 +828,10 @@ func (c *Conn) sslv2Record(s Side, ev *RecordEvent) {
 			return
 		}
 		ev.Messages = append(ev.Messages, ch)
+		// The handshake hashes cover the SSLv2 message itself (RFC 5246 E.2).
+		c.hsTranscript(ev.Dir, ch, p)
 		c.message(s, ev, ch)
+		c.afterHandshakeMessage(ev.Dir, ch)
 		return
 	}
 	if p[0] == 4 && ev.Dir == ServerToClient && c.Version == 0 {
