@@ -224,6 +224,21 @@ var sealCases = []suiteCase{
 	{VersionTLS12, 0xCCAA, false, false},
 	{VersionTLS12, 0xCCAB, false, false},
 	{VersionTLS12, 0xCCAE, false, true},
+	// Block ciphers of decrypt/internal: CBC in SSL 3.0-TLS 1.2, GCM.
+	{VersionSSL30, 0x0007, false, false}, // IDEA
+	{VersionTLS10, 0x0096, false, false}, // SEED
+	{VersionTLS11, 0x009A, true, false},
+	{VersionTLS10, 0x0041, false, false}, // Camellia
+	{VersionTLS12, 0x0084, false, false},
+	{VersionTLS12, 0x00BE, false, true},
+	{VersionTLS12, 0xC077, false, false},
+	{VersionTLS12, 0xC07A, false, false},
+	{VersionTLS12, 0xC08B, false, false},
+	{VersionTLS12, 0xC03C, false, false}, // ARIA
+	{VersionTLS12, 0xC04D, true, false},
+	{VersionTLS12, 0xC050, false, false},
+	{VersionTLS12, 0xC061, false, false},
+	{VersionTLS12, 0xC06F, false, false},
 }
 
 // keysFor derives a direction's keys from a fixed master secret.

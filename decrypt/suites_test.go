@@ -13,6 +13,9 @@ func TestSuiteTable(t *testing.T) {
 	}
 	for _, d := range suiteDefs {
 		s, _ := LookupSuite(d.ID)
+		if !s.Available {
+			t.Errorf("%#04x: %s not built in", d.ID, s.Cipher)
+		}
 		if s.Export != d.Export {
 			t.Errorf("%#04x: export flag %v, cipher says %v", d.ID, d.Export, s.Export)
 		}
