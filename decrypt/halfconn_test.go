@@ -584,3 +584,25 @@ func halfConnFor(t testing.TB, s *Suite, version uint16, comp uint8) *HalfConn {
 	}
 	return hc
 }
+
+// No strict prefix of a protected record verifies.
+func TestRecordPrefixes(t *testing.T) {
+	for _, c := range []suiteCase{
+		{VersionTLS12, 0xC02F, false, false}, {VersionTLS12, 0xC0A0, false, false},
+		{VersionTLS12, 0xCCA8, false, false}, {VersionTLS12, 0x002F, false, false},
+		{VersionTLS12, 0x002F, true, false}, {VersionTLS10, 0x0005, false, false},
+		{VersionSSL30, 0x000A, false, false},
+	} {
+		t.Run(c.String(), func(t *testing.T) {
+			s, k := keysFor(t, c)
+			sl := newSealer(t, c.version, s, k.ClientMAC, k.ClientKey, k.ClientIV, c.etm, false)
+			rec := sl.seal(typeApplicationData, []byte("a record long enough to span blocks"))
+			for n := 0; n < len(rec); n++ {
+				hc, _ := NewHalfConn12(c.version, s, k.ClientMAC, k.ClientKey, k.ClientIV, c.etm, 0)
+				if _, _, mac, err := hc.Decrypt(typeApplicationData, c.version, rec[:n]); mac == MACOK {
+					t.Fatalf("prefix of %d/%d bytes verified (err %v)", n, len(rec), err)
+				}
+			}
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"crypto/des"
 	"crypto/rc4"
 	"fmt"
+	"slices"
 
 	"golang.org/x/crypto/chacha20poly1305"
 
@@ -669,10 +670,6 @@ func SuiteIDs() []uint16 {
 	for id := range suiteTable {
 		ids = append(ids, id)
 	}
-	for i := 1; i < len(ids); i++ {
-		for j := i; j > 0 && ids[j] < ids[j-1]; j-- {
-			ids[j], ids[j-1] = ids[j-1], ids[j]
-		}
-	}
+	slices.Sort(ids)
 	return ids
 }
