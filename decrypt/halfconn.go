@@ -199,7 +199,8 @@ func (hc *HalfConn) Suite() *Suite { return hc.suite }
 // then have no plaintext; CBC and stream records return their best-effort
 // plaintext. err is for records that cannot be processed at all (too short,
 // bad length) and for decompression failures. Every call consumes one
-// sequence number, as the sender did. payload is not modified.
+// sequence number, as the sender did. payload is not modified. TLS 1.3
+// change_cipher_spec records are never protected: do not pass them.
 func (hc *HalfConn) Decrypt(contentType uint8, recordVersion uint16, payload []byte) (plaintext []byte, innerType uint8, mac MACResult, err error) {
 	seq := hc.seq
 	hc.seq++

@@ -59,6 +59,9 @@ var keyLogLabels = map[string]labelInfo{
 // pre-master secrets by the first 8 bytes of their encryption. Loading
 // and looking up may happen concurrently.
 type KeyLog struct {
+	// MaxBytes caps what one Load reads; 0 means MaxKeyLogSize.
+	MaxBytes int64
+
 	mu      sync.RWMutex
 	secrets map[string][]byte // label + "\x00" + client random
 }
@@ -74,9 +77,13 @@ func keyLogKey(label string, first []byte) string {
 // client random") and reading goes on; a line with an unknown label gives
 // a *LineError wrapping ErrUnknownLabel, a warning. added counts the
 // secrets stored (new, or replacing a different value). At most
-// MaxKeyLogSize bytes are read.
+// MaxBytes (default MaxKeyLogSize) bytes are read.
 func (k *KeyLog) Load(r io.Reader, name string) (added int, errs []error) {
-	lr := &io.LimitedReader{R: r, N: MaxKeyLogSize + 1}
+	limit := k.MaxBytes
+	if limit <= 0 {
+		limit = MaxKeyLogSize
+	}
+	lr := &io.LimitedReader{R: r, N: limit + 1}
 	br := bufio.NewReaderSize(lr, 4096)
 	for lineNo := 1; ; lineNo++ {
 		line, tooLong, err := readLine(br)
@@ -97,7 +104,7 @@ func (k *KeyLog) Load(r io.Reader, name string) (added int, errs []error) {
 		}
 	}
 	if lr.N <= 0 {
-		errs = append(errs, fmt.Errorf("%s: %w: more than %d bytes, the rest is ignored", name, ErrTooLarge, MaxKeyLogSize))
+		errs = append(errs, fmt.Errorf("%s: %w: more than %d bytes, the rest is ignored", name, ErrTooLarge, limit))
 	}
 	return added, errs
 }

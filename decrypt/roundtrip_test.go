@@ -118,6 +118,9 @@ type session struct {
 	keylog     []byte
 	clientData []byte // application data written by the client
 	serverData []byte
+	// serverPrefix, when set, replaces serverData: the server's answer
+	// (from openssl s_server -www) must start with it.
+	serverPrefix []byte
 }
 
 var (
@@ -264,6 +267,7 @@ type hello struct {
 	suite        uint16 // ServerHello
 	realVersion  uint16 // supported_versions in a ServerHello, else version
 	ems          bool   // extended_master_secret extension present
+	etm          bool   // encrypt_then_mac extension present
 	encryptedPMS []byte
 }
 
@@ -307,6 +311,8 @@ func parseHello(t testing.TB, msg []byte) hello {
 		switch {
 		case id == 23:
 			h.ems = true
+		case id == 22:
+			h.etm = true
 		case id == 43 && typ == 2:
 			data.ReadUint16(&h.realVersion)
 		}
@@ -432,6 +438,30 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// checkAppData compares the decrypted application data and alerts with
+// what the peers sent.
+func checkAppData(t *testing.T, s *session, cd, sd *decrypted) {
+	t.Helper()
+	if !bytes.Equal(cd.appData, s.clientData) {
+		t.Errorf("client application data differs: %d bytes, sent %d", len(cd.appData), len(s.clientData))
+	}
+	if s.serverPrefix != nil {
+		if !bytes.HasPrefix(sd.appData, s.serverPrefix) {
+			t.Errorf("server application data %.40q, want prefix %q", sd.appData, s.serverPrefix)
+		}
+		if len(sd.alerts) == 0 || !bytes.Equal(sd.alerts[0], []byte{1, 0}) {
+			t.Errorf("server close_notify: %x", sd.alerts)
+		}
+		return
+	}
+	if !bytes.Equal(sd.appData, s.serverData) {
+		t.Errorf("server application data differs: %d bytes, sent %d", len(sd.appData), len(s.serverData))
+	}
+	if len(cd.alerts) == 0 || !bytes.Equal(cd.alerts[0], []byte{1, 0}) {
+		t.Errorf("client close_notify: %x", cd.alerts)
+	}
+}
+
 // conn12 is what an observer derives for a TLS 1.0-1.2 connection.
 type conn12 struct {
 	version      uint16
@@ -471,10 +501,11 @@ func (c *conn12) halfConns(t *testing.T, master []byte) (cl, sv *HalfConn) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cl, err = NewHalfConn12(c.version, c.suite, k.ClientMAC, k.ClientKey, k.ClientIV, false, 0); err != nil {
+	etm := c.sh.etm && c.suite.Mode == ModeCBC
+	if cl, err = NewHalfConn12(c.version, c.suite, k.ClientMAC, k.ClientKey, k.ClientIV, etm, 0); err != nil {
 		t.Fatal(err)
 	}
-	if sv, err = NewHalfConn12(c.version, c.suite, k.ServerMAC, k.ServerKey, k.ServerIV, false, 0); err != nil {
+	if sv, err = NewHalfConn12(c.version, c.suite, k.ServerMAC, k.ServerKey, k.ServerIV, etm, 0); err != nil {
 		t.Fatal(err)
 	}
 	return cl, sv
@@ -496,18 +527,19 @@ func checkRoundTrip12(t *testing.T, s *session, kl *KeyLog, suiteID uint16) {
 			t.Errorf("%s: %d Finished messages", dir, len(d.finished))
 		}
 	}
-	if !bytes.Equal(cd.appData, s.clientData) || !bytes.Equal(sd.appData, s.serverData) {
-		t.Errorf("application data differs: c2s %d/%d bytes, s2c %d/%d", len(cd.appData), len(s.clientData), len(sd.appData), len(s.serverData))
-	}
-	if len(cd.alerts) == 0 || !bytes.Equal(cd.alerts[0], []byte{1, 0}) {
-		t.Errorf("client close_notify: %x", cd.alerts)
-	}
+	checkAppData(t, s, cd, sd)
 
 	// Finished verify_data over the transcript, and (static RSA) the
-	// master secret recomputed from the private key.
+	// master secret recomputed from the private key. A NewSessionTicket
+	// (type 4) comes after the client's Finished in the transcript.
 	tr := NewTranscript()
 	tr.Write(c.cHS[0])
+	var tickets [][]byte
 	for _, m := range c.sHS {
+		if m[0] == 4 {
+			tickets = append(tickets, m)
+			continue
+		}
 		tr.Write(m)
 	}
 	for _, m := range c.cHS[1:] {
@@ -541,6 +573,9 @@ func checkRoundTrip12(t *testing.T, s *session, kl *KeyLog, suiteID uint16) {
 			t.Errorf("client verify_data %x, %v; record has %x", vd, err, cd.finished[0][4:])
 		}
 		tr.Write(cd.finished[0])
+		for _, m := range tickets {
+			tr.Write(m)
+		}
 		vd, err = FinishedVerifyData(c.version, c.suite, c.master, tr, false)
 		if err != nil || !bytes.Equal(vd, sd.finished[0][4:]) {
 			t.Errorf("server verify_data %x, %v; record has %x", vd, err, sd.finished[0][4:])
@@ -661,12 +696,7 @@ func checkRoundTrip13(t *testing.T, s *session, kl *KeyLog, suiteID uint16) {
 			t.Errorf("%s: MAC verdicts %v over %d records", dir, d.macs, d.records)
 		}
 	}
-	if !bytes.Equal(cd.appData, s.clientData) || !bytes.Equal(sd.appData, s.serverData) {
-		t.Errorf("application data differs: c2s %d/%d bytes, s2c %d/%d", len(cd.appData), len(s.clientData), len(sd.appData), len(s.serverData))
-	}
-	if len(cd.alerts) == 0 || !bytes.Equal(cd.alerts[0], []byte{1, 0}) {
-		t.Errorf("client close_notify: %x", cd.alerts)
-	}
+	checkAppData(t, s, cd, sd)
 
 	t.Run("tampered", func(t *testing.T) {
 		// The client's last application data record, under its traffic key.

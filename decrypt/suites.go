@@ -7,8 +7,14 @@ import (
 	"crypto/des"
 	"crypto/rc4"
 	"fmt"
+	"slices"
 
 	"golang.org/x/crypto/chacha20poly1305"
+
+	"github.com/ssldissect/ssldissect/decrypt/internal/aria"
+	"github.com/ssldissect/ssldissect/decrypt/internal/camellia"
+	"github.com/ssldissect/ssldissect/decrypt/internal/idea"
+	"github.com/ssldissect/ssldissect/decrypt/internal/seed"
 )
 
 // Protocol versions, as on the wire.
@@ -162,14 +168,14 @@ func ccmWith(tagLen int) func([]byte) (cipher.AEAD, error) {
 	}
 }
 
-// The block ciphers below come from decrypt/internal/{camellia,aria,seed,idea};
-// nil while a primitive is not built in (the suites stay in the table, with
-// Available false, so that the caller still learns their key exchange).
+// Block ciphers outside the standard library come from decrypt/internal.
+// A cipher spec whose constructor is nil leaves its suites in the table
+// with Available false, so that the caller still learns their key exchange.
 var (
-	newCamellia func(key []byte) (cipher.Block, error)
-	newARIA     func(key []byte) (cipher.Block, error)
-	newSEED     func(key []byte) (cipher.Block, error)
-	newIDEA     func(key []byte) (cipher.Block, error)
+	newCamellia = camellia.NewCipher
+	newARIA     = aria.NewCipher
+	newSEED     = seed.NewCipher
+	newIDEA     = idea.NewCipher
 )
 
 func cipherSpecs() [numCiphers]cipherSpec {
@@ -664,10 +670,6 @@ func SuiteIDs() []uint16 {
 	for id := range suiteTable {
 		ids = append(ids, id)
 	}
-	for i := 1; i < len(ids); i++ {
-		for j := i; j > 0 && ids[j] < ids[j-1]; j-- {
-			ids[j], ids[j-1] = ids[j-1], ids[j]
-		}
-	}
+	slices.Sort(ids)
 	return ids
 }
