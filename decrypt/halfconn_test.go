@@ -501,10 +501,6 @@ func TestConstructorErrors(t *testing.T) {
 			_, err := NewHalfConn12(VersionTLS12, cbc, make([]byte, 20), k16, nil, false, 64)
 			return err
 		}},
-		{"export in TLS 1.1", ErrVersion, func() error {
-			_, err := KeysFromMasterSecret(VersionTLS11, exp, make([]byte, 48), k16, k16)
-			return err
-		}},
 		{"bad master", ErrKeyLength, func() error { _, err := KeysFromMasterSecret(VersionTLS12, cbc, k16, k16, k16); return err }},
 		{"TLS 1.2 suite in NewHalfConn13", ErrVersion, func() error { _, err := NewHalfConn13(gcm, make([]byte, 32)); return err }},
 		{"short traffic secret", ErrKeyLength, func() error { _, err := NewHalfConn13(s13, k16); return err }},
@@ -604,5 +600,35 @@ func TestRecordPrefixes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestExportKeysLaterVersions: old OpenSSL negotiated export suites in TLS
+// 1.1 and 1.2 (wireshark-notes' all/dump.pcapng has five such
+// connections, whose Finished messages verify with these keys). The final
+// keys then come from that version's PRF, so they differ from TLS 1.0's.
+func TestExportKeysLaterVersions(t *testing.T) {
+	exp, ok := LookupSuite(0x0008) // TLS_RSA_EXPORT_WITH_DES40_CBC_SHA
+	if !ok || !exp.Export {
+		t.Fatal("no export suite 0x0008")
+	}
+	master := bytes.Repeat([]byte{7}, 48)
+	cr, sr := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+	keys := map[uint16][]byte{}
+	for _, v := range []uint16{VersionTLS10, VersionTLS11, VersionTLS12} {
+		k, err := KeysFromMasterSecret(v, exp, master, cr, sr)
+		if err != nil {
+			t.Fatalf("%#04x: %v", v, err)
+		}
+		if len(k.ClientKey) != exp.ExportKeyLen {
+			t.Fatalf("%#04x: client key %d bytes, want %d", v, len(k.ClientKey), exp.ExportKeyLen)
+		}
+		keys[v] = k.ClientKey
+	}
+	if !bytes.Equal(keys[VersionTLS10], keys[VersionTLS11]) {
+		t.Error("TLS 1.1 shares TLS 1.0's PRF, so its export keys must match")
+	}
+	if bytes.Equal(keys[VersionTLS10], keys[VersionTLS12]) {
+		t.Error("TLS 1.2 export keys must come from the TLS 1.2 PRF")
 	}
 }

@@ -181,10 +181,6 @@ func keysFromMasterSecret(version uint16, suite *Suite, master, clientRandom, se
 		err = fmt.Errorf("%w: key block for suite %#04x in version %#04x", ErrVersion, suite.ID, version)
 		return
 	}
-	if suite.Export && version > VersionTLS10 {
-		err = fmt.Errorf("%w: export suite %#04x in version %#04x", ErrVersion, suite.ID, version)
-		return
-	}
 	macLen, keyLen, ivLen := suite.MACLen, suite.KeyLen, suite.IVLen
 	if suite.Export {
 		ivLen = 0 // export IVs come from the randoms alone
@@ -247,9 +243,16 @@ func exportKeys(version uint16, suite *Suite, ck, sk, clientRandom, serverRandom
 		serverIV = md(serverRandom, clientRandom)[:ivLen]
 		return
 	}
-	clientKey = prf10(ck, labelClientWriteKey, cs, suite.ExportKeyLen)
-	serverKey = prf10(sk, labelServerWriteKey, cs, suite.ExportKeyLen)
-	ivBlock := prf10(nil, labelIVBlock, cs, 2*ivLen)
+	// Export suites are defined up to TLS 1.0, but old OpenSSL releases
+	// negotiated them in TLS 1.1 and 1.2 too; they then expand the keys
+	// with that version's PRF (as Wireshark does to decrypt them).
+	prf, err := prfFor(version, suite)
+	if err != nil {
+		prf = prf10
+	}
+	clientKey = prf(ck, labelClientWriteKey, cs, suite.ExportKeyLen)
+	serverKey = prf(sk, labelServerWriteKey, cs, suite.ExportKeyLen)
+	ivBlock := prf(nil, labelIVBlock, cs, 2*ivLen)
 	clientIV, serverIV = ivBlock[:ivLen], ivBlock[ivLen:]
 	return
 }
