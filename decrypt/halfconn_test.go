@@ -471,7 +471,6 @@ func TestSSL30KeyDerivationBotan(t *testing.T) {
 func TestConstructorErrors(t *testing.T) {
 	gcm, _ := LookupSuite(0xC02F)
 	cbc, _ := LookupSuite(0x002F)
-	exp, _ := LookupSuite(0x0003)
 	s13, _ := LookupSuite(0x1301)
 	k16 := make([]byte, 16)
 	tests := []struct {
