@@ -62,7 +62,9 @@ func TestParseCertInfoFallback(t *testing.T) {
 			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // tbsCertificate
 				b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { b.AddASN1Int64(2) })
 				b.AddASN1Int64(-5)
-				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}) })
+				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+					b.AddASN1ObjectIdentifier(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11})
+				})
 				b.AddBytes(name)
 				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 					b.AddASN1UTCTime(time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC))
@@ -71,7 +73,9 @@ func TestParseCertInfoFallback(t *testing.T) {
 				b.AddBytes(name)
 				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1NULL() })
 			})
-			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}) })
+			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+				b.AddASN1ObjectIdentifier(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11})
+			})
 			b.AddASN1BitString([]byte{0})
 		})
 	})
