@@ -227,7 +227,7 @@ func sniffHandshake(p cryptobyte.String, complete bool, want HandshakeType) Verd
 	if want != 0 && t != want {
 		return VerdictNotTLS
 	}
-	if t.String() == hexName(typ) || int(n) > MaxHandshakeBodyLen(t) {
+	if !knownHandshakeType(t) || int(n) > MaxHandshakeBodyLen(t) {
 		return VerdictNotTLS
 	}
 	if t != HandshakeTypeClientHello && t != HandshakeTypeServerHello {
@@ -326,3 +326,6 @@ func FindHello(b []byte, typ HandshakeType) (off int, v Verdict) {
 	}
 	return -1, VerdictNotTLS
 }
+
+// knownHandshakeType reports whether t is in the registry (it has a name).
+func knownHandshakeType(t HandshakeType) bool { return t.String() != hexName(uint8(t)) }
