@@ -168,6 +168,7 @@ func handshake(t testing.TB, ccfg, scfg *tls.Config) (c2s, s2c []byte) {
 type capture struct {
 	name     string
 	c2s, s2c []byte
+	keyLog   []byte // NSS key log written by the client
 }
 
 type capturedMsg struct {
@@ -236,11 +237,18 @@ func realCaptures(t testing.TB) []capture {
 		ticketKey := [32]byte{1, 2, 3}
 		add := func(name string, ccfg, scfg *tls.Config) {
 			scfg.SetSessionTicketKeys([][32]byte{ticketKey})
+			var kl bytes.Buffer
+			ccfg.KeyLogWriter = &kl
 			c2s, s2c := handshake(t, ccfg, scfg)
-			captures = append(captures, capture{name, c2s, s2c})
+			captures = append(captures, capture{name, c2s, s2c, kl.Bytes()})
 		}
-		add("tls13", &tls.Config{ServerName: "ecdsa.example", RootCAs: pool, NextProtos: []string{"h2", "http/1.1"}},
-			&tls.Config{Certificates: []tls.Certificate{c.ecdsa}, NextProtos: []string{"h2"}})
+		resuming := &tls.Config{ServerName: "ecdsa.example", RootCAs: pool, NextProtos: []string{"h2", "http/1.1"},
+			ClientSessionCache: tls.NewLRUClientSessionCache(1)}
+		add("tls13", resuming, &tls.Config{Certificates: []tls.Certificate{c.ecdsa}, NextProtos: []string{"h2"}})
+		// Same client, same ticket keys: a PSK resumption.
+		add("tls13_resumed", resuming, &tls.Config{Certificates: []tls.Certificate{c.ecdsa}, NextProtos: []string{"h2"}})
+		add("tls13_client_auth", &tls.Config{ServerName: "rsa.example", RootCAs: pool, Certificates: []tls.Certificate{c.ecdsa}},
+			&tls.Config{Certificates: []tls.Certificate{c.rsa}, ClientAuth: tls.RequireAnyClientCert})
 		add("tls13_hrr", &tls.Config{ServerName: "ecdsa.example", RootCAs: pool, CurvePreferences: []tls.CurveID{tls.X25519, tls.CurveP256}},
 			&tls.Config{Certificates: []tls.Certificate{c.ecdsa}, CurvePreferences: []tls.CurveID{tls.CurveP256}})
 		add("tls12_ecdhe_rsa", &tls.Config{ServerName: "rsa.example", RootCAs: pool, MaxVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"},
@@ -264,17 +272,41 @@ func realCaptures(t testing.TB) []capture {
 func capturedMessages(t testing.TB) []capturedMsg {
 	var all []capturedMsg
 	for _, c := range realCaptures(t) {
-		tls13 := strings.HasPrefix(c.name, "tls13")
-		for _, m := range plaintextMessages(t, c.c2s, tls13) {
+		var c2s, s2c []capturedMsg
+		if strings.HasPrefix(c.name, "tls13") {
+			c2s, s2c = decryptedTLS13(t, c)
+		} else {
+			c2s, s2c = plaintextMessages(t, c.c2s, false), plaintextMessages(t, c.s2c, false)
+		}
+		for _, m := range c2s {
 			m.recorded = c.name
 			all = append(all, m)
 		}
-		for _, m := range plaintextMessages(t, c.s2c, tls13) {
+		for _, m := range s2c {
 			m.recorded, m.fromSrv = c.name, true
 			all = append(all, m)
 		}
 	}
 	return all
+}
+
+// decryptedTLS13 returns both directions' handshake messages, encrypted ones
+// included.
+func decryptedTLS13(t testing.TB, c capture) (c2s, s2c []capturedMsg) {
+	secrets := keyLog(t, c.keyLog)
+	var suite CipherSuite
+	for _, m := range plaintextMessages(t, c.s2c, true) {
+		if m.typ == HandshakeTypeServerHello {
+			sh, err := parseServerHello(m.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			suite = sh.CipherSuite
+		}
+	}
+	c2s = tls13Messages(t, c.c2s, suite, secrets["CLIENT_HANDSHAKE_TRAFFIC_SECRET"], secrets["CLIENT_TRAFFIC_SECRET_0"])
+	s2c = tls13Messages(t, c.s2c, suite, secrets["SERVER_HANDSHAKE_TRAFFIC_SECRET"], secrets["SERVER_TRAFFIC_SECRET_0"])
+	return c2s, s2c
 }
 
 // contextFor derives the Context from the capture's ServerHello.

@@ -86,6 +86,13 @@ func TestRealHandshakes(t *testing.T) {
 						t.Errorf("extension %v: %v", e.Type, e.Err)
 					}
 				}
+				if m.recorded == "tls13_resumed" {
+					psk, _ := msg.Extension(ExtPreSharedKey).Parsed.(PreSharedKeyExt)
+					if len(psk.Identities) != 1 || len(psk.Binders) != 1 || len(psk.Identities[0].Identity) == 0 ||
+						msg.Extensions[len(msg.Extensions)-1].Type != ExtPreSharedKey {
+						t.Errorf("pre_shared_key = %+v", psk)
+					}
+				}
 				if m.recorded == "tls13" && !slices.Equal(msg.ALPN(), []string{"h2", "http/1.1"}) {
 					t.Errorf("ALPN = %q", msg.ALPN())
 				}
@@ -119,10 +126,18 @@ func TestRealHandshakes(t *testing.T) {
 						t.Errorf("HRR key_share = %+v", ks)
 					}
 				}
+				if m.recorded == "tls13_resumed" {
+					if psk, _ := msg.Extension(ExtPreSharedKey).Parsed.(PreSharedKeyExt); !psk.HasSelected || psk.Selected != 0 {
+						t.Errorf("pre_shared_key = %+v", psk)
+					}
+				}
 				if m.recorded == "tls12_ecdhe_rsa" && msg.ALPN() != "http/1.1" {
 					t.Errorf("ALPN = %q", msg.ALPN())
 				}
 			case *Certificate:
+				if msg.TLS13 != tls13 {
+					t.Errorf("TLS13 = %v", msg.TLS13)
+				}
 				if len(msg.Entries) != 1 {
 					t.Fatalf("%d entries", len(msg.Entries))
 				}
@@ -161,15 +176,23 @@ func TestRealHandshakes(t *testing.T) {
 					t.Errorf("KeyExchange = %q", msg.KeyExchange)
 				}
 			case *CertificateRequest:
-				if msg.TLS13 || len(msg.SignatureSchemes) == 0 || len(msg.CertificateTypes) == 0 {
+				if msg.TLS13 != tls13 || len(msg.SignatureSchemes) == 0 || (!tls13 && len(msg.CertificateTypes) == 0) {
 					t.Errorf("CertificateRequest = %+v", msg)
+				}
+			case *EncryptedExtensions:
+				if m.recorded == "tls13" && msg.ALPN() != "h2" {
+					t.Errorf("ALPN = %q", msg.ALPN())
+				}
+			case *Finished:
+				if want := map[bool]int{true: 32, false: 12}[tls13]; len(msg.VerifyData) != want && len(msg.VerifyData) != 48 {
+					t.Errorf("verify_data of %d bytes", len(msg.VerifyData))
 				}
 			case *CertificateVerify:
 				if !msg.HasScheme || len(msg.Signature) == 0 {
 					t.Errorf("CertificateVerify = %+v", msg)
 				}
 			case *NewSessionTicket:
-				if msg.TLS13 || len(msg.Ticket) == 0 {
+				if msg.TLS13 != tls13 || len(msg.Ticket) == 0 || (tls13 && msg.Lifetime == 0) {
 					t.Errorf("NewSessionTicket = %+v", msg)
 				}
 			}
@@ -177,7 +200,7 @@ func TestRealHandshakes(t *testing.T) {
 	}
 	for _, want := range []string{"client_hello", "server_hello", "hello_retry_request", "certificate",
 		"server_key_exchange", "certificate_request", "server_hello_done", "certificate_verify",
-		"client_key_exchange", "new_session_ticket"} {
+		"client_key_exchange", "new_session_ticket", "encrypted_extensions", "finished"} {
 		if !seen[want] {
 			t.Errorf("no %s in the recorded handshakes", want)
 		}
@@ -509,6 +532,9 @@ func TestNoPrefixParses(t *testing.T) {
 	msgs := capturedMessages(t)
 	for _, m := range msgs {
 		v := vector{name: m.recorded + "/" + m.typ.String(), typ: m.typ, ctx: contextFor(t, msgs, m), body: m.body}
+		if m.typ == HandshakeTypeFinished {
+			v.prefixOK = func(i int) bool { return i > 0 } // verify_data is the whole body
+		}
 		if m.typ == HandshakeTypeClientHello || m.typ == HandshakeTypeServerHello {
 			// The hello without its extensions block is itself a valid hello.
 			msg, _ := ParseHandshake(m.typ, m.body, v.ctx)

@@ -140,7 +140,8 @@ func ParseSSLv2Record(b []byte) (rec Record, n int, err error) {
 // record whose header is plausible and whose first bytes fit its content
 // type (for a handshake record: a known message type whose length fits, and
 // for a ClientHello or ServerHello a parseable hello when it is complete),
-// or an SSLv2-format ClientHello with consistent lengths. It is stricter
+// or an SSLv2-format ClientHello (2-byte record header, as every SSLv2-compatible
+// client sent it) with consistent lengths. It is stricter
 // than ParseRecord: a record version 0x7fxx, or a heartbeat record whose
 // first byte is not a heartbeat type, is not taken as the start of TLS. It
 // returns VerdictNeedMore while b is too short to tell.
