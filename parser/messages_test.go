@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -676,4 +677,38 @@ func TestParseCopiesInput(t *testing.T) {
 		return
 	}
 	t.Fatal("no ClientHello captured")
+}
+
+// TestUnknownVersion: when the version is unknown (a capture that starts
+// after the hellos), the layouts that depend on it are guessed from the
+// bytes; on real messages the guess must give what the known version gives.
+func TestUnknownVersion(t *testing.T) {
+	msgs := capturedMessages(t)
+	n := 0
+	for i, m := range msgs {
+		switch m.typ {
+		case HandshakeTypeCertificate, HandshakeTypeCertificateRequest, HandshakeTypeCertificateVerify,
+			HandshakeTypeNewSessionTicket, HandshakeTypeClientKeyExchange, HandshakeTypeServerKeyExchange:
+		default:
+			continue
+		}
+		ctx := contextFor(t, msgs, m)
+		t.Run(fmt.Sprintf("%s/%d_%s", m.recorded, i, m.typ), func(t *testing.T) {
+			known, err := ParseHandshake(m.typ, m.body, ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			guessed, err := ParseHandshake(m.typ, m.body, Context{CipherSuite: ctx.CipherSuite, FromServer: ctx.FromServer})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(known, guessed) {
+				t.Fatalf("with %v: %+v\nunknown version: %+v", ctx.Version, known, guessed)
+			}
+		})
+		n++
+	}
+	if n < 10 {
+		t.Fatalf("only %d messages", n)
+	}
 }
