@@ -6,8 +6,8 @@ import "golang.org/x/crypto/cryptobyte"
 // entry, CertificateRequest or NewSessionTicket. Data is the extension_data
 // (copied). Parsed holds the decoded form, one of the *Ext value types below
 // (not pointers), or nil when the type is unknown or the body is malformed;
-// in the latter case Err says why, and the rest of the message is still
-// parsed.
+// in the latter case Err, an *Error whose Offset counts from the start of the
+// extensions block, says why, and the rest of the message is still parsed.
 type Extension struct {
 	Type   ExtensionType
 	Data   []byte
@@ -247,10 +247,7 @@ func parseExtension(t ExtensionType, data []byte, msg HandshakeType) (any, bool)
 		var e MaxFragmentLengthExt
 		ok = s.ReadUint8(&e.Code)
 		v = e
-	case ExtStatusRequest, ExtStatusRequestV2:
-		if t == ExtStatusRequestV2 {
-			return nil, true // list of requests; kept raw
-		}
+	case ExtStatusRequest:
 		v, ok = parseStatusRequest(&s, msg)
 	case ExtSupportedGroups:
 		var e SupportedGroupsExt

@@ -140,8 +140,11 @@ func ParseSSLv2Record(b []byte) (rec Record, n int, err error) {
 // record whose header is plausible and whose first bytes fit its content
 // type (for a handshake record: a known message type whose length fits, and
 // for a ClientHello or ServerHello a parseable hello when it is complete),
-// or an SSLv2-format ClientHello with consistent lengths. It returns
-// VerdictNeedMore while b is too short to tell.
+// or an SSLv2-format ClientHello (2-byte record header, as every SSLv2-compatible
+// client sent it) with consistent lengths. It is stricter
+// than ParseRecord: a record version 0x7fxx, or a heartbeat record whose
+// first byte is not a heartbeat type, is not taken as the start of TLS. It
+// returns VerdictNeedMore while b is too short to tell.
 func Sniff(b []byte) Verdict {
 	if len(b) == 0 {
 		return VerdictNeedMore
@@ -170,6 +173,11 @@ func sniffRecord(b []byte, want HandshakeType) Verdict {
 		return VerdictNotTLS
 	}
 	complete := err == nil
+	if rec.Version.IsTLS13Draft() {
+		// Accepted by ParseRecord once a connection is known to be TLS,
+		// but no implementation starts a stream with such a record.
+		return VerdictNotTLS
+	}
 	p := cryptobyte.String(rec.Payload)
 	if want != 0 && rec.Type != ContentTypeHandshake {
 		return VerdictNotTLS
@@ -193,6 +201,15 @@ func sniffRecord(b []byte, want HandshakeType) Verdict {
 		}
 	case ContentTypeHandshake:
 		return sniffHandshake(p, complete, want)
+	case ContentTypeHeartbeat:
+		// Only a plaintext heartbeat (a Heartbleed probe before the
+		// handshake) can start a stream.
+		if p.Empty() {
+			return VerdictNeedMore
+		}
+		if p[0] != byte(HeartbeatRequest) && p[0] != byte(HeartbeatResponse) {
+			return VerdictNotTLS
+		}
 	}
 	return VerdictTLS
 }
@@ -211,7 +228,7 @@ func sniffHandshake(p cryptobyte.String, complete bool, want HandshakeType) Verd
 	if want != 0 && t != want {
 		return VerdictNotTLS
 	}
-	if t.String() == hexName(typ) || int(n) > MaxHandshakeBodyLen(t) {
+	if !knownHandshakeType(t) || int(n) > MaxHandshakeBodyLen(t) {
 		return VerdictNotTLS
 	}
 	if t != HandshakeTypeClientHello && t != HandshakeTypeServerHello {
@@ -310,3 +327,6 @@ func FindHello(b []byte, typ HandshakeType) (off int, v Verdict) {
 	}
 	return -1, VerdictNotTLS
 }
+
+// knownHandshakeType reports whether t is in the registry (it has a name).
+func knownHandshakeType(t HandshakeType) bool { return t.String() != hexName(uint8(t)) }
