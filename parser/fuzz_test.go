@@ -125,6 +125,9 @@ func FuzzParseRecord(f *testing.F) {
 				} else if err != nil && !isParseError(err) {
 					t.Fatal(err)
 				}
+				if _, err := ParseSSLv2ServerHello(rec.Payload); err != nil && !isParseError(err) {
+					t.Fatal(err)
+				}
 			case rec.Type == ContentTypeAlert:
 				if as, err := ParseAlert(rec.Payload); err == nil && 2*len(as) != len(rec.Payload) {
 					t.Fatalf("%d alerts from %d bytes", len(as), len(rec.Payload))
