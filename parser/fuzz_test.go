@@ -33,6 +33,7 @@ func seedRecords(f *testing.F) [][]byte {
 	}
 	out = append(out,
 		sslv2Hello(f, VersionTLS10, []uint32{0x010080, 0x00002f}, nil, bytes.Repeat([]byte{1}, 16)),
+		unhex(f, "801e 04 01 00 0002 0000 0003 0010 010080 42424242424242424242424242424242"),
 		unhex(f, "15 0303 0002 0228"),
 		unhex(f, "14 0303 0001 01"),
 		unhex(f, "18 0302 0003 014000"),
