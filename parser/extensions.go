@@ -224,6 +224,21 @@ func ParseExtensions(b []byte, msg HandshakeType) ([]Extension, error) {
 	return exts, nil
 }
 
+// DuplicateExtensions lists the extension types that occur more than once in
+// exts, in order of their second occurrence; RFC 8446 4.2 and RFC 5246
+// 7.4.1.4 forbid duplicates.
+func DuplicateExtensions(exts []Extension) []ExtensionType {
+	var dups []ExtensionType
+	seen := make(map[ExtensionType]int, len(exts))
+	for _, e := range exts {
+		seen[e.Type]++
+		if seen[e.Type] == 2 {
+			dups = append(dups, e.Type)
+		}
+	}
+	return dups
+}
+
 // findExtension returns the first extension of type t, or nil.
 func findExtension(exts []Extension, t ExtensionType) *Extension {
 	for i := range exts {

@@ -225,3 +225,13 @@ func TestParseExtensionsMalformed(t *testing.T) {
 		t.Fatalf("%+v", ch.Extensions)
 	}
 }
+
+func TestDuplicateExtensions(t *testing.T) {
+	exts := []Extension{{Type: ExtALPN}, {Type: ExtServerName}, {Type: ExtALPN}, {Type: ExtALPN}, {Type: ExtServerName}}
+	if got := DuplicateExtensions(exts); !reflect.DeepEqual(got, []ExtensionType{ExtALPN, ExtServerName}) {
+		t.Fatalf("got %v", got)
+	}
+	if got := DuplicateExtensions(exts[:2]); got != nil {
+		t.Fatalf("got %v", got)
+	}
+}

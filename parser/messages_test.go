@@ -3,6 +3,7 @@ package parser
 import (
 	"bytes"
 	"compress/zlib"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -653,6 +654,21 @@ func TestMalformedMessages(t *testing.T) {
 				t.Fatal("empty error text")
 			}
 		})
+	}
+}
+
+func TestParseHandshakeTooLarge(t *testing.T) {
+	body := make([]byte, MaxHandshakeLen+1)
+	m, err := ParseHandshake(HandshakeTypeClientHello, body, Context{})
+	if !isParseError(err) || !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("err = %v", err)
+	}
+	if r, ok := m.(*RawMessage); !ok || r.Body != nil || r.Typ != HandshakeTypeClientHello {
+		t.Fatalf("m = %T", m)
+	}
+	// Certificates get the larger cap.
+	if _, err := ParseHandshake(HandshakeTypeCertificate, body, Context{}); errors.Is(err, ErrTooLarge) {
+		t.Fatal("Certificate of 64 KiB + 1 rejected as too large")
 	}
 }
 

@@ -210,6 +210,9 @@ func TestSniff(t *testing.T) {
 		{"app_data", unhex(t, "17 0303 0010"), VerdictTLS},
 		{"sslv2_header_only", unhex(t, "802b"), VerdictNeedMore},
 		{"sslv2_not_hello", unhex(t, "802b 02 0301 0012 0000 0010"), VerdictNotTLS},
+		{"sslv2_server_hello_partial", unhex(t, "801e 04 00 01 0002 0000 0003 0010"), VerdictSSLv2Hello},
+		{"sslv2_server_hello_bad_length", unhex(t, "801f 04 00 01 0002 0000 0003 0010"), VerdictNotTLS},
+		{"sslv2_server_hello_fixed_part_short", unhex(t, "801e 04 00 01 0002"), VerdictNeedMore},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -270,5 +273,46 @@ func TestFindHello(t *testing.T) {
 				t.Fatalf("FindHello = %d, %v; want %d, %v", off, v, tc.wantOff, tc.want)
 			}
 		})
+	}
+}
+
+func TestSSLv2ServerHello(t *testing.T) {
+	der := getCerts(t).rsa.Certificate[0]
+	msg := build(t, func(b *cryptobyte.Builder) {
+		b.AddUint8(SSLv2MsgServerHello)
+		b.AddUint8(0) // no session-id hit
+		b.AddUint8(1) // X.509
+		b.AddUint16(uint16(VersionSSL20))
+		b.AddUint16(uint16(len(der)))
+		b.AddUint16(6)
+		b.AddUint16(16)
+		b.AddBytes(der)
+		b.AddUint24(0x010080)
+		b.AddUint24(0x0700c0)
+		b.AddBytes(bytes.Repeat([]byte{0x42}, 16))
+	})
+	raw := build(t, func(b *cryptobyte.Builder) {
+		b.AddUint16(0x8000 | uint16(len(msg)))
+		b.AddBytes(msg)
+	})
+	if v := Sniff(raw); v != VerdictSSLv2Hello {
+		t.Fatalf("Sniff = %v", v)
+	}
+	rec, _, err := ParseSSLv2Record(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh, err := ParseSSLv2ServerHello(rec.Payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sh.SessionIDHit || sh.Version != VersionSSL20 || sh.CertInfo.Key != "RSA 2048" || len(sh.CipherSpecs) != 2 ||
+		sh.CipherSpecs[1].String() != "SSL_CK_DES_192_EDE3_CBC_WITH_MD5" || len(sh.ConnectionID) != 16 {
+		t.Fatalf("%+v", sh)
+	}
+	for i := 0; i < len(msg); i++ {
+		if _, err := ParseSSLv2ServerHello(msg[:i]); !isParseError(err) {
+			t.Fatalf("prefix %d: %v", i, err)
+		}
 	}
 }
