@@ -852,6 +852,7 @@ func (c *Conn) Gap(s Side, start uint64, n int, t time.Time) {
 	}
 	h.base = start + uint64(max(n, 0))
 	h.hs.Reset()
+	c.crypto.lost[c.dirOf(s)] = true
 	if h.mode == modeTLS || h.mode == modeSSLv2 {
 		h.mode = modeResync
 	}
