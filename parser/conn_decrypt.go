@@ -107,11 +107,11 @@ type connCrypto struct {
 	next [2][]*decrypt.HalfConn
 	// pending is the cipher each direction takes at its next
 	// change_cipher_spec (SSL 3.0 - TLS 1.2).
-	pending     [2]*decrypt.HalfConn
-	verified    [2]bool // a record verified under the current TLS 1.3 key
+	pending  [2]*decrypt.HalfConn
+	verified [2]bool // a record verified under the current TLS 1.3 key
 	// lost is set after a gap: records (and so sequence numbers) may be
 	// missing, and the next record is tried at the following numbers.
-	lost [2]bool
+	lost        [2]bool
 	missingNote bool
 	finished    [2]int // Finished messages verified per direction
 }
