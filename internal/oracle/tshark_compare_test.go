@@ -1,0 +1,231 @@
+package oracle
+
+import (
+	"fmt"
+	"net/netip"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssldissect/ssldissect/report"
+)
+
+// compared are the per-connection fields compared with tshark, in report
+// order.
+var compared = []string{"tls", "client", "version", "cipher_suite", "sni", "ja3", "ja3_full", "ja3s", "ja3s_full", "records_c2s", "records_s2c"}
+
+// tally counts, per field, the connections where we agree with tshark, and
+// those where we differ with a listed reason.
+type tally struct {
+	agree, allowed, differ map[string]int
+	captures, conns        int
+	seen                   map[string]bool // exception keys that occurred
+}
+
+func newTally() *tally {
+	return &tally{agree: map[string]int{}, allowed: map[string]int{}, differ: map[string]int{}, seen: map[string]bool{}}
+}
+
+// capture is one file to compare, as the test names it.
+type captureFile struct {
+	name     string // "conformance/<rel>" or "testdata/<rel>"
+	path     string
+	decodeAs string // tshark -d argument, from TSHARK_SUMMARY.tsv
+	dsb      bool   // pcapng with Decryption Secrets Blocks
+}
+
+// TestTshark compares, connection by connection, what the pipeline reports
+// with what tshark dissects, on every capture of testdata/pcaps and of the
+// conformance corpus.
+func TestTshark(t *testing.T) {
+	needTshark(t)
+	var files []captureFile
+	root := repoRoot(t)
+	for _, rel := range capturesUnder(t, filepath.Join(root, "testdata", "pcaps")) {
+		files = append(files, captureFile{name: "testdata/" + rel, path: filepath.Join(root, "testdata", "pcaps", rel)})
+	}
+	dir := conformanceDir(t)
+	if dir == "" && len(files) == 0 {
+		t.Skip("no captures: testdata/pcaps is empty and the conformance corpus is absent (set SSLDISSECT_CONFORMANCE)")
+	}
+	if dir != "" {
+		summary := readSummary(t, dir)
+		rels := capturesUnder(t, dir)
+		for _, rel := range rels {
+			row, ok := summary[rel]
+			if !ok {
+				t.Errorf("%s: not in TSHARK_SUMMARY.tsv", rel)
+			}
+			cf := captureFile{name: "conformance/" + rel, path: filepath.Join(dir, rel), dsb: strings.Contains(row["key_material"], "DSB")}
+			if d := row["decode_as"]; d != "" {
+				cf.decodeAs = strings.TrimSpace(strings.TrimPrefix(d, "-d"))
+			}
+			files = append(files, cf)
+		}
+		if len(rels) < len(summary) {
+			t.Errorf("%d captures in the corpus, %d in TSHARK_SUMMARY.tsv", len(rels), len(summary))
+		}
+	} else {
+		t.Log("conformance corpus not found: only testdata/pcaps compared (set SSLDISSECT_CONFORMANCE)")
+	}
+	if testing.Short() {
+		files = shortSubset(files)
+	}
+
+	tl := newTally()
+	for _, cf := range files {
+		t.Run(cf.name, func(t *testing.T) { compareCapture(t, cf, tl) })
+	}
+	if !testing.Short() && !t.Failed() {
+		for key, why := range tsharkExceptions {
+			if !tl.seen[key] {
+				t.Errorf("exception no longer needed (remove it): %q: %s", key, why)
+			}
+		}
+	}
+	t.Logf("%d captures, %d tshark TLS connections compared", tl.captures, tl.conns)
+	for _, f := range compared {
+		t.Logf("  %-13s agree %4d   differ with listed reason %3d   differ %3d", f, tl.agree[f], tl.allowed[f], tl.differ[f])
+	}
+}
+
+// shortSubset keeps testdata and the first capture of each corpus folder.
+func shortSubset(files []captureFile) []captureFile {
+	var out []captureFile
+	seen := map[string]bool{}
+	for _, f := range files {
+		top, _, _ := strings.Cut(strings.TrimPrefix(f.name, "conformance/"), "/")
+		if strings.HasPrefix(f.name, "testdata/") || !seen[top] {
+			seen[top] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func compareCapture(t *testing.T, cf captureFile, tl *tally) {
+	ours, err := Dissect(cf.path)
+	if err != nil {
+		t.Fatalf("dissect: %v", err)
+	}
+	pcap := cf.path
+	if cf.dsb {
+		// Without its secrets tshark shows the records as they are on the
+		// wire, as we count them.
+		pcap = filepath.Join(t.TempDir(), "nosecrets.pcapng")
+		if out, err := exec.Command("editcap", "--discard-all-secrets", cf.path, pcap).CombinedOutput(); err != nil {
+			t.Fatalf("editcap --discard-all-secrets: %v\n%s", err, out)
+		}
+	}
+	theirs, err := tsharkConns(pcap, cf.decodeAs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl.captures++
+
+	ids := make([]int, 0, len(theirs))
+	for id, c := range theirs {
+		if c.tls() {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	used := map[int]bool{} // index into ours.Conns
+	for _, id := range ids {
+		tc := theirs[id]
+		tl.conns++
+		check := func(field, got, want string) {
+			key := fmt.Sprintf("%s#%d %s", strings.TrimPrefix(cf.name, "conformance/"), id, field)
+			if got == want {
+				tl.agree[field]++
+				if _, listed := tsharkExceptions[key]; listed {
+					t.Errorf("%s: we agree with tshark (%q) but the exception is listed", key, got)
+				}
+				return
+			}
+			if why, ok := tsharkExceptions[key]; ok {
+				tl.allowed[field]++
+				tl.seen[key] = true
+				t.Logf("%s: ours %q, tshark %q: allowed: %s", key, got, want, why)
+				return
+			}
+			tl.differ[field]++
+			t.Errorf("%s: ours %q, tshark %q (tshark frames: ClientHello %d, ServerHello %d)", key, got, want, tc.CHFrame, tc.SHFrame)
+		}
+		i := matchConn(ours.Conns, used, tc)
+		if i < 0 {
+			check("tls", "no connection", "TLS")
+			continue
+		}
+		used[i] = true
+		oc := &ours.Conns[i]
+		check("tls", "TLS", "TLS")
+		client, _ := netip.ParseAddrPort(oc.Client)
+		server, _ := netip.ParseAddrPort(oc.Server)
+		if tc.SawCH {
+			check("client", oc.Client, tc.ClientHelloFrom.String())
+		}
+		check("version", oc.VersionID, tc.Version)
+		check("cipher_suite", oc.CipherSuiteID, tc.Suite)
+		check("sni", oc.SNI, tc.SNI)
+		check("ja3", oc.JA3, tc.JA3)
+		check("ja3_full", oc.JA3Full, tc.JA3Full)
+		check("ja3s", oc.JA3S, tc.JA3S)
+		check("ja3s_full", oc.JA3SFull, tc.JA3SFull)
+		check("records_c2s", fmt.Sprint(oc.Records.C2S), fmt.Sprint(tc.RecordsBy[client]))
+		check("records_s2c", fmt.Sprint(oc.Records.S2C), fmt.Sprint(tc.RecordsBy[server]))
+	}
+	for i := range ours.Conns {
+		if used[i] {
+			continue
+		}
+		oc := &ours.Conns[i]
+		key := fmt.Sprintf("%s#ours%d tls", strings.TrimPrefix(cf.name, "conformance/"), oc.ID)
+		if why, ok := tsharkExceptions[key]; ok {
+			tl.allowed["tls"]++
+			tl.seen[key] = true
+			t.Logf("%s: we report TLS %s -> %s, tshark shows none: allowed: %s", key, oc.Client, oc.Server, why)
+			continue
+		}
+		tl.differ["tls"]++
+		t.Errorf("%s: we report TLS %s -> %s (%d+%d records), tshark shows none", key, oc.Client, oc.Server, oc.Records.C2S, oc.Records.S2C)
+	}
+}
+
+// matchConn finds our connection for a tshark stream: the same two
+// endpoints, and of those not yet matched the one that started closest in
+// time. -1 when there is none.
+func matchConn(conns []report.Connection, used map[int]bool, tc *tsConn) int {
+	best, bestD := -1, time.Duration(0)
+	for i := range conns {
+		if used[i] {
+			continue
+		}
+		c, _ := netip.ParseAddrPort(conns[i].Client)
+		s, _ := netip.ParseAddrPort(conns[i].Server)
+		if !(c == tc.A && s == tc.B || c == tc.B && s == tc.A) {
+			continue
+		}
+		st, err := time.Parse(time.RFC3339Nano, conns[i].Start)
+		if err != nil {
+			continue
+		}
+		d := st.Sub(tc.Start)
+		if d < 0 {
+			d = -d
+		}
+		if best < 0 || d < bestD {
+			best, bestD = i, d
+		}
+	}
+	return best
+}
+
+// tsharkExceptions lists every difference with tshark that the test
+// allows: "capture#stream field" (capture relative to the corpus, or
+// testdata/...; "#oursN" for a connection of ours tshark does not show) ->
+// who is right and why, checked against the bytes and the specs.
+var tsharkExceptions = map[string]string{}
