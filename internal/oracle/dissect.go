@@ -37,8 +37,10 @@ type Result struct {
 // collector is a parser.Sink that keeps the JSON objects.
 type collector struct{ r *Result }
 
-func (c collector) Record(ev *parser.RecordEvent) { c.r.Records = append(c.r.Records, report.RecordOf(ev)) }
-func (c collector) End(conn *parser.Conn)         { c.r.Conns = append(c.r.Conns, report.ConnectionOf(conn)) }
+func (c collector) Record(ev *parser.RecordEvent) {
+	c.r.Records = append(c.r.Records, report.RecordOf(ev))
+}
+func (c collector) End(conn *parser.Conn) { c.r.Conns = append(c.r.Conns, report.ConnectionOf(conn)) }
 
 // Dissect runs the pipeline of cmd/ssldissect/dissect.go on files, read as
 // one capture, without keys.
