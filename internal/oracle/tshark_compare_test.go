@@ -75,9 +75,16 @@ func TestTshark(t *testing.T) {
 		files = shortSubset(files)
 	}
 
+	jobs := make([]*job, len(files))
+	for i, cf := range files {
+		jobs[i] = &job{cf: cf}
+		jobs[i].ours, jobs[i].err = Dissect(cf.path)
+	}
+	runTsharkJobs(t, jobs)
+
 	tl := newTally()
-	for _, cf := range files {
-		t.Run(cf.name, func(t *testing.T) { compareCapture(t, cf, tl) })
+	for _, j := range jobs {
+		t.Run(j.cf.name, func(t *testing.T) { compareCapture(t, j, tl) })
 	}
 	if !testing.Short() && !t.Failed() {
 		for key, why := range tsharkExceptions {
@@ -106,24 +113,11 @@ func shortSubset(files []captureFile) []captureFile {
 	return out
 }
 
-func compareCapture(t *testing.T, cf captureFile, tl *tally) {
-	ours, err := Dissect(cf.path)
-	if err != nil {
-		t.Fatalf("dissect: %v", err)
+func compareCapture(t *testing.T, j *job, tl *tally) {
+	if j.err != nil {
+		t.Fatal(j.err)
 	}
-	pcap := cf.path
-	if cf.dsb {
-		// Without its secrets tshark shows the records as they are on the
-		// wire, as we count them.
-		pcap = filepath.Join(t.TempDir(), "nosecrets.pcapng")
-		if out, err := exec.Command("editcap", "--discard-all-secrets", cf.path, pcap).CombinedOutput(); err != nil {
-			t.Fatalf("editcap --discard-all-secrets: %v\n%s", err, out)
-		}
-	}
-	theirs, err := tsharkConns(pcap, cf.decodeAs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cf, ours, theirs := j.cf, j.ours, j.theirs
 	tl.captures++
 
 	ids := make([]int, 0, len(theirs))
@@ -193,6 +187,126 @@ func compareCapture(t *testing.T, cf captureFile, tl *tally) {
 		tl.differ["tls"]++
 		t.Errorf("%s: we report TLS %s -> %s (%d+%d records), tshark shows none", key, oc.Client, oc.Server, oc.Records.C2S, oc.Records.S2C)
 	}
+}
+
+// job is one capture's two sides.
+type job struct {
+	cf     captureFile
+	ours   *Result
+	theirs map[int]*tsConn
+	err    error
+}
+
+// batchSize is how many captures one tshark run reads, concatenated with
+// mergecap: tshark takes about half a second to start, longer than it
+// takes to dissect most of these captures.
+const batchSize = 32
+
+// runTsharkJobs fills each job's tshark side. Captures that need tshark
+// options of their own (decode-as, secrets to strip) get a run each; the
+// others are read in batches. A batch is only trusted when it has exactly
+// the frames of its captures and no tcp.stream spans two captures (the
+// same endpoints in two files); otherwise its captures get a run each.
+func runTsharkJobs(t *testing.T, jobs []*job) {
+	tmp := t.TempDir()
+	solo := func(j *job) {
+		pcap := j.cf.path
+		if j.cf.dsb {
+			// Without its secrets tshark shows the records as they are on
+			// the wire, as we count them.
+			pcap = filepath.Join(tmp, "nosecrets.pcapng")
+			if out, err := exec.Command("editcap", "--discard-all-secrets", j.cf.path, pcap).CombinedOutput(); err != nil {
+				j.err = fmt.Errorf("editcap --discard-all-secrets: %v\n%s", err, out)
+				return
+			}
+		}
+		frames, err := tsharkFrames(pcap, j.cf.decodeAs)
+		if err == nil {
+			j.theirs, err = tsharkConns(frames)
+		}
+		if err != nil {
+			j.err = err
+		}
+	}
+	_, mergeErr := exec.LookPath("mergecap")
+	var batch []*job
+	runs, fallbacks := 0, 0
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		defer func() { batch = batch[:0] }()
+		runs++
+		if len(batch) == 1 {
+			solo(batch[0])
+			return
+		}
+		redo := tsharkBatch(filepath.Join(tmp, "batch.pcapng"), batch)
+		for _, j := range redo {
+			fallbacks++
+			runs++
+			solo(j)
+		}
+	}
+	for _, j := range jobs {
+		if j.err != nil {
+			continue
+		}
+		if j.cf.dsb || j.cf.decodeAs != "" || mergeErr != nil {
+			runs++
+			solo(j)
+			continue
+		}
+		batch = append(batch, j)
+		if len(batch) == batchSize {
+			flush()
+		}
+	}
+	flush()
+	t.Logf("tshark: %d runs for %d captures (%d read alone after a batch could not be split)", runs, len(jobs), fallbacks)
+}
+
+// tsharkBatch runs tshark once on the concatenation of the jobs' captures
+// and splits its frames back. It returns the jobs it could not fill.
+func tsharkBatch(merged string, jobs []*job) (redo []*job) {
+	args := []string{"-a", "-F", "pcapng", "-w", merged}
+	want := 0
+	for _, j := range jobs {
+		args = append(args, j.cf.path)
+		want += int(j.ours.Capture.Packets)
+	}
+	if err := exec.Command("mergecap", args...).Run(); err != nil {
+		return jobs
+	}
+	frames, err := tsharkFrames(merged, "")
+	if err != nil || len(frames) != want {
+		return jobs
+	}
+	owner := map[string]int{} // tcp.stream -> index of the job
+	bad := map[int]bool{}
+	off := 0
+	for i, j := range jobs {
+		for _, f := range frames[off : off+int(j.ours.Capture.Packets)] {
+			if s := f.one("tcp.stream"); s != "" {
+				if o, ok := owner[s]; ok && o != i {
+					bad[o], bad[i] = true, true
+				}
+				owner[s] = i
+			}
+		}
+		off += int(j.ours.Capture.Packets)
+	}
+	off = 0
+	for i, j := range jobs {
+		n := int(j.ours.Capture.Packets)
+		if bad[i] {
+			redo = append(redo, j)
+		} else if j.theirs, err = tsharkConns(frames[off : off+n]); err != nil {
+			j.err = err
+		}
+		off += n
+	}
+	return redo
 }
 
 // matchConn finds our connection for a tshark stream: the same two

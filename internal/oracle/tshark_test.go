@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -95,11 +96,11 @@ func runTshark(pcap string, args ...string) ([]byte, error) {
 	return out, nil
 }
 
-// tsharkConns runs tshark once on pcap (with decodeAs, e.g.
-// "tcp.port==9000,tls", when not empty) and returns its TCP streams by
-// tcp.stream.
-func tsharkConns(pcap, decodeAs string) (map[int]*tsConn, error) {
-	args := []string{"-Y", "tcp", "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=" + aggregator}
+// tsharkFrames runs tshark once on pcap (with decodeAs, e.g.
+// "tcp.port==9000,tls", when not empty) and returns every frame's fields,
+// in frame order.
+func tsharkFrames(pcap, decodeAs string) ([]tsharkFrame, error) {
+	args := []string{"-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=" + aggregator}
 	if decodeAs != "" {
 		args = append(args, "-d", decodeAs)
 	}
@@ -110,7 +111,7 @@ func tsharkConns(pcap, decodeAs string) (map[int]*tsConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	conns := map[int]*tsConn{}
+	var frames []tsharkFrame
 	for line := range strings.Lines(string(out)) {
 		cols := strings.Split(strings.TrimRight(line, "\n"), "\t")
 		if len(cols) != len(tsharkFields) {
@@ -122,9 +123,44 @@ func tsharkConns(pcap, decodeAs string) (map[int]*tsConn, error) {
 				f[tsharkFields[i]] = strings.Split(c, aggregator)
 			}
 		}
-		if err := addFrame(conns, f); err != nil {
-			return nil, fmt.Errorf("%s frame %s: %v", pcap, f.one("frame.number"), err)
+		frames = append(frames, f)
+	}
+	return frames, nil
+}
+
+// tsharkConns groups frames into TCP streams by tcp.stream. The frames
+// may be a slice of a larger run over concatenated files: streams are
+// renumbered from 0 in order of creation, as tshark numbers them in a run
+// on the file alone, and frame numbers are made relative to the slice.
+func tsharkConns(frames []tsharkFrame) (map[int]*tsConn, error) {
+	if len(frames) == 0 {
+		return map[int]*tsConn{}, nil
+	}
+	first, err := strconv.Atoi(frames[0].one("frame.number"))
+	if err != nil {
+		return nil, err
+	}
+	var order []int
+	global := map[int]*tsConn{}
+	for _, f := range frames {
+		if n, err := strconv.Atoi(f.one("frame.number")); err != nil {
+			return nil, err
+		} else {
+			f["frame.number"] = []string{strconv.Itoa(n - first + 1)}
 		}
+		id, err := addFrame(global, f)
+		if err != nil {
+			return nil, fmt.Errorf("frame %s: %v", f.one("frame.number"), err)
+		}
+		if id >= 0 && len(order) < len(global) {
+			order = append(order, id)
+		}
+	}
+	slices.Sort(order)
+	conns := map[int]*tsConn{}
+	for i, id := range order {
+		global[id].Stream = i
+		conns[i] = global[id]
 	}
 	return conns, nil
 }
@@ -163,15 +199,17 @@ func epochTime(s string) (time.Time, error) {
 	return time.Unix(n, ns).UTC(), nil
 }
 
-func addFrame(conns map[int]*tsConn, f tsharkFrame) error {
+// addFrame adds one frame to its stream and returns the stream's
+// tcp.stream, -1 for a frame without TCP.
+func addFrame(conns map[int]*tsConn, f tsharkFrame) (int, error) {
 	streams := f["tcp.stream"]
 	if len(streams) == 0 {
-		return nil
+		return -1, nil
 	}
 	// ICMP errors quote a TCP header: the first tcp.stream is the outer one.
 	id, err := strconv.Atoi(streams[0])
 	if err != nil {
-		return err
+		return -1, err
 	}
 	srcIP, dstIP := lastOf(f["ip.src"]), lastOf(f["ip.dst"])
 	if v := lastOf(f["ipv6.src"]); v != "" && srcIP == "" {
@@ -179,17 +217,17 @@ func addFrame(conns map[int]*tsConn, f tsharkFrame) error {
 	}
 	src, err := addrPort(srcIP, f["tcp.srcport"][0])
 	if err != nil {
-		return err
+		return id, err
 	}
 	dst, err := addrPort(dstIP, f["tcp.dstport"][0])
 	if err != nil {
-		return err
+		return id, err
 	}
 	c := conns[id]
 	if c == nil {
 		ts, err := epochTime(f.one("frame.time_epoch"))
 		if err != nil {
-			return err
+			return id, err
 		}
 		c = &tsConn{Stream: id, A: src, B: dst, Start: ts, RecordsBy: map[netip.AddrPort]int{}, RecordFrames: map[netip.AddrPort][]int{}}
 		conns[id] = c
@@ -200,7 +238,7 @@ func addFrame(conns map[int]*tsConn, f tsharkFrame) error {
 	nrec := len(f["tls.record.version"])
 	typed := len(f["tls.record.content_type"]) + len(f["tls.record.opaque_type"])
 	if typed > nrec {
-		return fmt.Errorf("%d record types but %d record versions", typed, nrec)
+		return id, fmt.Errorf("%d record types but %d record versions", typed, nrec)
 	}
 	c.OtherRecordsCounts += nrec - typed
 	if nrec > 0 {
@@ -253,5 +291,5 @@ func addFrame(conns map[int]*tsConn, f tsharkFrame) error {
 		c.SHFrame = frame
 		c.Version = f.one("tls.handshake.version")
 	}
-	return nil
+	return id, nil
 }
