@@ -109,3 +109,57 @@ func TestConnSSLv2ClientHello(t *testing.T) {
 		t.Errorf("first record = %+v, want the SSLv2 hello from the client", sink.records[0])
 	}
 }
+
+func TestConnTLS13DraftServerHello(t *testing.T) {
+	// TLS 1.3 drafts before -22 (and implementations that put 0x0304 in
+	// the version field, before draft-22 moved it to supported_versions)
+	// send ServerHello as {version, random, cipher_suite, extensions}: no
+	// session id and no compression method. Before the fix these hellos
+	// did not parse, so the connection had no version, suite or JA3S.
+	clientHello := unhex(t, `16 03 01 00 2f 01 00 00 2b 03 03`+strings.Repeat(" 00", 32)+` 00 00 02 13 01 01 00`)
+	tests := []struct {
+		name    string
+		record  string
+		version Version
+		suite   CipherSuite
+		ja3s    string
+	}{
+		{
+			// conformance/arkime/pcap/tls13.pcap frame 6: draft-18,
+			// TLS_AES_128_GCM_SHA256, key_share (40, the draft code point).
+			// tshark agrees: 0x7f12, 0x1301, JA3S "32530,4865,40".
+			name: "draft-18",
+			record: `16 03 01 00 52 02 00 00 4e 7f 12
+				3e f1 60 9f d3 f4 fa 86 68 aa c5 82 2d 50 0f b0 63 9b 22 67 1d 0f b7 25 85 97 35 57 95 51 1b f6
+				13 01 00 28 00 28 00 24 00 1d 00 20
+				ae 0e 28 2a 3b 7a 46 3e 71 06 4e cb af 67 15 86 e9 79 b0 ed be bf 7a 47 35 c3 16 78 c7 0f 66 0c`,
+			version: 0x7f12, suite: 0x1301, ja3s: "32530,4865,40",
+		},
+		{
+			// conformance/suricata-verify/tls13-draft14/tls13_draft14.pcap:
+			// version 0x0304 in the hello, ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+			// (0xc02b), key_share (40) with a P-256 point. tshark 4.0 reads
+			// it as a TLS 1.2 hello (session id length 0xc0, suite 0xacad);
+			// Suricata names it "TLS 1.3 draft-<16".
+			name: "version-0x0304",
+			record: `16 03 01 00 73 02 00 00 6f 03 04
+				23 93 b6 51 8b 8d d3 d7 ae 95 71 55 97 79 35 93 2a 6f 5e 60 0e 5b 7d 97 74 da a7 bc 2f 2c bc c3
+				c0 2b 00 49 00 28 00 45 00 17 00 41 04
+				2d d0 95 2d a4 64 b9 32 02 b0 67 c8 46 02 99 14 09 7c 18 87 d6 d0 68 d3 53 f8 be a9 19 88 05 19
+				90 f7 26 f1 f2 73 9d 87 d6 f7 e6 3b 2b d0 45 d1 9d 69 40 e7 5f e8 ae 06 fd 04 b3 50 c5 bf 15 65`,
+			version: 0x0304, suite: 0xc02b, ja3s: "772,49195,40",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := runConn(t, flight{0, clientHello}, flight{1, unhex(t, tt.record)})
+			if c.ServerHello == nil {
+				t.Fatalf("no ServerHello; notes %+v", c.Notes)
+			}
+			if c.Version != tt.version || c.CipherSuite != tt.suite || c.JA3SFull != tt.ja3s {
+				t.Errorf("version %#04x suite %#04x JA3S %q, want %#04x %#04x %q",
+					uint16(c.Version), uint16(c.CipherSuite), c.JA3SFull, uint16(tt.version), uint16(tt.suite), tt.ja3s)
+			}
+		})
+	}
+}

@@ -217,14 +217,16 @@ func sniffHandshake(p cryptobyte.String, complete bool, want HandshakeType) Verd
 	if t != HandshakeTypeClientHello && t != HandshakeTypeServerHello {
 		return VerdictTLS
 	}
-	// A hello: its version must be SSL 3.0..TLS 1.2 (TLS 1.3 keeps 0x0303).
+	// A hello: its version must be SSL 3.0..TLS 1.2 (TLS 1.3 keeps 0x0303),
+	// or, in the ServerHello of a TLS 1.3 draft before -22, 0x0304 or the
+	// draft's 0x7fxx.
 	if len(p) < 2 {
 		if complete {
 			return VerdictNotTLS
 		}
 		return VerdictNeedMore
 	}
-	if v := Version(uint16(p[0])<<8 | uint16(p[1])); v < VersionSSL30 || v > VersionTLS13 {
+	if v := Version(uint16(p[0])<<8 | uint16(p[1])); !validRecordVersion(v) {
 		return VerdictNotTLS
 	}
 	if int(n) > len(p) {
