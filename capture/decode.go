@@ -73,11 +73,12 @@ type decoder struct {
 	ip4d      *ip4defrag.IPv4Defragmenter
 	ip6d      *ip6defrag.IPv6Defragmenter
 	fragHeld  int
+	fragCap   int // fragHeldMax; smaller in tests
 	fragCount uint64
 }
 
 func newDecoder() *decoder {
-	d := &decoder{parsers: make(map[gopacket.LayerType]*gopacket.DecodingLayerParser)}
+	d := &decoder{parsers: make(map[gopacket.LayerType]*gopacket.DecodingLayerParser), fragCap: fragHeldMax}
 	// The extension skipper comes before the fragment layer, which takes
 	// the fragment header type over from it.
 	d.all = []gopacket.DecodingLayer{&d.eth, &d.vlan, &d.sll, &d.sll2, &d.loop,
@@ -295,7 +296,7 @@ func tcpFlags(t *layers.TCP) uint8 {
 // everything waiting when that passes the cap.
 func (d *decoder) hold(n int, st *Stats) {
 	d.fragHeld += n
-	if d.fragHeld > fragHeldMax {
+	if d.fragHeld > d.fragCap {
 		st.FragDropped++
 		d.newDefrag()
 	}

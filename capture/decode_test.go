@@ -226,17 +226,18 @@ func TestFragments(t *testing.T) {
 
 func TestFragmentMemoryCap(t *testing.T) {
 	d := newDecoder()
+	d.fragCap = 1 << 20
 	var st Stats
-	// First fragments of ever new datagrams, never completed.
+	// First fragments of ever-new datagrams, never completed.
 	frag := ip4Fragments(t, make([]byte, 1400), 1024)[0]
-	n := fragHeldMax/len(frag) + 10
+	n := d.fragCap/len(frag) + 10
 	for i := range n {
 		ip := bytes.Clone(frag)
 		binary.BigEndian.PutUint16(ip[4:], uint16(i))
 		binary.BigEndian.PutUint16(ip[10:], 0)
 		d.decode(layers.LinkTypeRaw, ip, gopacket.CaptureInfo{Timestamp: t0, Length: len(ip)}, &st)
 	}
-	if st.FragDropped == 0 || d.fragHeld > fragHeldMax {
+	if st.FragDropped == 0 || d.fragHeld > d.fragCap {
 		t.Errorf("held %d bytes, dropped %d", d.fragHeld, st.FragDropped)
 	}
 }

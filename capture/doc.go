@@ -1,4 +1,67 @@
-// Package capture reads packets from pcap and pcapng files (plain or gzip,
-// several files merged by time, standard input) and decodes them to the TCP
-// layer.
+// Package capture reads packets from capture files and decodes them down
+// to the TCP layer, for the reassembly package to follow.
+//
+// # Input
+//
+// OpenFiles takes pcap and pcapng files, "-" for standard input. A file
+// compressed with gzip is recognised by its content, not its name. Several
+// files are read as one capture: their packets are merged by timestamp, as
+// mergecap does (ties go to the file named first), and Packet.Num counts
+// across all of them while Packet.FileNum is the frame number within its
+// file, as Wireshark shows it.
+//
+// Classic pcap files are read in either byte order, with microsecond or
+// nanosecond timestamps, including the "modified" variant with 24-byte
+// record headers. pcapng files (draft-ietf-opsawg-pcapng) are read by a
+// block reader of this package: several sections per file, each in its own
+// byte order; any number of interfaces, each with its own link type,
+// if_tsresol and if_tsoffset; Enhanced, Simple and the obsolete Packet
+// blocks. Decryption Secrets Blocks are handed to Options.OnSecrets in file
+// order, before the packets that follow them. Other blocks are skipped.
+//
+// # Decoding
+//
+// Frames are decoded with a gopacket DecodingLayerParser into layers that
+// are reused from packet to packet: a Packet, and every byte slice it
+// points into, is valid only until the next call to Next. Supported link
+// types: Ethernet (with stacked 802.1Q and 802.1ad VLAN tags), Linux cooked
+// capture v1 and v2 (SLL, SLL2), raw IP (LINKTYPE_RAW and the BSD DLT_RAW
+// values 12 and 14, LINKTYPE_IPV4, LINKTYPE_IPV6), and BSD loopback (NULL
+// and LOOP). Frames of other link types are delivered without a TCP layer,
+// and the first one of each type in a file is reported as a warning.
+//
+// IPv4 (RFC 791) and IPv6 (RFC 8200, with its extension headers) are
+// decoded, and fragmented datagrams are reassembled with gopacket's
+// ip4defrag and ip6defrag: the packet that completes a datagram carries the
+// TCP segment of the whole datagram. Reassembly holds at most 64 MiB of
+// waiting fragments; past that, what waits is dropped and counted. UDP is
+// decoded only for its ports.
+//
+// # Filters
+//
+// Options.Filter is a tcpdump expression compiled by capture/filter and
+// matched against a filter.Meta built from each frame. A frame that
+// completes a fragmented datagram is matched with the transport header of
+// the whole datagram, so that a filter on ports keeps it; fragments that
+// complete nothing are matched as they are.
+//
+// # Damaged input
+//
+// Nothing in a file makes this package panic, and lengths are checked
+// against a 256 MiB cap before anything is allocated. A file that is not a
+// capture file at all makes OpenFiles fail. A file damaged further on
+// delivers every packet before the damage, then reports a *FileError
+// naming the file, the packet number and the offset through
+// Options.OnWarning, and the other files go on. A well-framed pcapng block
+// whose contents contradict its section (an unknown interface, a captured
+// length beyond the block) is reported and skipped.
+//
+// # Not here
+//
+// Live capture from a network interface belongs in later files of this
+// package (live_linux.go and friends). The package does not follow TCP
+// streams (see reassembly), does not write captures, does not read the
+// pcapng Name Resolution and Interface Statistics blocks, and does not use
+// the pcapng per-packet options (flags, hashes, comments). Only the
+// library's callers print or exit.
 package capture

@@ -74,25 +74,30 @@ type fileReader struct {
 // openFile opens path ("-" is standard input), undoes gzip compression
 // when the content starts with the gzip magic, and checks that what is
 // left starts like a pcap or pcapng file.
-func openFile(path string, index int, warn func(error), secret func(Secret)) (*fileReader, error) {
-	f := &fileReader{name: path, index: index, warn: warn, secret: secret}
-	var src io.Reader
+func openFile(path string, index int, stdin io.Reader, warn func(error), secret func(Secret)) (*fileReader, error) {
 	if path == "-" {
-		src = os.Stdin
-	} else {
-		file, err := os.Open(path)
-		if err != nil {
-			return nil, fmt.Errorf("capture: %w", err)
+		if stdin == nil {
+			stdin = os.Stdin
 		}
-		f.file = file
-		src = file
+		return newFileReader(path, index, stdin, nil, warn, secret)
 	}
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("capture: %w", err)
+	}
+	return newFileReader(path, index, file, file, warn, secret)
+}
+
+// newFileReader reads the capture named name from src; file, when not
+// nil, is closed with the reader.
+func newFileReader(name string, index int, src io.Reader, file *os.File, warn func(error), secret func(Secret)) (*fileReader, error) {
+	f := &fileReader{name: name, index: index, file: file, warn: warn, secret: secret}
 	f.r = bufio.NewReaderSize(src, 64<<10)
 	if m, _ := f.r.Peek(2); bytes.Equal(m, magicGzip) {
 		gz, err := gzip.NewReader(f.r)
 		if err != nil {
 			f.close()
-			return nil, fmt.Errorf("capture: %s: gzip: %w", path, err)
+			return nil, fmt.Errorf("capture: %s: gzip: %w", name, err)
 		}
 		f.gz = gz
 		f.r = bufio.NewReaderSize(gz, 64<<10)
@@ -101,9 +106,9 @@ func openFile(path string, index int, warn func(error), secret func(Secret)) (*f
 	if len(m) == 0 && err != nil {
 		f.close()
 		if err == io.EOF {
-			return nil, fmt.Errorf("capture: %s: empty file, not a pcap or pcapng file", path)
+			return nil, fmt.Errorf("capture: %s: empty file, not a pcap or pcapng file", name)
 		}
-		return nil, fmt.Errorf("capture: %s: %w", path, err)
+		return nil, fmt.Errorf("capture: %s: %w", name, err)
 	}
 	switch {
 	case bytes.Equal(m, magicNG):
@@ -111,7 +116,7 @@ func openFile(path string, index int, warn func(error), secret func(Secret)) (*f
 	case len(m) == 4 && isPcapMagic(m):
 	default:
 		f.close()
-		return nil, fmt.Errorf("capture: %s: not a pcap or pcapng file (starts with %x)", path, m)
+		return nil, fmt.Errorf("capture: %s: not a pcap or pcapng file (starts with %x)", name, m)
 	}
 	return f, nil
 }
@@ -176,17 +181,40 @@ func (f *fileReader) readFull(p []byte) error {
 	return err
 }
 
-// readBuf reads n bytes into the reusable buffer and returns them.
+// readBuf reads n bytes into the reusable buffer and returns them. The
+// buffer grows with the bytes that actually arrive, so that a length field
+// claiming much more than the file holds costs no large allocation.
 func (f *fileReader) readBuf(n int) ([]byte, error) {
-	if cap(f.buf) < n {
-		f.buf = make([]byte, n, max(n, 2*cap(f.buf), 4096))
+	const chunk = 1 << 20
+	if n <= cap(f.buf) {
+		b := f.buf[:n]
+		return b, f.readBody(b)
 	}
-	b := f.buf[:n]
-	err := f.readFull(b)
-	if err == io.EOF && n > 0 {
+	b := f.buf[:0]
+	for len(b) < n {
+		step := min(n-len(b), chunk)
+		if cap(b)-len(b) < step {
+			nb := make([]byte, len(b), max(len(b)+step, min(2*cap(b), n), 4096))
+			copy(nb, b)
+			b = nb
+			f.buf = nb
+		}
+		if err := f.readBody(b[len(b) : len(b)+step]); err != nil {
+			return nil, err
+		}
+		b = b[:len(b)+step]
+	}
+	return b, nil
+}
+
+// readBody reads len(p) bytes that must be there: running out is
+// io.ErrUnexpectedEOF.
+func (f *fileReader) readBody(p []byte) error {
+	err := f.readFull(p)
+	if err == io.EOF && len(p) > 0 {
 		err = io.ErrUnexpectedEOF
 	}
-	return b, err
+	return err
 }
 
 // nextPcap reads one record of a classic pcap file.

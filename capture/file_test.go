@@ -77,6 +77,19 @@ func TestFormats(t *testing.T) {
 		{"pcap/be/nano", func(*testing.T) []byte {
 			return pcapFile(be, true, eth, rec{ts: ns1, data: ether(p1)})
 		}, []want{{ns1, eth, "one"}}},
+		{"pcap/modified-24-byte-records", func(*testing.T) []byte {
+			b := pcapFile(be, false, eth, recs...)
+			be.PutUint32(b, pcapModified)
+			out := bytes.Clone(b[:24])
+			for off := 24; off < len(b); {
+				n := 16 + int(be.Uint32(b[off+8:]))
+				out = append(out, b[off:off+16]...)
+				out = append(out, 0, 0, 0, 1, 0, 2, 4, 0) // ifindex, protocol, pkt_type, pad
+				out = append(out, b[off+16:off+n]...)
+				off += n
+			}
+			return out
+		}, twoEth},
 		{"pcap/gzip", func(t *testing.T) []byte { return gzipped(t, pcapFile(le, false, eth, recs...)) }, twoEth},
 		{"pcapng/le", func(*testing.T) []byte { return ngBasic(le) }, twoEth},
 		{"pcapng/be", func(*testing.T) []byte { return ngBasic(be) }, twoEth},
@@ -262,10 +275,10 @@ func TestOpenErrors(t *testing.T) {
 			t.Error("no error")
 		}
 	})
-	t.Run("filter-unavailable", func(t *testing.T) {
+	t.Run("filter-unsupported", func(t *testing.T) {
 		p := writeTemp(t, "ok.pcap", pcapFile(le, false, 1))
-		_, err := OpenFiles([]string{p}, Options{Filter: "tcp"})
-		if err == nil || !strings.Contains(err.Error(), "filters are not available") {
+		_, err := OpenFiles([]string{p}, Options{Filter: "gateway 10.0.0.1"})
+		if err == nil || !strings.Contains(err.Error(), `"gateway" is not supported`) {
 			t.Errorf("error %v", err)
 		}
 	})
@@ -375,7 +388,7 @@ func TestTruncated(t *testing.T) {
 // packetEnds finds where each packet's record or block ends, by reading
 // the file with the package's own reader.
 func packetEnds(t testing.TB, b []byte) []int64 {
-	f, err := openFile(writeTemp(t, "ends", b), 0, func(error) {}, func(Secret) {})
+	f, err := openFile(writeTemp(t, "ends", b), 0, nil, func(error) {}, func(Secret) {})
 	if err != nil {
 		t.Fatal(err)
 	}

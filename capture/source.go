@@ -18,6 +18,8 @@ type Options struct {
 	// Secrets Block, in file order and before any packet that follows the
 	// block in its file.
 	OnSecrets func(Secret)
+	// Stdin is read for the path "-"; nil means os.Stdin.
+	Stdin io.Reader
 	// OnWarning, when set, gets non-fatal problems, each a *FileError:
 	// damaged or truncated files, unsupported link types. Reading goes on.
 	OnWarning func(error)
@@ -52,15 +54,16 @@ type Source interface {
 	Close() error
 }
 
-// Stats counts what a Source has read and decoded.
+// Stats counts what a Source has read and decoded. All counters but
+// Delivered count frames before the filter.
 type Stats struct {
 	Files       uint64 // files opened
 	Packets     uint64 // frames read from the files
 	Bytes       uint64 // captured bytes of those frames
 	Delivered   uint64 // packets returned by Next
-	TCP         uint64 // delivered packets that carry a TCP segment
+	TCP         uint64 // frames that carry a TCP segment (a whole datagram's, for fragments)
 	NonIP       uint64 // frames that are not IPv4 or IPv6 (or whose link type is not supported)
-	NonTCP      uint64 // IP packets that carry no TCP segment (UDP, ICMP, incomplete fragments, ...)
+	NonTCP      uint64 // IP frames that carry no TCP segment (UDP, ICMP, incomplete fragments, ...)
 	Filtered    uint64 // frames the filter rejected
 	DecodeErrs  uint64 // frames with a malformed or truncated header
 	Fragments   uint64 // IP fragments seen
@@ -98,9 +101,15 @@ var ErrTruncated = errors.New("truncated")
 // matcher is what a compiled filter offers.
 type matcher interface{ Match(*filter.Meta) bool }
 
-// compileFilter compiles Options.Filter; nil means filters are not built
-// in. The integration sets it to filter.Compile.
-var compileFilter func(string) (matcher, error)
+// compileFilter compiles Options.Filter. Tests replace it with a recorder
+// that keeps the Meta the decoder filled.
+var compileFilter = func(expr string) (matcher, error) {
+	f, err := filter.Compile(expr)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
 
 // OpenFiles opens pcap and pcapng files, plain or gzip-compressed ("-" is
 // standard input), and returns a Source that merges their packets by
@@ -110,16 +119,9 @@ func OpenFiles(paths []string, opt Options) (Source, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("capture: no input files")
 	}
-	s := &multiSource{opt: opt, dec: newDecoder()}
-	if opt.Filter != "" {
-		if compileFilter == nil {
-			return nil, errors.New("capture: filters are not available")
-		}
-		m, err := compileFilter(opt.Filter)
-		if err != nil {
-			return nil, fmt.Errorf("capture: filter %q: %w", opt.Filter, err)
-		}
-		s.match = m
+	s, err := newSource(opt)
+	if err != nil {
+		return nil, err
 	}
 	stdin := false
 	for i, p := range paths {
@@ -130,15 +132,32 @@ func OpenFiles(paths []string, opt Options) (Source, error) {
 			}
 			stdin = true
 		}
-		f, err := openFile(p, i, s.warn, s.secret)
+		f, err := openFile(p, i, opt.Stdin, s.warn, s.secret)
 		if err != nil {
 			s.Close()
 			return nil, err
 		}
-		s.files = append(s.files, f)
-		s.stats.Files++
+		s.add(f)
 	}
 	return s, nil
+}
+
+// newSource makes a Source without files, with the filter compiled.
+func newSource(opt Options) (*multiSource, error) {
+	s := &multiSource{opt: opt, dec: newDecoder()}
+	if opt.Filter != "" {
+		m, err := compileFilter(opt.Filter)
+		if err != nil {
+			return nil, fmt.Errorf("capture: %w", err)
+		}
+		s.match = m
+	}
+	return s, nil
+}
+
+func (s *multiSource) add(f *fileReader) {
+	s.files = append(s.files, f)
+	s.stats.Files++
 }
 
 // multiSource merges the frames of several files by timestamp, as
@@ -220,16 +239,16 @@ func (s *multiSource) decode(f *fileReader) bool {
 		s.warn(&FileError{File: f.name, Packet: f.frames, Offset: fr.offset,
 			Err: fmt.Errorf("link type %d (%v) is not supported; its packets are skipped", fr.link, fr.link)})
 	}
-	if s.match != nil && !s.match.Match(&d.meta) {
-		s.stats.Filtered++
-		return false
-	}
-	s.stats.Delivered++
 	if d.tcpOK {
 		s.stats.TCP++
 	} else if d.ipVersion != 0 {
 		s.stats.NonTCP++
 	}
+	if s.match != nil && !s.match.Match(&d.meta) {
+		s.stats.Filtered++
+		return false
+	}
+	s.stats.Delivered++
 	s.pkt = Packet{
 		Num:      s.stats.Delivered,
 		File:     f.name,

@@ -11,18 +11,22 @@ import (
 // connections' first packets were seen, from 1.
 type Analyzer struct {
 	sink  Sink
+	keys  *Keys
 	next  uint64
 	Conns uint64 // TCP connections seen
 }
 
-// NewAnalyzer makes an Analyzer that reports to sink.
-func NewAnalyzer(sink Sink) *Analyzer { return &Analyzer{sink: sink} }
+// NewAnalyzer makes an Analyzer that reports to sink and decrypts with
+// keys (which may be nil).
+func NewAnalyzer(sink Sink, keys *Keys) *Analyzer { return &Analyzer{sink: sink, keys: keys} }
 
 // Factory is a reassembly.Factory.
 func (a *Analyzer) Factory(key reassembly.ConnKey, t time.Time, packet uint64) reassembly.Handler {
 	a.next++
 	a.Conns++
-	return &connHandler{c: NewConn(a.next, key.A, key.B, t, a.sink)}
+	c := NewConn(a.next, key.A, key.B, t, a.sink)
+	c.SetKeys(a.keys)
+	return &connHandler{c: c}
 }
 
 // connHandler adapts a Conn to reassembly.Handler.

@@ -84,6 +84,56 @@ func ParseSSLv2ClientHello(body []byte) (*ClientHello, error) {
 	return m, nil
 }
 
+// SSLv2ServerHello is an SSLv2 SERVER-HELLO (draft-hickman-netscape-ssl-00):
+// the server's answer when it speaks SSL 2.0 itself.
+type SSLv2ServerHello struct {
+	SessionIDHit    bool
+	CertificateType uint8 // 1: X.509
+	Version         Version
+	Certificate     []byte // DER, absent on a session-id hit
+	CertInfo        CertInfo
+	CipherSpecs     []SSLv2CipherSpec
+	ConnectionID    []byte
+}
+
+// ParseSSLv2ServerHello decodes an SSLv2 SERVER-HELLO message: body starts at
+// its message type byte (4), as in Record.Payload of ParseSSLv2Record.
+func ParseSSLv2ServerHello(body []byte) (*SSLv2ServerHello, error) {
+	const layer = "sslv2_server_hello"
+	s := cryptobyte.String(body)
+	m := &SSLv2ServerHello{}
+	var typ, hit uint8
+	var certLen, csLen, idLen uint16
+	if !s.ReadUint8(&typ) || typ != SSLv2MsgServerHello {
+		return nil, malformed(layer, "msg_type", 0)
+	}
+	if !s.ReadUint8(&hit) || !s.ReadUint8(&m.CertificateType) || !s.ReadUint16((*uint16)(&m.Version)) ||
+		!s.ReadUint16(&certLen) || !s.ReadUint16(&csLen) || !s.ReadUint16(&idLen) {
+		return nil, malformed(layer, "header", len(body)-len(s))
+	}
+	if csLen%3 != 0 || idLen < 16 || idLen > 32 {
+		return nil, malformed(layer, "lengths", 7)
+	}
+	m.SessionIDHit = hit != 0
+	var cert, specs, id []byte
+	if !s.ReadBytes(&cert, int(certLen)) || !s.ReadBytes(&specs, int(csLen)) ||
+		!s.ReadBytes(&id, int(idLen)) || !s.Empty() {
+		return nil, malformed(layer, "body", 11)
+	}
+	if len(cert) > 0 {
+		m.Certificate = clone(cert)
+		m.CertInfo = ParseCertInfo(m.Certificate)
+	}
+	cs := cryptobyte.String(specs)
+	for !cs.Empty() {
+		var x uint32
+		cs.ReadUint24(&x)
+		m.CipherSpecs = append(m.CipherSpecs, SSLv2CipherSpec(x))
+	}
+	m.ConnectionID = clone(id)
+	return m, nil
+}
+
 func parseClientHello(body []byte) (*ClientHello, error) {
 	const layer = "client_hello"
 	s := cryptobyte.String(body)

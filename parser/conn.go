@@ -156,6 +156,15 @@ type Conn struct {
 	ServerCerts       []CertInfo
 	ClientCerts       []CertInfo
 	History           []byte
+	// EarlyDataRejected is set when the client sent 0-RTT data that the
+	// server did not accept (TLS 1.3, known once EncryptedExtensions is read).
+	EarlyDataRejected bool
+
+	crypto        connCrypto
+	hrrPending    bool   // a HelloRetryRequest awaits the second ClientHello
+	earlyData     bool   // the client's 0-RTT data is being decrypted
+	serverCertDER []byte // the server's end-entity certificate
+	serverFlight  int    // server handshake messages after the ServerHello
 
 	sink     Sink
 	addrs    [2]netip.AddrPort // by Side
@@ -312,6 +321,9 @@ func (c *Conn) sniff(s Side, b []byte, pos Positioner, base int) (n int, stop bo
 		// Looking for the client's first flight.
 		{
 			off, v := FindHello(b, HandshakeTypeClientHello)
+			if v != VerdictTLS && v != VerdictSSLv2Hello && Sniff(b) == VerdictSSLv2Hello {
+				off, v = 0, VerdictSSLv2Hello
+			}
 			switch v {
 			case VerdictTLS:
 				c.setRoles(s, false)
@@ -554,35 +566,64 @@ func (c *Conn) record(s Side, rec Record, offset uint64, t time.Time, packet uin
 	}
 	tls13 := c.Version.IsTLS13()
 	protected := h.encrypted && (!tls13 || rec.Type == ContentTypeApplicationData)
+	if !protected && c.earlyData && d == ClientToServer && rec.Type == ContentTypeApplicationData && c.crypto.read[d] != nil {
+		protected = true // 0-RTT data, before the ServerHello
+	}
+	payload, typ := rec.Payload, rec.Type
 	if protected {
-		ev.Opaque = true
-		switch rec.Type {
-		case ContentTypeAlert:
-			c.Alerts = append(c.Alerts, ConnAlert{Dir: d, Encrypted: true})
-			c.history(d, 'L')
-		case ContentTypeHandshake:
-			c.history(d, 'F') // an encrypted handshake message: the Finished, most often
-		case ContentTypeApplicationData:
-			c.appHistory(h, d)
-		case ContentTypeChangeCipherSpec:
-			c.history(d, 'I')
+		pt, inner, mac, ok := c.decryptRecord(d, rec)
+		if ok {
+			ev.MAC = mac
+			switch mac {
+			case MACOK:
+				c.MACVerified++
+			case MACFailed:
+				c.MACFailed++
+			}
 		}
-		return
+		if !ok || pt == nil && mac == MACFailed {
+			ev.Opaque = true
+			switch rec.Type {
+			case ContentTypeAlert:
+				c.Alerts = append(c.Alerts, ConnAlert{Dir: d, Encrypted: true})
+				c.history(d, 'L')
+			case ContentTypeHandshake:
+				c.history(d, 'F') // an encrypted handshake message: the Finished, most often
+			case ContentTypeApplicationData:
+				c.appHistory(h, d)
+			case ContentTypeChangeCipherSpec:
+				c.history(d, 'I')
+			}
+			return
+		}
+		ev.Decrypted = true
+		c.Decrypted = true
+		payload, typ = pt, inner
+		ev.ContentType = typ
 	}
 
-	switch rec.Type {
+	switch typ {
 	case ContentTypeChangeCipherSpec:
 		c.history(d, 'I')
-		if err := ParseChangeCipherSpec(rec.Payload); err != nil {
+		if err := ParseChangeCipherSpec(payload); err != nil {
 			ev.Notes = append(ev.Notes, c.recordNote(d, offset, packet, "bad_change_cipher_spec", err))
 		}
-		if !tls13 {
+		// In TLS 1.3 change_cipher_spec is only for middlebox
+		// compatibility; before a ServerHello (after a HelloRetryRequest,
+		// or with early data) it switches nothing either.
+		if !tls13 && (c.ServerHello != nil || c.ClientHello == nil) {
+			if d == ServerToClient && c.ServerHello != nil && c.serverFlight == 0 && !c.Resumed {
+				// Straight from ServerHello to change_cipher_spec: an
+				// abbreviated handshake (session ticket, RFC 5077).
+				c.Resumed = true
+			}
 			h.encrypted = true
 			h.hs.Reset()
+			c.changeCipherSpec(d)
 		}
 	case ContentTypeAlert:
 		c.history(d, 'L')
-		alerts, err := ParseAlert(rec.Payload)
+		alerts, err := ParseAlert(payload)
 		if err != nil {
 			ev.Notes = append(ev.Notes, c.recordNote(d, offset, packet, "bad_alert", err))
 		}
@@ -591,12 +632,16 @@ func (c *Conn) record(s Side, rec Record, offset uint64, t time.Time, packet uin
 			c.Alerts = append(c.Alerts, ConnAlert{Dir: d, Alert: a})
 		}
 	case ContentTypeHandshake:
-		c.handshake(s, ev, rec.Payload)
+		c.handshake(s, ev, payload)
 	case ContentTypeApplicationData:
 		c.appHistory(h, d)
+		if ev.Decrypted {
+			ev.Plaintext = payload
+			c.PlaintextBytes[d] += int64(len(payload))
+		}
 	case ContentTypeHeartbeat:
 		c.history(d, 'B')
-		hb, err := ParseHeartbeat(rec.Payload)
+		hb, err := ParseHeartbeat(payload)
 		if err != nil {
 			ev.Notes = append(ev.Notes, c.recordNote(d, offset, packet, "bad_heartbeat", err))
 			break
@@ -637,7 +682,7 @@ func (c *Conn) handshake(s Side, ev *RecordEvent, payload []byte) {
 		return
 	}
 	for {
-		typ, body, _, err := h.hs.Next()
+		typ, body, raw, err := h.hs.Next()
 		if errors.Is(err, ErrNeedMore) {
 			return
 		}
@@ -655,13 +700,21 @@ func (c *Conn) handshake(s Side, ev *RecordEvent, payload []byte) {
 			msg = &RawMessage{Typ: typ, Body: bytes.Clone(body)}
 		}
 		ev.Messages = append(ev.Messages, msg)
+		if f, ok := msg.(*Finished); ok {
+			c.verifyFinished(ev.Dir, f, ev)
+		}
+		c.hsTranscript(ev.Dir, msg, raw)
 		c.message(s, ev, msg)
+		c.afterHandshakeMessage(ev.Dir, msg)
 	}
 }
 
 // message updates the connection's state from one handshake message.
 func (c *Conn) message(s Side, ev *RecordEvent, msg Message) {
 	d := ev.Dir
+	if d == ServerToClient && c.ServerHello != nil {
+		c.serverFlight++
+	}
 	if l, ok := handshakeLetters[msg.Type()]; ok {
 		c.history(d, l)
 	} else {
@@ -680,6 +733,9 @@ func (c *Conn) message(s Side, ev *RecordEvent, msg Message) {
 		if m.IsHelloRetryRequest() {
 			c.HelloRetryRequest = true
 			c.History[len(c.History)-1] = 'j'
+			if v := m.SelectedVersion(); v.IsTLS13() {
+				c.Version = v
+			}
 			return
 		}
 		if c.ServerHello != nil {
@@ -715,6 +771,9 @@ func (c *Conn) message(s Side, ev *RecordEvent, msg Message) {
 		if d == ServerToClient {
 			if c.ServerCerts == nil {
 				c.ServerCerts = infos
+				if len(m.Entries) > 0 {
+					c.serverCertDER = m.Entries[0].Data
+				}
 			}
 		} else if c.ClientCerts == nil {
 			c.ClientCerts = infos
@@ -769,7 +828,10 @@ func (c *Conn) sslv2Record(s Side, ev *RecordEvent) {
 			return
 		}
 		ev.Messages = append(ev.Messages, ch)
+		// The handshake hashes cover the SSLv2 message itself (RFC 5246 E.2).
+		c.hsTranscript(ev.Dir, ch, p)
 		c.message(s, ev, ch)
+		c.afterHandshakeMessage(ev.Dir, ch)
 		return
 	}
 	if p[0] == 4 && ev.Dir == ServerToClient && c.Version == 0 {

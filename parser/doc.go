@@ -2,8 +2,9 @@
 // record framing, handshake message reassembly across records, every
 // handshake message of SSL 3.0 to TLS 1.3 (including the TLS 1.3 drafts'
 // version numbers), hello extensions, alerts, change_cipher_spec, heartbeat,
-// the SSLv2-format ClientHello, X.509 certificate summaries, and the names of
-// the protocol numbers.
+// the SSLv2-format ClientHello and the SSLv2 ServerHello, X.509 certificate
+// summaries, and the names of the protocol numbers (cipher suites from the
+// IANA registry, see internal/gen/ciphersuites).
 //
 // It works in three stages, each with its own caps checked before any
 // allocation: bytes to records (ParseRecord, ParseSSLv2Record, Sniff,

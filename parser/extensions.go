@@ -6,8 +6,8 @@ import "golang.org/x/crypto/cryptobyte"
 // entry, CertificateRequest or NewSessionTicket. Data is the extension_data
 // (copied). Parsed holds the decoded form, one of the *Ext value types below
 // (not pointers), or nil when the type is unknown or the body is malformed;
-// in the latter case Err says why, and the rest of the message is still
-// parsed.
+// in the latter case Err, an *Error whose Offset counts from the start of the
+// extensions block, says why, and the rest of the message is still parsed.
 type Extension struct {
 	Type   ExtensionType
 	Data   []byte
@@ -224,6 +224,21 @@ func ParseExtensions(b []byte, msg HandshakeType) ([]Extension, error) {
 	return exts, nil
 }
 
+// DuplicateExtensions lists the extension types that occur more than once in
+// exts, in order of their second occurrence; RFC 8446 4.2 and RFC 5246
+// 7.4.1.4 forbid duplicates.
+func DuplicateExtensions(exts []Extension) []ExtensionType {
+	var dups []ExtensionType
+	seen := make(map[ExtensionType]int, len(exts))
+	for _, e := range exts {
+		seen[e.Type]++
+		if seen[e.Type] == 2 {
+			dups = append(dups, e.Type)
+		}
+	}
+	return dups
+}
+
 // findExtension returns the first extension of type t, or nil.
 func findExtension(exts []Extension, t ExtensionType) *Extension {
 	for i := range exts {
@@ -247,10 +262,7 @@ func parseExtension(t ExtensionType, data []byte, msg HandshakeType) (any, bool)
 		var e MaxFragmentLengthExt
 		ok = s.ReadUint8(&e.Code)
 		v = e
-	case ExtStatusRequest, ExtStatusRequestV2:
-		if t == ExtStatusRequestV2 {
-			return nil, true // list of requests; kept raw
-		}
+	case ExtStatusRequest:
 		v, ok = parseStatusRequest(&s, msg)
 	case ExtSupportedGroups:
 		var e SupportedGroupsExt

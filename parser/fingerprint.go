@@ -31,9 +31,9 @@ import (
 // functions remove them where the specs say so.
 type HelloFingerprintInput struct {
 	Transport           byte     // 't' TCP, 'q' QUIC, 'd' DTLS; anything else counts as 't'
-	SSLv2               bool     // an SSLv2-format ClientHello
+	SSLv2               bool     // an SSLv2-format ClientHello: JA3 is then empty; JA4 still uses Version
 	Version             uint16   // legacy_version of the hello (not the record-layer version)
-	CipherSuites        []uint16 // wire order, GREASE included
+	CipherSuites        []uint16 // wire order, GREASE included (SSLv2: the specs with a zero first byte)
 	Extensions          []uint16 // extension types, wire order, GREASE included
 	SupportedGroups     []uint16 // supported_groups (elliptic_curves), wire order
 	ECPointFormats      []uint8  // ec_point_formats, wire order
@@ -132,9 +132,12 @@ func JA3(h *HelloFingerprintInput) (full string, hash string) {
 // salesforce/ja3 README, JA3S: the fields SSLVersion,Cipher,SSLExtension of
 // the ServerHello, with the same decimal and delimiter rules as JA3.
 // SSLVersion is the ServerHello's legacy_version (a TLS 1.3 server gives
-// 771 here; its supported_versions value is not used). GREASE extension
-// types are dropped as in JA3; servers do not send them (RFC 8701
-// section 3), so this only matters for malformed input.
+// 771 here; its supported_versions value is not used). The README says
+// nothing of GREASE for JA3S and the reference script
+// (salesforce/ja3 python/ja3s.py, process_extensions) keeps every extension
+// type, so nothing is removed here. Servers do not send GREASE in a
+// ServerHello (RFC 8701 section 3), so this only matters for malformed
+// input.
 func JA3S(s *ServerFingerprintInput) (full string, hash string) {
 	if s == nil {
 		s = &ServerFingerprintInput{}
@@ -144,7 +147,12 @@ func JA3S(s *ServerFingerprintInput) (full string, hash string) {
 	b.WriteByte(',')
 	b.WriteString(strconv.FormatUint(uint64(s.CipherSuite), 10))
 	b.WriteByte(',')
-	ja3WriteList(&b, s.Extensions)
+	for i, e := range s.Extensions {
+		if i > 0 {
+			b.WriteByte('-')
+		}
+		b.WriteString(strconv.FormatUint(uint64(e), 10))
+	}
 	full = b.String()
 	return full, fpMD5(full)
 }

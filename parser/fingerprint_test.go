@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -159,6 +160,12 @@ func TestJA3S(t *testing.T) {
 			in:   ServerFingerprintInput{Version: 771, CipherSuite: 4866, Extensions: []uint16{51, 43}, SelectedVersion: 0x0304},
 			full: "771,4866,51-43",
 			hash: "907bf3ecef1c987c889946b737b43de8",
+		},
+		{
+			// salesforce/ja3 python/ja3s.py keeps every extension type.
+			name: "grease-kept",
+			in:   ServerFingerprintInput{Version: 771, CipherSuite: 4865, Extensions: []uint16{0x2a2a, 43}},
+			full: "771,4865,10794-43",
 		},
 		{
 			name: "sslv3-no-extensions",
@@ -866,7 +873,9 @@ func FuzzFingerprint(f *testing.F) {
 const conformanceDir = "../../shared/conformance" // repo root is ".."
 
 // conformanceCaptures are the FoxIO captures, each with Python, Rust and
-// Wireshark-plugin expectations; -short keeps the ones marked short.
+// Wireshark-plugin expectations. By default only those marked short run
+// (tshark takes about half a second a capture); SSLDISSECT_CONFORMANCE=all
+// runs every capture listed here, in arkimeCaptures and in ja3Captures.
 var conformanceCaptures = []struct {
 	name  string
 	short bool
@@ -887,8 +896,33 @@ var conformanceCaptures = []struct {
 	{"tls3.pcapng", false},
 }
 
+// arkimeCaptures have Arkime session expectations (arkime/expected/NAME.test:
+// tls.ja3, ja3string, ja3s, ja3sstring, ja4, ja4_r per session). Those that
+// duplicate FoxIO captures are left out. By default only tls13 and
+// https2-301-get run.
+var arkimeCaptures = []string{
+	"badcurveball",
+	"curl-enabled-tls13",
+	"https-generalizedtime",
+	"https2-301-get", // SSLv2-format ClientHello
+	"ldap-ssl",
+	"mysql-tls",
+	"openssl-ssl3",
+	"openssl-tls1-tls1_2",
+	"openssl-tls1",
+	"openssl-tls1_1",
+	"openssl-tls1_2-tls1",
+	"openssl-tls1_2",
+	"smtp-starttls",
+	"ssl-selfsign",
+	"tls-client-sessionid",
+	"tls-split-client-hello",
+	"tls13", // TLS 1.3 draft in supported_versions: "00"
+}
+
 // ja3Captures have no JA4 expectations: JA3/JA3S are compared with tshark
-// and the JA4/JA4S outputs are checked for shape only. Skipped by -short.
+// and the JA4/JA4S outputs are checked for shape only. Only with
+// SSLDISSECT_CONFORMANCE=all.
 var ja3Captures = []string{
 	"wireshark-notes/all/dump.pcapng", // 70+ OpenSSL suites, TLS 1.2 and older extensions
 	"zeek/traces/ssl.v3.pcap",
@@ -909,20 +943,27 @@ const (
 	// sorted list (without SNI/ALPN) is empty; Rust's hash12 hashes any
 	// non-empty string, as we do.
 	whyJA4oSNIOnly = "JA4_o with SNI as the only extension: spec keeps SNI in the o list, so it is not empty; Python zeroes it"
+	// An SSLv2-format ClientHello (RFC 5246 appendix E.2) offering TLS 1.0:
+	// Arkime gives it no JA4. JA4.md's version table includes SSL 2.0, so
+	// JA4 covers SSLv2-format hellos; the version is the hello's (0x0301,
+	// "10") per "TLS and DTLS Version".
+	whySSLv2JA4 = "SSLv2-format ClientHello: Arkime gives no JA4, the JA4 spec covers SSL 2.0 hellos"
 )
 
 // conformanceKnown maps "capture source key field" to the reason we differ
 // from that reference.
 var conformanceKnown = map[string]string{
-	"tls-non-ascii-alpn.pcapng python stream0 JA4.1":    whyALPNHex,
-	"tls-non-ascii-alpn.pcapng python stream0 JA4_r.1":  whyALPNHex,
-	"tls-non-ascii-alpn.pcapng python stream0 JA4_o.1":  whyALPNHex,
-	"tls-non-ascii-alpn.pcapng python stream0 JA4_ro.1": whyALPNHex,
-	"tls-non-ascii-alpn.pcapng rust tcp/0 ja4":          whyALPNHex,
-	"https3-301-get.pcap python stream0 JA4_o.1":        whyJA4oSNIOnly,
-	"socks-https-example.pcap python stream0 JA4_o.1":   whyJA4oSNIOnly,
-	"socks-https-example.pcap python stream2 JA4_o.1":   whyJA4oSNIOnly,
-	"socks-https-example.pcap python stream4 JA4_o.1":   whyJA4oSNIOnly,
+	"tls-non-ascii-alpn.pcapng python stream0 JA4.1":          whyALPNHex,
+	"tls-non-ascii-alpn.pcapng python stream0 JA4_r.1":        whyALPNHex,
+	"tls-non-ascii-alpn.pcapng python stream0 JA4_o.1":        whyALPNHex,
+	"tls-non-ascii-alpn.pcapng python stream0 JA4_ro.1":       whyALPNHex,
+	"tls-non-ascii-alpn.pcapng rust tcp/0 ja4":                whyALPNHex,
+	"https3-301-get.pcap python stream0 JA4_o.1":              whyJA4oSNIOnly,
+	"socks-https-example.pcap python stream0 JA4_o.1":         whyJA4oSNIOnly,
+	"socks-https-example.pcap python stream2 JA4_o.1":         whyJA4oSNIOnly,
+	"socks-https-example.pcap python stream4 JA4_o.1":         whyJA4oSNIOnly,
+	"arkime/https2-301-get arkime 10.180.156.141:50754 ja4":   whySSLv2JA4,
+	"arkime/https2-301-get arkime 10.180.156.141:50754 ja4_r": whySSLv2JA4,
 }
 
 // tsharkFields are the -T fields columns, in order.
@@ -930,6 +971,9 @@ var tsharkFields = []string{
 	"frame.number",
 	"tcp.stream",
 	"udp.stream",
+	"ip.src",
+	"ipv6.src",
+	"tcp.srcport",
 	"tls.handshake.type",
 	"tls.handshake.version",
 	"tls.handshake.ciphersuite",
@@ -1141,6 +1185,10 @@ func (c *conformanceTally) check(t *testing.T, key, got, want string) {
 }
 
 func TestFingerprintConformance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the conformance test runs tshark")
+	}
+	full := os.Getenv("SSLDISSECT_CONFORMANCE") == "all"
 	if _, err := os.Stat(conformanceDir); err != nil {
 		t.Skipf("conformance corpus not found at %s (from the repo root: ../shared/conformance): %v", conformanceDir, err)
 	}
@@ -1152,11 +1200,11 @@ func TestFingerprintConformance(t *testing.T) {
 	ran := map[string]bool{}
 	for _, c := range conformanceCaptures {
 		name := c.name
-		if testing.Short() && !c.short {
+		if !full && !c.short {
 			continue
 		}
-		ran[name] = true
 		t.Run(name, func(t *testing.T) {
+			ran[name] = true
 			pcap := filepath.Join(conformanceDir, "foxio-ja4", "pcap", name)
 			rows := tsharkHellos(t, pcap)
 
@@ -1265,12 +1313,80 @@ func TestFingerprintConformance(t *testing.T) {
 			}
 		})
 	}
+	for _, base := range arkimeCaptures {
+		if !full && base != "tls13" && base != "https2-301-get" {
+			continue
+		}
+		name := "arkime/" + base
+		t.Run(name, func(t *testing.T) {
+			ran[name] = true
+			pcap := filepath.Join(conformanceDir, "arkime", "pcap", base+".pcap")
+			clientsBy := map[string][]*HelloFingerprintInput{} // by client "ip:port"
+			serverBy := map[string]*ServerFingerprintInput{}   // by tcp stream
+			streamOf := map[string]string{}                    // client → tcp stream
+			for _, r := range tsharkHellos(t, pcap) {
+				switch {
+				case hasType(r, "1"):
+					ip := r.one("ip.src") + r.one("ipv6.src")
+					c := ip + ":" + r.one("tcp.srcport")
+					clientsBy[c] = append(clientsBy[c], helloFromRow(t, pcap, r))
+					streamOf[c] = streamKey(r)
+					clients++
+				case hasType(r, "2"):
+					if serverBy[streamKey(r)] == nil {
+						serverBy[streamKey(r)] = serverFromRow(t, r)
+					}
+				}
+			}
+			var ex struct {
+				Sessions []struct {
+					Body struct {
+						Source struct {
+							IP   string `json:"ip"`
+							Port int    `json:"port"`
+						} `json:"source"`
+						TLS map[string]any `json:"tls"`
+					} `json:"body"`
+				} `json:"sessions3"`
+			}
+			readJSON(t, filepath.Join(conformanceDir, "arkime", "expected", base+".test"), &ex)
+			for _, sess := range ex.Sessions {
+				tl := sess.Body.TLS
+				if tl["ja4"] == nil && tl["ja3"] == nil && tl["ja3s"] == nil {
+					continue
+				}
+				c := fmt.Sprintf("%s:%d", arkimeIP(sess.Body.Source.IP), sess.Body.Source.Port)
+				k := fmt.Sprintf("%s arkime %s ", name, c)
+				hs := clientsBy[c]
+				var ja4s, ja4rs, ja3s, ja3fulls []string
+				for _, h := range hs {
+					ja4s = append(ja4s, JA4(h))
+					ja4rs = append(ja4rs, JA4Raw(h, false))
+					full, hash := JA3(h)
+					ja3fulls = append(ja3fulls, full)
+					ja3s = append(ja3s, hash)
+				}
+				tally.check(t, k+"ja4", arkimeSet(ja4s), arkimeList(tl["ja4"]))
+				tally.check(t, k+"ja4_r", arkimeSet(ja4rs), arkimeList(tl["ja4_r"]))
+				tally.check(t, k+"ja3", arkimeSet(ja3s), arkimeList(tl["ja3"]))
+				tally.check(t, k+"ja3string", arkimeSet(ja3fulls), arkimeList(tl["ja3string"]))
+				if sv := serverBy[streamOf[c]]; sv != nil || tl["ja3s"] != nil {
+					var full, hash string
+					if sv != nil {
+						full, hash = JA3S(sv)
+					}
+					tally.check(t, k+"ja3s", hash, arkimeList(tl["ja3s"]))
+					tally.check(t, k+"ja3sstring", full, arkimeList(tl["ja3sstring"]))
+				}
+			}
+		})
+	}
 	for _, name := range ja3Captures {
-		if testing.Short() {
+		if !full {
 			break
 		}
-		ran[name] = true
 		t.Run(name, func(t *testing.T) {
+			ran[name] = true
 			pcap := filepath.Join(conformanceDir, name)
 			for _, r := range tsharkHellos(t, pcap) {
 				frame := r.one("frame.number")
@@ -1300,6 +1416,31 @@ func TestFingerprintConformance(t *testing.T) {
 	}
 	t.Logf("conformance: %d captures, %d ClientHellos (%d TCP/QUIC streams with FoxIO expectations); comparisons: %v; %d known differences",
 		len(ran), clients, streams, tally.bySource, tally.known)
+}
+
+// arkimeIP undoes Arkime's zero-padded IPv6 notation.
+func arkimeIP(s string) string {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.String()
+	}
+	return s
+}
+
+// arkimeList renders an Arkime multi-valued field (a JSON list, which
+// Arkime keeps sorted and de-duplicated) as comma-separated text.
+func arkimeList(v any) string {
+	l, _ := v.([]any)
+	var ss []string
+	for _, x := range l {
+		ss = append(ss, fmt.Sprint(x))
+	}
+	return arkimeSet(ss)
+}
+
+func arkimeSet(ss []string) string {
+	ss = slices.Clone(ss)
+	slices.Sort(ss)
+	return strings.Join(slices.Compact(ss), " ")
 }
 
 func readJSON(t *testing.T, path string, v any) {

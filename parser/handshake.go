@@ -26,12 +26,22 @@ type HandshakeReader struct {
 	err      error
 }
 
+// maxBuffered bounds what a reader holds when its caller does not drain it
+// with Next: the largest message plus one record.
+const maxBuffered = 4 + MaxCertificateLen + MaxRecordLen
+
 // Write appends one record's payload. It returns an *Error wrapping
-// ErrTooLarge as soon as a buffered message header declares a body above the
-// caps (before buffering the body); the reader then keeps returning that
-// error until Reset.
+// ErrTooLarge when the header of the first buffered message declares a body
+// above the caps (so that its body is never buffered), or when more than
+// maxBuffered bytes would be held; the reader then keeps returning that
+// error until Reset. Headers of later messages are checked when they come
+// first, after Next has returned the messages before them.
 func (r *HandshakeReader) Write(fragment []byte) error {
 	if r.err != nil {
+		return r.err
+	}
+	if len(r.buf)+len(fragment) > maxBuffered {
+		r.err = &Error{Layer: "handshake", Field: "buffered bytes", Offset: r.consumed, Err: ErrTooLarge}
 		return r.err
 	}
 	r.buf = append(r.buf, fragment...)

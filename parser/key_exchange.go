@@ -4,9 +4,12 @@ import "golang.org/x/crypto/cryptobyte"
 
 // ServerKeyExchange (RFC 5246 7.4.3, RFC 8422 5.4, RFC 4279, RFC 5489). Its
 // layout depends on the key exchange of the negotiated suite, given by
-// Context.CipherSuite; KeyExchange records which layout was used (the
-// SuiteInfo.KeyExchange name, "RSA" for RSA_EXPORT). When the key exchange
-// is unknown, or the layout does not match, only Raw is set.
+// Context.CipherSuite; KeyExchange records which layout was used: the
+// SuiteInfo.KeyExchange name ("RSA" for RSA_EXPORT), except "DHE" and
+// "ECDHE" for the DH_anon and ECDH_anon suites, whose parameters are
+// ephemeral too but unsigned. When the key exchange is unknown (including
+// SRP, KRB5, GOST, ECCPWD), only Raw is set; when the body does not fit the
+// layout, ParseHandshake reports an *Error.
 type ServerKeyExchange struct {
 	KeyExchange string
 

@@ -8,10 +8,20 @@ type Message interface {
 
 // Context is what ParseHandshake needs to know about the connection, because
 // several message layouts depend on the negotiated version or cipher suite.
+//
+// With Version 0 (a capture that starts after the hellos), the
+// version-dependent layouts (Certificate, CertificateRequest,
+// CertificateVerify, NewSessionTicket, the signature of ServerKeyExchange,
+// the RSA ClientKeyExchange) are told apart by which one the bytes fit
+// exactly. With an unknown CipherSuite, ServerKeyExchange and
+// ClientKeyExchange are kept raw.
 type Context struct {
 	Version     Version     // negotiated version (from ServerHello.SelectedVersion); 0 if unknown
 	CipherSuite CipherSuite // negotiated suite; 0 if unknown
-	FromServer  bool        // the message was sent by the server
+	// FromServer is the direction of the message. No layout of SSL 3.0 to
+	// TLS 1.3 depends on it; it is carried for callers that pass one
+	// Context along with a message.
+	FromServer bool
 }
 
 // MessageName is the name of m's type for output: the registry name of its
@@ -52,7 +62,13 @@ func (*EndOfEarlyData) Type() HandshakeType { return HandshakeTypeEndOfEarlyData
 // *RawMessage and no error. When the body is malformed it returns a
 // *RawMessage holding the body together with an *Error, so that the caller
 // can still show the message.
+//
+// A body above MaxHandshakeBodyLen(typ) gives an *Error wrapping ErrTooLarge
+// and a *RawMessage without Body: nothing of it is copied.
 func ParseHandshake(typ HandshakeType, body []byte, ctx Context) (Message, error) {
+	if len(body) > MaxHandshakeBodyLen(typ) {
+		return &RawMessage{Typ: typ}, &Error{Layer: typ.String(), Field: "length", Err: ErrTooLarge}
+	}
 	m, err := parseHandshake(typ, body, ctx)
 	if err != nil {
 		return &RawMessage{Typ: typ, Body: clone(body)}, err
@@ -61,9 +77,6 @@ func ParseHandshake(typ HandshakeType, body []byte, ctx Context) (Message, error
 }
 
 func parseHandshake(typ HandshakeType, body []byte, ctx Context) (Message, error) {
-	if len(body) > MaxHandshakeBodyLen(typ) {
-		return nil, &Error{Layer: typ.String(), Err: ErrTooLarge}
-	}
 	switch typ {
 	case HandshakeTypeHelloRequest:
 		return &HelloRequest{}, empty(typ, body)

@@ -24,7 +24,7 @@ type Verdict uint8
 const (
 	VerdictNeedMore   Verdict = iota // too few bytes to decide
 	VerdictTLS                       // an SSL 3.0/TLS record header (for FindHello: a hello)
-	VerdictSSLv2Hello                // an SSLv2-format ClientHello
+	VerdictSSLv2Hello                // an SSLv2-format ClientHello (or an SSLv2 ServerHello)
 	VerdictNotTLS                    // anything else
 )
 
@@ -140,8 +140,12 @@ func ParseSSLv2Record(b []byte) (rec Record, n int, err error) {
 // record whose header is plausible and whose first bytes fit its content
 // type (for a handshake record: a known message type whose length fits, and
 // for a ClientHello or ServerHello a parseable hello when it is complete),
-// or an SSLv2-format ClientHello with consistent lengths. It returns
-// VerdictNeedMore while b is too short to tell.
+// or an SSLv2-format ClientHello or SSLv2 ServerHello (2-byte record header,
+// as every SSLv2-compatible implementation sent them) with consistent
+// lengths. It is stricter
+// than ParseRecord: a record version 0x7fxx, or a heartbeat record whose
+// first byte is not a heartbeat type, is not taken as the start of TLS. It
+// returns VerdictNeedMore while b is too short to tell.
 func Sniff(b []byte) Verdict {
 	if len(b) == 0 {
 		return VerdictNeedMore
@@ -170,6 +174,11 @@ func sniffRecord(b []byte, want HandshakeType) Verdict {
 		return VerdictNotTLS
 	}
 	complete := err == nil
+	if rec.Version.IsTLS13Draft() {
+		// Accepted by ParseRecord once a connection is known to be TLS,
+		// but no implementation starts a stream with such a record.
+		return VerdictNotTLS
+	}
 	p := cryptobyte.String(rec.Payload)
 	if want != 0 && rec.Type != ContentTypeHandshake {
 		return VerdictNotTLS
@@ -193,6 +202,15 @@ func sniffRecord(b []byte, want HandshakeType) Verdict {
 		}
 	case ContentTypeHandshake:
 		return sniffHandshake(p, complete, want)
+	case ContentTypeHeartbeat:
+		// Only a plaintext heartbeat (a Heartbleed probe before the
+		// handshake) can start a stream.
+		if p.Empty() {
+			return VerdictNeedMore
+		}
+		if p[0] != byte(HeartbeatRequest) && p[0] != byte(HeartbeatResponse) {
+			return VerdictNotTLS
+		}
 	}
 	return VerdictTLS
 }
@@ -211,7 +229,7 @@ func sniffHandshake(p cryptobyte.String, complete bool, want HandshakeType) Verd
 	if want != 0 && t != want {
 		return VerdictNotTLS
 	}
-	if t.String() == hexName(typ) || int(n) > MaxHandshakeBodyLen(t) {
+	if !knownHandshakeType(t) || int(n) > MaxHandshakeBodyLen(t) {
 		return VerdictNotTLS
 	}
 	if t != HandshakeTypeClientHello && t != HandshakeTypeServerHello {
@@ -249,30 +267,48 @@ func sniffHandshake(p cryptobyte.String, complete bool, want HandshakeType) Verd
 	return VerdictTLS
 }
 
-// sniffSSLv2Hello checks for an SSLv2 CLIENT-HELLO with a 2-byte header.
+// sniffSSLv2Hello checks for an SSLv2 CLIENT-HELLO or SERVER-HELLO with a
+// 2-byte record header whose lengths agree with the record length.
 func sniffSSLv2Hello(b []byte) Verdict {
-	// 2 header + 1 type + 2 version + 3*2 lengths
-	const fixed = 11
 	s := cryptobyte.String(b)
-	var hdr, version, csLen, sidLen, chLen uint16
+	var hdr, version uint16
 	var typ uint8
 	if !s.ReadUint16(&hdr) || !s.ReadUint8(&typ) {
 		return VerdictNeedMore
 	}
-	if typ != SSLv2MsgClientHello {
+	recLen := int(hdr & 0x7fff)
+	var bodyLen int // bytes after the fixed part
+	switch typ {
+	case SSLv2MsgClientHello:
+		// version, cipher_specs_length, session_id_length, challenge_length
+		var csLen, sidLen, chLen uint16
+		if !s.ReadUint16(&version) || !s.ReadUint16(&csLen) || !s.ReadUint16(&sidLen) || !s.ReadUint16(&chLen) {
+			return VerdictNeedMore
+		}
+		if csLen == 0 || csLen%3 != 0 || sidLen > 32 || chLen < 16 || chLen > 32 {
+			return VerdictNotTLS
+		}
+		bodyLen = 9 + int(csLen) + int(sidLen) + int(chLen)
+	case SSLv2MsgServerHello:
+		// session_id_hit, certificate_type, version, certificate_length,
+		// cipher_specs_length, connection_id_length
+		var hit, certType uint8
+		var certLen, csLen, idLen uint16
+		if !s.ReadUint8(&hit) || !s.ReadUint8(&certType) || !s.ReadUint16(&version) ||
+			!s.ReadUint16(&certLen) || !s.ReadUint16(&csLen) || !s.ReadUint16(&idLen) {
+			return VerdictNeedMore
+		}
+		if hit > 1 || certType > 1 || csLen%3 != 0 || idLen < 16 || idLen > 32 {
+			return VerdictNotTLS
+		}
+		bodyLen = 11 + int(certLen) + int(csLen) + int(idLen)
+	default:
 		return VerdictNotTLS
-	}
-	if !s.ReadUint16(&version) {
-		return VerdictNeedMore
 	}
 	if v := Version(version); v != VersionSSL20 && (v < VersionSSL30 || v > VersionTLS13) {
 		return VerdictNotTLS
 	}
-	if !s.ReadUint16(&csLen) || !s.ReadUint16(&sidLen) || !s.ReadUint16(&chLen) {
-		return VerdictNeedMore
-	}
-	if csLen == 0 || csLen%3 != 0 || sidLen > 32 || chLen < 16 || chLen > 32 ||
-		int(hdr&0x7fff) != fixed-2+int(csLen)+int(sidLen)+int(chLen) {
+	if recLen != bodyLen {
 		return VerdictNotTLS
 	}
 	rec, _, err := ParseSSLv2Record(b)
@@ -282,7 +318,12 @@ func sniffSSLv2Hello(b []byte) Verdict {
 	if err != nil {
 		return VerdictNotTLS
 	}
-	if _, err := ParseSSLv2ClientHello(rec.Payload); err != nil {
+	if typ == SSLv2MsgClientHello {
+		_, err = ParseSSLv2ClientHello(rec.Payload)
+	} else {
+		_, err = ParseSSLv2ServerHello(rec.Payload)
+	}
+	if err != nil {
 		return VerdictNotTLS
 	}
 	return VerdictSSLv2Hello
@@ -322,3 +363,6 @@ func FindHello(b []byte, typ HandshakeType) (off int, v Verdict) {
 	}
 	return -1, VerdictNotTLS
 }
+
+// knownHandshakeType reports whether t is in the registry (it has a name).
+func knownHandshakeType(t HandshakeType) bool { return t.String() != hexName(uint8(t)) }

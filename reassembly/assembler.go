@@ -115,8 +115,9 @@ type Assembler struct {
 	asm     *gpr.Assembler
 	seed    maphash.Seed
 
-	live  map[*stream]struct{}
-	stats Stats
+	live         map[*stream]struct{}
+	stats        Stats
+	lastIdleScan time.Time // packet time of gopacket's last flush in FlushIdle
 
 	// Per call state.
 	cur    *pktCtx   // context of the packet being added, reused when gopacket keeps no reference
@@ -177,18 +178,28 @@ func (a *Assembler) Add(p *capture.Packet) {
 // (EndHalfClose), and delivers out-of-order bytes buffered for
 // IdleTimeout, after a Gap for the bytes missing before them. The pipeline
 // calls it every few thousand packets with the current packet's time.
+//
+// gopacket's flush visits every connection, so it runs at most once per
+// IdleTimeout/16 of packet time: a connection ends between IdleTimeout and
+// 17/16 IdleTimeout after its last packet.
 func (a *Assembler) FlushIdle(now time.Time) {
 	a.now, a.mode = now, modeIdle
-	if a.opt.IdleTimeout > 0 {
-		old := now.Add(-a.opt.IdleTimeout)
+	if t := a.opt.IdleTimeout; t > 0 && (a.lastIdleScan.IsZero() || now.Sub(a.lastIdleScan) >= t/16 || now.Before(a.lastIdleScan)) {
+		a.lastIdleScan = now
+		old := now.Add(-t)
 		a.asm.FlushWithOptions(gpr.FlushOptions{T: old, TC: old})
 	}
 	if a.opt.CloseTimeout > 0 {
 		old := now.Add(-a.opt.CloseTimeout)
-		for _, s := range a.sortedLive() {
+		var closing []*stream
+		for s := range a.live {
 			if (s.half[0].done || s.half[1].done) && s.lastSeen.Before(old) {
-				s.end(EndHalfClose)
+				closing = append(closing, s)
 			}
+		}
+		sortByID(closing)
+		for _, s := range closing {
+			s.end(EndHalfClose)
 		}
 	}
 	a.mode = modeAdd
@@ -220,8 +231,12 @@ func (a *Assembler) sortedLive() []*stream {
 	for s := range a.live {
 		ss = append(ss, s)
 	}
-	slices.SortFunc(ss, func(x, y *stream) int { return cmp.Compare(x.id, y.id) })
+	sortByID(ss)
 	return ss
+}
+
+func sortByID(ss []*stream) {
+	slices.SortFunc(ss, func(x, y *stream) int { return cmp.Compare(x.id, y.id) })
 }
 
 func (a *Assembler) newStream(key ConnKey, swap bool, t time.Time, num uint64) *stream {

@@ -110,3 +110,44 @@ func BenchmarkAssembler(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkShortConnections: many small connections (handshake, one
+// segment each way, FIN both, last ACK), flushed by packet time as the
+// pipeline does.
+func BenchmarkShortConnections(b *testing.B) {
+	const conns = 20_000
+	var ps []*capture.Packet
+	num := uint64(0)
+	add := func(p tp, from, to netip.AddrPort) {
+		num++
+		p.at = time.Duration(num) * 100 * time.Microsecond
+		ps = append(ps, mkPacket(num, p, from, to))
+	}
+	for i := range conns {
+		cli := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}), uint16(1024+i%60000))
+		add(tp{flags: "S", seq: 100}, cli, srvAddr)
+		add(tp{flags: "SA", seq: 900}, srvAddr, cli)
+		add(tp{flags: "A", seq: 101, data: "client hello"}, cli, srvAddr)
+		add(tp{flags: "A", seq: 901, data: "server hello"}, srvAddr, cli)
+		add(tp{flags: "FA", seq: 113}, cli, srvAddr)
+		add(tp{flags: "FA", seq: 913}, srvAddr, cli)
+		add(tp{flags: "A", seq: 114}, cli, srvAddr)
+	}
+	f := func(ConnKey, time.Time, uint64) Handler { return benchHandler{} }
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		a := New(f, Options{})
+		for i, p := range ps {
+			a.Add(p)
+			if i%4096 == 0 {
+				a.FlushIdle(p.CI.Timestamp)
+			}
+		}
+		a.FlushAll(t0.Add(time.Hour))
+		if st := a.Stats(); st.Connections != conns || st.Bytes != conns*24 {
+			b.Fatalf("stats %+v", st)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/conns, "ns/conn")
+}

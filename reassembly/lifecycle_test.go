@@ -94,7 +94,9 @@ func TestFlushIdle(t *testing.T) {
 	last := t0.Add(5 * time.Millisecond)
 	h.a.FlushIdle(last.Add(DefaultIdleTimeout - time.Second))
 	checkLog(t, h.only().log, []string{`D0 "abc" [0@4]`})
-	h.a.FlushIdle(last.Add(DefaultIdleTimeout + time.Second))
+	h.a.FlushIdle(last.Add(DefaultIdleTimeout + time.Second)) // too soon after the last scan
+	checkLog(t, h.only().log, []string{`D0 "abc" [0@4]`})
+	h.a.FlushIdle(last.Add(DefaultIdleTimeout * 17 / 16))
 	want := []string{`D0 "abc" [0@4]`, `G0 3+2`, `D0 "fg" [0@5]`, `E idle`}
 	checkLog(t, h.only().log, want)
 	h.a.FlushIdle(last.Add(time.Hour))

@@ -33,8 +33,8 @@ type half struct {
 	buf      []byte // backing array of pend
 	off      int
 	pendSegs []Segment
-	segs     []Segment // scratch
-	hist     [historySize]segRecord
+	segs     []Segment               // scratch
+	hist     *[historySize]segRecord // allocated with the first payload, dropped at End
 	histPos  int
 }
 
@@ -95,7 +95,7 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 		return true
 	}
 	diff := nextSeq.Difference(gpr.Sequence(c.seq))
-	if diff > 0 {
+	if diff > 0 && len(payload) > 0 {
 		c.retained = true // gopacket buffers it, keeping c
 	}
 	if len(payload) == 0 || tcp.SYN {
@@ -123,11 +123,17 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 }
 
 func (s *stream) remember(h *half, c *pktCtx, payload []byte) {
+	if h.hist == nil {
+		h.hist = new([historySize]segRecord)
+	}
 	h.hist[h.histPos] = segRecord{seq: c.seq, n: uint32(len(payload)), hash: maphash.Bytes(s.a.seed, payload), packet: c.num}
 	h.histPos = (h.histPos + 1) % historySize
 }
 
 func (h *half) seen(seq uint32) bool {
+	if h.hist == nil {
+		return false
+	}
 	for i := range h.hist {
 		if h.hist[i].n > 0 && h.hist[i].seq == seq {
 			return true
@@ -140,6 +146,9 @@ func (h *half) seen(seq uint32) bool {
 // remembered segments it covers entirely, and notes the first that differs.
 // diff is the payload's position relative to the next expected byte.
 func (s *stream) checkRetransmission(d Dir, h *half, c *pktCtx, payload []byte, diff int) {
+	if h.hist == nil {
+		return
+	}
 	for i := range h.hist {
 		r := &h.hist[i]
 		if r.n == 0 {
@@ -397,5 +406,7 @@ func (s *stream) end(reason EndReason) {
 		a.stats.PendingDropped += uint64(len(s.half[i].pend))
 		s.half[i] = half{done: s.half[i].done, next: s.half[i].next}
 	}
-	s.h.End(reason, a.now)
+	h := s.h
+	s.h = discard{} // gopacket may hold the stream a while: let the handler go
+	h.End(reason, a.now)
 }

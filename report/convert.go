@@ -97,6 +97,7 @@ func ConnectionOf(c *parser.Conn) Connection {
 		Records:           PerDir{C2S: int64(c.Records[parser.ClientToServer]), S2C: int64(c.Records[parser.ServerToClient])},
 		PlaintextBytes:    PerDir{C2S: c.PlaintextBytes[parser.ClientToServer], S2C: c.PlaintextBytes[parser.ServerToClient]},
 		MAC:               MACCounts{Verified: c.MACVerified, Failed: c.MACFailed},
+		Finished:          finishedOf(c.FinishedVerified()),
 		Alerts:            []Alert{},
 		Gaps:              c.Gaps,
 		Notes:             []Note{},
@@ -134,4 +135,17 @@ func ConnectionOf(c *parser.Conn) Connection {
 		out.ClientCertificates = append(out.ClientCertificates, certificate(ci))
 	}
 	return out
+}
+
+func finishedOf(v [2]int) Finished {
+	name := func(x int) string {
+		switch x {
+		case 1:
+			return "ok"
+		case -1:
+			return "failed"
+		}
+		return "unchecked"
+	}
+	return Finished{C2S: name(v[parser.ClientToServer]), S2C: name(v[parser.ServerToClient])}
 }

@@ -72,6 +72,14 @@ type MACCounts struct {
 	Failed   int `json:"failed"`
 }
 
+// Finished tells, per direction, whether the Finished message's
+// verify_data matched the handshake transcript: "ok", "failed", or
+// "unchecked" (no keys, or the message was not seen).
+type Finished struct {
+	C2S string `json:"c2s"`
+	S2C string `json:"s2c"`
+}
+
 // Certificate is one X.509 certificate's summary.
 type Certificate struct {
 	Subject            string   `json:"subject"`
@@ -120,6 +128,7 @@ type Connection struct {
 	Records            PerDir        `json:"records"`
 	PlaintextBytes     PerDir        `json:"plaintext_bytes"`
 	MAC                MACCounts     `json:"mac"`
+	Finished           Finished      `json:"finished"`
 	Alerts             []Alert       `json:"alerts"`
 	Gaps               int           `json:"gaps"`
 	Notes              []Note        `json:"notes"`

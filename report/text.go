@@ -142,6 +142,7 @@ func (w *Writer) textEnd(c *parser.Conn) {
 	if out.Decrypted || out.MAC.Verified+out.MAC.Failed > 0 {
 		line("plaintext_bytes", fmt.Sprintf("c2s %d, s2c %d", out.PlaintextBytes.C2S, out.PlaintextBytes.S2C))
 		line("mac", fmt.Sprintf("verified %d, failed %d", out.MAC.Verified, out.MAC.Failed))
+		line("finished", fmt.Sprintf("c2s %s, s2c %s", out.Finished.C2S, out.Finished.S2C))
 	}
 	if out.Gaps > 0 {
 		line("gaps", out.Gaps)

@@ -174,13 +174,13 @@ func (p *parser) parsePrimary(protos *[]proto) (arith, error) {
 	if c := p.next(); c.kind != tRBrack {
 		return nil, p.errAt(c, "syntax error: expected ']' but found %s", c)
 	}
-	if !contains2(*protos, pr) {
+	if !hasProto(*protos, pr) {
 		*protos = append(*protos, pr)
 	}
 	return &loadExpr{p: pr, off: off, size: size}, nil
 }
 
-func contains2(list []proto, x proto) bool {
+func hasProto(list []proto, x proto) bool {
 	for _, y := range list {
 		if y == x {
 			return true

@@ -8,23 +8,33 @@ import (
 
 // A node is a boolean part of a compiled filter.
 type node interface {
-	eval(s *evalState) bool
+	eval(m *Meta) result
 	write(b *strings.Builder)
+}
+
+// result is the outcome of a node: false, true, or reject. reject comes from
+// a load past the captured bytes or a zero divisor: BPF drops the packet
+// then, whatever surrounds the load, and so does Match.
+type result uint8
+
+const (
+	rFalse result = iota
+	rTrue
+	rReject
+)
+
+func res(b bool) result {
+	if b {
+		return rTrue
+	}
+	return rFalse
 }
 
 // An arith is an arithmetic part of a relation. val reports false when the
-// packet is too short for a load or a divisor is zero: BPF rejects the
-// packet then, and so does Match.
+// packet is too short for a load or a divisor is zero.
 type arith interface {
-	val(s *evalState) (uint32, bool)
+	val(m *Meta) (uint32, bool)
 	write(b *strings.Builder)
-}
-
-// evalState carries one Match call. reject is set by an out-of-range load;
-// from then on every node is false and Match returns false.
-type evalState struct {
-	m      *Meta
-	reject bool
 }
 
 // ---- boolean nodes
@@ -34,15 +44,31 @@ type orNode struct{ l, r node }
 type notNode struct{ x node }
 type trueNode struct{} // the empty expression
 
-func (n *andNode) eval(s *evalState) bool { return n.l.eval(s) && !s.reject && n.r.eval(s) }
-func (n *orNode) eval(s *evalState) bool {
-	if n.l.eval(s) {
-		return true
+func (n *andNode) eval(m *Meta) result {
+	if l := n.l.eval(m); l != rTrue {
+		return l
 	}
-	return !s.reject && n.r.eval(s)
+	return n.r.eval(m)
 }
-func (n *notNode) eval(s *evalState) bool { return !n.x.eval(s) && !s.reject }
-func (trueNode) eval(*evalState) bool     { return true }
+
+func (n *orNode) eval(m *Meta) result {
+	if l := n.l.eval(m); l != rFalse {
+		return l
+	}
+	return n.r.eval(m)
+}
+
+func (n *notNode) eval(m *Meta) result {
+	switch n.x.eval(m) {
+	case rTrue:
+		return rFalse
+	case rFalse:
+		return rTrue
+	}
+	return rReject
+}
+
+func (trueNode) eval(*Meta) result { return rTrue }
 
 func (n *andNode) write(b *strings.Builder) { writeBin(b, n.l, "and", n.r) }
 func (n *orNode) write(b *strings.Builder)  { writeBin(b, n.l, "or", n.r) }
@@ -177,7 +203,7 @@ func arpBytes(m *Meta) []byte {
 
 type protoNode struct{ p proto }
 
-func (n *protoNode) eval(s *evalState) bool   { return n.p.present(s.m) }
+func (n *protoNode) eval(m *Meta) result      { return res(n.p.present(m)) }
 func (n *protoNode) write(b *strings.Builder) { b.WriteString(n.p.String()) }
 
 // dir is the direction qualifier.
@@ -225,29 +251,27 @@ type hostNode struct {
 	isNet  bool // written as "net"
 }
 
-func (n *hostNode) eval(s *evalState) bool {
-	m := s.m
+func (n *hostNode) eval(m *Meta) result {
 	if n.prefix.Addr().Is4() {
 		if (n.p == pNone || n.p == pIP) && m.IPVersion == 4 {
-			return n.d.test(n.prefix.Contains(m.Src.Unmap()), n.prefix.Contains(m.Dst.Unmap()))
+			return res(n.d.test(n.prefix.Contains(m.Src.Unmap()), n.prefix.Contains(m.Dst.Unmap())))
 		}
 		if n.p == pNone && (m.EtherType == 0x0806 || m.EtherType == 0x8035) ||
 			n.p == pARP && m.EtherType == 0x0806 || n.p == pRARP && m.EtherType == 0x8035 {
 			a := arpBytes(m)
 			if len(a) < 28 { // spa at 14, tpa at 24, as libpcap loads them
-				s.reject = true
-				return false
+				return rReject
 			}
 			spa := netip.AddrFrom4([4]byte(a[14:18]))
 			tpa := netip.AddrFrom4([4]byte(a[24:28]))
-			return n.d.test(n.prefix.Contains(spa), n.prefix.Contains(tpa))
+			return res(n.d.test(n.prefix.Contains(spa), n.prefix.Contains(tpa)))
 		}
-		return false
+		return rFalse
 	}
 	if m.IPVersion != 6 {
-		return false
+		return rFalse
 	}
-	return n.d.test(n.prefix.Contains(m.Src), n.prefix.Contains(m.Dst))
+	return res(n.d.test(n.prefix.Contains(m.Src), n.prefix.Contains(m.Dst)))
 }
 
 func (n *hostNode) write(b *strings.Builder) {
@@ -265,8 +289,8 @@ type etherHostNode struct {
 	mac [6]byte
 }
 
-func (n *etherHostNode) eval(s *evalState) bool {
-	return s.m.HasEther && n.d.test(s.m.SrcMAC == n.mac, s.m.DstMAC == n.mac)
+func (n *etherHostNode) eval(m *Meta) result {
+	return res(m.HasEther && n.d.test(m.SrcMAC == n.mac, m.DstMAC == n.mac))
 }
 
 func (n *etherHostNode) write(b *strings.Builder) {
@@ -282,34 +306,20 @@ func (n *etherHostNode) write(b *strings.Builder) {
 
 // portNode is "port" and "portrange".
 type portNode struct {
-	p       proto // pNone, pIP, pIP6, pTCP, pUDP, pSCTP
+	p       proto // pNone, pTCP, pUDP, pSCTP
 	d       dir
 	lo, hi  uint16
 	isRange bool
 }
 
-func (n *portNode) eval(s *evalState) bool {
-	m := s.m
+func (n *portNode) eval(m *Meta) result { return res(n.match(m)) }
+
+func (n *portNode) match(m *Meta) bool {
 	if !m.HasPorts || m.Fragment {
 		return false
 	}
-	switch n.p {
-	case pNone:
-		if m.IPVersion != 4 && m.IPVersion != 6 {
-			return false
-		}
-	case pIP:
-		if m.IPVersion != 4 {
-			return false
-		}
-	case pIP6:
-		if m.IPVersion != 6 {
-			return false
-		}
-	default:
-		if !n.p.present(m) {
-			return false
-		}
+	if n.p == pNone && m.IPVersion != 4 && m.IPVersion != 6 || n.p != pNone && !n.p.present(m) {
+		return false
 	}
 	switch m.Proto {
 	case 6, 17, 132:
@@ -331,7 +341,7 @@ func (n *portNode) write(b *strings.Builder) {
 // etherProtoNode is "ether proto N" (the innermost EtherType).
 type etherProtoNode struct{ etype uint16 }
 
-func (n *etherProtoNode) eval(s *evalState) bool { return s.m.EtherType == n.etype }
+func (n *etherProtoNode) eval(m *Meta) result { return res(m.EtherType == n.etype) }
 func (n *etherProtoNode) write(b *strings.Builder) {
 	b.WriteString("ether proto " + strconv.Itoa(int(n.etype)))
 }
@@ -342,15 +352,14 @@ type ipProtoNode struct {
 	num uint8
 }
 
-func (n *ipProtoNode) eval(s *evalState) bool {
-	m := s.m
+func (n *ipProtoNode) eval(m *Meta) result {
 	switch n.p {
 	case pIP:
-		return m.IPVersion == 4 && m.Proto == n.num
+		return res(m.IPVersion == 4 && m.Proto == n.num)
 	case pIP6:
-		return m.IPVersion == 6 && m.Proto == n.num
+		return res(m.IPVersion == 6 && m.Proto == n.num)
 	}
-	return (m.IPVersion == 4 || m.IPVersion == 6) && m.Proto == n.num
+	return res((m.IPVersion == 4 || m.IPVersion == 6) && m.Proto == n.num)
 }
 
 func (n *ipProtoNode) write(b *strings.Builder) {
@@ -365,11 +374,11 @@ type vlanNode struct {
 	id    int // -1: any
 }
 
-func (n *vlanNode) eval(s *evalState) bool {
-	if n.depth >= len(s.m.VLANs) {
-		return false
+func (n *vlanNode) eval(m *Meta) result {
+	if n.depth >= len(m.VLANs) {
+		return rFalse
 	}
-	return n.id < 0 || int(s.m.VLANs[n.depth]&0x0fff) == n.id
+	return res(n.id < 0 || int(m.VLANs[n.depth]&0x0fff) == n.id)
 }
 
 func (n *vlanNode) write(b *strings.Builder) {
@@ -385,12 +394,12 @@ type lenNode struct {
 	n       uint32
 }
 
-func (n *lenNode) eval(s *evalState) bool {
-	l := uint32(s.m.Length)
+func (n *lenNode) eval(m *Meta) result {
+	l := uint32(m.Length)
 	if n.greater {
-		return l >= n.n
+		return res(l >= n.n)
 	}
-	return l <= n.n
+	return res(l <= n.n)
 }
 
 func (n *lenNode) write(b *strings.Builder) {
@@ -415,8 +424,9 @@ const (
 
 type castNode struct{ k castKind }
 
-func (n *castNode) eval(s *evalState) bool {
-	m := s.m
+func (n *castNode) eval(m *Meta) result { return res(n.match(m)) }
+
+func (n *castNode) match(m *Meta) bool {
 	switch n.k {
 	case etherBroadcast:
 		return m.HasEther && m.DstMAC == [6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
@@ -445,37 +455,35 @@ type relNode struct {
 	protos []proto
 }
 
-func (n *relNode) eval(s *evalState) bool {
+func (n *relNode) eval(m *Meta) result {
 	for _, p := range n.protos {
-		if !p.loadable(s.m) {
-			return false
+		if !p.loadable(m) {
+			return rFalse
 		}
 	}
-	a, ok := n.l.val(s)
+	a, ok := n.l.val(m)
 	if !ok {
-		s.reject = true
-		return false
+		return rReject
 	}
-	c, ok := n.r.val(s)
+	c, ok := n.r.val(m)
 	if !ok {
-		s.reject = true
-		return false
+		return rReject
 	}
 	switch n.op {
 	case "=", "==":
-		return a == c
+		return res(a == c)
 	case "!=":
-		return a != c
+		return res(a != c)
 	case "<":
-		return a < c
+		return res(a < c)
 	case "<=":
-		return a <= c
+		return res(a <= c)
 	case ">":
-		return a > c
+		return res(a > c)
 	case ">=":
-		return a >= c
+		return res(a >= c)
 	}
-	return false
+	return rFalse
 }
 
 func (n *relNode) write(b *strings.Builder) {
@@ -503,14 +511,14 @@ type loadExpr struct {
 	size int
 }
 
-func (n *numExpr) val(*evalState) (uint32, bool) { return n.v, true }
-func (n *numExpr) write(b *strings.Builder)      { b.WriteString(strconv.FormatUint(uint64(n.v), 10)) }
+func (n *numExpr) val(*Meta) (uint32, bool) { return n.v, true }
+func (n *numExpr) write(b *strings.Builder) { b.WriteString(strconv.FormatUint(uint64(n.v), 10)) }
 
-func (lenExpr) val(s *evalState) (uint32, bool) { return uint32(s.m.Length), true }
-func (lenExpr) write(b *strings.Builder)        { b.WriteString("len") }
+func (lenExpr) val(m *Meta) (uint32, bool) { return uint32(m.Length), true }
+func (lenExpr) write(b *strings.Builder)   { b.WriteString("len") }
 
-func (n *negExpr) val(s *evalState) (uint32, bool) {
-	v, ok := n.x.val(s)
+func (n *negExpr) val(m *Meta) (uint32, bool) {
+	v, ok := n.x.val(m)
 	return -v, ok
 }
 
@@ -519,12 +527,12 @@ func (n *negExpr) write(b *strings.Builder) {
 	n.x.write(b)
 }
 
-func (n *binExpr) val(s *evalState) (uint32, bool) {
-	a, ok := n.l.val(s)
+func (n *binExpr) val(m *Meta) (uint32, bool) {
+	a, ok := n.l.val(m)
 	if !ok {
 		return 0, false
 	}
-	c, ok := n.r.val(s)
+	c, ok := n.r.val(m)
 	if !ok {
 		return 0, false
 	}
@@ -579,12 +587,12 @@ func (n *binExpr) write(b *strings.Builder) {
 	b.WriteByte(')')
 }
 
-func (n *loadExpr) val(s *evalState) (uint32, bool) {
-	off, ok := n.off.val(s)
+func (n *loadExpr) val(m *Meta) (uint32, bool) {
+	off, ok := n.off.val(m)
 	if !ok {
 		return 0, false
 	}
-	data := n.p.base(s.m)
+	data := n.p.base(m)
 	if uint64(off)+uint64(n.size) > uint64(len(data)) {
 		return 0, false
 	}

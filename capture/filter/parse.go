@@ -45,9 +45,7 @@ func (f *Filter) Match(m *Meta) bool {
 	if m == nil {
 		return false
 	}
-	s := evalState{m: m}
-	r := f.root.eval(&s)
-	return r && !s.reject
+	return f.root.eval(m) == rTrue
 }
 
 // String returns the canonical form of the filter: every qualifier explicit,
@@ -168,7 +166,7 @@ func (p *parser) parseExpr() (node, qual, error) {
 		}
 		p.next()
 		var r node
-		if p.startsID(0) {
+		if p.startsID(q) {
 			if !q.ok {
 				return nil, q, p.errAt(p.peek(), "%s needs a qualifier such as host or port (none to carry over)", p.peek())
 			}
@@ -204,25 +202,23 @@ func isValue(t token) bool {
 	return true
 }
 
-// startsID tells whether the tokens from pos+k on are a bare id that takes
-// its qualifiers from the previous primitive: a value not followed by an
-// arithmetic or relational operator, possibly after not/! or '('.
-func (p *parser) startsID(k int) bool {
-	for i := 0; i < maxDepth; i++ {
+// startsID tells whether the tokens at pos are a bare id that takes its
+// qualifiers q from the previous primitive: a value not followed by an
+// arithmetic or relational operator (but "net 10/8 or 172.16/12" and
+// "portrange 1-2 or 5-6"), possibly after not/! or '('.
+func (p *parser) startsID(q qual) bool {
+	for k := 0; k < maxDepth; k++ {
 		t := p.peekN(k)
 		if isNot(t) || t.kind == tLParen {
-			k++
 			continue
 		}
 		if !isValue(t) {
 			return false
 		}
-		switch p.peekN(k + 1).kind {
-		case tArith, tRel, tLBrack:
-			// "net 10/8" after and: a value followed by '/' still is an id.
-			if nt := p.peekN(k + 1); nt.text == "/" || nt.text == "-" {
-				return true
-			}
+		switch nt := p.peekN(k + 1); nt.kind {
+		case tArith:
+			return q.ok && (q.t == typNet && nt.text == "/" || q.t == typPortrange && nt.text == "-")
+		case tRel, tLBrack:
 			return false
 		}
 		return true
@@ -422,10 +418,6 @@ func (p *parser) parsePrimitive() (node, qual, error) {
 		case nt.kind == tWord && unsupported[nt.text]:
 			return nil, q, p.errAt(nt, "%q is not supported", nt.text)
 		default:
-			if isValue(nt) && pr == pEther {
-				// "ether 00:11:..." is "ether host 00:11:...".
-				break
-			}
 			if pr == pEther {
 				return nil, q, p.errAt(t, "\"ether\" needs a qualifier (host, src, dst, proto, broadcast, multicast)")
 			}
@@ -653,7 +645,7 @@ func (p *parser) parseValue(q qual) (node, error) {
 
 func (p *parser) checkPortProto(q qual, v token) error {
 	switch q.p {
-	case pNone, pIP, pIP6, pTCP, pUDP, pSCTP:
+	case pNone, pTCP, pUDP, pSCTP:
 		return nil
 	}
 	return p.errAt(v, "'%s' modifier applied to port", q.pw)
@@ -860,7 +852,7 @@ func parseNum(s string) (uint32, error) {
 	if !isNumber(s) {
 		return 0, fmt.Errorf("bad number %q", s)
 	}
-	base := 10
+	orig, base := s, 10
 	switch {
 	case len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'):
 		base, s = 16, s[2:]
@@ -869,7 +861,7 @@ func parseNum(s string) (uint32, error) {
 	}
 	n, err := strconv.ParseUint(s, base, 32)
 	if err != nil {
-		return 0, fmt.Errorf("bad number %q", s)
+		return 0, fmt.Errorf("bad number %q", orig)
 	}
 	return uint32(n), nil
 }

@@ -66,6 +66,23 @@ var xcheckExprs = []string{
 	"tcp or udp and port 53",
 	"not udp or icmp and host 8.8.8.8",
 	"ip and not ip6 or arp",
+	"arp src host 192.168.1.10",
+	"arp net 192.168",
+	"rarp",
+	"host 192.168",
+	"ether src 0011.2233.4455",
+	"igmp",
+	"udp port 5353 or 53",
+	"sctp port 2905",
+	"tcp portrange http-https",
+	"greater 60 and less 60",
+	"len - 14 = 46",
+	`ip6 proto \tcp`,
+	`proto \udp`,
+	"icmp[icmpcode] = 0",
+	"ip[0] % 3 * 2 = 2",
+	"src or dst port 443 and not src and dst port 5353",
+	"! (tcp || udp) && ! arp",
 }
 
 // xcheckVLANExprs begin with vlan, after which libpcap reads past the tags

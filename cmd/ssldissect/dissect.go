@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ssldissect/ssldissect/capture"
+	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/reassembly"
 	"github.com/ssldissect/ssldissect/report"
@@ -32,9 +34,24 @@ func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 		warnings++
 		fmt.Fprintf(stderr, "ssldissect: warning: %v\n", err)
 	}
+	keys, err := loadKeys(o, warn)
+	if err != nil {
+		return err
+	}
 	src, err := capture.OpenFiles(o.files, capture.Options{
 		Filter:    o.filter,
+		Stdin:     stdin,
 		OnWarning: warn,
+		OnSecrets: func(s capture.Secret) {
+			if s.Type != capture.SecretsTypeTLSKeyLog {
+				warn(fmt.Errorf("%s: block %d: decryption secrets of type %#x are not supported", s.File, s.Block, s.Type))
+				return
+			}
+			_, errs := keys.Log.Load(bytes.NewReader(s.Data), fmt.Sprintf("%s (secrets block %d)", s.File, s.Block))
+			for _, e := range errs {
+				warn(e)
+			}
+		},
 	})
 	if err != nil {
 		return err
@@ -42,7 +59,7 @@ func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	defer src.Close()
 
 	w := report.NewWriter(stdout, report.Options{Format: o.format, Hex: o.hex, ASCII: o.ascii, PlaintextDir: o.plaintextDir})
-	an := parser.NewAnalyzer(w)
+	an := parser.NewAnalyzer(w, keys)
 	asm := reassembly.New(an.Factory, reassembly.Options{
 		MaxBufferedPagesTotal:         o.maxPages,
 		MaxBufferedPagesPerConnection: o.maxConnPages,
@@ -102,3 +119,37 @@ func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 // now is the wall clock, replaced in golden tests so that the summary's
 // elapsed time is deterministic.
 var now = time.Now
+
+// loadKeys reads the key logs and RSA keys named on the command line. A
+// file that cannot be read is an error; a bad line in it is a warning.
+func loadKeys(o *options, warn func(error)) (*parser.Keys, error) {
+	keys := parser.NewKeys()
+	for _, name := range o.keylogs {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("key log: %w", err)
+		}
+		n, errs := keys.Log.Load(f, name)
+		f.Close()
+		for _, e := range errs {
+			warn(e)
+		}
+		if n == 0 && len(errs) == 0 {
+			warn(fmt.Errorf("%s: no secrets in the key log", name))
+		}
+	}
+	for _, name := range o.rsaKeys {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("rsa key: %w", err)
+		}
+		ks, err := decrypt.ParseRSAKeys(data, name)
+		if err != nil {
+			return nil, fmt.Errorf("rsa key: %w", err)
+		}
+		for _, k := range ks {
+			keys.RSA.Add(k)
+		}
+	}
+	return keys, nil
+}

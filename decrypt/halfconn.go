@@ -1,0 +1,413 @@
+package decrypt
+
+import (
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/subtle"
+	"encoding/binary"
+	"fmt"
+	"hash"
+)
+
+// MACResult is the verdict on a record's integrity check (MAC or AEAD tag).
+type MACResult uint8
+
+// MAC verdicts.
+const (
+	MACNone   MACResult = iota // nothing to verify (NULL_WITH_NULL_NULL)
+	MACOK                      // MAC or tag verified
+	MACFailed                  // MAC, tag or CBC padding did not verify
+)
+
+func (m MACResult) String() string {
+	switch m {
+	case MACNone:
+		return "none"
+	case MACOK:
+		return "ok"
+	case MACFailed:
+		return "failed"
+	}
+	return fmt.Sprintf("MACResult(%d)", uint8(m))
+}
+
+// Record content types that matter here.
+const (
+	typeChangeCipherSpec uint8 = 20
+	typeAlert            uint8 = 21
+	typeHandshake        uint8 = 22
+	typeApplicationData  uint8 = 23
+)
+
+// Compression methods (RFC 3749).
+const (
+	CompressionNull    uint8 = 0
+	CompressionDeflate uint8 = 1
+)
+
+// HalfConn is the read state of one direction of a connection: cipher,
+// MAC, sequence number, version, encrypt-then-MAC flag and compression
+// state. All nonce, AAD, IV and padding rules live here. A HalfConn is not
+// safe for concurrent use; each direction has its own.
+type HalfConn struct {
+	version uint16
+	suite   *Suite
+	seq     uint64
+
+	// TLS 1.0-1.2 and SSL 3.0.
+	macKey  []byte
+	mac     hash.Hash // HMAC, or nil for SSL 3.0 / no MAC
+	etm     bool      // RFC 7366 encrypt-then-MAC (CBC suites only)
+	stream  cipher.Stream
+	block   cipher.Block
+	cbcIV   []byte // SSL 3.0 / TLS 1.0: the IV chained from the last record
+	aead    cipher.AEAD
+	fixedIV []byte // AEAD: implicit part of the nonce (4 or 12 bytes)
+	inflate *inflater
+
+	// TLS 1.3.
+	secret []byte
+}
+
+// NewHalfConn12 returns the read state for one direction of an SSL 3.0 to
+// TLS 1.2 connection after ChangeCipherSpec, from that direction's keys
+// (see KeysFromMasterSecret). iv is the CBC IV (used before TLS 1.1) or the
+// AEAD fixed nonce. encryptThenMAC is the negotiated RFC 7366 extension
+// (it affects CBC suites only); compression is the negotiated method (0 or
+// 1, DEFLATE).
+func NewHalfConn12(version uint16, suite *Suite, macKey, key, iv []byte, encryptThenMAC bool, compression uint8) (*HalfConn, error) {
+	if suite == nil {
+		return nil, ErrUnknownSuite
+	}
+	if suite.TLS13 || version < VersionSSL30 || version > VersionTLS12 {
+		return nil, fmt.Errorf("%w: suite %#04x with version %#04x", ErrVersion, suite.ID, version)
+	}
+	if version < suite.MinVersion {
+		return nil, fmt.Errorf("%w: suite %#04x is not defined before %#04x", ErrVersion, suite.ID, suite.MinVersion)
+	}
+	if !suite.Available {
+		return nil, fmt.Errorf("%w: %s (suite %#04x)", ErrUnsupportedCipher, suite.Cipher, suite.ID)
+	}
+	wantKey := suite.KeyLen
+	if suite.Export {
+		wantKey = suite.ExportKeyLen
+	}
+	if len(key) != wantKey || len(macKey) != suite.MACLen {
+		return nil, fmt.Errorf("%w: key %d bytes (want %d), MAC key %d (want %d)", ErrKeyLength, len(key), wantKey, len(macKey), suite.MACLen)
+	}
+	hc := &HalfConn{version: version, suite: suite, macKey: append([]byte(nil), macKey...)}
+	if suite.MACLen > 0 && version > VersionSSL30 {
+		hc.mac = hmac.New(suite.MACHash.New, hc.macKey)
+	}
+	var err error
+	switch suite.Mode {
+	case ModeStream:
+		if suite.spec.newStream != nil {
+			hc.stream, err = suite.spec.newStream(key)
+		}
+	case ModeCBC:
+		hc.etm = encryptThenMAC && version > VersionSSL30
+		hc.block, err = suite.spec.newBlock(key)
+		if err == nil && version <= VersionTLS10 {
+			if len(iv) != suite.BlockSize {
+				return nil, fmt.Errorf("%w: CBC IV %d bytes, want %d", ErrKeyLength, len(iv), suite.BlockSize)
+			}
+			hc.cbcIV = append([]byte(nil), iv...)
+		}
+	case ModeAEAD:
+		if len(iv) != suite.IVLen {
+			return nil, fmt.Errorf("%w: AEAD IV %d bytes, want %d", ErrKeyLength, len(iv), suite.IVLen)
+		}
+		hc.fixedIV = append([]byte(nil), iv...)
+		hc.aead, err = suite.spec.newAEAD(key)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrKeyLength, err)
+	}
+	switch compression {
+	case CompressionNull:
+	case CompressionDeflate:
+		hc.inflate = &inflater{}
+	default:
+		return nil, fmt.Errorf("%w: %d", ErrCompression, compression)
+	}
+	return hc, nil
+}
+
+// NewHalfConn13 returns the read state for one direction of a TLS 1.3
+// connection from a traffic secret (handshake, application or early).
+func NewHalfConn13(suite *Suite, trafficSecret []byte) (*HalfConn, error) {
+	if suite == nil {
+		return nil, ErrUnknownSuite
+	}
+	if !suite.TLS13 {
+		return nil, fmt.Errorf("%w: suite %#04x is not a TLS 1.3 suite", ErrVersion, suite.ID)
+	}
+	if len(trafficSecret) != suite.PRFHash.Size() {
+		return nil, fmt.Errorf("%w: traffic secret %d bytes, want %d", ErrKeyLength, len(trafficSecret), suite.PRFHash.Size())
+	}
+	hc := &HalfConn{version: VersionTLS13, suite: suite}
+	if err := hc.setTrafficSecret(trafficSecret); err != nil {
+		return nil, err
+	}
+	return hc, nil
+}
+
+func (hc *HalfConn) setTrafficSecret(secret []byte) error {
+	key, iv, err := trafficKey(hc.suite, secret)
+	if err != nil {
+		return err
+	}
+	a, err := hc.suite.spec.newAEAD(key)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrKeyLength, err)
+	}
+	hc.secret = append([]byte(nil), secret...)
+	hc.aead, hc.fixedIV, hc.seq = a, iv, 0
+	return nil
+}
+
+// UpdateKey moves a TLS 1.3 direction to its next application traffic
+// secret after a KeyUpdate message (RFC 8446 4.6.3); the sequence number
+// restarts at 0.
+func (hc *HalfConn) UpdateKey() error {
+	if hc.version != VersionTLS13 {
+		return fmt.Errorf("%w: KeyUpdate outside TLS 1.3", ErrVersion)
+	}
+	next, err := nextTrafficSecret(hc.suite, hc.secret)
+	if err != nil {
+		return err
+	}
+	return hc.setTrafficSecret(next)
+}
+
+// Seq returns the sequence number of the next record.
+func (hc *HalfConn) Seq() uint64 { return hc.seq }
+
+// SetSequence sets the sequence number of the next record (after a gap,
+// when the number of lost records is known).
+func (hc *HalfConn) SetSequence(n uint64) { hc.seq = n }
+
+// Suite returns the suite this state was made for.
+func (hc *HalfConn) Suite() *Suite { return hc.suite }
+
+// Decrypt removes the protection of one record: contentType and
+// recordVersion are the record header's, payload its body. It returns the
+// plaintext (decompressed if so negotiated), the content type (for TLS 1.3
+// the inner one, else contentType), and the MAC verdict. A MAC, tag or
+// padding that does not verify is a verdict, not an error: AEAD records
+// then have no plaintext; CBC and stream records return their best-effort
+// plaintext. err is for records that cannot be processed at all (too short,
+// bad length) and for decompression failures. Every call consumes one
+// sequence number, as the sender did. payload is not modified. TLS 1.3
+// change_cipher_spec records are never protected: do not pass them.
+func (hc *HalfConn) Decrypt(contentType uint8, recordVersion uint16, payload []byte) (plaintext []byte, innerType uint8, mac MACResult, err error) {
+	seq := hc.seq
+	hc.seq++
+	if hc.version == VersionTLS13 {
+		return hc.decrypt13(seq, contentType, recordVersion, payload)
+	}
+	switch hc.suite.Mode {
+	case ModeStream:
+		plaintext, mac, err = hc.decryptStream(seq, contentType, recordVersion, payload)
+	case ModeCBC:
+		plaintext, mac, err = hc.decryptCBC(seq, contentType, recordVersion, payload)
+	case ModeAEAD:
+		plaintext, mac, err = hc.decryptAEAD(seq, contentType, recordVersion, payload)
+	}
+	if err != nil || hc.inflate == nil {
+		return plaintext, contentType, mac, err
+	}
+	if mac == MACFailed {
+		// The stream state must not see bytes that may be garbage.
+		return plaintext, contentType, mac, fmt.Errorf("%w: record not inflated after a failed MAC", ErrDecompress)
+	}
+	out, ierr := hc.inflate.inflate(plaintext)
+	if ierr != nil {
+		return plaintext, contentType, mac, ierr
+	}
+	return out, contentType, mac, nil
+}
+
+func (hc *HalfConn) decrypt13(seq uint64, contentType uint8, recordVersion uint16, payload []byte) ([]byte, uint8, MACResult, error) {
+	if len(payload) < hc.aead.Overhead() {
+		return nil, contentType, MACNone, fmt.Errorf("%w: %d bytes, AEAD tag is %d", ErrShortRecord, len(payload), hc.aead.Overhead())
+	}
+	if len(payload) > 0xffff {
+		return nil, contentType, MACNone, fmt.Errorf("%w: %d bytes", ErrBadLength, len(payload))
+	}
+	nonce := hc.xorNonce(seq)
+	var aad [5]byte
+	aad[0] = contentType
+	binary.BigEndian.PutUint16(aad[1:], recordVersion)
+	binary.BigEndian.PutUint16(aad[3:], uint16(len(payload)))
+	pt, err := hc.aead.Open(nil, nonce, payload, aad[:])
+	if err != nil {
+		return nil, contentType, MACFailed, nil
+	}
+	// TLSInnerPlaintext: content || type || zeros (RFC 8446 5.2).
+	i := len(pt) - 1
+	for i >= 0 && pt[i] == 0 {
+		i--
+	}
+	if i < 0 {
+		return nil, contentType, MACOK, ErrNoInnerType
+	}
+	return pt[:i], pt[i], MACOK, nil
+}
+
+// xorNonce is the per-record nonce of RFC 8446 5.3 and RFC 7905 2: the
+// 64-bit sequence number, left-padded to the IV length, XORed with the IV.
+func (hc *HalfConn) xorNonce(seq uint64) []byte {
+	nonce := append([]byte(nil), hc.fixedIV...)
+	var s [8]byte
+	binary.BigEndian.PutUint64(s[:], seq)
+	subtle.XORBytes(nonce[len(nonce)-8:], nonce[len(nonce)-8:], s[:])
+	return nonce
+}
+
+// macHeader is seq_num || type || version || length (RFC 5246 6.2.3.1);
+// SSL 3.0 has no version (RFC 6101 5.2.3.1).
+func (hc *HalfConn) macHeader(seq uint64, typ uint8, version uint16, n int) []byte {
+	h := make([]byte, 0, 13)
+	h = binary.BigEndian.AppendUint64(h, seq)
+	h = append(h, typ)
+	if hc.version > VersionSSL30 {
+		h = binary.BigEndian.AppendUint16(h, version)
+	}
+	return binary.BigEndian.AppendUint16(h, uint16(n))
+}
+
+// computeMAC returns the record MAC over header || data: HMAC, or the SSL
+// 3.0 MAC hash(secret + pad2 + hash(secret + pad1 + header + data)).
+func (hc *HalfConn) computeMAC(header, data []byte) []byte {
+	if hc.mac != nil {
+		hc.mac.Reset()
+		hc.mac.Write(header)
+		hc.mac.Write(data)
+		return hc.mac.Sum(nil)
+	}
+	h := hc.suite.MACHash
+	padLen := ssl3PadLen(h)
+	inner := h.New()
+	inner.Write(hc.macKey)
+	inner.Write(repeatByte(0x36, padLen))
+	inner.Write(header)
+	inner.Write(data)
+	outer := h.New()
+	outer.Write(hc.macKey)
+	outer.Write(repeatByte(0x5c, padLen))
+	outer.Write(inner.Sum(nil))
+	return outer.Sum(nil)
+}
+
+func (hc *HalfConn) checkMAC(seq uint64, typ uint8, version uint16, content, got []byte) MACResult {
+	if hc.suite.MACLen == 0 {
+		return MACNone
+	}
+	want := hc.computeMAC(hc.macHeader(seq, typ, version, len(content)), content)
+	if hmac.Equal(want, got) {
+		return MACOK
+	}
+	return MACFailed
+}
+
+func (hc *HalfConn) decryptStream(seq uint64, typ uint8, version uint16, payload []byte) ([]byte, MACResult, error) {
+	macLen := hc.suite.MACLen
+	if len(payload) < macLen {
+		return nil, MACNone, fmt.Errorf("%w: %d bytes, MAC is %d", ErrShortRecord, len(payload), macLen)
+	}
+	buf := append([]byte(nil), payload...)
+	if hc.stream != nil {
+		hc.stream.XORKeyStream(buf, buf)
+	}
+	content, got := buf[:len(buf)-macLen], buf[len(buf)-macLen:]
+	return content, hc.checkMAC(seq, typ, version, content, got), nil
+}
+
+func (hc *HalfConn) decryptCBC(seq uint64, typ uint8, version uint16, payload []byte) ([]byte, MACResult, error) {
+	bs, macLen := hc.suite.BlockSize, hc.suite.MACLen
+	explicit := 0
+	if hc.version >= VersionTLS11 {
+		explicit = bs
+	}
+	ct := payload
+	mac := MACNone
+	if hc.etm {
+		// RFC 7366: MAC(header with the length of IV+ciphertext, IV+ciphertext).
+		if len(payload) < macLen+explicit+bs {
+			return nil, MACNone, fmt.Errorf("%w: %d bytes for encrypt-then-MAC", ErrShortRecord, len(payload))
+		}
+		ct = payload[:len(payload)-macLen]
+		want := hc.computeMAC(hc.macHeader(seq, typ, version, len(ct)), ct)
+		mac = MACFailed
+		if hmac.Equal(want, payload[len(payload)-macLen:]) {
+			mac = MACOK
+		}
+	}
+	if len(ct) < explicit+bs || len(ct)%bs != 0 {
+		return nil, MACNone, fmt.Errorf("%w: %d bytes with %d-byte blocks", ErrBadLength, len(ct), bs)
+	}
+	var iv []byte
+	if explicit > 0 {
+		iv, ct = ct[:bs], ct[bs:]
+	} else {
+		iv = hc.cbcIV
+		// The next record's IV is this record's last ciphertext block.
+		defer func(last []byte) { hc.cbcIV = append(hc.cbcIV[:0], last...) }(ct[len(ct)-bs:])
+	}
+	pt := make([]byte, len(ct))
+	cipher.NewCBCDecrypter(hc.block, iv).CryptBlocks(pt, ct)
+
+	// Padding: TLS requires padding_length+1 bytes all equal to
+	// padding_length; SSL 3.0 only that it is shorter than a block.
+	padLen := int(pt[len(pt)-1])
+	padOK := padLen+1 <= len(pt)
+	if padOK && hc.version == VersionSSL30 {
+		padOK = padLen < bs
+	} else if padOK {
+		for _, b := range pt[len(pt)-1-padLen:] {
+			if int(b) != padLen {
+				padOK = false
+				break
+			}
+		}
+	}
+	if hc.etm {
+		if !padOK {
+			return pt, MACFailed, nil
+		}
+		return pt[:len(pt)-1-padLen], mac, nil
+	}
+	if !padOK || len(pt)-1-padLen < macLen {
+		// Nothing trustworthy to strip; show what there is.
+		if len(pt) >= macLen {
+			return pt[:len(pt)-macLen], MACFailed, nil
+		}
+		return nil, MACFailed, nil
+	}
+	body := pt[:len(pt)-1-padLen]
+	content, got := body[:len(body)-macLen], body[len(body)-macLen:]
+	return content, hc.checkMAC(seq, typ, version, content, got), nil
+}
+
+func (hc *HalfConn) decryptAEAD(seq uint64, typ uint8, version uint16, payload []byte) ([]byte, MACResult, error) {
+	explicit, tag := hc.suite.ExplicitNonceLen, hc.aead.Overhead()
+	if len(payload) < explicit+tag {
+		return nil, MACNone, fmt.Errorf("%w: %d bytes, AEAD needs %d", ErrShortRecord, len(payload), explicit+tag)
+	}
+	var nonce []byte
+	if hc.suite.spec.nonce == nonceXOR {
+		nonce = hc.xorNonce(seq)
+	} else {
+		// RFC 5288 3: salt (fixed IV) || nonce_explicit from the record.
+		nonce = append(append(make([]byte, 0, 12), hc.fixedIV...), payload[:explicit]...)
+	}
+	ct := payload[explicit:]
+	aad := hc.macHeader(seq, typ, version, len(ct)-tag)
+	pt, err := hc.aead.Open(nil, nonce, ct, aad)
+	if err != nil {
+		return nil, MACFailed, nil
+	}
+	return pt, MACOK, nil
+}

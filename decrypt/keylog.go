@@ -1,0 +1,209 @@
+package decrypt
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+)
+
+// Key log labels (NSS key log format; RFC 9850 / draft-ietf-tls-keylogfile).
+const (
+	LabelClientRandom                 = "CLIENT_RANDOM"     // client random -> 48-byte master secret
+	LabelRSA                          = "RSA"               // first 8 bytes of the encrypted PMS -> 48-byte PMS
+	LabelPMSClientRandom              = "PMS_CLIENT_RANDOM" // client random -> pre-master secret
+	LabelClientEarlyTrafficSecret     = "CLIENT_EARLY_TRAFFIC_SECRET"
+	LabelClientHandshakeTrafficSecret = "CLIENT_HANDSHAKE_TRAFFIC_SECRET"
+	LabelServerHandshakeTrafficSecret = "SERVER_HANDSHAKE_TRAFFIC_SECRET"
+	LabelClientTrafficSecret0         = "CLIENT_TRAFFIC_SECRET_0"
+	LabelServerTrafficSecret0         = "SERVER_TRAFFIC_SECRET_0"
+	LabelEarlyExporterSecret          = "EARLY_EXPORTER_SECRET" // accepted, not used
+	LabelExporterSecret               = "EXPORTER_SECRET"       // accepted, not used
+)
+
+// Caps on key log input, checked before any allocation they bound.
+const (
+	MaxKeyLogSize  = 64 << 20 // bytes read from one source
+	maxKeyLogLine  = 1024     // a longer line is malformed
+	clientRandLen  = 32
+	rsaPrefixLen   = 8
+	maxSecretLen   = 64 // SHA-512-sized secrets are the largest anyone logs
+	preMasterRSA   = 48
+	masterSecretSz = 48
+)
+
+// labelInfo says how a label's first field and secret are checked.
+type labelInfo struct {
+	firstLen  int // length of the first field (client random, or RSA prefix)
+	secretMin int
+	secretMax int
+}
+
+var keyLogLabels = map[string]labelInfo{
+	LabelClientRandom:                 {clientRandLen, masterSecretSz, masterSecretSz},
+	LabelRSA:                          {rsaPrefixLen, preMasterRSA, preMasterRSA},
+	LabelPMSClientRandom:              {clientRandLen, 1, maxSecretLen * 8},
+	LabelClientEarlyTrafficSecret:     {clientRandLen, 32, maxSecretLen},
+	LabelClientHandshakeTrafficSecret: {clientRandLen, 32, maxSecretLen},
+	LabelServerHandshakeTrafficSecret: {clientRandLen, 32, maxSecretLen},
+	LabelClientTrafficSecret0:         {clientRandLen, 32, maxSecretLen},
+	LabelServerTrafficSecret0:         {clientRandLen, 32, maxSecretLen},
+	LabelEarlyExporterSecret:          {clientRandLen, 32, maxSecretLen},
+	LabelExporterSecret:               {clientRandLen, 32, maxSecretLen},
+}
+
+// KeyLog holds secrets indexed by (label, client random), and RSA
+// pre-master secrets by the first 8 bytes of their encryption. Loading
+// and looking up may happen concurrently.
+type KeyLog struct {
+	// MaxBytes caps what one Load reads; 0 means MaxKeyLogSize.
+	MaxBytes int64
+
+	mu      sync.RWMutex
+	secrets map[string][]byte // label + "\x00" + client random
+}
+
+func keyLogKey(label string, first []byte) string {
+	return label + "\x00" + string(first)
+}
+
+// Load reads NSS key log lines from r, which is named name in errors (a
+// file name, or "file.pcapng DSB #2" for a pcapng Decryption Secrets
+// Block). Blank lines and '#' comments are skipped; CRLF line ends are
+// accepted. A malformed line gives a *LineError ("keys.log:12: bad hex in
+// client random") and reading goes on; a line with an unknown label gives
+// a *LineError wrapping ErrUnknownLabel, a warning. added counts the
+// secrets stored (new, or replacing a different value). At most
+// MaxBytes (default MaxKeyLogSize) bytes are read.
+func (k *KeyLog) Load(r io.Reader, name string) (added int, errs []error) {
+	limit := k.MaxBytes
+	if limit <= 0 {
+		limit = MaxKeyLogSize
+	}
+	lr := &io.LimitedReader{R: r, N: limit + 1}
+	br := bufio.NewReaderSize(lr, 4096)
+	for lineNo := 1; ; lineNo++ {
+		line, tooLong, err := readLine(br)
+		if len(line) > 0 || tooLong {
+			if tooLong {
+				errs = append(errs, &LineError{name, lineNo, fmt.Errorf("%w: longer than %d bytes", ErrKeyLogSyntax, maxKeyLogLine)})
+			} else if n, lerr := k.addLine(line); lerr != nil {
+				errs = append(errs, &LineError{name, lineNo, lerr})
+			} else {
+				added += n
+			}
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				errs = append(errs, &LineError{name, lineNo, err})
+			}
+			break
+		}
+	}
+	if lr.N <= 0 {
+		errs = append(errs, fmt.Errorf("%s: %w: more than %d bytes, the rest is ignored", name, ErrTooLarge, limit))
+	}
+	return added, errs
+}
+
+// readLine returns the next line without its end (\n or \r\n). A line
+// longer than maxKeyLogLine is consumed and reported as tooLong.
+func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
+	var buf []byte
+	for {
+		chunk, e := br.ReadSlice('\n')
+		if len(buf)+len(chunk) > maxKeyLogLine+2 {
+			tooLong = true
+		} else {
+			buf = append(buf, chunk...)
+		}
+		if e == bufio.ErrBufferFull {
+			continue
+		}
+		err = e
+		break
+	}
+	if tooLong {
+		return nil, true, err
+	}
+	buf = bytes.TrimSuffix(buf, []byte("\n"))
+	buf = bytes.TrimSuffix(buf, []byte("\r"))
+	return buf, false, err
+}
+
+// addLine parses "LABEL <hex> <hex>" and stores it.
+func (k *KeyLog) addLine(line []byte) (int, error) {
+	line = bytes.TrimSpace(line)
+	if len(line) == 0 || line[0] == '#' {
+		return 0, nil
+	}
+	fields := bytes.Fields(line)
+	label := string(fields[0])
+	info, ok := keyLogLabels[label]
+	if !ok {
+		return 0, fmt.Errorf("%w %q, line skipped", ErrUnknownLabel, label)
+	}
+	if len(fields) != 3 {
+		return 0, fmt.Errorf("%w: %s line has %d fields, want 3", ErrKeyLogSyntax, label, len(fields))
+	}
+	firstName := "client random"
+	if label == LabelRSA {
+		firstName = "encrypted pre-master prefix"
+	}
+	first, err := hex.DecodeString(string(fields[1]))
+	if err != nil {
+		return 0, fmt.Errorf("%w: bad hex in %s", ErrKeyLogSyntax, firstName)
+	}
+	if len(first) != info.firstLen {
+		return 0, fmt.Errorf("%w: %s is %d bytes, want %d", ErrKeyLogSyntax, firstName, len(first), info.firstLen)
+	}
+	secret, err := hex.DecodeString(string(fields[2]))
+	if err != nil {
+		return 0, fmt.Errorf("%w: bad hex in secret", ErrKeyLogSyntax)
+	}
+	if len(secret) < info.secretMin || len(secret) > info.secretMax {
+		return 0, fmt.Errorf("%w: %s secret is %d bytes", ErrKeyLogSyntax, label, len(secret))
+	}
+	key := keyLogKey(label, first)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if old, ok := k.secrets[key]; ok && bytes.Equal(old, secret) {
+		return 0, nil
+	}
+	if k.secrets == nil {
+		k.secrets = make(map[string][]byte)
+	}
+	k.secrets[key] = secret
+	return 1, nil
+}
+
+// Lookup returns a copy of the secret logged under label for a client
+// random (for LabelRSA, use LookupRSA).
+func (k *KeyLog) Lookup(label string, clientRandom []byte) ([]byte, bool) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	s, ok := k.secrets[keyLogKey(label, clientRandom)]
+	if !ok {
+		return nil, false
+	}
+	return append([]byte(nil), s...), true
+}
+
+// LookupRSA returns the pre-master secret logged under an "RSA" line for
+// an encrypted pre-master secret; only its first 8 bytes are used.
+func (k *KeyLog) LookupRSA(encryptedPMS []byte) ([]byte, bool) {
+	if len(encryptedPMS) < rsaPrefixLen {
+		return nil, false
+	}
+	return k.Lookup(LabelRSA, encryptedPMS[:rsaPrefixLen])
+}
+
+// Len returns the number of secrets held.
+func (k *KeyLog) Len() int {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return len(k.secrets)
+}

@@ -1,0 +1,110 @@
+package decrypt
+
+import (
+	"crypto"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"fmt"
+
+	"golang.org/x/crypto/cryptobyte"
+)
+
+// TLS 1.3 key schedule (RFC 8446 7.1) labels.
+const (
+	labelDerived    = "derived"
+	labelKey        = "key"
+	labelIV         = "iv"
+	labelFinished   = "finished"
+	labelTrafficUpd = "traffic upd"
+	tls13LabelPfx   = "tls13 "
+)
+
+// expandLabel is HKDF-Expand-Label of RFC 8446 7.1:
+//
+//	struct {
+//	    uint16 length = Length;
+//	    opaque label<7..255> = "tls13 " + Label;
+//	    opaque context<0..255> = Context;
+//	} HkdfLabel;
+func expandLabel(h crypto.Hash, secret []byte, label string, context []byte, length int) ([]byte, error) {
+	if len(tls13LabelPfx)+len(label) > 255 || len(context) > 255 || length > 0xffff {
+		return nil, fmt.Errorf("expandLabel: label, context or length too long")
+	}
+	var b cryptobyte.Builder
+	b.AddUint16(uint16(length))
+	b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) {
+		b.AddBytes([]byte(tls13LabelPfx))
+		b.AddBytes([]byte(label))
+	})
+	b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) {
+		b.AddBytes(context)
+	})
+	info, err := b.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	return hkdf.Expand(h.New, secret, string(info), length)
+}
+
+// extract is HKDF-Extract(salt, ikm); a nil ikm stands for Hash.length zeros
+// (RFC 8446 7.1).
+func extract(h crypto.Hash, salt, ikm []byte) ([]byte, error) {
+	if ikm == nil {
+		ikm = make([]byte, h.Size())
+	}
+	return hkdf.Extract(h.New, ikm, salt)
+}
+
+// deriveSecret is Derive-Secret(Secret, Label, Messages) of RFC 8446 7.1,
+// given Transcript-Hash(Messages) rather than the messages.
+func deriveSecret(h crypto.Hash, secret []byte, label string, transcriptHash []byte) ([]byte, error) {
+	return expandLabel(h, secret, label, transcriptHash, h.Size())
+}
+
+// trafficKey derives the record key and IV (nonce base) of a traffic
+// secret (RFC 8446 7.3).
+func trafficKey(suite *Suite, secret []byte) (key, iv []byte, err error) {
+	key, err = expandLabel(suite.PRFHash, secret, labelKey, nil, suite.KeyLen)
+	if err != nil {
+		return nil, nil, err
+	}
+	iv, err = expandLabel(suite.PRFHash, secret, labelIV, nil, suite.IVLen)
+	return key, iv, err
+}
+
+// nextTrafficSecret is application_traffic_secret_N+1 (RFC 8446 7.2),
+// after a KeyUpdate.
+func nextTrafficSecret(suite *Suite, secret []byte) ([]byte, error) {
+	return expandLabel(suite.PRFHash, secret, labelTrafficUpd, nil, suite.PRFHash.Size())
+}
+
+// finishedKey is HKDF-Expand-Label(BaseKey, "finished", "", Hash.length)
+// (RFC 8446 4.4.4).
+func finishedKey(h crypto.Hash, baseSecret []byte) ([]byte, error) {
+	return expandLabel(h, baseSecret, labelFinished, nil, h.Size())
+}
+
+// FinishedVerifyData13 is the verify_data of a TLS 1.3 Finished (RFC 8446
+// 4.4.4): HMAC(finished_key, Transcript-Hash(... up to CertificateVerify)),
+// where baseSecret is the sender's handshake traffic secret.
+func FinishedVerifyData13(suite *Suite, baseSecret, transcriptHash []byte) ([]byte, error) {
+	if suite == nil || !suite.TLS13 {
+		return nil, fmt.Errorf("%w: not a TLS 1.3 suite", ErrVersion)
+	}
+	fk, err := finishedKey(suite.PRFHash, baseSecret)
+	if err != nil {
+		return nil, err
+	}
+	m := hmac.New(suite.PRFHash.New, fk)
+	m.Write(transcriptHash)
+	return m.Sum(nil), nil
+}
+
+// TrafficKey is trafficKey for callers outside the package (e.g. to show
+// keys); HalfConn does this itself.
+func TrafficKey(suite *Suite, secret []byte) (key, iv []byte, err error) {
+	if suite == nil || !suite.TLS13 {
+		return nil, nil, fmt.Errorf("%w: not a TLS 1.3 suite", ErrVersion)
+	}
+	return trafficKey(suite, secret)
+}
