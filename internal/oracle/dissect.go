@@ -1,7 +1,9 @@
 package oracle
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -43,17 +45,28 @@ func (c collector) Record(ev *parser.RecordEvent) {
 func (c collector) End(conn *parser.Conn) { c.r.Conns = append(c.r.Conns, report.ConnectionOf(conn)) }
 
 // Dissect runs the pipeline of cmd/ssldissect/dissect.go on files, read as
-// one capture, without keys.
+// one capture, with no key log or RSA key: as the command, it uses the
+// secrets of pcapng Decryption Secrets Blocks.
 func Dissect(files ...string) (*Result, error) {
 	r := &Result{FrameOf: map[uint64]uint64{}}
+	warn := func(err error) { r.Warnings = append(r.Warnings, err) }
+	keys := parser.NewKeys()
 	src, err := capture.OpenFiles(files, capture.Options{
-		OnWarning: func(err error) { r.Warnings = append(r.Warnings, err) },
+		OnWarning: warn,
+		OnSecrets: func(s capture.Secret) {
+			if s.Type != capture.SecretsTypeTLSKeyLog {
+				warn(fmt.Errorf("%s: block %d: decryption secrets of type %#x are not supported", s.File, s.Block, s.Type))
+				return
+			}
+			_, errs := keys.Log.Load(bytes.NewReader(s.Data), fmt.Sprintf("%s (secrets block %d)", s.File, s.Block))
+			r.Warnings = append(r.Warnings, errs...)
+		},
 	})
 	if err != nil {
 		return nil, err
 	}
 	defer src.Close()
-	an := parser.NewAnalyzer(collector{r})
+	an := parser.NewAnalyzer(collector{r}, keys)
 	asm := reassembly.New(an.Factory, reassembly.Options{
 		MaxBufferedPagesTotal:         maxPages,
 		MaxBufferedPagesPerConnection: maxConnPages,
