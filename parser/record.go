@@ -235,14 +235,16 @@ func sniffHandshake(p cryptobyte.String, complete bool, want HandshakeType) Verd
 	if t != HandshakeTypeClientHello && t != HandshakeTypeServerHello {
 		return VerdictTLS
 	}
-	// A hello: its version must be SSL 3.0..TLS 1.2 (TLS 1.3 keeps 0x0303).
+	// A hello: its version must be SSL 3.0..TLS 1.2 (TLS 1.3 keeps 0x0303),
+	// or, in the ServerHello of a TLS 1.3 draft before -22, 0x0304 or the
+	// draft's 0x7fxx.
 	if len(p) < 2 {
 		if complete {
 			return VerdictNotTLS
 		}
 		return VerdictNeedMore
 	}
-	if v := Version(uint16(p[0])<<8 | uint16(p[1])); v < VersionSSL30 || v > VersionTLS13 {
+	if v := Version(uint16(p[0])<<8 | uint16(p[1])); !validRecordVersion(v) {
 		return VerdictNotTLS
 	}
 	if int(n) > len(p) {
@@ -334,8 +336,18 @@ func sniffSSLv2Hello(b []byte) Verdict {
 // offset and VerdictTLS when the hello is validated (it parses when the
 // record holds all of it); the offset and VerdictNeedMore when a candidate
 // starts there but b ends too soon to tell (keep b from that offset); -1 and
-// VerdictNotTLS when there is none.
+// VerdictNotTLS when there is none. For a ClientHello, an SSLv2-format
+// ClientHello at offset 0 (SSLv2 and SSLv3/TLS clients of the 1990s and
+// 2000s, RFC 6101 appendix E.1) gives 0 and VerdictSSLv2Hello.
 func FindHello(b []byte, typ HandshakeType) (off int, v Verdict) {
+	if typ == HandshakeTypeClientHello && len(b) > 0 && b[0]&0x80 != 0 {
+		switch sniffSSLv2Hello(b) {
+		case VerdictSSLv2Hello:
+			return 0, VerdictSSLv2Hello
+		case VerdictNeedMore:
+			return 0, VerdictNeedMore
+		}
+	}
 	rest := cryptobyte.String(b)
 	for !rest.Empty() {
 		i := len(b) - len(rest)

@@ -53,15 +53,18 @@ func parseServerHello(body []byte) (*ServerHello, error) {
 	if !s.CopyBytes(m.Random[:]) {
 		return nil, malformed(layer, "random", off())
 	}
-	var sid cryptobyte.String
-	if !s.ReadUint8LengthPrefixed(&sid) || len(sid) > 32 {
-		return nil, malformed(layer, "legacy_session_id", off())
+	draft := m.draftFormat()
+	if !draft {
+		var sid cryptobyte.String
+		if !s.ReadUint8LengthPrefixed(&sid) || len(sid) > 32 {
+			return nil, malformed(layer, "legacy_session_id", off())
+		}
+		m.SessionID = clone(sid)
 	}
-	m.SessionID = clone(sid)
 	if !s.ReadUint16((*uint16)(&m.CipherSuite)) {
 		return nil, malformed(layer, "cipher_suite", off())
 	}
-	if !s.ReadUint8((*uint8)(&m.Compression)) {
+	if !draft && !s.ReadUint8((*uint8)(&m.Compression)) {
 		return nil, malformed(layer, "legacy_compression_method", off())
 	}
 	if s.Empty() {
@@ -82,6 +85,17 @@ func parseServerHello(body []byte) (*ServerHello, error) {
 		return nil, rebase(err, layer, base)
 	}
 	return m, nil
+}
+
+// draftFormat reports whether the hello has the layout of TLS 1.3 drafts
+// before -22 ({version, random, cipher_suite, extensions}: no session id,
+// no compression method): its version is one of those drafts (0x7f00 to
+// 0x7f15), or 0x0304, which early TLS 1.3 implementations sent in that
+// layout and which a final TLS 1.3 ServerHello never has in this field
+// (RFC 8446 4.1.3: legacy_version is 0x0303).
+func (m *ServerHello) draftFormat() bool {
+	v := m.LegacyVersion
+	return v == VersionTLS13 || v.IsTLS13Draft() && v&0xff < 22
 }
 
 // Extension returns the first extension of type t, or nil.

@@ -1,0 +1,360 @@
+package oracle
+
+import (
+	"fmt"
+	"net/netip"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssldissect/ssldissect/report"
+)
+
+// compared are the per-connection fields compared with tshark, in report
+// order.
+var compared = []string{"tls", "client", "version", "cipher_suite", "sni", "ja3", "ja3_full", "ja3s", "ja3s_full", "records_c2s", "records_s2c"}
+
+// tally counts, per field, the connections where we agree with tshark, and
+// those where we differ with a listed reason.
+type tally struct {
+	agree, allowed, differ map[string]int
+	captures, conns        int
+	seen                   map[string]bool // exception keys that occurred
+}
+
+func newTally() *tally {
+	return &tally{agree: map[string]int{}, allowed: map[string]int{}, differ: map[string]int{}, seen: map[string]bool{}}
+}
+
+// capture is one file to compare, as the test names it.
+type captureFile struct {
+	name     string // "conformance/<rel>" or "testdata/<rel>"
+	path     string
+	decodeAs string // tshark -d argument, from TSHARK_SUMMARY.tsv
+	dsb      bool   // pcapng with Decryption Secrets Blocks
+}
+
+// TestTshark compares, connection by connection, what the pipeline reports
+// with what tshark dissects, on every capture of testdata/pcaps and of the
+// conformance corpus.
+func TestTshark(t *testing.T) {
+	needTshark(t)
+	var files []captureFile
+	root := repoRoot(t)
+	for _, rel := range capturesUnder(t, filepath.Join(root, "testdata", "pcaps")) {
+		files = append(files, captureFile{name: "testdata/" + rel, path: filepath.Join(root, "testdata", "pcaps", rel)})
+	}
+	dir := conformanceDir(t)
+	if dir == "" && len(files) == 0 {
+		t.Skip("no captures: testdata/pcaps is empty and the conformance corpus is absent (set SSLDISSECT_CONFORMANCE)")
+	}
+	if dir != "" {
+		summary := readSummary(t, dir)
+		rels := capturesUnder(t, dir)
+		for _, rel := range rels {
+			row, ok := summary[rel]
+			if !ok {
+				t.Errorf("%s: not in TSHARK_SUMMARY.tsv", rel)
+			}
+			cf := captureFile{name: "conformance/" + rel, path: filepath.Join(dir, rel), dsb: strings.Contains(row["key_material"], "DSB")}
+			if d := row["decode_as"]; d != "" {
+				cf.decodeAs = strings.TrimSpace(strings.TrimPrefix(d, "-d"))
+			}
+			if d, ok := extraDecodeAs[rel]; ok {
+				cf.decodeAs = d
+			}
+			files = append(files, cf)
+		}
+		if len(rels) < len(summary) {
+			t.Errorf("%d captures in the corpus, %d in TSHARK_SUMMARY.tsv", len(rels), len(summary))
+		}
+	} else {
+		t.Log("conformance corpus not found: only testdata/pcaps compared (set SSLDISSECT_CONFORMANCE)")
+	}
+	if testing.Short() {
+		files = shortSubset(files)
+	}
+
+	jobs := make([]*job, len(files))
+	for i, cf := range files {
+		jobs[i] = &job{cf: cf}
+		jobs[i].ours, jobs[i].err = Dissect(cf.path)
+	}
+	runTsharkJobs(t, jobs)
+
+	tl := newTally()
+	for _, j := range jobs {
+		t.Run(j.cf.name, func(t *testing.T) { compareCapture(t, j, tl) })
+	}
+	if !testing.Short() && !t.Failed() {
+		for key, why := range tsharkExceptions {
+			if !tl.seen[key] {
+				t.Errorf("exception no longer needed (remove it): %q: %s", key, why)
+			}
+		}
+	}
+	t.Logf("%d captures, %d tshark TLS connections compared", tl.captures, tl.conns)
+	for _, f := range compared {
+		t.Logf("  %-13s agree %4d   differ with listed reason %3d   differ %3d", f, tl.agree[f], tl.allowed[f], tl.differ[f])
+	}
+}
+
+// shortSubset keeps testdata and the first capture of each corpus folder.
+func shortSubset(files []captureFile) []captureFile {
+	var out []captureFile
+	seen := map[string]bool{}
+	for _, f := range files {
+		top, _, _ := strings.Cut(strings.TrimPrefix(f.name, "conformance/"), "/")
+		if strings.HasPrefix(f.name, "testdata/") || !seen[top] {
+			seen[top] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func compareCapture(t *testing.T, j *job, tl *tally) {
+	if j.err != nil {
+		t.Fatal(j.err)
+	}
+	cf, ours, theirs := j.cf, j.ours, j.theirs
+	tl.captures++
+
+	ids := make([]int, 0, len(theirs))
+	for id, c := range theirs {
+		if c.tls() {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	used := map[int]bool{} // index into ours.Conns
+	for _, id := range ids {
+		tc := theirs[id]
+		tl.conns++
+		check := func(field, got, want string) {
+			key := fmt.Sprintf("%s#%d %s", strings.TrimPrefix(cf.name, "conformance/"), id, field)
+			if got == want {
+				tl.agree[field]++
+				if _, listed := tsharkExceptions[key]; listed {
+					t.Errorf("%s: we agree with tshark (%q) but the exception is listed", key, got)
+				}
+				return
+			}
+			if why, ok := tsharkExceptions[key]; ok {
+				tl.allowed[field]++
+				tl.seen[key] = true
+				t.Logf("%s: ours %q, tshark %q: allowed: %s", key, got, want, why)
+				return
+			}
+			tl.differ[field]++
+			t.Errorf("%s: ours %q, tshark %q (tshark frames: ClientHello %d, ServerHello %d)", key, got, want, tc.CHFrame, tc.SHFrame)
+		}
+		i := matchConn(ours.Conns, used, tc)
+		if i < 0 {
+			check("tls", "no connection", "TLS")
+			continue
+		}
+		used[i] = true
+		oc := &ours.Conns[i]
+		check("tls", "TLS", "TLS")
+		client, _ := netip.ParseAddrPort(oc.Client)
+		server, _ := netip.ParseAddrPort(oc.Server)
+		if tc.SawCH {
+			check("client", oc.Client, tc.ClientHelloFrom.String())
+		}
+		check("version", oc.VersionID, tc.Version)
+		check("cipher_suite", oc.CipherSuiteID, tc.Suite)
+		check("sni", oc.SNI, tc.SNI)
+		check("ja3", oc.JA3, tc.JA3)
+		check("ja3_full", oc.JA3Full, tc.JA3Full)
+		check("ja3s", oc.JA3S, tc.JA3S)
+		check("ja3s_full", oc.JA3SFull, tc.JA3SFull)
+		check("records_c2s", fmt.Sprint(oc.Records.C2S), fmt.Sprint(tc.RecordsBy[client]))
+		check("records_s2c", fmt.Sprint(oc.Records.S2C), fmt.Sprint(tc.RecordsBy[server]))
+	}
+	for i := range ours.Conns {
+		if used[i] {
+			continue
+		}
+		oc := &ours.Conns[i]
+		key := fmt.Sprintf("%s#ours%d tls", strings.TrimPrefix(cf.name, "conformance/"), oc.ID)
+		if why, ok := tsharkExceptions[key]; ok {
+			tl.allowed["tls"]++
+			tl.seen[key] = true
+			t.Logf("%s: we report TLS %s -> %s, tshark shows none: allowed: %s", key, oc.Client, oc.Server, why)
+			continue
+		}
+		tl.differ["tls"]++
+		t.Errorf("%s: we report TLS %s -> %s (%d+%d records), tshark shows none", key, oc.Client, oc.Server, oc.Records.C2S, oc.Records.S2C)
+	}
+}
+
+// job is one capture's two sides.
+type job struct {
+	cf     captureFile
+	ours   *Result
+	theirs map[int]*tsConn
+	err    error
+}
+
+// batchSize is how many captures one tshark run reads, concatenated with
+// mergecap: tshark takes about half a second to start, longer than it
+// takes to dissect most of these captures.
+const batchSize = 32
+
+// runTsharkJobs fills each job's tshark side. Captures that need tshark
+// options of their own (decode-as, secrets to strip) get a run each; the
+// others are read in batches. A batch is only trusted when it has exactly
+// the frames of its captures and no tcp.stream spans two captures (the
+// same endpoints in two files); otherwise its captures get a run each.
+func runTsharkJobs(t *testing.T, jobs []*job) {
+	tmp := t.TempDir()
+	solo := func(j *job) {
+		pcap := j.cf.path
+		if j.cf.dsb {
+			// Without its secrets tshark shows the records as they are on
+			// the wire, as we count them.
+			pcap = filepath.Join(tmp, "nosecrets.pcapng")
+			if out, err := exec.Command("editcap", "--discard-all-secrets", j.cf.path, pcap).CombinedOutput(); err != nil {
+				j.err = fmt.Errorf("editcap --discard-all-secrets: %v\n%s", err, out)
+				return
+			}
+		}
+		frames, err := tsharkFrames(pcap, j.cf.decodeAs)
+		if err == nil {
+			j.theirs, err = tsharkConns(frames)
+		}
+		if err != nil {
+			j.err = err
+		}
+	}
+	_, mergeErr := exec.LookPath("mergecap")
+	var batch []*job
+	runs, fallbacks := 0, 0
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		defer func() { batch = batch[:0] }()
+		runs++
+		if len(batch) == 1 {
+			solo(batch[0])
+			return
+		}
+		redo := tsharkBatch(filepath.Join(tmp, "batch.pcapng"), batch)
+		for _, j := range redo {
+			fallbacks++
+			runs++
+			solo(j)
+		}
+	}
+	for _, j := range jobs {
+		if j.err != nil {
+			continue
+		}
+		if j.cf.dsb || j.cf.decodeAs != "" || mergeErr != nil {
+			runs++
+			solo(j)
+			continue
+		}
+		batch = append(batch, j)
+		if len(batch) == batchSize {
+			flush()
+		}
+	}
+	flush()
+	t.Logf("tshark: %d runs for %d captures (%d read alone after a batch could not be split)", runs, len(jobs), fallbacks)
+}
+
+// tsharkBatch runs tshark once on the concatenation of the jobs' captures
+// and splits its frames back. It returns the jobs it could not fill.
+func tsharkBatch(merged string, jobs []*job) (redo []*job) {
+	args := []string{"-a", "-F", "pcapng", "-w", merged}
+	want := 0
+	for _, j := range jobs {
+		args = append(args, j.cf.path)
+		want += int(j.ours.Capture.Packets)
+	}
+	if err := exec.Command("mergecap", args...).Run(); err != nil {
+		return jobs
+	}
+	frames, err := tsharkFrames(merged, "")
+	if err != nil || len(frames) != want {
+		return jobs
+	}
+	owner := map[string]int{} // tcp.stream -> index of the job
+	bad := map[int]bool{}
+	off := 0
+	for i, j := range jobs {
+		for _, f := range frames[off : off+int(j.ours.Capture.Packets)] {
+			if s := f.one("tcp.stream"); s != "" {
+				if o, ok := owner[s]; ok && o != i {
+					bad[o], bad[i] = true, true
+				}
+				owner[s] = i
+			}
+		}
+		off += int(j.ours.Capture.Packets)
+	}
+	off = 0
+	for i, j := range jobs {
+		n := int(j.ours.Capture.Packets)
+		if bad[i] {
+			redo = append(redo, j)
+		} else if j.theirs, err = tsharkConns(frames[off : off+n]); err != nil {
+			j.err = err
+		}
+		off += n
+	}
+	return redo
+}
+
+// matchConn finds our connection for a tshark stream: the same two
+// endpoints, and of those not yet matched the one that started closest in
+// time. -1 when there is none.
+func matchConn(conns []report.Connection, used map[int]bool, tc *tsConn) int {
+	best, bestD := -1, time.Duration(0)
+	for i := range conns {
+		if used[i] {
+			continue
+		}
+		c, _ := netip.ParseAddrPort(conns[i].Client)
+		s, _ := netip.ParseAddrPort(conns[i].Server)
+		if !(c == tc.A && s == tc.B || c == tc.B && s == tc.A) {
+			continue
+		}
+		st, err := time.Parse(time.RFC3339Nano, conns[i].Start)
+		if err != nil {
+			continue
+		}
+		d := st.Sub(tc.Start)
+		if d < 0 {
+			d = -d
+		}
+		if best < 0 || d < bestD {
+			best, bestD = i, d
+		}
+	}
+	return best
+}
+
+// extraDecodeAs adds tshark decode-as rules the corpus's TSHARK_SUMMARY.tsv
+// does not give, for captures where tshark finds no TLS by itself and we
+// do (we find TLS by content, on any port: CONTRACT.md). With the rule
+// tshark dissects the same records as we do, so they are compared instead
+// of being excepted.
+var extraDecodeAs = map[string]string{
+	// An SSLv2-only session to openssl s_server on port 4433: tshark's TLS
+	// heuristics do not match SSLv2 records, so without the rule it shows
+	// no TLS at all (TSHARK_SUMMARY: 0 records); with it, 8 SSLv2 records.
+	"wireshark-notes/ssl3/sslv2.pcapng": "tcp.port==4433,tls",
+}
+
+// tsharkExceptions lists every difference with tshark that the test
+// allows: "capture#stream field" (capture relative to the corpus, or
+// testdata/...; "#oursN" for a connection of ours tshark does not show) ->
+// who is right and why, checked against the bytes and the specs.
+var tsharkExceptions = map[string]string{}
