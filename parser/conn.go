@@ -578,7 +578,10 @@ func (c *Conn) record(s Side, rec Record, offset uint64, t time.Time, packet uin
 				c.MACFailed++
 			}
 		}
-		if !ok || pt == nil && mac == MACFailed {
+		// A record that does not verify stays opaque: CBC and stream
+		// ciphers hand back their best-effort plaintext, garbage under a
+		// wrong key, which must not reach the handshake reader.
+		if !ok || mac == MACFailed {
 			ev.Opaque = true
 			switch rec.Type {
 			case ContentTypeAlert:
