@@ -319,6 +319,18 @@ func (c *Conn) sniff(s Side, b []byte, pos Positioner, base int) (n int, stop bo
 
 	if c.client < 0 {
 		// Looking for the client's first flight.
+		if h.base == 0 && len(b) > 0 && b[0]&0x80 != 0 {
+			// An SSLv2-format ClientHello, which FindHello (TLS records
+			// only) does not look for.
+			switch Sniff(b) {
+			case VerdictSSLv2Hello:
+				c.setRoles(s, false)
+				start(0, modeSSLv2)
+				return 0, false
+			case VerdictNeedMore:
+				return 0, true
+			}
+		}
 		{
 			off, v := FindHello(b, HandshakeTypeClientHello)
 			switch v {
