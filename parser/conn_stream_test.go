@@ -278,7 +278,7 @@ func runTLS(t testing.TB, sp *sessionSpec) *tlsRun {
 			errc <- fmt.Errorf("server drain: %w", err)
 			return
 		}
-		errc <- nil
+		errc <- s.Close() // before the recording is read
 	}()
 	c := tls.Client(cc, clientConf)
 	if err := c.Handshake(); err != nil {
