@@ -760,7 +760,6 @@ func (c *Conn) message(s Side, ev *RecordEvent, msg Message) {
 			c.ALPN = p
 		}
 		c.serverFingerprints(m)
-		c.keyExchangeFromHello(m)
 		if c.Version.IsTLS13() {
 			c.Resumed = m.Extension(ExtPreSharedKey) != nil
 			// Everything after the ServerHello is protected, both ways.
@@ -769,6 +768,7 @@ func (c *Conn) message(s Side, ev *RecordEvent, msg Message) {
 		} else if ch := c.ClientHello; ch != nil && len(ch.SessionID) > 0 && bytes.Equal(ch.SessionID, m.SessionID) {
 			c.Resumed = true
 		}
+		c.keyExchangeFromHello(m) // after Resumed, which tells PSK_DHE from ECDHE
 	case *EncryptedExtensions:
 		for i := range m.Extensions {
 			if a, ok := m.Extensions[i].Parsed.(ALPNExt); ok && len(a.Protocols) > 0 {

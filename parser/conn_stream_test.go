@@ -655,7 +655,6 @@ func corruptKeylog(t testing.TB, keylog []byte) []byte {
 // unfixed names the conn.go bugs these tests found and that are not fixed
 // yet: their checks are skipped.
 var unfixed = map[string]bool{
-	"psk-key-exchange":            true,
 	"tls13-ticket-transcript":     true,
 	"finished-partial-transcript": true,
 	"midstream-chunking":          true,
