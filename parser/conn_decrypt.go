@@ -143,6 +143,15 @@ func (c *Conn) hsTranscript(d Dir, msg Message, raw []byte) {
 	if cc.hs == nil {
 		return
 	}
+	if Version(cc.hs.version).IsTLS13() {
+		switch msg.(type) {
+		case *NewSessionTicket, *KeyUpdate:
+			// Post-handshake messages (RFC 8446 4.6) are not in the
+			// transcript; a server sends its tickets before it reads
+			// the client's Finished.
+			return
+		}
+	}
 	if sh, ok := msg.(*ServerHello); ok && sh.IsHelloRetryRequest() {
 		// RFC 8446 4.4.1: ClientHello1 is replaced by a message_hash.
 		if s, ok := decrypt.LookupSuite(uint16(sh.CipherSuite)); ok && s.TLS13 {

@@ -655,7 +655,6 @@ func corruptKeylog(t testing.TB, keylog []byte) []byte {
 // unfixed names the conn.go bugs these tests found and that are not fixed
 // yet: their checks are skipped.
 var unfixed = map[string]bool{
-	"tls13-ticket-transcript":     true,
 	"finished-partial-transcript": true,
 	"midstream-chunking":          true,
 }
@@ -1077,8 +1076,11 @@ func TestConnStreamResumption(t *testing.T) {
 		keys := keysFrom(t, first.keylog)
 		keys.Log.Load(bytes.NewReader(second.keylog), "second")
 		r1 := feedConn(t, whole(first.rec.writes), keys, testClientAddr, testServerAddr)
-		if r1.c.Resumed {
-			t.Error("first connection Resumed")
+		if r1.c.Resumed || r1.c.FinishedVerified() != [2]int{1, 1} || len(r1.c.Notes) != 0 {
+			t.Errorf("first connection: resumed %v finished %v notes %+v", r1.c.Resumed, r1.c.FinishedVerified(), r1.c.Notes)
+		}
+		if !strings.Contains(string(r1.c.History), "t") {
+			t.Errorf("first connection: no session ticket in %q", r1.c.History)
 		}
 		r2 := feedConn(t, whole(second.rec.writes), keys, testClientAddr, testServerAddr)
 		c := r2.c
