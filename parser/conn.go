@@ -595,6 +595,7 @@ func (c *Conn) record(s Side, rec Record, offset uint64, t time.Time, packet uin
 		// wrong key, which must not reach the handshake reader.
 		if !ok || mac == MACFailed {
 			ev.Opaque = true
+			c.opaqueRecord(d)
 			switch rec.Type {
 			case ContentTypeAlert:
 				c.Alerts = append(c.Alerts, ConnAlert{Dir: d, Encrypted: true})

@@ -655,8 +655,7 @@ func corruptKeylog(t testing.TB, keylog []byte) []byte {
 // unfixed names the conn.go bugs these tests found and that are not fixed
 // yet: their checks are skipped.
 var unfixed = map[string]bool{
-	"finished-partial-transcript": true,
-	"midstream-chunking":          true,
+	"midstream-chunking": true,
 }
 
 func skipUnfixed(t *testing.T, bug string) {
