@@ -343,6 +343,12 @@ func (c *Conn) sniff(s Side, b []byte, pos Positioner, base int) (n int, stop bo
 				start(off, modeSSLv2)
 				return off, false
 			case VerdictNeedMore:
+				// A 0x16 byte near the end of a short read may be the
+				// start of a hello, or the capture may start inside a TLS
+				// stream: skipping to it would lose the mid-stream check.
+				if ok, need := recordChain(b); h.base == 0 && (ok || need) {
+					break
+				}
 				return skip(off)
 			}
 			// No hello: is this the middle of a TLS stream (capture started late)?

@@ -654,9 +654,7 @@ func corruptKeylog(t testing.TB, keylog []byte) []byte {
 
 // unfixed names the conn.go bugs these tests found and that are not fixed
 // yet: their checks are skipped.
-var unfixed = map[string]bool{
-	"midstream-chunking": true,
-}
+var unfixed = map[string]bool{}
 
 func skipUnfixed(t *testing.T, bug string) {
 	if unfixed[bug] {
@@ -1292,6 +1290,29 @@ func TestConnStreamMidstream(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestConnStreamMidstreamCrafted: records full of 0x16 bytes (a hello's
+// first byte), delivered a byte at a time, are still seen mid-stream.
+func TestConnStreamMidstreamCrafted(t *testing.T) {
+	payload := bytes.Repeat([]byte{0x16, 0x03, 0x01}, 20)
+	writes := []wire{
+		{0, append(tlsRecord(ContentTypeApplicationData, 0x0303, payload), tlsRecord(ContentTypeApplicationData, 0x0303, payload)...)},
+		{1, tlsRecord(ContentTypeApplicationData, 0x0303, payload)},
+		{0, tlsRecord(ContentTypeApplicationData, 0x0303, payload[:7])},
+	}
+	for _, ck := range []struct {
+		name string
+		f    chunking
+	}{{"whole", whole}, {"bytewise", bytewise}, {"random", randomChunks(9)}} {
+		t.Run(ck.name, func(t *testing.T) {
+			r := feedConn(t, ck.f(writes), nil, testClientAddr, testServerAddr)
+			c := r.c
+			if r.sink.ends != 1 || !hasNote(c, "midstream") || c.Records != [2]int{3, 1} || c.Client != testClientAddr {
+				t.Errorf("ends %d records %v client %v notes %+v", r.sink.ends, c.Records, c.Client, c.Notes)
+			}
+		})
 	}
 }
 
