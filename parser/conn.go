@@ -319,6 +319,18 @@ func (c *Conn) sniff(s Side, b []byte, pos Positioner, base int) (n int, stop bo
 
 	if c.client < 0 {
 		// Looking for the client's first flight.
+		if h.base == 0 && len(b) > 0 && b[0]&0x80 != 0 {
+			// An SSLv2-format ClientHello, which FindHello (TLS records
+			// only) does not look for.
+			switch Sniff(b) {
+			case VerdictSSLv2Hello:
+				c.setRoles(s, false)
+				start(0, modeSSLv2)
+				return 0, false
+			case VerdictNeedMore:
+				return 0, true
+			}
+		}
 		{
 			off, v := FindHello(b, HandshakeTypeClientHello)
 			if v != VerdictTLS && v != VerdictSSLv2Hello && Sniff(b) == VerdictSSLv2Hello {
@@ -334,6 +346,12 @@ func (c *Conn) sniff(s Side, b []byte, pos Positioner, base int) (n int, stop bo
 				start(off, modeSSLv2)
 				return off, false
 			case VerdictNeedMore:
+				// A 0x16 byte near the end of a short read may be the
+				// start of a hello, or the capture may start inside a TLS
+				// stream: skipping to it would lose the mid-stream check.
+				if ok, need := recordChain(b); h.base == 0 && (ok || need) {
+					break
+				}
 				return skip(off)
 			}
 			// No hello: is this the middle of a TLS stream (capture started late)?
@@ -581,8 +599,12 @@ func (c *Conn) record(s Side, rec Record, offset uint64, t time.Time, packet uin
 				c.MACFailed++
 			}
 		}
-		if !ok || pt == nil && mac == MACFailed {
+		// A record that does not verify stays opaque: CBC and stream
+		// ciphers hand back their best-effort plaintext, garbage under a
+		// wrong key, which must not reach the handshake reader.
+		if !ok || mac == MACFailed {
 			ev.Opaque = true
+			c.opaqueRecord(d)
 			switch rec.Type {
 			case ContentTypeAlert:
 				c.Alerts = append(c.Alerts, ConnAlert{Dir: d, Encrypted: true})
@@ -748,7 +770,6 @@ func (c *Conn) message(s Side, ev *RecordEvent, msg Message) {
 			c.ALPN = p
 		}
 		c.serverFingerprints(m)
-		c.keyExchangeFromHello(m)
 		if c.Version.IsTLS13() {
 			c.Resumed = m.Extension(ExtPreSharedKey) != nil
 			// Everything after the ServerHello is protected, both ways.
@@ -757,6 +778,7 @@ func (c *Conn) message(s Side, ev *RecordEvent, msg Message) {
 		} else if ch := c.ClientHello; ch != nil && len(ch.SessionID) > 0 && bytes.Equal(ch.SessionID, m.SessionID) {
 			c.Resumed = true
 		}
+		c.keyExchangeFromHello(m) // after Resumed, which tells PSK_DHE from ECDHE
 	case *EncryptedExtensions:
 		for i := range m.Extensions {
 			if a, ok := m.Extensions[i].Parsed.(ALPNExt); ok && len(a.Protocols) > 0 {

@@ -94,6 +94,9 @@ type hsCrypto struct {
 	// TLS 1.3 traffic secrets.
 	hsSecret  [2][]byte
 	appSecret [2][]byte
+	// opaque is set when a protected record of a direction was not
+	// decrypted after the ServerHello: the transcript may lack messages.
+	opaque [2]bool
 }
 
 // connCrypto is a connection's decryption state.
@@ -145,6 +148,15 @@ func (c *Conn) hsTranscript(d Dir, msg Message, raw []byte) {
 	}
 	if cc.hs == nil {
 		return
+	}
+	if Version(cc.hs.version).IsTLS13() {
+		switch msg.(type) {
+		case *NewSessionTicket, *KeyUpdate:
+			// Post-handshake messages (RFC 8446 4.6) are not in the
+			// transcript; a server sends its tickets before it reads
+			// the client's Finished.
+			return
+		}
 	}
 	if sh, ok := msg.(*ServerHello); ok && sh.IsHelloRetryRequest() {
 		// RFC 8446 4.4.1: ClientHello1 is replaced by a message_hash.
@@ -469,12 +481,20 @@ func (c *Conn) noKeyNote() {
 	}
 }
 
+// opaqueRecord notes a protected record of d that was not decrypted.
+func (c *Conn) opaqueRecord(d Dir) {
+	if h := c.crypto.hs; h != nil && c.ServerHello != nil {
+		h.opaque[d] = true
+	}
+}
+
 // verifyFinished checks a Finished message's verify_data against the
-// transcript (which does not yet include it).
+// transcript (which does not yet include it). With records missing from
+// the transcript (only one direction's TLS 1.3 secrets) it cannot tell.
 func (c *Conn) verifyFinished(d Dir, f *Finished, ev *RecordEvent) {
 	cc := &c.crypto
 	h := cc.hs
-	if h == nil || h.suite == nil {
+	if h == nil || h.suite == nil || h.opaque[ClientToServer] || h.opaque[ServerToClient] {
 		return
 	}
 	var want []byte

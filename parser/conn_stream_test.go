@@ -1,0 +1,1555 @@
+package parser
+
+// Tests of the connection state machine (conn.go, conn_decrypt.go) on real
+// traffic: crypto/tls clients and servers run in-process over an in-memory
+// pipe, every byte each side writes is recorded in order with the key log,
+// and the recording is fed back to a Conn.
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math/big"
+	mrand "math/rand/v2"
+	"net"
+	"net/netip"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/cryptobyte"
+)
+
+// ---- in-memory transport with a recording of every write ----
+
+// wire is one write: which side wrote it (0 the TLS client, 1 the server).
+type wire struct {
+	side int
+	data []byte
+}
+
+// recording is the shared, ordered log of both sides' writes.
+type recording struct {
+	mu     sync.Mutex
+	writes []wire
+}
+
+func (r *recording) stream(side int) []byte {
+	var b []byte
+	for _, w := range r.writes {
+		if w.side == side {
+			b = append(b, w.data...)
+		}
+	}
+	return b
+}
+
+// pipeHalf is one direction of a buffered in-memory pipe: writes never
+// block (net.Pipe and io.Pipe are synchronous and deadlock crypto/tls when
+// both sides write at once, as TLS 1.3 does with its session tickets).
+type pipeHalf struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	buf    []byte
+	closed bool
+}
+
+func newPipeHalf() *pipeHalf {
+	p := &pipeHalf{}
+	p.cond = sync.NewCond(&p.mu)
+	return p
+}
+
+func (p *pipeHalf) read(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.buf) == 0 && !p.closed {
+		p.cond.Wait()
+	}
+	if len(p.buf) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(b, p.buf)
+	p.buf = p.buf[n:]
+	return n, nil
+}
+
+func (p *pipeHalf) write(b []byte) {
+	p.mu.Lock()
+	p.buf = append(p.buf, b...)
+	p.cond.Broadcast()
+	p.mu.Unlock()
+}
+
+func (p *pipeHalf) close() {
+	p.mu.Lock()
+	p.closed = true
+	p.cond.Broadcast()
+	p.mu.Unlock()
+}
+
+// recConn is one end of the pipe; its writes are recorded (under the
+// recording's lock, so the log has the order in which bytes became
+// readable).
+type recConn struct {
+	side    int
+	rec     *recording
+	in, out *pipeHalf
+}
+
+func (c *recConn) Read(b []byte) (int, error) { return c.in.read(b) }
+func (c *recConn) Write(b []byte) (int, error) {
+	c.rec.mu.Lock()
+	defer c.rec.mu.Unlock()
+	if c.out.closed {
+		return 0, net.ErrClosed
+	}
+	c.rec.writes = append(c.rec.writes, wire{c.side, bytes.Clone(b)})
+	c.out.write(b)
+	return len(b), nil
+}
+
+// Close is a half-close: the peer reads EOF, and may still write.
+func (c *recConn) Close() error {
+	c.out.close()
+	return nil
+}
+func (c *recConn) LocalAddr() net.Addr              { return pipeAddr{} }
+func (c *recConn) RemoteAddr() net.Addr             { return pipeAddr{} }
+func (c *recConn) SetDeadline(time.Time) error      { return nil }
+func (c *recConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *recConn) SetWriteDeadline(time.Time) error { return nil }
+
+type pipeAddr struct{}
+
+func (pipeAddr) Network() string { return "pipe" }
+func (pipeAddr) String() string  { return "pipe" }
+
+func recordedPipe(rec *recording) (client, server *recConn) {
+	c2s, s2c := newPipeHalf(), newPipeHalf()
+	return &recConn{0, rec, s2c, c2s}, &recConn{1, rec, c2s, s2c}
+}
+
+// ---- real TLS sessions ----
+
+var testCert = sync.OnceValues(func() (tls.Certificate, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "example.test"},
+		DNSNames:     []string{"example.test"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+})
+
+// session describes one TLS connection to run.
+type sessionSpec struct {
+	name string
+	// min/max versions and suites for both sides (0/nil: defaults).
+	version      uint16
+	suites       []uint16
+	clientCurves []tls.CurveID
+	serverCurves []tls.CurveID
+	noTickets    bool
+	// shared across connections for resumption tests
+	clientCache tls.ClientSessionCache
+	serverConf  *tls.Config
+	// plaintext exchanged before the handshake (STARTTLS), in order
+	pre []wire
+	// application data
+	request  []byte
+	response [][]byte // one Write each: one record each
+}
+
+// tlsRun is what one connection left on the wire.
+type tlsRun struct {
+	rec      *recording
+	tlsStart [2]int // offset in each side's stream where TLS begins
+	keylog   []byte
+	state    tls.ConnectionState
+	request  []byte
+	response []byte
+}
+
+func serverConfig(t testing.TB, sp *sessionSpec) *tls.Config {
+	if sp.serverConf != nil {
+		return sp.serverConf
+	}
+	cert, err := testCert()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := &tls.Config{
+		Certificates:           []tls.Certificate{cert},
+		NextProtos:             []string{"http/1.1"},
+		CipherSuites:           sp.suites,
+		CurvePreferences:       sp.serverCurves,
+		SessionTicketsDisabled: sp.noTickets,
+	}
+	if sp.version != 0 {
+		conf.MinVersion, conf.MaxVersion = sp.version, sp.version
+	}
+	sp.serverConf = conf
+	return conf
+}
+
+func runTLS(t testing.TB, sp *sessionSpec) *tlsRun {
+	t.Helper()
+	rec := &recording{}
+	cc, sc := recordedPipe(rec)
+	run := &tlsRun{rec: rec}
+	var keylog bytes.Buffer
+	var klMu sync.Mutex
+	clientConf := &tls.Config{
+		ServerName:         "example.test",
+		InsecureSkipVerify: true,
+		NextProtos:         []string{"h2", "http/1.1"},
+		CipherSuites:       sp.suites,
+		CurvePreferences:   sp.clientCurves,
+		ClientSessionCache: sp.clientCache,
+		KeyLogWriter:       lockedWriter{&klMu, &keylog},
+	}
+	if sp.version != 0 {
+		clientConf.MinVersion, clientConf.MaxVersion = sp.version, sp.version
+	}
+	serverConf := serverConfig(t, sp)
+
+	// The plaintext prologue: each line written by its side and read by
+	// the other before the next.
+	for _, w := range sp.pre {
+		from, to := net.Conn(cc), net.Conn(sc)
+		if w.side == 1 {
+			from, to = sc, cc
+		}
+		if _, err := from.Write(w.data); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(to, make([]byte, len(w.data))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run.tlsStart = [2]int{len(rec.stream(0)), len(rec.stream(1))}
+
+	run.request = sp.request
+	for _, r := range sp.response {
+		run.response = append(run.response, r...)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		s := tls.Server(sc, serverConf)
+		defer s.Close()
+		if err := s.Handshake(); err != nil {
+			errc <- fmt.Errorf("server handshake: %w", err)
+			return
+		}
+		if _, err := io.ReadFull(s, make([]byte, len(sp.request))); err != nil {
+			errc <- fmt.Errorf("server read: %w", err)
+			return
+		}
+		for _, r := range sp.response {
+			if _, err := s.Write(r); err != nil {
+				errc <- fmt.Errorf("server write: %w", err)
+				return
+			}
+		}
+		// Wait for the client's close_notify before sending ours, so that
+		// the order of the last records is fixed.
+		if _, err := io.Copy(io.Discard, s); err != nil {
+			errc <- fmt.Errorf("server drain: %w", err)
+			return
+		}
+		errc <- s.Close() // before the recording is read
+	}()
+	c := tls.Client(cc, clientConf)
+	if err := c.Handshake(); err != nil {
+		t.Fatalf("client handshake: %v (server: %v)", err, <-errc)
+	}
+	if _, err := c.Write(sp.request); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, len(run.response))
+	if _, err := io.ReadFull(c, got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, run.response) {
+		t.Fatal("response garbled")
+	}
+	run.state = c.ConnectionState()
+	c.Close()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	klMu.Lock()
+	run.keylog = bytes.Clone(keylog.Bytes())
+	klMu.Unlock()
+	return run
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// records counts the records of a TLS byte stream with a bare 5-byte
+// header loop: total, protected (after change_cipher_spec for TLS 1.2,
+// application_data for TLS 1.3) and their content types.
+func countRecords(t testing.TB, b []byte, tls13 bool) (total, protected int, types []ContentType) {
+	t.Helper()
+	ccs := false
+	for len(b) > 0 {
+		if len(b) < 5 {
+			t.Fatalf("%d stray bytes at the end of a TLS stream", len(b))
+		}
+		n := int(b[3])<<8 | int(b[4])
+		typ := ContentType(b[0])
+		if tls13 && typ == ContentTypeApplicationData || !tls13 && ccs {
+			protected++
+		}
+		if typ == ContentTypeChangeCipherSpec {
+			ccs = true
+		}
+		types = append(types, typ)
+		total++
+		b = b[5+n:]
+	}
+	return total, protected, types
+}
+
+// ---- feeding a Conn ----
+
+var (
+	testClientAddr = netip.MustParseAddrPort("192.0.2.1:50000")
+	testServerAddr = netip.MustParseAddrPort("192.0.2.2:443")
+	testTime       = time.Date(2026, 11, 27, 5, 0, 0, 0, time.UTC)
+)
+
+// fixedPos puts every byte of a Data call at one time, in one packet.
+type fixedPos struct {
+	t      time.Time
+	packet uint64
+}
+
+func (p fixedPos) At(int) (time.Time, uint64) { return p.t, p.packet }
+
+// evRec is what the sink keeps of a RecordEvent.
+type evRec struct {
+	Dir         Dir
+	Offset      uint64
+	Packet      uint64
+	RecType     ContentType
+	ContentType ContentType
+	Len         int
+	Msgs        []HandshakeType
+	Opaque      bool
+	Decrypted   bool
+	MAC         MACResult
+	Plaintext   []byte
+	Heartbleed  bool
+	Notes       []string
+}
+
+type recSink struct {
+	t      testing.TB
+	events []evRec
+	ends   int
+	conn   *Conn
+}
+
+func (s *recSink) Record(ev *RecordEvent) {
+	if len(ev.Record.Payload) > MaxRecordLen {
+		s.t.Errorf("record payload of %d bytes", len(ev.Record.Payload))
+	}
+	if s.ends > 0 {
+		s.t.Errorf("record event after End")
+	}
+	e := evRec{Dir: ev.Dir, Offset: ev.Offset, Packet: ev.Packet, RecType: ev.Record.Type, ContentType: ev.ContentType,
+		Len: len(ev.Record.Payload), Opaque: ev.Opaque, Decrypted: ev.Decrypted, MAC: ev.MAC,
+		Plaintext: bytes.Clone(ev.Plaintext), Heartbleed: ev.Heartbeat != nil && ev.Heartbeat.Heartbleed}
+	for _, m := range ev.Messages {
+		e.Msgs = append(e.Msgs, m.Type())
+	}
+	for _, n := range ev.Notes {
+		e.Notes = append(e.Notes, n.Code)
+	}
+	s.events = append(s.events, e)
+}
+
+func (s *recSink) End(c *Conn) {
+	s.ends++
+	s.conn = c
+}
+
+// chunk is one call on the Conn: Data, or Gap when gap > 0.
+type chunk struct {
+	side int // TCP side
+	data []byte
+	gap  int
+}
+
+// feeder delivers chunks as reassembly does: what Data leaves unconsumed
+// is handed again, before the next bytes; the buffer passed is scribbled
+// over after each call, as the ScatterGather is reused.
+type feeder struct {
+	t       testing.TB
+	c       *Conn
+	pending [2][]byte
+	offset  [2]uint64 // stream offset of pending[side][0]
+	packet  uint64
+}
+
+func (f *feeder) feed(ch chunk) {
+	s := ch.side
+	f.packet++
+	if ch.gap > 0 {
+		n := len(f.pending[s]) + ch.gap
+		f.c.Gap(Side(s), f.offset[s], n, testTime)
+		f.offset[s] += uint64(n)
+		f.pending[s] = nil
+		return
+	}
+	buf := append(bytes.Clone(f.pending[s]), ch.data...)
+	n := f.c.Data(Side(s), buf, fixedPos{testTime, f.packet})
+	if n < 0 || n > len(buf) {
+		f.t.Fatalf("Data returned %d for %d bytes", n, len(buf))
+	}
+	f.pending[s] = bytes.Clone(buf[n:])
+	f.offset[s] += uint64(n)
+	for i := range buf {
+		buf[i] = 0xAA
+	}
+}
+
+// connRun is the outcome of feeding chunks to a new Conn.
+type connRun struct {
+	c    *Conn
+	sink *recSink
+}
+
+func feedConn(t testing.TB, chunks []chunk, keys *Keys, a, b netip.AddrPort) connRun {
+	t.Helper()
+	sink := &recSink{t: t}
+	c := NewConn(1, a, b, testTime, sink)
+	if keys != nil {
+		c.SetKeys(keys)
+	}
+	f := &feeder{t: t, c: c}
+	for _, ch := range chunks {
+		f.feed(ch)
+	}
+	c.Close("fin", testTime)
+	if sink.ends > 1 {
+		t.Errorf("End called %d times", sink.ends)
+	}
+	if sink.ends == 1 && sink.conn != c {
+		t.Errorf("End called with another Conn")
+	}
+	return connRun{c, sink}
+}
+
+// chunking splits the recorded writes.
+type chunking func(w []wire) []chunk
+
+func whole(ws []wire) []chunk {
+	var out []chunk
+	for _, w := range ws {
+		out = append(out, chunk{side: w.side, data: w.data})
+	}
+	return out
+}
+
+func bytewise(ws []wire) []chunk {
+	var out []chunk
+	for _, w := range ws {
+		for i := range w.data {
+			out = append(out, chunk{side: w.side, data: w.data[i : i+1]})
+		}
+	}
+	return out
+}
+
+func randomChunks(seed uint64) chunking {
+	return func(ws []wire) []chunk {
+		r := mrand.New(mrand.NewPCG(seed, 1))
+		var out []chunk
+		for _, w := range ws {
+			d := w.data
+			for len(d) > 0 {
+				n := min(len(d), 1+r.IntN(700))
+				out = append(out, chunk{side: w.side, data: d[:n]})
+				d = d[n:]
+			}
+		}
+		return out
+	}
+}
+
+// swapSides puts the TLS client on TCP side 1.
+func swapSides(cs []chunk) []chunk {
+	out := make([]chunk, len(cs))
+	for i, c := range cs {
+		c.side = 1 - c.side
+		out[i] = c
+	}
+	return out
+}
+
+func keysFrom(t testing.TB, keylog []byte) *Keys {
+	t.Helper()
+	k := NewKeys()
+	if _, errs := k.Log.Load(bytes.NewReader(keylog), "test"); len(errs) > 0 {
+		t.Fatalf("key log: %v", errs)
+	}
+	return k
+}
+
+// ---- summaries ----
+
+// summary is the connection's outcome without packet numbers.
+func summary(c *Conn) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "tls=%v client=%v server=%v guessed=%v starttls=%q v=%v suite=%v kx=%+v\n",
+		c.TLS, c.Client, c.Server, c.RolesGuessed, c.StartTLS, c.Version, c.CipherSuite, c.KeyExchange)
+	fmt.Fprintf(&b, "hrr=%v sni=%q alpn=%q offered=%q ja3=%s ja3full=%s ja3s=%s ja4=%s ja4s=%s\n",
+		c.HelloRetryRequest, c.SNI, c.ALPN, c.ALPNOffered, c.JA3, c.JA3Full, c.JA3S, c.JA4, c.JA4S)
+	fmt.Fprintf(&b, "resumed=%v decrypted=%v records=%v plain=%v mac=%d/%d finished=%v gaps=%d history=%s end=%s\n",
+		c.Resumed, c.Decrypted, c.Records, c.PlaintextBytes, c.MACVerified, c.MACFailed, c.FinishedVerified(),
+		c.Gaps, c.History, c.EndCause)
+	for _, a := range c.Alerts {
+		fmt.Fprintf(&b, "alert %v %+v\n", a.Dir, a)
+	}
+	for _, n := range c.Notes {
+		fmt.Fprintf(&b, "note %s %v %v %d %s\n", n.Code, n.Dir, n.HasDir, n.Offset, n.Detail)
+	}
+	fmt.Fprintf(&b, "certs=%d/%d\n", len(c.ServerCerts), len(c.ClientCerts))
+	if ch := c.ClientHello; ch != nil {
+		fmt.Fprintf(&b, "ch random=%x suites=%v exts=%d\n", ch.Random, ch.CipherSuites, len(ch.Extensions))
+	}
+	if sh := c.ServerHello; sh != nil {
+		fmt.Fprintf(&b, "sh random=%x suite=%v exts=%d\n", sh.Random, sh.CipherSuite, len(sh.Extensions))
+	}
+	for _, ci := range c.ServerCerts {
+		fmt.Fprintf(&b, "cert %+v\n", ci)
+	}
+	return b.String()
+}
+
+// eventTrace is the sequence of content types and handshake messages, per
+// record: "C:handshake[client_hello]".
+func eventTrace(evs []evRec) string {
+	var parts []string
+	for _, e := range evs {
+		d := "C"
+		if e.Dir == ServerToClient {
+			d = "S"
+		}
+		s := d + ":" + e.ContentType.String()
+		if e.Opaque {
+			s += "(opaque)"
+		}
+		if len(e.Msgs) > 0 {
+			var ms []string
+			for _, m := range e.Msgs {
+				ms = append(ms, m.String())
+			}
+			s += "[" + strings.Join(ms, ",") + "]"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, " ")
+}
+
+func withoutPackets(evs []evRec) []evRec {
+	out := make([]evRec, len(evs))
+	for i, e := range evs {
+		e.Packet = 0
+		out[i] = e
+	}
+	return out
+}
+
+func plaintext(evs []evRec, d Dir) []byte {
+	var b []byte
+	for _, e := range evs {
+		if e.Dir == d && e.ContentType == ContentTypeApplicationData {
+			b = append(b, e.Plaintext...)
+		}
+	}
+	return b
+}
+
+func hasNote(c *Conn, code string) bool {
+	for _, n := range c.Notes {
+		if n.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// ---- key log surgery ----
+
+func keylogLines(keylog []byte) []string {
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(keylog))
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// filterKeylog keeps the lines keep accepts.
+func filterKeylog(keylog []byte, keep func(label, cr string) bool) []byte {
+	var b bytes.Buffer
+	for _, l := range keylogLines(keylog) {
+		f := strings.Fields(l)
+		if len(f) == 3 && keep(f[0], f[1]) {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.Bytes()
+}
+
+// corruptKeylog flips one bit of each secret.
+func corruptKeylog(t testing.TB, keylog []byte) []byte {
+	var b bytes.Buffer
+	for _, l := range keylogLines(keylog) {
+		f := strings.Fields(l)
+		sec, err := hex.DecodeString(f[2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		sec[len(sec)/2] ^= 0x01
+		fmt.Fprintf(&b, "%s %s %x\n", f[0], f[1], sec)
+	}
+	return b.Bytes()
+}
+
+// unfixed names the conn.go bugs these tests found and that are not fixed
+// yet: their checks are skipped.
+var unfixed = map[string]bool{}
+
+func skipUnfixed(t *testing.T, bug string) {
+	if unfixed[bug] {
+		t.Skipf("unfixed bug %s", bug)
+	}
+}
+
+// ---- the sessions ----
+
+var (
+	testRequest  = []byte("GET / HTTP/1.1\r\nHost: example.test\r\n\r\n")
+	testResponse = [][]byte{
+		[]byte("HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n"),
+		[]byte("0123456789"),
+		[]byte("abcdefghij"),
+		bytes.Repeat([]byte("z"), 10),
+	}
+)
+
+func baseSpecs() []*sessionSpec {
+	return []*sessionSpec{
+		{name: "tls12-ecdhe-rsa-aes128-gcm", version: tls.VersionTLS12,
+			suites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}},
+		{name: "tls12-ecdhe-rsa-aes128-cbc-sha", version: tls.VersionTLS12,
+			suites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA}},
+		{name: "tls13", version: tls.VersionTLS13},
+	}
+}
+
+func specRun(t testing.TB, sp *sessionSpec) *tlsRun {
+	if sp.request == nil {
+		sp.request = testRequest
+	}
+	if sp.response == nil {
+		sp.response = testResponse
+	}
+	return runTLS(t, sp)
+}
+
+// ---- 1. handshakes ----
+
+func TestConnStreamHandshakes(t *testing.T) {
+	const (
+		trace12 = "C:handshake[client_hello] S:handshake[server_hello] S:handshake[certificate] " +
+			"S:handshake[server_key_exchange] S:handshake[server_hello_done] C:handshake[client_key_exchange] " +
+			"C:change_cipher_spec C:handshake[finished] S:change_cipher_spec S:handshake[finished] " +
+			"C:application_data S:application_data S:application_data S:application_data S:application_data " +
+			"C:alert S:alert"
+		trace12NoKeys = "C:handshake[client_hello] S:handshake[server_hello] S:handshake[certificate] " +
+			"S:handshake[server_key_exchange] S:handshake[server_hello_done] C:handshake[client_key_exchange] " +
+			"C:change_cipher_spec C:handshake(opaque) S:change_cipher_spec S:handshake(opaque) " +
+			"C:application_data(opaque) S:application_data(opaque) S:application_data(opaque) S:application_data(opaque) S:application_data(opaque) " +
+			"C:alert(opaque) S:alert(opaque)"
+	)
+	tests := []struct {
+		spec           *sessionSpec
+		version        Version
+		suite          CipherSuite
+		kx             string
+		history        string // with the key log
+		historyNoKeys  string
+		trace, traceNK string
+	}{
+		{
+			spec:    baseSpecs()[0],
+			version: VersionTLS12, suite: 0xc02f, kx: "ECDHE",
+			history: "CsxknGIFifDdLl", historyNoKeys: "CsxknGIFifDdLl",
+			trace: trace12, traceNK: trace12NoKeys,
+		},
+		{
+			spec:    baseSpecs()[1],
+			version: VersionTLS12, suite: 0xc013, kx: "ECDHE",
+			history: "CsxknGIFifDdLl", historyNoKeys: "CsxknGIFifDdLl",
+			trace: trace12, traceNK: trace12NoKeys,
+		},
+		{
+			spec:    baseSpecs()[2],
+			version: VersionTLS13, suite: 0x1301, kx: "ECDHE",
+			history: "CsioxyfIFDdLl", historyNoKeys: "CsidID",
+			trace: "C:handshake[client_hello] S:handshake[server_hello] S:change_cipher_spec " +
+				"S:handshake[encrypted_extensions] S:handshake[certificate] S:handshake[certificate_verify] S:handshake[finished] " +
+				"C:change_cipher_spec C:handshake[finished] C:application_data " +
+				"S:application_data S:application_data S:application_data S:application_data C:alert S:alert",
+			traceNK: "C:handshake[client_hello] S:handshake[server_hello] S:change_cipher_spec " +
+				"S:application_data(opaque) S:application_data(opaque) S:application_data(opaque) S:application_data(opaque) " +
+				"C:change_cipher_spec C:application_data(opaque) C:application_data(opaque) " +
+				"S:application_data(opaque) S:application_data(opaque) S:application_data(opaque) S:application_data(opaque) " +
+				"C:application_data(opaque) S:application_data(opaque)",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.spec.name, func(t *testing.T) {
+			run := specRun(t, tt.spec)
+			tls13 := tt.version == VersionTLS13
+			rk := feedConn(t, whole(run.rec.writes), keysFrom(t, run.keylog), testClientAddr, testServerAddr)
+			rn := feedConn(t, whole(run.rec.writes), nil, testClientAddr, testServerAddr)
+			for _, r := range []connRun{rk, rn} {
+				c := r.c
+				keyed := r.c == rk.c
+				if r.sink.ends != 1 {
+					t.Fatalf("End called %d times", r.sink.ends)
+				}
+				if c.Version != tt.version || c.CipherSuite != tt.suite || uint16(c.CipherSuite) != run.state.CipherSuite {
+					t.Errorf("version %v suite %v, want %v %v (crypto/tls: %x)", c.Version, c.CipherSuite, tt.version, tt.suite, run.state.CipherSuite)
+				}
+				if c.KeyExchange.Kind != tt.kx {
+					t.Errorf("key exchange %+v, want %s", c.KeyExchange, tt.kx)
+				}
+				if c.SNI != "example.test" {
+					t.Errorf("SNI %q", c.SNI)
+				}
+				// TLS 1.3 hides ALPN and the certificates in
+				// EncryptedExtensions and Certificate.
+				visible := keyed || !tls13
+				if wantALPN := run.state.NegotiatedProtocol; c.ALPN != wantALPN && visible || c.ALPN != "" && !visible || wantALPN != "http/1.1" {
+					t.Errorf("keys %v: ALPN %q, crypto/tls negotiated %q", keyed, c.ALPN, wantALPN)
+				}
+				if n := len(c.ServerCerts); n != 1 && visible || n != 0 && !visible {
+					t.Errorf("keys %v: %d server certificates", keyed, n)
+				}
+				if !reflect.DeepEqual(c.ALPNOffered, []string{"h2", "http/1.1"}) {
+					t.Errorf("ALPNOffered %q", c.ALPNOffered)
+				}
+				if c.Client != testClientAddr || c.Server != testServerAddr || c.RolesGuessed {
+					t.Errorf("roles: client %v server %v guessed %v", c.Client, c.Server, c.RolesGuessed)
+				}
+				if c.ClientHello == nil || c.ServerHello == nil || c.HelloRetryRequest || c.Resumed || c.StartTLS != "" {
+					t.Errorf("hello state: ch %v sh %v hrr %v resumed %v starttls %q", c.ClientHello != nil, c.ServerHello != nil,
+						c.HelloRetryRequest, c.Resumed, c.StartTLS)
+				}
+				for _, fp := range []struct{ name, v string }{{"JA3", c.JA3}, {"JA3Full", c.JA3Full}, {"JA3S", c.JA3S},
+					{"JA4", c.JA4}, {"JA4S", c.JA4S}} {
+					if fp.v == "" {
+						t.Errorf("%s empty", fp.name)
+					}
+				}
+				for d := range 2 {
+					n, _, _ := countRecords(t, run.rec.stream(d), tls13)
+					if c.Records[d] != n {
+						t.Errorf("Records[%v] = %d, %d on the wire", Dir(d), c.Records[d], n)
+					}
+				}
+				wantHist, wantTrace := tt.history, tt.trace
+				if !keyed {
+					wantHist, wantTrace = tt.historyNoKeys, tt.traceNK
+				}
+				if got := string(c.History); got != wantHist {
+					t.Errorf("keys %v: History %q, want %q", keyed, got, wantHist)
+				}
+				if got := eventTrace(r.sink.events); got != wantTrace {
+					t.Errorf("keys %v: events:\n%s\nwant:\n%s", keyed, got, wantTrace)
+				}
+				if keyed && len(c.Notes) != 0 || !keyed && (len(c.Notes) != 1 || c.Notes[0].Code != "no_keys") {
+					t.Errorf("keys %v: notes: %+v", keyed, c.Notes)
+				}
+			}
+
+			// A second session with the same configuration: same
+			// fingerprints (the randoms and key shares differ).
+			c := rn.c
+			run2 := specRun(t, tt.spec)
+			c2 := feedConn(t, whole(run2.rec.writes), nil, testClientAddr, testServerAddr).c
+			if c2.JA3 != c.JA3 || c2.JA3Full != c.JA3Full || c2.JA4 != c.JA4 || c2.JA3S != c.JA3S || c2.JA4S != c.JA4S {
+				t.Errorf("fingerprints not stable: %s %s %s %s / %s %s %s %s", c.JA3, c.JA4, c.JA3S, c.JA4S, c2.JA3, c2.JA4, c2.JA3S, c2.JA4S)
+			}
+			if bytes.Equal(c2.ClientHello.Random[:], c.ClientHello.Random[:]) {
+				t.Error("two sessions with one client random")
+			}
+		})
+	}
+}
+
+// ---- 2. chunking ----
+
+func TestConnStreamChunking(t *testing.T) {
+	for _, sp := range baseSpecs() {
+		run := specRun(t, sp)
+		for _, withKeys := range []bool{false, true} {
+			name := sp.name + "/nokeys"
+			if withKeys {
+				name = sp.name + "/keys"
+			}
+			t.Run(name, func(t *testing.T) {
+				keys := func() *Keys {
+					if withKeys {
+						return keysFrom(t, run.keylog)
+					}
+					return nil
+				}
+				ref := feedConn(t, whole(run.rec.writes), keys(), testClientAddr, testServerAddr)
+				wantSum, wantEv := summary(ref.c), withoutPackets(ref.sink.events)
+				for _, ck := range []struct {
+					name string
+					f    chunking
+				}{
+					{"bytewise", bytewise},
+					{"random1", randomChunks(1)},
+					{"random2", randomChunks(2)},
+					{"random3", randomChunks(3)},
+				} {
+					r := feedConn(t, ck.f(run.rec.writes), keys(), testClientAddr, testServerAddr)
+					if got := summary(r.c); got != wantSum {
+						t.Errorf("%s: summary\n%s\nwhole:\n%s", ck.name, got, wantSum)
+					}
+					if got := withoutPackets(r.sink.events); !reflect.DeepEqual(got, wantEv) {
+						t.Errorf("%s: events differ:\n%s\nwhole:\n%s", ck.name, eventTrace(got), eventTrace(wantEv))
+					}
+				}
+			})
+		}
+	}
+}
+
+// ---- 3. decryption ----
+
+func TestConnStreamDecrypt(t *testing.T) {
+	for _, sp := range baseSpecs() {
+		t.Run(sp.name, func(t *testing.T) {
+			run := specRun(t, sp)
+			tls13 := sp.version == tls.VersionTLS13
+			var protected int
+			for d := range 2 {
+				_, p, _ := countRecords(t, run.rec.stream(d), tls13)
+				protected += p
+			}
+			t.Run("keylog", func(t *testing.T) {
+				r := feedConn(t, whole(run.rec.writes), keysFrom(t, run.keylog), testClientAddr, testServerAddr)
+				c := r.c
+				checkPlaintext(t, r, run)
+				if c.MACVerified != protected || c.MACFailed != 0 {
+					t.Errorf("MAC verified %d failed %d, %d protected records", c.MACVerified, c.MACFailed, protected)
+				}
+				if c.FinishedVerified() != [2]int{1, 1} {
+					t.Errorf("FinishedVerified %v", c.FinishedVerified())
+				}
+				if !c.Decrypted || len(c.Notes) != 0 {
+					t.Errorf("decrypted %v notes %+v", c.Decrypted, c.Notes)
+				}
+				for _, e := range r.sink.events {
+					if e.Opaque {
+						t.Errorf("opaque record: %+v", e)
+					}
+				}
+				wantHist := "CsxknGIFifDdLl"
+				if tls13 {
+					wantHist = "CsioxyfIFDdLl"
+				}
+				if string(c.History) != wantHist {
+					t.Errorf("History %q, want %q", c.History, wantHist)
+				}
+				if tls13 && len(c.Alerts) != 2 || !tls13 && len(c.Alerts) != 2 {
+					t.Errorf("alerts %+v", c.Alerts)
+				}
+				for _, a := range c.Alerts {
+					if a.Encrypted || a.Alert.Description != 0 {
+						t.Errorf("alert %+v, want a readable close_notify", a)
+					}
+				}
+			})
+			t.Run("wrong-keys", func(t *testing.T) {
+				if !tls13 {
+					skipUnfixed(t, "mac-failed-plaintext")
+				}
+				r := feedConn(t, whole(run.rec.writes), keysFrom(t, corruptKeylog(t, run.keylog)), testClientAddr, testServerAddr)
+				c := r.c
+				for _, e := range r.sink.events {
+					if len(e.Plaintext) > 0 || e.Decrypted {
+						t.Errorf("plaintext from a wrong key: %+v", e)
+					}
+				}
+				if !tls13 && c.MACFailed == 0 {
+					t.Errorf("MACFailed %d", c.MACFailed)
+				}
+				if c.MACVerified != 0 || c.FinishedVerified() == [2]int{1, 1} {
+					t.Errorf("MAC verified %d, finished %v", c.MACVerified, c.FinishedVerified())
+				}
+				if c.Records != countAll(t, run, tls13) {
+					t.Errorf("records %v", c.Records)
+				}
+			})
+			if !tls13 {
+				return
+			}
+			t.Run("app-secrets-only", func(t *testing.T) {
+				kl := filterKeylog(run.keylog, func(label, _ string) bool { return !strings.Contains(label, "HANDSHAKE") })
+				r := feedConn(t, whole(run.rec.writes), keysFrom(t, kl), testClientAddr, testServerAddr)
+				c := r.c
+				checkPlaintext(t, r, run)
+				if c.FinishedVerified() != [2]int{0, 0} || c.MACFailed != 0 {
+					t.Errorf("finished %v MAC failed %d", c.FinishedVerified(), c.MACFailed)
+				}
+				opaque := 0
+				for _, e := range r.sink.events {
+					if e.Opaque {
+						opaque++
+						if len(e.Msgs) > 0 || e.MAC != MACNone {
+							t.Errorf("opaque record with messages or a MAC result: %+v", e)
+						}
+					}
+				}
+				if opaque == 0 {
+					t.Error("the handshake was decrypted without its secrets")
+				}
+				if c.MACVerified+opaque != protected {
+					t.Errorf("MAC verified %d + opaque %d != %d protected records", c.MACVerified, opaque, protected)
+				}
+			})
+			for _, dir := range []Dir{ClientToServer, ServerToClient} {
+				t.Run("only-"+dir.String(), func(t *testing.T) {
+					prefix := "CLIENT_"
+					if dir == ServerToClient {
+						prefix = "SERVER_"
+					}
+					kl := filterKeylog(run.keylog, func(label, _ string) bool { return strings.HasPrefix(label, prefix) })
+					r := feedConn(t, whole(run.rec.writes), keysFrom(t, kl), testClientAddr, testServerAddr)
+					want := map[Dir][]byte{ClientToServer: run.request, ServerToClient: run.response}
+					if got := plaintext(r.sink.events, dir); !bytes.Equal(got, want[dir]) {
+						t.Errorf("%v plaintext %q, want %q", dir, got, want[dir])
+					}
+					if got := plaintext(r.sink.events, 1-dir); len(got) != 0 {
+						t.Errorf("%v plaintext %q without keys", 1-dir, got)
+					}
+					// The server's Finished covers only what the server sent;
+					// the client's covers the server's encrypted flight too,
+					// which stays opaque without the server's secrets: it
+					// cannot be checked, and must not be called a mismatch.
+					wantFV := [2]int{0, 0}
+					if dir == ServerToClient {
+						wantFV[ServerToClient] = 1
+					}
+					fv := r.c.FinishedVerified()
+					if dir == ClientToServer && unfixed["finished-partial-transcript"] {
+						fv = wantFV
+					}
+					if fv != wantFV || r.c.MACFailed != 0 || hasNote(r.c, "finished_mismatch") && !unfixed["finished-partial-transcript"] {
+						t.Errorf("finished %v, want %v; MAC failed %d", fv, wantFV, r.c.MACFailed)
+					}
+				})
+			}
+		})
+	}
+}
+
+func countAll(t testing.TB, run *tlsRun, tls13 bool) [2]int {
+	var n [2]int
+	for d := range 2 {
+		n[d], _, _ = countRecords(t, run.rec.stream(d)[run.tlsStart[d]:], tls13)
+	}
+	return n
+}
+
+func checkPlaintext(t *testing.T, r connRun, run *tlsRun) {
+	t.Helper()
+	if got := plaintext(r.sink.events, ClientToServer); !bytes.Equal(got, run.request) {
+		t.Errorf("client plaintext %q, want %q", got, run.request)
+	}
+	if got := plaintext(r.sink.events, ServerToClient); !bytes.Equal(got, run.response) {
+		t.Errorf("server plaintext %q, want %q", got, run.response)
+	}
+	if r.c.PlaintextBytes != [2]int64{int64(len(run.request)), int64(len(run.response))} {
+		t.Errorf("PlaintextBytes %v", r.c.PlaintextBytes)
+	}
+}
+
+// ---- 4. resumption ----
+
+func TestConnStreamResumption(t *testing.T) {
+	t.Run("tls12-ticket", func(t *testing.T) {
+		cache := tls.NewLRUClientSessionCache(4)
+		sp := &sessionSpec{version: tls.VersionTLS12, suites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}, clientCache: cache}
+		first := specRun(t, sp)
+		second := specRun(t, sp)
+		if !second.state.DidResume {
+			t.Fatal("crypto/tls did not resume")
+		}
+		keys := keysFrom(t, first.keylog)
+		r1 := feedConn(t, whole(first.rec.writes), keys, testClientAddr, testServerAddr)
+		if r1.c.Resumed || r1.c.FinishedVerified() != [2]int{1, 1} {
+			t.Fatalf("first connection: resumed %v finished %v", r1.c.Resumed, r1.c.FinishedVerified())
+		}
+		// The second connection's key log line is not given: its master
+		// secret comes from the session the first one left.
+		// (crypto/tls does not log resumed TLS 1.2 sessions; drop the
+		// line anyway should it start to.)
+		cr := hex.EncodeToString(clientRandomOf(t, second))
+		kl := filterKeylog(second.keylog, func(_, random string) bool { return random != cr })
+		keys.Log.Load(bytes.NewReader(kl), "second")
+		r2 := feedConn(t, whole(second.rec.writes), keys, testClientAddr, testServerAddr)
+		c := r2.c
+		if !c.Resumed {
+			t.Error("not Resumed")
+		}
+		checkPlaintext(t, r2, second)
+		_, p0, _ := countRecords(t, second.rec.stream(0), false)
+		_, p1, _ := countRecords(t, second.rec.stream(1), false)
+		if c.MACVerified != p0+p1 || c.MACFailed != 0 || c.FinishedVerified() != [2]int{1, 1} {
+			t.Errorf("MAC %d/%d of %d, finished %v, notes %+v", c.MACVerified, c.MACFailed, p0+p1, c.FinishedVerified(), c.Notes)
+		}
+		if len(c.ServerCerts) != 0 {
+			t.Errorf("certificates in a resumed handshake")
+		}
+		// Without the first connection, nothing to resume from.
+		r3 := feedConn(t, whole(second.rec.writes), NewKeys(), testClientAddr, testServerAddr)
+		if !r3.c.Resumed || r3.c.Decrypted || !hasNote(r3.c, "no_keys") {
+			t.Errorf("alone: resumed %v decrypted %v notes %+v", r3.c.Resumed, r3.c.Decrypted, r3.c.Notes)
+		}
+	})
+	t.Run("tls13-psk", func(t *testing.T) {
+		cache := tls.NewLRUClientSessionCache(4)
+		sp := &sessionSpec{version: tls.VersionTLS13, clientCache: cache}
+		first := specRun(t, sp)
+		second := specRun(t, sp)
+		if !second.state.DidResume {
+			t.Fatal("crypto/tls did not resume")
+		}
+		keys := keysFrom(t, first.keylog)
+		keys.Log.Load(bytes.NewReader(second.keylog), "second")
+		r1 := feedConn(t, whole(first.rec.writes), keys, testClientAddr, testServerAddr)
+		if r1.c.Resumed || r1.c.FinishedVerified() != [2]int{1, 1} || len(r1.c.Notes) != 0 {
+			t.Errorf("first connection: resumed %v finished %v notes %+v", r1.c.Resumed, r1.c.FinishedVerified(), r1.c.Notes)
+		}
+		if !strings.Contains(string(r1.c.History), "t") {
+			t.Errorf("first connection: no session ticket in %q", r1.c.History)
+		}
+		r2 := feedConn(t, whole(second.rec.writes), keys, testClientAddr, testServerAddr)
+		c := r2.c
+		if !c.Resumed || c.KeyExchange.Kind != "PSK_DHE" && !unfixed["psk-key-exchange"] {
+			t.Errorf("resumed %v key exchange %+v", c.Resumed, c.KeyExchange)
+		}
+		checkPlaintext(t, r2, second)
+		if (c.FinishedVerified() != [2]int{1, 1} || len(c.Notes) != 0) && !unfixed["tls13-ticket-transcript"] || c.MACFailed != 0 {
+			t.Errorf("finished %v MAC failed %d notes %+v", c.FinishedVerified(), c.MACFailed, c.Notes)
+		}
+	})
+}
+
+func clientRandomOf(t testing.TB, run *tlsRun) []byte {
+	r := feedConn(t, whole(run.rec.writes), nil, testClientAddr, testServerAddr)
+	if r.c.ClientHello == nil {
+		t.Fatal("no ClientHello")
+	}
+	return r.c.ClientHello.Random[:]
+}
+
+// ---- 5. HelloRetryRequest ----
+
+func TestConnStreamHelloRetryRequest(t *testing.T) {
+	sp := &sessionSpec{version: tls.VersionTLS13,
+		clientCurves: []tls.CurveID{tls.X25519, tls.CurveP256}, serverCurves: []tls.CurveID{tls.CurveP256}}
+	run := specRun(t, sp)
+	for _, ck := range []struct {
+		name string
+		f    chunking
+	}{{"whole", whole}, {"bytewise", bytewise}} {
+		t.Run(ck.name, func(t *testing.T) {
+			r := feedConn(t, ck.f(run.rec.writes), keysFrom(t, run.keylog), testClientAddr, testServerAddr)
+			c := r.c
+			if !c.HelloRetryRequest {
+				t.Error("HelloRetryRequest not set")
+			}
+			if c.KeyExchange.Group != NamedGroup(tls.CurveP256) {
+				t.Errorf("key exchange %+v", c.KeyExchange)
+			}
+			checkPlaintext(t, r, run)
+			if c.FinishedVerified() != [2]int{1, 1} || c.MACFailed != 0 || len(c.Notes) != 0 {
+				t.Errorf("finished %v MAC failed %d notes %+v", c.FinishedVerified(), c.MACFailed, c.Notes)
+			}
+			if !strings.HasPrefix(string(c.History), "CjiICs") {
+				t.Errorf("History %q", c.History)
+			}
+		})
+	}
+}
+
+// ---- 6. STARTTLS ----
+
+func TestConnStreamStartTLS(t *testing.T) {
+	tests := []struct {
+		name string
+		pre  []wire
+		want string
+	}{
+		{"smtp", []wire{
+			{1, []byte("220 mx ESMTP\r\n")},
+			{0, []byte("EHLO a\r\n")},
+			{1, []byte("250-mx\r\n250 STARTTLS\r\n")},
+			{0, []byte("STARTTLS\r\n")},
+			{1, []byte("220 Go ahead\r\n")},
+		}, "smtp"},
+		{"postgresql", []wire{
+			{0, []byte{0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f}},
+			{1, []byte("S")},
+		}, "postgresql"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sp := &sessionSpec{version: tls.VersionTLS12, pre: tt.pre}
+			run := specRun(t, sp)
+			for _, ck := range []struct {
+				name string
+				f    chunking
+			}{{"whole", whole}, {"bytewise", bytewise}, {"random", randomChunks(7)}} {
+				r := feedConn(t, ck.f(run.rec.writes), keysFrom(t, run.keylog), testClientAddr, testServerAddr)
+				c := r.c
+				if r.sink.ends != 1 || !c.TLS {
+					t.Fatalf("%s: TLS not found", ck.name)
+				}
+				if c.StartTLS != tt.want || !hasNote(c, "starttls") {
+					t.Errorf("%s: StartTLS %q notes %+v", ck.name, c.StartTLS, c.Notes)
+				}
+				if c.Records != countAll(t, run, false) {
+					t.Errorf("%s: records %v, %v on the wire after the prologue", ck.name, c.Records, countAll(t, run, false))
+				}
+				if c.Client != testClientAddr || c.RolesGuessed {
+					t.Errorf("%s: client %v guessed %v", ck.name, c.Client, c.RolesGuessed)
+				}
+				checkPlaintext(t, r, run)
+				for _, n := range c.Notes {
+					if n.Code == "starttls" && n.Offset != uint64(run.tlsStart[0]) && n.Offset != uint64(run.tlsStart[1]) {
+						t.Errorf("%s: starttls note at %d, TLS starts at %v", ck.name, n.Offset, run.tlsStart)
+					}
+				}
+			}
+		})
+	}
+}
+
+// ---- 7. not TLS ----
+
+func TestConnStreamNotTLS(t *testing.T) {
+	random := make([]byte, 64<<10)
+	r := mrand.New(mrand.NewPCG(42, 42))
+	for i := range random {
+		random[i] = byte(r.Uint32())
+	}
+	random2 := bytes.Clone(random)
+	for i := range random2 {
+		random2[i] ^= byte(i * 7)
+	}
+	tests := []struct {
+		name   string
+		writes []wire
+	}{
+		{"http", []wire{
+			{0, []byte("GET /index.html HTTP/1.1\r\nHost: example.test\r\nUser-Agent: test\r\nAccept: */*\r\n\r\n")},
+			{1, []byte("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 13\r\n\r\n<html></html>")},
+		}},
+		{"ssh", []wire{
+			{1, []byte("SSH-2.0-OpenSSH_9.6\r\n")},
+			{0, []byte("SSH-2.0-OpenSSH_9.7\r\n")},
+			{1, append([]byte{0, 0, 5, 0xdc, 4, 20}, bytes.Repeat([]byte{0x16, 3, 1}, 300)...)},
+		}},
+		{"random", []wire{{0, random}, {1, random2}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, ck := range []struct {
+				name string
+				f    chunking
+			}{{"whole", whole}, {"random", randomChunks(3)}} {
+				rr := feedConn(t, ck.f(tt.writes), NewKeys(), testClientAddr, testServerAddr)
+				if rr.sink.ends != 0 || rr.c.TLS {
+					t.Errorf("%s: End called %d times, TLS %v, notes %+v", ck.name, rr.sink.ends, rr.c.TLS, rr.c.Notes)
+				}
+			}
+		})
+	}
+}
+
+// ---- 8. mid-stream ----
+
+// firstAppData returns the offset of a side's first application_data record.
+func firstAppData(t testing.TB, b []byte) int {
+	off := 0
+	for off+5 <= len(b) {
+		if ContentType(b[off]) == ContentTypeApplicationData {
+			return off
+		}
+		off += 5 + (int(b[off+3])<<8 | int(b[off+4]))
+	}
+	t.Fatal("no application data")
+	return 0
+}
+
+// trimWrites drops each side's first skip[side] bytes.
+func trimWrites(ws []wire, skip [2]int) []wire {
+	var out []wire
+	for _, w := range ws {
+		d := w.data
+		n := min(skip[w.side], len(d))
+		skip[w.side] -= n
+		if d = d[n:]; len(d) > 0 {
+			out = append(out, wire{w.side, d})
+		}
+	}
+	return out
+}
+
+func TestConnStreamMidstream(t *testing.T) {
+	for _, sp := range baseSpecs()[:2] {
+		run := specRun(t, sp)
+		var skip [2]int
+		var want [2]int
+		for d := range 2 {
+			s := run.rec.stream(d)
+			skip[d] = firstAppData(t, s)
+			want[d], _, _ = countRecords(t, s[skip[d]:], false)
+		}
+		writes := trimWrites(run.rec.writes, skip)
+		for _, ck := range []struct {
+			name string
+			f    chunking
+		}{{"whole", whole}, {"bytewise", bytewise}, {"random", randomChunks(5)}} {
+			t.Run(sp.name+"/"+ck.name, func(t *testing.T) {
+				if ck.name != "whole" {
+					skipUnfixed(t, "midstream-chunking")
+				}
+				r := feedConn(t, ck.f(writes), keysFrom(t, run.keylog), testClientAddr, testServerAddr)
+				c := r.c
+				if r.sink.ends != 1 {
+					t.Fatalf("End called %d times", r.sink.ends)
+				}
+				if !c.RolesGuessed || !hasNote(c, "midstream") || c.Client != testClientAddr {
+					t.Errorf("guessed %v client %v notes %+v", c.RolesGuessed, c.Client, c.Notes)
+				}
+				if c.Records != want {
+					t.Errorf("records %v, want %v", c.Records, want)
+				}
+				for _, e := range r.sink.events {
+					if len(e.Plaintext) > 0 {
+						t.Errorf("plaintext without a handshake: %+v", e)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestConnStreamMidstreamCrafted: records full of 0x16 bytes (a hello's
+// first byte), delivered a byte at a time, are still seen mid-stream.
+func TestConnStreamMidstreamCrafted(t *testing.T) {
+	payload := bytes.Repeat([]byte{0x16, 0x03, 0x01}, 20)
+	writes := []wire{
+		{0, append(tlsRecord(ContentTypeApplicationData, 0x0303, payload), tlsRecord(ContentTypeApplicationData, 0x0303, payload)...)},
+		{1, tlsRecord(ContentTypeApplicationData, 0x0303, payload)},
+		{0, tlsRecord(ContentTypeApplicationData, 0x0303, payload[:7])},
+	}
+	for _, ck := range []struct {
+		name string
+		f    chunking
+	}{{"whole", whole}, {"bytewise", bytewise}, {"random", randomChunks(9)}} {
+		t.Run(ck.name, func(t *testing.T) {
+			r := feedConn(t, ck.f(writes), nil, testClientAddr, testServerAddr)
+			c := r.c
+			if r.sink.ends != 1 || !hasNote(c, "midstream") || c.Records != [2]int{3, 1} || c.Client != testClientAddr {
+				t.Errorf("ends %d records %v client %v notes %+v", r.sink.ends, c.Records, c.Client, c.Notes)
+			}
+		})
+	}
+}
+
+// ---- 9. gaps ----
+
+func TestConnStreamGap(t *testing.T) {
+	for _, sp := range baseSpecs() {
+		t.Run(sp.name, func(t *testing.T) {
+			run := specRun(t, sp)
+			tls13 := sp.version == tls.VersionTLS13
+			// The server's application data records are one write each:
+			// drop the second of the response (not the last two, which a
+			// resync needs to see).
+			var chunks []chunk
+			dropped, seen := 0, 0
+			nResp := 0
+			for _, w := range run.rec.writes {
+				if w.side == 1 && len(w.data) > 5 && ContentType(w.data[0]) == ContentTypeApplicationData &&
+					5+(int(w.data[3])<<8|int(w.data[4])) == len(w.data) && len(w.data) < 200 {
+					nResp++
+				}
+			}
+			for _, w := range run.rec.writes {
+				if w.side == 1 && dropped == 0 && len(w.data) > 5 && ContentType(w.data[0]) == ContentTypeApplicationData &&
+					5+(int(w.data[3])<<8|int(w.data[4])) == len(w.data) && len(w.data) < 200 {
+					seen++
+					if seen == 2 {
+						chunks = append(chunks, chunk{side: 1, gap: len(w.data)})
+						dropped = len(w.data)
+						continue
+					}
+				}
+				chunks = append(chunks, chunk{side: w.side, data: w.data})
+			}
+			if dropped == 0 || nResp < 4 {
+				t.Fatalf("no record to drop (%d candidates)", nResp)
+			}
+			want := countAll(t, run, tls13)
+			want[1]--
+			for _, withKeys := range []bool{false, true} {
+				var keys *Keys
+				if withKeys {
+					keys = keysFrom(t, run.keylog)
+				}
+				r := feedConn(t, chunks, keys, testClientAddr, testServerAddr)
+				c := r.c
+				if c.Gaps != 1 || !hasNote(c, "gap") || !hasNote(c, "resync") {
+					t.Errorf("keys %v: gaps %d notes %+v", withKeys, c.Gaps, c.Notes)
+				}
+				if c.Records != want {
+					t.Errorf("keys %v: records %v, want %v", withKeys, c.Records, want)
+				}
+				for _, n := range c.Notes {
+					if (n.Code == "gap" || n.Code == "resync") && n.Dir != ServerToClient {
+						t.Errorf("keys %v: note %+v on the client side", withKeys, n)
+					}
+				}
+				if withKeys {
+					if got := plaintext(r.sink.events, ClientToServer); !bytes.Equal(got, run.request) {
+						t.Errorf("client plaintext %q after a server-side gap", got)
+					}
+					// What follows the gap: at least not garbage.
+					got := plaintext(r.sink.events, ServerToClient)
+					if !bytes.HasPrefix(run.response, got) && !bytes.Equal(got, removeSecond(testResponse)) {
+						t.Errorf("server plaintext %q", got)
+					}
+					t.Logf("server plaintext after the gap: %q, MAC %d/%d", got, c.MACVerified, c.MACFailed)
+				}
+			}
+		})
+	}
+}
+
+func removeSecond(rs [][]byte) []byte {
+	var b []byte
+	for i, r := range rs {
+		if i != 1 {
+			b = append(b, r...)
+		}
+	}
+	return b
+}
+
+// ---- 10. roles ----
+
+func TestConnStreamRoles(t *testing.T) {
+	for _, sp := range baseSpecs() {
+		t.Run(sp.name, func(t *testing.T) {
+			run := specRun(t, sp)
+			tls13 := sp.version == tls.VersionTLS13
+			// The TLS client is the TCP responder: side 1, address b.
+			a, b := testServerAddr, testClientAddr
+			r := feedConn(t, swapSides(whole(run.rec.writes)), keysFrom(t, run.keylog), a, b)
+			c := r.c
+			if c.Client != b || c.Server != a || c.RolesGuessed {
+				t.Errorf("client %v server %v guessed %v", c.Client, c.Server, c.RolesGuessed)
+			}
+			if c.Records != countAll(t, run, tls13) {
+				t.Errorf("records %v", c.Records)
+			}
+			checkPlaintext(t, r, run)
+			if c.FinishedVerified() != [2]int{1, 1} {
+				t.Errorf("finished %v", c.FinishedVerified())
+			}
+			// The same with the server speaking first (SMTP-like ordering of
+			// the first bytes is irrelevant; here: the server's bytes are
+			// fed before each client write they answer).
+			ref := feedConn(t, whole(run.rec.writes), keysFrom(t, run.keylog), testClientAddr, testServerAddr)
+			if !reflect.DeepEqual(withoutPackets(ref.sink.events), withoutPackets(r.sink.events)) {
+				t.Error("events differ with the sides swapped")
+			}
+		})
+	}
+}
+
+// ---- 11. crafted: SSLv2 ClientHello, heartbleed ----
+
+// sslv2ClientHello builds an SSLv2-format CLIENT-HELLO offering TLS 1.2
+// (RFC 5246 E.2): 2-byte header, msg_type 1, version, the three lengths,
+// cipher specs (3 bytes each), no session id, a 32-byte challenge.
+func sslv2ClientHello(challenge []byte) []byte {
+	specs := []uint32{0x00c02f, 0x00002f, 0x010080} // two TLS suites, SSL_CK_RC4_128_WITH_MD5
+	var body cryptobyte.Builder
+	body.AddUint8(1)
+	body.AddUint16(0x0303)
+	body.AddUint16(uint16(3 * len(specs)))
+	body.AddUint16(0)
+	body.AddUint16(uint16(len(challenge)))
+	for _, s := range specs {
+		body.AddUint24(s)
+	}
+	body.AddBytes(challenge)
+	m := body.BytesOrPanic()
+	return append([]byte{0x80 | byte(len(m)>>8), byte(len(m))}, m...)
+}
+
+// tlsRecord frames a payload.
+func tlsRecord(typ ContentType, version uint16, payload []byte) []byte {
+	var b cryptobyte.Builder
+	b.AddUint8(uint8(typ))
+	b.AddUint16(version)
+	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(payload) })
+	return b.BytesOrPanic()
+}
+
+func handshakeMsg(typ HandshakeType, body func(*cryptobyte.Builder)) []byte {
+	var b cryptobyte.Builder
+	b.AddUint8(uint8(typ))
+	b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) { body(b) })
+	return b.BytesOrPanic()
+}
+
+func serverHello12(suite uint16) []byte {
+	sh := handshakeMsg(HandshakeTypeServerHello, func(b *cryptobyte.Builder) {
+		b.AddUint16(0x0303)
+		b.AddBytes(bytes.Repeat([]byte{0x5a}, 32))
+		b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) {})
+		b.AddUint16(suite)
+		b.AddUint8(0)
+	})
+	done := handshakeMsg(HandshakeTypeServerHelloDone, func(*cryptobyte.Builder) {})
+	return tlsRecord(ContentTypeHandshake, 0x0303, append(sh, done...))
+}
+
+func TestConnStreamCrafted(t *testing.T) {
+	t.Run("sslv2-client-hello", func(t *testing.T) {
+		skipUnfixed(t, "sslv2-hello-at-start")
+		challenge := bytes.Repeat([]byte{0xc1}, 32)
+		writes := []wire{{0, sslv2ClientHello(challenge)}, {1, serverHello12(0xc02f)}}
+		for _, ck := range []struct {
+			name string
+			f    chunking
+		}{{"whole", whole}, {"bytewise", bytewise}} {
+			r := feedConn(t, ck.f(writes), NewKeys(), testClientAddr, testServerAddr)
+			c := r.c
+			if r.sink.ends != 1 || c.ClientHello == nil || !c.ClientHello.SSLv2 {
+				t.Fatalf("%s: no SSLv2 ClientHello: ends %d notes %+v", ck.name, r.sink.ends, c.Notes)
+			}
+			if c.ClientHello.LegacyVersion != VersionTLS12 || !bytes.Equal(c.ClientHello.Random[:], challenge) {
+				t.Errorf("%s: hello version %v random %x", ck.name, c.ClientHello.LegacyVersion, c.ClientHello.Random)
+			}
+			if c.Version != VersionTLS12 || c.CipherSuite != 0xc02f || c.Client != testClientAddr {
+				t.Errorf("%s: version %v suite %v client %v", ck.name, c.Version, c.CipherSuite, c.Client)
+			}
+			// No JA3 for an SSLv2 hello (fingerprint.go), but a JA4.
+			if string(c.History) != "Csn" || c.Records != [2]int{1, 1} || c.JA3 != "" || c.JA4 == "" {
+				t.Errorf("%s: history %q records %v ja3 %q ja4 %q", ck.name, c.History, c.Records, c.JA3, c.JA4)
+			}
+			if len(r.sink.events) != 2 || !r.sink.events[0].Decrypted && len(r.sink.events[0].Msgs) != 1 {
+				t.Errorf("%s: events %s", ck.name, eventTrace(r.sink.events))
+			}
+		}
+	})
+	t.Run("heartbleed", func(t *testing.T) {
+		run := specRun(t, &sessionSpec{version: tls.VersionTLS12})
+		hello := run.rec.writes[0]
+		if hello.side != 0 {
+			t.Fatal("the client did not write first")
+		}
+		// heartbeat_request, payload_length 0x4000, one byte of payload,
+		// no padding.
+		hb := tlsRecord(ContentTypeHeartbeat, 0x0303, []byte{1, 0x40, 0x00, 'x'})
+		ok := tlsRecord(ContentTypeHeartbeat, 0x0303, append([]byte{1, 0, 1, 'y'}, make([]byte, 16)...))
+		writes := []wire{hello, {0, ok}, {0, hb}, run.rec.writes[1]}
+		r := feedConn(t, whole(writes), nil, testClientAddr, testServerAddr)
+		c := r.c
+		if !hasNote(c, "heartbleed") {
+			t.Errorf("no heartbleed note: %+v", c.Notes)
+		}
+		var hbs []bool
+		for _, e := range r.sink.events {
+			if e.RecType == ContentTypeHeartbeat {
+				hbs = append(hbs, e.Heartbleed)
+			}
+		}
+		if !reflect.DeepEqual(hbs, []bool{false, true}) {
+			t.Errorf("heartbeat events: heartbleed %v", hbs)
+		}
+		if !strings.HasPrefix(string(c.History), "CBBs") {
+			t.Errorf("History %q", c.History)
+		}
+	})
+}
+
+// ---- recorded sessions for the fuzz target ----
+
+// recordedSessions runs the sessions above once; FuzzConn is seeded from
+// them.
+func recordedSessions(t testing.TB) []*tlsRun {
+	var runs []*tlsRun
+	for _, sp := range baseSpecs() {
+		runs = append(runs, specRun(t, sp))
+	}
+	runs = append(runs, specRun(t, &sessionSpec{version: tls.VersionTLS13,
+		clientCurves: []tls.CurveID{tls.X25519, tls.CurveP256}, serverCurves: []tls.CurveID{tls.CurveP256}}))
+	runs = append(runs, specRun(t, &sessionSpec{version: tls.VersionTLS12, pre: []wire{
+		{1, []byte("220 mx ESMTP\r\n")}, {0, []byte("EHLO a\r\n")}, {1, []byte("250-mx\r\n250 STARTTLS\r\n")},
+		{0, []byte("STARTTLS\r\n")}, {1, []byte("220 Go ahead\r\n")}}}))
+	return runs
+}
