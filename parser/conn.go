@@ -333,9 +333,6 @@ func (c *Conn) sniff(s Side, b []byte, pos Positioner, base int) (n int, stop bo
 		}
 		{
 			off, v := FindHello(b, HandshakeTypeClientHello)
-			if v != VerdictTLS && v != VerdictSSLv2Hello && Sniff(b) == VerdictSSLv2Hello {
-				off, v = 0, VerdictSSLv2Hello
-			}
 			switch v {
 			case VerdictTLS:
 				c.setRoles(s, false)

@@ -97,17 +97,17 @@ func (p *pipeHalf) close() {
 	p.mu.Unlock()
 }
 
-// recConn is one end of the pipe; its writes are recorded (under the
+// pipeEnd is one end of the pipe; its writes are recorded (under the
 // recording's lock, so the log has the order in which bytes became
 // readable).
-type recConn struct {
+type pipeEnd struct {
 	side    int
 	rec     *recording
 	in, out *pipeHalf
 }
 
-func (c *recConn) Read(b []byte) (int, error) { return c.in.read(b) }
-func (c *recConn) Write(b []byte) (int, error) {
+func (c *pipeEnd) Read(b []byte) (int, error) { return c.in.read(b) }
+func (c *pipeEnd) Write(b []byte) (int, error) {
 	c.rec.mu.Lock()
 	defer c.rec.mu.Unlock()
 	if c.out.closed {
@@ -119,24 +119,24 @@ func (c *recConn) Write(b []byte) (int, error) {
 }
 
 // Close is a half-close: the peer reads EOF, and may still write.
-func (c *recConn) Close() error {
+func (c *pipeEnd) Close() error {
 	c.out.close()
 	return nil
 }
-func (c *recConn) LocalAddr() net.Addr              { return pipeAddr{} }
-func (c *recConn) RemoteAddr() net.Addr             { return pipeAddr{} }
-func (c *recConn) SetDeadline(time.Time) error      { return nil }
-func (c *recConn) SetReadDeadline(time.Time) error  { return nil }
-func (c *recConn) SetWriteDeadline(time.Time) error { return nil }
+func (c *pipeEnd) LocalAddr() net.Addr              { return pipeAddr{} }
+func (c *pipeEnd) RemoteAddr() net.Addr             { return pipeAddr{} }
+func (c *pipeEnd) SetDeadline(time.Time) error      { return nil }
+func (c *pipeEnd) SetReadDeadline(time.Time) error  { return nil }
+func (c *pipeEnd) SetWriteDeadline(time.Time) error { return nil }
 
 type pipeAddr struct{}
 
 func (pipeAddr) Network() string { return "pipe" }
 func (pipeAddr) String() string  { return "pipe" }
 
-func recordedPipe(rec *recording) (client, server *recConn) {
+func recordedPipe(rec *recording) (client, server *pipeEnd) {
 	c2s, s2c := newPipeHalf(), newPipeHalf()
-	return &recConn{0, rec, s2c, c2s}, &recConn{1, rec, c2s, s2c}
+	return &pipeEnd{0, rec, s2c, c2s}, &pipeEnd{1, rec, c2s, s2c}
 }
 
 // ---- real TLS sessions ----
@@ -1458,7 +1458,7 @@ func tlsRecord(typ ContentType, version uint16, payload []byte) []byte {
 	return b.BytesOrPanic()
 }
 
-func handshakeMsg(typ HandshakeType, body func(*cryptobyte.Builder)) []byte {
+func buildHandshake(typ HandshakeType, body func(*cryptobyte.Builder)) []byte {
 	var b cryptobyte.Builder
 	b.AddUint8(uint8(typ))
 	b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) { body(b) })
@@ -1466,14 +1466,14 @@ func handshakeMsg(typ HandshakeType, body func(*cryptobyte.Builder)) []byte {
 }
 
 func serverHello12(suite uint16) []byte {
-	sh := handshakeMsg(HandshakeTypeServerHello, func(b *cryptobyte.Builder) {
+	sh := buildHandshake(HandshakeTypeServerHello, func(b *cryptobyte.Builder) {
 		b.AddUint16(0x0303)
 		b.AddBytes(bytes.Repeat([]byte{0x5a}, 32))
 		b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) {})
 		b.AddUint16(suite)
 		b.AddUint8(0)
 	})
-	done := handshakeMsg(HandshakeTypeServerHelloDone, func(*cryptobyte.Builder) {})
+	done := buildHandshake(HandshakeTypeServerHelloDone, func(*cryptobyte.Builder) {})
 	return tlsRecord(ContentTypeHandshake, 0x0303, append(sh, done...))
 }
 

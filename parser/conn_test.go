@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"encoding/hex"
 	"net/netip"
 	"strings"
 	"testing"
@@ -24,20 +23,10 @@ func (s *testSink) Record(ev *RecordEvent) {
 }
 func (s *testSink) End(c *Conn) { s.ended = append(s.ended, c) }
 
-// fixedPos puts every byte in packet 1.
-type fixedPos struct{}
+// onePacket puts every byte in packet 1.
+type onePacket struct{}
 
-func (fixedPos) At(int) (time.Time, uint64) { return time.Unix(1, 0), 1 }
-
-// unhex decodes hex written with spaces and newlines.
-func unhex(t *testing.T, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func (onePacket) At(int) (time.Time, uint64) { return time.Unix(1, 0), 1 }
 
 // flight is one side's bytes, delivered in one Data call.
 type flight struct {
@@ -55,7 +44,7 @@ func runConn(t *testing.T, flights ...flight) (*Conn, *testSink) {
 	var pending [2][]byte
 	for _, f := range flights {
 		pending[f.side] = append(pending[f.side], f.data...)
-		n := c.Data(f.side, pending[f.side], fixedPos{})
+		n := c.Data(f.side, pending[f.side], onePacket{})
 		pending[f.side] = pending[f.side][n:]
 	}
 	c.Close("test", time.Unix(2, 0))
@@ -65,10 +54,10 @@ func runConn(t *testing.T, flights ...flight) (*Conn, *testSink) {
 	return c, sink
 }
 
-// sslv2ClientHello is the SSLv2-format ClientHello (version TLS 1.0, 29
+// sslv2HelloHex is the SSLv2-format ClientHello (version TLS 1.0, 29
 // cipher specs, 32-byte challenge) of conformance/arkime/pcap/https2-301-get.pcap
 // frame 4.
-const sslv2ClientHello = `
+const sslv2HelloHex = `
 80 80 01 03 01 00 57 00 00 00 20 00 00 39 00 00 38 00 00 35 00 00 16 00 00 13
 00 00 0a 07 00 c0 00 00 33 00 00 32 00 00 2f 00 00 9a 00 00 99 00 00 96 03 00
 80 00 00 05 00 00 04 01 00 80 00 00 15 00 00 12 00 00 09 06 00 40 00 00 14 00
@@ -89,7 +78,7 @@ func TestConnSSLv2ClientHello(t *testing.T) {
 	// recognised: the roles were guessed from the server's records, and
 	// none of the client's records were counted.
 	c, sink := runConn(t,
-		flight{0, unhex(t, sslv2ClientHello)},
+		flight{0, unhex(t, sslv2HelloHex)},
 		flight{1, unhex(t, tls10ServerHello)},
 		flight{0, unhex(t, "14 03 01 00 01 01")},
 	)
