@@ -652,16 +652,6 @@ func corruptKeylog(t testing.TB, keylog []byte) []byte {
 	return b.Bytes()
 }
 
-// unfixed names the conn.go bugs these tests found and that are not fixed
-// yet: their checks are skipped.
-var unfixed = map[string]bool{}
-
-func skipUnfixed(t *testing.T, bug string) {
-	if unfixed[bug] {
-		t.Skipf("unfixed bug %s", bug)
-	}
-}
-
 // ---- the sessions ----
 
 var (
@@ -915,9 +905,6 @@ func TestConnStreamDecrypt(t *testing.T) {
 				}
 			})
 			t.Run("wrong-keys", func(t *testing.T) {
-				if !tls13 {
-					skipUnfixed(t, "mac-failed-plaintext")
-				}
 				r := feedConn(t, whole(run.rec.writes), keysFrom(t, corruptKeylog(t, run.keylog)), testClientAddr, testServerAddr)
 				c := r.c
 				for _, e := range r.sink.events {
@@ -986,10 +973,7 @@ func TestConnStreamDecrypt(t *testing.T) {
 						wantFV[ServerToClient] = 1
 					}
 					fv := r.c.FinishedVerified()
-					if dir == ClientToServer && unfixed["finished-partial-transcript"] {
-						fv = wantFV
-					}
-					if fv != wantFV || r.c.MACFailed != 0 || hasNote(r.c, "finished_mismatch") && !unfixed["finished-partial-transcript"] {
+					if fv != wantFV || r.c.MACFailed != 0 || hasNote(r.c, "finished_mismatch") {
 						t.Errorf("finished %v, want %v; MAC failed %d", fv, wantFV, r.c.MACFailed)
 					}
 				})
@@ -1081,11 +1065,11 @@ func TestConnStreamResumption(t *testing.T) {
 		}
 		r2 := feedConn(t, whole(second.rec.writes), keys, testClientAddr, testServerAddr)
 		c := r2.c
-		if !c.Resumed || c.KeyExchange.Kind != "PSK_DHE" && !unfixed["psk-key-exchange"] {
+		if !c.Resumed || c.KeyExchange.Kind != "PSK_DHE" {
 			t.Errorf("resumed %v key exchange %+v", c.Resumed, c.KeyExchange)
 		}
 		checkPlaintext(t, r2, second)
-		if (c.FinishedVerified() != [2]int{1, 1} || len(c.Notes) != 0) && !unfixed["tls13-ticket-transcript"] || c.MACFailed != 0 {
+		if c.FinishedVerified() != [2]int{1, 1} || len(c.Notes) != 0 || c.MACFailed != 0 {
 			t.Errorf("finished %v MAC failed %d notes %+v", c.FinishedVerified(), c.MACFailed, c.Notes)
 		}
 	})
@@ -1269,9 +1253,6 @@ func TestConnStreamMidstream(t *testing.T) {
 			f    chunking
 		}{{"whole", whole}, {"bytewise", bytewise}, {"random", randomChunks(5)}} {
 			t.Run(sp.name+"/"+ck.name, func(t *testing.T) {
-				if ck.name != "whole" {
-					skipUnfixed(t, "midstream-chunking")
-				}
 				r := feedConn(t, ck.f(writes), keysFrom(t, run.keylog), testClientAddr, testServerAddr)
 				c := r.c
 				if r.sink.ends != 1 {
@@ -1479,7 +1460,6 @@ func serverHello12(suite uint16) []byte {
 
 func TestConnStreamCrafted(t *testing.T) {
 	t.Run("sslv2-client-hello", func(t *testing.T) {
-		skipUnfixed(t, "sslv2-hello-at-start")
 		challenge := bytes.Repeat([]byte{0xc1}, 32)
 		writes := []wire{{0, sslv2ClientHello(challenge)}, {1, serverHello12(0xc02f)}}
 		for _, ck := range []struct {
