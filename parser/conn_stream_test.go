@@ -1265,9 +1265,14 @@ func TestConnStreamMidstream(t *testing.T) {
 					t.Errorf("records %v, want %v", c.Records, want)
 				}
 				for _, e := range r.sink.events {
-					if len(e.Plaintext) > 0 {
+					if len(e.Plaintext) > 0 || !e.Opaque {
 						t.Errorf("plaintext without a handshake: %+v", e)
 					}
+				}
+				// The close_notify alerts are encrypted, not 13 alerts of
+				// garbage each.
+				if len(c.Alerts) != 2 || !c.Alerts[0].Encrypted || !c.Alerts[1].Encrypted || string(c.History) != "dDLl" {
+					t.Errorf("alerts %+v history %q", c.Alerts, c.History)
 				}
 			})
 		}
