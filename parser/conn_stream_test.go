@@ -171,6 +171,8 @@ type sessionSpec struct {
 	clientCurves []tls.CurveID
 	serverCurves []tls.CurveID
 	noTickets    bool
+	clientCert   bool // the server asks for one, the client sends it
+	chainCopies  int  // the server's chain repeats its certificate this many more times
 	// shared across connections for resumption tests
 	clientCache tls.ClientSessionCache
 	serverConf  *tls.Config
@@ -206,6 +208,12 @@ func serverConfig(t testing.TB, sp *sessionSpec) *tls.Config {
 		CurvePreferences:       sp.serverCurves,
 		SessionTicketsDisabled: sp.noTickets,
 	}
+	for range sp.chainCopies {
+		conf.Certificates[0].Certificate = append(conf.Certificates[0].Certificate, cert.Certificate[0])
+	}
+	if sp.clientCert {
+		conf.ClientAuth = tls.RequireAnyClientCert
+	}
 	if sp.version != 0 {
 		conf.MinVersion, conf.MaxVersion = sp.version, sp.version
 	}
@@ -231,6 +239,13 @@ func runTLS(t testing.TB, sp *sessionSpec) *tlsRun {
 	}
 	if sp.version != 0 {
 		clientConf.MinVersion, clientConf.MaxVersion = sp.version, sp.version
+	}
+	if sp.clientCert {
+		cert, err := testCert()
+		if err != nil {
+			t.Fatal(err)
+		}
+		clientConf.Certificates = []tls.Certificate{cert}
 	}
 	serverConf := serverConfig(t, sp)
 
@@ -1000,6 +1015,57 @@ func checkPlaintext(t *testing.T, r connRun, run *tlsRun) {
 	}
 	if r.c.PlaintextBytes != [2]int64{int64(len(run.request)), int64(len(run.response))} {
 		t.Errorf("PlaintextBytes %v", r.c.PlaintextBytes)
+	}
+}
+
+// TestConnStreamLarge: client certificates, a certificate chain that
+// spans records, and full-size application data records.
+func TestConnStreamLarge(t *testing.T) {
+	big := make([]byte, 40000)
+	for i := range big {
+		big[i] = byte(i * 31)
+	}
+	for _, version := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		sp := &sessionSpec{version: version, clientCert: true, chainCopies: 30,
+			request: big[:20000], response: [][]byte{big, big[:5]}}
+		name := "tls12"
+		if version == tls.VersionTLS13 {
+			name = "tls13"
+		}
+		t.Run(name, func(t *testing.T) {
+			run := specRun(t, sp)
+			tls13 := version == tls.VersionTLS13
+			ref := feedConn(t, whole(run.rec.writes), keysFrom(t, run.keylog), testClientAddr, testServerAddr)
+			for _, ck := range []struct {
+				name string
+				f    chunking
+			}{{"whole", whole}, {"random", randomChunks(11)}} {
+				r := feedConn(t, ck.f(run.rec.writes), keysFrom(t, run.keylog), testClientAddr, testServerAddr)
+				c := r.c
+				checkPlaintext(t, r, run)
+				var protected int
+				for d := range 2 {
+					_, p, _ := countRecords(t, run.rec.stream(d), tls13)
+					protected += p
+				}
+				if c.MACVerified != protected || c.MACFailed != 0 || c.FinishedVerified() != [2]int{1, 1} || len(c.Notes) != 0 {
+					t.Errorf("%s: MAC %d/%d of %d, finished %v, notes %+v", ck.name, c.MACVerified, c.MACFailed, protected, c.FinishedVerified(), c.Notes)
+				}
+				if len(c.ServerCerts) != 31 || len(c.ClientCerts) != 1 {
+					t.Errorf("%s: %d server and %d client certificates", ck.name, len(c.ServerCerts), len(c.ClientCerts))
+				}
+				if c.Records != countAll(t, run, tls13) {
+					t.Errorf("%s: records %v, %v on the wire", ck.name, c.Records, countAll(t, run, tls13))
+				}
+				if summary(c) != summary(ref.c) {
+					t.Errorf("%s: summary differs from whole", ck.name)
+				}
+			}
+			want := map[bool]string{false: "CsxkrnXGYIFifDdLl", true: "CsiorxyfIXYFDdLl"}[tls13]
+			if string(ref.c.History) != want {
+				t.Errorf("History %q, want %q", ref.c.History, want)
+			}
+		})
 	}
 }
 
