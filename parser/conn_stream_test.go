@@ -1604,3 +1604,28 @@ func recordedSessions(t testing.TB) []*tlsRun {
 		{0, []byte("STARTTLS\r\n")}, {1, []byte("220 Go ahead\r\n")}}}))
 	return runs
 }
+
+// TestConnStreamTruncated: a capture that ends inside a handshake message
+// that spans records.
+func TestConnStreamTruncated(t *testing.T) {
+	run := specRun(t, &sessionSpec{version: tls.VersionTLS12, chainCopies: 30})
+	client, server := run.rec.stream(0), run.rec.stream(1)
+	// The ClientHello, then the server's first two records: its hello and
+	// the first part of its Certificate.
+	cut := 0
+	for range 2 {
+		cut += 5 + (int(server[cut+3])<<8 | int(server[cut+4]))
+	}
+	chLen := 5 + (int(client[3])<<8 | int(client[4]))
+	writes := []wire{{0, client[:chLen]}, {1, server[:cut]}}
+	for _, ck := range []struct {
+		name string
+		f    chunking
+	}{{"whole", whole}, {"random", randomChunks(13)}} {
+		r := feedConn(t, ck.f(writes), keysFrom(t, run.keylog), testClientAddr, testServerAddr)
+		c := r.c
+		if r.sink.ends != 1 || c.Records != [2]int{1, 2} || string(c.History) != "Cs" || !hasNote(c, "handshake_truncated") {
+			t.Errorf("%s: ends %d records %v history %q notes %+v", ck.name, r.sink.ends, c.Records, c.History, c.Notes)
+		}
+	}
+}
