@@ -356,6 +356,11 @@ func (c *Conn) sniff(s Side, b []byte, pos Positioner, base int) (n int, stop bo
 				if ok, need := recordChain(b); ok {
 					c.setRoles(c.guessClient(), true)
 					c.note(Note{Code: "midstream", Dir: c.dirOf(s), HasDir: true, Detail: "capture starts inside the TLS stream: no handshake seen"})
+					if ContentType(b[0]) == ContentTypeApplicationData {
+						// The handshake is over: every record is protected,
+						// alerts included.
+						c.halves[0].encrypted, c.halves[1].encrypted = true, true
+					}
 					start(0, modeTLS)
 					return 0, false
 				} else if need {

@@ -11,9 +11,9 @@ import (
 //	keylog length (2 bytes), key log
 //	then chunks, each a control byte c:
 //	  c>>7        the TCP side
-//	  c&0x40      a Gap of the chunk's size instead of data
+//	  c&0x40      a Gap of the streamChunk's size instead of data
 //	  c&0x3f      the size; 0x3f: the size follows in 2 bytes
-//	  the chunk's bytes (none for a gap)
+//	  the streamChunk's bytes (none for a gap)
 const (
 	connFuzzSide    = 0x80
 	connFuzzGap     = 0x40
@@ -52,7 +52,7 @@ func encodeConnFuzzInput(keylog []byte, chunks []connFuzzChunk) []byte {
 	return b
 }
 
-func decodeConnFuzzInput(in []byte) (keylog []byte, chunks []chunk) {
+func decodeConnFuzzInput(in []byte) (keylog []byte, chunks []streamChunk) {
 	if len(in) < 2 {
 		return nil, nil
 	}
@@ -71,7 +71,7 @@ func decodeConnFuzzInput(in []byte) (keylog []byte, chunks []chunk) {
 			size = int(binary.BigEndian.Uint16(in))
 			in = in[2:]
 		}
-		ch := chunk{side: int(c >> 7)}
+		ch := streamChunk{side: int(c >> 7)}
 		if c&connFuzzGap != 0 {
 			ch.gap = max(size, 1)
 		} else {
@@ -133,10 +133,10 @@ func FuzzConn(f *testing.F) {
 				keys = NewKeys()
 				keys.Log.Load(bytes.NewReader(keylog), "fuzz")
 			}
-			sink := &recSink{t: t}
-			c := NewConn(1, testClientAddr, testServerAddr, testTime, sink)
+			sink := &streamSink{t: t}
+			c := NewConn(1, streamClientAddr, streamServerAddr, streamTime, sink)
 			c.SetKeys(keys)
-			fd := &feeder{t: t, c: c}
+			fd := &streamFeeder{t: t, c: c}
 			for _, ch := range chunks {
 				fd.feed(ch) // checks 0 <= n <= len
 				for s := range fd.pending {
@@ -147,7 +147,7 @@ func FuzzConn(f *testing.F) {
 					}
 				}
 			}
-			c.Close("fin", testTime)
+			c.Close("fin", streamTime)
 			if sink.ends > 1 || sink.ends == 1 != c.TLS {
 				t.Fatalf("End called %d times, TLS %v", sink.ends, c.TLS)
 			}

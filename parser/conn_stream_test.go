@@ -3,7 +3,7 @@ package parser
 // Tests of the connection state machine (conn.go, conn_decrypt.go) on real
 // traffic: crypto/tls clients and servers run in-process over an in-memory
 // pipe, every byte each side writes is recorded in order with the key log,
-// and the recording is fed back to a Conn.
+// and the streamRecording is fed back to a Conn.
 
 import (
 	"bufio"
@@ -29,21 +29,21 @@ import (
 	"golang.org/x/crypto/cryptobyte"
 )
 
-// ---- in-memory transport with a recording of every write ----
+// ---- in-memory transport with a streamRecording of every write ----
 
-// wire is one write: which side wrote it (0 the TLS client, 1 the server).
-type wire struct {
+// streamWrite is one write: which side wrote it (0 the TLS client, 1 the server).
+type streamWrite struct {
 	side int
 	data []byte
 }
 
-// recording is the shared, ordered log of both sides' writes.
-type recording struct {
+// streamRecording is the shared, ordered log of both sides' writes.
+type streamRecording struct {
 	mu     sync.Mutex
-	writes []wire
+	writes []streamWrite
 }
 
-func (r *recording) stream(side int) []byte {
+func (r *streamRecording) stream(side int) []byte {
 	var b []byte
 	for _, w := range r.writes {
 		if w.side == side {
@@ -98,11 +98,11 @@ func (p *pipeHalf) close() {
 }
 
 // pipeEnd is one end of the pipe; its writes are recorded (under the
-// recording's lock, so the log has the order in which bytes became
+// streamRecording's lock, so the log has the order in which bytes became
 // readable).
 type pipeEnd struct {
 	side    int
-	rec     *recording
+	rec     *streamRecording
 	in, out *pipeHalf
 }
 
@@ -113,7 +113,7 @@ func (c *pipeEnd) Write(b []byte) (int, error) {
 	if c.out.closed {
 		return 0, net.ErrClosed
 	}
-	c.rec.writes = append(c.rec.writes, wire{c.side, bytes.Clone(b)})
+	c.rec.writes = append(c.rec.writes, streamWrite{c.side, bytes.Clone(b)})
 	c.out.write(b)
 	return len(b), nil
 }
@@ -134,14 +134,14 @@ type pipeAddr struct{}
 func (pipeAddr) Network() string { return "pipe" }
 func (pipeAddr) String() string  { return "pipe" }
 
-func recordedPipe(rec *recording) (client, server *pipeEnd) {
+func recordedPipe(rec *streamRecording) (client, server *pipeEnd) {
 	c2s, s2c := newPipeHalf(), newPipeHalf()
 	return &pipeEnd{0, rec, s2c, c2s}, &pipeEnd{1, rec, c2s, s2c}
 }
 
 // ---- real TLS sessions ----
 
-var testCert = sync.OnceValues(func() (tls.Certificate, error) {
+var streamCert = sync.OnceValues(func() (tls.Certificate, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return tls.Certificate{}, err
@@ -171,19 +171,21 @@ type sessionSpec struct {
 	clientCurves []tls.CurveID
 	serverCurves []tls.CurveID
 	noTickets    bool
+	clientCert   bool // the server asks for one, the client sends it
+	chainCopies  int  // the server's chain repeats its certificate this many more times
 	// shared across connections for resumption tests
 	clientCache tls.ClientSessionCache
 	serverConf  *tls.Config
 	// plaintext exchanged before the handshake (STARTTLS), in order
-	pre []wire
+	pre []streamWrite
 	// application data
 	request  []byte
 	response [][]byte // one Write each: one record each
 }
 
-// tlsRun is what one connection left on the wire.
+// tlsRun is what one connection left on the streamWrite.
 type tlsRun struct {
-	rec      *recording
+	rec      *streamRecording
 	tlsStart [2]int // offset in each side's stream where TLS begins
 	keylog   []byte
 	state    tls.ConnectionState
@@ -195,7 +197,7 @@ func serverConfig(t testing.TB, sp *sessionSpec) *tls.Config {
 	if sp.serverConf != nil {
 		return sp.serverConf
 	}
-	cert, err := testCert()
+	cert, err := streamCert()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,6 +208,12 @@ func serverConfig(t testing.TB, sp *sessionSpec) *tls.Config {
 		CurvePreferences:       sp.serverCurves,
 		SessionTicketsDisabled: sp.noTickets,
 	}
+	for range sp.chainCopies {
+		conf.Certificates[0].Certificate = append(conf.Certificates[0].Certificate, cert.Certificate[0])
+	}
+	if sp.clientCert {
+		conf.ClientAuth = tls.RequireAnyClientCert
+	}
 	if sp.version != 0 {
 		conf.MinVersion, conf.MaxVersion = sp.version, sp.version
 	}
@@ -215,7 +223,7 @@ func serverConfig(t testing.TB, sp *sessionSpec) *tls.Config {
 
 func runTLS(t testing.TB, sp *sessionSpec) *tlsRun {
 	t.Helper()
-	rec := &recording{}
+	rec := &streamRecording{}
 	cc, sc := recordedPipe(rec)
 	run := &tlsRun{rec: rec}
 	var keylog bytes.Buffer
@@ -231,6 +239,13 @@ func runTLS(t testing.TB, sp *sessionSpec) *tlsRun {
 	}
 	if sp.version != 0 {
 		clientConf.MinVersion, clientConf.MaxVersion = sp.version, sp.version
+	}
+	if sp.clientCert {
+		cert, err := streamCert()
+		if err != nil {
+			t.Fatal(err)
+		}
+		clientConf.Certificates = []tls.Certificate{cert}
 	}
 	serverConf := serverConfig(t, sp)
 
@@ -278,7 +293,7 @@ func runTLS(t testing.TB, sp *sessionSpec) *tlsRun {
 			errc <- fmt.Errorf("server drain: %w", err)
 			return
 		}
-		errc <- s.Close() // before the recording is read
+		errc <- s.Close() // before the streamRecording is read
 	}()
 	c := tls.Client(cc, clientConf)
 	if err := c.Handshake(); err != nil {
@@ -344,21 +359,21 @@ func countRecords(t testing.TB, b []byte, tls13 bool) (total, protected int, typ
 // ---- feeding a Conn ----
 
 var (
-	testClientAddr = netip.MustParseAddrPort("192.0.2.1:50000")
-	testServerAddr = netip.MustParseAddrPort("192.0.2.2:443")
-	testTime       = time.Date(2026, 11, 27, 5, 0, 0, 0, time.UTC)
+	streamClientAddr = netip.MustParseAddrPort("192.0.2.1:50000")
+	streamServerAddr = netip.MustParseAddrPort("192.0.2.2:443")
+	streamTime       = time.Date(2026, 11, 27, 5, 0, 0, 0, time.UTC)
 )
 
-// fixedPos puts every byte of a Data call at one time, in one packet.
-type fixedPos struct {
+// streamPos puts every byte of a Data call at one time, in one packet.
+type streamPos struct {
 	t      time.Time
 	packet uint64
 }
 
-func (p fixedPos) At(int) (time.Time, uint64) { return p.t, p.packet }
+func (p streamPos) At(int) (time.Time, uint64) { return p.t, p.packet }
 
-// evRec is what the sink keeps of a RecordEvent.
-type evRec struct {
+// streamEvent is what the sink keeps of a RecordEvent.
+type streamEvent struct {
 	Dir         Dir
 	Offset      uint64
 	Packet      uint64
@@ -374,21 +389,21 @@ type evRec struct {
 	Notes       []string
 }
 
-type recSink struct {
+type streamSink struct {
 	t      testing.TB
-	events []evRec
+	events []streamEvent
 	ends   int
 	conn   *Conn
 }
 
-func (s *recSink) Record(ev *RecordEvent) {
+func (s *streamSink) Record(ev *RecordEvent) {
 	if len(ev.Record.Payload) > MaxRecordLen {
 		s.t.Errorf("record payload of %d bytes", len(ev.Record.Payload))
 	}
 	if s.ends > 0 {
 		s.t.Errorf("record event after End")
 	}
-	e := evRec{Dir: ev.Dir, Offset: ev.Offset, Packet: ev.Packet, RecType: ev.Record.Type, ContentType: ev.ContentType,
+	e := streamEvent{Dir: ev.Dir, Offset: ev.Offset, Packet: ev.Packet, RecType: ev.Record.Type, ContentType: ev.ContentType,
 		Len: len(ev.Record.Payload), Opaque: ev.Opaque, Decrypted: ev.Decrypted, MAC: ev.MAC,
 		Plaintext: bytes.Clone(ev.Plaintext), Heartbleed: ev.Heartbeat != nil && ev.Heartbeat.Heartbleed}
 	for _, m := range ev.Messages {
@@ -400,22 +415,22 @@ func (s *recSink) Record(ev *RecordEvent) {
 	s.events = append(s.events, e)
 }
 
-func (s *recSink) End(c *Conn) {
+func (s *streamSink) End(c *Conn) {
 	s.ends++
 	s.conn = c
 }
 
-// chunk is one call on the Conn: Data, or Gap when gap > 0.
-type chunk struct {
+// streamChunk is one call on the Conn: Data, or Gap when gap > 0.
+type streamChunk struct {
 	side int // TCP side
 	data []byte
 	gap  int
 }
 
-// feeder delivers chunks as reassembly does: what Data leaves unconsumed
+// streamFeeder delivers chunks as reassembly does: what Data leaves unconsumed
 // is handed again, before the next bytes; the buffer passed is scribbled
 // over after each call, as the ScatterGather is reused.
-type feeder struct {
+type streamFeeder struct {
 	t       testing.TB
 	c       *Conn
 	pending [2][]byte
@@ -423,18 +438,18 @@ type feeder struct {
 	packet  uint64
 }
 
-func (f *feeder) feed(ch chunk) {
+func (f *streamFeeder) feed(ch streamChunk) {
 	s := ch.side
 	f.packet++
 	if ch.gap > 0 {
 		n := len(f.pending[s]) + ch.gap
-		f.c.Gap(Side(s), f.offset[s], n, testTime)
+		f.c.Gap(Side(s), f.offset[s], n, streamTime)
 		f.offset[s] += uint64(n)
 		f.pending[s] = nil
 		return
 	}
 	buf := append(bytes.Clone(f.pending[s]), ch.data...)
-	n := f.c.Data(Side(s), buf, fixedPos{testTime, f.packet})
+	n := f.c.Data(Side(s), buf, streamPos{streamTime, f.packet})
 	if n < 0 || n > len(buf) {
 		f.t.Fatalf("Data returned %d for %d bytes", n, len(buf))
 	}
@@ -445,63 +460,63 @@ func (f *feeder) feed(ch chunk) {
 	}
 }
 
-// connRun is the outcome of feeding chunks to a new Conn.
-type connRun struct {
+// streamRun is the outcome of feeding chunks to a new Conn.
+type streamRun struct {
 	c    *Conn
-	sink *recSink
+	sink *streamSink
 }
 
-func feedConn(t testing.TB, chunks []chunk, keys *Keys, a, b netip.AddrPort) connRun {
+func feedConn(t testing.TB, chunks []streamChunk, keys *Keys, a, b netip.AddrPort) streamRun {
 	t.Helper()
-	sink := &recSink{t: t}
-	c := NewConn(1, a, b, testTime, sink)
+	sink := &streamSink{t: t}
+	c := NewConn(1, a, b, streamTime, sink)
 	if keys != nil {
 		c.SetKeys(keys)
 	}
-	f := &feeder{t: t, c: c}
+	f := &streamFeeder{t: t, c: c}
 	for _, ch := range chunks {
 		f.feed(ch)
 	}
-	c.Close("fin", testTime)
+	c.Close("fin", streamTime)
 	if sink.ends > 1 {
 		t.Errorf("End called %d times", sink.ends)
 	}
 	if sink.ends == 1 && sink.conn != c {
 		t.Errorf("End called with another Conn")
 	}
-	return connRun{c, sink}
+	return streamRun{c, sink}
 }
 
 // chunking splits the recorded writes.
-type chunking func(w []wire) []chunk
+type chunking func(w []streamWrite) []streamChunk
 
-func whole(ws []wire) []chunk {
-	var out []chunk
+func chunkWhole(ws []streamWrite) []streamChunk {
+	var out []streamChunk
 	for _, w := range ws {
-		out = append(out, chunk{side: w.side, data: w.data})
+		out = append(out, streamChunk{side: w.side, data: w.data})
 	}
 	return out
 }
 
-func bytewise(ws []wire) []chunk {
-	var out []chunk
+func chunkBytewise(ws []streamWrite) []streamChunk {
+	var out []streamChunk
 	for _, w := range ws {
 		for i := range w.data {
-			out = append(out, chunk{side: w.side, data: w.data[i : i+1]})
+			out = append(out, streamChunk{side: w.side, data: w.data[i : i+1]})
 		}
 	}
 	return out
 }
 
 func randomChunks(seed uint64) chunking {
-	return func(ws []wire) []chunk {
+	return func(ws []streamWrite) []streamChunk {
 		r := mrand.New(mrand.NewPCG(seed, 1))
-		var out []chunk
+		var out []streamChunk
 		for _, w := range ws {
 			d := w.data
 			for len(d) > 0 {
 				n := min(len(d), 1+r.IntN(700))
-				out = append(out, chunk{side: w.side, data: d[:n]})
+				out = append(out, streamChunk{side: w.side, data: d[:n]})
 				d = d[n:]
 			}
 		}
@@ -510,8 +525,8 @@ func randomChunks(seed uint64) chunking {
 }
 
 // swapSides puts the TLS client on TCP side 1.
-func swapSides(cs []chunk) []chunk {
-	out := make([]chunk, len(cs))
+func swapSides(cs []streamChunk) []streamChunk {
+	out := make([]streamChunk, len(cs))
 	for i, c := range cs {
 		c.side = 1 - c.side
 		out[i] = c
@@ -531,7 +546,7 @@ func keysFrom(t testing.TB, keylog []byte) *Keys {
 // ---- summaries ----
 
 // summary is the connection's outcome without packet numbers.
-func summary(c *Conn) string {
+func connSummary(c *Conn) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "tls=%v client=%v server=%v guessed=%v starttls=%q v=%v suite=%v kx=%+v\n",
 		c.TLS, c.Client, c.Server, c.RolesGuessed, c.StartTLS, c.Version, c.CipherSuite, c.KeyExchange)
@@ -561,7 +576,7 @@ func summary(c *Conn) string {
 
 // eventTrace is the sequence of content types and handshake messages, per
 // record: "C:handshake[client_hello]".
-func eventTrace(evs []evRec) string {
+func eventTrace(evs []streamEvent) string {
 	var parts []string
 	for _, e := range evs {
 		d := "C"
@@ -584,8 +599,8 @@ func eventTrace(evs []evRec) string {
 	return strings.Join(parts, " ")
 }
 
-func withoutPackets(evs []evRec) []evRec {
-	out := make([]evRec, len(evs))
+func withoutPackets(evs []streamEvent) []streamEvent {
+	out := make([]streamEvent, len(evs))
 	for i, e := range evs {
 		e.Packet = 0
 		out[i] = e
@@ -593,7 +608,7 @@ func withoutPackets(evs []evRec) []evRec {
 	return out
 }
 
-func plaintext(evs []evRec, d Dir) []byte {
+func appPlaintext(evs []streamEvent, d Dir) []byte {
 	var b []byte
 	for _, e := range evs {
 		if e.Dir == d && e.ContentType == ContentTypeApplicationData {
@@ -603,7 +618,7 @@ func plaintext(evs []evRec, d Dir) []byte {
 	return b
 }
 
-func hasNote(c *Conn, code string) bool {
+func connHasNote(c *Conn, code string) bool {
 	for _, n := range c.Notes {
 		if n.Code == code {
 			return true
@@ -650,16 +665,6 @@ func corruptKeylog(t testing.TB, keylog []byte) []byte {
 		fmt.Fprintf(&b, "%s %s %x\n", f[0], f[1], sec)
 	}
 	return b.Bytes()
-}
-
-// unfixed names the conn.go bugs these tests found and that are not fixed
-// yet: their checks are skipped.
-var unfixed = map[string]bool{}
-
-func skipUnfixed(t *testing.T, bug string) {
-	if unfixed[bug] {
-		t.Skipf("unfixed bug %s", bug)
-	}
 }
 
 // ---- the sessions ----
@@ -749,9 +754,9 @@ func TestConnStreamHandshakes(t *testing.T) {
 		t.Run(tt.spec.name, func(t *testing.T) {
 			run := specRun(t, tt.spec)
 			tls13 := tt.version == VersionTLS13
-			rk := feedConn(t, whole(run.rec.writes), keysFrom(t, run.keylog), testClientAddr, testServerAddr)
-			rn := feedConn(t, whole(run.rec.writes), nil, testClientAddr, testServerAddr)
-			for _, r := range []connRun{rk, rn} {
+			rk := feedConn(t, chunkWhole(run.rec.writes), keysFrom(t, run.keylog), streamClientAddr, streamServerAddr)
+			rn := feedConn(t, chunkWhole(run.rec.writes), nil, streamClientAddr, streamServerAddr)
+			for _, r := range []streamRun{rk, rn} {
 				c := r.c
 				keyed := r.c == rk.c
 				if r.sink.ends != 1 {
@@ -778,7 +783,7 @@ func TestConnStreamHandshakes(t *testing.T) {
 				if !reflect.DeepEqual(c.ALPNOffered, []string{"h2", "http/1.1"}) {
 					t.Errorf("ALPNOffered %q", c.ALPNOffered)
 				}
-				if c.Client != testClientAddr || c.Server != testServerAddr || c.RolesGuessed {
+				if c.Client != streamClientAddr || c.Server != streamServerAddr || c.RolesGuessed {
 					t.Errorf("roles: client %v server %v guessed %v", c.Client, c.Server, c.RolesGuessed)
 				}
 				if c.ClientHello == nil || c.ServerHello == nil || c.HelloRetryRequest || c.Resumed || c.StartTLS != "" {
@@ -794,7 +799,7 @@ func TestConnStreamHandshakes(t *testing.T) {
 				for d := range 2 {
 					n, _, _ := countRecords(t, run.rec.stream(d), tls13)
 					if c.Records[d] != n {
-						t.Errorf("Records[%v] = %d, %d on the wire", Dir(d), c.Records[d], n)
+						t.Errorf("Records[%v] = %d, %d on the streamWrite", Dir(d), c.Records[d], n)
 					}
 				}
 				wantHist, wantTrace := tt.history, tt.trace
@@ -816,7 +821,7 @@ func TestConnStreamHandshakes(t *testing.T) {
 			// fingerprints (the randoms and key shares differ).
 			c := rn.c
 			run2 := specRun(t, tt.spec)
-			c2 := feedConn(t, whole(run2.rec.writes), nil, testClientAddr, testServerAddr).c
+			c2 := feedConn(t, chunkWhole(run2.rec.writes), nil, streamClientAddr, streamServerAddr).c
 			if c2.JA3 != c.JA3 || c2.JA3Full != c.JA3Full || c2.JA4 != c.JA4 || c2.JA3S != c.JA3S || c2.JA4S != c.JA4S {
 				t.Errorf("fingerprints not stable: %s %s %s %s / %s %s %s %s", c.JA3, c.JA4, c.JA3S, c.JA4S, c2.JA3, c2.JA4, c2.JA3S, c2.JA4S)
 			}
@@ -844,19 +849,19 @@ func TestConnStreamChunking(t *testing.T) {
 					}
 					return nil
 				}
-				ref := feedConn(t, whole(run.rec.writes), keys(), testClientAddr, testServerAddr)
-				wantSum, wantEv := summary(ref.c), withoutPackets(ref.sink.events)
+				ref := feedConn(t, chunkWhole(run.rec.writes), keys(), streamClientAddr, streamServerAddr)
+				wantSum, wantEv := connSummary(ref.c), withoutPackets(ref.sink.events)
 				for _, ck := range []struct {
 					name string
 					f    chunking
 				}{
-					{"bytewise", bytewise},
+					{"bytewise", chunkBytewise},
 					{"random1", randomChunks(1)},
 					{"random2", randomChunks(2)},
 					{"random3", randomChunks(3)},
 				} {
-					r := feedConn(t, ck.f(run.rec.writes), keys(), testClientAddr, testServerAddr)
-					if got := summary(r.c); got != wantSum {
+					r := feedConn(t, ck.f(run.rec.writes), keys(), streamClientAddr, streamServerAddr)
+					if got := connSummary(r.c); got != wantSum {
 						t.Errorf("%s: summary\n%s\nwhole:\n%s", ck.name, got, wantSum)
 					}
 					if got := withoutPackets(r.sink.events); !reflect.DeepEqual(got, wantEv) {
@@ -881,7 +886,7 @@ func TestConnStreamDecrypt(t *testing.T) {
 				protected += p
 			}
 			t.Run("keylog", func(t *testing.T) {
-				r := feedConn(t, whole(run.rec.writes), keysFrom(t, run.keylog), testClientAddr, testServerAddr)
+				r := feedConn(t, chunkWhole(run.rec.writes), keysFrom(t, run.keylog), streamClientAddr, streamServerAddr)
 				c := r.c
 				checkPlaintext(t, r, run)
 				if c.MACVerified != protected || c.MACFailed != 0 {
@@ -915,10 +920,7 @@ func TestConnStreamDecrypt(t *testing.T) {
 				}
 			})
 			t.Run("wrong-keys", func(t *testing.T) {
-				if !tls13 {
-					skipUnfixed(t, "mac-failed-plaintext")
-				}
-				r := feedConn(t, whole(run.rec.writes), keysFrom(t, corruptKeylog(t, run.keylog)), testClientAddr, testServerAddr)
+				r := feedConn(t, chunkWhole(run.rec.writes), keysFrom(t, corruptKeylog(t, run.keylog)), streamClientAddr, streamServerAddr)
 				c := r.c
 				for _, e := range r.sink.events {
 					if len(e.Plaintext) > 0 || e.Decrypted {
@@ -940,7 +942,7 @@ func TestConnStreamDecrypt(t *testing.T) {
 			}
 			t.Run("app-secrets-only", func(t *testing.T) {
 				kl := filterKeylog(run.keylog, func(label, _ string) bool { return !strings.Contains(label, "HANDSHAKE") })
-				r := feedConn(t, whole(run.rec.writes), keysFrom(t, kl), testClientAddr, testServerAddr)
+				r := feedConn(t, chunkWhole(run.rec.writes), keysFrom(t, kl), streamClientAddr, streamServerAddr)
 				c := r.c
 				checkPlaintext(t, r, run)
 				if c.FinishedVerified() != [2]int{0, 0} || c.MACFailed != 0 {
@@ -969,12 +971,12 @@ func TestConnStreamDecrypt(t *testing.T) {
 						prefix = "SERVER_"
 					}
 					kl := filterKeylog(run.keylog, func(label, _ string) bool { return strings.HasPrefix(label, prefix) })
-					r := feedConn(t, whole(run.rec.writes), keysFrom(t, kl), testClientAddr, testServerAddr)
+					r := feedConn(t, chunkWhole(run.rec.writes), keysFrom(t, kl), streamClientAddr, streamServerAddr)
 					want := map[Dir][]byte{ClientToServer: run.request, ServerToClient: run.response}
-					if got := plaintext(r.sink.events, dir); !bytes.Equal(got, want[dir]) {
+					if got := appPlaintext(r.sink.events, dir); !bytes.Equal(got, want[dir]) {
 						t.Errorf("%v plaintext %q, want %q", dir, got, want[dir])
 					}
-					if got := plaintext(r.sink.events, 1-dir); len(got) != 0 {
+					if got := appPlaintext(r.sink.events, 1-dir); len(got) != 0 {
 						t.Errorf("%v plaintext %q without keys", 1-dir, got)
 					}
 					// The server's Finished covers only what the server sent;
@@ -986,10 +988,7 @@ func TestConnStreamDecrypt(t *testing.T) {
 						wantFV[ServerToClient] = 1
 					}
 					fv := r.c.FinishedVerified()
-					if dir == ClientToServer && unfixed["finished-partial-transcript"] {
-						fv = wantFV
-					}
-					if fv != wantFV || r.c.MACFailed != 0 || hasNote(r.c, "finished_mismatch") && !unfixed["finished-partial-transcript"] {
+					if fv != wantFV || r.c.MACFailed != 0 || connHasNote(r.c, "finished_mismatch") {
 						t.Errorf("finished %v, want %v; MAC failed %d", fv, wantFV, r.c.MACFailed)
 					}
 				})
@@ -1006,16 +1005,67 @@ func countAll(t testing.TB, run *tlsRun, tls13 bool) [2]int {
 	return n
 }
 
-func checkPlaintext(t *testing.T, r connRun, run *tlsRun) {
+func checkPlaintext(t *testing.T, r streamRun, run *tlsRun) {
 	t.Helper()
-	if got := plaintext(r.sink.events, ClientToServer); !bytes.Equal(got, run.request) {
+	if got := appPlaintext(r.sink.events, ClientToServer); !bytes.Equal(got, run.request) {
 		t.Errorf("client plaintext %q, want %q", got, run.request)
 	}
-	if got := plaintext(r.sink.events, ServerToClient); !bytes.Equal(got, run.response) {
+	if got := appPlaintext(r.sink.events, ServerToClient); !bytes.Equal(got, run.response) {
 		t.Errorf("server plaintext %q, want %q", got, run.response)
 	}
 	if r.c.PlaintextBytes != [2]int64{int64(len(run.request)), int64(len(run.response))} {
 		t.Errorf("PlaintextBytes %v", r.c.PlaintextBytes)
+	}
+}
+
+// TestConnStreamLarge: client certificates, a certificate chain that
+// spans records, and full-size application data records.
+func TestConnStreamLarge(t *testing.T) {
+	big := make([]byte, 40000)
+	for i := range big {
+		big[i] = byte(i * 31)
+	}
+	for _, version := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		sp := &sessionSpec{version: version, clientCert: true, chainCopies: 30,
+			request: big[:20000], response: [][]byte{big, big[:5]}}
+		name := "tls12"
+		if version == tls.VersionTLS13 {
+			name = "tls13"
+		}
+		t.Run(name, func(t *testing.T) {
+			run := specRun(t, sp)
+			tls13 := version == tls.VersionTLS13
+			ref := feedConn(t, chunkWhole(run.rec.writes), keysFrom(t, run.keylog), streamClientAddr, streamServerAddr)
+			for _, ck := range []struct {
+				name string
+				f    chunking
+			}{{"whole", chunkWhole}, {"random", randomChunks(11)}} {
+				r := feedConn(t, ck.f(run.rec.writes), keysFrom(t, run.keylog), streamClientAddr, streamServerAddr)
+				c := r.c
+				checkPlaintext(t, r, run)
+				var protected int
+				for d := range 2 {
+					_, p, _ := countRecords(t, run.rec.stream(d), tls13)
+					protected += p
+				}
+				if c.MACVerified != protected || c.MACFailed != 0 || c.FinishedVerified() != [2]int{1, 1} || len(c.Notes) != 0 {
+					t.Errorf("%s: MAC %d/%d of %d, finished %v, notes %+v", ck.name, c.MACVerified, c.MACFailed, protected, c.FinishedVerified(), c.Notes)
+				}
+				if len(c.ServerCerts) != 31 || len(c.ClientCerts) != 1 {
+					t.Errorf("%s: %d server and %d client certificates", ck.name, len(c.ServerCerts), len(c.ClientCerts))
+				}
+				if c.Records != countAll(t, run, tls13) {
+					t.Errorf("%s: records %v, %v on the streamWrite", ck.name, c.Records, countAll(t, run, tls13))
+				}
+				if connSummary(c) != connSummary(ref.c) {
+					t.Errorf("%s: summary differs from whole", ck.name)
+				}
+			}
+			want := map[bool]string{false: "CsxkrnXGYIFifDdLl", true: "CsiorxyfIXYFDdLl"}[tls13]
+			if string(ref.c.History) != want {
+				t.Errorf("History %q, want %q", ref.c.History, want)
+			}
+		})
 	}
 }
 
@@ -1031,7 +1081,7 @@ func TestConnStreamResumption(t *testing.T) {
 			t.Fatal("crypto/tls did not resume")
 		}
 		keys := keysFrom(t, first.keylog)
-		r1 := feedConn(t, whole(first.rec.writes), keys, testClientAddr, testServerAddr)
+		r1 := feedConn(t, chunkWhole(first.rec.writes), keys, streamClientAddr, streamServerAddr)
 		if r1.c.Resumed || r1.c.FinishedVerified() != [2]int{1, 1} {
 			t.Fatalf("first connection: resumed %v finished %v", r1.c.Resumed, r1.c.FinishedVerified())
 		}
@@ -1042,7 +1092,7 @@ func TestConnStreamResumption(t *testing.T) {
 		cr := hex.EncodeToString(clientRandomOf(t, second))
 		kl := filterKeylog(second.keylog, func(_, random string) bool { return random != cr })
 		keys.Log.Load(bytes.NewReader(kl), "second")
-		r2 := feedConn(t, whole(second.rec.writes), keys, testClientAddr, testServerAddr)
+		r2 := feedConn(t, chunkWhole(second.rec.writes), keys, streamClientAddr, streamServerAddr)
 		c := r2.c
 		if !c.Resumed {
 			t.Error("not Resumed")
@@ -1057,8 +1107,8 @@ func TestConnStreamResumption(t *testing.T) {
 			t.Errorf("certificates in a resumed handshake")
 		}
 		// Without the first connection, nothing to resume from.
-		r3 := feedConn(t, whole(second.rec.writes), NewKeys(), testClientAddr, testServerAddr)
-		if !r3.c.Resumed || r3.c.Decrypted || !hasNote(r3.c, "no_keys") {
+		r3 := feedConn(t, chunkWhole(second.rec.writes), NewKeys(), streamClientAddr, streamServerAddr)
+		if !r3.c.Resumed || r3.c.Decrypted || !connHasNote(r3.c, "no_keys") {
 			t.Errorf("alone: resumed %v decrypted %v notes %+v", r3.c.Resumed, r3.c.Decrypted, r3.c.Notes)
 		}
 	})
@@ -1072,27 +1122,27 @@ func TestConnStreamResumption(t *testing.T) {
 		}
 		keys := keysFrom(t, first.keylog)
 		keys.Log.Load(bytes.NewReader(second.keylog), "second")
-		r1 := feedConn(t, whole(first.rec.writes), keys, testClientAddr, testServerAddr)
+		r1 := feedConn(t, chunkWhole(first.rec.writes), keys, streamClientAddr, streamServerAddr)
 		if r1.c.Resumed || r1.c.FinishedVerified() != [2]int{1, 1} || len(r1.c.Notes) != 0 {
 			t.Errorf("first connection: resumed %v finished %v notes %+v", r1.c.Resumed, r1.c.FinishedVerified(), r1.c.Notes)
 		}
 		if !strings.Contains(string(r1.c.History), "t") {
 			t.Errorf("first connection: no session ticket in %q", r1.c.History)
 		}
-		r2 := feedConn(t, whole(second.rec.writes), keys, testClientAddr, testServerAddr)
+		r2 := feedConn(t, chunkWhole(second.rec.writes), keys, streamClientAddr, streamServerAddr)
 		c := r2.c
-		if !c.Resumed || c.KeyExchange.Kind != "PSK_DHE" && !unfixed["psk-key-exchange"] {
+		if !c.Resumed || c.KeyExchange.Kind != "PSK_DHE" {
 			t.Errorf("resumed %v key exchange %+v", c.Resumed, c.KeyExchange)
 		}
 		checkPlaintext(t, r2, second)
-		if (c.FinishedVerified() != [2]int{1, 1} || len(c.Notes) != 0) && !unfixed["tls13-ticket-transcript"] || c.MACFailed != 0 {
+		if c.FinishedVerified() != [2]int{1, 1} || len(c.Notes) != 0 || c.MACFailed != 0 {
 			t.Errorf("finished %v MAC failed %d notes %+v", c.FinishedVerified(), c.MACFailed, c.Notes)
 		}
 	})
 }
 
 func clientRandomOf(t testing.TB, run *tlsRun) []byte {
-	r := feedConn(t, whole(run.rec.writes), nil, testClientAddr, testServerAddr)
+	r := feedConn(t, chunkWhole(run.rec.writes), nil, streamClientAddr, streamServerAddr)
 	if r.c.ClientHello == nil {
 		t.Fatal("no ClientHello")
 	}
@@ -1108,9 +1158,9 @@ func TestConnStreamHelloRetryRequest(t *testing.T) {
 	for _, ck := range []struct {
 		name string
 		f    chunking
-	}{{"whole", whole}, {"bytewise", bytewise}} {
+	}{{"whole", chunkWhole}, {"bytewise", chunkBytewise}} {
 		t.Run(ck.name, func(t *testing.T) {
-			r := feedConn(t, ck.f(run.rec.writes), keysFrom(t, run.keylog), testClientAddr, testServerAddr)
+			r := feedConn(t, ck.f(run.rec.writes), keysFrom(t, run.keylog), streamClientAddr, streamServerAddr)
 			c := r.c
 			if !c.HelloRetryRequest {
 				t.Error("HelloRetryRequest not set")
@@ -1134,17 +1184,17 @@ func TestConnStreamHelloRetryRequest(t *testing.T) {
 func TestConnStreamStartTLS(t *testing.T) {
 	tests := []struct {
 		name string
-		pre  []wire
+		pre  []streamWrite
 		want string
 	}{
-		{"smtp", []wire{
+		{"smtp", []streamWrite{
 			{1, []byte("220 mx ESMTP\r\n")},
 			{0, []byte("EHLO a\r\n")},
 			{1, []byte("250-mx\r\n250 STARTTLS\r\n")},
 			{0, []byte("STARTTLS\r\n")},
 			{1, []byte("220 Go ahead\r\n")},
 		}, "smtp"},
-		{"postgresql", []wire{
+		{"postgresql", []streamWrite{
 			{0, []byte{0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f}},
 			{1, []byte("S")},
 		}, "postgresql"},
@@ -1156,19 +1206,19 @@ func TestConnStreamStartTLS(t *testing.T) {
 			for _, ck := range []struct {
 				name string
 				f    chunking
-			}{{"whole", whole}, {"bytewise", bytewise}, {"random", randomChunks(7)}} {
-				r := feedConn(t, ck.f(run.rec.writes), keysFrom(t, run.keylog), testClientAddr, testServerAddr)
+			}{{"whole", chunkWhole}, {"bytewise", chunkBytewise}, {"random", randomChunks(7)}} {
+				r := feedConn(t, ck.f(run.rec.writes), keysFrom(t, run.keylog), streamClientAddr, streamServerAddr)
 				c := r.c
 				if r.sink.ends != 1 || !c.TLS {
 					t.Fatalf("%s: TLS not found", ck.name)
 				}
-				if c.StartTLS != tt.want || !hasNote(c, "starttls") {
+				if c.StartTLS != tt.want || !connHasNote(c, "starttls") {
 					t.Errorf("%s: StartTLS %q notes %+v", ck.name, c.StartTLS, c.Notes)
 				}
 				if c.Records != countAll(t, run, false) {
-					t.Errorf("%s: records %v, %v on the wire after the prologue", ck.name, c.Records, countAll(t, run, false))
+					t.Errorf("%s: records %v, %v on the streamWrite after the prologue", ck.name, c.Records, countAll(t, run, false))
 				}
-				if c.Client != testClientAddr || c.RolesGuessed {
+				if c.Client != streamClientAddr || c.RolesGuessed {
 					t.Errorf("%s: client %v guessed %v", ck.name, c.Client, c.RolesGuessed)
 				}
 				checkPlaintext(t, r, run)
@@ -1196,26 +1246,26 @@ func TestConnStreamNotTLS(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		writes []wire
+		writes []streamWrite
 	}{
-		{"http", []wire{
+		{"http", []streamWrite{
 			{0, []byte("GET /index.html HTTP/1.1\r\nHost: example.test\r\nUser-Agent: test\r\nAccept: */*\r\n\r\n")},
 			{1, []byte("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 13\r\n\r\n<html></html>")},
 		}},
-		{"ssh", []wire{
+		{"ssh", []streamWrite{
 			{1, []byte("SSH-2.0-OpenSSH_9.6\r\n")},
 			{0, []byte("SSH-2.0-OpenSSH_9.7\r\n")},
 			{1, append([]byte{0, 0, 5, 0xdc, 4, 20}, bytes.Repeat([]byte{0x16, 3, 1}, 300)...)},
 		}},
-		{"random", []wire{{0, random}, {1, random2}}},
+		{"random", []streamWrite{{0, random}, {1, random2}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, ck := range []struct {
 				name string
 				f    chunking
-			}{{"whole", whole}, {"random", randomChunks(3)}} {
-				rr := feedConn(t, ck.f(tt.writes), NewKeys(), testClientAddr, testServerAddr)
+			}{{"whole", chunkWhole}, {"random", randomChunks(3)}} {
+				rr := feedConn(t, ck.f(tt.writes), NewKeys(), streamClientAddr, streamServerAddr)
 				if rr.sink.ends != 0 || rr.c.TLS {
 					t.Errorf("%s: End called %d times, TLS %v, notes %+v", ck.name, rr.sink.ends, rr.c.TLS, rr.c.Notes)
 				}
@@ -1240,14 +1290,14 @@ func firstAppData(t testing.TB, b []byte) int {
 }
 
 // trimWrites drops each side's first skip[side] bytes.
-func trimWrites(ws []wire, skip [2]int) []wire {
-	var out []wire
+func trimWrites(ws []streamWrite, skip [2]int) []streamWrite {
+	var out []streamWrite
 	for _, w := range ws {
 		d := w.data
 		n := min(skip[w.side], len(d))
 		skip[w.side] -= n
 		if d = d[n:]; len(d) > 0 {
-			out = append(out, wire{w.side, d})
+			out = append(out, streamWrite{w.side, d})
 		}
 	}
 	return out
@@ -1267,26 +1317,28 @@ func TestConnStreamMidstream(t *testing.T) {
 		for _, ck := range []struct {
 			name string
 			f    chunking
-		}{{"whole", whole}, {"bytewise", bytewise}, {"random", randomChunks(5)}} {
+		}{{"whole", chunkWhole}, {"bytewise", chunkBytewise}, {"random", randomChunks(5)}} {
 			t.Run(sp.name+"/"+ck.name, func(t *testing.T) {
-				if ck.name != "whole" {
-					skipUnfixed(t, "midstream-chunking")
-				}
-				r := feedConn(t, ck.f(writes), keysFrom(t, run.keylog), testClientAddr, testServerAddr)
+				r := feedConn(t, ck.f(writes), keysFrom(t, run.keylog), streamClientAddr, streamServerAddr)
 				c := r.c
 				if r.sink.ends != 1 {
 					t.Fatalf("End called %d times", r.sink.ends)
 				}
-				if !c.RolesGuessed || !hasNote(c, "midstream") || c.Client != testClientAddr {
+				if !c.RolesGuessed || !connHasNote(c, "midstream") || c.Client != streamClientAddr {
 					t.Errorf("guessed %v client %v notes %+v", c.RolesGuessed, c.Client, c.Notes)
 				}
 				if c.Records != want {
 					t.Errorf("records %v, want %v", c.Records, want)
 				}
 				for _, e := range r.sink.events {
-					if len(e.Plaintext) > 0 {
+					if len(e.Plaintext) > 0 || !e.Opaque {
 						t.Errorf("plaintext without a handshake: %+v", e)
 					}
+				}
+				// The close_notify alerts are encrypted, not 13 alerts of
+				// garbage each.
+				if len(c.Alerts) != 2 || !c.Alerts[0].Encrypted || !c.Alerts[1].Encrypted || string(c.History) != "dDLl" {
+					t.Errorf("alerts %+v history %q", c.Alerts, c.History)
 				}
 			})
 		}
@@ -1297,19 +1349,19 @@ func TestConnStreamMidstream(t *testing.T) {
 // first byte), delivered a byte at a time, are still seen mid-stream.
 func TestConnStreamMidstreamCrafted(t *testing.T) {
 	payload := bytes.Repeat([]byte{0x16, 0x03, 0x01}, 20)
-	writes := []wire{
-		{0, append(tlsRecord(ContentTypeApplicationData, 0x0303, payload), tlsRecord(ContentTypeApplicationData, 0x0303, payload)...)},
-		{1, tlsRecord(ContentTypeApplicationData, 0x0303, payload)},
-		{0, tlsRecord(ContentTypeApplicationData, 0x0303, payload[:7])},
+	writes := []streamWrite{
+		{0, append(craftRecord(ContentTypeApplicationData, 0x0303, payload), craftRecord(ContentTypeApplicationData, 0x0303, payload)...)},
+		{1, craftRecord(ContentTypeApplicationData, 0x0303, payload)},
+		{0, craftRecord(ContentTypeApplicationData, 0x0303, payload[:7])},
 	}
 	for _, ck := range []struct {
 		name string
 		f    chunking
-	}{{"whole", whole}, {"bytewise", bytewise}, {"random", randomChunks(9)}} {
+	}{{"whole", chunkWhole}, {"bytewise", chunkBytewise}, {"random", randomChunks(9)}} {
 		t.Run(ck.name, func(t *testing.T) {
-			r := feedConn(t, ck.f(writes), nil, testClientAddr, testServerAddr)
+			r := feedConn(t, ck.f(writes), nil, streamClientAddr, streamServerAddr)
 			c := r.c
-			if r.sink.ends != 1 || !hasNote(c, "midstream") || c.Records != [2]int{3, 1} || c.Client != testClientAddr {
+			if r.sink.ends != 1 || !connHasNote(c, "midstream") || c.Records != [2]int{3, 1} || c.Client != streamClientAddr {
 				t.Errorf("ends %d records %v client %v notes %+v", r.sink.ends, c.Records, c.Client, c.Notes)
 			}
 		})
@@ -1326,7 +1378,7 @@ func TestConnStreamGap(t *testing.T) {
 			// The server's application data records are one write each:
 			// drop the second of the response (not the last two, which a
 			// resync needs to see).
-			var chunks []chunk
+			var chunks []streamChunk
 			dropped, seen := 0, 0
 			nResp := 0
 			for _, w := range run.rec.writes {
@@ -1340,12 +1392,12 @@ func TestConnStreamGap(t *testing.T) {
 					5+(int(w.data[3])<<8|int(w.data[4])) == len(w.data) && len(w.data) < 200 {
 					seen++
 					if seen == 2 {
-						chunks = append(chunks, chunk{side: 1, gap: len(w.data)})
+						chunks = append(chunks, streamChunk{side: 1, gap: len(w.data)})
 						dropped = len(w.data)
 						continue
 					}
 				}
-				chunks = append(chunks, chunk{side: w.side, data: w.data})
+				chunks = append(chunks, streamChunk{side: w.side, data: w.data})
 			}
 			if dropped == 0 || nResp < 4 {
 				t.Fatalf("no record to drop (%d candidates)", nResp)
@@ -1357,9 +1409,9 @@ func TestConnStreamGap(t *testing.T) {
 				if withKeys {
 					keys = keysFrom(t, run.keylog)
 				}
-				r := feedConn(t, chunks, keys, testClientAddr, testServerAddr)
+				r := feedConn(t, chunks, keys, streamClientAddr, streamServerAddr)
 				c := r.c
-				if c.Gaps != 1 || !hasNote(c, "gap") || !hasNote(c, "resync") {
+				if c.Gaps != 1 || !connHasNote(c, "gap") || !connHasNote(c, "resync") {
 					t.Errorf("keys %v: gaps %d notes %+v", withKeys, c.Gaps, c.Notes)
 				}
 				if c.Records != want {
@@ -1371,11 +1423,11 @@ func TestConnStreamGap(t *testing.T) {
 					}
 				}
 				if withKeys {
-					if got := plaintext(r.sink.events, ClientToServer); !bytes.Equal(got, run.request) {
+					if got := appPlaintext(r.sink.events, ClientToServer); !bytes.Equal(got, run.request) {
 						t.Errorf("client plaintext %q after a server-side gap", got)
 					}
 					// What follows the gap: at least not garbage.
-					got := plaintext(r.sink.events, ServerToClient)
+					got := appPlaintext(r.sink.events, ServerToClient)
 					if !bytes.HasPrefix(run.response, got) && !bytes.Equal(got, removeSecond(testResponse)) {
 						t.Errorf("server plaintext %q", got)
 					}
@@ -1404,8 +1456,8 @@ func TestConnStreamRoles(t *testing.T) {
 			run := specRun(t, sp)
 			tls13 := sp.version == tls.VersionTLS13
 			// The TLS client is the TCP responder: side 1, address b.
-			a, b := testServerAddr, testClientAddr
-			r := feedConn(t, swapSides(whole(run.rec.writes)), keysFrom(t, run.keylog), a, b)
+			a, b := streamServerAddr, streamClientAddr
+			r := feedConn(t, swapSides(chunkWhole(run.rec.writes)), keysFrom(t, run.keylog), a, b)
 			c := r.c
 			if c.Client != b || c.Server != a || c.RolesGuessed {
 				t.Errorf("client %v server %v guessed %v", c.Client, c.Server, c.RolesGuessed)
@@ -1420,7 +1472,7 @@ func TestConnStreamRoles(t *testing.T) {
 			// The same with the server speaking first (SMTP-like ordering of
 			// the first bytes is irrelevant; here: the server's bytes are
 			// fed before each client write they answer).
-			ref := feedConn(t, whole(run.rec.writes), keysFrom(t, run.keylog), testClientAddr, testServerAddr)
+			ref := feedConn(t, chunkWhole(run.rec.writes), keysFrom(t, run.keylog), streamClientAddr, streamServerAddr)
 			if !reflect.DeepEqual(withoutPackets(ref.sink.events), withoutPackets(r.sink.events)) {
 				t.Error("events differ with the sides swapped")
 			}
@@ -1449,8 +1501,8 @@ func sslv2ClientHello(challenge []byte) []byte {
 	return append([]byte{0x80 | byte(len(m)>>8), byte(len(m))}, m...)
 }
 
-// tlsRecord frames a payload.
-func tlsRecord(typ ContentType, version uint16, payload []byte) []byte {
+// craftRecord frames a payload.
+func craftRecord(typ ContentType, version uint16, payload []byte) []byte {
 	var b cryptobyte.Builder
 	b.AddUint8(uint8(typ))
 	b.AddUint16(version)
@@ -1458,7 +1510,7 @@ func tlsRecord(typ ContentType, version uint16, payload []byte) []byte {
 	return b.BytesOrPanic()
 }
 
-func buildHandshake(typ HandshakeType, body func(*cryptobyte.Builder)) []byte {
+func craftHandshake(typ HandshakeType, body func(*cryptobyte.Builder)) []byte {
 	var b cryptobyte.Builder
 	b.AddUint8(uint8(typ))
 	b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) { body(b) })
@@ -1466,27 +1518,26 @@ func buildHandshake(typ HandshakeType, body func(*cryptobyte.Builder)) []byte {
 }
 
 func serverHello12(suite uint16) []byte {
-	sh := buildHandshake(HandshakeTypeServerHello, func(b *cryptobyte.Builder) {
+	sh := craftHandshake(HandshakeTypeServerHello, func(b *cryptobyte.Builder) {
 		b.AddUint16(0x0303)
 		b.AddBytes(bytes.Repeat([]byte{0x5a}, 32))
 		b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) {})
 		b.AddUint16(suite)
 		b.AddUint8(0)
 	})
-	done := buildHandshake(HandshakeTypeServerHelloDone, func(*cryptobyte.Builder) {})
-	return tlsRecord(ContentTypeHandshake, 0x0303, append(sh, done...))
+	done := craftHandshake(HandshakeTypeServerHelloDone, func(*cryptobyte.Builder) {})
+	return craftRecord(ContentTypeHandshake, 0x0303, append(sh, done...))
 }
 
 func TestConnStreamCrafted(t *testing.T) {
 	t.Run("sslv2-client-hello", func(t *testing.T) {
-		skipUnfixed(t, "sslv2-hello-at-start")
 		challenge := bytes.Repeat([]byte{0xc1}, 32)
-		writes := []wire{{0, sslv2ClientHello(challenge)}, {1, serverHello12(0xc02f)}}
+		writes := []streamWrite{{0, sslv2ClientHello(challenge)}, {1, serverHello12(0xc02f)}}
 		for _, ck := range []struct {
 			name string
 			f    chunking
-		}{{"whole", whole}, {"bytewise", bytewise}} {
-			r := feedConn(t, ck.f(writes), NewKeys(), testClientAddr, testServerAddr)
+		}{{"whole", chunkWhole}, {"bytewise", chunkBytewise}} {
+			r := feedConn(t, ck.f(writes), NewKeys(), streamClientAddr, streamServerAddr)
 			c := r.c
 			if r.sink.ends != 1 || c.ClientHello == nil || !c.ClientHello.SSLv2 {
 				t.Fatalf("%s: no SSLv2 ClientHello: ends %d notes %+v", ck.name, r.sink.ends, c.Notes)
@@ -1494,7 +1545,7 @@ func TestConnStreamCrafted(t *testing.T) {
 			if c.ClientHello.LegacyVersion != VersionTLS12 || !bytes.Equal(c.ClientHello.Random[:], challenge) {
 				t.Errorf("%s: hello version %v random %x", ck.name, c.ClientHello.LegacyVersion, c.ClientHello.Random)
 			}
-			if c.Version != VersionTLS12 || c.CipherSuite != 0xc02f || c.Client != testClientAddr {
+			if c.Version != VersionTLS12 || c.CipherSuite != 0xc02f || c.Client != streamClientAddr {
 				t.Errorf("%s: version %v suite %v client %v", ck.name, c.Version, c.CipherSuite, c.Client)
 			}
 			// No JA3 for an SSLv2 hello (fingerprint.go), but a JA4.
@@ -1514,12 +1565,12 @@ func TestConnStreamCrafted(t *testing.T) {
 		}
 		// heartbeat_request, payload_length 0x4000, one byte of payload,
 		// no padding.
-		hb := tlsRecord(ContentTypeHeartbeat, 0x0303, []byte{1, 0x40, 0x00, 'x'})
-		ok := tlsRecord(ContentTypeHeartbeat, 0x0303, append([]byte{1, 0, 1, 'y'}, make([]byte, 16)...))
-		writes := []wire{hello, {0, ok}, {0, hb}, run.rec.writes[1]}
-		r := feedConn(t, whole(writes), nil, testClientAddr, testServerAddr)
+		hb := craftRecord(ContentTypeHeartbeat, 0x0303, []byte{1, 0x40, 0x00, 'x'})
+		ok := craftRecord(ContentTypeHeartbeat, 0x0303, append([]byte{1, 0, 1, 'y'}, make([]byte, 16)...))
+		writes := []streamWrite{hello, {0, ok}, {0, hb}, run.rec.writes[1]}
+		r := feedConn(t, chunkWhole(writes), nil, streamClientAddr, streamServerAddr)
 		c := r.c
-		if !hasNote(c, "heartbleed") {
+		if !connHasNote(c, "heartbleed") {
 			t.Errorf("no heartbleed note: %+v", c.Notes)
 		}
 		var hbs []bool
@@ -1548,8 +1599,33 @@ func recordedSessions(t testing.TB) []*tlsRun {
 	}
 	runs = append(runs, specRun(t, &sessionSpec{version: tls.VersionTLS13,
 		clientCurves: []tls.CurveID{tls.X25519, tls.CurveP256}, serverCurves: []tls.CurveID{tls.CurveP256}}))
-	runs = append(runs, specRun(t, &sessionSpec{version: tls.VersionTLS12, pre: []wire{
+	runs = append(runs, specRun(t, &sessionSpec{version: tls.VersionTLS12, pre: []streamWrite{
 		{1, []byte("220 mx ESMTP\r\n")}, {0, []byte("EHLO a\r\n")}, {1, []byte("250-mx\r\n250 STARTTLS\r\n")},
 		{0, []byte("STARTTLS\r\n")}, {1, []byte("220 Go ahead\r\n")}}}))
 	return runs
+}
+
+// TestConnStreamTruncated: a capture that ends inside a handshake message
+// that spans records.
+func TestConnStreamTruncated(t *testing.T) {
+	run := specRun(t, &sessionSpec{version: tls.VersionTLS12, chainCopies: 30})
+	client, server := run.rec.stream(0), run.rec.stream(1)
+	// The ClientHello, then the server's first two records: its hello and
+	// the first part of its Certificate.
+	cut := 0
+	for range 2 {
+		cut += 5 + (int(server[cut+3])<<8 | int(server[cut+4]))
+	}
+	chLen := 5 + (int(client[3])<<8 | int(client[4]))
+	writes := []streamWrite{{0, client[:chLen]}, {1, server[:cut]}}
+	for _, ck := range []struct {
+		name string
+		f    chunking
+	}{{"whole", chunkWhole}, {"random", randomChunks(13)}} {
+		r := feedConn(t, ck.f(writes), keysFrom(t, run.keylog), streamClientAddr, streamServerAddr)
+		c := r.c
+		if r.sink.ends != 1 || c.Records != [2]int{1, 2} || string(c.History) != "Cs" || !connHasNote(c, "handshake_truncated") {
+			t.Errorf("%s: ends %d records %v history %q notes %+v", ck.name, r.sink.ends, c.Records, c.History, c.Notes)
+		}
+	}
 }
