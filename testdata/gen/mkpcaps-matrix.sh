@@ -380,63 +380,83 @@ cap_openssl-tls12-renego-server() {
 	reneg "$1" server "-tls1_2" "-tls1_2 -cipher ECDHE-RSA-AES256-SHA384"
 }
 
-# early NAME accept|reject — TLS 1.3 0-RTT. Connection 1 (full handshake)
-# sends the request after the handshake and gets the response and the
-# tickets; connection 2 resumes with the ticket and sends the request as
-# early data. accept: s_server -early_data, which reads it as early data.
-# reject: s_server without -early_data ignores the early data (RFC 8446
-# 4.2.10: skipped, undecryptable with the handshake keys) and the client
-# sends the request again after the handshake.
+# early NAME "SERVER OPTS" "CLIENT OPTS 1" "CLIENT OPTS 2"... — TLS 1.3
+# 0-RTT. Connection 1 (full handshake, -sess_out) sends the request after
+# the handshake and gets the response and the tickets; the later connections
+# resume with that session (-sess_in) and send early data where their
+# options say -early_data FILE. Where the server accepts it, FILE is the
+# request ($REQ); where
+# it rejects it (the rejected early data records are skipped by the server,
+# RFC 8446 4.2.10), the client sends the request after the handshake. So
+# every connection delivers exactly the request and the response.
 early() {
-	local name=$1 mode=$2 port=443 sopts=
-	[[ $mode == accept ]] && sopts=-early_data
+	local name=$1 sopts=$2 port=443; shift 2
 	mkresp "$name" 2000
 	mkreq "$name" > "$WORK/$name.req"
-	if [[ $mode == reject ]]; then
-		printf 'EARLY DATA REJECTED BY THE SERVER: not application data of %s\r\n' "$name" > "$WORK/$name.early"
-	else
-		cp "$WORK/$name.req" "$WORK/$name.early"
-	fi
 	fifo_open x "$WORK/srv.in"
-	cap_start "$name"
 	exec 5<>"$WORK/srv.in"
+	cap_start "$name"
 	# shellcheck disable=SC2086
-	SRV_IN=$WORK/srv.in srv_start $port openssl s_server -accept $port -naccept 2 $SRV_RSA -tls1_3 $sopts
-	local i cli
-	for i in 1 2; do
+	SRV_IN=$WORK/srv.in srv_start $port openssl s_server -accept $port -naccept $# $SRV_RSA -tls1_3 $sopts
+	local i=0 cli copts extra nreq
+	for copts in "$@"; do
+		i=$((i + 1))
 		fifo_open x "$WORK/cli.in"
 		exec 6<>"$WORK/cli.in"
-		local extra="-sess_out $WORK/$name.sess"
-		((i == 2)) && extra="-sess_in $WORK/$name.sess -early_data $WORK/$name.early"
+		extra="-sess_out $WORK/$name.sess"
+		((i > 1)) && extra="-sess_in $WORK/$name.sess"
+		copts=${copts//\$REQ/$WORK/$name.req}
 		# shellcheck disable=SC2086
 		timeout 30 ip netns exec $NSC openssl s_client -connect "$S4:$port" -servername server.test \
-			-CAfile "$CA" -verify_return_error -keylogfile "$OUT/$name.keylog" -tls1_3 $extra \
+			-CAfile "$CA" -verify_return_error -keylogfile "$OUT/$name.keylog" -tls1_3 $copts $extra \
 			<"$WORK/cli.in" >"$WORK/$name.got.$i" 2>"$WORK/$name.cli.$i.log" 5>&- 6>&- &
 		cli=$!
 		PIDS+=("$cli")
 		wait_for "$WORK/$name.got.$i" "Verify return code" 10 || true
-		if ((i == 1)) || [[ $mode == reject ]]; then
+		sleep 0.2
+		grep -a 'arly data' "$WORK/$name.got.$i" | sed "s/^/conn $i: /" >&2 || true
+		if ! grep -q 'Early data was accepted' "$WORK/$name.got.$i"; then
 			cat "$WORK/$name.req" >&6
 		fi
+		nreq=$(grep -ac "GET /$name" "$WORK/srv.log" || true)
 		wait_for "$WORK/srv.log" "GET /$name" 10 || true
+		for _ in $(seq 100); do
+			(($(grep -ac "GET /$name" "$WORK/srv.log") >= i)) && break
+			sleep 0.05
+		done
 		sleep 0.2
 		cat "$WORK/www/$name" >&5
 		wait_for "$WORK/$name.got.$i" "$(tail -c 20 "$WORK/www/$name")" 10 || true
 		sleep 0.5 # the tickets
 		exec 6>&-
 		wait $cli || true
-		: > "$WORK/srv.log.tmp"; cat "$WORK/srv.log" >> "$WORK/srv.all"; : > "$WORK/srv.log"
 	done
 	sleep 0.3
 	exec 5>&-
 	srv_wait 3
 	cap_stop
-	grep -ahE 'Early data|early data' "$WORK/$name.got.2" "$WORK/srv.all" >&2 || true
+	grep -a 'arly data' "$WORK/srv.log" >&2 || true
 	cp "$WORK/$name.req" "$OUT/$name.c2s"
 	cp "$WORK/www/$name" "$OUT/$name.s2c"
 }
-cap_openssl-tls13-early-data-accepted() { early "$1" accept; }
-cap_openssl-tls13-early-data-rejected() { early "$1" reject; }
+cap_openssl-tls13-early-data-accepted() {
+	early "$1" -early_data "" '-early_data $REQ'
+}
+cap_openssl-tls13-early-data-rejected-hrr() {
+	# The resuming ClientHello's only key share is P-256, the server wants
+	# X25519: HelloRetryRequest, so the early data is rejected (the PSK is
+	# still used).
+	printf 'EARLY DATA (rejected by the server: HelloRetryRequest) %s\r\n' "$1" > "$WORK/$1.early"
+	early "$1" "-early_data -groups X25519" "-groups X25519" "-groups P-256:X25519 -early_data $WORK/$1.early"
+}
+cap_openssl-tls13-early-data-rejected-replay() {
+	# Anti-replay (s_server default with -early_data): a ticket is good for
+	# one resumption. Connection 2 resumes with 0-RTT accepted; connection 3
+	# replays the same ticket: no resumption, full handshake, early data
+	# rejected.
+	printf 'EARLY DATA (rejected by the server: replayed ticket) %s\r\n' "$1" > "$WORK/$1.early"
+	early "$1" -early_data "" '-early_data $REQ' "-early_data $WORK/$1.early"
+}
 
 # ---- TLS 1.3, OpenSSL ---------------------------------------------------------
 cap_openssl-tls13-aes128-ccm() {
@@ -579,7 +599,8 @@ ALL=(
 	openssl-tls13-aes128-ccm
 	openssl-tls13-aes128-ccm8
 	openssl-tls13-early-data-accepted
-	openssl-tls13-early-data-rejected
+	openssl-tls13-early-data-rejected-hrr
+	openssl-tls13-early-data-rejected-replay
 	gnutls-tls12-ecdhe-rsa-camellia128-gcm
 	gnutls-tls12-rsa-camellia256-gcm
 	gnutls-tls12-dhe-rsa-camellia256-cbc
