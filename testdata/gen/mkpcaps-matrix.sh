@@ -497,7 +497,7 @@ g12() { # NAME KX CIPHER MAC [EXTRA] [CERT]
 cap_gnutls-tls12-ecdhe-rsa-camellia128-gcm() { g12 "$1" ECDHE-RSA CAMELLIA-128-GCM AEAD; }
 cap_gnutls-tls12-rsa-camellia256-gcm() { g12 "$1" RSA CAMELLIA-256-GCM AEAD; }
 cap_gnutls-tls12-dhe-rsa-camellia256-cbc() { g12 "$1" DHE-RSA CAMELLIA-256-CBC SHA256; }
-cap_gnutls-tls12-ecdhe-rsa-camellia128-cbc-mte() { g12 "$1" ECDHE-RSA CAMELLIA-128-CBC SHA1 ":%NO_ETM"; }
+cap_gnutls-tls12-ecdhe-rsa-camellia128-cbc-mte() { g12 "$1" ECDHE-RSA CAMELLIA-128-CBC SHA256 ":%NO_ETM"; }
 cap_gnutls-tls12-ecdhe-ecdsa-aes128-ccm8() { g12 "$1" ECDHE-ECDSA AES-128-CCM-8 AEAD "" ecdsa; }
 cap_gnutls-tls12-rsa-aes256-ccm() { g12 "$1" RSA AES-256-CCM AEAD; }
 cap_gnutls-tls12-ecdhe-rsa-null-sha1() { g12 "$1" ECDHE-RSA NULL SHA1; }
@@ -506,7 +506,7 @@ cap_gnutls-tls11-rsa-3des-mte() {
 	gnutls "$1" "NORMAL:+3DES-CBC:+VERS-TLS1.1" \
 		"NORMAL:-VERS-ALL:+VERS-TLS1.1:-KX-ALL:+RSA:-CIPHER-ALL:+3DES-CBC:-MAC-ALL:+SHA1:%NO_ETM"
 }
-cap_gnutls-tls10-ecdhe-rsa-rc4-md5() {
+cap_gnutls-tls10-rsa-rc4-md5() {
 	gnutls "$1" "NORMAL:+ARCFOUR-128:+MD5:+VERS-TLS1.0" \
 		"NORMAL:-VERS-ALL:+VERS-TLS1.0:-KX-ALL:+RSA:-CIPHER-ALL:+ARCFOUR-128:-MAC-ALL:+MD5"
 }
@@ -563,7 +563,8 @@ scapy_cap() { # NAME VERSION SUITE [COMP]
 cap_scapy-ssl3-rsa-aes128-cbc() { scapy_cap "$1" sslv3 TLS_RSA_WITH_AES_128_CBC_SHA; }
 cap_scapy-ssl3-rsa-rc4-md5() { scapy_cap "$1" sslv3 TLS_RSA_WITH_RC4_128_MD5; }
 cap_scapy-ssl3-rsa-3des-ede-cbc() { scapy_cap "$1" sslv3 TLS_RSA_WITH_3DES_EDE_CBC_SHA; }
-cap_scapy-tls10-rsa-idea-cbc() { scapy_cap "$1" tls1 TLS_RSA_WITH_IDEA_CBC_SHA; }
+# IDEA: refused, the cryptography module's OpenSSL 3 backend has no IDEA.
+cap_scapy-ssl3-rsa-rc4-sha-keyonly() { scapy_cap "$1" sslv3 TLS_RSA_WITH_RC4_128_SHA && keyonly "$1"; }
 cap_scapy-tls12-rsa-seed-cbc() { scapy_cap "$1" tls12 TLS_RSA_WITH_SEED_CBC_SHA; }
 cap_scapy-ssl3-rsa-aes128-cbc-deflate() { scapy_cap "$1" sslv3 TLS_RSA_WITH_AES_128_CBC_SHA deflate; }
 cap_scapy-tls12-rsa-aes128-cbc-deflate() { scapy_cap "$1" tls12 TLS_RSA_WITH_AES_128_CBC_SHA256 deflate; }
@@ -610,7 +611,7 @@ ALL=(
 	gnutls-tls12-ecdhe-rsa-null-sha1
 	gnutls-tls12-ecdhe-rsa-aes128-cbc-noems
 	gnutls-tls11-rsa-3des-mte
-	gnutls-tls10-ecdhe-rsa-rc4-md5
+	gnutls-tls10-rsa-rc4-md5
 	gnutls-tls13-aes128-gcm
 	gnutls-tls13-aes256-gcm
 	gnutls-tls13-chacha20
@@ -621,7 +622,7 @@ ALL=(
 	scapy-ssl3-rsa-aes128-cbc
 	scapy-ssl3-rsa-rc4-md5
 	scapy-ssl3-rsa-3des-ede-cbc
-	scapy-tls10-rsa-idea-cbc
+	scapy-ssl3-rsa-rc4-sha-keyonly
 	scapy-tls12-rsa-seed-cbc
 	scapy-ssl3-rsa-aes128-cbc-deflate
 	scapy-tls12-rsa-aes128-cbc-deflate
