@@ -58,7 +58,7 @@ func (a *auditOutput) failOnCheck() error {
 	}
 	threshold, _ := report.ParseRating(a.failOn)
 	if r, ok := a.Worst(); ok && r >= threshold {
-		return &failOnError{what: fmt.Sprintf("rated %s: worst rating seen, --fail-on %s", r, a.failOn)}
+		return &failOnError{what: fmt.Sprintf("worst rating seen is %s", r)}
 	}
 	return nil
 }
