@@ -89,13 +89,16 @@ var suiteRules = []suiteRule{
 	{Insecure, "MD5 MAC", func(s parser.SuiteInfo) bool { return s.MAC == "MD5" }},
 	{Weak, "3DES (64-bit block, Sweet32)", func(s parser.SuiteInfo) bool { return strings.HasPrefix(s.Cipher, "3DES") }},
 	{Weak, "IDEA (64-bit block)", func(s parser.SuiteInfo) bool { return strings.HasPrefix(s.Cipher, "IDEA") }},
-	{Weak, "", func(s parser.SuiteInfo) bool { return noFS[s.KeyExchange] != "" }}, // reason from noFS
+	{Weak, "", func(s parser.SuiteInfo) bool { return noFS[s.KeyExchange] != "" && s.Auth != "anon" }}, // reason from noFS; anonymous (EC)DH is ephemeral
 	{Weak, "CBC mode with SHA-1 MAC", func(s parser.SuiteInfo) bool { return strings.Contains(s.Cipher, "CBC") && s.MAC == "SHA" }},
 }
 
 // forwardSecret reports whether the suite's key exchange is ephemeral (TLS
-// 1.3 suites always are, (EC)DHE in every case).
+// 1.3 suites always are, (EC)DHE and anonymous (EC)DH in every case).
 func forwardSecret(s parser.SuiteInfo) bool {
+	if s.Auth == "anon" {
+		return true
+	}
 	switch s.KeyExchange {
 	case "DHE", "ECDHE", "DHE_PSK", "ECDHE_PSK", "ECCPWD", "GOST", "SRP":
 		return true

@@ -88,6 +88,13 @@ func TestRateSuite(t *testing.T) {
 		{0x0a0a, "GREASE", Weak, "GREASE value (never negotiable)"},
 		{0x0d00, "0x0d00", Weak, "not in the IANA registry"},
 	}
+	for _, cs := range []parser.CipherSuite{0x0018, 0x0034, 0xc015, 0xc018} {
+		for _, r := range RateSuite(cs).Reasons {
+			if strings.Contains(r, "forward secrecy") {
+				t.Errorf("%s: anonymous (EC)DH is ephemeral, yet %q", cs, r)
+			}
+		}
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := tt.id.String(); got != tt.name {
