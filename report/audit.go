@@ -68,15 +68,14 @@ type clientAgg struct {
 }
 
 type certAgg struct {
-	info          parser.CertInfo
-	roles         map[string]bool
-	leaf          bool
-	conns         int
-	expired       int // connections that started after NotAfter
-	notYetValid   int // connections that started before NotBefore
-	sniMismatch   map[string]bool
-	sniMismatchN  int // distinct names beyond the kept ones
-	selfSignedUse bool
+	info         parser.CertInfo
+	roles        map[string]bool
+	leaf         bool
+	conns        int
+	expired      int // connections that started after NotAfter
+	notYetValid  int // connections that started before NotBefore
+	sniMismatch  map[string]bool
+	sniMismatchN int // distinct names beyond the kept ones
 }
 
 type findingKey struct{ code, subject string }
@@ -320,7 +319,6 @@ func (a *Auditor) cert(ci parser.CertInfo, role string, leaf bool, c *parser.Con
 	}
 	ca.leaf = true
 	if ci.SelfSigned {
-		ca.selfSignedUse = true
 		a.find(Weak, "cert_self_signed", ci.SHA256, fmt.Sprintf("%s certificate %s is self-signed", role, name), ex)
 	} else if r, why := rateCertSignature(ci.SignatureAlgorithm); r >= Weak {
 		a.find(r, "cert_signature", ci.SHA256, fmt.Sprintf("%s certificate %s: %s (%s)", role, name, why, ci.SignatureAlgorithm), ex)
