@@ -58,7 +58,7 @@ func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	defer src.Close()
 
-	w := report.NewWriter(stdout, report.Options{Format: o.format, Hex: o.hex, ASCII: o.ascii, PlaintextDir: o.plaintextDir})
+	w := newOutput(o, stdout)
 	an := parser.NewAnalyzer(w, keys)
 	asm := reassembly.New(an.Factory, reassembly.Options{
 		MaxBufferedPagesTotal:         o.maxPages,

@@ -46,6 +46,7 @@ Output:
     -a, --ascii            dissect text: decrypted application data as text
         --fail-on R        audit: exit with status 3 if anything rated R or worse
                            was seen (R is weak or insecure)
+        --interval D       audit with -i: also print the report every D (e.g. 1m)
 
 Limits:
         --idle-timeout D   flush a connection idle this long in capture time (default 2m)
@@ -75,6 +76,7 @@ type options struct {
 	plaintextDir string
 	hex, ascii   bool
 	failOn       string
+	interval     time.Duration
 	idleTimeout  time.Duration
 	maxPages     int
 	maxConnPages int
@@ -131,6 +133,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	boolean(&o.hex, "x", "hex")
 	boolean(&o.ascii, "a", "ascii")
 	str(&o.failOn, "", "fail-on")
+	fs.DurationVar(&o.interval, "interval", 0, "")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Minute, "")
 	fs.IntVar(&o.maxPages, "max-pages", 65536, "")
 	fs.IntVar(&o.maxConnPages, "max-conn-pages", 256, "")
@@ -195,6 +198,9 @@ func (o *options) validate() error {
 		if o.failOn != "" {
 			return usagef("use 'ssldissect audit --fail-on ...'", "--fail-on is an audit flag")
 		}
+		if o.interval != 0 {
+			return usagef("use 'ssldissect audit -i IFACE --interval ...'", "--interval is an audit flag")
+		}
 		if (o.hex || o.ascii) && o.format != "text" {
 			return usagef("--hex and --ascii shape the text output", "--hex/--ascii need --format text")
 		}
@@ -217,6 +223,12 @@ func (o *options) validate() error {
 		}
 		if o.hex || o.ascii {
 			return usagef("", "--hex and --ascii are dissect flags")
+		}
+		if o.interval < 0 {
+			return usagef("", "--interval must be positive")
+		}
+		if o.interval > 0 && o.iface == "" {
+			return usagef("the report of a file is printed once, at its end", "--interval needs live capture (-i)")
 		}
 	}
 	if o.idleTimeout <= 0 {
