@@ -30,6 +30,9 @@ Input:
     -f, --filter EXPR      BPF filter in tcpdump syntax (files and live capture)
     -c, --count N          stop after N packets
         --duration D       stop after D of capture time (e.g. 30s, 5m)
+    -w, --write FILE       live capture: also save the packets as pcapng, with the
+                           key-log secrets embedded (Decryption Secrets Blocks)
+        --interval D       audit, live capture: print the tables every D
 
 Keys:
     -l, --keylog FILE      NSS key log (SSLKEYLOGFILE format); repeatable.
@@ -78,6 +81,8 @@ type options struct {
 	idleTimeout  time.Duration
 	maxPages     int
 	maxConnPages int
+	write        string        // -w: pcapng file for live capture
+	interval     time.Duration // audit --interval: live snapshots
 }
 
 type stringList []string
@@ -122,6 +127,8 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.Int64Var(&o.count, "c", 0, "")
 	fs.Int64Var(&o.count, "count", 0, "")
 	fs.DurationVar(&o.duration, "duration", 0, "")
+	str(&o.write, "", "w", "write")
+	fs.DurationVar(&o.interval, "interval", 0, "")
 	fs.Var(&keylogs, "l", "")
 	fs.Var(&keylogs, "keylog", "")
 	fs.Var(&rsaKeys, "k", "")
@@ -183,6 +190,12 @@ func (o *options) validate() error {
 	}
 	if o.duration < 0 {
 		return usagef("", "--duration must not be negative")
+	}
+	if o.write != "" && o.iface == "" {
+		return usagef("-w saves a live capture; add -i IFACE", "-w needs -i")
+	}
+	if o.interval < 0 || o.interval > 0 && (o.command != "audit" || o.iface == "") {
+		return usagef("use 'ssldissect audit -i IFACE --interval 30s'", "--interval is for audit of a live capture, and must be positive")
 	}
 	switch o.command {
 	case "dissect":
