@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gopacket/gopacket/layers"
+
 	"github.com/ssldissect/ssldissect/capture"
 	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/parser"
@@ -81,6 +83,15 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer src.Close()
+	filterNote := ""
+	if o.filter != "" {
+		filterNote = ", filter in user space"
+		if src.LiveStats().KernelFilter {
+			filterNote = ", filter in the kernel"
+		}
+	}
+	fmt.Fprintf(stderr, "ssldissect: listening on %s, link-type %v, snapshot length %d bytes%s\n",
+		o.iface, layers.LinkType(src.LinkType()), src.Snaplen(), filterNote)
 
 	var ngw *capture.NGWriter
 	var ngFile *os.File
