@@ -146,9 +146,10 @@ func (g *bpfGen) prelude(body int) {
 	l := next()
 	g.cond(bpfJEQ, 0, l, lAccept)
 	g.bind(l)
+	// Frames too short for the headers the prelude reads go to Match.
 	g.emit(bpfLD|bpfW|bpfLEN, 0)
 	l = next()
-	g.cond(bpfJGE, ethLen+40, l, lAccept)
+	g.cond(bpfJGE, ethLen, l, lAccept)
 	g.bind(l)
 	g.emit(bpfLD|bpfH|bpfABS, 12)
 	for _, vt := range []uint32{0x8100, 0x88a8, 0x9100} {
@@ -160,8 +161,12 @@ func (g *bpfGen) prelude(body int) {
 	g.cond(bpfJEQ, 0x0800, v4, l2)
 	g.bind(l2)
 	g.cond(bpfJEQ, 0x86dd, v6, body)
-	// IPv4: a good version, and not a fragment.
+	// IPv4: a whole header, a good version, and not a fragment.
 	g.bind(v4)
+	g.emit(bpfLD|bpfW|bpfLEN, 0)
+	l = next()
+	g.cond(bpfJGE, ethLen+20, l, lAccept)
+	g.bind(l)
 	g.emit(bpfLD|bpfB|bpfABS, ethLen)
 	g.emit(bpfALU|bpfAND|bpfK, 0xf0)
 	l = next()
@@ -169,8 +174,12 @@ func (g *bpfGen) prelude(body int) {
 	g.bind(l)
 	g.emit(bpfLD|bpfH|bpfABS, ethLen+6)
 	g.cond(bpfJSET, 0x3fff, lAccept, body)
-	// IPv6: a good version, and no extension header.
+	// IPv6: a whole header, a good version, and no extension header.
 	g.bind(v6)
+	g.emit(bpfLD|bpfW|bpfLEN, 0)
+	l = next()
+	g.cond(bpfJGE, ethLen+40, l, lAccept)
+	g.bind(l)
 	g.emit(bpfLD|bpfB|bpfABS, ethLen)
 	g.emit(bpfALU|bpfAND|bpfK, 0xf0)
 	l = next()

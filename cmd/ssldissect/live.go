@@ -163,10 +163,11 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 	progress := func() {
 		cs, ls, rs := src.Stats(), src.LiveStats(), asm.Stats()
 		fmt.Fprintf(stderr, "ssldissect: %s: %d packets, %d connections (%d open), %d dropped by the kernel, %d by ssldissect\n",
-			o.iface, cs.Packets, rs.Connections, rs.Open, ls.KernelDrops, ls.QueueDrops)
+			o.iface, cs.Delivered, rs.Connections, rs.Open, ls.KernelDrops, ls.QueueDrops)
 	}
 	var last time.Time
 	var n int64
+	var bytesIn uint64
 	lastFlush, lastProgress, lastSnap := time.Now(), time.Now(), time.Now()
 	housekeeping := func() error {
 		wall := time.Now()
@@ -221,6 +222,7 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 			last = ts
 		}
 		n++
+		bytesIn += uint64(len(p.Data))
 		if p.TCP != nil {
 			asm.Add(p)
 		}
@@ -243,9 +245,11 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 	if textual {
 		progress()
 	}
+	// Packets are those that passed the filter, as tcpdump counts them
+	// and as -w saves them.
 	w.Summary(report.Summary{
-		Packets:               cs.Packets,
-		Bytes:                 cs.Bytes,
+		Packets:               uint64(n),
+		Bytes:                 bytesIn,
 		TCPPackets:            cs.TCP,
 		Connections:           rs.Connections,
 		Gaps:                  rs.Gaps,

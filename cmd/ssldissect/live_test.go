@@ -26,6 +26,7 @@ import (
 // summary counts as many packets as tcpdump on the same interface at the
 // same time; and that the pcapng file written with -w decrypts without a
 // key log. It skips where namespaces cannot be made (not root, no ip).
+// It runs without a filter, and with one that goes to the kernel.
 func TestLiveVeth(t *testing.T) {
 	if testing.Short() {
 		t.Skip("live capture test: not in -short mode")
@@ -39,8 +40,18 @@ func TestLiveVeth(t *testing.T) {
 		}
 	}
 	bin := ssldissectBinary(t)
+	for i, f := range []string{"", "tcp port 4433 or icmp"} {
+		name := "no filter"
+		if f != "" {
+			name = "filter " + f
+		}
+		t.Run(name, func(t *testing.T) { liveVeth(t, bin, i, f) })
+	}
+}
+
+func liveVeth(t *testing.T, bin string, n int, filter string) {
 	dir := t.TempDir()
-	id := os.Getpid() % 100000
+	id := (os.Getpid()*2 + n) % 100000
 	nsA, nsB := fmt.Sprintf("sdlive%da", id), fmt.Sprintf("sdlive%db", id)
 	net := fmt.Sprintf("10.%d.%d", 200+id%50, id%250)
 	srvIP := net + ".1"
@@ -89,15 +100,23 @@ func TestLiveVeth(t *testing.T) {
 	var tcpdump *exec.Cmd
 	var tcpdumpErr lockedBuffer
 	if _, err := exec.LookPath("tcpdump"); err == nil {
-		tcpdump = nsExec(nsA, "tcpdump", "-n", "-i", ifA, "-w", "tcpdump.pcap", "-U")
+		args := []string{"tcpdump", "-n", "-i", ifA, "-w", "tcpdump.pcap", "-U"}
+		if filter != "" {
+			args = append(args, filter)
+		}
+		tcpdump = nsExec(nsA, args...)
 		startAndWait(t, tcpdump, &tcpdumpErr, "listening on")
 	} else {
 		t.Log("tcpdump is not installed: the packet count is not compared")
 	}
 	var sniffOut bytes.Buffer
 	var sniffErr lockedBuffer
-	sniff := nsExec(nsA, bin, "dissect", "-i", ifA, "-l", "keys.log", "--plaintext-dir", "plain",
-		"-w", "live.pcapng", "--format", "json")
+	args := []string{bin, "dissect", "-i", ifA, "-l", "keys.log", "--plaintext-dir", "plain",
+		"-w", "live.pcapng", "--format", "json"}
+	if filter != "" {
+		args = append(args, "-f", filter)
+	}
+	sniff := nsExec(nsA, args...)
 	sniff.Stdout = &sniffOut
 	startAndWait(t, sniff, &sniffErr, "listening on")
 	stopped := false
@@ -171,6 +190,9 @@ func TestLiveVeth(t *testing.T) {
 		tcpdumpCount, _ = strconv.Atoi(m[1])
 	}
 	t.Logf("ssldissect stderr:\n%s", sniffErr.String())
+	if filter != "" && !strings.Contains(sniffErr.String(), "filter in the kernel") {
+		t.Errorf("the filter %q did not go to the kernel", filter)
+	}
 
 	sum, conns := readNDJSON(t, sniffOut.Bytes())
 	t.Logf("summary: %v", sum)
