@@ -20,11 +20,6 @@ import (
 
 // Live capture timing.
 const (
-	// keyHold is how long a packet waits, after it was captured, before it
-	// is parsed when key logs are followed: a TLS stack writes a secret
-	// just after the packet that needs it crosses the wire, and this gives
-	// the line time to land in the file.
-	keyHold = 1500 * time.Millisecond
 	// keyPollEvery spaces the checks of the key logs for new lines.
 	keyPollEvery = 50 * time.Millisecond
 	// liveTick is how often the loop wakes up when no packet comes.
@@ -69,9 +64,13 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 			fl.Close()
 		}
 	}()
+	// With key logs followed, each packet waits --key-wait after its
+	// capture before it is parsed: a TLS stack writes a secret just after
+	// the packet that needs it crosses the wire, and this gives the line
+	// time to land in the file.
 	hold := time.Duration(0)
 	if len(followers) > 0 {
-		hold = keyHold
+		hold = o.keyWait
 	}
 	src, err := capture.OpenLive(o.iface, capture.LiveOptions{
 		Filter:      o.filter,

@@ -116,6 +116,9 @@ func liveVeth(t *testing.T, bin string, n int, filter string) {
 	if filter != "" {
 		args = append(args, "-f", filter)
 	}
+	if w := os.Getenv("SSLDISSECT_TEST_KEY_WAIT"); w != "" {
+		args = append(args, "--key-wait", w)
+	}
 	sniff := nsExec(nsA, args...)
 	sniff.Stdout = &sniffOut
 	startAndWait(t, sniff, &sniffErr, "listening on")
@@ -145,12 +148,40 @@ func liveVeth(t *testing.T, bin string, n int, filter string) {
 	t.Cleanup(func() { server.Process.Kill(); server.Wait() })
 	waitPort(t, nsB, srvIP+":4433")
 
+	// The clients write their secrets to client-keys.log; the sniffer
+	// follows keys.log, where each line lands 700 ms after the client
+	// wrote it: after the records that need it have been captured.
+	copyStop := make(chan struct{})
+	copyDone := make(chan struct{})
+	go func() {
+		defer close(copyDone)
+		copied := 0
+		for {
+			select {
+			case <-copyStop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			b, _ := os.ReadFile(filepath.Join(dir, "client-keys.log"))
+			if end := bytes.LastIndexByte(b, '\n') + 1; end > copied {
+				chunk := b[copied:end]
+				copied = end
+				time.AfterFunc(700*time.Millisecond, func() {
+					f, err := os.OpenFile(filepath.Join(dir, "keys.log"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+					if err == nil {
+						f.Write(chunk)
+						f.Close()
+					}
+				})
+			}
+		}
+	}()
 	type exchange struct{ sent, got []byte }
 	want := map[string]exchange{}
 	for _, v := range []string{"1.2", "1.3"} {
 		sent := []byte(fmt.Sprintf("hello over TLS %s\nsecond line, with bytes \x01\x7f\nend\n", v))
 		client := nsExec(nsB, "openssl", "s_client", "-connect", srvIP+":4433", "-tls"+strings.ReplaceAll(v, ".", "_"),
-			"-keylogfile", "keys.log", "-quiet", "-no_ign_eof")
+			"-keylogfile", "client-keys.log", "-quiet", "-no_ign_eof")
 		// Stdin stays open a while, so that the replies arrive before
 		// the client closes.
 		pr, pw := io.Pipe()
@@ -174,6 +205,8 @@ func liveVeth(t *testing.T, bin string, n int, filter string) {
 	}
 	// The sniffer holds packets 1.5 s for late keys.
 	time.Sleep(2500 * time.Millisecond)
+	close(copyStop)
+	<-copyDone
 	stopped = true
 	stop(tcpdump)
 	stop(sniff)
@@ -387,4 +420,29 @@ func readNDJSON(t *testing.T, b []byte) (map[string]any, []map[string]any) {
 		t.Fatalf("no summary in the output:\n%s", b)
 	}
 	return sum, conns
+}
+
+// TestLivePermission runs -i as an unprivileged user: the error says to
+// run as root or grant CAP_NET_RAW.
+func TestLivePermission(t *testing.T) {
+	if testing.Short() {
+		t.Skip("live capture test: not in -short mode")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("live capture test: needs root to switch to an unprivileged user")
+	}
+	bin := ssldissectBinary(t)
+	for d := filepath.Dir(bin); d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
+		os.Chmod(d, 0o755)
+	}
+	c := exec.Command(bin, "-i", "lo")
+	c.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := c.CombinedOutput()
+	if err == nil {
+		t.Fatalf("ssldissect -i lo as uid 65534 succeeded:\n%s", out)
+	}
+	if !strings.Contains(string(out), "run as root, or grant the capability with: setcap cap_net_raw+ep") {
+		t.Errorf("no hint about permissions:\n%s", out)
+	}
+	t.Logf("%s", out)
 }

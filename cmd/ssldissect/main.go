@@ -33,6 +33,9 @@ Input:
     -w, --write FILE       live capture: also save the packets as pcapng, with the
                            key-log secrets embedded (Decryption Secrets Blocks)
         --interval D       audit, live capture: print the tables every D
+        --key-wait D       live capture with key logs: parse each packet D after it
+                           was captured, so that secrets written late still apply
+                           (default 1.5s)
 
 Keys:
     -l, --keylog FILE      NSS key log (SSLKEYLOGFILE format); repeatable.
@@ -83,6 +86,7 @@ type options struct {
 	maxConnPages int
 	write        string        // -w: pcapng file for live capture
 	interval     time.Duration // audit --interval: live snapshots
+	keyWait      time.Duration // live: how long packets wait for key-log lines
 }
 
 type stringList []string
@@ -129,6 +133,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.duration, "duration", 0, "")
 	str(&o.write, "", "w", "write")
 	fs.DurationVar(&o.interval, "interval", 0, "")
+	fs.DurationVar(&o.keyWait, "key-wait", 1500*time.Millisecond, "")
 	fs.Var(&keylogs, "l", "")
 	fs.Var(&keylogs, "keylog", "")
 	fs.Var(&rsaKeys, "k", "")
@@ -190,6 +195,9 @@ func (o *options) validate() error {
 	}
 	if o.duration < 0 {
 		return usagef("", "--duration must not be negative")
+	}
+	if o.keyWait < 0 {
+		return usagef("", "--key-wait must not be negative")
 	}
 	if o.write != "" && o.iface == "" {
 		return usagef("-w saves a live capture; add -i IFACE", "-w needs -i")
