@@ -167,6 +167,7 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 	var last time.Time
 	var n int64
 	var bytesIn uint64
+	var captureErr error
 	lastFlush, lastProgress, lastSnap := time.Now(), time.Now(), time.Now()
 	housekeeping := func() error {
 		wall := time.Now()
@@ -202,8 +203,9 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 			break
 		}
 		if err != nil {
-			w.Close()
-			return err
+			// The interface went away: report what was captured.
+			captureErr = err
+			break
 		}
 		// Keys first: the secrets written while the packet was held are
 		// loaded, and saved before the packet that needs them.
@@ -274,6 +276,9 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 	}
 	if err := w.Close(); err != nil {
 		return err
+	}
+	if captureErr != nil {
+		return captureErr
 	}
 	return werr
 }
