@@ -3,6 +3,10 @@ package filter
 import (
 	"encoding/binary"
 	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -171,4 +175,47 @@ func TestEthernetBPF(t *testing.T) {
 	if compiled < len(matchCases)/2 {
 		t.Errorf("only %d of %d filters compiled", compiled, len(matchCases))
 	}
+}
+
+// TestEthernetBPFCorpus checks the superset property on the FuzzCompile
+// corpus: whatever Match keeps, the BPF form keeps too.
+func TestEthernetBPFCorpus(t *testing.T) {
+	files, _ := filepath.Glob("testdata/fuzz/FuzzCompile/*")
+	pkts := buildPackets(t)
+	n := 0
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		if len(lines) != 2 || !strings.HasPrefix(lines[1], "string(") {
+			continue
+		}
+		expr, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(lines[1], "string("), ")"))
+		if err != nil {
+			continue
+		}
+		f, err := Compile(expr)
+		if err != nil {
+			continue
+		}
+		prog, err := f.EthernetBPF()
+		if err != nil {
+			if !errors.Is(err, ErrNoBPF) {
+				t.Errorf("%q: %v", expr, err)
+			}
+			continue
+		}
+		n++
+		for _, p := range pkts {
+			if p.name == "sctp4" {
+				continue
+			}
+			if f.Match(metaOf(p.frame)) && !runBPF(t, prog, p.frame) {
+				t.Errorf("%q on %s: BPF rejects, Match keeps", expr, p.name)
+			}
+		}
+	}
+	t.Logf("%d corpus filters checked", n)
 }
