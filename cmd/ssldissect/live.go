@@ -30,9 +30,28 @@ const (
 	idleFlushEvery = time.Second
 )
 
-// liveSnapshot, when set, prints the audit tables so far; audit --interval
-// calls it every interval during a live capture.
-var liveSnapshot func(w *report.Writer) error
+// liveOutput is where the live loop sends its events. It has the shape of
+// the audit branch's output interface (report.Writer for dissect, the
+// Auditor for audit).
+type liveOutput interface {
+	parser.Sink
+	Summary(report.Summary)
+	Err() error
+	Close() error
+}
+
+// Hooks for the audit command: newLiveOutput makes the sink,
+// liveSnapshotEvery says how often (wall time) liveSnapshot prints the
+// report so far (audit --interval). Without the audit command: dissect's
+// writer, no snapshots. Merged with branch audit, they become newOutput,
+// o.interval and auditSnapshot.
+var (
+	newLiveOutput = func(o *options, stdout io.Writer) liveOutput {
+		return report.NewWriter(stdout, report.Options{Format: o.format, Hex: o.hex, ASCII: o.ascii, PlaintextDir: o.plaintextDir})
+	}
+	liveSnapshotEvery = func(o *options) time.Duration { return 0 }
+	liveSnapshot      = func(out liveOutput, now time.Time) error { return nil }
+)
 
 // dissectLive runs the pipeline on a live interface until Ctrl-C, SIGTERM,
 // -c N packets or --duration D.
@@ -151,8 +170,9 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 		defer t.Stop()
 	}
 
-	w := report.NewWriter(stdout, report.Options{Format: o.format, Hex: o.hex, ASCII: o.ascii, PlaintextDir: o.plaintextDir})
+	w := newLiveOutput(o, stdout)
 	an := parser.NewAnalyzer(w, keys)
+	snapEvery := liveSnapshotEvery(o)
 	asm := reassembly.New(an.Factory, reassembly.Options{
 		MaxBufferedPagesTotal:         o.maxPages,
 		MaxBufferedPagesPerConnection: o.maxConnPages,
@@ -180,9 +200,9 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 			lastProgress = wall
 			progress()
 		}
-		if o.interval > 0 && liveSnapshot != nil && wall.Sub(lastSnap) >= o.interval {
+		if snapEvery > 0 && wall.Sub(lastSnap) >= snapEvery {
 			lastSnap = wall
-			return liveSnapshot(w)
+			return liveSnapshot(w, wall)
 		}
 		return nil
 	}

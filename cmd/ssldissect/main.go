@@ -32,7 +32,6 @@ Input:
         --duration D       stop after D of capture time (e.g. 30s, 5m)
     -w, --write FILE       live capture: also save the packets as pcapng, with the
                            key-log secrets embedded (Decryption Secrets Blocks)
-        --interval D       audit, live capture: print the tables every D
         --key-wait D       live capture with key logs: parse each packet D after it
                            was captured, so that secrets written late still apply
                            (default 1.5s)
@@ -85,7 +84,6 @@ type options struct {
 	maxPages     int
 	maxConnPages int
 	write        string        // -w: pcapng file for live capture
-	interval     time.Duration // audit --interval: live snapshots
 	keyWait      time.Duration // live: how long packets wait for key-log lines
 }
 
@@ -132,7 +130,6 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.Int64Var(&o.count, "count", 0, "")
 	fs.DurationVar(&o.duration, "duration", 0, "")
 	str(&o.write, "", "w", "write")
-	fs.DurationVar(&o.interval, "interval", 0, "")
 	fs.DurationVar(&o.keyWait, "key-wait", 1500*time.Millisecond, "")
 	fs.Var(&keylogs, "l", "")
 	fs.Var(&keylogs, "keylog", "")
@@ -201,9 +198,6 @@ func (o *options) validate() error {
 	}
 	if o.write != "" && o.iface == "" {
 		return usagef("-w saves a live capture; add -i IFACE", "-w needs -i")
-	}
-	if o.interval < 0 || o.interval > 0 && (o.command != "audit" || o.iface == "") {
-		return usagef("use 'ssldissect audit -i IFACE --interval 30s'", "--interval is for audit of a live capture, and must be positive")
 	}
 	switch o.command {
 	case "dissect":
