@@ -30,6 +30,11 @@ Input:
     -f, --filter EXPR      BPF filter in tcpdump syntax (files and live capture)
     -c, --count N          stop after N packets
         --duration D       stop after D of capture time (e.g. 30s, 5m)
+    -w, --write FILE       live capture: also save the packets as pcapng, with the
+                           key-log secrets embedded (Decryption Secrets Blocks)
+        --key-wait D       live capture with key logs: parse each packet D after it
+                           was captured, so that secrets written late still apply
+                           (default 1.5s)
 
 Keys:
     -l, --keylog FILE      NSS key log (SSLKEYLOGFILE format); repeatable.
@@ -80,6 +85,8 @@ type options struct {
 	idleTimeout  time.Duration
 	maxPages     int
 	maxConnPages int
+	write        string        // -w: pcapng file for live capture
+	keyWait      time.Duration // live: how long packets wait for key-log lines
 }
 
 type stringList []string
@@ -124,6 +131,8 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.Int64Var(&o.count, "c", 0, "")
 	fs.Int64Var(&o.count, "count", 0, "")
 	fs.DurationVar(&o.duration, "duration", 0, "")
+	str(&o.write, "", "w", "write")
+	fs.DurationVar(&o.keyWait, "key-wait", 1500*time.Millisecond, "")
 	fs.Var(&keylogs, "l", "")
 	fs.Var(&keylogs, "keylog", "")
 	fs.Var(&rsaKeys, "k", "")
@@ -186,6 +195,12 @@ func (o *options) validate() error {
 	}
 	if o.duration < 0 {
 		return usagef("", "--duration must not be negative")
+	}
+	if o.keyWait < 0 {
+		return usagef("", "--key-wait must not be negative")
+	}
+	if o.write != "" && o.iface == "" {
+		return usagef("-w saves a live capture; add -i IFACE", "-w needs -i")
 	}
 	switch o.command {
 	case "dissect":
