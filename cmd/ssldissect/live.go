@@ -30,29 +30,6 @@ const (
 	idleFlushEvery = time.Second
 )
 
-// liveOutput is where the live loop sends its events. It has the shape of
-// the audit branch's output interface (report.Writer for dissect, the
-// Auditor for audit).
-type liveOutput interface {
-	parser.Sink
-	Summary(report.Summary)
-	Err() error
-	Close() error
-}
-
-// Hooks for the audit command: newLiveOutput makes the sink,
-// liveSnapshotEvery says how often (wall time) liveSnapshot prints the
-// report so far (audit --interval). Without the audit command: dissect's
-// writer, no snapshots. Merged with branch audit, they become newOutput,
-// o.interval and auditSnapshot.
-var (
-	newLiveOutput = func(o *options, stdout io.Writer) liveOutput {
-		return report.NewWriter(stdout, report.Options{Format: o.format, Hex: o.hex, ASCII: o.ascii, PlaintextDir: o.plaintextDir})
-	}
-	liveSnapshotEvery = func(o *options) time.Duration { return 0 }
-	liveSnapshot      = func(out liveOutput, now time.Time) error { return nil }
-)
-
 // dissectLive runs the pipeline on a live interface until Ctrl-C, SIGTERM,
 // -c N packets or --duration D.
 func dissectLive(o *options, stdout, stderr io.Writer) error {
@@ -170,9 +147,9 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 		defer t.Stop()
 	}
 
-	w := newLiveOutput(o, stdout)
+	w := newOutput(o, stdout)
 	an := parser.NewAnalyzer(w, keys)
-	snapEvery := liveSnapshotEvery(o)
+	snapEvery := o.interval
 	asm := reassembly.New(an.Factory, reassembly.Options{
 		MaxBufferedPagesTotal:         o.maxPages,
 		MaxBufferedPagesPerConnection: o.maxConnPages,
@@ -202,7 +179,7 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 		}
 		if snapEvery > 0 && wall.Sub(lastSnap) >= snapEvery {
 			lastSnap = wall
-			return liveSnapshot(w, wall)
+			return auditSnapshot(w, wall)
 		}
 		return nil
 	}
