@@ -13,6 +13,7 @@ import (
 
 	"github.com/ssldissect/ssldissect/capture"
 	"github.com/ssldissect/ssldissect/decrypt"
+	"github.com/ssldissect/ssldissect/internal/pipeline"
 	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/reassembly"
 	"github.com/ssldissect/ssldissect/report"
@@ -45,9 +46,7 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "ssldissect: warning: %v\n", err)
 	}
 	// RSA keys are read once; key logs are followed while they grow.
-	rsaOnly := *o
-	rsaOnly.keylogs = nil
-	keys, err := loadKeys(&rsaOnly, warn)
+	keys, err := pipeline.LoadKeys(nil, o.rsaKeys, warn)
 	if err != nil {
 		return err
 	}

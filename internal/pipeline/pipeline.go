@@ -1,0 +1,149 @@
+// Package pipeline runs ssldissect's stages over a packet source:
+// capture -> reassembly -> parser (+ decrypt) -> a parser.Sink (the report
+// writer, the auditor, or a test's collector). The command line, the
+// oracle tests and the benchmarks all run captures through this one loop.
+//
+// It is single-threaded today; docs/DESIGN.md describes how it shards
+// connections over workers with one ordered writer, behind the same
+// Run signature.
+package pipeline
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/ssldissect/ssldissect/capture"
+	"github.com/ssldissect/ssldissect/decrypt"
+	"github.com/ssldissect/ssldissect/parser"
+	"github.com/ssldissect/ssldissect/reassembly"
+)
+
+// FlushEvery is how many packets go by between two idle flushes.
+const FlushEvery = 4096
+
+// Options shapes a run.
+type Options struct {
+	// Keys decrypts; nil means no keys (pcapng secrets are still used when
+	// the source was opened with Secrets).
+	Keys *parser.Keys
+	// Count stops after that many packets (0: no limit); Duration stops
+	// after that much capture time from the first packet (0: no limit).
+	Count    int64
+	Duration time.Duration
+	// Reassembly bounds memory and sets the idle timeout.
+	Reassembly reassembly.Options
+	// Stop, when set, is asked after every packet whether to stop early
+	// (the sink failed to write, a signal arrived).
+	Stop func() bool
+}
+
+// Result counts what a run did.
+type Result struct {
+	Packets  int64     // packets taken from the source
+	First    time.Time // time of the first and last packets
+	Last     time.Time
+	Capture  capture.Stats
+	Assembly reassembly.Stats
+}
+
+// Run feeds every packet of src to a reassembler whose connections are
+// parsed by a parser.Analyzer reporting to sink, then flushes the
+// connections still open. It returns the source's error, if any, after
+// flushing what it had.
+func Run(src capture.Source, sink parser.Sink, opt Options) (Result, error) {
+	var res Result
+	keys := opt.Keys
+	if keys == nil {
+		keys = parser.NewKeys()
+	}
+	an := parser.NewAnalyzer(sink, keys)
+	asm := reassembly.New(an.Factory, opt.Reassembly)
+	var err error
+	for {
+		p, e := src.Next()
+		if errors.Is(e, io.EOF) {
+			break
+		}
+		if e != nil {
+			err = e
+			break
+		}
+		ts := p.CI.Timestamp
+		if res.First.IsZero() {
+			res.First = ts
+		}
+		if opt.Duration > 0 && ts.Sub(res.First) > opt.Duration {
+			break
+		}
+		if ts.After(res.Last) {
+			res.Last = ts
+		}
+		res.Packets++
+		if p.TCP != nil {
+			asm.Add(p)
+		}
+		if res.Packets%FlushEvery == 0 {
+			asm.FlushIdle(res.Last)
+		}
+		if (opt.Count > 0 && res.Packets >= opt.Count) || (opt.Stop != nil && opt.Stop()) {
+			break
+		}
+	}
+	asm.FlushAll(res.Last)
+	res.Capture, res.Assembly = src.Stats(), asm.Stats()
+	return res, err
+}
+
+// SecretsLoader returns a capture.Options.OnSecrets function that adds the
+// key-log secrets of pcapng Decryption Secrets Blocks to keys.
+func SecretsLoader(keys *parser.Keys, warn func(error)) func(capture.Secret) {
+	return func(s capture.Secret) {
+		if s.Type != capture.SecretsTypeTLSKeyLog {
+			warn(fmt.Errorf("%s: block %d: decryption secrets of type %#x are not supported", s.File, s.Block, s.Type))
+			return
+		}
+		_, errs := keys.Log.Load(bytes.NewReader(s.Data), fmt.Sprintf("%s (secrets block %d)", s.File, s.Block))
+		for _, e := range errs {
+			warn(e)
+		}
+	}
+}
+
+// LoadKeys reads NSS key logs and PEM RSA private keys into a new key
+// store. A file that cannot be read is an error; a bad line in a key log
+// is a warning, with its file and line number.
+func LoadKeys(keylogs, rsaKeys []string, warn func(error)) (*parser.Keys, error) {
+	keys := parser.NewKeys()
+	for _, name := range keylogs {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("key log: %w", err)
+		}
+		n, errs := keys.Log.Load(f, name)
+		f.Close()
+		for _, e := range errs {
+			warn(e)
+		}
+		if n == 0 && len(errs) == 0 {
+			warn(fmt.Errorf("%s: no secrets in the key log", name))
+		}
+	}
+	for _, name := range rsaKeys {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("rsa key: %w", err)
+		}
+		ks, err := decrypt.ParseRSAKeys(data, name)
+		if err != nil {
+			return nil, fmt.Errorf("rsa key: %w", err)
+		}
+		for _, k := range ks {
+			keys.RSA.Add(k)
+		}
+	}
+	return keys, nil
+}
