@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"encoding/hex"
 	"net/netip"
 	"strings"
 	"testing"
@@ -28,16 +27,6 @@ func (s *testSink) End(c *Conn) { s.ended = append(s.ended, c) }
 type fixedPos struct{}
 
 func (fixedPos) At(int) (time.Time, uint64) { return time.Unix(1, 0), 1 }
-
-// unhex decodes hex written with spaces and newlines.
-func unhex(t *testing.T, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // flight is one side's bytes, delivered in one Data call.
 type flight struct {
