@@ -425,6 +425,9 @@ func recordChain(b []byte) (ok, need bool) {
 		}
 		return false, false
 	}
+	if len(b) == n {
+		return true, false
+	}
 	if len(b) < n+5 {
 		return false, true
 	}

@@ -152,3 +152,28 @@ func TestConnTLS13DraftServerHello(t *testing.T) {
 		})
 	}
 }
+
+func TestConnMidstreamSingleRecords(t *testing.T) {
+	// conformance/foxio-ja4/pcap/tls3.pcapng streams 4, 5, 15, 17, 18, 20,
+	// 21, 24: the capture starts inside long-lived TLS 1.3 connections,
+	// and each side sends one 54- or 56-byte application_data record (a
+	// keep-alive) in one segment. tshark counts each record. Before the
+	// fix, a single record that ends where the data ends was not taken as
+	// TLS (recordChain wanted a second header), so such sides, and
+	// connections made only of them, were missed.
+	appData := func(n int) []byte {
+		return append([]byte{0x17, 0x03, 0x03, 0, byte(n)}, make([]byte, n)...)
+	}
+	c, sink := runConn(t, flight{0, appData(54)}, flight{1, appData(56)})
+	if !c.TLS || c.Records != [2]int{1, 1} || len(sink.records) != 2 {
+		t.Errorf("TLS %v, records %v (%d events), want TLS with one record each way", c.TLS, c.Records, len(sink.records))
+	}
+	// Bytes that do not end with a record boundary are not enough.
+	sink2 := &testSink{}
+	c2 := NewConn(2, netip.MustParseAddrPort("10.0.0.1:50000"), netip.MustParseAddrPort("10.0.0.2:443"), time.Unix(1, 0), sink2)
+	c2.Data(0, append(appData(54), 0x47), fixedPos{})
+	c2.Close("test", time.Unix(2, 0))
+	if c2.TLS {
+		t.Error("a record followed by a byte that cannot start a record was taken as TLS")
+	}
+}
