@@ -100,7 +100,13 @@ func runTshark(pcap string, args ...string) ([]byte, error) {
 // "tcp.port==9000,tls", when not empty) and returns every frame's fields,
 // in frame order.
 func tsharkFrames(pcap, decodeAs string) ([]tsharkFrame, error) {
-	args := []string{"-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=" + aggregator}
+	// Out-of-order segments are put back in order, as the reassembly
+	// package does: with tshark 4.0's default (false) the data of a
+	// segment that arrives before a retransmitted earlier one is shown as
+	// undissected "Continuation Data" (zeek/traces/hrr.pcap loses its
+	// ServerHello that way).
+	args := []string{"-o", "tcp.reassemble_out_of_order:TRUE",
+		"-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=" + aggregator}
 	if decodeAs != "" {
 		args = append(args, "-d", decodeAs)
 	}
