@@ -336,6 +336,15 @@ func (c *Conn) sniff(s Side, b []byte, pos Positioner, base int) (n int, stop bo
 			case VerdictNeedMore:
 				return skip(off)
 			}
+			// A ServerHello tells the roles too, when the client's hello
+			// was not captured (and TLS may start after a proxy exchange).
+			if off, v := FindHello(b, HandshakeTypeServerHello); v == VerdictTLS {
+				c.setRoles(1-s, false)
+				start(off, modeTLS)
+				return off, false
+			} else if v == VerdictNeedMore {
+				return skip(off)
+			}
 			// No hello: is this the middle of a TLS stream (capture started late)?
 			if h.base == 0 {
 				if ok, need := recordChain(b); ok {

@@ -177,3 +177,31 @@ func TestConnMidstreamSingleRecords(t *testing.T) {
 		t.Error("a record followed by a byte that cannot start a record was taken as TLS")
 	}
 }
+
+func TestConnServerHelloWithoutClientHello(t *testing.T) {
+	// conformance/arkime/pcap/socks4-https.pcap: TLS through a SOCKS4
+	// proxy; the capture lost the client's ClientHello (a gap after its
+	// 38-byte SOCKS4 request), and the server's flight starts after its
+	// 8-byte SOCKS4 reply. tshark dissects the server's ServerHello;
+	// before the fix the connection was not found to be TLS, because with
+	// no client known only a ClientHello or a record at offset 0 was
+	// looked for.
+	sink := &testSink{}
+	c := NewConn(1, netip.MustParseAddrPort("10.0.0.1:50606"), netip.MustParseAddrPort("10.0.0.2:9901"), time.Unix(1, 0), sink)
+	socksRequest := unhex(t, "04 01 01 bb 5d b8 d8 22 00") // CONNECT 93.184.216.34:443, empty user id
+	c.Data(0, socksRequest, fixedPos{})
+	c.Gap(0, uint64(len(socksRequest)), 201, time.Unix(1, 0))
+	server := append(unhex(t, "00 5a 01 bb 5d b8 d8 22"), unhex(t, tls10ServerHello)...)
+	server = append(server, unhex(t, "16 03 01 00 04 0e 00 00 00")...)
+	c.Data(1, server, fixedPos{})
+	c.Close("test", time.Unix(2, 0))
+	if len(sink.ended) != 1 {
+		t.Fatal("not reported as TLS")
+	}
+	if c.Client != netip.MustParseAddrPort("10.0.0.1:50606") || c.RolesGuessed {
+		t.Errorf("client %v (guessed %v), want 10.0.0.1:50606 from the ServerHello", c.Client, c.RolesGuessed)
+	}
+	if c.Version != VersionTLS10 || c.CipherSuite != 0x0005 || c.JA3SFull != "769,5," || c.Records != [2]int{0, 2} {
+		t.Errorf("version %v suite %v JA3S %q records %v, want TLS 1.0, 0x0005, \"769,5,\", [0 2]", c.Version, c.CipherSuite, c.JA3SFull, c.Records)
+	}
+}
