@@ -361,4 +361,75 @@ var extraDecodeAs = map[string]string{
 // allows: "capture#stream field" (capture relative to the corpus, or
 // testdata/...; "#oursN" for a connection of ours tshark does not show) ->
 // who is right and why, checked against the bytes and the specs.
-var tsharkExceptions = map[string]string{}
+var tsharkExceptions = map[string]string{
+	// --- Tunnels the capture package does not open (we lack a feature).
+	// These frames are IPv4/UDP port 2152/GTP-U/IPv4/TCP (mobile core
+	// network captures). capture decodes link, IP and TCP layers only
+	// (capture/doc.go), so no TCP is seen at all; tshark decodes GTP-U.
+	"ndpi/pcap/ja3_lots_of_cipher_suites_2_anon.pcap#0 tls": whyGTP,
+	"ndpi/pcap/tls_change_cipher.pcap#0 tls":                whyGTP,
+	"ndpi/pcap/tls_invalid_reads.pcap#2 tls":                whyGTP,
+
+	// --- Records after a gap (we are right). The capture misses TCP
+	// segments; we resynchronise on the next record header (STYLE rule 10)
+	// and count the records found after it, while tshark shows what
+	// follows a hole as undissected continuation data.
+	// Frames 31-116 of stream 1: the capture is sampled (sequence numbers
+	// jump by up to 1.2 MB), yet every c2s segment pair carries one
+	// 1467-byte application_data record (1452+20 bytes = 5+1467) and the s2c
+	// records chain header to header; tshark dissects only the first
+	// record each way.
+	"ndpi/pcap/tls-appdata.pcap#1 records_c2s": whyGap,
+	"ndpi/pcap/tls-appdata.pcap#1 records_s2c": whyGap,
+	// The client's ClientHello is cut after 1024 of its 1505 bytes (frame 2,
+	// then 481 bytes missing); frames 9-12 carry change_cipher_spec and
+	// three application_data records (80 = 6+74, 1024+180 = 1204 = 5+1199,
+	// 721 = 5+716 bytes), which tshark leaves as continuation data.
+	"ndpi/pcap/tls_missing_ch_frag.pcap#0 records_c2s": whyGap,
+	// Frame 7, after 43 missing bytes, is one whole 478-byte
+	// application_data record (5+473), which we count and tshark does not.
+	"ndpi/pcap/tls_invalid_reads.pcap#0 records_s2c": whyGap,
+
+	// --- Malformed ClientHellos (we are right). The hello does not parse,
+	// so we note bad_client_hello and give no JA3 (STYLE rule 1: a
+	// length-prefixed vector that does not fit is an error). tshark hashes
+	// whatever it read before its parser gave up.
+	// Stream 3: cipher_suites length 0x84 (the original hello in stream 0
+	// has 0x48): the vector swallows compression methods and extensions
+	// and leaves 1 byte, so tshark's "ciphers" are extension bytes
+	// (65279-10-256-57-0-...) and its JA3 string has empty extension
+	// fields. nDPI prints the same garbage hash.
+	"ndpi/pcap/tls_cipher_lens.pcap#3 ja3":      whyMalformedHello,
+	"ndpi/pcap/tls_cipher_lens.pcap#3 ja3_full": whyMalformedHello,
+	// Stream 4: cipher_suites length 0, which RFC 5246 7.4.1.2 forbids
+	// (<2..2^16-2>), and the bytes after it do not parse as the rest of a
+	// hello either; tshark prints "769,,".
+	"ndpi/pcap/tls_cipher_lens.pcap#4 ja3":      whyMalformedHello,
+	"ndpi/pcap/tls_cipher_lens.pcap#4 ja3_full": whyMalformedHello,
+	// Frame 4: the hello's body ends with compression_methods length 0
+	// (RFC 5246: <1..2^8-1>) and one stray byte. tshark's JA3 string
+	// "769,4-5-10-9-100-98-3-6-19-18-37," has three fields, not five; nDPI
+	// gives yet another hash (9d5430e6dfce44459702b74d790df353).
+	"ndpi/pcap/tls_invalid_reads.pcap#0 ja3":      whyMalformedHello,
+	"ndpi/pcap/tls_invalid_reads.pcap#0 ja3_full": whyMalformedHello,
+
+	// --- tshark misreads a TLS 1.3 draft ServerHello (we are right). The
+	// server put 0x0304 in the hello's version field with the pre-draft-22
+	// layout (no session id, no compression method): bytes after the
+	// random are c0 2b (ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, which early
+	// TLS 1.3 drafts still negotiated), 00 49 (extensions length), 00 28
+	// 00 45 (key_share, draft code point 40, 69 bytes: secp256r1, 65-byte
+	// point). tshark reads it as a TLS 1.2 hello: session id length 0xc0,
+	// suite 0xacad, compression 107, no extensions. Suricata names the
+	// connection "TLS 1.3 draft-<16" (its test.yaml).
+	"suricata-verify/tls13-draft14/tls13_draft14.pcap#0 cipher_suite": whyDraftLayout,
+	"suricata-verify/tls13-draft14/tls13_draft14.pcap#0 ja3s":         whyDraftLayout,
+	"suricata-verify/tls13-draft14/tls13_draft14.pcap#0 ja3s_full":    whyDraftLayout,
+}
+
+const (
+	whyGTP            = "GTP-U tunnel: capture does not decapsulate tunnels, so no TCP is seen (missing feature)"
+	whyGap            = "records after a gap: we resynchronise on the next record header and count them; tshark shows continuation data"
+	whyMalformedHello = "malformed ClientHello: we give no JA3; tshark hashes a partial parse"
+	whyDraftLayout    = "TLS 1.3 draft ServerHello with 0x0304 in its version field: we read the draft layout, tshark reads it as TLS 1.2"
+)
