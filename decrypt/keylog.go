@@ -22,6 +22,11 @@ const (
 	LabelServerTrafficSecret0         = "SERVER_TRAFFIC_SECRET_0"
 	LabelEarlyExporterSecret          = "EARLY_EXPORTER_SECRET" // accepted, not used
 	LabelExporterSecret               = "EXPORTER_SECRET"       // accepted, not used
+	// OpenSSL's s_client and s_server log the traffic secrets after each
+	// KeyUpdate under these labels; the chain is derived from the _0
+	// secrets (RFC 8446 7.2), so they are accepted and not needed.
+	LabelClientTrafficSecretN = "CLIENT_TRAFFIC_SECRET_N"
+	LabelServerTrafficSecretN = "SERVER_TRAFFIC_SECRET_N"
 )
 
 // Caps on key log input, checked before any allocation they bound.
@@ -53,6 +58,8 @@ var keyLogLabels = map[string]labelInfo{
 	LabelServerTrafficSecret0:         {clientRandLen, 32, maxSecretLen},
 	LabelEarlyExporterSecret:          {clientRandLen, 32, maxSecretLen},
 	LabelExporterSecret:               {clientRandLen, 32, maxSecretLen},
+	LabelClientTrafficSecretN:         {clientRandLen, 32, maxSecretLen},
+	LabelServerTrafficSecretN:         {clientRandLen, 32, maxSecretLen},
 }
 
 // KeyLog holds secrets indexed by (label, client random), and RSA

@@ -319,11 +319,20 @@ func (c *Conn) sniff(s Side, b []byte, pos Positioner, base int) (n int, stop bo
 
 	if c.client < 0 {
 		// Looking for the client's first flight.
+		if h.base == 0 && len(b) > 0 && b[0]&0x80 != 0 {
+			// An SSLv2-format ClientHello, which FindHello (TLS records
+			// only) does not look for.
+			switch Sniff(b) {
+			case VerdictSSLv2Hello:
+				c.setRoles(s, false)
+				start(0, modeSSLv2)
+				return 0, false
+			case VerdictNeedMore:
+				return 0, true
+			}
+		}
 		{
 			off, v := FindHello(b, HandshakeTypeClientHello)
-			if v != VerdictTLS && v != VerdictSSLv2Hello && Sniff(b) == VerdictSSLv2Hello {
-				off, v = 0, VerdictSSLv2Hello
-			}
 			switch v {
 			case VerdictTLS:
 				c.setRoles(s, false)
@@ -334,22 +343,36 @@ func (c *Conn) sniff(s Side, b []byte, pos Positioner, base int) (n int, stop bo
 				start(off, modeSSLv2)
 				return off, false
 			case VerdictNeedMore:
+				// A 0x16 byte near the end of a short read may be the
+				// start of a hello, or the capture may start inside a TLS
+				// stream: skipping to it would lose the mid-stream check.
+				if ok, need := recordChain(b); h.base == 0 && (ok || need) {
+					break
+				}
 				return skip(off)
 			}
 			// A ServerHello tells the roles too, when the client's hello
 			// was not captured (and TLS may start after a proxy exchange).
-			if off, v := FindHello(b, HandshakeTypeServerHello); v == VerdictTLS {
+			switch off, v := FindHello(b, HandshakeTypeServerHello); v {
+			case VerdictTLS:
 				c.setRoles(1-s, false)
 				start(off, modeTLS)
 				return off, false
-			} else if v == VerdictNeedMore {
-				return skip(off)
+			case VerdictNeedMore:
+				if ok, need := recordChain(b); h.base != 0 || !ok && !need {
+					return skip(off)
+				}
 			}
 			// No hello: is this the middle of a TLS stream (capture started late)?
 			if h.base == 0 {
 				if ok, need := recordChain(b); ok {
 					c.setRoles(c.guessClient(), true)
 					c.note(Note{Code: "midstream", Dir: c.dirOf(s), HasDir: true, Detail: "capture starts inside the TLS stream: no handshake seen"})
+					if ContentType(b[0]) == ContentTypeApplicationData {
+						// The handshake is over: every record is protected,
+						// alerts included.
+						c.halves[0].encrypted, c.halves[1].encrypted = true, true
+					}
 					start(0, modeTLS)
 					return 0, false
 				} else if need {
@@ -593,8 +616,12 @@ func (c *Conn) record(s Side, rec Record, offset uint64, t time.Time, packet uin
 				c.MACFailed++
 			}
 		}
-		if !ok || pt == nil && mac == MACFailed {
+		// A record that does not verify stays opaque: CBC and stream
+		// ciphers hand back their best-effort plaintext, garbage under a
+		// wrong key, which must not reach the handshake reader.
+		if !ok || mac == MACFailed {
 			ev.Opaque = true
+			c.opaqueRecord(d)
 			switch rec.Type {
 			case ContentTypeAlert:
 				c.Alerts = append(c.Alerts, ConnAlert{Dir: d, Encrypted: true})
@@ -760,7 +787,6 @@ func (c *Conn) message(s Side, ev *RecordEvent, msg Message) {
 			c.ALPN = p
 		}
 		c.serverFingerprints(m)
-		c.keyExchangeFromHello(m)
 		if c.Version.IsTLS13() {
 			c.Resumed = m.Extension(ExtPreSharedKey) != nil
 			// Everything after the ServerHello is protected, both ways.
@@ -769,6 +795,7 @@ func (c *Conn) message(s Side, ev *RecordEvent, msg Message) {
 		} else if ch := c.ClientHello; ch != nil && len(ch.SessionID) > 0 && bytes.Equal(ch.SessionID, m.SessionID) {
 			c.Resumed = true
 		}
+		c.keyExchangeFromHello(m) // after Resumed, which tells PSK_DHE from ECDHE
 	case *EncryptedExtensions:
 		for i := range m.Extensions {
 			if a, ok := m.Extensions[i].Parsed.(ALPNExt); ok && len(a.Protocols) > 0 {
@@ -864,6 +891,7 @@ func (c *Conn) Gap(s Side, start uint64, n int, t time.Time) {
 	}
 	h.base = start + uint64(max(n, 0))
 	h.hs.Reset()
+	c.crypto.lost[c.dirOf(s)] = true
 	if h.mode == modeTLS || h.mode == modeSSLv2 {
 		h.mode = modeResync
 	}

@@ -94,6 +94,9 @@ type hsCrypto struct {
 	// TLS 1.3 traffic secrets.
 	hsSecret  [2][]byte
 	appSecret [2][]byte
+	// opaque is set when a protected record of a direction was not
+	// decrypted after the ServerHello: the transcript may lack messages.
+	opaque [2]bool
 }
 
 // connCrypto is a connection's decryption state.
@@ -107,8 +110,11 @@ type connCrypto struct {
 	next [2][]*decrypt.HalfConn
 	// pending is the cipher each direction takes at its next
 	// change_cipher_spec (SSL 3.0 - TLS 1.2).
-	pending     [2]*decrypt.HalfConn
-	verified    [2]bool // a record verified under the current TLS 1.3 key
+	pending  [2]*decrypt.HalfConn
+	verified [2]bool // a record verified under the current TLS 1.3 key
+	// lost is set after a gap: records (and so sequence numbers) may be
+	// missing, and the next record is tried at the following numbers.
+	lost        [2]bool
 	missingNote bool
 	finished    [2]int // Finished messages verified per direction
 }
@@ -142,6 +148,15 @@ func (c *Conn) hsTranscript(d Dir, msg Message, raw []byte) {
 	}
 	if cc.hs == nil {
 		return
+	}
+	if Version(cc.hs.version).IsTLS13() {
+		switch msg.(type) {
+		case *NewSessionTicket, *KeyUpdate:
+			// Post-handshake messages (RFC 8446 4.6) are not in the
+			// transcript; a server sends its tickets before it reads
+			// the client's Finished.
+			return
+		}
 	}
 	if sh, ok := msg.(*ServerHello); ok && sh.IsHelloRetryRequest() {
 		// RFC 8446 4.4.1: ClientHello1 is replaced by a message_hash.
@@ -413,8 +428,14 @@ func (c *Conn) decryptRecord(d Dir, rec Record) (plain []byte, inner ContentType
 		}
 		hc.SetSequence(seq + 1)
 	}
+	if m == decrypt.MACFailed && cc.lost[d] {
+		if p2, t2, ok := c.resyncSequence(d, hc, seq, rec); ok {
+			pt, it, m, err = p2, t2, decrypt.MACOK, nil
+		}
+	}
 	if m == decrypt.MACOK {
 		cc.verified[d] = true
+		cc.lost[d] = false
 	}
 	if err != nil && pt == nil {
 		c.keyNote("decrypt_error", err.Error())
@@ -460,12 +481,20 @@ func (c *Conn) noKeyNote() {
 	}
 }
 
+// opaqueRecord notes a protected record of d that was not decrypted.
+func (c *Conn) opaqueRecord(d Dir) {
+	if h := c.crypto.hs; h != nil && c.ServerHello != nil {
+		h.opaque[d] = true
+	}
+}
+
 // verifyFinished checks a Finished message's verify_data against the
-// transcript (which does not yet include it).
+// transcript (which does not yet include it). With records missing from
+// the transcript (only one direction's TLS 1.3 secrets) it cannot tell.
 func (c *Conn) verifyFinished(d Dir, f *Finished, ev *RecordEvent) {
 	cc := &c.crypto
 	h := cc.hs
-	if h == nil || h.suite == nil {
+	if h == nil || h.suite == nil || h.opaque[ClientToServer] || h.opaque[ServerToClient] {
 		return
 	}
 	var want []byte
@@ -540,4 +569,32 @@ func (c *Conn) serverSessionID() []byte {
 		return c.ServerHello.SessionID
 	}
 	return nil
+}
+
+// maxLostRecords bounds how many records a gap may have swallowed when the
+// sequence number is searched for again.
+const maxLostRecords = 256
+
+// resyncSequence finds the sequence number of the first record after a
+// gap by trying the next numbers. It works where the record's protection
+// does not chain from the previous record: AEAD suites, TLS 1.3, and CBC
+// with explicit IVs (TLS 1.1+); RC4 and TLS 1.0 CBC cannot resume.
+func (c *Conn) resyncSequence(d Dir, hc *decrypt.HalfConn, seq uint64, rec Record) ([]byte, uint8, bool) {
+	h := c.crypto.hs
+	s := hc.Suite()
+	chained := s.Mode == decrypt.ModeStream || (s.Mode == decrypt.ModeCBC && h != nil && h.version < uint16(VersionTLS11))
+	if chained || h == nil || h.compression != 0 {
+		return nil, 0, false
+	}
+	for n := seq + 1; n <= seq+maxLostRecords; n++ {
+		hc.SetSequence(n)
+		pt, it, m, err := hc.Decrypt(uint8(rec.Type), uint16(rec.Version), rec.Payload)
+		if m == decrypt.MACOK && err == nil {
+			c.note(Note{Code: "sequence_resync", Dir: d, HasDir: true,
+				Detail: fmt.Sprintf("%d records lost in the gap: decryption resumed", n-seq)})
+			return pt, it, true
+		}
+	}
+	hc.SetSequence(seq + 1)
+	return nil, 0, false
 }

@@ -23,10 +23,10 @@ func (s *testSink) Record(ev *RecordEvent) {
 }
 func (s *testSink) End(c *Conn) { s.ended = append(s.ended, c) }
 
-// fixedPos puts every byte in packet 1.
-type fixedPos struct{}
+// onePacket puts every byte in packet 1.
+type onePacket struct{}
 
-func (fixedPos) At(int) (time.Time, uint64) { return time.Unix(1, 0), 1 }
+func (onePacket) At(int) (time.Time, uint64) { return time.Unix(1, 0), 1 }
 
 // flight is one side's bytes, delivered in one Data call.
 type flight struct {
@@ -44,7 +44,7 @@ func runConn(t *testing.T, flights ...flight) (*Conn, *testSink) {
 	var pending [2][]byte
 	for _, f := range flights {
 		pending[f.side] = append(pending[f.side], f.data...)
-		n := c.Data(f.side, pending[f.side], fixedPos{})
+		n := c.Data(f.side, pending[f.side], onePacket{})
 		pending[f.side] = pending[f.side][n:]
 	}
 	c.Close("test", time.Unix(2, 0))
@@ -54,10 +54,10 @@ func runConn(t *testing.T, flights ...flight) (*Conn, *testSink) {
 	return c, sink
 }
 
-// sslv2ClientHello is the SSLv2-format ClientHello (version TLS 1.0, 29
+// sslv2HelloHex is the SSLv2-format ClientHello (version TLS 1.0, 29
 // cipher specs, 32-byte challenge) of conformance/arkime/pcap/https2-301-get.pcap
 // frame 4.
-const sslv2ClientHello = `
+const sslv2HelloHex = `
 80 80 01 03 01 00 57 00 00 00 20 00 00 39 00 00 38 00 00 35 00 00 16 00 00 13
 00 00 0a 07 00 c0 00 00 33 00 00 32 00 00 2f 00 00 9a 00 00 99 00 00 96 03 00
 80 00 00 05 00 00 04 01 00 80 00 00 15 00 00 12 00 00 09 06 00 40 00 00 14 00
@@ -78,7 +78,7 @@ func TestConnSSLv2ClientHello(t *testing.T) {
 	// recognised: the roles were guessed from the server's records, and
 	// none of the client's records were counted.
 	c, sink := runConn(t,
-		flight{0, unhex(t, sslv2ClientHello)},
+		flight{0, unhex(t, sslv2HelloHex)},
 		flight{1, unhex(t, tls10ServerHello)},
 		flight{0, unhex(t, "14 03 01 00 01 01")},
 	)
@@ -171,7 +171,7 @@ func TestConnMidstreamSingleRecords(t *testing.T) {
 	// Bytes that do not end with a record boundary are not enough.
 	sink2 := &testSink{}
 	c2 := NewConn(2, netip.MustParseAddrPort("10.0.0.1:50000"), netip.MustParseAddrPort("10.0.0.2:443"), time.Unix(1, 0), sink2)
-	c2.Data(0, append(appData(54), 0x47), fixedPos{})
+	c2.Data(0, append(appData(54), 0x47), onePacket{})
 	c2.Close("test", time.Unix(2, 0))
 	if c2.TLS {
 		t.Error("a record followed by a byte that cannot start a record was taken as TLS")
@@ -189,11 +189,11 @@ func TestConnServerHelloWithoutClientHello(t *testing.T) {
 	sink := &testSink{}
 	c := NewConn(1, netip.MustParseAddrPort("10.0.0.1:50606"), netip.MustParseAddrPort("10.0.0.2:9901"), time.Unix(1, 0), sink)
 	socksRequest := unhex(t, "04 01 01 bb 5d b8 d8 22 00") // CONNECT 93.184.216.34:443, empty user id
-	c.Data(0, socksRequest, fixedPos{})
+	c.Data(0, socksRequest, onePacket{})
 	c.Gap(0, uint64(len(socksRequest)), 201, time.Unix(1, 0))
 	server := append(unhex(t, "00 5a 01 bb 5d b8 d8 22"), unhex(t, tls10ServerHello)...)
 	server = append(server, unhex(t, "16 03 01 00 04 0e 00 00 00")...)
-	c.Data(1, server, fixedPos{})
+	c.Data(1, server, onePacket{})
 	c.Close("test", time.Unix(2, 0))
 	if len(sink.ended) != 1 {
 		t.Fatal("not reported as TLS")

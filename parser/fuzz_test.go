@@ -306,6 +306,11 @@ func FuzzSniff(f *testing.F) {
 				if off != -1 {
 					t.Fatalf("FindHello = %d, %v", off, fv)
 				}
+			case VerdictSSLv2Hello:
+				// Only an SSLv2-format ClientHello at the very start.
+				if typ != HandshakeTypeClientHello || off != 0 || Sniff(b) != VerdictSSLv2Hello {
+					t.Fatalf("FindHello = %d, %v", off, fv)
+				}
 			default:
 				t.Fatalf("FindHello verdict %v", fv)
 			}

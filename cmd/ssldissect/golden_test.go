@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -126,8 +125,8 @@ func firstDiff(want, got string) string {
 // TestPlaintext decrypts every shipped capture that comes with the exact
 // application data its endpoints sent (testdata/pcaps/NAME.c2s and
 // NAME.s2c) and compares --plaintext-dir's files with them byte for byte.
-// For a capture of several connections, the files hold the connections'
-// data in connection order.
+// Where a capture holds several connections (resumption), each carried
+// those same bytes.
 func TestPlaintext(t *testing.T) {
 	t.Setenv("SSLKEYLOGFILE", "")
 	checked := 0
@@ -148,26 +147,26 @@ func TestPlaintext(t *testing.T) {
 			if err := run(args, nil, &stdout, &stderr); err != nil {
 				t.Fatalf("run: %v\n%s", err, stderr.String())
 			}
+			conns := connections(t, stdout.Bytes())
 			for _, c := range []struct {
 				ext  string
 				want []byte
 			}{{"c2s", wantC2S}, {"s2c", wantS2C}} {
-				files, _ := filepath.Glob(filepath.Join(dir, "*."+c.ext))
-				sortByConn(files)
-				var got []byte
-				for _, f := range files {
-					b, err := os.ReadFile(f)
-					if err != nil {
-						t.Fatal(err)
+				// Every connection of the capture carried the same bytes.
+				for _, conn := range conns {
+					f := filepath.Join(dir, fmt.Sprintf("%d.%s", conn.ID, c.ext))
+					got, err := os.ReadFile(f)
+					if err != nil && len(c.want) > 0 {
+						t.Errorf("connection %d: %v", conn.ID, err)
+						continue
 					}
-					got = append(got, b...)
-				}
-				if !bytes.Equal(got, c.want) {
-					t.Errorf("%s: %d bytes decrypted, want the %d bytes the endpoint sent (first difference at %d)",
-						c.ext, len(got), len(c.want), diffAt(got, c.want))
+					if !bytes.Equal(got, c.want) {
+						t.Errorf("connection %d %s: %d bytes decrypted, want the %d bytes the endpoint sent (first difference at %d)",
+							conn.ID, c.ext, len(got), len(c.want), diffAt(got, c.want))
+					}
 				}
 			}
-			for _, c := range connections(t, stdout.Bytes()) {
+			for _, c := range conns {
 				if c.MAC.Failed != 0 || c.MAC.Verified == 0 {
 					t.Errorf("connection %d: mac %+v, want every record verified", c.ID, c.MAC)
 				}
@@ -180,16 +179,6 @@ func TestPlaintext(t *testing.T) {
 	if checked == 0 {
 		t.Fatal("no capture in testdata/pcaps has .c2s/.s2c files")
 	}
-}
-
-// sortByConn orders DIR/<id>.<dir> files by their numeric id.
-func sortByConn(files []string) {
-	id := func(f string) int {
-		n := 0
-		fmt.Sscanf(filepath.Base(f), "%d.", &n)
-		return n
-	}
-	sort.Slice(files, func(i, j int) bool { return id(files[i]) < id(files[j]) })
 }
 
 func diffAt(a, b []byte) int {
