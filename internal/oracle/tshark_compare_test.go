@@ -3,6 +3,7 @@ package oracle
 import (
 	"fmt"
 	"net/netip"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -22,6 +23,7 @@ var compared = []string{"tls", "client", "version", "cipher_suite", "sni", "ja3"
 type tally struct {
 	agree, allowed, differ map[string]int
 	captures, conns        int
+	keyedConns, decrypted  int             // connections also dissected with keys; of those, decrypted
 	seen                   map[string]bool // exception keys that occurred
 }
 
@@ -35,6 +37,8 @@ type captureFile struct {
 	path     string
 	decodeAs string // tshark -d argument, from TSHARK_SUMMARY.tsv
 	dsb      bool   // pcapng with Decryption Secrets Blocks
+	// Key material shipped with the capture: key logs and PEM RSA keys.
+	keylogs, rsaKeys []string
 }
 
 // TestTshark compares, connection by connection, what the pipeline reports
@@ -45,7 +49,12 @@ func TestTshark(t *testing.T) {
 	var files []captureFile
 	root := repoRoot(t)
 	for _, rel := range capturesUnder(t, filepath.Join(root, "testdata", "pcaps")) {
-		files = append(files, captureFile{name: "testdata/" + rel, path: filepath.Join(root, "testdata", "pcaps", rel)})
+		cf := captureFile{name: "testdata/" + rel, path: filepath.Join(root, "testdata", "pcaps", rel)}
+		base := strings.TrimSuffix(strings.TrimSuffix(cf.path, ".gz"), filepath.Ext(strings.TrimSuffix(cf.path, ".gz")))
+		if _, err := os.Stat(base + ".keylog"); err == nil {
+			cf.keylogs = []string{base + ".keylog"}
+		}
+		files = append(files, cf)
 	}
 	dir := conformanceDir(t)
 	if dir == "" && len(files) == 0 {
@@ -66,6 +75,17 @@ func TestTshark(t *testing.T) {
 			if d, ok := extraDecodeAs[rel]; ok {
 				cf.decodeAs = d
 			}
+			switch km := row["key_material"]; {
+			case strings.HasPrefix(km, "RSA "):
+				cf.rsaKeys = []string{filepath.Join(dir, strings.TrimPrefix(km, "RSA "))}
+			case km != "" && km != "—" && !cf.dsb:
+				// A key log path; wireshark-notes/ssl3/sslv2.pcapng names
+				// SSLv2 key material in words instead, which no option of
+				// ours takes.
+				if _, err := os.Stat(filepath.Join(dir, km)); err == nil {
+					cf.keylogs = []string{filepath.Join(dir, km)}
+				}
+			}
 			files = append(files, cf)
 		}
 		if len(rels) < len(summary) {
@@ -82,6 +102,9 @@ func TestTshark(t *testing.T) {
 	for i, cf := range files {
 		jobs[i] = &job{cf: cf}
 		jobs[i].ours, jobs[i].err = Dissect(cf.path)
+		if jobs[i].err == nil && len(cf.keylogs)+len(cf.rsaKeys) > 0 {
+			jobs[i].keyed, jobs[i].err = DissectKeys(cf.keylogs, cf.rsaKeys, cf.path)
+		}
 	}
 	runTsharkJobs(t, jobs)
 
@@ -97,6 +120,7 @@ func TestTshark(t *testing.T) {
 		}
 	}
 	t.Logf("%d captures, %d tshark TLS connections compared", tl.captures, tl.conns)
+	t.Logf("with the shipped key material: %d connections dissected again, %d of them decrypted, compared fields unchanged", tl.keyedConns, tl.decrypted)
 	for _, f := range compared {
 		t.Logf("  %-13s agree %4d   differ with listed reason %3d   differ %3d", f, tl.agree[f], tl.allowed[f], tl.differ[f])
 	}
@@ -122,6 +146,9 @@ func compareCapture(t *testing.T, j *job, tl *tally) {
 	}
 	cf, ours, theirs := j.cf, j.ours, j.theirs
 	tl.captures++
+	if j.keyed != nil {
+		sameWithKeys(t, ours, j.keyed, tl)
+	}
 
 	ids := make([]int, 0, len(theirs))
 	for id, c := range theirs {
@@ -196,6 +223,7 @@ func compareCapture(t *testing.T, j *job, tl *tally) {
 type job struct {
 	cf     captureFile
 	ours   *Result
+	keyed  *Result // with the capture's key material, when it has some
 	theirs map[int]*tsConn
 	err    error
 }
@@ -310,6 +338,34 @@ func tsharkBatch(merged string, jobs []*job) (redo []*job) {
 		off += n
 	}
 	return redo
+}
+
+// sameWithKeys checks that the key material changes none of the compared
+// fields: records are counted as they are on the wire, decrypted or not
+// (CONTRACT.md), and the hellos are in clear. Decryption must not make a
+// connection appear or vanish either.
+func sameWithKeys(t *testing.T, plain, keyed *Result, tl *tally) {
+	t.Helper()
+	if len(plain.Conns) != len(keyed.Conns) {
+		t.Errorf("with keys: %d connections, without: %d", len(keyed.Conns), len(plain.Conns))
+		return
+	}
+	byID := map[uint64]report.Connection{}
+	for _, k := range keyed.Conns {
+		byID[k.ID] = k
+	}
+	for _, p := range plain.Conns {
+		k := byID[p.ID]
+		tl.keyedConns++
+		if k.Decrypted {
+			tl.decrypted++
+		}
+		pf := []any{p.ID, p.Client, p.VersionID, p.CipherSuiteID, p.SNI, p.JA3Full, p.JA3SFull, p.JA4, p.JA4S, p.Records}
+		kf := []any{k.ID, k.Client, k.VersionID, k.CipherSuiteID, k.SNI, k.JA3Full, k.JA3SFull, k.JA4, k.JA4S, k.Records}
+		if fmt.Sprint(pf) != fmt.Sprint(kf) {
+			t.Errorf("connection %d changes with keys:\n without %v\n with    %v", p.ID, pf, kf)
+		}
+	}
 }
 
 // matchConn finds our connection for a tshark stream: the same two
