@@ -29,8 +29,9 @@
 // package-level state that changes after initialization.
 //
 // Non-goals: encrypting (beyond what tests need), constant-time code (the
-// data is already captured), DTLS, SSLv2 records, QUIC, Kerberos, RC2,
-// GOST and SM4 suites, key exchanges that need private keys other than a
-// static RSA server key (DHE/ECDHE need a key log), and session
-// resumption bookkeeping (the caller remembers master secrets by session).
+// data is already captured), DTLS, SSLv2 records (and with them SSLv2's
+// RC2 cipher specs), QUIC, Kerberos, GOST and SM4 suites, key exchanges
+// that need private keys other than a static RSA server key (DHE/ECDHE
+// need a key log), and session resumption bookkeeping (the caller
+// remembers master secrets by session).
 package decrypt

@@ -188,6 +188,7 @@ var sealCases = []suiteCase{
 	{VersionSSL30, 0x0003, false, false},
 	{VersionSSL30, 0x0004, false, false},
 	{VersionSSL30, 0x0005, false, false},
+	{VersionSSL30, 0x0006, false, false},
 	{VersionSSL30, 0x0008, false, false},
 	{VersionSSL30, 0x0009, false, false},
 	{VersionSSL30, 0x000A, false, false},
@@ -196,6 +197,8 @@ var sealCases = []suiteCase{
 	// TLS 1.0: export suites, DES, NULL, EtM, DEFLATE.
 	{VersionTLS10, 0x0002, false, false},
 	{VersionTLS10, 0x0003, false, false},
+	{VersionTLS10, 0x0006, false, false},
+	{VersionTLS10, 0x0006, true, false},
 	{VersionTLS10, 0x0008, false, false},
 	{VersionTLS10, 0x0014, false, false},
 	{VersionTLS10, 0x0017, false, false},

@@ -14,6 +14,7 @@ import (
 	"github.com/ssldissect/ssldissect/decrypt/internal/aria"
 	"github.com/ssldissect/ssldissect/decrypt/internal/camellia"
 	"github.com/ssldissect/ssldissect/decrypt/internal/idea"
+	"github.com/ssldissect/ssldissect/decrypt/internal/rc2"
 	"github.com/ssldissect/ssldissect/decrypt/internal/seed"
 )
 
@@ -115,6 +116,7 @@ const (
 	cNull cipherID = iota
 	cRC4_40
 	cRC4_128
+	cRC2_40
 	cDES40
 	cDES
 	c3DES
@@ -176,13 +178,26 @@ var (
 	newARIA     = aria.NewCipher
 	newSEED     = seed.NewCipher
 	newIDEA     = idea.NewCipher
+	newRC2_40   = newRC2Export
 )
+
+// rc2ExportBits is the RC2 effective key length (T1 of RFC 2268) of
+// RC2_CBC_40. The "40" and RFC 2246's "effective key bits 40" count the
+// secret bits: 5 bytes of key block, expanded with the public randoms into
+// the 16-byte final key. RC2 itself is then keyed as OpenSSL's EVP RC2-CBC
+// keys a 16-byte key, with T1 = 8 * 16 = 128. With T1 = 40 no record of
+// the captures verifies; with 128 all do (wireshark-notes all/, ssl3/ and
+// tls-all/ dump.pcapng, SSL 3.0 and TLS 1.2; see TestRC2ExportCaptured).
+const rc2ExportBits = 128
+
+func newRC2Export(key []byte) (cipher.Block, error) { return rc2.NewCipher(key, rc2ExportBits) }
 
 func cipherSpecs() [numCiphers]cipherSpec {
 	return [numCiphers]cipherSpec{
 		cNull:           {name: "NULL", mode: ModeStream},
 		cRC4_40:         {name: "RC4_40", mode: ModeStream, keyLen: 5, exportKeyLen: 16, newStream: newRC4},
 		cRC4_128:        {name: "RC4_128", mode: ModeStream, keyLen: 16, newStream: newRC4},
+		cRC2_40:         {name: "RC2_CBC_40", mode: ModeCBC, keyLen: 5, exportKeyLen: 16, ivLen: 8, blockSize: 8, newBlock: newRC2_40},
 		cDES40:          {name: "DES40_CBC", mode: ModeCBC, keyLen: 5, exportKeyLen: 8, ivLen: 8, blockSize: 8, newBlock: newDES},
 		cDES:            {name: "DES_CBC", mode: ModeCBC, keyLen: 8, ivLen: 8, blockSize: 8, newBlock: newDES},
 		c3DES:           {name: "3DES_EDE_CBC", mode: ModeCBC, keyLen: 24, ivLen: 8, blockSize: 8, newBlock: new3DES},
@@ -259,7 +274,7 @@ const (
 )
 
 // suiteDefs lists the suites of the IANA TLS Cipher Suites registry whose
-// cipher is one of the above (not KRB5, RC2, GOST, SM4, nor the unassigned
+// cipher is one of the above (not KRB5, GOST, SM4, nor the unassigned
 // 56-bit export drafts).
 var suiteDefs = []suiteDef{
 	{ID: 0x0000, Kx: KxNull, Cipher: cNull},
@@ -268,6 +283,7 @@ var suiteDefs = []suiteDef{
 	{ID: 0x0003, Kx: KxRSA, Cipher: cRC4_40, MAC: md5, Export: true},
 	{ID: 0x0004, Kx: KxRSA, Cipher: cRC4_128, MAC: md5},
 	{ID: 0x0005, Kx: KxRSA, Cipher: cRC4_128, MAC: sha1},
+	{ID: 0x0006, Kx: KxRSA, Cipher: cRC2_40, MAC: md5, Export: true},
 	{ID: 0x0007, Kx: KxRSA, Cipher: cIDEA, MAC: sha1},
 	{ID: 0x0008, Kx: KxRSA, Cipher: cDES40, MAC: sha1, Export: true},
 	{ID: 0x0009, Kx: KxRSA, Cipher: cDES, MAC: sha1},

@@ -82,6 +82,10 @@ type RecordEvent struct {
 	Alerts    []Alert
 	Heartbeat *Heartbeat
 	Decrypted bool
+	// EarlyData marks the client's 0-RTT application data (TLS 1.3): its
+	// plaintext belongs to the stream only if the server accepts it
+	// (Conn.EarlyData).
+	EarlyData bool
 	MAC       MACResult
 	// Plaintext is the decrypted application data (or, for SSLv2 and
 	// plaintext records, nothing).
@@ -156,9 +160,13 @@ type Conn struct {
 	ServerCerts       []CertInfo
 	ClientCerts       []CertInfo
 	History           []byte
-	// EarlyDataRejected is set when the client sent 0-RTT data that the
-	// server did not accept (TLS 1.3, known once EncryptedExtensions is read).
-	EarlyDataRejected bool
+	// EarlyData tells what became of the client's 0-RTT data (TLS 1.3):
+	// "" none seen, "sent" (the server's answer was not seen), "accepted",
+	// or "rejected" (known from a HelloRetryRequest or from
+	// EncryptedExtensions without early_data). Rejected early data is
+	// shown in its records but is not part of the plaintext stream.
+	EarlyData  string
+	earlyBytes int64 // decrypted 0-RTT bytes awaiting the server's verdict
 
 	crypto        connCrypto
 	hrrPending    bool   // a HelloRetryRequest awaits the second ClientHello
@@ -638,6 +646,7 @@ func (c *Conn) record(s Side, rec Record, offset uint64, t time.Time, packet uin
 		ev.Decrypted = true
 		c.Decrypted = true
 		payload, typ = pt, inner
+		ev.EarlyData = d == ClientToServer && c.crypto.early != nil && c.crypto.read[d] == c.crypto.early
 		ev.ContentType = typ
 	}
 
@@ -676,7 +685,15 @@ func (c *Conn) record(s Side, rec Record, offset uint64, t time.Time, packet uin
 		c.appHistory(h, d)
 		if ev.Decrypted {
 			ev.Plaintext = payload
-			c.PlaintextBytes[d] += int64(len(payload))
+			switch {
+			case !ev.EarlyData:
+				c.PlaintextBytes[d] += int64(len(payload))
+			case c.EarlyData == "accepted":
+				c.PlaintextBytes[d] += int64(len(payload))
+			default:
+				c.EarlyData = "sent"
+				c.earlyBytes += int64(len(payload))
+			}
 		}
 	case ContentTypeHeartbeat:
 		c.history(d, 'B')
@@ -771,6 +788,7 @@ func (c *Conn) message(s Side, ev *RecordEvent, msg Message) {
 	case *ServerHello:
 		if m.IsHelloRetryRequest() {
 			c.HelloRetryRequest = true
+			c.earlyVerdict(false) // RFC 8446 4.2.10: a HelloRetryRequest rejects 0-RTT
 			c.History[len(c.History)-1] = 'j'
 			if v := m.SelectedVersion(); v.IsTLS13() {
 				c.Version = v

@@ -111,7 +111,8 @@ type connCrypto struct {
 	// pending is the cipher each direction takes at its next
 	// change_cipher_spec (SSL 3.0 - TLS 1.2).
 	pending  [2]*decrypt.HalfConn
-	verified [2]bool // a record verified under the current TLS 1.3 key
+	early    *decrypt.HalfConn // the client's 0-RTT cipher
+	verified [2]bool           // a record verified under the current TLS 1.3 key
 	// lost is set after a gap: records (and so sequence numbers) may be
 	// missing, and the next record is tried at the following numbers.
 	lost        [2]bool
@@ -377,6 +378,7 @@ func (c *Conn) setupEarly(ch *ClientHello) {
 		hc, err := decrypt.NewHalfConn13(s, secret)
 		if err == nil {
 			cc.read[ClientToServer] = hc
+			cc.early = hc
 			c.earlyData = true
 		}
 		return
@@ -539,8 +541,8 @@ func (c *Conn) afterHandshakeMessage(d Dir, msg Message) {
 	case *ClientKeyExchange:
 		c.findMaster(m)
 	case *EncryptedExtensions:
-		if c.earlyData && m.Extension(ExtEarlyData) == nil {
-			c.EarlyDataRejected = true
+		if c.EarlyData != "" || c.earlyData {
+			c.earlyVerdict(m.Extension(ExtEarlyData) != nil)
 		}
 	case *EndOfEarlyData:
 		c.advance13(ClientToServer)
@@ -597,4 +599,22 @@ func (c *Conn) resyncSequence(d Dir, hc *decrypt.HalfConn, seq uint64, rec Recor
 	}
 	hc.SetSequence(seq + 1)
 	return nil, 0, false
+}
+
+// earlyVerdict records the server's answer to the client's 0-RTT data.
+func (c *Conn) earlyVerdict(accepted bool) {
+	if c.EarlyData == "" && !c.earlyData {
+		return
+	}
+	if accepted {
+		c.EarlyData = "accepted"
+		c.PlaintextBytes[ClientToServer] += c.earlyBytes
+	} else {
+		c.EarlyData = "rejected"
+		if c.earlyBytes > 0 {
+			c.note(Note{Code: "early_data_rejected", Dir: ClientToServer, HasDir: true,
+				Detail: fmt.Sprintf("the server did not accept %d bytes of 0-RTT data: they are not in the plaintext stream", c.earlyBytes)})
+		}
+	}
+	c.earlyBytes = 0
 }

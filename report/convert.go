@@ -21,6 +21,7 @@ func RecordOf(ev *parser.RecordEvent) Record {
 		SSLv2:         ev.Record.SSLv2,
 		Encrypted:     ev.Opaque || ev.Decrypted,
 		Decrypted:     ev.Decrypted,
+		EarlyData:     ev.EarlyData,
 		MAC:           ev.MAC.String(),
 		Plaintext:     len(ev.Plaintext),
 	}
@@ -91,6 +92,7 @@ func ConnectionOf(c *parser.Conn) Connection {
 		JA4S:              c.JA4S,
 		HelloRetryRequest: c.HelloRetryRequest,
 		Resumed:           c.Resumed,
+		EarlyData:         c.EarlyData,
 		Decrypted:         c.Decrypted,
 		StartTLS:          c.StartTLS,
 		RolesGuessed:      c.RolesGuessed,

@@ -28,6 +28,7 @@ type Record struct {
 	Alerts        []Alert    `json:"alerts,omitempty"` // when a record carries more than one
 	Heartbeat     *Heartbeat `json:"heartbeat,omitempty"`
 	Decrypted     bool       `json:"decrypted"`
+	EarlyData     bool       `json:"early_data,omitempty"`
 	MAC           string     `json:"mac"`
 	Plaintext     int        `json:"plaintext_bytes,omitempty"`
 	Notes         []Note     `json:"notes,omitempty"`
@@ -122,6 +123,7 @@ type Connection struct {
 	JA4S               string        `json:"ja4s"`
 	HelloRetryRequest  bool          `json:"hello_retry_request"`
 	Resumed            bool          `json:"resumed"`
+	EarlyData          string        `json:"early_data,omitempty"`
 	Decrypted          bool          `json:"decrypted"`
 	StartTLS           string        `json:"starttls,omitempty"`
 	RolesGuessed       bool          `json:"roles_guessed,omitempty"`

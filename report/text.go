@@ -49,6 +49,9 @@ func (w *Writer) textRecord(ev *parser.RecordEvent) {
 	switch {
 	case ev.Decrypted:
 		flags = append(flags, "decrypted", "mac="+r.MAC)
+		if ev.EarlyData {
+			flags = append(flags, "early_data")
+		}
 	case ev.Opaque:
 		flags = append(flags, "encrypted")
 	}
@@ -128,6 +131,9 @@ func (w *Writer) textEnd(c *parser.Conn) {
 	}
 	if out.Resumed {
 		flags = append(flags, "resumed")
+	}
+	if out.EarlyData != "" {
+		flags = append(flags, "early_data_"+out.EarlyData)
 	}
 	if out.Decrypted {
 		flags = append(flags, "decrypted")

@@ -48,7 +48,7 @@ func NewWriter(w io.Writer, opt Options) *Writer {
 	wr.enc = json.NewEncoder(wr.out)
 	wr.enc.SetEscapeHTML(false)
 	if opt.PlaintextDir != "" {
-		wr.plain = &plaintextFiles{dir: opt.PlaintextDir, files: map[plainKey]*os.File{}}
+		wr.plain = &plaintextFiles{dir: opt.PlaintextDir, files: map[plainKey]*os.File{}, early: map[uint64][]byte{}}
 	}
 	return wr
 }
@@ -65,8 +65,17 @@ func (w *Writer) Err() error { return w.err }
 // Record writes one record.
 func (w *Writer) Record(ev *parser.RecordEvent) {
 	w.Records++
-	if w.plain != nil && len(ev.Plaintext) > 0 && ev.ContentType == parser.ContentTypeApplicationData {
-		w.setErr(w.plain.write(ev.Conn.ID, ev.Dir, ev.Plaintext))
+	if w.plain != nil {
+		w.setErr(w.plain.settleEarly(ev.Conn))
+		if len(ev.Plaintext) > 0 && ev.ContentType == parser.ContentTypeApplicationData {
+			if ev.EarlyData && ev.Conn.EarlyData != "accepted" {
+				// 0-RTT data joins the stream only once the server has
+				// accepted it.
+				w.plain.early[ev.Conn.ID] = append(w.plain.early[ev.Conn.ID], ev.Plaintext...)
+			} else {
+				w.setErr(w.plain.write(ev.Conn.ID, ev.Dir, ev.Plaintext))
+			}
+		}
 	}
 	if w.err != nil {
 		return
@@ -85,6 +94,12 @@ func (w *Writer) End(c *parser.Conn) {
 		w.DecryptedConnections++
 	}
 	if w.plain != nil {
+		w.setErr(w.plain.settleEarly(c))
+		if b := w.plain.early[c.ID]; len(b) > 0 {
+			// The server's answer was never seen: keep what was sent.
+			w.setErr(w.plain.write(c.ID, parser.ClientToServer, b))
+			delete(w.plain.early, c.ID)
+		}
 		w.setErr(w.plain.close(c.ID))
 	}
 	if w.err != nil {
@@ -133,6 +148,24 @@ type plainKey struct {
 type plaintextFiles struct {
 	dir   string
 	files map[plainKey]*os.File
+	early map[uint64][]byte // 0-RTT plaintext awaiting the server's verdict
+}
+
+// settleEarly writes or drops a connection's held 0-RTT plaintext once the
+// server has answered.
+func (p *plaintextFiles) settleEarly(c *parser.Conn) error {
+	b, ok := p.early[c.ID]
+	if !ok {
+		return nil
+	}
+	switch c.EarlyData {
+	case "accepted":
+		delete(p.early, c.ID)
+		return p.write(c.ID, parser.ClientToServer, b)
+	case "rejected":
+		delete(p.early, c.ID)
+	}
+	return nil
 }
 
 func (p *plaintextFiles) write(conn uint64, d parser.Dir, b []byte) error {
