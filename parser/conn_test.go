@@ -205,3 +205,47 @@ func TestConnServerHelloWithoutClientHello(t *testing.T) {
 		t.Errorf("version %v suite %v JA3S %q records %v, want TLS 1.0, 0x0005, \"769,5,\", [0 2]", c.Version, c.CipherSuite, c.JA3SFull, c.Records)
 	}
 }
+
+func TestConnClientOnlyTLS12ChangeCipherSpec(t *testing.T) {
+	// conformance/ndpi/pcap/tls_1.2_unidirectional_client.pcapng: only
+	// the client's side is captured. After its ClientKeyExchange and
+	// change_cipher_spec, the Finished is encrypted (tshark: "Encrypted
+	// Handshake Message"). Before the fix the change_cipher_spec was taken
+	// for TLS 1.3's middlebox-compatibility one because no ServerHello had
+	// been seen: the encrypted Finished was parsed as plaintext (here ten
+	// hello_request messages; in the capture two and a bad_handshake
+	// note) and the application data was marked unencrypted.
+	clientHello := `16 03 01 00 2d 01 00 00 29 03 03` + strings.Repeat(" 00", 32) + ` 00 00 02 c0 2f 01 00`
+	for _, tt := range []struct {
+		name  string
+		hello string
+	}{
+		{"client-key-exchange", clientHello}, // TLS 1.2 hello, then a ClientKeyExchange
+		// A hello that offers TLS 1.3 (supported_versions 1.3, 1.2): the
+		// ClientKeyExchange still tells TLS 1.2.
+		{"offers-tls13", `16 03 01 00 38 01 00 00 34 03 03` + strings.Repeat(" 00", 32) +
+			` 00 00 02 c0 2f 01 00 00 09 00 2b 00 05 04 03 04 03 03`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			client := unhex(t, tt.hello+`
+				16 03 03 00 0a 10 00 00 06 05 01 02 03 04 05
+				14 03 03 00 01 01
+				16 03 03 00 28`+strings.Repeat(" 00", 40)+`
+				17 03 03 00 10`+strings.Repeat(" 5a", 16))
+			c, sink := runConn(t, flight{0, client})
+			if len(sink.records) != 5 {
+				t.Fatalf("%d records, want 5", len(sink.records))
+			}
+			for _, i := range []int{3, 4} {
+				if e := sink.records[i]; !e.Opaque || len(e.Messages) != 0 {
+					t.Errorf("record %d: opaque %v, %d messages; want opaque, none", i, e.Opaque, len(e.Messages))
+				}
+			}
+			for _, n := range c.Notes {
+				if n.Code == "bad_handshake" {
+					t.Errorf("note %+v", n)
+				}
+			}
+		})
+	}
+}
