@@ -72,7 +72,8 @@ type tsConn struct {
 	RecordsBy          map[netip.AddrPort]int // records sent by an endpoint
 	RecordFrames       map[netip.AddrPort][]int
 	ClientHelloFrom    netip.AddrPort
-	OtherRecordsCounts int // records not matching content_type+opaque_type (SSLv2)
+	HSTypes            map[netip.AddrPort][]string // handshake message types sent by an endpoint, in order
+	OtherRecordsCounts int                         // records not matching content_type+opaque_type (SSLv2)
 }
 
 func (c *tsConn) tls() bool {
@@ -235,7 +236,7 @@ func addFrame(conns map[int]*tsConn, f tsharkFrame) (int, error) {
 		if err != nil {
 			return id, err
 		}
-		c = &tsConn{Stream: id, A: src, B: dst, Start: ts, RecordsBy: map[netip.AddrPort]int{}, RecordFrames: map[netip.AddrPort][]int{}}
+		c = &tsConn{Stream: id, A: src, B: dst, Start: ts, RecordsBy: map[netip.AddrPort]int{}, RecordFrames: map[netip.AddrPort][]int{}, HSTypes: map[netip.AddrPort][]string{}}
 		conns[id] = c
 	}
 	frame, _ := strconv.Atoi(f.one("frame.number"))
@@ -255,6 +256,7 @@ func addFrame(conns map[int]*tsConn, f tsharkFrame) (int, error) {
 	}
 
 	types := f["tls.handshake.type"]
+	c.HSTypes[src] = append(c.HSTypes[src], types...)
 	hasType := func(t string) bool {
 		for _, v := range types {
 			if v == t {
