@@ -4,7 +4,7 @@ PKGS    := ./...
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 FUZZTIME ?= 10s
 
-.PHONY: all build test race bench fuzz lint generate golden testdata clean demo
+.PHONY: all build test race bench fuzz lint generate golden ratings testdata clean demo
 
 all: build
 
@@ -41,6 +41,13 @@ generate:
 # Rewrite the golden files from the current output.
 golden:
 	$(GO) test ./cmd/ssldissect -run Golden -update
+	$(GO) test ./report -run AuditFormats -update
+
+# The rating data is the IANA cipher-suite extract that parser/ciphersuites_gen.go
+# is generated from (internal/gen/ciphersuites/tls-parameters-4.csv, with its
+# Recommended column); the rules are report/rating.go.
+ratings:
+	cd parser && $(GO) generate ./ciphersuites.go
 
 # The README's first command: dissect a shipped capture with its keys.
 demo: build

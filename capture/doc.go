@@ -56,12 +56,25 @@
 // whose contents contradict its section (an unknown interface, a captured
 // length beyond the block) is reported and skipped.
 //
+// # Live capture
+//
+// OpenLive sniffs a network interface (live_linux.go: an AF_PACKET socket
+// through golang.org/x/sys/unix, no cgo; live_stub.go elsewhere). Packets
+// are numbered as for a file, with File the interface name. The filter is
+// also compiled to classic BPF (filter.EthernetBPF) and attached to the
+// socket where it can be; Match decides in every case. On loopback the
+// outgoing copy of each packet is skipped. A reader goroutine copies frames
+// into a bounded queue (LiveOptions.QueuePackets, QueueBytes); Next can hold
+// each frame for LiveOptions.Hold after its capture, so that key-log lines
+// written just after it are read first. Stop ends the capture from any
+// goroutine; LiveStats has the kernel's PACKET_STATISTICS. NGWriter writes
+// pcapng files with Decryption Secrets Blocks.
+//
 // # Not here
 //
-// Live capture from a network interface belongs in later files of this
-// package (live_linux.go and friends). The package does not follow TCP
-// streams (see reassembly), does not write captures, does not read the
-// pcapng Name Resolution and Interface Statistics blocks, and does not use
-// the pcapng per-packet options (flags, hashes, comments). Only the
-// library's callers print or exit.
+// The package does not follow TCP streams (see reassembly), does not read
+// the pcapng Name Resolution and Interface Statistics blocks, and does not
+// use the pcapng per-packet options (flags, hashes, comments). A libpcap
+// live source (the pcap build tag) is not written. Only the library's
+// callers print or exit.
 package capture

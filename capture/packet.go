@@ -27,4 +27,7 @@ type Packet struct {
 	// LinkType is the link-layer header type of the frame (per pcapng
 	// interface, or per pcap file).
 	LinkType layers.LinkType
+	// Data is the captured frame, from the link-layer header on (for
+	// writing it to a capture file).
+	Data []byte
 }

@@ -257,6 +257,7 @@ func (s *multiSource) decode(f *fileReader) bool {
 		Net:      d.net,
 		Len:      fr.ci.Length,
 		LinkType: fr.link,
+		Data:     fr.data,
 	}
 	if d.tcpOK {
 		s.pkt.TCP = &d.tcp

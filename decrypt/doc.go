@@ -9,7 +9,8 @@
 // Pieces:
 //
 //   - KeyLog: NSS key log lines (--keylog files and pcapng Decryption
-//     Secrets Blocks), indexed by (label, client random).
+//     Secrets Blocks), indexed by (label, client random). Follower loads
+//     the lines a program appends to a key log file during a live capture.
 //   - RSAKeys, ParseRSAKeys, DecryptPreMaster: static-RSA key exchange.
 //   - MasterFromPreMaster, KeysFromMasterSecret, FinishedVerifyData,
 //     Transcript: the SSL 3.0 (RFC 6101) and TLS 1.0-1.2 (RFC 2246, 4346,

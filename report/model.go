@@ -155,6 +155,13 @@ type Summary struct {
 	RetransmissionsDiffer uint64  `json:"retransmissions_differ"`
 	Warnings              int     `json:"warnings"`
 	ElapsedSeconds        float64 `json:"elapsed_seconds"`
+	// Live capture only (absent for files): the interface, and the
+	// frames the kernel passed to the socket, dropped for want of buffer
+	// space, and dropped by ssldissect's own queue.
+	Interface     string  `json:"interface,omitempty"`
+	KernelPackets *uint64 `json:"kernel_packets,omitempty"`
+	KernelDrops   *uint64 `json:"kernel_drops,omitempty"`
+	QueueDrops    *uint64 `json:"queue_drops,omitempty"`
 }
 
 // timeString formats a packet time as RFC 3339 in UTC, with microseconds.

@@ -127,6 +127,17 @@ func (w *Writer) Summary(s Summary) {
 	}
 	_, err := fmt.Fprintf(w.out, "\nSummary: %d packets, %d bytes, %d TCP connections, %d SSL/TLS (%d decrypted), %d records, %d gaps (%d bytes), %.3fs\n",
 		s.Packets, s.Bytes, s.Connections, s.TLSConnections, s.DecryptedConnections, s.Records, s.Gaps, s.GapBytes, s.ElapsedSeconds)
+	if err == nil && s.KernelDrops != nil {
+		var kp, qd uint64
+		if s.KernelPackets != nil {
+			kp = *s.KernelPackets
+		}
+		if s.QueueDrops != nil {
+			qd = *s.QueueDrops
+		}
+		_, err = fmt.Fprintf(w.out, "Live capture on %s: %d packets received by the kernel filter, %d dropped by the kernel, %d dropped by ssldissect\n",
+			s.Interface, kp, *s.KernelDrops, qd)
+	}
 	w.setErr(err)
 }
 

@@ -22,7 +22,7 @@ const flushEvery = 4096
 func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	begin := now()
 	if o.iface != "" {
-		return usagef("read a capture file made with tcpdump -w instead", "live capture (-i) is not available in this build yet")
+		return dissectLive(o, stdout, stderr)
 	}
 	if o.plaintextDir != "" {
 		if err := os.MkdirAll(o.plaintextDir, 0o755); err != nil {
@@ -58,7 +58,7 @@ func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	defer src.Close()
 
-	w := report.NewWriter(stdout, report.Options{Format: o.format, Hex: o.hex, ASCII: o.ascii, PlaintextDir: o.plaintextDir})
+	w := newOutput(o, stdout)
 	an := parser.NewAnalyzer(w, keys)
 	asm := reassembly.New(an.Factory, reassembly.Options{
 		MaxBufferedPagesTotal:         o.maxPages,

@@ -30,6 +30,11 @@ Input:
     -f, --filter EXPR      BPF filter in tcpdump syntax (files and live capture)
     -c, --count N          stop after N packets
         --duration D       stop after D of capture time (e.g. 30s, 5m)
+    -w, --write FILE       live capture: also save the packets as pcapng, with the
+                           key-log secrets embedded (Decryption Secrets Blocks)
+        --key-wait D       live capture with key logs: parse each packet D after it
+                           was captured, so that secrets written late still apply
+                           (default 1.5s)
 
 Keys:
     -l, --keylog FILE      NSS key log (SSLKEYLOGFILE format); repeatable.
@@ -46,6 +51,7 @@ Output:
     -a, --ascii            dissect text: decrypted application data as text
         --fail-on R        audit: exit with status 3 if anything rated R or worse
                            was seen (R is weak or insecure)
+        --interval D       audit with -i: also print the report every D (e.g. 1m)
 
 Limits:
         --idle-timeout D   flush a connection idle this long in capture time (default 2m)
@@ -75,9 +81,12 @@ type options struct {
 	plaintextDir string
 	hex, ascii   bool
 	failOn       string
+	interval     time.Duration
 	idleTimeout  time.Duration
 	maxPages     int
 	maxConnPages int
+	write        string        // -w: pcapng file for live capture
+	keyWait      time.Duration // live: how long packets wait for key-log lines
 }
 
 type stringList []string
@@ -122,6 +131,8 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.Int64Var(&o.count, "c", 0, "")
 	fs.Int64Var(&o.count, "count", 0, "")
 	fs.DurationVar(&o.duration, "duration", 0, "")
+	str(&o.write, "", "w", "write")
+	fs.DurationVar(&o.keyWait, "key-wait", 1500*time.Millisecond, "")
 	fs.Var(&keylogs, "l", "")
 	fs.Var(&keylogs, "keylog", "")
 	fs.Var(&rsaKeys, "k", "")
@@ -131,6 +142,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	boolean(&o.hex, "x", "hex")
 	boolean(&o.ascii, "a", "ascii")
 	str(&o.failOn, "", "fail-on")
+	fs.DurationVar(&o.interval, "interval", 0, "")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Minute, "")
 	fs.IntVar(&o.maxPages, "max-pages", 65536, "")
 	fs.IntVar(&o.maxConnPages, "max-conn-pages", 256, "")
@@ -184,6 +196,12 @@ func (o *options) validate() error {
 	if o.duration < 0 {
 		return usagef("", "--duration must not be negative")
 	}
+	if o.keyWait < 0 {
+		return usagef("", "--key-wait must not be negative")
+	}
+	if o.write != "" && o.iface == "" {
+		return usagef("-w saves a live capture; add -i IFACE", "-w needs -i")
+	}
 	switch o.command {
 	case "dissect":
 		if o.format == "" {
@@ -194,6 +212,9 @@ func (o *options) validate() error {
 		}
 		if o.failOn != "" {
 			return usagef("use 'ssldissect audit --fail-on ...'", "--fail-on is an audit flag")
+		}
+		if o.interval != 0 {
+			return usagef("use 'ssldissect audit -i IFACE --interval ...'", "--interval is an audit flag")
 		}
 		if (o.hex || o.ascii) && o.format != "text" {
 			return usagef("--hex and --ascii shape the text output", "--hex/--ascii need --format text")
@@ -217,6 +238,12 @@ func (o *options) validate() error {
 		}
 		if o.hex || o.ascii {
 			return usagef("", "--hex and --ascii are dissect flags")
+		}
+		if o.interval < 0 {
+			return usagef("", "--interval must be positive")
+		}
+		if o.interval > 0 && o.iface == "" {
+			return usagef("the report of a file is printed once, at its end", "--interval needs live capture (-i)")
 		}
 	}
 	if o.idleTimeout <= 0 {

@@ -1,0 +1,71 @@
+package capture
+
+import (
+	"errors"
+	"time"
+)
+
+// LiveOptions configures OpenLive.
+type LiveOptions struct {
+	// Filter is a tcpdump filter expression. Where it has a classic BPF
+	// form (capture/filter's EthernetBPF) it is also attached to the socket,
+	// so that the kernel drops what it rejects; Match decides in every case,
+	// so a live capture keeps exactly the packets a file would.
+	Filter string
+	// Snaplen caps the bytes kept of each frame; 0 means 262144.
+	Snaplen int
+	// Promiscuous puts the interface in promiscuous mode while capturing.
+	Promiscuous bool
+	// Hold delays each packet: Next returns it no earlier than this long
+	// (wall time) after it was captured, so that key-log lines written
+	// just after a packet are read before the packet is parsed.
+	Hold time.Duration
+	// QueuePackets and QueueBytes cap what waits between the socket and
+	// Next; past either cap packets are dropped and counted in
+	// LiveStats.QueueDrops. 0 means 65536 packets and 64 MiB.
+	QueuePackets int
+	QueueBytes   int
+	// Tick, when positive, makes Next return ErrNoPacket after this long
+	// without a packet, so that the caller can report progress and flush
+	// idle connections.
+	Tick time.Duration
+}
+
+// ErrNoPacket is returned by a live Source's Next when LiveOptions.Tick
+// passed without a packet. Calling Next again goes on waiting.
+var ErrNoPacket = errors.New("capture: no packet yet")
+
+// ErrLiveUnsupported is returned by OpenLive in builds without live capture.
+var ErrLiveUnsupported = errors.New("capture: live capture is available only on Linux (AF_PACKET) in this build")
+
+// LiveStats are the counters of a live capture beyond Stats.
+type LiveStats struct {
+	// KernelPackets and KernelDrops are the kernel's PACKET_STATISTICS:
+	// frames that passed the socket filter, and of those, the ones dropped
+	// because the socket buffer was full.
+	KernelPackets uint64
+	KernelDrops   uint64
+	// QueueDrops counts frames dropped because the queue to Next was full.
+	QueueDrops uint64
+	// Outgoing counts loopback frames skipped as the outgoing copy of a
+	// frame that is also seen incoming.
+	Outgoing uint64
+	// KernelFilter tells whether the filter runs in the kernel too.
+	KernelFilter bool
+}
+
+// Live is a live capture: a Source that also stops and reports the
+// kernel's counters.
+type Live interface {
+	Source
+	// Stop ends the capture: Next delivers the packets already captured,
+	// then returns io.EOF. It may be called from any goroutine, more than
+	// once.
+	Stop()
+	// LiveStats returns the live counters. It may be called from any
+	// goroutine.
+	LiveStats() LiveStats
+	// LinkType and Snaplen describe the frames, for a capture file.
+	LinkType() uint16
+	Snaplen() int
+}

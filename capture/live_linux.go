@@ -1,0 +1,404 @@
+//go:build linux && !pcap
+
+package capture
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"golang.org/x/sys/unix"
+
+	"github.com/ssldissect/ssldissect/capture/filter"
+)
+
+const (
+	defaultSnaplen    = 262144
+	defaultQueue      = 65536
+	defaultQueueBytes = 64 << 20
+	socketBuffer      = 8 << 20
+	readTimeout       = 200 * time.Millisecond
+)
+
+// ARPHRD values (linux/if_arp.h) that decide how frames are read.
+const (
+	arphrdEther    = 1
+	arphrdLoopback = 772
+	arphrdNone     = 65534 // tun and other raw-IP devices
+)
+
+// liveFrame is a frame copied out of the socket.
+type liveFrame struct {
+	data []byte
+	ci   gopacket.CaptureInfo
+}
+
+// afPacket reads an interface through an AF_PACKET socket: SOCK_RAW for
+// Ethernet, loopback and raw-IP devices, SOCK_DGRAM (Linux cooked capture,
+// LINKTYPE_LINUX_SLL) for the rest.
+type afPacket struct {
+	iface   string
+	fd      int
+	link    layers.LinkType
+	cooked  bool
+	loop    bool
+	snaplen int
+	opt     LiveOptions
+	match   matcher
+	dec     *decoder
+
+	ch       chan liveFrame
+	queued   atomic.Int64 // bytes in ch
+	stopping atomic.Bool
+	done     chan struct{} // closed when the reader has ended
+	stopOnce sync.Once
+
+	kernelPackets, kernelDrops atomic.Uint64
+	queueDrops, outgoing       atomic.Uint64
+	kernelFilter               bool
+	readErr                    error // set by the reader before done closes
+
+	frames uint64
+	pkt    Packet
+	stats  Stats
+	cur    liveFrame
+	timer  *time.Timer
+}
+
+// OpenLive opens a live capture of the named interface. Errors say what
+// to do about an unknown interface, a missing permission (root or
+// CAP_NET_RAW) or an interface that is down.
+func OpenLive(iface string, opt LiveOptions) (Live, error) {
+	ifi, err := net.InterfaceByName(iface)
+	if err != nil {
+		names := interfaceNames()
+		return nil, fmt.Errorf("capture: no interface %q (interfaces: %s)", iface, names)
+	}
+	if ifi.Flags&net.FlagUp == 0 {
+		return nil, fmt.Errorf("capture: interface %s is down (bring it up with: ip link set %s up)", iface, iface)
+	}
+	if opt.Snaplen <= 0 {
+		opt.Snaplen = defaultSnaplen
+	}
+	if opt.QueuePackets <= 0 {
+		opt.QueuePackets = defaultQueue
+	}
+	if opt.QueueBytes <= 0 {
+		opt.QueueBytes = defaultQueueBytes
+	}
+	s := &afPacket{iface: iface, snaplen: opt.Snaplen, opt: opt, dec: newDecoder(),
+		loop: ifi.Flags&net.FlagLoopback != 0, done: make(chan struct{})}
+	var f *filter.Filter
+	if opt.Filter != "" {
+		f, err = filter.Compile(opt.Filter)
+		if err != nil {
+			return nil, fmt.Errorf("capture: %w", err)
+		}
+		s.match = f
+	}
+	typ := arphrdType(iface)
+	sockType := unix.SOCK_RAW
+	switch typ {
+	case arphrdEther, arphrdLoopback:
+		s.link = layers.LinkTypeEthernet
+	case arphrdNone:
+		s.link = layers.LinkTypeRaw
+	default:
+		s.link, s.cooked, sockType = layers.LinkTypeLinuxSLL, true, unix.SOCK_DGRAM
+	}
+	// Protocol 0: nothing arrives before bind, so the filter is in place
+	// before the first frame.
+	fd, err := unix.Socket(unix.AF_PACKET, sockType|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+			return nil, fmt.Errorf("capture: %s: no permission to capture packets: run as root, or grant the capability with: setcap cap_net_raw+ep %s", iface, executable())
+		}
+		return nil, fmt.Errorf("capture: AF_PACKET socket: %w", err)
+	}
+	s.fd = fd
+	fail := func(what string, err error) (Live, error) {
+		unix.Close(fd)
+		return nil, fmt.Errorf("capture: %s: %s: %w", iface, what, err)
+	}
+	if f != nil && s.link == layers.LinkTypeEthernet {
+		if prog, err := f.EthernetBPF(); err == nil {
+			sf := make([]unix.SockFilter, len(prog))
+			for i, in := range prog {
+				sf[i] = unix.SockFilter{Code: in.Op, Jt: in.Jt, Jf: in.Jf, K: in.K}
+			}
+			fp := unix.SockFprog{Len: uint16(len(sf)), Filter: &sf[0]}
+			if err := unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &fp); err != nil {
+				return fail("attaching the kernel filter", err)
+			}
+			s.kernelFilter = true
+		}
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, socketBuffer); err != nil {
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, socketBuffer)
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1); err != nil {
+		return fail("SO_TIMESTAMPNS", err)
+	}
+	tv := unix.NsecToTimeval(readTimeout.Nanoseconds())
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		return fail("SO_RCVTIMEO", err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifi.Index}); err != nil {
+		if errors.Is(err, unix.ENETDOWN) {
+			unix.Close(fd)
+			return nil, fmt.Errorf("capture: interface %s is down (bring it up with: ip link set %s up)", iface, iface)
+		}
+		return fail("bind", err)
+	}
+	if opt.Promiscuous {
+		mreq := unix.PacketMreq{Ifindex: int32(ifi.Index), Type: unix.PACKET_MR_PROMISC}
+		if err := unix.SetsockoptPacketMreq(fd, unix.SOL_PACKET, unix.PACKET_ADD_MEMBERSHIP, &mreq); err != nil {
+			return fail("promiscuous mode", err)
+		}
+	}
+	s.ch = make(chan liveFrame, opt.QueuePackets)
+	s.stats.Files = 1
+	go s.read()
+	return s, nil
+}
+
+func htons(v uint16) uint16 { return v<<8 | v>>8 }
+
+func executable() string {
+	if p, err := os.Executable(); err == nil {
+		return p
+	}
+	return "ssldissect"
+}
+
+func interfaceNames() string {
+	ifs, err := net.Interfaces()
+	if err != nil || len(ifs) == 0 {
+		return "none found"
+	}
+	var names []string
+	for _, i := range ifs {
+		names = append(names, i.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// arphrdType reads the interface's hardware type from sysfs; 0 if unknown.
+func arphrdType(iface string) int {
+	b, err := os.ReadFile("/sys/class/net/" + iface + "/type")
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return n
+}
+
+// read runs in its own goroutine: it copies frames from the socket into
+// the queue until Stop, then closes the socket and the queue.
+func (s *afPacket) read() {
+	defer close(s.done)
+	defer close(s.ch)
+	defer unix.Close(s.fd)
+	hdr := 0
+	if s.cooked {
+		hdr = 16
+	}
+	buf := make([]byte, hdr+s.snaplen)
+	oob := make([]byte, 128)
+	lastStats := time.Now()
+	for !s.stopping.Load() {
+		if time.Since(lastStats) > time.Second {
+			s.pollStats()
+			lastStats = time.Now()
+		}
+		n, oobn, _, from, err := unix.Recvmsg(s.fd, buf[hdr:], oob, unix.MSG_TRUNC)
+		if err != nil {
+			if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
+				continue
+			}
+			if errors.Is(err, unix.ENETDOWN) {
+				s.readErr = fmt.Errorf("capture: interface %s went down", s.iface)
+			} else {
+				s.readErr = fmt.Errorf("capture: %s: reading: %w", s.iface, err)
+			}
+			break
+		}
+		ll, _ := from.(*unix.SockaddrLinklayer)
+		if ll != nil && s.loop && ll.Pkttype == unix.PACKET_OUTGOING {
+			s.outgoing.Add(1)
+			continue
+		}
+		capLen := min(n, s.snaplen)
+		ts := timestamp(oob[:oobn])
+		if s.cooked {
+			fillSLL(buf[:16], ll)
+		}
+		size := hdr + capLen
+		if s.queued.Load()+int64(size) > int64(s.opt.QueueBytes) {
+			s.queueDrops.Add(1)
+			continue
+		}
+		fr := liveFrame{data: append([]byte(nil), buf[:size]...),
+			ci: gopacket.CaptureInfo{Timestamp: ts, CaptureLength: size, Length: hdr + n}}
+		select {
+		case s.ch <- fr:
+			s.queued.Add(int64(size))
+		default:
+			s.queueDrops.Add(1)
+		}
+	}
+	s.pollStats()
+}
+
+// pollStats adds the kernel's counters, which reset when read.
+func (s *afPacket) pollStats() {
+	st, err := unix.GetsockoptTpacketStats(s.fd, unix.SOL_PACKET, unix.PACKET_STATISTICS)
+	if err != nil {
+		return
+	}
+	s.kernelPackets.Add(uint64(st.Packets))
+	s.kernelDrops.Add(uint64(st.Drops))
+}
+
+// timestamp is the SO_TIMESTAMPNS time of a frame, or now.
+func timestamp(oob []byte) time.Time {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err == nil {
+		for _, m := range msgs {
+			if m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SCM_TIMESTAMPNS && len(m.Data) >= int(unsafe.Sizeof(unix.Timespec{})) {
+				ts := *(*unix.Timespec)(unsafe.Pointer(&m.Data[0]))
+				return time.Unix(int64(ts.Sec), int64(ts.Nsec)).UTC()
+			}
+		}
+	}
+	return time.Now().UTC()
+}
+
+// fillSLL writes a Linux cooked capture (v1) header from the sender's
+// link-layer address.
+func fillSLL(h []byte, ll *unix.SockaddrLinklayer) {
+	clear(h)
+	if ll == nil {
+		return
+	}
+	binary.BigEndian.PutUint16(h[0:], uint16(ll.Pkttype))
+	binary.BigEndian.PutUint16(h[2:], ll.Hatype)
+	halen := min(int(ll.Halen), 8)
+	binary.BigEndian.PutUint16(h[4:], uint16(halen))
+	copy(h[6:14], ll.Addr[:halen])
+	binary.BigEndian.PutUint16(h[14:], htons(ll.Protocol))
+}
+
+func (s *afPacket) Next() (*Packet, error) {
+	for {
+		fr, err := s.wait()
+		if err != nil {
+			return nil, err
+		}
+		if s.decode(fr) {
+			return &s.pkt, nil
+		}
+	}
+}
+
+// wait takes the next frame off the queue and holds it until its time.
+func (s *afPacket) wait() (liveFrame, error) {
+	var tick <-chan time.Time
+	if s.opt.Tick > 0 {
+		if s.timer == nil {
+			s.timer = time.NewTimer(s.opt.Tick)
+		} else {
+			s.timer.Reset(s.opt.Tick)
+		}
+		tick = s.timer.C
+	}
+	select {
+	case fr, ok := <-s.ch:
+		if !ok {
+			if s.readErr != nil {
+				err := s.readErr
+				s.readErr = nil
+				return liveFrame{}, err
+			}
+			return liveFrame{}, io.EOF
+		}
+		s.queued.Add(-int64(len(fr.data)))
+		if d := time.Until(fr.ci.Timestamp.Add(s.opt.Hold)); d > 0 && s.opt.Hold > 0 {
+			time.Sleep(min(d, s.opt.Hold))
+		}
+		return fr, nil
+	case <-tick:
+		return liveFrame{}, ErrNoPacket
+	}
+}
+
+// decode is multiSource.decode for a live frame.
+func (s *afPacket) decode(fr liveFrame) bool {
+	s.frames++
+	s.stats.Packets++
+	s.stats.Bytes += uint64(len(fr.data))
+	s.cur = fr
+	d := s.dec
+	d.decode(s.link, fr.data, fr.ci, &s.stats)
+	if d.tcpOK {
+		s.stats.TCP++
+	} else if d.ipVersion != 0 {
+		s.stats.NonTCP++
+	}
+	if s.match != nil && !s.match.Match(&d.meta) {
+		s.stats.Filtered++
+		return false
+	}
+	s.stats.Delivered++
+	s.pkt = Packet{
+		Num:      s.stats.Delivered,
+		File:     s.iface,
+		FileNum:  s.frames,
+		CI:       fr.ci,
+		Net:      d.net,
+		Len:      fr.ci.Length,
+		LinkType: s.link,
+		Data:     fr.data,
+	}
+	if d.tcpOK {
+		s.pkt.TCP = &d.tcp
+	}
+	return true
+}
+
+func (s *afPacket) Stats() Stats { return s.stats }
+
+func (s *afPacket) LiveStats() LiveStats {
+	return LiveStats{
+		KernelPackets: s.kernelPackets.Load(),
+		KernelDrops:   s.kernelDrops.Load(),
+		QueueDrops:    s.queueDrops.Load(),
+		Outgoing:      s.outgoing.Load(),
+		KernelFilter:  s.kernelFilter,
+	}
+}
+
+func (s *afPacket) Stop() { s.stopOnce.Do(func() { s.stopping.Store(true) }) }
+
+// Close stops the capture and waits for the socket to close.
+func (s *afPacket) Close() error {
+	s.Stop()
+	<-s.done
+	for range s.ch { // let the queue go
+	}
+	return nil
+}
+
+func (s *afPacket) LinkType() uint16 { return uint16(s.link) }
+func (s *afPacket) Snaplen() int     { return s.snaplen }

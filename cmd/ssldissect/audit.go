@@ -1,0 +1,76 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/ssldissect/ssldissect/parser"
+	"github.com/ssldissect/ssldissect/report"
+)
+
+// output is where the pipeline in dissect() sends its events: the record
+// writer for dissect, the Auditor for audit.
+type output interface {
+	parser.Sink
+	Summary(report.Summary)
+	Err() error
+	// Close flushes the output; for audit it prints the report and returns
+	// a *failOnError when --fail-on matched.
+	Close() error
+}
+
+// newOutput picks the sink for o.command.
+func newOutput(o *options, stdout io.Writer) output {
+	if o.command == "audit" {
+		return &auditOutput{Auditor: report.NewAuditor(), w: stdout, format: o.format, failOn: o.failOn}
+	}
+	return report.NewWriter(stdout, report.Options{Format: o.format, Hex: o.hex, ASCII: o.ascii, PlaintextDir: o.plaintextDir})
+}
+
+// auditOutput prints the audit report when the run ends.
+type auditOutput struct {
+	*report.Auditor
+	w      io.Writer
+	format string
+	failOn string
+	err    error
+}
+
+func (a *auditOutput) Summary(s report.Summary) { a.SetSummary(s) }
+
+func (a *auditOutput) Err() error { return a.err }
+
+// Close prints the final report and applies --fail-on.
+func (a *auditOutput) Close() error {
+	if a.err == nil {
+		a.err = a.Render(a.w, a.format, time.Time{})
+	}
+	if a.err != nil {
+		return a.err
+	}
+	return a.failOnCheck()
+}
+
+func (a *auditOutput) failOnCheck() error {
+	if a.failOn == "" {
+		return nil
+	}
+	threshold, _ := report.ParseRating(a.failOn)
+	if r, ok := a.Worst(); ok && r >= threshold {
+		return &failOnError{what: fmt.Sprintf("worst rating seen is %s", r)}
+	}
+	return nil
+}
+
+// auditSnapshot prints the audit report as it stands, stamped with now:
+// the live loop (-i) calls it every --interval and on Ctrl-C before the
+// final Close. For dissect it does nothing.
+func auditSnapshot(out output, now time.Time) error {
+	a, ok := out.(*auditOutput)
+	if !ok || a.err != nil {
+		return nil
+	}
+	a.err = a.Render(a.w, a.format, now)
+	return a.err
+}

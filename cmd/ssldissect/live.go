@@ -1,0 +1,281 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/ssldissect/ssldissect/capture"
+	"github.com/ssldissect/ssldissect/decrypt"
+	"github.com/ssldissect/ssldissect/parser"
+	"github.com/ssldissect/ssldissect/reassembly"
+	"github.com/ssldissect/ssldissect/report"
+)
+
+// Live capture timing.
+const (
+	// keyPollEvery spaces the checks of the key logs for new lines.
+	keyPollEvery = 50 * time.Millisecond
+	// liveTick is how often the loop wakes up when no packet comes.
+	liveTick = 250 * time.Millisecond
+	// progressEvery spaces the progress lines on stderr (text output).
+	progressEvery = 5 * time.Second
+	// idleFlushEvery spaces the idle-connection flushes.
+	idleFlushEvery = time.Second
+)
+
+// dissectLive runs the pipeline on a live interface until Ctrl-C, SIGTERM,
+// -c N packets or --duration D.
+func dissectLive(o *options, stdout, stderr io.Writer) error {
+	begin := now()
+	if o.plaintextDir != "" {
+		if err := os.MkdirAll(o.plaintextDir, 0o755); err != nil {
+			return fmt.Errorf("--plaintext-dir: %w", err)
+		}
+	}
+	warnings := 0
+	warn := func(err error) {
+		warnings++
+		fmt.Fprintf(stderr, "ssldissect: warning: %v\n", err)
+	}
+	// RSA keys are read once; key logs are followed while they grow.
+	rsaOnly := *o
+	rsaOnly.keylogs = nil
+	keys, err := loadKeys(&rsaOnly, warn)
+	if err != nil {
+		return err
+	}
+	var followers []*decrypt.Follower
+	for _, name := range o.keylogs {
+		followers = append(followers, keys.Log.Follow(name))
+	}
+	defer func() {
+		for _, fl := range followers {
+			fl.Close()
+		}
+	}()
+	// With key logs followed, each packet waits --key-wait after its
+	// capture before it is parsed: a TLS stack writes a secret just after
+	// the packet that needs it crosses the wire, and this gives the line
+	// time to land in the file.
+	hold := time.Duration(0)
+	if len(followers) > 0 {
+		hold = o.keyWait
+	}
+	src, err := capture.OpenLive(o.iface, capture.LiveOptions{
+		Filter:      o.filter,
+		Promiscuous: true,
+		Hold:        hold,
+		Tick:        liveTick,
+	})
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	filterNote := ""
+	if o.filter != "" {
+		filterNote = ", filter in user space"
+		if src.LiveStats().KernelFilter {
+			filterNote = ", filter in the kernel"
+		}
+	}
+	fmt.Fprintf(stderr, "ssldissect: listening on %s, link-type %v, snapshot length %d bytes%s\n",
+		o.iface, layers.LinkType(src.LinkType()), src.Snaplen(), filterNote)
+
+	var ngw *capture.NGWriter
+	var ngFile *os.File
+	if o.write != "" {
+		ngFile, err = os.Create(o.write)
+		if err != nil {
+			return fmt.Errorf("-w: %w", err)
+		}
+		defer ngFile.Close()
+		ngw, err = capture.NewNGWriter(ngFile, src.LinkType(), src.Snaplen(), o.iface, "ssldissect "+version)
+		if err != nil {
+			return fmt.Errorf("-w: %w", err)
+		}
+	}
+	var lastPoll time.Time
+	pollKeys := func(first bool) error {
+		if !first && time.Since(lastPoll) < keyPollEvery {
+			return nil
+		}
+		lastPoll = time.Now()
+		for _, fl := range followers {
+			lines, _, exists, errs := fl.Poll()
+			for _, e := range errs {
+				warn(e)
+			}
+			if first && !exists {
+				warn(fmt.Errorf("key log %s does not exist yet; it is read when it appears", fl.Path()))
+			}
+			if ngw != nil && len(lines) > 0 {
+				if err := ngw.WriteSecrets(capture.SecretsTypeTLSKeyLog, lines); err != nil {
+					return fmt.Errorf("-w: %w", err)
+				}
+			}
+		}
+		return nil
+	}
+	if err := pollKeys(true); err != nil {
+		return err
+	}
+
+	// Ctrl-C and SIGTERM stop the capture; what was captured is still
+	// dissected. A second signal, with the handler gone, ends the process.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	quit := make(chan struct{})
+	defer close(quit)
+	defer signal.Stop(sig)
+	go func() {
+		select {
+		case <-sig:
+			signal.Stop(sig)
+			src.Stop()
+		case <-quit:
+		}
+	}()
+	if o.duration > 0 {
+		t := time.AfterFunc(o.duration, src.Stop)
+		defer t.Stop()
+	}
+
+	w := newOutput(o, stdout)
+	an := parser.NewAnalyzer(w, keys)
+	snapEvery := o.interval
+	asm := reassembly.New(an.Factory, reassembly.Options{
+		MaxBufferedPagesTotal:         o.maxPages,
+		MaxBufferedPagesPerConnection: o.maxConnPages,
+		IdleTimeout:                   o.idleTimeout,
+	})
+	textual := o.format == "text" || o.format == "table"
+	progress := func() {
+		cs, ls, rs := src.Stats(), src.LiveStats(), asm.Stats()
+		fmt.Fprintf(stderr, "ssldissect: %s: %d packets, %d connections (%d open), %d dropped by the kernel, %d by ssldissect\n",
+			o.iface, cs.Delivered, rs.Connections, rs.Open, ls.KernelDrops, ls.QueueDrops)
+	}
+	var last time.Time
+	var n int64
+	var bytesIn uint64
+	var captureErr error
+	lastFlush, lastProgress, lastSnap := time.Now(), time.Now(), time.Now()
+	housekeeping := func() error {
+		wall := time.Now()
+		if wall.Sub(lastFlush) >= idleFlushEvery {
+			lastFlush = wall
+			// Packet times run hold behind the wall clock.
+			asm.FlushIdle(wall.Add(-hold))
+		}
+		if textual && wall.Sub(lastProgress) >= progressEvery {
+			lastProgress = wall
+			progress()
+		}
+		if snapEvery > 0 && wall.Sub(lastSnap) >= snapEvery {
+			lastSnap = wall
+			return auditSnapshot(w, wall)
+		}
+		return nil
+	}
+	for {
+		p, err := src.Next()
+		if errors.Is(err, capture.ErrNoPacket) {
+			if err := pollKeys(false); err != nil {
+				w.Close()
+				return err
+			}
+			if err := housekeeping(); err != nil {
+				w.Close()
+				return err
+			}
+			continue
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			// The interface went away: report what was captured.
+			captureErr = err
+			break
+		}
+		// Keys first: the secrets written while the packet was held are
+		// loaded, and saved before the packet that needs them.
+		if err := pollKeys(false); err != nil {
+			w.Close()
+			return err
+		}
+		if ngw != nil {
+			if err := ngw.WritePacket(p.CI, p.Data); err != nil {
+				w.Close()
+				return fmt.Errorf("-w: %w", err)
+			}
+		}
+		if ts := p.CI.Timestamp; ts.After(last) {
+			last = ts
+		}
+		n++
+		bytesIn += uint64(len(p.Data))
+		if p.TCP != nil {
+			asm.Add(p)
+		}
+		if err := housekeeping(); err != nil {
+			w.Close()
+			return err
+		}
+		if w.Err() != nil || (o.count > 0 && n >= o.count) {
+			break
+		}
+	}
+	src.Close()
+	if err := pollKeys(true); err != nil {
+		w.Close()
+		return err
+	}
+	asm.FlushAll(last)
+
+	cs, ls, rs := src.Stats(), src.LiveStats(), asm.Stats()
+	if textual {
+		progress()
+	}
+	// Packets are those that passed the filter, as tcpdump counts them
+	// and as -w saves them.
+	w.Summary(report.Summary{
+		Packets:               uint64(n),
+		Bytes:                 bytesIn,
+		TCPPackets:            cs.TCP,
+		Connections:           rs.Connections,
+		Gaps:                  rs.Gaps,
+		GapBytes:              rs.MissingBytes,
+		DroppedByCaps:         rs.CapGaps + rs.PendingOverflow,
+		RetransmissionsDiffer: rs.Mismatches,
+		Warnings:              warnings,
+		ElapsedSeconds:        now().Sub(begin).Seconds(),
+		Interface:             o.iface,
+		KernelPackets:         &ls.KernelPackets,
+		KernelDrops:           &ls.KernelDrops,
+		QueueDrops:            &ls.QueueDrops,
+	})
+	var werr error
+	if ngw != nil {
+		werr = ngw.Flush()
+		if err := ngFile.Close(); werr == nil {
+			werr = err
+		}
+		if werr != nil {
+			werr = fmt.Errorf("-w: %w", werr)
+		}
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	if captureErr != nil {
+		return captureErr
+	}
+	return werr
+}
