@@ -173,6 +173,7 @@ type Conn struct {
 	earlyData     bool   // the client's 0-RTT data is being decrypted
 	serverCertDER []byte // the server's end-entity certificate
 	serverFlight  int    // server handshake messages after the ServerHello
+	clientKX      bool   // the client sent a ClientKeyExchange (so not TLS 1.3)
 
 	sink     Sink
 	addrs    [2]netip.AddrPort // by Side
@@ -359,6 +360,18 @@ func (c *Conn) sniff(s Side, b []byte, pos Positioner, base int) (n int, stop bo
 				}
 				return skip(off)
 			}
+			// A ServerHello tells the roles too, when the client's hello
+			// was not captured (and TLS may start after a proxy exchange).
+			switch off, v := FindHello(b, HandshakeTypeServerHello); v {
+			case VerdictTLS:
+				c.setRoles(1-s, false)
+				start(off, modeTLS)
+				return off, false
+			case VerdictNeedMore:
+				if ok, need := recordChain(b); h.base != 0 || !ok && !need {
+					return skip(off)
+				}
+			}
 			// No hello: is this the middle of a TLS stream (capture started late)?
 			if h.base == 0 {
 				if ok, need := recordChain(b); ok {
@@ -452,6 +465,9 @@ func recordChain(b []byte) (ok, need bool) {
 			return false, true
 		}
 		return false, false
+	}
+	if len(b) == n {
+		return true, false
 	}
 	if len(b) < n+5 {
 		return false, true
@@ -643,8 +659,10 @@ func (c *Conn) record(s Side, rec Record, offset uint64, t time.Time, packet uin
 		}
 		// In TLS 1.3 change_cipher_spec is only for middlebox
 		// compatibility; before a ServerHello (after a HelloRetryRequest,
-		// or with early data) it switches nothing either.
-		if !tls13 && (c.ServerHello != nil || c.ClientHello == nil) {
+		// or with early data) it switches nothing either. Without a
+		// ServerHello (not captured), a client that does not offer TLS 1.3,
+		// or that sent a ClientKeyExchange, is in TLS 1.2 or older.
+		if !tls13 && (c.ServerHello != nil || c.ClientHello == nil || c.clientKX || !c.ClientHello.MaxVersion().IsTLS13()) {
 			if d == ServerToClient && c.ServerHello != nil && c.serverFlight == 0 && !c.Resumed {
 				// Straight from ServerHello to change_cipher_spec: an
 				// abbreviated handshake (session ticket, RFC 5077).
@@ -755,6 +773,9 @@ func (c *Conn) message(s Side, ev *RecordEvent, msg Message) {
 	d := ev.Dir
 	if d == ServerToClient && c.ServerHello != nil {
 		c.serverFlight++
+	}
+	if d == ClientToServer && msg.Type() == HandshakeTypeClientKeyExchange {
+		c.clientKX = true
 	}
 	if l, ok := handshakeLetters[msg.Type()]; ok {
 		c.history(d, l)

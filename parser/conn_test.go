@@ -152,3 +152,100 @@ func TestConnTLS13DraftServerHello(t *testing.T) {
 		})
 	}
 }
+
+func TestConnMidstreamSingleRecords(t *testing.T) {
+	// conformance/foxio-ja4/pcap/tls3.pcapng streams 4, 5, 15, 17, 18, 20,
+	// 21, 24: the capture starts inside long-lived TLS 1.3 connections,
+	// and each side sends one 54- or 56-byte application_data record (a
+	// keep-alive) in one segment. tshark counts each record. Before the
+	// fix, a single record that ends where the data ends was not taken as
+	// TLS (recordChain wanted a second header), so such sides, and
+	// connections made only of them, were missed.
+	appData := func(n int) []byte {
+		return append([]byte{0x17, 0x03, 0x03, 0, byte(n)}, make([]byte, n)...)
+	}
+	c, sink := runConn(t, flight{0, appData(54)}, flight{1, appData(56)})
+	if !c.TLS || c.Records != [2]int{1, 1} || len(sink.records) != 2 {
+		t.Errorf("TLS %v, records %v (%d events), want TLS with one record each way", c.TLS, c.Records, len(sink.records))
+	}
+	// Bytes that do not end with a record boundary are not enough.
+	sink2 := &testSink{}
+	c2 := NewConn(2, netip.MustParseAddrPort("10.0.0.1:50000"), netip.MustParseAddrPort("10.0.0.2:443"), time.Unix(1, 0), sink2)
+	c2.Data(0, append(appData(54), 0x47), onePacket{})
+	c2.Close("test", time.Unix(2, 0))
+	if c2.TLS {
+		t.Error("a record followed by a byte that cannot start a record was taken as TLS")
+	}
+}
+
+func TestConnServerHelloWithoutClientHello(t *testing.T) {
+	// conformance/arkime/pcap/socks4-https.pcap: TLS through a SOCKS4
+	// proxy; the capture lost the client's ClientHello (a gap after its
+	// 38-byte SOCKS4 request), and the server's flight starts after its
+	// 8-byte SOCKS4 reply. tshark dissects the server's ServerHello;
+	// before the fix the connection was not found to be TLS, because with
+	// no client known only a ClientHello or a record at offset 0 was
+	// looked for.
+	sink := &testSink{}
+	c := NewConn(1, netip.MustParseAddrPort("10.0.0.1:50606"), netip.MustParseAddrPort("10.0.0.2:9901"), time.Unix(1, 0), sink)
+	socksRequest := unhex(t, "04 01 01 bb 5d b8 d8 22 00") // CONNECT 93.184.216.34:443, empty user id
+	c.Data(0, socksRequest, onePacket{})
+	c.Gap(0, uint64(len(socksRequest)), 201, time.Unix(1, 0))
+	server := append(unhex(t, "00 5a 01 bb 5d b8 d8 22"), unhex(t, tls10ServerHello)...)
+	server = append(server, unhex(t, "16 03 01 00 04 0e 00 00 00")...)
+	c.Data(1, server, onePacket{})
+	c.Close("test", time.Unix(2, 0))
+	if len(sink.ended) != 1 {
+		t.Fatal("not reported as TLS")
+	}
+	if c.Client != netip.MustParseAddrPort("10.0.0.1:50606") || c.RolesGuessed {
+		t.Errorf("client %v (guessed %v), want 10.0.0.1:50606 from the ServerHello", c.Client, c.RolesGuessed)
+	}
+	if c.Version != VersionTLS10 || c.CipherSuite != 0x0005 || c.JA3SFull != "769,5," || c.Records != [2]int{0, 2} {
+		t.Errorf("version %v suite %v JA3S %q records %v, want TLS 1.0, 0x0005, \"769,5,\", [0 2]", c.Version, c.CipherSuite, c.JA3SFull, c.Records)
+	}
+}
+
+func TestConnClientOnlyTLS12ChangeCipherSpec(t *testing.T) {
+	// conformance/ndpi/pcap/tls_1.2_unidirectional_client.pcapng: only
+	// the client's side is captured. After its ClientKeyExchange and
+	// change_cipher_spec, the Finished is encrypted (tshark: "Encrypted
+	// Handshake Message"). Before the fix the change_cipher_spec was taken
+	// for TLS 1.3's middlebox-compatibility one because no ServerHello had
+	// been seen: the encrypted Finished was parsed as plaintext (here ten
+	// hello_request messages; in the capture two and a bad_handshake
+	// note) and the application data was marked unencrypted.
+	clientHello := `16 03 01 00 2d 01 00 00 29 03 03` + strings.Repeat(" 00", 32) + ` 00 00 02 c0 2f 01 00`
+	for _, tt := range []struct {
+		name  string
+		hello string
+	}{
+		{"client-key-exchange", clientHello}, // TLS 1.2 hello, then a ClientKeyExchange
+		// A hello that offers TLS 1.3 (supported_versions 1.3, 1.2): the
+		// ClientKeyExchange still tells TLS 1.2.
+		{"offers-tls13", `16 03 01 00 38 01 00 00 34 03 03` + strings.Repeat(" 00", 32) +
+			` 00 00 02 c0 2f 01 00 00 09 00 2b 00 05 04 03 04 03 03`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			client := unhex(t, tt.hello+`
+				16 03 03 00 0a 10 00 00 06 05 01 02 03 04 05
+				14 03 03 00 01 01
+				16 03 03 00 28`+strings.Repeat(" 00", 40)+`
+				17 03 03 00 10`+strings.Repeat(" 5a", 16))
+			c, sink := runConn(t, flight{0, client})
+			if len(sink.records) != 5 {
+				t.Fatalf("%d records, want 5", len(sink.records))
+			}
+			for _, i := range []int{3, 4} {
+				if e := sink.records[i]; !e.Opaque || len(e.Messages) != 0 {
+					t.Errorf("record %d: opaque %v, %d messages; want opaque, none", i, e.Opaque, len(e.Messages))
+				}
+			}
+			for _, n := range c.Notes {
+				if n.Code == "bad_handshake" {
+					t.Errorf("note %+v", n)
+				}
+			}
+		})
+	}
+}

@@ -336,18 +336,8 @@ func sniffSSLv2Hello(b []byte) Verdict {
 // offset and VerdictTLS when the hello is validated (it parses when the
 // record holds all of it); the offset and VerdictNeedMore when a candidate
 // starts there but b ends too soon to tell (keep b from that offset); -1 and
-// VerdictNotTLS when there is none. For a ClientHello, an SSLv2-format
-// ClientHello at offset 0 (SSLv2 and SSLv3/TLS clients of the 1990s and
-// 2000s, RFC 6101 appendix E.1) gives 0 and VerdictSSLv2Hello.
+// VerdictNotTLS when there is none.
 func FindHello(b []byte, typ HandshakeType) (off int, v Verdict) {
-	if typ == HandshakeTypeClientHello && len(b) > 0 && b[0]&0x80 != 0 {
-		switch sniffSSLv2Hello(b) {
-		case VerdictSSLv2Hello:
-			return 0, VerdictSSLv2Hello
-		case VerdictNeedMore:
-			return 0, VerdictNeedMore
-		}
-	}
 	rest := cryptobyte.String(b)
 	for !rest.Empty() {
 		i := len(b) - len(rest)

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/ssldissect/ssldissect/capture"
+	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/reassembly"
 	"github.com/ssldissect/ssldissect/report"
@@ -47,10 +49,36 @@ func (c collector) End(conn *parser.Conn) { c.r.Conns = append(c.r.Conns, report
 // Dissect runs the pipeline of cmd/ssldissect/dissect.go on files, read as
 // one capture, with no key log or RSA key: as the command, it uses the
 // secrets of pcapng Decryption Secrets Blocks.
-func Dissect(files ...string) (*Result, error) {
+func Dissect(files ...string) (*Result, error) { return DissectKeys(nil, nil, files...) }
+
+// DissectKeys is Dissect with key logs and PEM RSA private keys, loaded as
+// cmd/ssldissect's -l and -k options load them.
+func DissectKeys(keylogs, rsaKeys []string, files ...string) (*Result, error) {
 	r := &Result{FrameOf: map[uint64]uint64{}}
 	warn := func(err error) { r.Warnings = append(r.Warnings, err) }
 	keys := parser.NewKeys()
+	for _, name := range keylogs {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("key log: %w", err)
+		}
+		_, errs := keys.Log.Load(f, name)
+		f.Close()
+		r.Warnings = append(r.Warnings, errs...)
+	}
+	for _, name := range rsaKeys {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("rsa key: %w", err)
+		}
+		ks, err := decrypt.ParseRSAKeys(data, name)
+		if err != nil {
+			return nil, fmt.Errorf("rsa key: %w", err)
+		}
+		for _, k := range ks {
+			keys.RSA.Add(k)
+		}
+	}
 	src, err := capture.OpenFiles(files, capture.Options{
 		OnWarning: warn,
 		OnSecrets: func(s capture.Secret) {

@@ -1,18 +1,34 @@
 // Package oracle checks ssldissect against independent oracles: tshark,
 // run on every capture of testdata/pcaps and of the shared conformance
 // corpus (../shared/conformance from the repository root, or
-// $SSLDISSECT_CONFORMANCE), and the JA4/JA4S values shipped with the FoxIO,
-// Arkime and Suricata captures of that corpus.
+// $SSLDISSECT_CONFORMANCE), and the JA4/JA4S (and JA3/JA3S) values shipped
+// with the FoxIO, Arkime and Suricata captures of that corpus.
 //
-// The package holds one helper, Dissect, which runs the same pipeline as
-// `ssldissect dissect --format json` (capture -> reassembly -> parser ->
-// report) in-process and keeps what it would print; the comparisons are
-// its tests. Per connection they compare the negotiated version, the
-// cipher suite, the SNI, JA3/JA3S (hash and full string) and the number of
-// records in each direction; every difference the tests allow is listed,
-// with the reason, in their exception tables.
+// The package holds one helper, Dissect (and DissectKeys), which runs the
+// pipeline of `ssldissect dissect --format json` (capture -> reassembly ->
+// parser -> report, with the command's defaults and its use of pcapng
+// Decryption Secrets Blocks) in-process and keeps the objects it would
+// print. The comparisons are its tests:
 //
-// Non-goals: the tests do not compare decrypted data (tshark is run
-// without keys, and the pipeline is run without them too), nor the
-// handshake message details, which the parser's unit tests cover.
+//   - TestTshark matches each tshark TCP stream that carries TLS to our
+//     connection by its two endpoints and start time, and compares the
+//     client, the negotiated version, the cipher suite, the SNI, JA3/JA3S
+//     (hash and string), the number of records each way and, where those
+//     agree, the frame of every record. tshark 4.0 runs without keys,
+//     reassembles out-of-order segments, and gets a decode-as rule only
+//     where the corpus's TSHARK_SUMMARY.tsv (or extraDecodeAs) gives one;
+//     captures are concatenated with mergecap so that one tshark run
+//     reads many. Captures shipped with key material are dissected again
+//     with it, and the compared fields must not change.
+//   - TestFingerprintReferences compares JA4/JA4S with FoxIO's Python and
+//     Rust reference outputs, and JA4, JA3 and JA3S with Arkime's session
+//     expectations and Suricata's eve.json checks.
+//
+// Every difference the tests allow is listed, with who is right and why,
+// in their exception tables (tsharkExceptions, refExceptions); a listed
+// difference that no longer occurs fails the test too. The tests skip when
+// tshark or the corpus is missing, and say which.
+//
+// Non-goals: decrypted contents (the decrypt and parser packages and the
+// golden files cover them), handshake message details, QUIC.
 package oracle

@@ -72,7 +72,8 @@ type tsConn struct {
 	RecordsBy          map[netip.AddrPort]int // records sent by an endpoint
 	RecordFrames       map[netip.AddrPort][]int
 	ClientHelloFrom    netip.AddrPort
-	OtherRecordsCounts int // records not matching content_type+opaque_type (SSLv2)
+	HSTypes            map[netip.AddrPort][]string // handshake message types sent by an endpoint, in order
+	OtherRecordsCounts int                         // records not matching content_type+opaque_type (SSLv2)
 }
 
 func (c *tsConn) tls() bool {
@@ -100,7 +101,13 @@ func runTshark(pcap string, args ...string) ([]byte, error) {
 // "tcp.port==9000,tls", when not empty) and returns every frame's fields,
 // in frame order.
 func tsharkFrames(pcap, decodeAs string) ([]tsharkFrame, error) {
-	args := []string{"-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=" + aggregator}
+	// Out-of-order segments are put back in order, as the reassembly
+	// package does: with tshark 4.0's default (false) the data of a
+	// segment that arrives before a retransmitted earlier one is shown as
+	// undissected "Continuation Data" (zeek/traces/hrr.pcap loses its
+	// ServerHello that way).
+	args := []string{"-o", "tcp.reassemble_out_of_order:TRUE",
+		"-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=" + aggregator}
 	if decodeAs != "" {
 		args = append(args, "-d", decodeAs)
 	}
@@ -229,7 +236,7 @@ func addFrame(conns map[int]*tsConn, f tsharkFrame) (int, error) {
 		if err != nil {
 			return id, err
 		}
-		c = &tsConn{Stream: id, A: src, B: dst, Start: ts, RecordsBy: map[netip.AddrPort]int{}, RecordFrames: map[netip.AddrPort][]int{}}
+		c = &tsConn{Stream: id, A: src, B: dst, Start: ts, RecordsBy: map[netip.AddrPort]int{}, RecordFrames: map[netip.AddrPort][]int{}, HSTypes: map[netip.AddrPort][]string{}}
 		conns[id] = c
 	}
 	frame, _ := strconv.Atoi(f.one("frame.number"))
@@ -249,6 +256,7 @@ func addFrame(conns map[int]*tsConn, f tsharkFrame) (int, error) {
 	}
 
 	types := f["tls.handshake.type"]
+	c.HSTypes[src] = append(c.HSTypes[src], types...)
 	hasType := func(t string) bool {
 		for _, v := range types {
 			if v == t {
