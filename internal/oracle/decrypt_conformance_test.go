@@ -8,31 +8,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ssldissect/ssldissect/capture"
-	"github.com/ssldissect/ssldissect/internal/pipeline"
-	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/report"
 )
 
-// decryptRun is what a keyed run of one capture gave.
-type decryptRun struct {
-	conns     []report.Connection
-	decrypted int // records decrypted
-}
-
-type decryptSink struct{ r *decryptRun }
-
-func (s decryptSink) Record(ev *parser.RecordEvent) {
-	if ev.Decrypted {
-		s.r.decrypted++
-	}
-}
-func (s decryptSink) End(c *parser.Conn) { s.r.conns = append(s.r.conns, report.ConnectionOf(c)) }
-
 // decryptCapture runs a capture with its key material as
 // TSHARK_SUMMARY.tsv's key_material column names it: key log files, "RSA
-// <pem>", or "embedded pcapng DSB".
-func decryptCapture(t *testing.T, dir, file, material string) *decryptRun {
+// <pem>", or "embedded pcapng DSB". It returns the connections and the
+// number of records decrypted.
+func decryptCapture(t *testing.T, dir, file, material string) ([]report.Connection, int) {
 	t.Helper()
 	var keylogs, rsa []string
 	switch {
@@ -46,22 +29,17 @@ func decryptCapture(t *testing.T, dir, file, material string) *decryptRun {
 			keylogs = append(keylogs, filepath.Join(dir, k))
 		}
 	}
-	var warnings []error
-	warn := func(err error) { warnings = append(warnings, err) }
-	keys, err := pipeline.LoadKeys(keylogs, rsa, warn)
+	r, err := DissectKeys(keylogs, rsa, filepath.Join(dir, file))
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := capture.OpenFiles([]string{filepath.Join(dir, file)}, capture.Options{OnWarning: warn, OnSecrets: pipeline.SecretsLoader(keys, warn)})
-	if err != nil {
-		t.Fatal(err)
+	decrypted := 0
+	for _, rec := range r.Records {
+		if rec.Decrypted {
+			decrypted++
+		}
 	}
-	defer src.Close()
-	r := &decryptRun{}
-	if _, err := pipeline.Run(src, decryptSink{r}, pipeline.Options{Keys: keys}); err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return r.Conns, decrypted
 }
 
 // notDecryptable lists the keyed captures, or connections in them, that
@@ -105,12 +83,12 @@ func TestDecryptConformance(t *testing.T) {
 		}
 		checked++
 		t.Run(file, func(t *testing.T) {
-			r := decryptCapture(t, dir, file, material)
-			if len(r.conns) == 0 {
+			conns, decryptedRecords := decryptCapture(t, dir, file, material)
+			if len(conns) == 0 {
 				t.Fatal("no SSL/TLS connection")
 			}
 			decrypted, finished := 0, 0
-			for _, c := range r.conns {
+			for _, c := range conns {
 				if c.MAC.Failed != 0 {
 					t.Errorf("connection %d (%s): %d records failed their MAC", c.ID, c.CipherSuite, c.MAC.Failed)
 				}
@@ -136,16 +114,16 @@ func TestDecryptConformance(t *testing.T) {
 				return
 			}
 			if decrypted == 0 || finished == 0 {
-				t.Errorf("%d of %d connections decrypted, %d with both Finished verified", decrypted, len(r.conns), finished)
+				t.Errorf("%d of %d connections decrypted, %d with both Finished verified", decrypted, len(conns), finished)
 			}
 			if want, ok := snet[file]; ok {
 				snetChecked++
 				if why, ok := snetDiffers[file]; ok {
-					if r.decrypted == want {
+					if decryptedRecords == want {
 						t.Errorf("listed as differing from snet (%s) but equal: update the list", why)
 					}
-				} else if r.decrypted != want {
-					t.Errorf("%d records decrypted; snet's tests.conf says %d", r.decrypted, want)
+				} else if decryptedRecords != want {
+					t.Errorf("%d records decrypted; snet's tests.conf says %d", decryptedRecords, want)
 				}
 			}
 		})

@@ -1,15 +1,10 @@
 package oracle
 
 import (
-	"bytes"
-	"errors"
-	"fmt"
-	"io"
-	"os"
 	"time"
 
 	"github.com/ssldissect/ssldissect/capture"
-	"github.com/ssldissect/ssldissect/decrypt"
+	"github.com/ssldissect/ssldissect/internal/pipeline"
 	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/reassembly"
 	"github.com/ssldissect/ssldissect/report"
@@ -22,7 +17,6 @@ const (
 	maxPages     = 65536
 	maxConnPages = 256
 	idleTimeout  = 2 * time.Minute
-	flushEvery   = 4096
 )
 
 // Result is what `ssldissect dissect --format json` prints for a run, as
@@ -56,73 +50,27 @@ func Dissect(files ...string) (*Result, error) { return DissectKeys(nil, nil, fi
 func DissectKeys(keylogs, rsaKeys []string, files ...string) (*Result, error) {
 	r := &Result{FrameOf: map[uint64]uint64{}}
 	warn := func(err error) { r.Warnings = append(r.Warnings, err) }
-	keys := parser.NewKeys()
-	for _, name := range keylogs {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, fmt.Errorf("key log: %w", err)
-		}
-		_, errs := keys.Log.Load(f, name)
-		f.Close()
-		r.Warnings = append(r.Warnings, errs...)
+	keys, err := pipeline.LoadKeys(keylogs, rsaKeys, warn)
+	if err != nil {
+		return nil, err
 	}
-	for _, name := range rsaKeys {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			return nil, fmt.Errorf("rsa key: %w", err)
-		}
-		ks, err := decrypt.ParseRSAKeys(data, name)
-		if err != nil {
-			return nil, fmt.Errorf("rsa key: %w", err)
-		}
-		for _, k := range ks {
-			keys.RSA.Add(k)
-		}
-	}
-	src, err := capture.OpenFiles(files, capture.Options{
-		OnWarning: warn,
-		OnSecrets: func(s capture.Secret) {
-			if s.Type != capture.SecretsTypeTLSKeyLog {
-				warn(fmt.Errorf("%s: block %d: decryption secrets of type %#x are not supported", s.File, s.Block, s.Type))
-				return
-			}
-			_, errs := keys.Log.Load(bytes.NewReader(s.Data), fmt.Sprintf("%s (secrets block %d)", s.File, s.Block))
-			r.Warnings = append(r.Warnings, errs...)
-		},
-	})
+	src, err := capture.OpenFiles(files, capture.Options{OnWarning: warn, OnSecrets: pipeline.SecretsLoader(keys, warn)})
 	if err != nil {
 		return nil, err
 	}
 	defer src.Close()
-	an := parser.NewAnalyzer(collector{r}, keys)
-	asm := reassembly.New(an.Factory, reassembly.Options{
-		MaxBufferedPagesTotal:         maxPages,
-		MaxBufferedPagesPerConnection: maxConnPages,
-		IdleTimeout:                   idleTimeout,
+	res, err := pipeline.Run(src, collector{r}, pipeline.Options{
+		Keys: keys,
+		Reassembly: reassembly.Options{
+			MaxBufferedPagesTotal:         maxPages,
+			MaxBufferedPagesPerConnection: maxConnPages,
+			IdleTimeout:                   idleTimeout,
+		},
+		OnPacket: func(p *capture.Packet) { r.FrameOf[p.Num] = p.FileNum },
 	})
-	var last time.Time
-	var n int64
-	for {
-		p, err := src.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if ts := p.CI.Timestamp; ts.After(last) {
-			last = ts
-		}
-		n++
-		r.FrameOf[p.Num] = p.FileNum
-		if p.TCP != nil {
-			asm.Add(p)
-		}
-		if n%flushEvery == 0 {
-			asm.FlushIdle(last)
-		}
+	if err != nil {
+		return nil, err
 	}
-	asm.FlushAll(last)
-	r.Capture, r.Assembly = src.Stats(), asm.Stats()
+	r.Capture, r.Assembly = res.Capture, res.Assembly
 	return r, nil
 }

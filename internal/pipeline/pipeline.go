@@ -39,6 +39,8 @@ type Options struct {
 	// Stop, when set, is asked after every packet whether to stop early
 	// (the sink failed to write, a signal arrived).
 	Stop func() bool
+	// OnPacket, when set, sees every packet before it is reassembled.
+	OnPacket func(*capture.Packet)
 }
 
 // Result counts what a run did.
@@ -83,6 +85,9 @@ func Run(src capture.Source, sink parser.Sink, opt Options) (Result, error) {
 			res.Last = ts
 		}
 		res.Packets++
+		if opt.OnPacket != nil {
+			opt.OnPacket(p)
+		}
 		if p.TCP != nil {
 			asm.Add(p)
 		}
