@@ -82,6 +82,9 @@ type RecordEvent struct {
 	Alerts    []Alert
 	Heartbeat *Heartbeat
 	Decrypted bool
+	// Readable marks a record protected by a NULL cipher read without keys:
+	// its content is in clear, its MAC unchecked.
+	Readable bool
 	// EarlyData marks the client's 0-RTT application data (TLS 1.3): its
 	// plaintext belongs to the stream only if the server accepts it
 	// (Conn.EarlyData).
@@ -628,6 +631,15 @@ func (c *Conn) record(s Side, rec Record, offset uint64, t time.Time, packet uin
 		// A record that does not verify stays opaque: CBC and stream
 		// ciphers hand back their best-effort plaintext, garbage under a
 		// wrong key, which must not reach the handshake reader.
+		if !ok {
+			if clear, ok := c.nullCipherPayload(rec.Payload); ok {
+				// A NULL cipher protects nothing: the record is its
+				// content and a MAC we cannot check without keys.
+				ev.Readable = true
+				payload = clear
+				goto content
+			}
+		}
 		if !ok || mac == MACFailed {
 			ev.Opaque = true
 			c.opaqueRecord(d)
@@ -651,6 +663,7 @@ func (c *Conn) record(s Side, rec Record, offset uint64, t time.Time, packet uin
 		ev.ContentType = typ
 	}
 
+content:
 	switch typ {
 	case ContentTypeChangeCipherSpec:
 		c.history(d, 'I')
@@ -686,7 +699,7 @@ func (c *Conn) record(s Side, rec Record, offset uint64, t time.Time, packet uin
 		c.handshake(s, ev, payload)
 	case ContentTypeApplicationData:
 		c.appHistory(h, d)
-		if ev.Decrypted {
+		if ev.Decrypted || ev.Readable {
 			ev.Plaintext = payload
 			switch {
 			case !ev.EarlyData:

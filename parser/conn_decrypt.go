@@ -618,3 +618,18 @@ func (c *Conn) earlyVerdict(accepted bool) {
 	}
 	c.earlyBytes = 0
 }
+
+// nullCipherPayload gives the content of a record protected by a NULL
+// cipher suite (TLS_*_WITH_NULL_*), which needs no key: the record minus
+// its MAC. ok is false for any other suite, or a record shorter than the
+// MAC.
+func (c *Conn) nullCipherPayload(p []byte) ([]byte, bool) {
+	if c.Version.IsTLS13() || c.ServerHello == nil {
+		return nil, false
+	}
+	s, ok := decrypt.LookupSuite(uint16(c.CipherSuite))
+	if !ok || s.Cipher != "NULL" || s.Mode != decrypt.ModeStream || len(p) < s.MACLen {
+		return nil, false
+	}
+	return p[:len(p)-s.MACLen], true
+}

@@ -29,6 +29,7 @@ type Record struct {
 	Heartbeat     *Heartbeat `json:"heartbeat,omitempty"`
 	Decrypted     bool       `json:"decrypted"`
 	EarlyData     bool       `json:"early_data,omitempty"`
+	NullCipher    bool       `json:"null_cipher,omitempty"`
 	MAC           string     `json:"mac"`
 	Plaintext     int        `json:"plaintext_bytes,omitempty"`
 	Notes         []Note     `json:"notes,omitempty"`

@@ -54,6 +54,8 @@ func (w *Writer) textRecord(ev *parser.RecordEvent) {
 		}
 	case ev.Opaque:
 		flags = append(flags, "encrypted")
+	case ev.Readable:
+		flags = append(flags, "null-cipher", "mac=unchecked")
 	}
 	name := r.ContentType
 	if ev.Opaque && ev.Record.Type == parser.ContentTypeHandshake {

@@ -508,31 +508,6 @@ var tsharkExceptions = map[string]string{
 	// tshark completes them at frame 10.
 	"ndpi/pcap/google_ssl.pcap#0 frames_s2c": whyFrameOrder,
 
-	// --- NULL-cipher suites without keys (we lack a feature). After
-	// change_cipher_spec the records of a *_WITH_NULL_* suite carry their
-	// content in clear, followed by the MAC. tshark reads the Finished (20)
-	// in them; we show every record after change_cipher_spec as opaque
-	// unless the key log lets the decrypt package remove the MAC (with
-	// keys, these connections are decrypted and their Finished verified).
-	"testdata/gnutls-tls12-ecdhe-rsa-null-sha1.pcap#0 handshake_c2s":        whyNULLCipher,
-	"testdata/gnutls-tls12-ecdhe-rsa-null-sha1.pcap#0 handshake_s2c":        whyNULLCipher,
-	"testdata/openssl-tls12-ecdhe-ecdsa-null-sha.pcap#0 handshake_c2s":      whyNULLCipher,
-	"testdata/openssl-tls12-ecdhe-ecdsa-null-sha.pcap#0 handshake_s2c":      whyNULLCipher,
-	"testdata/openssl-tls12-rsa-null-sha256.pcap#0 handshake_c2s":           whyNULLCipher,
-	"testdata/openssl-tls12-rsa-null-sha256.pcap#0 handshake_s2c":           whyNULLCipher,
-	"snet/decrypt_by_keylog/TLS1_1_AECDH-NULL-SHA.pcap#0 handshake_c2s":     whyNULLCipher,
-	"snet/decrypt_by_keylog/TLS1_1_AECDH-NULL-SHA.pcap#0 handshake_s2c":     whyNULLCipher,
-	"snet/decrypt_by_keylog/TLS1_1_ECDHE-RSA-NULL-SHA.pcap#0 handshake_c2s": whyNULLCipher,
-	"snet/decrypt_by_keylog/TLS1_1_ECDHE-RSA-NULL-SHA.pcap#0 handshake_s2c": whyNULLCipher,
-	"snet/decrypt_by_keylog/TLS1_AECDH-NULL-SHA.pcap#0 handshake_c2s":       whyNULLCipher,
-	"snet/decrypt_by_keylog/TLS1_AECDH-NULL-SHA.pcap#0 handshake_s2c":       whyNULLCipher,
-	"snet/decrypt_by_keylog/TLS1_ECDHE-ECDSA-NULL-SHA.pcap#0 handshake_c2s": whyNULLCipher,
-	"snet/decrypt_by_keylog/TLS1_ECDHE-ECDSA-NULL-SHA.pcap#0 handshake_s2c": whyNULLCipher,
-	"snet/decrypt_by_keylog/TLS1_ECDHE-RSA-NULL-SHA.pcap#0 handshake_c2s":   whyNULLCipher,
-	"snet/decrypt_by_keylog/TLS1_ECDHE-RSA-NULL-SHA.pcap#0 handshake_s2c":   whyNULLCipher,
-	"wireshark-notes/tls/tls-null.pcapng#0 handshake_c2s":                   whyNULLCipher,
-	"wireshark-notes/tls/tls-null.pcapng#0 handshake_s2c":                   whyNULLCipher,
-
 	// --- SSLv2 handshake messages other than CLIENT-HELLO (we lack a
 	// feature). tshark decodes the SSLv2 CLIENT-MASTER-KEY (2) and
 	// SERVER-HELLO (4); we count those records but list no message for
@@ -598,7 +573,6 @@ var tsharkExceptions = map[string]string{
 const (
 	whyGTP            = "GTP-U tunnel: capture does not decapsulate tunnels, so no TCP is seen (missing feature)"
 	whyFrameOrder     = "out-of-order segments: we name the packet with the record's last byte, tshark the frame that completed the record"
-	whyNULLCipher     = "NULL-cipher suite without keys: tshark reads the Finished after change_cipher_spec, we show those records as opaque (missing feature)"
 	whySSLv2Messages  = "SSLv2 CLIENT-MASTER-KEY and SERVER-HELLO are counted as records but not listed as messages (missing feature)"
 	whyGap            = "records after a gap: we resynchronise on the next record header and count them; tshark shows continuation data"
 	whyMalformedHello = "malformed ClientHello: we give no JA3; tshark hashes a partial parse"
