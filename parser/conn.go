@@ -626,6 +626,11 @@ func (c *Conn) record(s Side, rec Record, offset uint64, t time.Time, packet uin
 				c.MACVerified++
 			case MACFailed:
 				c.MACFailed++
+				if !c.crypto.failNoted[d] {
+					c.crypto.failNoted[d] = true
+					ev.Notes = append(ev.Notes, c.recordNote(d, offset, packet, "mac_failed",
+						fmt.Errorf("the record's MAC or tag does not verify: a wrong key, or a corrupted record (later failures in this direction are only counted)")))
+				}
 			}
 		}
 		// A record that does not verify stays opaque: CBC and stream

@@ -117,7 +117,8 @@ type connCrypto struct {
 	// missing, and the next record is tried at the following numbers.
 	lost        [2]bool
 	missingNote bool
-	finished    [2]int // Finished messages verified per direction
+	failNoted   [2]bool // a mac_failed note was filed for the direction
+	finished    [2]int  // Finished messages verified per direction
 }
 
 // SetKeys gives the connection the run's key material.
