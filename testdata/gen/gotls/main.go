@@ -1,0 +1,197 @@
+// Command gotls is the Go crypto/tls peer used by testdata/gen/mkpcaps.sh to
+// make the gotls-* captures. It is a test-data generator, not part of the
+// module's packages (directories named testdata are skipped by ./...).
+//
+//	gotls server -listen :4433 -cert C -key K -resp FILE [-tls 1.2|1.3] [-keylog F] [-n N]
+//	gotls client -connect HOST:PORT -ca CA -name server.test -req FILE -out FILE [-tls 1.2|1.3] [-keylog F]
+//
+// The server reads one request (up to the blank line), writes the bytes of
+// -resp and closes (close_notify). The client writes the bytes of -req, reads
+// until the server closes and stores what it read in -out, so that both
+// directions of application data are known exactly.
+package main
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: gotls server|client [flags]")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "server":
+		err = server(os.Args[2:])
+	case "client":
+		err = client(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown mode %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gotls:", err)
+		os.Exit(1)
+	}
+}
+
+func version(s string) (uint16, error) {
+	switch s {
+	case "1.2":
+		return tls.VersionTLS12, nil
+	case "1.3":
+		return tls.VersionTLS13, nil
+	case "":
+		return 0, nil
+	}
+	return 0, fmt.Errorf("bad -tls %q", s)
+}
+
+func keylog(path string) (io.Writer, func(), error) {
+	if path == "" {
+		return nil, func() {}, nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { f.Close() }, nil
+}
+
+func server(args []string) error {
+	fs := flag.NewFlagSet("server", flag.ExitOnError)
+	listen := fs.String("listen", ":4433", "listen address")
+	cert := fs.String("cert", "", "certificate PEM")
+	key := fs.String("key", "", "private key PEM")
+	resp := fs.String("resp", "", "file whose bytes are sent as the response")
+	ver := fs.String("tls", "", "pin TLS version 1.2 or 1.3")
+	kl := fs.String("keylog", "", "append NSS key log here")
+	n := fs.Int("n", 1, "connections to serve before exiting")
+	fs.Parse(args)
+	v, err := version(*ver)
+	if err != nil {
+		return err
+	}
+	crt, err := tls.LoadX509KeyPair(*cert, *key)
+	if err != nil {
+		return err
+	}
+	body, err := os.ReadFile(*resp)
+	if err != nil {
+		return err
+	}
+	w, done, err := keylog(*kl)
+	if err != nil {
+		return err
+	}
+	defer done()
+	cfg := &tls.Config{Certificates: []tls.Certificate{crt}, MinVersion: v, MaxVersion: v, KeyLogWriter: w}
+	ln, err := tls.Listen("tcp", *listen, cfg)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	for i := 0; i < *n; i++ {
+		c, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		if err := serveOne(c.(*tls.Conn), body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func serveOne(c *tls.Conn, body []byte) error {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	var req []byte
+	buf := make([]byte, 4096)
+	for !bytes.Contains(req, []byte("\r\n\r\n")) {
+		n, err := c.Read(buf)
+		req = append(req, buf[:n]...)
+		if err != nil {
+			return fmt.Errorf("reading request: %w", err)
+		}
+	}
+	if _, err := c.Write(body); err != nil {
+		return err
+	}
+	return c.Close() // sends close_notify, then FIN
+}
+
+func client(args []string) error {
+	fs := flag.NewFlagSet("client", flag.ExitOnError)
+	connect := fs.String("connect", "", "server address")
+	ca := fs.String("ca", "", "CA certificate PEM")
+	name := fs.String("name", "server.test", "server name (SNI and verification)")
+	reqf := fs.String("req", "", "file whose bytes are sent as the request")
+	out := fs.String("out", "", "store the received bytes here")
+	ver := fs.String("tls", "", "pin TLS version 1.2 or 1.3")
+	kl := fs.String("keylog", "", "append NSS key log here")
+	suite := fs.String("suite", "", "TLS 1.2 cipher suite name to offer alone (optional)")
+	fs.Parse(args)
+	v, err := version(*ver)
+	if err != nil {
+		return err
+	}
+	pem, err := os.ReadFile(*ca)
+	if err != nil {
+		return err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return errors.New("no CA certificates")
+	}
+	req, err := os.ReadFile(*reqf)
+	if err != nil {
+		return err
+	}
+	w, done, err := keylog(*kl)
+	if err != nil {
+		return err
+	}
+	defer done()
+	cfg := &tls.Config{RootCAs: pool, ServerName: *name, MinVersion: v, MaxVersion: v, KeyLogWriter: w}
+	if *suite != "" {
+		for _, s := range tls.CipherSuites() {
+			if s.Name == *suite {
+				cfg.CipherSuites = []uint16{s.ID}
+			}
+		}
+		if cfg.CipherSuites == nil {
+			return fmt.Errorf("unknown suite %q", *suite)
+		}
+	}
+	d := &net.Dialer{Timeout: 10 * time.Second}
+	c, err := tls.DialWithDialer(d, "tcp", *connect, cfg)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := c.Write(req); err != nil {
+		return err
+	}
+	got, err := io.ReadAll(c)
+	if err != nil {
+		return fmt.Errorf("reading response: %w", err)
+	}
+	st := c.ConnectionState()
+	fmt.Fprintf(os.Stderr, "gotls client: %s %s, %d bytes received\n",
+		tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite), len(got))
+	if *out != "" {
+		return os.WriteFile(*out, got, 0o644)
+	}
+	return nil
+}
