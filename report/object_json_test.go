@@ -1,0 +1,72 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// marshalSlow is Object's former MarshalJSON: every key and value through
+// json.Marshal. The fast path must write the same bytes.
+func marshalSlow(o Object) []byte {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range o {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(f.Key)
+		b.Write(k)
+		b.WriteByte(':')
+		v, _ := json.Marshal(f.Value)
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	var c bytes.Buffer
+	json.Compact(&c, b.Bytes())
+	return c.Bytes()
+}
+
+func sampleObject() Object {
+	return Object{
+		{"type", "client_hello"}, {"type_id", "0x01"},
+		{"plain", "abc"}, {"quote", `a"b\c`}, {"html", "<a&b>"}, {"ctl", "a\nb\x01"}, {"utf8", "héllo \u2028"}, {"bad", "\xff"},
+		{"n", 42}, {"neg", -7}, {"u8", uint8(255)}, {"u16", uint16(65535)}, {"u32", uint32(1 << 31)}, {"u64", uint64(1 << 63)}, {"i64", int64(-1 << 40)},
+		{"t", true}, {"f", false}, {"nil", nil}, {"float", 1.5}, {"bytes", []byte{1, 2}},
+		{"strs", []string{"a", "b<"}}, {"nostrs", []string(nil)}, {"emptystrs", []string{}},
+		{"obj", Object{{"x", 1}, {"y", Object{{"z", "deep"}}}}}, {"nilobj", Object(nil)},
+		{"objs", []Object{{{"a", 1}}, {}}}, {"nilobjs", []Object(nil)},
+		{"map", map[string]int{"k": 1}},
+	}
+}
+
+func TestObjectJSON(t *testing.T) {
+	o := sampleObject()
+	got, err := json.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := marshalSlow(o); !bytes.Equal(got, want) {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	// Inside a struct, as the record and connection events hold it.
+	type rec struct {
+		M []Object `json:"m"`
+	}
+	got, _ = json.Marshal(rec{[]Object{o}})
+	want := append(append([]byte(`{"m":[`), marshalSlow(o)...), "]}"...)
+	if !bytes.Equal(got, want) {
+		t.Fatalf("in a struct: got  %s\nwant %s", got, want)
+	}
+}
+
+func BenchmarkObjectJSON(b *testing.B) {
+	o := sampleObject()
+	o = o[:len(o)-1] // no map: keep to the common types
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
