@@ -163,5 +163,24 @@ func timeString(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000000Z07:00")
 }
 
-func hex8(v uint8) string   { return fmt.Sprintf("0x%02x", v) }
-func hex16(v uint16) string { return fmt.Sprintf("0x%04x", v) }
+// hex8 is "0x%02x": from a table, as code points are written for every
+// record, message and extension.
+func hex8(v uint8) string { return hex8Table[v] }
+
+// hex16 is "0x%04x" with one allocation, or none for the low 256 values.
+func hex16(v uint16) string {
+	if v < 0x100 {
+		return hex16Table[v]
+	}
+	const digits = "0123456789abcdef"
+	b := [6]byte{'0', 'x', digits[v>>12], digits[v>>8&0xf], digits[v>>4&0xf], digits[v&0xf]}
+	return string(b[:])
+}
+
+var hex8Table, hex16Table = func() (a, b [256]string) {
+	for i := range a {
+		a[i] = fmt.Sprintf("0x%02x", i)
+		b[i] = fmt.Sprintf("0x%04x", i)
+	}
+	return
+}()

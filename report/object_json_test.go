@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"testing"
 )
 
@@ -67,6 +68,19 @@ func BenchmarkObjectJSON(b *testing.B) {
 	for b.Loop() {
 		if _, err := json.Marshal(o); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestHex(t *testing.T) {
+	for v := 0; v < 1<<16; v++ {
+		if v < 256 {
+			if got, want := hex8(uint8(v)), fmt.Sprintf("0x%02x", v); got != want {
+				t.Fatalf("hex8(%d) = %q, want %q", v, got, want)
+			}
+		}
+		if got, want := hex16(uint16(v)), fmt.Sprintf("0x%04x", v); got != want {
+			t.Fatalf("hex16(%d) = %q, want %q", v, got, want)
 		}
 	}
 }
