@@ -16,6 +16,12 @@
 #   RUNS=N       runs of each command (default 1); the table shows the fastest
 #   SKIP=REGEX   leave out commands whose label matches (e.g. SKIP=keys)
 #   INPUTS=GLOB  template captures (default testdata/pcaps/*.pcap)
+#   STEP=D       time between two packets of the synthetic capture (default
+#                10us, 100k packets/s). ssldissect keeps an ended connection
+#                until --idle-timeout (2m) of capture time has passed, so a
+#                capture shorter than that keeps all of them: use STEP=1ms
+#                (1000 packets/s, 35 connections/s) to see memory with a
+#                capture that spans more than the idle timeout.
 #
 # Needs GNU time (/usr/bin/time; on Debian: apt-get install time), tshark and
 # ssldump (apt-get install tshark ssldump). A tool that is missing is skipped.
@@ -27,6 +33,7 @@ OUT=${OUT:-/tmp/ssldissect-compare}
 RUNS=${RUNS:-1}
 SKIP=${SKIP:-'^$'}
 INPUTS=${INPUTS:-testdata/pcaps/*.pcap}
+STEP=${STEP:-10us}
 [ $# -gt 0 ] || set -- 100M 400M
 
 if [ ! -x /usr/bin/time ]; then
@@ -76,10 +83,9 @@ measure() {
 }
 
 for size in "$@"; do
-	pcap="$OUT/synth-$size.pcap" keys="$OUT/synth-$size.keylog"
-	if [ ! -s "$pcap" ] || [ ! -s "$keys" ] || [ "$(cat "$pcap.size" 2>/dev/null)" != "$size" ]; then
-		"$OUT/synthpcap" -size "$size" -o "$pcap" -keylog "$keys" $INPUTS
-		echo "$size" >"$pcap.size"
+	pcap="$OUT/synth-$size-$STEP.pcap" keys="$OUT/synth-$size-$STEP.keylog"
+	if [ ! -s "$pcap" ] || [ ! -s "$keys" ]; then
+		"$OUT/synthpcap" -size "$size" -step "$STEP" -o "$pcap" -keylog "$keys" $INPUTS
 	fi
 	measure "ssldissect json" "$size" "$pcap" "$SSLD" --format json "$pcap"
 	measure "ssldissect text" "$size" "$pcap" "$SSLD" "$pcap"

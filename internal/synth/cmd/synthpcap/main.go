@@ -12,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ssldissect/ssldissect/internal/synth"
 )
@@ -21,6 +22,7 @@ func main() {
 	out := flag.String("o", "synth.pcap", "output pcap")
 	keylog := flag.String("keylog", "", "also write the inputs' key logs, concatenated, to this file")
 	inter := flag.Int("interleave", 8, "connections in flight at once")
+	step := flag.Duration("step", 10*time.Microsecond, "time between two packets (10µs: 100k packets/s)")
 	flag.Parse()
 	n, err := parseSize(*size)
 	if err != nil {
@@ -41,7 +43,7 @@ func main() {
 	if len(pcaps) == 0 {
 		fail(fmt.Errorf("no capture matches %q", args))
 	}
-	st, err := synth.GenerateFile(*out, pcaps, *keylog, keylogs, synth.Options{Size: n, Interleave: *inter})
+	st, err := synth.GenerateFile(*out, pcaps, *keylog, keylogs, synth.Options{Size: n, Interleave: *inter, Step: *step})
 	if err != nil {
 		fail(err)
 	}
