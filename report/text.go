@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ssldissect/ssldissect/parser"
 )
@@ -216,7 +217,7 @@ func padding(n int) string {
 // writeMessage writes one handshake message's fields, indented.
 func writeMessage(w textOut, m Object) {
 	name, _ := m.Get("type")
-	fmt.Fprintf(w, "      %v\n", name)
+	writeStrings(w, "      ", valueString(name), "\n")
 	writeFields(w, m, 8, skipType)
 }
 
@@ -230,21 +231,23 @@ func writeFields(w textOut, o Object, indent int, skip map[string]bool) {
 		// A code point's hex id follows its name: show them together.
 		id := ""
 		if i+1 < len(o) && o[i+1].Key == f.Key+"_id" {
-			id = fmt.Sprintf(" (%v)", o[i+1].Value)
+			id = " (" + valueString(o[i+1].Value) + ")"
 			i++
 		}
 		switch v := f.Value.(type) {
 		case []string:
 			if len(v) == 0 {
-				fmt.Fprintf(w, "%s%-20s (none)\n", pad, f.Key)
+				writeKey(w, pad, f.Key)
+				w.WriteString(" (none)\n")
 				continue
 			}
 			joined := strings.Join(v, ", ")
 			if len(joined) <= 72 && id == "" {
-				fmt.Fprintf(w, "%s%-20s %s\n", pad, f.Key, joined)
+				writeKey(w, pad, f.Key)
+				writeStrings(w, " ", joined, "\n")
 				continue
 			}
-			fmt.Fprintf(w, "%s%s (%d)\n", pad, f.Key, len(v))
+			writeCount(w, pad, f.Key, len(v))
 			var ids []string
 			if id == "" && i+1 < len(o) && o[i+1].Key == strings.TrimSuffix(f.Key, "s")+"_ids" {
 				ids, _ = o[i+1].Value.([]string)
@@ -254,24 +257,72 @@ func writeFields(w textOut, o Object, indent int, skip map[string]bool) {
 				if j < len(ids) && s != ids[j] {
 					s += " (" + ids[j] + ")"
 				}
-				w.WriteString(pad + "  " + s + "\n")
+				writeStrings(w, pad, "  ", s)
+				w.WriteString("\n")
 			}
 		case Object:
-			fmt.Fprintf(w, "%s%s\n", pad, f.Key)
+			writeStrings(w, pad, f.Key, "\n")
 			writeFields(w, v, indent+2, nil)
 		case []Object:
 			if len(v) == 0 {
-				fmt.Fprintf(w, "%s%-20s (none)\n", pad, f.Key)
+				writeKey(w, pad, f.Key)
+				w.WriteString(" (none)\n")
 				continue
 			}
-			fmt.Fprintf(w, "%s%s (%d)\n", pad, f.Key, len(v))
+			writeCount(w, pad, f.Key, len(v))
 			for _, sub := range v {
 				writeObjectItem(w, sub, indent+2)
 			}
 		default:
-			fmt.Fprintf(w, "%s%-20s %v%s\n", pad, f.Key, v, id)
+			writeKey(w, pad, f.Key)
+			w.WriteString(" ")
+			writeValue(w, v)
+			writeStrings(w, id, "\n", "")
 		}
 	}
+}
+
+// writeKey writes pad and key, key padded to 20 columns: "%s%-20s".
+func writeKey(w textOut, pad, key string) {
+	writeStrings(w, pad, key, "")
+	if n := 20 - utf8.RuneCountInString(key); n > 0 {
+		w.WriteString(padding(n))
+	}
+}
+
+// writeCount writes "%s%s (%d)\n".
+func writeCount(w textOut, pad, key string, n int) {
+	writeStrings(w, pad, key, " (")
+	w.WriteString(strconv.Itoa(n))
+	w.WriteString(")\n")
+}
+
+func writeStrings(w textOut, a, b, c string) {
+	w.WriteString(a)
+	w.WriteString(b)
+	w.WriteString(c)
+}
+
+// writeValue writes v as "%v" does, without fmt for the common types.
+func writeValue(w textOut, v any) {
+	switch v := v.(type) {
+	case string:
+		w.WriteString(v)
+	case int:
+		w.WriteString(strconv.Itoa(v))
+	case bool:
+		w.WriteString(strconv.FormatBool(v))
+	default:
+		fmt.Fprint(w, v)
+	}
+}
+
+// valueString is fmt.Sprint(v), without fmt for strings.
+func valueString(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return fmt.Sprint(v)
 }
 
 // writeObjectItem writes one element of a list of objects: its name (or
@@ -281,13 +332,13 @@ func writeObjectItem(w textOut, o Object, indent int) {
 	if len(o) == 0 {
 		return
 	}
-	head := fmt.Sprint(o[0].Value)
+	writeStrings(w, pad, "- ", valueString(o[0].Value))
 	rest := o[1:]
 	if len(rest) > 0 && rest[0].Key == o[0].Key+"_id" {
-		head += fmt.Sprintf(" (%v)", rest[0].Value)
+		writeStrings(w, " (", valueString(rest[0].Value), ")")
 		rest = rest[1:]
 	}
-	w.WriteString(pad + "- " + head + "\n")
+	w.WriteString("\n")
 	var skip map[string]bool
 	if len(rest) > 1 {
 		skip = skipLength
