@@ -28,7 +28,7 @@
 # The machine's load average is printed before and after every command: on a
 # shared machine, quote it with the numbers.
 set -eu
-cd "$(dirname "$0")/.."
+cd "${ROOT:-$(dirname "$0")/..}" # ROOT: the source tree, when this script is run from a copy
 OUT=${OUT:-/tmp/ssldissect-compare}
 RUNS=${RUNS:-1}
 SKIP=${SKIP:-'^$'}
@@ -78,7 +78,7 @@ measure() {
 			best=$wall bestcpu=$cpu bestrss=$rss bestload="$load0->$load1"
 		fi
 	done
-	bytes=$(stat -c %s "$file")
+	bytes=$(stat -L -c %s "$file")
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$label" "$bytes" "$best" "$bestcpu" "$bestrss" "$bestload" >>"$RESULTS"
 }
 
