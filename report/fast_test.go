@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 )
 
 // marshalSlow is Object's former MarshalJSON: every key and value through
@@ -83,4 +84,40 @@ func TestHex(t *testing.T) {
 			t.Fatalf("hex16(%d) = %q, want %q", v, got, want)
 		}
 	}
+}
+
+func TestTimeString(t *testing.T) {
+	for _, tm := range []time.Time{
+		time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 27, 5, 18, 11, 25259123, time.UTC),
+		time.Date(1999, 12, 31, 23, 59, 59, 999999999, time.FixedZone("x", -7*3600)),
+		time.Date(1, 2, 3, 4, 5, 6, 7000, time.UTC),
+		time.Date(12345, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Unix(1<<31, 123456789),
+	} {
+		if got, want := timeString(tm), tm.UTC().Format("2006-01-02T15:04:05.000000Z07:00"); got != want {
+			t.Errorf("timeString(%v) = %q, want %q", tm, got, want)
+		}
+	}
+	if timeString(time.Time{}) != "" {
+		t.Error("zero time not empty")
+	}
+}
+
+// BenchmarkTimeString compares timeString with the Format call it replaces.
+func BenchmarkTimeString(b *testing.B) {
+	tm := time.Date(2026, 11, 27, 5, 18, 11, 25259123, time.UTC)
+	b.Run("Format", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = tm.UTC().Format("2006-01-02T15:04:05.000000Z07:00")
+		}
+	})
+	b.Run("timeString", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = timeString(tm)
+		}
+	})
 }
