@@ -205,7 +205,10 @@ type EncryptedClientHelloExt struct {
 // are returned with the error.
 func ParseExtensions(b []byte, msg HandshakeType) ([]Extension, error) {
 	s := cryptobyte.String(b)
-	var exts []Extension
+	var exts []Extension // nil when there are none, as before
+	if n := countExtensions(b); n > 0 {
+		exts = make([]Extension, 0, n)
+	}
 	for !s.Empty() {
 		off := len(b) - len(s)
 		var typ uint16
@@ -222,6 +225,21 @@ func ParseExtensions(b []byte, msg HandshakeType) ([]Extension, error) {
 		exts = append(exts, e)
 	}
 	return exts, nil
+}
+
+// countExtensions counts the extension headers in b, as far as the framing
+// holds, so that ParseExtensions allocates its result once.
+func countExtensions(b []byte) int {
+	n := 0
+	for len(b) >= 4 {
+		l := int(b[2])<<8 | int(b[3])
+		if 4+l > len(b) {
+			break
+		}
+		b = b[4+l:]
+		n++
+	}
+	return n
 }
 
 // findExtension returns the first extension of type t, or nil.
