@@ -379,9 +379,9 @@ func (a *Assembler) clearPending(h *half) {
 }
 
 const (
-	// pendBufSize is the size of a new pending buffer: a whole TLS record
-	// (16 KiB of plaintext plus expansion and header) fits.
-	pendBufSize = 20 << 10
+	// pendBufSize is the least size of a new pending buffer; it doubles
+	// as needed. Small, as thousands of connections may each hold one.
+	pendBufSize = 4 << 10
 	// maxFreeBufs bounds the free list; larger buffers are not kept.
 	maxFreeBufs    = 64
 	maxFreeBufSize = 64 << 10
