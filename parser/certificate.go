@@ -59,8 +59,16 @@ type CertInfo struct {
 
 // ParseCertInfo summarizes one DER certificate. It never fails: see
 // CertInfo.Err.
+// Results are cached by the certificate's SHA-256 (certcache.go).
 func ParseCertInfo(der []byte) CertInfo {
 	sum := sha256.Sum256(der)
+	if ci, ok := cachedCertInfo(sum); ok {
+		return ci
+	}
+	return cacheCertInfo(sum, parseCertInfo(sum, der))
+}
+
+func parseCertInfo(sum [32]byte, der []byte) CertInfo {
 	ci := CertInfo{SHA256: hex.EncodeToString(sum[:])}
 	c, err := x509.ParseCertificate(der)
 	if err != nil {

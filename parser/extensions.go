@@ -205,7 +205,10 @@ type EncryptedClientHelloExt struct {
 // are returned with the error.
 func ParseExtensions(b []byte, msg HandshakeType) ([]Extension, error) {
 	s := cryptobyte.String(b)
-	var exts []Extension
+	var exts []Extension // nil when there are none, as before
+	if n := countExtensions(b); n > 0 {
+		exts = make([]Extension, 0, n)
+	}
 	for !s.Empty() {
 		off := len(b) - len(s)
 		var typ uint16
@@ -237,6 +240,21 @@ func DuplicateExtensions(exts []Extension) []ExtensionType {
 		}
 	}
 	return dups
+}
+
+// countExtensions counts the extension headers in b, as far as the framing
+// holds, so that ParseExtensions allocates its result once.
+func countExtensions(b []byte) int {
+	s := cryptobyte.String(b)
+	n := 0
+	for !s.Empty() {
+		var body cryptobyte.String
+		if !s.Skip(2) || !s.ReadUint16LengthPrefixed(&body) {
+			break
+		}
+		n++
+	}
+	return n
 }
 
 // findExtension returns the first extension of type t, or nil.

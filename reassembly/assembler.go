@@ -126,6 +126,8 @@ type Assembler struct {
 	curRST bool // the packet being added is a RST ...
 	curDir Dir  // ... in this direction
 	chunk  Chunk
+
+	freeBufs [][]byte // pending buffers of ended or caught-up connections, for reuse
 }
 
 // New returns an Assembler that makes a Handler with f for each connection.

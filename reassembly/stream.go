@@ -189,7 +189,7 @@ func (s *stream) ReassembledSG(sg gpr.ScatterGather, ac gpr.AssemblerContext) {
 	if skip > 0 {
 		if n := len(h.pend); n > 0 {
 			a.stats.PendingDropped += uint64(n)
-			h.clearPending()
+			a.clearPending(h)
 		}
 		a.stats.Gaps++
 		a.stats.MissingBytes += uint64(skip)
@@ -296,7 +296,7 @@ func (s *stream) deliver(d Dir, h *half, data []byte, segs []Segment) {
 		a.chunk = Chunk{Data: data, Segments: segs}
 	} else {
 		base := len(h.pend)
-		h.appendPending(data)
+		a.appendPending(h, data)
 		for _, sg := range segs {
 			sg.Offset += base
 			h.pendSegs = append(h.pendSegs, sg)
@@ -313,13 +313,13 @@ func (s *stream) deliver(d Dir, h *half, data []byte, segs []Segment) {
 	rest := n - consumed
 	switch {
 	case rest == 0:
-		h.clearPending()
+		a.clearPending(h)
 	case a.opt.MaxPendingBytes >= 0 && rest > a.opt.MaxPendingBytes:
 		a.stats.PendingOverflow++
 		a.stats.PendingDropped += uint64(rest)
 		start := h.consumed
 		h.consumed += uint64(rest)
-		h.clearPending()
+		a.clearPending(h)
 		var pkt uint64
 		if len(segs) > 0 {
 			pkt = segs[len(segs)-1].Packet
@@ -334,7 +334,7 @@ func (s *stream) deliver(d Dir, h *half, data []byte, segs []Segment) {
 			Detail: fmt.Sprintf("%d bytes left unconsumed, more than %d", rest, a.opt.MaxPendingBytes),
 		})
 	case fresh:
-		h.appendPending(data[consumed:])
+		a.appendPending(h, data[consumed:])
 		h.pendSegs = append(h.pendSegs[:0], trimSegments(segs, consumed)...)
 	default:
 		h.off += consumed
@@ -346,16 +346,22 @@ func (s *stream) deliver(d Dir, h *half, data []byte, segs []Segment) {
 
 // appendPending appends data to the pending bytes. The window slides along
 // buf, and is moved back to its start only when it reaches the end, so that
-// consuming from the front copies nothing.
-func (h *half) appendPending(data []byte) {
+// consuming from the front copies nothing. Buffers come from, and go back
+// to, the assembler's free list, so that a connection holds one only while
+// it has bytes pending.
+func (a *Assembler) appendPending(h *half, data []byte) {
 	if len(h.pend) == 0 {
 		h.off = 0
 	}
 	n := len(h.pend)
+	if h.buf == nil {
+		h.buf = a.getBuf()
+	}
 	if h.off+n+len(data) > len(h.buf) {
 		if n+len(data) > len(h.buf) {
-			nb := make([]byte, max(2*len(h.buf), n+len(data), 4096))
+			nb := make([]byte, max(2*len(h.buf), n+len(data), pendBufSize))
 			copy(nb, h.pend)
+			a.putBuf(h.buf)
 			h.buf = nb
 		} else {
 			copy(h.buf, h.pend)
@@ -366,12 +372,35 @@ func (h *half) appendPending(data []byte) {
 	h.pend = h.buf[h.off : h.off+n+len(data)]
 }
 
-// clearPending empties the pending bytes, letting a large buffer go.
-func (h *half) clearPending() {
-	if len(h.buf) > 2*DefaultMaxPendingBytes {
-		h.buf, h.pendSegs = nil, nil
+// clearPending empties the pending bytes and gives the buffer back.
+func (a *Assembler) clearPending(h *half) {
+	a.putBuf(h.buf)
+	h.buf, h.pend, h.off, h.pendSegs = nil, nil, 0, h.pendSegs[:0]
+}
+
+const (
+	// pendBufSize is the least size of a new pending buffer; it doubles
+	// as needed. Small, as thousands of connections may each hold one.
+	pendBufSize = 4 << 10
+	// maxFreeBufs bounds the free list; larger buffers are not kept.
+	maxFreeBufs    = 64
+	maxFreeBufSize = 64 << 10
+)
+
+func (a *Assembler) getBuf() []byte {
+	if n := len(a.freeBufs); n > 0 {
+		b := a.freeBufs[n-1]
+		a.freeBufs[n-1] = nil
+		a.freeBufs = a.freeBufs[:n-1]
+		return b
 	}
-	h.pend, h.off, h.pendSegs = nil, 0, h.pendSegs[:0]
+	return nil
+}
+
+func (a *Assembler) putBuf(b []byte) {
+	if b != nil && len(b) <= maxFreeBufSize && len(a.freeBufs) < maxFreeBufs {
+		a.freeBufs = append(a.freeBufs, b)
+	}
 }
 
 // ReassemblyComplete: gopacket closed both directions. After FINs seen
@@ -404,6 +433,7 @@ func (s *stream) end(reason EndReason) {
 	}
 	for i := range s.half {
 		a.stats.PendingDropped += uint64(len(s.half[i].pend))
+		a.putBuf(s.half[i].buf)
 		s.half[i] = half{done: s.half[i].done, next: s.half[i].next}
 	}
 	h := s.h

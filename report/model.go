@@ -170,8 +170,56 @@ func timeString(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format("2006-01-02T15:04:05.000000Z07:00")
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.Format("2006-01-02T15:04:05.000000Z07:00")
+	}
+	// The same layout, without Format's parsing of it: every record has a
+	// time stamp.
+	hour, minute, sec := t.Clock()
+	var b [27]byte
+	put := func(i, v, n int) {
+		for j := i + n - 1; j >= i; j-- {
+			b[j] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, year, 4)
+	b[4] = '-'
+	put(5, int(month), 2)
+	b[7] = '-'
+	put(8, day, 2)
+	b[10] = 'T'
+	put(11, hour, 2)
+	b[13] = ':'
+	put(14, minute, 2)
+	b[16] = ':'
+	put(17, sec, 2)
+	b[19] = '.'
+	put(20, t.Nanosecond()/1000, 6)
+	b[26] = 'Z'
+	return string(b[:])
 }
 
-func hex8(v uint8) string   { return fmt.Sprintf("0x%02x", v) }
-func hex16(v uint16) string { return fmt.Sprintf("0x%04x", v) }
+// hex8 is "0x%02x": from a table, as code points are written for every
+// record, message and extension.
+func hex8(v uint8) string { return hex8Table[v] }
+
+// hex16 is "0x%04x" with one allocation, or none for the low 256 values.
+func hex16(v uint16) string {
+	if v < 0x100 {
+		return hex16Table[v]
+	}
+	const digits = "0123456789abcdef"
+	b := [6]byte{'0', 'x', digits[v>>12], digits[v>>8&0xf], digits[v>>4&0xf], digits[v&0xf]}
+	return string(b[:])
+}
+
+var hex8Table, hex16Table = func() (a, b [256]string) {
+	for i := range a {
+		a[i] = fmt.Sprintf("0x%02x", i)
+		b[i] = fmt.Sprintf("0x%04x", i)
+	}
+	return
+}()

@@ -1,8 +1,8 @@
 package report
 
 import (
-	"bytes"
 	"encoding/json"
+	"strconv"
 )
 
 // Field is one named value of an Object.
@@ -29,24 +29,102 @@ func (o Object) Get(key string) (any, bool) {
 
 // MarshalJSON writes the fields in order.
 func (o Object) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
+	return o.appendJSON(make([]byte, 0, 64*len(o)))
+}
+
+// appendJSON appends the object to b. Nested objects, strings, numbers and
+// lists of them are written directly, into the same buffer, rather than
+// each with json.Marshal (which would also compact every nested object's
+// output again); other values go through json.Marshal. The bytes are those
+// json.Marshal writes.
+func (o Object) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, '{')
 	for i, f := range o {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		k, err := json.Marshal(f.Key)
-		if err != nil {
+		var err error
+		if b, err = appendJSONValue(b, f.Key); err != nil {
 			return nil, err
 		}
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := json.Marshal(f.Value)
-		if err != nil {
+		b = append(b, ':')
+		if b, err = appendJSONValue(b, f.Value); err != nil {
 			return nil, err
 		}
-		b.Write(v)
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return append(b, '}'), nil
+}
+
+func appendJSONValue(b []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case string:
+		if plainJSONString(v) {
+			b = append(b, '"')
+			b = append(b, v...)
+			return append(b, '"'), nil
+		}
+	case bool:
+		return strconv.AppendBool(b, v), nil
+	case int:
+		return strconv.AppendInt(b, int64(v), 10), nil
+	case int64:
+		return strconv.AppendInt(b, v, 10), nil
+	case uint8:
+		return strconv.AppendUint(b, uint64(v), 10), nil
+	case uint16:
+		return strconv.AppendUint(b, uint64(v), 10), nil
+	case uint32:
+		return strconv.AppendUint(b, uint64(v), 10), nil
+	case uint64:
+		return strconv.AppendUint(b, v, 10), nil
+	case Object:
+		return v.appendJSON(b) // nil too: json.Marshal calls MarshalJSON, "{}"
+	case []Object:
+		if v == nil {
+			return append(b, "null"...), nil
+		}
+		b = append(b, '[')
+		for i, x := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendJSONValue(b, x); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	case []string:
+		if v == nil {
+			return append(b, "null"...), nil
+		}
+		b = append(b, '[')
+		for i, x := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendJSONValue(b, x); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	}
+	j, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, j...), nil
+}
+
+// plainJSONString reports whether json.Marshal writes s as it is, between
+// quotes: printable ASCII without the characters it escapes.
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }

@@ -3,8 +3,11 @@ package report
 import (
 	"encoding/hex"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ssldissect/ssldissect/parser"
 )
@@ -41,30 +44,47 @@ func (w *Writer) textRecord(ev *parser.RecordEvent) {
 	tc := w.textConn(c, ev.Time)
 	tc.n++
 	r := RecordOf(ev)
-	var flags []string
-	if r.Version != "" {
-		flags = append(flags, r.Version)
-	}
-	flags = append(flags, fmt.Sprintf("len=%d", r.Length))
-	switch {
-	case ev.Decrypted:
-		flags = append(flags, "decrypted", "mac="+r.MAC)
-		if ev.EarlyData {
-			flags = append(flags, "early_data")
-		}
-	case ev.Opaque:
-		flags = append(flags, "encrypted")
-	case ev.Readable:
-		flags = append(flags, "null-cipher", "mac=unchecked")
-	}
 	name := r.ContentType
 	if ev.Opaque && ev.Record.Type == parser.ContentTypeHandshake {
 		name = "handshake (encrypted)"
 	} else if ev.Opaque && ev.Record.Type == parser.ContentTypeAlert {
 		name = "alert (encrypted)"
 	}
-	fmt.Fprintf(w.out, "%d %d  %.4f (%.4f)  %s  %s  %s\n", c.ID, tc.n,
-		ev.Time.Sub(tc.start).Seconds(), ev.Time.Sub(tc.last).Seconds(), dirArrow(ev.Dir), name, strings.Join(flags, "  "))
+	// "%d %d  %.4f (%.4f)  %s  %s  %s\n" with the flags joined by two
+	// spaces, appended straight into the output buffer.
+	b := w.out.AvailableBuffer()
+	b = strconv.AppendUint(b, c.ID, 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(tc.n), 10)
+	b = append(b, "  "...)
+	b = strconv.AppendFloat(b, ev.Time.Sub(tc.start).Seconds(), 'f', 4, 64)
+	b = append(b, " ("...)
+	b = strconv.AppendFloat(b, ev.Time.Sub(tc.last).Seconds(), 'f', 4, 64)
+	b = append(b, ")  "...)
+	b = append(b, dirArrow(ev.Dir)...)
+	b = append(b, "  "...)
+	b = append(b, name...)
+	b = append(b, "  "...)
+	if r.Version != "" {
+		b = append(b, r.Version...)
+		b = append(b, "  "...)
+	}
+	b = append(b, "len="...)
+	b = strconv.AppendInt(b, int64(r.Length), 10)
+	switch {
+	case ev.Decrypted:
+		b = append(b, "  decrypted  mac="...)
+		b = append(b, r.MAC...)
+		if ev.EarlyData {
+			b = append(b, "  early_data"...)
+		}
+	case ev.Opaque:
+		b = append(b, "  encrypted"...)
+	case ev.Readable:
+		b = append(b, "  null-cipher  mac=unchecked"...)
+	}
+	b = append(b, '\n')
+	w.out.Write(b)
 	tc.last = ev.Time
 	for _, m := range r.Handshake {
 		writeMessage(w.out, m)
@@ -181,15 +201,36 @@ func certLine(c Certificate) string {
 	return fmt.Sprintf("%s; issuer %s; %s; %s; valid %s to %s", c.Subject, c.Issuer, c.Key, c.SignatureAlgorithm, c.NotBefore, c.NotAfter)
 }
 
-// writeMessage writes one handshake message's fields, indented.
-func writeMessage(w interface{ WriteString(string) (int, error) }, m Object) {
-	name, _ := m.Get("type")
-	w.WriteString(fmt.Sprintf("      %v\n", name))
-	writeFields(w, m, 8, map[string]bool{"type": true, "type_id": true})
+// textOut is where text is written: a *bufio.Writer.
+type textOut interface {
+	io.Writer
+	io.StringWriter
 }
 
-func writeFields(w interface{ WriteString(string) (int, error) }, o Object, indent int, skip map[string]bool) {
-	pad := strings.Repeat(" ", indent)
+// Fields left out of text output (read only).
+var (
+	skipType   = map[string]bool{"type": true, "type_id": true}
+	skipLength = map[string]bool{"length": true}
+)
+
+// padding returns n spaces.
+func padding(n int) string {
+	const spaces = "                                                                "
+	if n <= len(spaces) {
+		return spaces[:n]
+	}
+	return strings.Repeat(" ", n)
+}
+
+// writeMessage writes one handshake message's fields, indented.
+func writeMessage(w textOut, m Object) {
+	name, _ := m.Get("type")
+	writeStrings(w, "      ", valueString(name), "\n")
+	writeFields(w, m, 8, skipType)
+}
+
+func writeFields(w textOut, o Object, indent int, skip map[string]bool) {
+	pad := padding(indent)
 	for i := 0; i < len(o); i++ {
 		f := o[i]
 		if skip[f.Key] {
@@ -198,21 +239,23 @@ func writeFields(w interface{ WriteString(string) (int, error) }, o Object, inde
 		// A code point's hex id follows its name: show them together.
 		id := ""
 		if i+1 < len(o) && o[i+1].Key == f.Key+"_id" {
-			id = fmt.Sprintf(" (%v)", o[i+1].Value)
+			id = " (" + valueString(o[i+1].Value) + ")"
 			i++
 		}
 		switch v := f.Value.(type) {
 		case []string:
 			if len(v) == 0 {
-				w.WriteString(fmt.Sprintf("%s%-20s (none)\n", pad, f.Key))
+				writeKey(w, pad, f.Key)
+				w.WriteString(" (none)\n")
 				continue
 			}
 			joined := strings.Join(v, ", ")
 			if len(joined) <= 72 && id == "" {
-				w.WriteString(fmt.Sprintf("%s%-20s %s\n", pad, f.Key, joined))
+				writeKey(w, pad, f.Key)
+				writeStrings(w, " ", joined, "\n")
 				continue
 			}
-			w.WriteString(fmt.Sprintf("%s%s (%d)\n", pad, f.Key, len(v)))
+			writeCount(w, pad, f.Key, len(v))
 			var ids []string
 			if id == "" && i+1 < len(o) && o[i+1].Key == strings.TrimSuffix(f.Key, "s")+"_ids" {
 				ids, _ = o[i+1].Value.([]string)
@@ -222,45 +265,97 @@ func writeFields(w interface{ WriteString(string) (int, error) }, o Object, inde
 				if j < len(ids) && s != ids[j] {
 					s += " (" + ids[j] + ")"
 				}
-				w.WriteString(pad + "  " + s + "\n")
+				writeStrings(w, pad, "  ", s)
+				w.WriteString("\n")
 			}
 		case Object:
-			w.WriteString(fmt.Sprintf("%s%s\n", pad, f.Key))
+			writeStrings(w, pad, f.Key, "\n")
 			writeFields(w, v, indent+2, nil)
 		case []Object:
 			if len(v) == 0 {
-				w.WriteString(fmt.Sprintf("%s%-20s (none)\n", pad, f.Key))
+				writeKey(w, pad, f.Key)
+				w.WriteString(" (none)\n")
 				continue
 			}
-			w.WriteString(fmt.Sprintf("%s%s (%d)\n", pad, f.Key, len(v)))
+			writeCount(w, pad, f.Key, len(v))
 			for _, sub := range v {
 				writeObjectItem(w, sub, indent+2)
 			}
 		default:
-			w.WriteString(fmt.Sprintf("%s%-20s %v%s\n", pad, f.Key, v, id))
+			writeKey(w, pad, f.Key)
+			w.WriteString(" ")
+			writeValue(w, v)
+			writeStrings(w, id, "\n", "")
 		}
 	}
 }
 
+// writeKey writes pad and key, key padded to 20 columns: "%s%-20s".
+func writeKey(w textOut, pad, key string) {
+	writeStrings(w, pad, key, "")
+	if n := 20 - utf8.RuneCountInString(key); n > 0 {
+		w.WriteString(padding(n))
+	}
+}
+
+// writeCount writes "%s%s (%d)\n".
+func writeCount(w textOut, pad, key string, n int) {
+	writeStrings(w, pad, key, " (")
+	w.WriteString(strconv.Itoa(n))
+	w.WriteString(")\n")
+}
+
+func writeStrings(w textOut, a, b, c string) {
+	w.WriteString(a)
+	w.WriteString(b)
+	w.WriteString(c)
+}
+
+// writeValue writes v as "%v" does, without fmt for the common types.
+func writeValue(w textOut, v any) {
+	switch v := v.(type) {
+	case string:
+		w.WriteString(v)
+	case int:
+		w.WriteString(strconv.Itoa(v))
+	case bool:
+		w.WriteString(strconv.FormatBool(v))
+	default:
+		fmt.Fprint(w, v)
+	}
+}
+
+// valueString is fmt.Sprint(v), without fmt for strings.
+func valueString(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return fmt.Sprint(v)
+}
+
 // writeObjectItem writes one element of a list of objects: its name (or
 // first field) on the first line, the rest below.
-func writeObjectItem(w interface{ WriteString(string) (int, error) }, o Object, indent int) {
-	pad := strings.Repeat(" ", indent)
+func writeObjectItem(w textOut, o Object, indent int) {
+	pad := padding(indent)
 	if len(o) == 0 {
 		return
 	}
-	head := fmt.Sprint(o[0].Value)
+	writeStrings(w, pad, "- ", valueString(o[0].Value))
 	rest := o[1:]
 	if len(rest) > 0 && rest[0].Key == o[0].Key+"_id" {
-		head += fmt.Sprintf(" (%v)", rest[0].Value)
+		writeStrings(w, " (", valueString(rest[0].Value), ")")
 		rest = rest[1:]
 	}
-	w.WriteString(pad + "- " + head + "\n")
-	writeFields(w, rest, indent+4, map[string]bool{"length": len(rest) > 1})
+	w.WriteString("\n")
+	var skip map[string]bool
+	if len(rest) > 1 {
+		skip = skipLength
+	}
+	writeFields(w, rest, indent+4, skip)
 }
 
 // writePlaintext shows decrypted application data as a hex dump or as text.
-func writePlaintext(w interface{ WriteString(string) (int, error) }, b []byte, asHex bool) {
+func writePlaintext(w textOut, b []byte, asHex bool) {
 	if asHex {
 		for _, l := range strings.SplitAfter(hex.Dump(b), "\n") {
 			if l != "" {

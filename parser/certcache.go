@@ -1,0 +1,37 @@
+package parser
+
+import (
+	"slices"
+	"sync"
+)
+
+// certCacheSize bounds the certificate summaries kept: when full, the
+// cache starts again empty. A few thousand servers' chains fit.
+const certCacheSize = 4096
+
+// certCache keeps ParseCertInfo's results by the certificate's SHA-256, as
+// most connections in a capture present a chain seen before: parsing the
+// DER (and checking a self-signed certificate's signature) again for each
+// is the largest cost of a full handshake after the key exchange.
+var certCache = struct {
+	sync.Mutex
+	m map[[32]byte]CertInfo
+}{m: make(map[[32]byte]CertInfo)}
+
+func cachedCertInfo(sum [32]byte) (CertInfo, bool) {
+	certCache.Lock()
+	ci, ok := certCache.m[sum]
+	certCache.Unlock()
+	return ci, ok
+}
+
+func cacheCertInfo(sum [32]byte, ci CertInfo) CertInfo {
+	ci.SAN = slices.Clip(ci.SAN) // an append by a caller copies
+	certCache.Lock()
+	if len(certCache.m) >= certCacheSize {
+		clear(certCache.m)
+	}
+	certCache.m[sum] = ci
+	certCache.Unlock()
+	return ci
+}
