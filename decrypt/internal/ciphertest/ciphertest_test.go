@@ -17,11 +17,10 @@ func newAES(key []byte) (cipher.Block, error) { return aes.NewCipher(key) }
 
 // The helpers pass for a correct cipher: AES, with FIPS-197 Appendix C.1.
 func TestAES(t *testing.T) {
-	ciphertest.KnownAnswers(t, newAES, aes.BlockSize, []ciphertest.Vector{{
-		Key:        "000102030405060708090a0b0c0d0e0f",
-		Plaintext:  "00112233445566778899aabbccddeeff",
-		Ciphertext: "69c4e0d86a7b0430d8cdb78070b4c55a",
-		Name:       "FIPS-197 C.1",
+	ciphertest.KnownAnswers(t, newAES, aes.BlockSize, []ciphertest.Vector{{ // FIPS-197 C.1
+		"000102030405060708090a0b0c0d0e0f",
+		"00112233445566778899aabbccddeeff",
+		"69c4e0d86a7b0430d8cdb78070b4c55a",
 	}})
 	ciphertest.RandomRoundTrip(t, newAES, aes.BlockSize, []int{16, 24, 32}, 10, 1)
 	ciphertest.CBCRoundTrip(t, newAES, aes.BlockSize, []int{16, 24, 32}, 1)
@@ -77,10 +76,10 @@ func TestBrokenCipher(t *testing.T) {
 		want string
 	}{
 		{"KnownAnswer", func(tb testing.TB) {
-			ciphertest.KnownAnswer(tb, newIdentity, 8, ciphertest.Vector{Key: "00", Plaintext: "0001020304050607", Ciphertext: "0706050403020100"})
-		}, "key 00 (8-bit key): encrypt"},
+			ciphertest.KnownAnswer(tb, newIdentity, 8, "v0", ciphertest.Vector{"00", "0001020304050607", "0706050403020100"})
+		}, "v0 (8-bit key): encrypt"},
 		{"KnownAnswer block size", func(tb testing.TB) {
-			ciphertest.KnownAnswer(tb, newIdentity, 16, ciphertest.Vector{Key: "00", Plaintext: "0001020304050607", Ciphertext: "0706050403020100", Name: "v1"})
+			ciphertest.KnownAnswer(tb, newIdentity, 16, "v1", ciphertest.Vector{"00", "0001020304050607", "0706050403020100"})
 		}, "v1: BlockSize() = 8, want 16"},
 		{"RandomRoundTrip", func(tb testing.TB) {
 			ciphertest.RandomRoundTrip(tb, newIdentity, 8, []int{16}, 1, 1)
