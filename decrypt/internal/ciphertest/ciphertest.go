@@ -165,7 +165,7 @@ func BadKeySizes(t testing.TB, newCipher New, sizes []int, wantErr func(size int
 	for _, n := range sizes {
 		c, err := newCipher(make([]byte, n))
 		if want := wantErr(n); c != nil || !errors.Is(err, want) {
-			t.Errorf("NewCipher(%d bytes) = %v, %v; want %#v", n, c, err, want)
+			t.Errorf("NewCipher(%d bytes) = %T, %v; want nil, %T(%v)", n, c, err, want, want)
 		}
 	}
 }
@@ -173,18 +173,18 @@ func BadKeySizes(t testing.TB, newCipher New, sizes []int, wantErr func(size int
 // MustPanic checks that f panics with a string containing want.
 func MustPanic(t testing.TB, want string, f func()) {
 	t.Helper()
-	defer func() {
-		t.Helper()
-		r := recover()
-		if r == nil {
-			t.Errorf("no panic, want %q", want)
-			return
-		}
-		if s, _ := r.(string); !strings.Contains(s, want) {
-			t.Errorf("panic %v, want %q", r, want)
-		}
+	r := func() (r any) {
+		defer func() { r = recover() }()
+		f()
+		return nil
 	}()
-	f()
+	if r == nil {
+		t.Errorf("no panic, want %q", want)
+		return
+	}
+	if s, _ := r.(string); !strings.Contains(s, want) {
+		t.Errorf("panic %v, want %q", r, want)
+	}
 }
 
 // ShortBuffers checks the cipher.Block contract: like the standard
