@@ -221,3 +221,32 @@ func MustNew(t testing.TB, newCipher New, key []byte) cipher.Block {
 	}
 	return c
 }
+
+// GFMul multiplies a and b in GF(2^8) modulo x^8 + the polynomial whose
+// low eight coefficients are poly (0x1b for x^8+x^4+x^3+x+1, the field of
+// AES and ARIA; 0x63 for x^8+x^6+x^5+x+1, SEED's), for checking S-boxes
+// against their algebraic definitions.
+func GFMul(a, b, poly byte) byte {
+	var p byte
+	for b != 0 {
+		if b&1 != 0 {
+			p ^= a
+		}
+		hi := a & 0x80
+		a <<= 1
+		if hi != 0 {
+			a ^= poly
+		}
+		b >>= 1
+	}
+	return p
+}
+
+// GFPow is x to the power e in the field of GFMul with poly.
+func GFPow(x byte, e int, poly byte) byte {
+	r := byte(1)
+	for ; e > 0; e-- {
+		r = GFMul(r, x, poly)
+	}
+	return r
+}

@@ -99,3 +99,13 @@ func TestBrokenCipher(t *testing.T) {
 		}
 	}
 }
+
+// FIPS-197 section 4.2: {57} * {83} = {c1}, and the inverse of {53} is {ca}.
+func TestGF(t *testing.T) {
+	if got := ciphertest.GFMul(0x57, 0x83, 0x1b); got != 0xc1 {
+		t.Errorf("{57} * {83} = %#02x, want 0xc1", got)
+	}
+	if got := ciphertest.GFPow(0x53, 254, 0x1b); got != 0xca {
+		t.Errorf("{53}^254 = %#02x, want 0xca", got)
+	}
+}

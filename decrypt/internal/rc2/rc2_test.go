@@ -11,14 +11,17 @@ import (
 	"github.com/ssldissect/ssldissect/decrypt/internal/ciphertest"
 )
 
-// rfcVectors are all the test vectors of RFC 2268 section 5, in its order:
-// key length in bytes is len(key)/2, bits is the effective key length T1.
-var rfcVectors = []struct {
+// vector is a known answer with the effective key length T1 in bits.
+type vector struct {
 	key        string
 	bits       int
 	plaintext  string
 	ciphertext string
-}{
+}
+
+// rfcVectors are all the test vectors of RFC 2268 section 5, in its order:
+// key length in bytes is len(key)/2, bits is the effective key length T1.
+var rfcVectors = []vector{
 	{"0000000000000000", 63, "0000000000000000", "ebb773f993278eff"},
 	{"ffffffffffffffff", 64, "ffffffffffffffff", "278b27e42e2f0d49"},
 	{"3000000000000000", 64, "1000000000000001", "30649edf9be7d2c2"},
@@ -40,12 +43,7 @@ var rfcVectors = []struct {
 // implementation (golang.org/x/crypto's, internal to its pkcs12 package,
 // run out of tree), since the openssl command line cannot set T1 apart
 // from the key length.
-var extraVectors = []struct {
-	key        string
-	bits       int
-	plaintext  string
-	ciphertext string
-}{
+var extraVectors = []vector{
 	// openssl enc -provider legacy: RC2-40-CBC, RC2-64-CBC, RC2-CBC.
 	{"0102030405", 40, "0000000000000000", "269b2c0070a1cb64"},
 	{"0102030405", 40, "0123456789abcdef", "e622c9196dd94677"},

@@ -34,30 +34,9 @@ func TestRFC4269Vectors(t *testing.T) {
 	ciphertest.KnownAnswers(t, NewCipher, BlockSize, rfcVectors)
 }
 
-// gmul multiplies in GF(2^8) modulo x^8+x^6+x^5+x+1, SEED's field.
-func gmul(a, b byte) byte {
-	var p byte
-	for b != 0 {
-		if b&1 != 0 {
-			p ^= a
-		}
-		hi := a & 0x80
-		a <<= 1
-		if hi != 0 {
-			a ^= 0x63
-		}
-		b >>= 1
-	}
-	return p
-}
-
-func gpow(x byte, e int) byte {
-	r := byte(1)
-	for ; e > 0; e-- {
-		r = gmul(r, x)
-	}
-	return r
-}
+// gpow raises x to the power e in GF(2^8) modulo x^8+x^6+x^5+x+1, SEED's
+// field.
+func gpow(x byte, e int) byte { return ciphertest.GFPow(x, e, 0x63) }
 
 // TestSBoxes checks the transcribed S-boxes against their definition in
 // RFC 4269 section 2.2 / Appendix A: S1(x) = A1 * x^247 ^ 169 and
