@@ -35,16 +35,11 @@ const (
 // -c N packets or --duration D.
 func dissectLive(o *options, stdout, stderr io.Writer) error {
 	begin := now()
-	if o.plaintextDir != "" {
-		if err := os.MkdirAll(o.plaintextDir, 0o755); err != nil {
-			return fmt.Errorf("--plaintext-dir: %w", err)
-		}
+	warnings, err := prepare(o, stderr)
+	if err != nil {
+		return err
 	}
-	warnings := 0
-	warn := func(err error) {
-		warnings++
-		fmt.Fprintf(stderr, "ssldissect: warning: %v\n", err)
-	}
+	warn := warnings.warn
 	// RSA keys are read once; key logs are followed while they grow.
 	keys, err := pipeline.LoadKeys(nil, o.rsaKeys, warn)
 	if err != nil {
@@ -253,7 +248,7 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 		GapBytes:              rs.MissingBytes,
 		DroppedByCaps:         rs.CapGaps + rs.PendingOverflow,
 		RetransmissionsDiffer: rs.Mismatches,
-		Warnings:              warnings,
+		Warnings:              warnings.n,
 		ElapsedSeconds:        now().Sub(begin).Seconds(),
 		Interface:             o.iface,
 		KernelPackets:         &ls.KernelPackets,
