@@ -77,10 +77,18 @@ func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	cs, rs := res.Capture, res.Assembly
-	w.Summary(report.Summary{
-		Packets:               cs.Packets,
-		Bytes:                 cs.Bytes,
-		TCPPackets:            cs.TCP,
+	w.Summary(summary(cs.Packets, cs.Bytes, cs.TCP, rs, warnings, begin))
+	return w.Close()
+}
+
+// summary is the part of the report's summary a run from files and a live
+// run fill alike: the packets, bytes and TCP packets as the caller counts
+// them, the reassembly's counts, the warnings and the time since begin.
+func summary(packets, bytes, tcp uint64, rs reassembly.Stats, warnings *warnings, begin time.Time) report.Summary {
+	return report.Summary{
+		Packets:               packets,
+		Bytes:                 bytes,
+		TCPPackets:            tcp,
 		Connections:           rs.Connections,
 		Gaps:                  rs.Gaps,
 		GapBytes:              rs.MissingBytes,
@@ -88,8 +96,7 @@ func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 		RetransmissionsDiffer: rs.Mismatches,
 		Warnings:              warnings.n,
 		ElapsedSeconds:        now().Sub(begin).Seconds(),
-	})
-	return w.Close()
+	}
 }
 
 // now is the wall clock, replaced in golden tests so that the summary's
