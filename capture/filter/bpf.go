@@ -624,17 +624,9 @@ func (g *bpfGen) rel(n *relNode, t, f int) {
 	}
 	// Both sides are evaluated (and any load past the end rejects), as
 	// in Match.
-	g.arith(n.r)
-	if g.depth >= bpfMemNum {
-		g.fail("expression too deep")
+	if !g.operands(n.l, n.r) {
 		return
 	}
-	slot := uint32(g.depth)
-	g.depth++
-	g.emit(bpfST, slot)
-	g.arith(n.l)
-	g.depth--
-	g.emit(bpfLDX|bpfW|bpfMEM, slot)
 	x := func(op uint16, t, f int) {
 		g.ins = append(g.ins, bpfIns{op: bpfJMP | op | bpfX, jt: t, jf: f})
 	}
@@ -654,6 +646,24 @@ func (g *bpfGen) rel(n *relNode, t, f int) {
 	default:
 		g.fail("relation %q", n.op)
 	}
+}
+
+// operands emits code that leaves the value of l in A and that of r in X,
+// r evaluated first and kept in a scratch memory slot meanwhile; false
+// when the expression is too deep for the slots.
+func (g *bpfGen) operands(l, r arith) bool {
+	g.arith(r)
+	if g.depth >= bpfMemNum {
+		g.fail("expression too deep")
+		return false
+	}
+	slot := uint32(g.depth)
+	g.depth++
+	g.emit(bpfST, slot)
+	g.arith(l)
+	g.depth--
+	g.emit(bpfLDX|bpfW|bpfMEM, slot)
+	return true
 }
 
 // arith emits code that leaves the value of a in A.
@@ -691,17 +701,9 @@ func (g *bpfGen) arith(a arith) {
 			g.fail("shift by a variable") // BPF and Match differ past 31
 			return
 		}
-		g.arith(a.r)
-		if g.depth >= bpfMemNum {
-			g.fail("expression too deep")
+		if !g.operands(a.l, a.r) {
 			return
 		}
-		slot := uint32(g.depth)
-		g.depth++
-		g.emit(bpfST, slot)
-		g.arith(a.l)
-		g.depth--
-		g.emit(bpfLDX|bpfW|bpfMEM, slot)
 		g.emit(bpfALU|op|bpfX, 0)
 	case *loadExpr:
 		g.load(a)
