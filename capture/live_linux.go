@@ -351,30 +351,7 @@ func (s *afPacket) decode(fr liveFrame) bool {
 	s.cur = fr
 	d := s.dec
 	d.decode(s.link, fr.data, fr.ci, &s.stats)
-	if d.tcpOK {
-		s.stats.TCP++
-	} else if d.ipVersion != 0 {
-		s.stats.NonTCP++
-	}
-	if s.match != nil && !s.match.Match(&d.meta) {
-		s.stats.Filtered++
-		return false
-	}
-	s.stats.Delivered++
-	s.pkt = Packet{
-		Num:      s.stats.Delivered,
-		File:     s.iface,
-		FileNum:  s.frames,
-		CI:       fr.ci,
-		Net:      d.net,
-		Len:      fr.ci.Length,
-		LinkType: s.link,
-		Data:     fr.data,
-	}
-	if d.tcpOK {
-		s.pkt.TCP = &d.tcp
-	}
-	return true
+	return d.deliver(&s.stats, s.match, &s.pkt, Packet{File: s.iface, FileNum: s.frames, CI: fr.ci, LinkType: s.link, Data: fr.data})
 }
 
 func (s *afPacket) Stats() Stats { return s.stats }

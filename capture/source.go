@@ -239,29 +239,32 @@ func (s *multiSource) decode(f *fileReader) bool {
 		s.warn(&FileError{File: f.name, Packet: f.frames, Offset: fr.offset,
 			Err: fmt.Errorf("link type %d (%v) is not supported; its packets are skipped", fr.link, fr.link)})
 	}
+	return d.deliver(&s.stats, s.match, &s.pkt, Packet{File: f.name, FileNum: f.frames, CI: fr.ci, LinkType: fr.link, Data: fr.data})
+}
+
+// deliver finishes a frame d has just decoded, for every source: it counts
+// the frame in st as TCP or not, applies match (nil matches all), and for
+// a frame that passes counts it delivered and stores p in *pkt, completed
+// with its number, its network flow, its length and its TCP segment;
+// false when the filter rejects the frame.
+func (d *decoder) deliver(st *Stats, match matcher, pkt *Packet, p Packet) bool {
 	if d.tcpOK {
-		s.stats.TCP++
+		st.TCP++
 	} else if d.ipVersion != 0 {
-		s.stats.NonTCP++
+		st.NonTCP++
 	}
-	if s.match != nil && !s.match.Match(&d.meta) {
-		s.stats.Filtered++
+	if match != nil && !match.Match(&d.meta) {
+		st.Filtered++
 		return false
 	}
-	s.stats.Delivered++
-	s.pkt = Packet{
-		Num:      s.stats.Delivered,
-		File:     f.name,
-		FileNum:  f.frames,
-		CI:       fr.ci,
-		Net:      d.net,
-		Len:      fr.ci.Length,
-		LinkType: fr.link,
-		Data:     fr.data,
-	}
+	st.Delivered++
+	p.Num = st.Delivered
+	p.Net = d.net
+	p.Len = p.CI.Length
 	if d.tcpOK {
-		s.pkt.TCP = &d.tcp
+		p.TCP = &d.tcp
 	}
+	*pkt = p
 	return true
 }
 

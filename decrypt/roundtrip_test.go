@@ -19,6 +19,8 @@ import (
 	_ "unsafe" // go:linkname, to choose Go's TLS 1.3 suite
 
 	"golang.org/x/crypto/cryptobyte"
+
+	"github.com/ssldissect/ssldissect/internal/connrec"
 )
 
 // crypto/tls offers no setting for TLS 1.3 suites; its default list is
@@ -92,26 +94,6 @@ func loadCerts(t testing.TB) *testCerts {
 	return &certs
 }
 
-// recorder keeps a copy of everything written through a connection.
-type recorder struct {
-	net.Conn
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (r *recorder) Write(p []byte) (int, error) {
-	r.mu.Lock()
-	r.buf.Write(p)
-	r.mu.Unlock()
-	return r.Conn.Write(p)
-}
-
-func (r *recorder) bytes() []byte {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]byte(nil), r.buf.Bytes()...)
-}
-
 // session is one recorded connection.
 type session struct {
 	c2s, s2c   []byte // raw bytes written by client and server
@@ -166,7 +148,7 @@ func runTLS(t testing.TB, version uint16, suite uint16, ecdsaCert bool) *session
 	deadline := time.Now().Add(20 * time.Second)
 	cRaw.SetDeadline(deadline)
 	sRaw.SetDeadline(deadline)
-	cRec, sRec := &recorder{Conn: cRaw}, &recorder{Conn: sRaw}
+	cRec, sRec := connrec.New(cRaw), connrec.New(sRaw)
 
 	s := &session{}
 	for i, n := range clientChunks {
@@ -217,7 +199,7 @@ func runTLS(t testing.TB, version uint16, suite uint16, ecdsaCert bool) *session
 	if err := <-srvErr; err != nil {
 		t.Fatalf("server: %v", err)
 	}
-	s.c2s, s.s2c, s.keylog = cRec.bytes(), sRec.bytes(), kl.Bytes()
+	s.c2s, s.s2c, s.keylog = cRec.Bytes(), sRec.Bytes(), kl.Bytes()
 	return s
 }
 

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ssldissect/ssldissect/internal/connrec"
 )
 
 // This file records real handshakes: a crypto/tls client and server talk over
@@ -47,26 +49,6 @@ func socketPair(t testing.TB) (net.Conn, net.Conn) {
 		t.Fatal("accept failed")
 	}
 	return c, s
-}
-
-// recConn records what is written through it.
-type recConn struct {
-	net.Conn
-	mu  sync.Mutex
-	out bytes.Buffer
-}
-
-func (c *recConn) Write(b []byte) (int, error) {
-	c.mu.Lock()
-	c.out.Write(b)
-	c.mu.Unlock()
-	return c.Conn.Write(b)
-}
-
-func (c *recConn) bytes() []byte {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]byte(nil), c.out.Bytes()...)
 }
 
 type testCerts struct {
@@ -121,7 +103,7 @@ func getCerts(t testing.TB) testCerts {
 func handshake(t testing.TB, ccfg, scfg *tls.Config) (c2s, s2c []byte) {
 	t.Helper()
 	cp, sp := socketPair(t)
-	cr, sr := &recConn{Conn: cp}, &recConn{Conn: sp}
+	cr, sr := connrec.New(cp), connrec.New(sp)
 	client, server := tls.Client(cr, ccfg), tls.Server(sr, scfg)
 	errc := make(chan error, 1)
 	go func() {
@@ -161,7 +143,7 @@ func handshake(t testing.TB, ccfg, scfg *tls.Config) (c2s, s2c []byte) {
 	}
 	client.Close()
 	server.Close()
-	return cr.bytes(), sr.bytes()
+	return cr.Bytes(), sr.Bytes()
 }
 
 // capture is one recorded handshake, split into messages.

@@ -288,11 +288,7 @@ func parseExtension(t ExtensionType, data []byte, msg HandshakeType) (any, bool)
 		v = e
 	case ExtECPointFormats:
 		var e ECPointFormatsExt
-		var list cryptobyte.String
-		ok = s.ReadUint8LengthPrefixed(&list) && !list.Empty()
-		for _, x := range list {
-			e.Formats = append(e.Formats, ECPointFormat(x))
-		}
+		ok = readUint8List(&s, func(x uint8) { e.Formats = append(e.Formats, ECPointFormat(x)) })
 		v = e
 	case ExtSignatureAlgorithms, ExtSignatureAlgorithmsCert:
 		var e SignatureSchemesExt
@@ -378,11 +374,7 @@ func parseExtension(t ExtensionType, data []byte, msg HandshakeType) (any, bool)
 		v = e
 	case ExtPSKKeyExchangeModes:
 		var e PSKModesExt
-		var list cryptobyte.String
-		ok = s.ReadUint8LengthPrefixed(&list) && !list.Empty()
-		for _, x := range list {
-			e.Modes = append(e.Modes, PSKKeyExchangeMode(x))
-		}
+		ok = readUint8List(&s, func(x uint8) { e.Modes = append(e.Modes, PSKKeyExchangeMode(x)) })
 		v = e
 	case ExtKeyShare:
 		v, ok = parseKeyShare(&s, msg)
@@ -412,6 +404,18 @@ func parseExtension(t ExtensionType, data []byte, msg HandshakeType) (any, bool)
 		return nil, true
 	}
 	return v, ok && s.Empty()
+}
+
+// readUint8List reads a non-empty uint8-length-prefixed vector of uint8.
+func readUint8List(s *cryptobyte.String, add func(uint8)) bool {
+	var list cryptobyte.String
+	if !s.ReadUint8LengthPrefixed(&list) || list.Empty() {
+		return false
+	}
+	for _, x := range list {
+		add(x)
+	}
+	return true
 }
 
 // readUint16List reads a non-empty uint16-length-prefixed vector of uint16.

@@ -117,12 +117,7 @@ func JA3(h *HelloFingerprintInput) (full string, hash string) {
 	b.WriteByte(',')
 	ja3WriteList(&b, h.SupportedGroups)
 	b.WriteByte(',')
-	for i, f := range h.ECPointFormats {
-		if i > 0 {
-			b.WriteByte('-')
-		}
-		b.WriteString(strconv.FormatUint(uint64(f), 10))
-	}
+	writeDecimals(&b, h.ECPointFormats)
 	full = b.String()
 	return full, fpMD5(full)
 }
@@ -147,12 +142,7 @@ func JA3S(s *ServerFingerprintInput) (full string, hash string) {
 	b.WriteByte(',')
 	b.WriteString(strconv.FormatUint(uint64(s.CipherSuite), 10))
 	b.WriteByte(',')
-	for i, e := range s.Extensions {
-		if i > 0 {
-			b.WriteByte('-')
-		}
-		b.WriteString(strconv.FormatUint(uint64(e), 10))
-	}
+	writeDecimals(&b, s.Extensions)
 	full = b.String()
 	return full, fpMD5(full)
 }
@@ -168,6 +158,16 @@ func ja3WriteList(b *strings.Builder, vs []uint16) {
 			b.WriteByte('-')
 		}
 		first = false
+		b.WriteString(strconv.FormatUint(uint64(v), 10))
+	}
+}
+
+// writeDecimals writes every value of vs in decimal, '-' separated.
+func writeDecimals[T uint8 | uint16](b *strings.Builder, vs []T) {
+	for i, v := range vs {
+		if i > 0 {
+			b.WriteByte('-')
+		}
 		b.WriteString(strconv.FormatUint(uint64(v), 10))
 	}
 }

@@ -141,57 +141,58 @@ func (f *Filter) EthernetBPF() ([]BPFInstruction, error) {
 // prelude sends to accept the frames the body cannot judge as Match does,
 // and the rest to body.
 func (g *bpfGen) prelude(body int) {
-	next := func() int { l := g.label(); return l }
 	g.emit(bpfLD|bpfW|bpfABS, skfVLANPresent)
-	l := next()
-	g.cond(bpfJEQ, 0, l, lAccept)
-	g.bind(l)
+	g.acceptUnless(bpfJEQ, 0)
 	// Frames too short for the headers the prelude reads go to Match.
 	g.emit(bpfLD|bpfW|bpfLEN, 0)
-	l = next()
-	g.cond(bpfJGE, ethLen, l, lAccept)
-	g.bind(l)
+	g.acceptUnless(bpfJGE, ethLen)
 	g.emit(bpfLD|bpfH|bpfABS, 12)
 	for _, vt := range []uint32{0x8100, 0x88a8, 0x9100} {
-		l = next()
-		g.cond(bpfJEQ, vt, lAccept, l)
-		g.bind(l)
+		g.acceptIf(bpfJEQ, vt)
 	}
-	v4, v6, l2 := next(), next(), next()
+	v4, v6, l2 := g.label(), g.label(), g.label()
 	g.cond(bpfJEQ, 0x0800, v4, l2)
 	g.bind(l2)
 	g.cond(bpfJEQ, 0x86dd, v6, body)
 	// IPv4: a whole header, a good version, and not a fragment.
 	g.bind(v4)
-	g.emit(bpfLD|bpfW|bpfLEN, 0)
-	l = next()
-	g.cond(bpfJGE, ethLen+20, l, lAccept)
-	g.bind(l)
-	g.emit(bpfLD|bpfB|bpfABS, ethLen)
-	g.emit(bpfALU|bpfAND|bpfK, 0xf0)
-	l = next()
-	g.cond(bpfJEQ, 0x40, l, lAccept)
-	g.bind(l)
+	g.ipHeader(20, 4)
 	g.emit(bpfLD|bpfH|bpfABS, ethLen+6)
 	g.cond(bpfJSET, 0x3fff, lAccept, body)
 	// IPv6: a whole header, a good version, and no extension header.
 	g.bind(v6)
-	g.emit(bpfLD|bpfW|bpfLEN, 0)
-	l = next()
-	g.cond(bpfJGE, ethLen+40, l, lAccept)
-	g.bind(l)
-	g.emit(bpfLD|bpfB|bpfABS, ethLen)
-	g.emit(bpfALU|bpfAND|bpfK, 0xf0)
-	l = next()
-	g.cond(bpfJEQ, 0x60, l, lAccept)
-	g.bind(l)
+	g.ipHeader(40, 6)
 	g.emit(bpfLD|bpfB|bpfABS, ethLen+6)
 	for _, nh := range []uint32{0, 43, 44, 51, 60, 135, 139, 140, 253, 254} {
-		l = next()
-		g.cond(bpfJEQ, nh, lAccept, l)
-		g.bind(l)
+		g.acceptIf(bpfJEQ, nh)
 	}
 	g.jump(body)
+}
+
+// ipHeader sends to accept the frames too short for an IP header of n
+// bytes after the Ethernet header, or whose IP version is not version.
+func (g *bpfGen) ipHeader(n, version uint32) {
+	g.emit(bpfLD|bpfW|bpfLEN, 0)
+	g.acceptUnless(bpfJGE, ethLen+n)
+	g.emit(bpfLD|bpfB|bpfABS, ethLen)
+	g.emit(bpfALU|bpfAND|bpfK, 0xf0)
+	g.acceptUnless(bpfJEQ, version<<4)
+}
+
+// acceptIf sends the frame to accept if A op k holds, and goes on with the
+// next instruction if not.
+func (g *bpfGen) acceptIf(op uint16, k uint32) {
+	l := g.label()
+	g.cond(op, k, lAccept, l)
+	g.bind(l)
+}
+
+// acceptUnless goes on with the next instruction if A op k holds, and
+// sends the frame to accept if not.
+func (g *bpfGen) acceptUnless(op uint16, k uint32) {
+	l := g.label()
+	g.cond(op, k, l, lAccept)
+	g.bind(l)
 }
 
 // assemble resolves labels to relative jumps.
@@ -623,17 +624,9 @@ func (g *bpfGen) rel(n *relNode, t, f int) {
 	}
 	// Both sides are evaluated (and any load past the end rejects), as
 	// in Match.
-	g.arith(n.r)
-	if g.depth >= bpfMemNum {
-		g.fail("expression too deep")
+	if !g.operands(n.l, n.r) {
 		return
 	}
-	slot := uint32(g.depth)
-	g.depth++
-	g.emit(bpfST, slot)
-	g.arith(n.l)
-	g.depth--
-	g.emit(bpfLDX|bpfW|bpfMEM, slot)
 	x := func(op uint16, t, f int) {
 		g.ins = append(g.ins, bpfIns{op: bpfJMP | op | bpfX, jt: t, jf: f})
 	}
@@ -653,6 +646,24 @@ func (g *bpfGen) rel(n *relNode, t, f int) {
 	default:
 		g.fail("relation %q", n.op)
 	}
+}
+
+// operands emits code that leaves the value of l in A and that of r in X,
+// r evaluated first and kept in a scratch memory slot meanwhile; false
+// when the expression is too deep for the slots.
+func (g *bpfGen) operands(l, r arith) bool {
+	g.arith(r)
+	if g.depth >= bpfMemNum {
+		g.fail("expression too deep")
+		return false
+	}
+	slot := uint32(g.depth)
+	g.depth++
+	g.emit(bpfST, slot)
+	g.arith(l)
+	g.depth--
+	g.emit(bpfLDX|bpfW|bpfMEM, slot)
+	return true
 }
 
 // arith emits code that leaves the value of a in A.
@@ -690,17 +701,9 @@ func (g *bpfGen) arith(a arith) {
 			g.fail("shift by a variable") // BPF and Match differ past 31
 			return
 		}
-		g.arith(a.r)
-		if g.depth >= bpfMemNum {
-			g.fail("expression too deep")
+		if !g.operands(a.l, a.r) {
 			return
 		}
-		slot := uint32(g.depth)
-		g.depth++
-		g.emit(bpfST, slot)
-		g.arith(a.l)
-		g.depth--
-		g.emit(bpfLDX|bpfW|bpfMEM, slot)
 		g.emit(bpfALU|op|bpfX, 0)
 	case *loadExpr:
 		g.load(a)

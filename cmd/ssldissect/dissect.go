@@ -12,22 +12,39 @@ import (
 	"github.com/ssldissect/ssldissect/report"
 )
 
+// warnings prints the warnings of a run to stderr and counts them.
+type warnings struct {
+	n      int
+	stderr io.Writer
+}
+
+func (w *warnings) warn(err error) {
+	w.n++
+	fmt.Fprintf(w.stderr, "ssldissect: warning: %v\n", err)
+}
+
+// prepare does what a run from files and a live run both do first: it
+// creates --plaintext-dir and returns the run's warning counter.
+func prepare(o *options, stderr io.Writer) (*warnings, error) {
+	if o.plaintextDir != "" {
+		if err := os.MkdirAll(o.plaintextDir, 0o755); err != nil {
+			return nil, fmt.Errorf("--plaintext-dir: %w", err)
+		}
+	}
+	return &warnings{stderr: stderr}, nil
+}
+
 // dissect runs the pipeline: capture -> reassembly -> parser -> report.
 func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	begin := now()
 	if o.iface != "" {
 		return dissectLive(o, stdout, stderr)
 	}
-	if o.plaintextDir != "" {
-		if err := os.MkdirAll(o.plaintextDir, 0o755); err != nil {
-			return fmt.Errorf("--plaintext-dir: %w", err)
-		}
+	warnings, err := prepare(o, stderr)
+	if err != nil {
+		return err
 	}
-	warnings := 0
-	warn := func(err error) {
-		warnings++
-		fmt.Fprintf(stderr, "ssldissect: warning: %v\n", err)
-	}
+	warn := warnings.warn
 	keys, err := pipeline.LoadKeys(o.keylogs, o.rsaKeys, warn)
 	if err != nil {
 		return err
@@ -60,19 +77,26 @@ func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	cs, rs := res.Capture, res.Assembly
-	w.Summary(report.Summary{
-		Packets:               cs.Packets,
-		Bytes:                 cs.Bytes,
-		TCPPackets:            cs.TCP,
+	w.Summary(summary(cs.Packets, cs.Bytes, cs.TCP, rs, warnings, begin))
+	return w.Close()
+}
+
+// summary is the part of the report's summary a run from files and a live
+// run fill alike: the packets, bytes and TCP packets as the caller counts
+// them, the reassembly's counts, the warnings and the time since begin.
+func summary(packets, bytes, tcp uint64, rs reassembly.Stats, warnings *warnings, begin time.Time) report.Summary {
+	return report.Summary{
+		Packets:               packets,
+		Bytes:                 bytes,
+		TCPPackets:            tcp,
 		Connections:           rs.Connections,
 		Gaps:                  rs.Gaps,
 		GapBytes:              rs.MissingBytes,
 		DroppedByCaps:         rs.CapGaps + rs.PendingOverflow,
 		RetransmissionsDiffer: rs.Mismatches,
-		Warnings:              warnings,
+		Warnings:              warnings.n,
 		ElapsedSeconds:        now().Sub(begin).Seconds(),
-	})
-	return w.Close()
+	}
 }
 
 // now is the wall clock, replaced in golden tests so that the summary's

@@ -16,7 +16,6 @@ import (
 	"github.com/ssldissect/ssldissect/internal/pipeline"
 	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/reassembly"
-	"github.com/ssldissect/ssldissect/report"
 )
 
 // Live capture timing.
@@ -35,16 +34,11 @@ const (
 // -c N packets or --duration D.
 func dissectLive(o *options, stdout, stderr io.Writer) error {
 	begin := now()
-	if o.plaintextDir != "" {
-		if err := os.MkdirAll(o.plaintextDir, 0o755); err != nil {
-			return fmt.Errorf("--plaintext-dir: %w", err)
-		}
+	warnings, err := prepare(o, stderr)
+	if err != nil {
+		return err
 	}
-	warnings := 0
-	warn := func(err error) {
-		warnings++
-		fmt.Fprintf(stderr, "ssldissect: warning: %v\n", err)
-	}
+	warn := warnings.warn
 	// RSA keys are read once; key logs are followed while they grow.
 	keys, err := pipeline.LoadKeys(nil, o.rsaKeys, warn)
 	if err != nil {
@@ -244,22 +238,12 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 	}
 	// Packets are those that passed the filter, as tcpdump counts them
 	// and as -w saves them.
-	w.Summary(report.Summary{
-		Packets:               uint64(n),
-		Bytes:                 bytesIn,
-		TCPPackets:            cs.TCP,
-		Connections:           rs.Connections,
-		Gaps:                  rs.Gaps,
-		GapBytes:              rs.MissingBytes,
-		DroppedByCaps:         rs.CapGaps + rs.PendingOverflow,
-		RetransmissionsDiffer: rs.Mismatches,
-		Warnings:              warnings,
-		ElapsedSeconds:        now().Sub(begin).Seconds(),
-		Interface:             o.iface,
-		KernelPackets:         &ls.KernelPackets,
-		KernelDrops:           &ls.KernelDrops,
-		QueueDrops:            &ls.QueueDrops,
-	})
+	sum := summary(uint64(n), bytesIn, cs.TCP, rs, warnings, begin)
+	sum.Interface = o.iface
+	sum.KernelPackets = &ls.KernelPackets
+	sum.KernelDrops = &ls.KernelDrops
+	sum.QueueDrops = &ls.QueueDrops
+	w.Summary(sum)
 	var werr error
 	if ngw != nil {
 		werr = ngw.Flush()

@@ -1,26 +1,14 @@
 package aria
 
 import (
-	"bytes"
-	"crypto/cipher"
-	"encoding/hex"
-	"errors"
 	"math/rand"
-	"strings"
 	"testing"
+
+	"github.com/ssldissect/ssldissect/decrypt/internal/ciphertest"
 )
 
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // RFC 5794 Appendix A, "Example Data of ARIA".
-var rfcVectors = []struct{ key, plaintext, ciphertext string }{
+var rfcVectors = []ciphertest.Vector{
 	{ // A.1 128-bit key
 		"000102030405060708090a0b0c0d0e0f",
 		"00112233445566778899aabbccddeeff",
@@ -39,56 +27,12 @@ var rfcVectors = []struct{ key, plaintext, ciphertext string }{
 }
 
 func TestRFC5794Vectors(t *testing.T) {
-	for _, v := range rfcVectors {
-		key, pt, ct := unhex(t, v.key), unhex(t, v.plaintext), unhex(t, v.ciphertext)
-		c, err := NewCipher(key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := make([]byte, BlockSize)
-		c.Encrypt(got, pt)
-		if !bytes.Equal(got, ct) {
-			t.Errorf("ARIA-%d encrypt: got %x, want %x", len(key)*8, got, ct)
-		}
-		c.Decrypt(got, ct)
-		if !bytes.Equal(got, pt) {
-			t.Errorf("ARIA-%d decrypt: got %x, want %x", len(key)*8, got, pt)
-		}
-		// In place.
-		buf := append([]byte(nil), pt...)
-		c.Encrypt(buf, buf)
-		c.Decrypt(buf, buf)
-		if !bytes.Equal(buf, pt) {
-			t.Errorf("ARIA-%d in-place round trip: got %x", len(key)*8, buf)
-		}
-	}
+	ciphertest.KnownAnswers(t, NewCipher, BlockSize, rfcVectors)
 }
 
-// gmul multiplies in GF(2^8) modulo x^8+x^4+x^3+x+1, the field of ARIA's
-// S-boxes.
-func gmul(a, b byte) byte {
-	var p byte
-	for b != 0 {
-		if b&1 != 0 {
-			p ^= a
-		}
-		hi := a & 0x80
-		a <<= 1
-		if hi != 0 {
-			a ^= 0x1b
-		}
-		b >>= 1
-	}
-	return p
-}
-
-func gpow(x byte, e int) byte {
-	r := byte(1)
-	for ; e > 0; e-- {
-		r = gmul(r, x)
-	}
-	return r
-}
+// gpow raises x to the power e in GF(2^8) modulo x^8+x^4+x^3+x+1, the
+// field of ARIA's S-boxes.
+func gpow(x byte, e int) byte { return ciphertest.GFPow(x, e, 0x1b) }
 
 // TestSBoxes checks the transcribed tables against the algebraic
 // construction of ARIA's S-boxes: SB1 is the affine map of x^-1 = x^254
@@ -155,99 +99,23 @@ func TestSubstDiffuse(t *testing.T) {
 }
 
 func TestRandomRoundTrip(t *testing.T) {
-	r := rand.New(rand.NewSource(2))
-	for _, n := range []int{16, 24, 32} {
-		for i := 0; i < 50; i++ {
-			key := make([]byte, n)
-			r.Read(key)
-			c, err := NewCipher(key)
-			if err != nil {
-				t.Fatal(err)
-			}
-			pt := make([]byte, BlockSize)
-			r.Read(pt)
-			ct := make([]byte, BlockSize)
-			c.Encrypt(ct, pt)
-			if bytes.Equal(ct, pt) {
-				t.Fatalf("encryption left block unchanged: %x", pt)
-			}
-			got := make([]byte, BlockSize)
-			c.Decrypt(got, ct)
-			if !bytes.Equal(got, pt) {
-				t.Fatalf("key %x: Decrypt(Encrypt(%x)) = %x", key, pt, got)
-			}
-		}
-	}
+	ciphertest.RandomRoundTrip(t, NewCipher, BlockSize, []int{16, 24, 32}, 50, 2)
 }
 
 func TestCBCRoundTrip(t *testing.T) {
-	r := rand.New(rand.NewSource(3))
-	for _, n := range []int{16, 24, 32} {
-		key := make([]byte, n)
-		iv := make([]byte, BlockSize)
-		pt := make([]byte, 10*BlockSize)
-		r.Read(key)
-		r.Read(iv)
-		r.Read(pt)
-		c, err := NewCipher(key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ct := make([]byte, len(pt))
-		cipher.NewCBCEncrypter(c, iv).CryptBlocks(ct, pt)
-		// Decrypt in place, as a TLS record decrypter would.
-		cipher.NewCBCDecrypter(c, iv).CryptBlocks(ct, ct)
-		if !bytes.Equal(ct, pt) {
-			t.Fatalf("ARIA-%d CBC round trip failed", n*8)
-		}
-	}
+	ciphertest.CBCRoundTrip(t, NewCipher, BlockSize, []int{16, 24, 32}, 3)
 }
 
 func TestBadKeySizes(t *testing.T) {
-	for _, n := range []int{0, 1, 8, 15, 17, 23, 25, 31, 33, 64} {
-		c, err := NewCipher(make([]byte, n))
-		var kse KeySizeError
-		if c != nil || !errors.As(err, &kse) || int(kse) != n {
-			t.Errorf("NewCipher(%d bytes) = %v, %v; want KeySizeError(%d)", n, c, err, n)
-		}
-	}
-}
-
-func mustPanic(t *testing.T, want string, f func()) {
-	t.Helper()
-	defer func() {
-		t.Helper()
-		r := recover()
-		if r == nil {
-			t.Errorf("no panic, want %q", want)
-			return
-		}
-		if s, _ := r.(string); !strings.Contains(s, want) {
-			t.Errorf("panic %v, want %q", r, want)
-		}
-	}()
-	f()
+	ciphertest.BadKeySizes(t, NewCipher, []int{0, 1, 8, 15, 17, 23, 25, 31, 33, 64}, func(n int) error { return KeySizeError(n) })
 }
 
 // TestShortBuffers checks the cipher.Block contract: like the standard
 // library's ciphers, Encrypt and Decrypt panic on a short src or dst.
 func TestShortBuffers(t *testing.T) {
-	c, _ := NewCipher(make([]byte, 16))
-	full, short := make([]byte, BlockSize), make([]byte, BlockSize-1)
-	mustPanic(t, "input not full block", func() { c.Encrypt(full, short) })
-	mustPanic(t, "input not full block", func() { c.Decrypt(full, short) })
-	mustPanic(t, "output not full block", func() { c.Encrypt(short, full) })
-	mustPanic(t, "output not full block", func() { c.Decrypt(short, full) })
-	if c.BlockSize() != BlockSize {
-		t.Errorf("BlockSize() = %d", c.BlockSize())
-	}
+	ciphertest.ShortBuffers(t, ciphertest.MustNew(t, NewCipher, make([]byte, 16)), BlockSize)
 }
 
 func BenchmarkDecrypt(b *testing.B) {
-	c, _ := NewCipher(make([]byte, 16))
-	buf := make([]byte, BlockSize)
-	b.SetBytes(BlockSize)
-	for i := 0; i < b.N; i++ {
-		c.Decrypt(buf, buf)
-	}
+	ciphertest.BenchmarkDecrypt(b, ciphertest.MustNew(b, NewCipher, make([]byte, 16)))
 }

@@ -3,29 +3,25 @@ package rc2
 import (
 	"bytes"
 	"crypto/cipher"
-	"encoding/hex"
 	"errors"
+	"fmt"
 	"math/rand"
 	"testing"
+
+	"github.com/ssldissect/ssldissect/decrypt/internal/ciphertest"
 )
 
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// rfcVectors are all the test vectors of RFC 2268 section 5, in its order:
-// key length in bytes is len(key)/2, bits is the effective key length T1.
-var rfcVectors = []struct {
+// vector is a known answer with the effective key length T1 in bits.
+type vector struct {
 	key        string
 	bits       int
 	plaintext  string
 	ciphertext string
-}{
+}
+
+// rfcVectors are all the test vectors of RFC 2268 section 5, in its order:
+// key length in bytes is len(key)/2, bits is the effective key length T1.
+var rfcVectors = []vector{
 	{"0000000000000000", 63, "0000000000000000", "ebb773f993278eff"},
 	{"ffffffffffffffff", 64, "ffffffffffffffff", "278b27e42e2f0d49"},
 	{"3000000000000000", 64, "1000000000000001", "30649edf9be7d2c2"},
@@ -47,12 +43,7 @@ var rfcVectors = []struct {
 // implementation (golang.org/x/crypto's, internal to its pkcs12 package,
 // run out of tree), since the openssl command line cannot set T1 apart
 // from the key length.
-var extraVectors = []struct {
-	key        string
-	bits       int
-	plaintext  string
-	ciphertext string
-}{
+var extraVectors = []vector{
 	// openssl enc -provider legacy: RC2-40-CBC, RC2-64-CBC, RC2-CBC.
 	{"0102030405", 40, "0000000000000000", "269b2c0070a1cb64"},
 	{"0102030405", 40, "0123456789abcdef", "e622c9196dd94677"},
@@ -71,32 +62,16 @@ var extraVectors = []struct {
 	{"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f", 1024, "0123456789abcdef", "6cb357e02ed2e03c"},
 }
 
+// withBits is NewCipher with the effective key length fixed at bits, as a
+// ciphertest.New.
+func withBits(bits int) ciphertest.New {
+	return func(key []byte) (cipher.Block, error) { return NewCipher(key, bits) }
+}
+
 func testVector(t *testing.T, key string, bits int, plaintext, ciphertext string) {
 	t.Helper()
-	k, pt, ct := unhex(t, key), unhex(t, plaintext), unhex(t, ciphertext)
-	c, err := NewCipher(k, bits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.BlockSize() != BlockSize {
-		t.Fatalf("BlockSize %d", c.BlockSize())
-	}
-	got := make([]byte, BlockSize)
-	c.Encrypt(got, pt)
-	if !bytes.Equal(got, ct) {
-		t.Errorf("key %s (%d bytes), T1 %d: Encrypt(%s) = %x, want %s", key, len(k), bits, plaintext, got, ciphertext)
-	}
-	c.Decrypt(got, ct)
-	if !bytes.Equal(got, pt) {
-		t.Errorf("key %s (%d bytes), T1 %d: Decrypt(%s) = %x, want %s", key, len(k), bits, ciphertext, got, plaintext)
-	}
-	// In place.
-	buf := append([]byte(nil), pt...)
-	c.Encrypt(buf, buf)
-	c.Decrypt(buf, buf)
-	if !bytes.Equal(buf, pt) {
-		t.Errorf("key %s, T1 %d: in-place round trip gave %x", key, bits, buf)
-	}
+	name := fmt.Sprintf("key %s (%d bytes), T1 %d", key, len(key)/2, bits)
+	ciphertest.KnownAnswer(t, withBits(bits), BlockSize, name, ciphertest.Vector{key, plaintext, ciphertext})
 }
 
 func TestRFC2268Vectors(t *testing.T) {
@@ -135,7 +110,7 @@ func TestPITable(t *testing.T) {
 // picks where the effective key starts, TM masks its first byte), and every
 // T1 from 1 to 1024 builds a schedule.
 func TestEffectiveBits(t *testing.T) {
-	key := unhex(t, "88bca90e90875a7f0f79c384627bafb2")
+	key := ciphertest.Unhex(t, "88bca90e90875a7f0f79c384627bafb2")
 	enc := func(bits int) []byte {
 		c, err := NewCipher(key, bits)
 		if err != nil {
@@ -154,12 +129,7 @@ func TestEffectiveBits(t *testing.T) {
 }
 
 func TestBadParameters(t *testing.T) {
-	var kse KeySizeError
-	for _, n := range []int{0, 129, 256} {
-		if _, err := NewCipher(make([]byte, n), 64); !errors.As(err, &kse) || int(kse) != n {
-			t.Errorf("key of %d bytes: err %v", n, err)
-		}
-	}
+	ciphertest.BadKeySizes(t, withBits(64), []int{0, 129, 256}, func(n int) error { return KeySizeError(n) })
 	var ebe EffectiveBitsError
 	for _, b := range []int{-1, 0, 1025} {
 		if _, err := NewCipher(make([]byte, 8), b); !errors.As(err, &ebe) || int(ebe) != b {
@@ -186,37 +156,16 @@ func TestRoundTripCBC(t *testing.T) {
 		rng.Read(iv)
 		pt := make([]byte, BlockSize*(1+rng.Intn(8)))
 		rng.Read(pt)
-		ct := make([]byte, len(pt))
-		cipher.NewCBCEncrypter(c, iv).CryptBlocks(ct, pt)
-		got := make([]byte, len(ct))
-		cipher.NewCBCDecrypter(c, iv).CryptBlocks(got, ct)
-		if !bytes.Equal(got, pt) {
+		if !ciphertest.CBC(t, c, iv, pt) {
 			t.Fatalf("CBC round trip %d failed", i)
 		}
 	}
 }
 
 func TestShortBlockPanics(t *testing.T) {
-	c, _ := NewCipher([]byte{1, 2, 3, 4, 5}, 40)
-	for _, f := range []func(dst, src []byte){c.Encrypt, c.Decrypt} {
-		for _, sz := range [][2]int{{8, 7}, {7, 8}} {
-			func() {
-				defer func() {
-					if recover() == nil {
-						t.Errorf("no panic with dst %d, src %d bytes", sz[0], sz[1])
-					}
-				}()
-				f(make([]byte, sz[0]), make([]byte, sz[1]))
-			}()
-		}
-	}
+	ciphertest.ShortBuffers(t, ciphertest.MustNew(t, withBits(40), []byte{1, 2, 3, 4, 5}), BlockSize)
 }
 
 func BenchmarkDecrypt(b *testing.B) {
-	c, _ := NewCipher(make([]byte, 16), 40)
-	buf := make([]byte, BlockSize)
-	b.SetBytes(BlockSize)
-	for b.Loop() {
-		c.Decrypt(buf, buf)
-	}
+	ciphertest.BenchmarkDecrypt(b, ciphertest.MustNew(b, withBits(40), make([]byte, 16)))
 }
