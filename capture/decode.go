@@ -52,10 +52,10 @@ type decoder struct {
 	sll   layers.LinuxSLL
 	sll2  layers.LinuxSLL2
 	loop  layers.Loopback
-	ip4   layers.IPv4
-	ip6   layers.IPv6
-	ext   layers.IPv6ExtensionSkipper
-	frag6 layers.IPv6Fragment
+	ip4   ip4Layer
+	ip6   ip6Layer
+	ext   ip6ExtLayer
+	frag6 ip6FragLayer
 	tcp   layers.TCP
 	udp   layers.UDP
 
@@ -63,8 +63,11 @@ type decoder struct {
 	parsers map[gopacket.LayerType]*gopacket.DecodingLayerParser
 	decoded []gopacket.LayerType
 
-	// Results of the last decode.
+	// Results of the last decode. meta describes the outer headers (what
+	// the filter sees); inner is the level being decoded inside a tunnel.
 	meta        filter.Meta
+	inner       filter.Meta
+	bad         bool // a header was malformed or cut short
 	unsupported bool // the link type is not one we decode
 	ipVersion   uint8
 	tcpOK       bool
@@ -138,6 +141,14 @@ func firstLayer(link layers.LinkType, data []byte) (first gopacket.LayerType, ok
 // decode decodes one frame, fills d.meta and the results, and counts
 // into st what it finds.
 func (d *decoder) decode(link layers.LinkType, data []byte, ci gopacket.CaptureInfo, st *Stats) {
+	d.bad = false
+	d.decodeFrame(link, data, ci, st)
+	if d.bad {
+		st.DecodeErrs++
+	}
+}
+
+func (d *decoder) decodeFrame(link layers.LinkType, data []byte, ci gopacket.CaptureInfo, st *Stats) {
 	d.vlan.ids = d.vlan.ids[:0]
 	d.meta = filter.Meta{Link: data, Length: ci.Length}
 	d.unsupported, d.ipVersion, d.tcpOK, d.net = false, 0, false, gopacket.Flow{}
@@ -156,12 +167,12 @@ func (d *decoder) decode(link layers.LinkType, data []byte, ci gopacket.CaptureI
 		d.meta.L3 = data
 	}
 	err := d.parser(first).DecodeLayers(data, &d.decoded)
-	frag4, frag6 := d.walk(d.decoded)
+	frag4, frag6 := d.walk(&d.meta, d.decoded)
 	if len(d.vlan.ids) > 0 {
 		d.meta.VLANs = d.vlan.ids
 	}
 	if err != nil {
-		st.DecodeErrs++
+		d.bad = true
 	}
 	switch d.ipVersion {
 	case 0:
@@ -172,14 +183,21 @@ func (d *decoder) decode(link layers.LinkType, data []byte, ci gopacket.CaptureI
 	case 6:
 		d.meta.EtherType = uint16(layers.EthernetTypeIPv6)
 	}
-	if !frag4 && !frag6 {
+	if (frag4 || frag6) && !d.defrag(&d.meta, frag4, frag6, ci, st) {
 		return
 	}
+	d.decapsulate(ci, st)
+}
+
+// defrag feeds the fragment just decoded at level m to the reassembler,
+// and reports whether it completed a datagram, whose transport is then
+// decoded into m.
+func (d *decoder) defrag(m *filter.Meta, frag4, frag6 bool, ci gopacket.CaptureInfo, st *Stats) bool {
 	st.Fragments++
 	// A first fragment shows its transport header to the filter, but
 	// carries no TCP segment until its datagram is whole.
-	if !d.meta.Fragment && d.meta.L4 != nil {
-		d.transport(d.meta.L4)
+	if !m.Fragment && m.L4 != nil {
+		d.transport(m, m.L4)
 		d.tcpOK = false
 	}
 	d.fragCount++
@@ -187,16 +205,14 @@ func (d *decoder) decode(link layers.LinkType, data []byte, ci gopacket.CaptureI
 		d.ip4d.DiscardOlderThan(ci.Timestamp.Add(-fragTimeout))
 	}
 	if frag4 {
-		d.defrag4(ci.Timestamp, st)
-	} else {
-		d.defrag6(st)
+		return d.defrag4(m, ci.Timestamp, st)
 	}
+	return d.defrag6(m, st)
 }
 
-// walk reads the decoded layers into d.meta and the results. It reports
+// walk reads the decoded layers into m and the results. It reports
 // whether the packet is an IPv4 or an IPv6 fragment.
-func (d *decoder) walk(decoded []gopacket.LayerType) (frag4, frag6 bool) {
-	m := &d.meta
+func (d *decoder) walk(m *filter.Meta, decoded []gopacket.LayerType) (frag4, frag6 bool) {
 	for _, typ := range decoded {
 		switch typ {
 		case layers.LayerTypeEthernet:
@@ -266,13 +282,17 @@ func (d *decoder) walk(decoded []gopacket.LayerType) (frag4, frag6 bool) {
 }
 
 // transport decodes the transport header (and any IPv6 extension headers
-// before it) of data, whose protocol is d.meta.Proto.
-func (d *decoder) transport(data []byte) {
-	first := layers.IPProtocol(d.meta.Proto).LayerType()
+// before it) of data, whose protocol is m.Proto, into m. An IP packet in IP
+// is left to decapsulate.
+func (d *decoder) transport(m *filter.Meta, data []byte) {
+	first := layers.IPProtocol(m.Proto).LayerType()
+	if stopAtIP(first) == gopacket.LayerTypeZero {
+		return
+	}
 	if err := d.parser(first).DecodeLayers(data, &d.decoded); err != nil {
 		return
 	}
-	d.walk(d.decoded)
+	d.walk(m, d.decoded)
 }
 
 func tcpFlags(t *layers.TCP) uint8 {
@@ -303,12 +323,13 @@ func (d *decoder) hold(n int, st *Stats) {
 }
 
 // defrag4 feeds the current IPv4 fragment to the reassembler; when it
-// completes a datagram, the transport layer is decoded from that.
-func (d *decoder) defrag4(ts time.Time, st *Stats) {
+// completes a datagram, the transport layer is decoded from that into m.
+func (d *decoder) defrag4(m *filter.Meta, ts time.Time, st *Stats) (whole bool) {
 	defer func() {
 		if recover() != nil { // never let a reassembler bug take the run down
 			st.FragDropped++
 			d.newDefrag()
+			whole = false
 		}
 	}()
 	// The reassembler keeps the layer and its payload: give it a copy.
@@ -317,32 +338,34 @@ func (d *decoder) defrag4(ts time.Time, st *Stats) {
 	ip := new(layers.IPv4)
 	if err := ip.DecodeFromBytes(b, gopacket.NilDecodeFeedback); err != nil {
 		st.FragDropped++
-		return
+		return false
 	}
 	d.hold(len(b), st)
 	out, err := d.ip4d.DefragIPv4WithTimestamp(ip, ts)
 	if err != nil {
 		st.FragDropped++
-		return
+		return false
 	}
 	if out == nil {
-		return
+		return false
 	}
 	d.fragHeld = max(0, d.fragHeld-len(out.Payload))
 	st.Reassembled++
-	d.meta.Fragment, d.meta.Proto, d.meta.L4 = false, uint8(out.Protocol), out.Payload
-	d.transport(out.Payload)
+	m.Fragment, m.Proto, m.L4 = false, uint8(out.Protocol), out.Payload
+	d.transport(m, out.Payload)
+	return true
 }
 
 // defrag6 is defrag4 for IPv6.
-func (d *decoder) defrag6(st *Stats) {
+func (d *decoder) defrag6(m *filter.Meta, st *Stats) (whole bool) {
 	defer func() {
 		if recover() != nil {
 			st.FragDropped++
 			d.newDefrag()
+			whole = false
 		}
 	}()
-	l3 := d.meta.L3
+	l3 := m.L3
 	if n := 40 + int(d.ip6.Length); d.ip6.Length != 0 && n < len(l3) {
 		l3 = l3[:n]
 	}
@@ -351,15 +374,16 @@ func (d *decoder) defrag6(st *Stats) {
 	fg, _ := p.Layer(layers.LayerTypeIPv6Fragment).(*layers.IPv6Fragment)
 	if ip == nil || fg == nil {
 		st.FragDropped++
-		return
+		return false
 	}
 	d.hold(len(l3), st)
 	out := d.ip6d.DefragIPv6(ip, fg)
 	if out == nil {
-		return
+		return false
 	}
 	d.fragHeld = max(0, d.fragHeld-len(out.Payload))
 	st.Reassembled++
-	d.meta.Fragment, d.meta.Proto, d.meta.L4 = false, uint8(out.NextHeader), out.Payload
-	d.transport(out.Payload)
+	m.Fragment, m.Proto, m.L4 = false, uint8(out.NextHeader), out.Payload
+	d.transport(m, out.Payload)
+	return true
 }

@@ -35,7 +35,29 @@
 // ip4defrag and ip6defrag: the packet that completes a datagram carries the
 // TCP segment of the whole datagram. Reassembly holds at most 64 MiB of
 // waiting fragments; past that, what waits is dropped and counted. UDP is
-// decoded only for its ports.
+// decoded only for its ports, except for the tunnels below.
+//
+// # Tunnels
+//
+// Tunnels are opened down to the innermost IP packet and its TCP segment:
+// GTPv1-U (3GPP TS 29.281; UDP port 2152, either side; G-PDUs only, with
+// the optional sequence number, N-PDU number and extension headers, the
+// T-PDU being IPv4 or IPv6), GRE (RFC 2784 and RFC 2890: checksum, key and
+// sequence number; payload IPv4, IPv6 or Ethernet by transparent Ethernet
+// bridging, 0x6558), VXLAN (RFC 7348; UDP destination port 4789, an
+// Ethernet frame with its VLAN tags inside), and IPv4 or IPv6 in IPv4 or
+// IPv6 (protocols 4 and 41, RFC 2003 and RFC 4213). Tunnels nest up to 4
+// deep; a packet deeper than that is delivered without its TCP layer.
+// Tunnel headers are read with cryptobyte, not gopacket's layers (STYLE
+// rule 1; gopacket's GTPv1U works in uint16 offsets and refuses a G-PDU
+// whose length runs past a cut capture). A malformed or cut tunnel header
+// counts the frame in Stats.DecodeErrs and gives no TCP layer; GRE with
+// routing or version 1 (PPTP), GTP-U signalling messages and T-PDUs that
+// are not IP are left closed. Stats.Tunnels counts the tunnel headers
+// opened. Packet.Net and Packet.TCP are those of the innermost packet, so
+// connections are keyed by the inner addresses; fragments are reassembled
+// at every level, outer datagrams before they are opened, inner ones
+// within the tunnel.
 //
 // # Filters
 //
@@ -44,6 +66,10 @@
 // completes a fragmented datagram is matched with the transport header of
 // the whole datagram, so that a filter on ports keeps it; fragments that
 // complete nothing are matched as they are.
+//
+// The filter.Meta describes the outer headers of a tunneled packet, as
+// tcpdump matches them: "udp port 2152" keeps GTP-U traffic with the TLS
+// it carries, and "tcp port 443" does not see TLS inside a tunnel.
 //
 // # Damaged input
 //

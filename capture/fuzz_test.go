@@ -41,6 +41,7 @@ func fuzzSeeds(t testing.TB) [][]byte {
 		b.epb(rec{ts: t0, data: f}, 1e6)
 	}
 	seeds = append(seeds, w.b, append(bytes.Clone(w.b), b.b...))
+	seeds = append(seeds, tunnelSeed(t))
 	seeds = append(seeds, pcapFile(be, true, layers.LinkTypeRaw, rec{ts: t0, data: v6}, rec{ts: t0, data: v4}))
 	return seeds
 }

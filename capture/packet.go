@@ -18,9 +18,11 @@ type Packet struct {
 	FileNum uint64
 	// CI is the capture metadata (timestamp, captured and wire lengths).
 	CI gopacket.CaptureInfo
-	// Net is the network-layer flow (IPv4 or IPv6 source to destination).
+	// Net is the network-layer flow (IPv4 or IPv6 source to destination),
+	// of the innermost packet when the frame carries a tunnel.
 	Net gopacket.Flow
-	// TCP is the TCP layer, or nil when the packet carries no TCP segment.
+	// TCP is the TCP layer, or nil when the packet carries no TCP segment
+	// (inside a tunnel, the innermost one's).
 	TCP *layers.TCP
 	// Len is the packet's length on the wire (CI.Length).
 	Len int

@@ -69,6 +69,7 @@ type Stats struct {
 	Fragments   uint64 // IP fragments seen
 	Reassembled uint64 // datagrams rebuilt from fragments
 	FragDropped uint64 // fragments the reassembler refused (overlaps, bad lengths, memory cap)
+	Tunnels     uint64 // tunnel headers opened (GTP-U, GRE, VXLAN, IP in IP), one per level of a nested tunnel
 	Secrets     uint64 // Decryption Secrets Blocks read
 	Warnings    uint64 // problems reported (or that would have been) through OnWarning
 }
