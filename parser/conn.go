@@ -947,8 +947,8 @@ func (c *Conn) sslv2Record(s Side, ev *RecordEvent) {
 	switch m := msg.(type) {
 	case *SSLv2ServerHello:
 		c.history(ev.Dir, 'S')
-		if ev.Dir != ServerToClient || c.Version == VersionSSL20 {
-			return
+		if ev.Dir != ServerToClient || c.Version != 0 {
+			return // the first hello that settled the version names the connection
 		}
 		c.Version = VersionSSL20
 		c.note(Note{Code: "sslv2", Dir: ev.Dir, HasDir: true, Offset: ev.Offset, Packet: ev.Packet, Detail: "the server answered in SSL 2.0"})
