@@ -203,17 +203,14 @@ func TestSSLv2Malformed(t *testing.T) {
 	}
 }
 
-// TestConnSSLv2Session: a whole SSL 2.0 session as a client and server
-// that both speak SSL 2.0 exchange it. The hellos and the
-// CLIENT-MASTER-KEY are messages; every record after the master key is
-// opaque (SSL 2.0 is not decrypted); the connection is SSL 2.0 with the
-// cipher kind of the master key and the server's certificate.
-func TestConnSSLv2Session(t *testing.T) {
+// sslv2SessionFlights is an SSL 2.0 session: CLIENT-HELLO, SERVER-HELLO
+// with the test RSA certificate, CLIENT-MASTER-KEY, then encrypted records
+// (3-byte headers, with contents that happen to start with clear message
+// types) both ways.
+func sslv2SessionFlights(t testing.TB) []flight {
 	cert := getCerts(t).rsa.Certificate[0]
 	connID := bytes.Repeat([]byte{0xc1}, 16)
 	encrypted := func(first byte, n int) []byte {
-		// A 3-byte header (block cipher padding), content that happens
-		// to start with a clear message type.
 		p := append([]byte{first}, bytes.Repeat([]byte{0x77}, n-1)...)
 		return build(t, func(b *cryptobyte.Builder) {
 			b.AddUint16(uint16(n))
@@ -221,15 +218,25 @@ func TestConnSSLv2Session(t *testing.T) {
 			b.AddBytes(p)
 		})
 	}
-	c, sink := runConn(t,
-		flight{0, sslv2Hello(t, VersionSSL20, []uint32{0x0700c0, 0x010080}, nil, []byte("0123456789abcdef"))},
-		flight{1, sslv2Rec(t, sslv2ServerHelloMsg(t, false, cert, []uint32{0x0700c0, 0x010080}, connID))},
-		flight{0, append(sslv2Rec(t, sslv2ClientMasterKeyMsg(t, 0x0700c0, nil, bytes.Repeat([]byte{0xee}, 256), []byte{1, 2, 3, 4, 5, 6, 7, 8})),
+	return []flight{
+		{0, sslv2Hello(t, VersionSSL20, []uint32{0x0700c0, 0x010080}, nil, []byte("0123456789abcdef"))},
+		{1, sslv2Rec(t, sslv2ServerHelloMsg(t, false, cert, []uint32{0x0700c0, 0x010080}, connID))},
+		{0, append(sslv2Rec(t, sslv2ClientMasterKeyMsg(t, 0x0700c0, nil, bytes.Repeat([]byte{0xee}, 256), []byte{1, 2, 3, 4, 5, 6, 7, 8})),
 			encrypted(4, 40)...)}, // CLIENT-FINISHED
-		flight{1, encrypted(2, 40)}, // SERVER-VERIFY
-		flight{1, encrypted(0, 40)}, // SERVER-FINISHED
-		flight{0, encrypted(0x16, 0x1403)},
-	)
+		{1, encrypted(2, 40)}, // SERVER-VERIFY
+		{1, encrypted(0, 40)}, // SERVER-FINISHED
+		{0, encrypted(0x16, 0x1403)},
+	}
+}
+
+// TestConnSSLv2Session: a whole SSL 2.0 session as a client and server
+// that both speak SSL 2.0 exchange it. The hellos and the
+// CLIENT-MASTER-KEY are messages; every record after the master key is
+// opaque (SSL 2.0 is not decrypted); the connection is SSL 2.0 with the
+// cipher kind of the master key and the server's certificate.
+func TestConnSSLv2Session(t *testing.T) {
+	cert := getCerts(t).rsa.Certificate[0]
+	c, sink := runConn(t, sslv2SessionFlights(t)...)
 	if c.Version != VersionSSL20 || c.V2CipherSpec != 0x0700c0 || c.KeyExchange.Kind != "RSA" || c.Resumed {
 		t.Errorf("version %v, cipher kind %v, key exchange %q, resumed %v", c.Version, c.V2CipherSpec, c.KeyExchange.Kind, c.Resumed)
 	}
