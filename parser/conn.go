@@ -144,6 +144,7 @@ type Conn struct {
 	HelloRetryRequest bool
 	Version           Version
 	CipherSuite       CipherSuite
+	V2CipherSpec      SSLv2CipherSpec // SSL 2.0: the cipher kind of the CLIENT-MASTER-KEY
 	KeyExchange       KeyExchangeInfo
 	SNI               string
 	ALPN              string
@@ -433,9 +434,15 @@ func (c *Conn) sniff(s Side, b []byte, pos Positioner, base int) (n int, stop bo
 }
 
 // sslv2ServerHello reports whether b starts with an SSLv2 SERVER-HELLO
-// record (2-byte header, message type 4).
+// record (2-byte header, message type 4), or with an SSLv2 ERROR record
+// (type 0, 3 bytes: the server refusing the CLIENT-HELLO, e.g.
+// NO-CIPHER-ERROR).
 func sslv2ServerHello(b []byte) bool {
-	return len(b) >= 3 && b[0]&0x80 != 0 && b[2] == 4 && int(b[0]&0x7f)<<8|int(b[1]) >= 11
+	if len(b) < 3 || b[0]&0x80 == 0 {
+		return false
+	}
+	n := int(b[0]&0x7f)<<8 | int(b[1])
+	return b[2] == 4 && n >= 11 || b[2] == 0 && n == 3
 }
 
 // plausibleHeader reports whether b starts with a plausible SSL 3.0/TLS
@@ -533,7 +540,7 @@ func (c *Conn) sslv2Records(s Side, b []byte, pos Positioner, base int) (n int, 
 	h := &c.halves[s]
 	off := 0
 	for off < len(b) {
-		if b[off]&0x80 == 0 && off+5 <= len(b) {
+		if b[off]&0x80 == 0 && off+5 <= len(b) && c.Version != VersionSSL20 {
 			if _, ok := plausibleHeader(b[off:]); ok {
 				// The peer moved on to SSL 3.0/TLS records after its v2 hello.
 				h.mode = modeTLS
@@ -896,7 +903,13 @@ func (c *Conn) keyExchangeFromHello(m *ServerHello) {
 	}
 }
 
-// sslv2Record handles a record framed with an SSLv2 header.
+// sslv2Record handles a record framed with an SSLv2 header: the
+// SSLv2-format ClientHello of an SSL 3.0/TLS client, or a message of an SSL
+// 2.0 session. In SSL 2.0 the client's records are encrypted after its
+// CLIENT-MASTER-KEY and the server's once it has received it (both after a
+// SERVER-HELLO with session-id-hit); those are opaque, since SSL 2.0 is not
+// decrypted. Only the message types sent in clear (ERROR, CLIENT-HELLO,
+// CLIENT-MASTER-KEY, SERVER-HELLO) are parsed before that.
 func (c *Conn) sslv2Record(s Side, ev *RecordEvent) {
 	p := ev.Record.Payload
 	if len(p) == 0 {
@@ -915,11 +928,54 @@ func (c *Conn) sslv2Record(s Side, ev *RecordEvent) {
 		c.afterHandshakeMessage(ev.Dir, ch)
 		return
 	}
-	if p[0] == 4 && ev.Dir == ServerToClient && c.Version == 0 {
+	typ := SSLv2MessageType(p[0])
+	clear := typ == SSLv2MessageTypeError || typ == SSLv2MessageTypeClientHello ||
+		typ == SSLv2MessageTypeClientMasterKey || typ == SSLv2MessageTypeServerHello
+	if c.halves[s].encrypted || !clear {
+		ev.Opaque, ev.ContentType = true, 0
+		return
+	}
+	msg, err := ParseSSLv2Message(p)
+	if err != nil {
+		// Most likely a record encrypted under keys exchanged where the
+		// capture did not show it.
+		ev.Notes = append(ev.Notes, c.recordNote(ev.Dir, ev.Offset, ev.Packet, "bad_"+typ.String(), err))
+		ev.Opaque, ev.ContentType = true, 0
+		return
+	}
+	ev.Messages = append(ev.Messages, msg)
+	switch m := msg.(type) {
+	case *SSLv2ServerHello:
+		c.history(ev.Dir, 'S')
+		if ev.Dir != ServerToClient || c.Version != 0 {
+			return // the first hello that settled the version names the connection
+		}
 		c.Version = VersionSSL20
 		c.note(Note{Code: "sslv2", Dir: ev.Dir, HasDir: true, Offset: ev.Offset, Packet: ev.Packet, Detail: "the server answered in SSL 2.0"})
+		c.KeyExchange.Kind = "RSA" // every SSL 2.0 cipher kind
+		c.Resumed = m.SessionIDHit
+		if len(m.Certificate) > 0 && c.ServerCerts == nil {
+			c.ServerCerts = []CertInfo{m.CertInfo}
+			c.serverCertDER = m.Certificate
+		}
+		if len(m.CipherSpecs) == 1 && c.V2CipherSpec == 0 {
+			c.V2CipherSpec = m.CipherSpecs[0]
+		}
+		if m.SessionIDHit {
+			// No CLIENT-MASTER-KEY: the session's keys are in use at once.
+			c.halves[0].encrypted, c.halves[1].encrypted = true, true
+		}
+	case *SSLv2ClientMasterKey:
+		c.history(ev.Dir, 'G')
+		if ev.Dir == ClientToServer {
+			c.V2CipherSpec = m.CipherKind
+			c.halves[0].encrypted, c.halves[1].encrypted = true, true
+		}
+	case *SSLv2Error:
+		c.history(ev.Dir, 'L')
+	case *ClientHello:
+		c.history(ev.Dir, 'C')
 	}
-	ev.Opaque = c.Version == VersionSSL20 && p[0] != 4
 }
 
 // Gap tells that n bytes of a side's stream, from stream offset start, are

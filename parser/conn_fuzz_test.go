@@ -114,6 +114,15 @@ func connFuzzSeeds(t testing.TB) [][]byte {
 			encodeConnFuzzInput(run.keylog, small),
 			encodeConnFuzzInput(run.keylog, gapped))
 	}
+	// An SSL 2.0 session, whole and byte by byte.
+	var whole, small []connFuzzChunk
+	for _, fl := range sslv2SessionFlights(t) {
+		whole = append(whole, connFuzzChunk{side: int(fl.side), data: fl.data})
+		for _, b := range fl.data {
+			small = append(small, connFuzzChunk{side: int(fl.side), data: []byte{b}})
+		}
+	}
+	seeds = append(seeds, encodeConnFuzzInput(nil, whole), encodeConnFuzzInput(nil, small))
 	return seeds
 }
 

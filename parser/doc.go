@@ -2,7 +2,9 @@
 // record framing, handshake message reassembly across records, every
 // handshake message of SSL 3.0 to TLS 1.3 (including the TLS 1.3 drafts'
 // version numbers), hello extensions, alerts, change_cipher_spec, heartbeat,
-// the SSLv2-format ClientHello and the SSLv2 ServerHello, X.509 certificate
+// the SSLv2-format ClientHello and the messages of SSL 2.0 itself
+// (ParseSSLv2Message: SERVER-HELLO, CLIENT-MASTER-KEY, ERROR and the types
+// that are only ever sent encrypted, as SSLv2Message values), X.509 certificate
 // summaries, and the names of the protocol numbers (cipher suites from the
 // IANA registry, see internal/gen/ciphersuites).
 //
@@ -24,10 +26,14 @@
 // RFC 6520 (heartbeat), RFC 6962 (SCT), RFC 7366 (encrypt_then_mac), RFC 7627
 // (extended_master_secret), RFC 7685 (padding), RFC 8449 (record_size_limit),
 // RFC 8701 (GREASE), RFC 8879 (certificate compression), RFC 5280 (X.509),
-// and draft-hickman-netscape-ssl-00 (SSL 2.0) for the SSLv2 ClientHello.
+// and draft-hickman-netscape-ssl-00 (SSL 2.0) for the SSLv2 ClientHello
+// and SSL 2.0 messages.
 // Cipher-suite names come from the IANA TLS Cipher Suites registry.
 //
-// Non-goals: DTLS and QUIC framing; decryption (package decrypt); the
+// Non-goals: DTLS and QUIC framing; decryption (package decrypt), and
+// decrypting SSL 2.0 at all: its records after CLIENT-MASTER-KEY (or after a
+// SERVER-HELLO with session-id-hit) are shown as opaque, with no key-log or
+// RSA-key path to open them; the
 // per-connection state machine (conn.go) and fingerprints, which build on
 // this package's types.
 package parser

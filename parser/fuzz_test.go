@@ -129,6 +129,9 @@ func FuzzParseRecord(f *testing.F) {
 				if _, err := ParseSSLv2ServerHello(rec.Payload); err != nil && !isParseError(err) {
 					t.Fatal(err)
 				}
+				if m, err := ParseSSLv2Message(rec.Payload); err != nil && !isParseError(err) || m == nil || m.Type() != HandshakeType(rec.Payload[0]) {
+					t.Fatalf("ParseSSLv2Message: %#v, %v", m, err)
+				}
 			case rec.Type == ContentTypeAlert:
 				if as, err := ParseAlert(rec.Payload); err == nil && 2*len(as) != len(rec.Payload) {
 					t.Fatalf("%d alerts from %d bytes", len(as), len(rec.Payload))

@@ -25,8 +25,12 @@ type Context struct {
 }
 
 // MessageName is the name of m's type for output: the registry name of its
-// HandshakeType, except "hello_retry_request" for a ServerHello that is one.
+// HandshakeType, except "hello_retry_request" for a ServerHello that is one,
+// and for an SSLv2Message the name of its SSLv2MessageType.
 func MessageName(m Message) string {
+	if v2, ok := m.(SSLv2Message); ok {
+		return v2.SSLv2Type().String()
+	}
 	if sh, ok := m.(*ServerHello); ok && sh.IsHelloRetryRequest() {
 		return HandshakeTypeHelloRetryRequest.String()
 	}

@@ -2,7 +2,7 @@ package parser
 
 import "fmt"
 
-//go:generate sh -c "go run golang.org/x/tools/cmd/stringer@v0.38.0 -linecomment -output types_string.go -type ContentType,HandshakeType,ExtensionType,NamedGroup,SignatureScheme,CompressionMethod,AlertLevel,AlertDescription,ECPointFormat,PSKKeyExchangeMode,CertificateStatusType,HeartbeatMessageType,HeartbeatMode,CertCompressionAlgorithm,ECCurveType,KeyUpdateRequest && sed -i -E -e 's/return \"[A-Za-z]+\\(\" \\+ strconv\\.FormatInt\\(int64\\(i\\), 10\\) \\+ \"\\)\"/return hexName(i)/' -e '/^import \"strconv\"$/d' types_string.go && gofmt -w types_string.go"
+//go:generate sh -c "go run golang.org/x/tools/cmd/stringer@v0.38.0 -linecomment -output types_string.go -type ContentType,HandshakeType,ExtensionType,NamedGroup,SignatureScheme,CompressionMethod,AlertLevel,AlertDescription,ECPointFormat,PSKKeyExchangeMode,CertificateStatusType,HeartbeatMessageType,HeartbeatMode,CertCompressionAlgorithm,ECCurveType,KeyUpdateRequest,SSLv2MessageType,SSLv2ErrorCode && sed -i -E -e 's/return \"[A-Za-z0-9]+\\(\" \\+ strconv\\.FormatInt\\(int64\\(i\\), 10\\) \\+ \"\\)\"/return hexName(i)/' -e '/^import \"strconv\"$/d' types_string.go && gofmt -w types_string.go"
 
 // Protocol numbers stay numbers: every type below is the wire integer, its
 // String method gives the registry name and falls back to lower-case hex
@@ -426,4 +426,33 @@ type KeyUpdateRequest uint8
 const (
 	UpdateNotRequested KeyUpdateRequest = 0 // update_not_requested
 	UpdateRequested    KeyUpdateRequest = 1 // update_requested
+)
+
+// SSLv2MessageType is the message type of an SSL 2.0 message
+// (draft-hickman-netscape-ssl-00, "Protocol Messages"). Its numbers clash
+// with HandshakeType's (4 is SERVER-HELLO here, new_session_ticket there),
+// hence its own type and names.
+type SSLv2MessageType uint8
+
+const (
+	SSLv2MessageTypeError              SSLv2MessageType = 0 // sslv2_error
+	SSLv2MessageTypeClientHello        SSLv2MessageType = 1 // sslv2_client_hello
+	SSLv2MessageTypeClientMasterKey    SSLv2MessageType = 2 // sslv2_client_master_key
+	SSLv2MessageTypeClientFinished     SSLv2MessageType = 3 // sslv2_client_finished
+	SSLv2MessageTypeServerHello        SSLv2MessageType = 4 // sslv2_server_hello
+	SSLv2MessageTypeServerVerify       SSLv2MessageType = 5 // sslv2_server_verify
+	SSLv2MessageTypeServerFinished     SSLv2MessageType = 6 // sslv2_server_finished
+	SSLv2MessageTypeRequestCertificate SSLv2MessageType = 7 // sslv2_request_certificate
+	SSLv2MessageTypeClientCertificate  SSLv2MessageType = 8 // sslv2_client_certificate
+)
+
+// SSLv2ErrorCode is the code of an SSL 2.0 ERROR message
+// (draft-hickman-netscape-ssl-00 appendix B).
+type SSLv2ErrorCode uint16
+
+const (
+	SSLv2ErrorNoCipher                   SSLv2ErrorCode = 0x0001 // no_cipher_error
+	SSLv2ErrorNoCertificate              SSLv2ErrorCode = 0x0002 // no_certificate_error
+	SSLv2ErrorBadCertificate             SSLv2ErrorCode = 0x0004 // bad_certificate_error
+	SSLv2ErrorUnsupportedCertificateType SSLv2ErrorCode = 0x0006 // unsupported_certificate_type_error
 )

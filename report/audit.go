@@ -151,7 +151,9 @@ func (a *Auditor) End(c *parser.Conn) {
 		}
 	}
 	if c.ServerHello == nil {
-		a.noHello++
+		if c.Version != parser.VersionSSL20 { // an SSL 2.0 server answers with an SSLv2 SERVER-HELLO
+			a.noHello++
+		}
 	} else {
 		a.suites[c.CipherSuite]++
 		srv.suites[c.CipherSuite] = true

@@ -32,7 +32,7 @@ func RecordOf(ev *parser.RecordEvent) Record {
 	if ev.Record.SSLv2 {
 		r.ContentType = "sslv2"
 		r.ContentTypeID = ""
-		if len(ev.Record.Payload) > 0 {
+		if len(ev.Record.Payload) > 0 && !ev.Opaque { // an encrypted record's first byte is no type
 			r.ContentTypeID = hex8(ev.Record.Payload[0])
 		}
 	}
@@ -113,6 +113,9 @@ func ConnectionOf(c *parser.Conn) Connection {
 	if c.ServerHello != nil {
 		out.CipherSuite = c.CipherSuite.String()
 		out.CipherSuiteID = hex16(uint16(c.CipherSuite))
+	} else if c.V2CipherSpec != 0 {
+		// SSL 2.0: a 3-byte cipher kind, no TLS suite id.
+		out.CipherSuite = c.V2CipherSpec.String()
 	}
 	out.KeyExchange = c.KeyExchange.Kind
 	if c.KeyExchange.Group != 0 {

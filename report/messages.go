@@ -192,8 +192,53 @@ func MessageObject(m parser.Message) Object {
 		o = append(o, Field{"hash", hex.EncodeToString(m.Hash)})
 	case *parser.RawMessage:
 		o = append(o, Field{"length", len(m.Body)})
+	case *parser.SSLv2ServerHello:
+		o = append(o, Field{"sslv2", true}, Field{"session_id_hit", m.SessionIDHit},
+			Field{"certificate_type", sslv2CertTypeName(m.CertificateType)})
+		o = append(o, versionFields("version", m.Version)...)
+		if len(m.Certificate) > 0 {
+			c := certObject(m.CertInfo)
+			c = append(c, Field{"length", len(m.Certificate)})
+			o = append(o, Field{"certificate", c})
+		}
+		o = append(o, Field{"v2_cipher_specs", stringList(m.CipherSpecs)},
+			Field{"connection_id", hex.EncodeToString(m.ConnectionID)})
+	case *parser.SSLv2ClientMasterKey:
+		o = append(o, Field{"sslv2", true}, Field{"cipher_kind", m.CipherKind.String()},
+			Field{"cipher_kind_id", fmt.Sprintf("0x%06x", uint32(m.CipherKind))},
+			Field{"clear_key_length", len(m.ClearKey)}, Field{"encrypted_key_length", len(m.EncryptedKey)},
+			Field{"key_arg", hex.EncodeToString(m.KeyArg)})
+	case *parser.SSLv2Error:
+		o = append(o, Field{"sslv2", true}, Field{"error_code", m.Code.String()}, Field{"error_code_id", hex16(uint16(m.Code))})
+	case *parser.SSLv2ClientFinished:
+		o = append(o, Field{"sslv2", true}, Field{"connection_id", hex.EncodeToString(m.ConnectionID)})
+	case *parser.SSLv2ServerVerify:
+		o = append(o, Field{"sslv2", true}, Field{"challenge", hex.EncodeToString(m.Challenge)})
+	case *parser.SSLv2ServerFinished:
+		o = append(o, Field{"sslv2", true}, Field{"session_id", hex.EncodeToString(m.SessionID)})
+	case *parser.SSLv2RequestCertificate:
+		o = append(o, Field{"sslv2", true}, Field{"authentication_type", hex8(m.AuthenticationType)},
+			Field{"challenge", hex.EncodeToString(m.Challenge)})
+	case *parser.SSLv2ClientCertificate:
+		o = append(o, Field{"sslv2", true}, Field{"certificate_type", sslv2CertTypeName(m.CertificateType)})
+		if len(m.Certificate) > 0 {
+			c := certObject(m.CertInfo)
+			c = append(c, Field{"length", len(m.Certificate)})
+			o = append(o, Field{"certificate", c})
+		}
+		o = append(o, Field{"response_length", len(m.Response)})
+	case *parser.SSLv2RawMessage:
+		o = append(o, Field{"sslv2", true}, Field{"length", len(m.Body)})
 	}
 	return o
+}
+
+// sslv2CertTypeName names an SSL 2.0 certificate type (1: SSL_CT_X509_CERTIFICATE).
+func sslv2CertTypeName(t uint8) string {
+	if t == 1 {
+		return "x509_certificate"
+	}
+	return hex8(t)
 }
 
 func certTypeName(t uint8) string {

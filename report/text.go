@@ -120,8 +120,10 @@ func (w *Writer) textEnd(c *parser.Conn) {
 	if out.Version != "" {
 		line("version", out.Version+" ("+out.VersionID+")")
 	}
-	if out.CipherSuite != "" {
+	if out.CipherSuiteID != "" {
 		line("cipher_suite", out.CipherSuite+" ("+out.CipherSuiteID+")")
+	} else if out.CipherSuite != "" {
+		line("cipher_suite", out.CipherSuite) // an SSL 2.0 cipher kind
 	}
 	if out.KeyExchange != "" {
 		kx := out.KeyExchange

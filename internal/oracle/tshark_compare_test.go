@@ -500,15 +500,6 @@ var tsharkExceptions = map[string]string{
 	// tshark completes them at frame 10.
 	"ndpi/pcap/google_ssl.pcap#0 frames_s2c": whyFrameOrder,
 
-	// --- SSLv2 handshake messages other than CLIENT-HELLO (we lack a
-	// feature). tshark decodes the SSLv2 CLIENT-MASTER-KEY (2) and
-	// SERVER-HELLO (4); we count those records but list no message for
-	// them (parser.ParseSSLv2ServerHello exists, Conn does not call it).
-	"wireshark-notes/ssl3/sslv2.pcapng#0 handshake_c2s": whySSLv2Messages,
-	"wireshark-notes/ssl3/sslv2.pcapng#0 handshake_s2c": whySSLv2Messages,
-	"zeek/traces/ssl-v2.pcap#0 handshake_c2s":           whySSLv2Messages,
-	"zeek/traces/ssl-v2.pcap#0 handshake_s2c":           whySSLv2Messages,
-
 	// --- After a malformed handshake message (both are guesses; ours
 	// keeps to record boundaries). Frame 8: the Certificate message's
 	// header says 256 bytes while its certificate_list says 3820, so the
@@ -570,7 +561,6 @@ var tsharkExceptions = map[string]string{
 
 const (
 	whyFrameOrder     = "out-of-order segments: we name the packet with the record's last byte, tshark the frame that completed the record"
-	whySSLv2Messages  = "SSLv2 CLIENT-MASTER-KEY and SERVER-HELLO are counted as records but not listed as messages (missing feature)"
 	whyGap            = "records after a gap: we resynchronise on the next record header and count them; tshark shows continuation data"
 	whyMalformedHello = "malformed ClientHello: we give no JA3; tshark hashes a partial parse"
 	whyDraftLayout    = "TLS 1.3 draft ServerHello with 0x0304 in its version field: we read the draft layout, tshark reads it as TLS 1.2"
