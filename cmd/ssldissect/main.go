@@ -59,9 +59,9 @@ Limits:
         --max-conn-pages N reassembly buffer pages per connection (default 256)
 
 Performance:
-        --workers N        reassemble and parse on N goroutines (files only; default 1).
-                           For large files on a machine with spare cores: the output
-                           is the same as with 1 worker. 1 to 64.
+        --workers N        reassemble and parse capture files on N goroutines, 1 to 64
+                           (default 1): for large files on a machine with spare cores.
+                           The output is the same as with 1 worker. Not with -i.
 
 Exit status: 0 done, 1 bad usage or unreadable input, 3 audit --fail-on matched.
 
