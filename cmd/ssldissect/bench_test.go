@@ -65,7 +65,7 @@ func BenchmarkPipeline(b *testing.B) {
 		cases = append(cases, struct {
 			name string
 			args []string
-		}{c.name + "-w2", append([]string{"--workers", "2"}, c.args...)})
+		}{c.name + "-w2", append(append([]string{}, c.args...), "--workers", "2")})
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
