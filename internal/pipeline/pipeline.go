@@ -47,7 +47,9 @@ type Options struct {
 	// by their address pair and the Sink is called from the caller's
 	// goroutine in the order one worker would call it, with materialised
 	// events (see recorder). Reassembly.MaxBufferedPagesTotal is then
-	// shared out among the workers.
+	// shared out among the workers; OnPacket is called from the reader's
+	// goroutine, not the Sink's, and Stop is asked after each round of
+	// packets (512) rather than after each packet.
 	Workers int
 }
 
