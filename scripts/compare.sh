@@ -15,6 +15,8 @@
 #                captures are kept there and reused when already of that size
 #   RUNS=N       runs of each command (default 1); the table shows the fastest
 #   SKIP=REGEX   leave out commands whose label matches (e.g. SKIP=keys)
+#   WORKERS="N.." also run ssldissect json [keys] with --workers N (e.g.
+#                WORKERS=2; rows "ssldissect json [keys] wN")
 #   INPUTS=GLOB  template captures (default testdata/pcaps/*.pcap)
 #   STEP=D       time between two packets of the synthetic capture (default
 #                10us, 100k packets/s). ssldissect keeps an ended connection
@@ -32,6 +34,7 @@ cd "${ROOT:-$(dirname "$0")/..}" # ROOT: the source tree, when this script is ru
 OUT=${OUT:-/tmp/ssldissect-compare}
 RUNS=${RUNS:-1}
 SKIP=${SKIP:-'^$'}
+WORKERS=${WORKERS:-}
 INPUTS=${INPUTS:-testdata/pcaps/*.pcap}
 STEP=${STEP:-10us}
 [ $# -gt 0 ] || set -- 100M 400M
@@ -91,6 +94,10 @@ for size in "$@"; do
 	measure "ssldissect text" "$size" "$pcap" "$SSLD" "$pcap"
 	measure "ssldissect audit" "$size" "$pcap" "$SSLD" audit "$pcap"
 	measure "ssldissect json keys" "$size" "$pcap" "$SSLD" --format json -l "$keys" "$pcap"
+	for w in $WORKERS; do
+		measure "ssldissect json w$w" "$size" "$pcap" "$SSLD" --workers "$w" --format json "$pcap"
+		measure "ssldissect json keys w$w" "$size" "$pcap" "$SSLD" --workers "$w" --format json -l "$keys" "$pcap"
+	done
 	if [ -n "$SSLDUMP" ]; then
 		measure "ssldump" "$size" "$pcap" "$SSLDUMP" -r "$pcap" -n
 		measure "ssldump keys" "$size" "$pcap" "$SSLDUMP" -r "$pcap" -n -l "$keys"

@@ -70,7 +70,8 @@ func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 			MaxBufferedPagesPerConnection: o.maxConnPages,
 			IdleTimeout:                   o.idleTimeout,
 		},
-		Stop: func() bool { return w.Err() != nil },
+		Stop:    func() bool { return w.Err() != nil },
+		Workers: o.workers,
 	})
 	if err != nil {
 		w.Close()

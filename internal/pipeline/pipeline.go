@@ -3,9 +3,10 @@
 // writer, the auditor, or a test's collector). The command line, the
 // oracle tests and the benchmarks all run captures through this one loop.
 //
-// It is single-threaded today; docs/DESIGN.md describes how it shards
-// connections over workers with one ordered writer, behind the same
-// Run signature.
+// With Options.Workers above 1, connections are sharded over worker
+// goroutines, each with its own reassembler and parser, and one writer
+// merges their events so that the output is the same as with one worker
+// (shard.go; docs/DESIGN.md, "Scaling out").
 package pipeline
 
 import (
@@ -41,6 +42,15 @@ type Options struct {
 	Stop func() bool
 	// OnPacket, when set, sees every packet before it is reassembled.
 	OnPacket func(*capture.Packet)
+	// Workers is how many goroutines reassemble and parse (0 or 1: all on
+	// the caller's goroutine). With more, connections are spread over them
+	// by their address pair and the Sink is called from the caller's
+	// goroutine in the order one worker would call it, with materialised
+	// events (see recorder). Reassembly.MaxBufferedPagesTotal is then
+	// shared out among the workers; OnPacket is called from the reader's
+	// goroutine, not the Sink's, and Stop is asked after each round of
+	// packets (512) rather than after each packet.
+	Workers int
 }
 
 // Result counts what a run did.
@@ -56,14 +66,36 @@ type Result struct {
 // parsed by a parser.Analyzer reporting to sink, then flushes the
 // connections still open. It returns the source's error, if any, after
 // flushing what it had.
+//
+// The events of an idle flush, and of the final flush, are given to sink in
+// connection order (by id), each connection's in the order they happened:
+// the reassembler visits connections in no particular order when flushing.
 func Run(src capture.Source, sink parser.Sink, opt Options) (Result, error) {
+	if opt.Workers > 1 {
+		return runSharded(src, sink, opt)
+	}
 	var res Result
 	keys := opt.Keys
 	if keys == nil {
 		keys = parser.NewKeys()
 	}
-	an := parser.NewAnalyzer(sink, keys)
+	sw := &switchSink{to: sink}
+	an := parser.NewAnalyzer(sw, keys)
 	asm := reassembly.New(an.Factory, opt.Reassembly)
+	// flush runs f with the events it makes recorded, then replays them in
+	// connection order.
+	rec := newRecorder()
+	rec.flush = true
+	localID := func(e *event) uint64 { return e.conn }
+	flush := func(f func(time.Time), t time.Time) {
+		sw.to = rec
+		f(t)
+		sw.to = sink
+		evs := rec.take()
+		clear(rec.conns) // snapshots are per flush here
+		sortFlush(evs, localID)
+		replay(sink, evs, localID)
+	}
 	var err error
 	for {
 		p, e := src.Next()
@@ -92,13 +124,13 @@ func Run(src capture.Source, sink parser.Sink, opt Options) (Result, error) {
 			asm.Add(p)
 		}
 		if res.Packets%FlushEvery == 0 {
-			asm.FlushIdle(res.Last)
+			flush(asm.FlushIdle, res.Last)
 		}
 		if (opt.Count > 0 && res.Packets >= opt.Count) || (opt.Stop != nil && opt.Stop()) {
 			break
 		}
 	}
-	asm.FlushAll(res.Last)
+	flush(asm.FlushAll, res.Last)
 	res.Capture, res.Assembly = src.Stats(), asm.Stats()
 	return res, err
 }

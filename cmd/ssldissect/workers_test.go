@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ssldissect/ssldissect/internal/synth"
+)
+
+// TestWorkersDeterministic checks that --workers N changes nothing in the
+// output: the same records in the same order, the same connection ids and
+// summaries, the same audit, for N = 1, 2 and 4, on every shipped capture
+// (text and JSON, with its keys) and on a synthetic capture of thousands
+// of interleaved connections (also with idle flushes ending connections,
+// and cut short so that the final flush ends hundreds).
+func TestWorkersDeterministic(t *testing.T) {
+	fixedClock(t)
+	t.Setenv("SSLKEYLOGFILE", "")
+	type tc struct {
+		name string
+		args []string
+	}
+	var cases []tc
+	for _, pcap := range captures(t) {
+		for _, format := range []string{"text", "json"} {
+			args := append([]string{"dissect", "--format", format}, keyArgs(pcap)...)
+			cases = append(cases, tc{captureName(pcap) + "/" + format, append(args, pcap)})
+		}
+	}
+
+	pcaps, keylogs, err := synth.Inputs("../../testdata/pcaps/*.pcap")
+	if err != nil || len(pcaps) == 0 {
+		t.Fatalf("synthetic inputs: %v", err)
+	}
+	dir := t.TempDir()
+	pcap, keylog := filepath.Join(dir, "synth.pcap"), filepath.Join(dir, "synth.keylog")
+	size := int64(20 << 20)
+	if testing.Short() {
+		size = 2 << 20
+	}
+	st, err := synth.GenerateFile(pcap, pcaps, keylog, keylogs, synth.Options{Size: size, Interleave: 512})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("synthetic capture: %d bytes, %d packets, %d connections, 512 in flight", st.Bytes, st.Packets, st.Connections)
+	for _, v := range []struct {
+		name string
+		args []string
+	}{
+		{"", nil},
+		{"idle", []string{"--idle-timeout", "20ms"}},            // FlushIdle ends connections all along
+		{"cut", []string{"-c", fmt.Sprint(st.Packets * 2 / 3)}}, // FlushAll ends hundreds of them
+	} {
+		for _, format := range []string{"text", "json"} {
+			args := append([]string{"dissect", "--format", format, "-l", keylog}, v.args...)
+			cases = append(cases, tc{"synth" + v.name + "/" + format, append(args, pcap)})
+		}
+		args := append([]string{"audit", "--format", "json", "-l", keylog}, v.args...)
+		cases = append(cases, tc{"synth" + v.name + "/audit", append(args, pcap)})
+	}
+	// --plaintext-dir: the same files.
+	cases = append(cases, tc{"synth/plaintext", []string{"dissect", "-x", "-l", keylog, "--plaintext-dir", "@DIR@", pcap}})
+
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var want []byte
+			var wantFiles map[string]string
+			for _, n := range []int{1, 2, 4} {
+				args := append([]string{}, c.args...)
+				pdir := ""
+				for i, a := range args {
+					if a == "@DIR@" {
+						pdir = filepath.Join(t.TempDir(), "plain")
+						args[i] = pdir
+					}
+				}
+				args = append(args, "--workers", fmt.Sprint(n))
+				var stdout, stderr bytes.Buffer
+				if err := run(args, nil, &stdout, &stderr); err != nil {
+					t.Fatalf("run %v: %v\n%s", args, err, stderr.String())
+				}
+				var files map[string]string
+				if pdir != "" {
+					files = readDir(t, pdir)
+				}
+				if n == 1 {
+					want, wantFiles = stdout.Bytes(), files
+					if stdout.Len() == 0 {
+						t.Fatal("no output")
+					}
+					continue
+				}
+				if got := stdout.Bytes(); !bytes.Equal(got, want) {
+					t.Fatalf("--workers %d: output differs from --workers 1:\n%s", n, firstDiff(string(want), string(got)))
+				}
+				if len(files) != len(wantFiles) {
+					t.Fatalf("--workers %d: %d plaintext files, want %d", n, len(files), len(wantFiles))
+				}
+				for name, b := range wantFiles {
+					if files[name] != b {
+						t.Fatalf("--workers %d: plaintext file %s differs", n, name)
+					}
+				}
+			}
+		})
+	}
+}
+
+func readDir(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[e.Name()] = string(b)
+	}
+	return m
+}

@@ -1,0 +1,180 @@
+package pipeline
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/ssldissect/ssldissect/parser"
+)
+
+// The parser hands its Sink events that are valid only during the call: a
+// RecordEvent's Record.Payload and Plaintext point into reassembly and
+// decryption buffers that are reused, and its Conn goes on changing. A
+// recorder is a parser.Sink that keeps materialised copies of the events it
+// is given, so that they can be replayed later (after an idle flush, whose
+// events are put in connection order) or on another goroutine (the writer
+// of a sharded run), to an unchanged Sink (report.Writer, report.Auditor).
+//
+// A replayed RecordEvent's Conn is a snapshot of the connection's identity
+// and negotiated parameters as they were when the record was emitted
+// (snapFields): the fields a Sink reads from a record's connection. The
+// summary fields are all there in the Conn given to End, a copy of the
+// connection taken when it ended.
+
+// evKind tells what an event is.
+type evKind uint8
+
+const (
+	evCreate evKind = iota // a connection was made (sharded runs: its global id is given)
+	evRecord               // Sink.Record
+	evEnd                  // Sink.End
+)
+
+// event is one materialised Sink call (or a connection's creation).
+type event struct {
+	kind  evKind
+	flush bool   // made by FlushIdle or FlushAll rather than by adding a packet
+	pkt   uint64 // the packet being added (or, for a flush, the last packet before it)
+	conn  uint64 // the connection's id as the emitting Analyzer numbered it
+	rec   *parser.RecordEvent
+	end   *parser.Conn
+}
+
+// snapFields are the connection fields copied into the Conn of a recorded
+// RecordEvent. A new snapshot is made when one of them changes.
+type snapFields struct {
+	client, server   netip.AddrPort
+	start            time.Time
+	startTLS         string
+	tls, guessed     bool
+	resumed, decrypt bool
+	hrr              bool
+	version          parser.Version
+	suite            parser.CipherSuite
+	earlyData        string
+	sni, alpn        string
+	hasCH, hasSH     bool
+	kx               parser.KeyExchangeInfo
+	endCause         string
+}
+
+func fieldsOf(c *parser.Conn) snapFields {
+	return snapFields{
+		client: c.Client, server: c.Server, start: c.Start, startTLS: c.StartTLS,
+		tls: c.TLS, guessed: c.RolesGuessed, resumed: c.Resumed, decrypt: c.Decrypted,
+		hrr: c.HelloRetryRequest, version: c.Version, suite: c.CipherSuite,
+		earlyData: c.EarlyData, sni: c.SNI, alpn: c.ALPN,
+		hasCH: c.ClientHello != nil, hasSH: c.ServerHello != nil, kx: c.KeyExchange,
+		endCause: c.EndCause,
+	}
+}
+
+func snapshot(c *parser.Conn) *parser.Conn {
+	return &parser.Conn{
+		ID: c.ID, Client: c.Client, Server: c.Server, Start: c.Start, EndTime: c.EndTime,
+		EndCause: c.EndCause, TLS: c.TLS, RolesGuessed: c.RolesGuessed, StartTLS: c.StartTLS,
+		ClientHello: c.ClientHello, ServerHello: c.ServerHello, HelloRetryRequest: c.HelloRetryRequest,
+		Version: c.Version, CipherSuite: c.CipherSuite, KeyExchange: c.KeyExchange,
+		SNI: c.SNI, ALPN: c.ALPN, Resumed: c.Resumed, Decrypted: c.Decrypted, EarlyData: c.EarlyData,
+	}
+}
+
+// shadow is what a recorder knows of a live connection: the fields of its
+// last snapshot (private to the recorder: the snapshot itself belongs to
+// whoever replays it).
+type shadow struct {
+	f    snapFields
+	snap *parser.Conn
+}
+
+// recorder is a parser.Sink that materialises events (see above).
+type recorder struct {
+	events []event
+	pkt    uint64 // stamped on the events
+	flush  bool
+	conns  map[*parser.Conn]*shadow
+}
+
+func newRecorder() *recorder { return &recorder{conns: map[*parser.Conn]*shadow{}} }
+
+func (r *recorder) Record(ev *parser.RecordEvent) {
+	c := ev.Conn
+	sh := r.conns[c]
+	if f := fieldsOf(c); sh == nil || sh.f != f {
+		if sh == nil {
+			sh = new(shadow)
+			r.conns[c] = sh
+		}
+		sh.f, sh.snap = f, snapshot(c)
+	}
+	cp := *ev
+	cp.Conn = sh.snap
+	cp.Record.Payload = clone(ev.Record.Payload)
+	cp.Plaintext = clone(ev.Plaintext)
+	// Messages, Alerts, Heartbeat and Notes are made afresh for each event
+	// and not changed afterwards: they are shared.
+	r.events = append(r.events, event{kind: evRecord, flush: r.flush, pkt: r.pkt, conn: c.ID, rec: &cp})
+}
+
+func (r *recorder) End(c *parser.Conn) {
+	delete(r.conns, c)
+	cp := *c // the Conn is not changed after End; the copy guards its scalar fields anyway
+	r.events = append(r.events, event{kind: evEnd, flush: r.flush, pkt: r.pkt, conn: c.ID, end: &cp})
+}
+
+// created notes that the connection with local id conn was made while
+// adding packet r.pkt.
+func (r *recorder) created(conn uint64) {
+	r.events = append(r.events, event{kind: evCreate, pkt: r.pkt, conn: conn})
+}
+
+// take returns the events recorded so far and starts a new list.
+func (r *recorder) take() []event {
+	evs := r.events
+	r.events = make([]event, 0, max(64, cap(evs)))
+	return evs
+}
+
+func clone(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append(make([]byte, 0, len(b)), b...)
+}
+
+// sortFlush puts the events of one flush in connection order (global ids
+// given by id), each connection's events in the order they were made.
+// gopacket visits connections in map order when flushing, so this is what
+// makes a flush's output deterministic, and the same whatever the number of
+// workers.
+func sortFlush(evs []event, id func(e *event) uint64) {
+	slices.SortStableFunc(evs, func(a, b event) int { return cmp.Compare(id(&a), id(&b)) })
+}
+
+// replay hands the recorded events to sink; id gives an event's connection
+// id in the output.
+func replay(sink parser.Sink, evs []event, id func(e *event) uint64) {
+	for i := range evs {
+		replayOne(sink, &evs[i], id(&evs[i]))
+	}
+}
+
+// replayOne hands one recorded event to sink, under connection id conn.
+func replayOne(sink parser.Sink, e *event, conn uint64) {
+	switch e.kind {
+	case evRecord:
+		e.rec.Conn.ID = conn
+		sink.Record(e.rec)
+	case evEnd:
+		e.end.ID = conn
+		sink.End(e.end)
+	}
+}
+
+// switchSink forwards to a Sink that can be changed between calls.
+type switchSink struct{ to parser.Sink }
+
+func (s *switchSink) Record(ev *parser.RecordEvent) { s.to.Record(ev) }
+func (s *switchSink) End(c *parser.Conn)            { s.to.End(c) }

@@ -1,0 +1,349 @@
+package pipeline
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"reflect"
+	"sync/atomic"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/ssldissect/ssldissect/capture"
+	"github.com/ssldissect/ssldissect/parser"
+	"github.com/ssldissect/ssldissect/reassembly"
+)
+
+// A sharded run (Options.Workers > 1) has three parts:
+//
+//   - The dispatcher (a goroutine) reads the source, does what the
+//     single-threaded loop does per packet (counts, --count, --duration,
+//     OnPacket), copies each TCP packet out of the capture buffer and
+//     appends it to the batch of the worker its address pair hashes to
+//     (serverHash: the server's address and port, so that both directions
+//     of a connection, and all the connections to one server, share a
+//     worker: a full handshake and the connections that resume its
+//     session, whatever their client address). Every roundPackets packets it sends
+//     each worker its batch, empty or not; the batch that ends at a
+//     multiple of FlushEvery asks for FlushIdle at the same packet time as
+//     the single loop, and the last one for FlushAll.
+//   - Each worker owns a reassembly.Assembler and a parser.Analyzer whose
+//     Sink is a recorder: every event is materialised and stamped with the
+//     number of the packet being added (or marked as made by the flush),
+//     and every new connection is noted with its local id. A worker answers
+//     each batch with the events it made.
+//   - The writer (the caller's goroutine) takes the answers of one round
+//     from every worker and merges them by packet number: all events made
+//     while adding packet P come from the one worker that had P, in the
+//     order it made them, which is the single loop's order. Connection ids
+//     are given by the writer as it meets the creation notes in that order,
+//     so they are the single loop's ids (order of first packet). The events
+//     of a flush come last in their round, put in connection order (by
+//     global id) like the single loop does (sortFlush).
+//
+// What each connection sees (its packets, in order, and the flush times) is
+// what it sees in the single loop, so its events are the same, as long as
+// nothing shared between connections differs: see Options.Workers and
+// docs/DESIGN.md for what does (the total page cap, key material arriving
+// in the middle of a capture).
+
+// roundPackets is how many packets the dispatcher reads between two
+// hand-offs to the workers. FlushEvery is a multiple of it, so that idle
+// flushes fall at the end of a round.
+const roundPackets = 512
+
+// depth is how many rounds may be in flight between the dispatcher, a
+// worker and the writer.
+const depth = 8
+
+// pktCopy is a packet copied out of the capture buffer: the capture
+// metadata, and the TCP header and payload bytes, decoded again by the
+// worker (a layers.TCP points into the bytes it was decoded from, also
+// through unexported fields).
+type pktCopy struct {
+	p         capture.Packet
+	tcp       layers.TCP
+	off, hlen int // the TCP header in batch.buf, followed by ...
+	n         int // ... the payload
+}
+
+// batch is one round's packets for one worker.
+type batch struct {
+	pkts  []pktCopy
+	buf   []byte // the TCP headers and payloads
+	flush bool   // FlushIdle(at) after the packets
+	final bool   // FlushAll(at) after the packets
+	at    time.Time
+}
+
+func (b *batch) add(p *capture.Packet) {
+	pc := pktCopy{p: *p, off: len(b.buf), hlen: len(p.TCP.Contents), n: len(p.TCP.Payload)}
+	pc.p.TCP, pc.p.Data, pc.p.CI.AncillaryData = nil, nil, nil
+	b.pkts = append(b.pkts, pc)
+	b.buf = append(b.buf, p.TCP.Contents...)
+	b.buf = append(b.buf, p.TCP.Payload...)
+}
+
+// decode makes packet i's TCP layer from its copied bytes, on the worker.
+func (b *batch) decode(i int) *capture.Packet {
+	pc := &b.pkts[i]
+	end := pc.off + pc.hlen + pc.n
+	if err := pc.tcp.DecodeFromBytes(b.buf[pc.off:end:end], gopacket.NilDecodeFeedback); err != nil {
+		return nil // it decoded once: not expected
+	}
+	pc.p.TCP = &pc.tcp
+	return &pc.p
+}
+
+// answer is a worker's events for one round.
+type answer struct {
+	events []event
+	final  bool
+	stats  reassembly.Stats // with the final answer
+}
+
+func runSharded(src capture.Source, sink parser.Sink, opt Options) (Result, error) {
+	n := opt.Workers
+	keys := opt.Keys
+	if keys == nil {
+		keys = parser.NewKeys()
+	}
+	ropt := opt.Reassembly
+	switch total := ropt.MaxBufferedPagesTotal; {
+	case total == 0:
+		ropt.MaxBufferedPagesTotal = max(1, reassembly.DefaultMaxBufferedPagesTotal/n)
+	case total > 0:
+		ropt.MaxBufferedPagesTotal = max(1, (total+n-1)/n)
+	}
+	ins := make([]chan *batch, n)
+	outs := make([]chan answer, n)
+	frees := make([]chan *batch, n)
+	for w := range n {
+		ins[w] = make(chan *batch, depth)
+		outs[w] = make(chan answer, depth)
+		frees[w] = make(chan *batch, depth+2)
+		go work(ins[w], outs[w], frees[w], keys, ropt)
+	}
+	var stop atomic.Bool
+	var res Result
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		res, err = dispatch(src, opt, ins, frees, &stop)
+	}()
+
+	// The writer.
+	ids := make([][]uint64, n) // by worker, local id-1: global id
+	var next uint64
+	idx := make([]int, n)
+	ans := make([]answer, n)
+	var flushed []event
+	emit := func(w int, e *event) {
+		if e.kind == evCreate {
+			next++
+			ids[w] = append(ids[w], next)
+			return
+		}
+		e.conn = ids[w][e.conn-1]
+		replayOne(sink, e, e.conn)
+	}
+	var stats reassembly.Stats
+	for final := false; !final; {
+		for w := range n {
+			ans[w] = <-outs[w]
+			idx[w] = 0
+			final = ans[w].final
+		}
+		// Events made while adding packets, by packet number.
+		for {
+			best, bp := -1, uint64(0)
+			for w := range n {
+				if i := idx[w]; i < len(ans[w].events) {
+					if e := &ans[w].events[i]; !e.flush && (best < 0 || e.pkt < bp) {
+						best, bp = w, e.pkt
+					}
+				}
+			}
+			if best < 0 {
+				break
+			}
+			evs, i := ans[best].events, idx[best]
+			for ; i < len(evs) && !evs[i].flush && evs[i].pkt == bp; i++ {
+				emit(best, &evs[i])
+			}
+			idx[best] = i
+		}
+		// Then the flush's, in connection order.
+		flushed = flushed[:0]
+		for w := range n {
+			for _, e := range ans[w].events[idx[w]:] {
+				e.conn = ids[w][e.conn-1]
+				flushed = append(flushed, e)
+			}
+			if ans[w].final {
+				addStats(&stats, ans[w].stats)
+			}
+		}
+		sortFlush(flushed, globalID)
+		replay(sink, flushed, globalID)
+		clear(flushed) // let the snapshots go
+		if opt.Stop != nil && opt.Stop() {
+			stop.Store(true)
+		}
+	}
+	<-done
+	res.Capture, res.Assembly = src.Stats(), stats
+	return res, err
+}
+
+func globalID(e *event) uint64 { return e.conn }
+
+// dispatch is the single loop's reading part: it hands packets out in
+// rounds and ends with the final round.
+func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop *atomic.Bool) (Result, error) {
+	n := len(ins)
+	var res Result
+	cur := make([]*batch, n)
+	get := func(w int) *batch {
+		select {
+		case b := <-frees[w]:
+			return b
+		default:
+			return &batch{pkts: make([]pktCopy, 0, 2*roundPackets/n), buf: make([]byte, 0, 64<<10)}
+		}
+	}
+	for w := range n {
+		cur[w] = get(w)
+	}
+	send := func(flush, final bool, at time.Time) {
+		for w := range n {
+			b := cur[w]
+			b.flush, b.final, b.at = flush, final, at
+			ins[w] <- b
+			if !final {
+				cur[w] = get(w)
+			}
+		}
+	}
+	var err error
+	inRound := 0
+	for {
+		p, e := src.Next()
+		if errors.Is(e, io.EOF) {
+			break
+		}
+		if e != nil {
+			err = e
+			break
+		}
+		ts := p.CI.Timestamp
+		if res.First.IsZero() {
+			res.First = ts
+		}
+		if opt.Duration > 0 && ts.Sub(res.First) > opt.Duration {
+			break
+		}
+		if ts.After(res.Last) {
+			res.Last = ts
+		}
+		res.Packets++
+		if opt.OnPacket != nil {
+			opt.OnPacket(p)
+		}
+		if p.TCP != nil {
+			cur[serverHash(p)%uint64(n)].add(p)
+		}
+		inRound++
+		if flush := res.Packets%FlushEvery == 0; flush || inRound == roundPackets {
+			send(flush, false, res.Last)
+			inRound = 0
+		}
+		if (opt.Count > 0 && res.Packets >= opt.Count) || stop.Load() {
+			break
+		}
+	}
+	send(false, true, res.Last)
+	return res, err
+}
+
+// work is one worker: it reassembles and parses its batches and answers
+// each with the events it made.
+func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *parser.Keys, ropt reassembly.Options) {
+	rec := newRecorder()
+	an := parser.NewAnalyzer(rec, keys)
+	asm := reassembly.New(func(k reassembly.ConnKey, t time.Time, pkt uint64) reassembly.Handler {
+		h := an.Factory(k, t, pkt)
+		rec.created(an.Conns) // the Analyzer numbers connections 1, 2, ...: Conns is the id just given
+		return h
+	}, ropt)
+	for b := range in {
+		rec.flush = false
+		for i := range b.pkts {
+			if p := b.decode(i); p != nil {
+				rec.pkt = p.Num
+				asm.Add(p)
+			}
+		}
+		rec.flush = true
+		switch {
+		case b.final:
+			asm.FlushAll(b.at)
+		case b.flush:
+			asm.FlushIdle(b.at)
+		}
+		a := answer{events: rec.take(), final: b.final}
+		if b.final {
+			a.stats = asm.Stats()
+		}
+		// The reassembler keeps nothing of a packet after Add.
+		b.pkts, b.buf = b.pkts[:0], b.buf[:0]
+		select {
+		case free <- b:
+		default:
+		}
+		out <- a
+		if a.final {
+			return
+		}
+	}
+}
+
+// serverHash hashes the endpoint of p's connection that is most likely
+// the server: the one with the lower port (the other, on equal ports, the
+// lower address), so that it is the same for both directions without any
+// state. Connections to one server are parsed by one worker, in packet
+// order, so that the session cache (parser.Keys) sees a full handshake
+// before the resumptions of its session, as the single loop does.
+func serverHash(p *capture.Packet) uint64 {
+	src, dst := p.Net.Src().Raw(), p.Net.Dst().Raw()
+	sp, dp := uint16(p.TCP.SrcPort), uint16(p.TCP.DstPort)
+	ip, port := dst, dp
+	if sp < dp || (sp == dp && bytes.Compare(src, dst) < 0) {
+		ip, port = src, sp
+	}
+	h := uint64(14695981039346656037) // FNV-1a
+	for _, b := range ip {
+		h = (h ^ uint64(b)) * 1099511628211
+	}
+	h = (h ^ uint64(port>>8)) * 1099511628211
+	h = (h ^ uint64(port&0xff)) * 1099511628211
+	return h ^ h>>29
+}
+
+// addStats adds one worker's reassembly counters to the run's: every
+// integer field of reassembly.Stats is a count to add up.
+func addStats(t *reassembly.Stats, s reassembly.Stats) {
+	tv, sv := reflect.ValueOf(t).Elem(), reflect.ValueOf(s)
+	for i := range tv.NumField() {
+		f := tv.Field(i)
+		switch f.Kind() {
+		case reflect.Int, reflect.Int64:
+			f.SetInt(f.Int() + sv.Field(i).Int())
+		case reflect.Uint64, reflect.Uint:
+			f.SetUint(f.Uint() + sv.Field(i).Uint())
+		}
+	}
+}

@@ -1,0 +1,89 @@
+package pipeline
+
+import (
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/ssldissect/ssldissect/capture"
+	"github.com/ssldissect/ssldissect/internal/synth"
+	"github.com/ssldissect/ssldissect/parser"
+)
+
+// collector writes down every Sink call.
+type collector struct{ lines []string }
+
+func (c *collector) Record(ev *parser.RecordEvent) {
+	c.lines = append(c.lines, fmt.Sprintf("R %d %s %s %d %d %s len=%d dec=%v pt=%x", ev.Conn.ID, ev.Conn.Client, ev.Dir,
+		ev.Packet, ev.Offset, ev.ContentType, len(ev.Record.Payload), ev.Decrypted, ev.Plaintext))
+}
+
+func (c *collector) End(conn *parser.Conn) {
+	c.lines = append(c.lines, fmt.Sprintf("E %d %s %s %s %v %s %d/%d", conn.ID, conn.Client, conn.Server, conn.EndCause,
+		conn.Decrypted, conn.History, conn.Records[0], conn.Records[1]))
+}
+
+// TestRunWorkers checks Run's own results (the Sink calls and the counts)
+// for 1 to 3 workers, on a synthetic capture with keys, idle flushes and a
+// final flush ending many connections.
+func TestRunWorkers(t *testing.T) {
+	pcaps, keylogs, err := synth.Inputs("../../testdata/pcaps/*.pcap")
+	if err != nil || len(pcaps) == 0 {
+		t.Fatalf("synthetic inputs: %v", err)
+	}
+	dir := t.TempDir()
+	pcap, keylog := filepath.Join(dir, "s.pcap"), filepath.Join(dir, "s.keylog")
+	st, err := synth.GenerateFile(pcap, pcaps, keylog, keylogs, synth.Options{Size: 3 << 20, Interleave: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(workers int) ([]string, Result) {
+		keys, err := LoadKeys([]string{keylog}, nil, func(err error) { t.Error(err) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := capture.OpenFiles([]string{pcap}, capture.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		var c collector
+		opt := Options{Keys: keys, Workers: workers, Count: st.Packets * 3 / 4}
+		opt.Reassembly.IdleTimeout = 5e6 // 5ms of capture time: idle flushes end connections
+		res, err := Run(src, &c, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.lines, res
+	}
+	want, wantRes := run(1)
+	ends := 0
+	for _, l := range want {
+		if strings.HasPrefix(l, "E ") {
+			ends++
+		}
+	}
+	if ends < 100 {
+		t.Fatalf("only %d connections ended", ends)
+	}
+	for _, n := range []int{2, 3} {
+		got, res := run(n)
+		if !reflect.DeepEqual(res, wantRes) {
+			t.Errorf("%d workers: result %+v, want %+v", n, res, wantRes)
+		}
+		for i := range max(len(got), len(want)) {
+			var g, w string
+			if i < len(got) {
+				g = got[i]
+			}
+			if i < len(want) {
+				w = want[i]
+			}
+			if g != w {
+				t.Fatalf("%d workers: call %d:\n  got  %.200s\n  want %.200s", n, i, g, w)
+			}
+		}
+	}
+}
