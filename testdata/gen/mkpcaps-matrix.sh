@@ -9,8 +9,9 @@
 # two network namespaces that this script creates and removes.
 #
 # It is the companion of mkpcaps.sh and uses the same conventions,
-# certificates and helpers (testdata/gen/lib.sh), but its own namespaces (sslds-mc 10.78.0.1 / sslds-ms
-# 10.78.0.2) so that both scripts can run at the same time.
+# certificates and helpers (testdata/gen/lib.sh), but its own namespaces
+# (sslds-mc 10.78.0.1 / sslds-ms 10.78.0.2) so that both scripts can run at
+# the same time.
 #
 # Needs root (ip netns, ethtool, tcpdump), plus: openssl, gnutls-serv,
 # gnutls-cli, tcpdump, ethtool, iproute2, go, and /usr/bin/python3 with
