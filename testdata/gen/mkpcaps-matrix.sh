@@ -8,9 +8,10 @@
 # automaton — made by real implementations talking over a veth pair between
 # two network namespaces that this script creates and removes.
 #
-# It is the companion of mkpcaps.sh and uses the same conventions and
-# certificates, but its own namespaces (sslds-mc 10.78.0.1 / sslds-ms
-# 10.78.0.2) so that both scripts can run at the same time.
+# It is the companion of mkpcaps.sh and uses the same conventions,
+# certificates and helpers (testdata/gen/lib.sh), but its own namespaces
+# (sslds-mc 10.78.0.1 / sslds-ms 10.78.0.2) so that both scripts can run at
+# the same time.
 #
 # Needs root (ip netns, ethtool, tcpdump), plus: openssl, gnutls-serv,
 # gnutls-cli, tcpdump, ethtool, iproute2, go, and /usr/bin/python3 with
@@ -26,167 +27,21 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-OUT=$ROOT/testdata/pcaps
-CERTS=$HERE/certs
+# shellcheck source=testdata/gen/lib.sh
+. "$HERE/lib.sh"
+ME=mkpcaps-matrix.sh
+# IPv4 only (no C6/S6): certs/server-*.pem do not name 10.78.0.2, so clients
+# verify server.test.
 NSC=sslds-mc NSS=sslds-ms
 VC=sslds-mvc VS=sslds-mvs
-C4=10.78.0.1 S4=10.78.0.2
-CA=$CERTS/ca.pem
+C4=10.78.0.1 S4=10.78.0.2 C6= S6=
+WAIT_N=200
+OUT_EXTS="pcap pcapng keylog key c2s s2c"
+SRV_STDIN=/dev/null # the interactive captures give s_server a FIFO as SRV_IN
 PY=/usr/bin/python3 # Debian's python3 with python3-scapy
 
-[[ $EUID -eq 0 ]] || { echo "mkpcaps-matrix.sh: must run as root (network namespaces, tcpdump)" >&2; exit 1; }
-for t in openssl gnutls-serv gnutls-cli tcpdump ethtool ip go timeout mkfifo; do
-	command -v "$t" >/dev/null || { echo "mkpcaps-matrix.sh: missing $t" >&2; exit 1; }
-done
-
-WORK=$(mktemp -d /tmp/sslds-matrix.XXXXXX)
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	ip netns del $NSC 2>/dev/null || true
-	ip netns del $NSS 2>/dev/null || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log() { printf '== %s\n' "$*" >&2; }
-inS() { ip netns exec $NSS "$@"; }
-inC() { ip netns exec $NSC "$@"; }
-
-# netns_up — the two namespaces and the veth pair between them (IPv4 only;
-# certs/server-*.pem do not name 10.78.0.2, so clients verify server.test).
-netns_up() {
-	ip netns del $NSC 2>/dev/null || true
-	ip netns del $NSS 2>/dev/null || true
-	ip netns add $NSC
-	ip netns add $NSS
-	ip link add $VC netns $NSC type veth peer name $VS netns $NSS
-	local ns dev a4
-	for ns in $NSC $NSS; do
-		if [[ $ns == "$NSC" ]]; then dev=$VC a4=$C4; else dev=$VS a4=$S4; fi
-		ip -n $ns link set lo up
-		ip -n $ns link set $dev mtu 1500
-		ip -n $ns addr add $a4/24 dev $dev
-		ip netns exec $ns sysctl -qw net.ipv6.conf.$dev.disable_ipv6=1
-		ip netns exec $ns ethtool -K $dev tso off gso off gro off tx off rx off sg off >/dev/null 2>&1 ||
-			ip netns exec $ns ethtool -K $dev tso off gso off gro off tx off rx off >/dev/null
-		ip -n $ns link set $dev up
-	done
-	local i
-	for i in $(seq 100); do
-		if [[ $(ip -n $NSC -o link show $VC) == *LOWER_UP* && $(ip -n $NSS -o link show $VS) == *LOWER_UP* ]]; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "mkpcaps-matrix.sh: namespaces not reachable" >&2
-	return 1
-}
-
-build_go() {
-	mkdir -p "$WORK/bin"
-	(cd "$ROOT" && go build -o "$WORK/bin/gotls" ./testdata/gen/gotls)
-}
-
-# body NAME SIZE -> prints a deterministic, recognisable body of SIZE bytes.
-body() {
-	python3 - "$1" "$2" <<'PY'
-import sys
-name, size = sys.argv[1], int(sys.argv[2])
-out, i = [], 0
-while sum(map(len, out)) < size:
-    i += 1
-    line = "ssldissect %s line %05d " % (name, i)
-    out.append(line + "." * (63 - len(line)) + "\n")
-sys.stdout.write("".join(out)[:size])
-PY
-}
-
-# mkresp NAME SIZE -> writes a complete HTTP/1.0 response to $WORK/www/NAME.
-mkresp() {
-	local name=$1 size=$2 f=$WORK/www/$1
-	mkdir -p "$WORK/www"
-	body "$name" "$size" > "$f.body"
-	{ printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n' "$size"; cat "$f.body"; } > "$f"
-	rm -f "$f.body"
-}
-
-mkreq() { printf 'GET /%s HTTP/1.0\r\nHost: server.test\r\n\r\n' "$1"; }
-
-CAP_PID=
-cap_start() {
-	local name=$1
-	rm -f "$OUT/$name".{pcap,pcapng,keylog,key,c2s,s2c}
-	: > "$WORK/cap.log"
-	ip netns exec $NSS tcpdump -Z root -i $VS -s 0 -U --immediate-mode -n -w "$OUT/$name.pcap" tcp 2>"$WORK/cap.log" 5>&- 6>&- &
-	CAP_PID=$!
-	PIDS+=("$CAP_PID")
-	local i
-	for i in $(seq 200); do
-		grep -qiE 'listening on' "$WORK/cap.log" && { sleep 0.2; return 0; }
-		sleep 0.05
-	done
-	echo "capture did not start:" >&2; cat "$WORK/cap.log" >&2
-	return 1
-}
-
-cap_stop() {
-	sleep 1
-	kill -INT "$CAP_PID" 2>/dev/null || true
-	wait "$CAP_PID" || true
-	grep -E 'packets captured' "$WORK/cap.log" >&2 || true
-}
-
-# srv_start PORT CMD... — server in the server namespace (cwd $WORK/www),
-# stdin from $SRV_IN (default /dev/null); waits until it listens on PORT.
-SRV_PID=
-srv_start() {
-	local port=$1; shift
-	mkdir -p "$WORK/www"
-	(cd "$WORK/www" && exec ip netns exec $NSS "$@") <"${SRV_IN:-/dev/null}" >"$WORK/srv.log" 2>&1 5>&- 6>&- &
-	SRV_PID=$!
-	PIDS+=("$SRV_PID")
-	local i
-	for i in $(seq 200); do
-		inS ss -Hltn "sport = :$port" | grep -q . && return 0
-		kill -0 "$SRV_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "server did not start:" >&2; cat "$WORK/srv.log" >&2
-	return 1
-}
-
-srv_wait() {
-	local t=${1:-10} i
-	for i in $(seq $((t * 10))); do
-		kill -0 "$SRV_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$SRV_PID" 2>/dev/null; then
-		kill "$SRV_PID" 2>/dev/null || true
-	fi
-	wait "$SRV_PID" 2>/dev/null || true
-}
-
-same() {
-	if cmp -s "$1" "$2"; then return 0; fi
-	echo "WARNING: $3: $1 and $2 differ" >&2
-	return 1
-}
-
-# wait_for FILE FIXED-STRING [SECONDS] — until FILE contains the string.
-wait_for() {
-	local f=$1 s=$2 t=${3:-10} i
-	for i in $(seq $((t * 20))); do
-		grep -qaF -- "$s" "$f" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "WARNING: timeout waiting for '$s' in $f" >&2
-	return 1
-}
+require openssl gnutls-serv gnutls-cli tcpdump ethtool ip go timeout mkfifo
+work_init sslds-matrix
 
 # nolog NAME N... — keep only the key-log lines of the connections NOT listed
 # (connections numbered by ClientHello order = key-log line order, one
@@ -470,25 +325,10 @@ cap_openssl-tls13-aes128-ccm8() {
 # gnutls NAME "SERVER PRIORITY" "CLIENT PRIORITY" [CERT] — gnutls-serv --echo
 # and gnutls-cli; the client sends a 4 KB text and the server echoes it.
 gnutls() {
-	local name=$1 sprio=$2 cprio=$3 cert=${4:-rsa} port=443
-	body "$name" 4000 > "$WORK/$name.in"
-	cap_start "$name"
-	srv_start "$port" gnutls-serv --echo -p "$port" --x509certfile "$CERTS/server-$cert.pem" \
-		--x509keyfile "$CERTS/server-$cert.key" --disable-client-cert --priority "$sprio"
-	local ok=1
-	(cat "$WORK/$name.in"; sleep 2) |
-		SSLKEYLOGFILE="$OUT/$name.keylog" timeout 20 ip netns exec $NSC \
-			gnutls-cli --x509cafile "$CA" --sni-hostname server.test --verify-hostname server.test \
-			--priority "$cprio" -p "$port" $S4 > "$WORK/$name.got" 2>"$WORK/$name.cli.log" ||
-		{ ok=0; echo "client failed:" >&2; tail -5 "$WORK/$name.cli.log" >&2; }
-	srv_wait 0
-	cap_stop
-	grep -E 'Description|Version|Cipher|MAC|Compression' "$WORK/$name.cli.log" | head -6 >&2 || true
-	if ((ok)); then
-		cp "$WORK/$name.in" "$OUT/$name.c2s"
-		cp "$WORK/$name.in" "$OUT/$name.s2c"
-	fi
-	return $((1 - ok))
+	local rc=0
+	gnutls_echo "$1" 443 pcap 4000 "${4:-rsa}" "$2" "$3" || rc=$?
+	grep -E 'Description|Version|Cipher|MAC|Compression' "$WORK/$1.cli.log" | head -6 >&2 || true
+	return $rc
 }
 G12="NORMAL:-VERS-ALL:+VERS-TLS1.2"
 g12() { # NAME KX CIPHER MAC [EXTRA] [CERT]
@@ -524,14 +364,7 @@ gotls_ossl() { # NAME SUITE
 	mkreq "$name" > "$WORK/$name.req"
 	cap_start "$name"
 	srv_start 443 openssl s_server -accept 443 -naccept 1 -HTTP $SRV_RSA -tls1_3 -ciphersuites "$suite"
-	timeout 20 ip netns exec $NSC "$WORK/bin/gotls" client -connect $S4:443 -ca "$CA" -name server.test \
-		-req "$WORK/$name.req" -out "$WORK/$name.got" -tls 1.3 -keylog "$OUT/$name.keylog" ||
-		echo "gotls client failed" >&2
-	srv_wait 3
-	cap_stop
-	same "$WORK/www/$name" "$WORK/$name.got" "$name" || true
-	cp "$WORK/$name.req" "$OUT/$name.c2s"
-	cp "$WORK/www/$name" "$OUT/$name.s2c"
+	gotls_get "$name" 1.3
 }
 cap_gotls-openssl-tls13-chacha20() { gotls_ossl "$1" TLS_CHACHA20_POLY1305_SHA256; }
 cap_gotls-openssl-tls13-aes256-gcm() { gotls_ossl "$1" TLS_AES_256_GCM_SHA384; }
@@ -636,7 +469,7 @@ main() {
 	for n in "${names[@]}"; do
 		declare -F "cap_$n" >/dev/null || { echo "unknown capture $n" >&2; exit 1; }
 	done
-	[[ " ${names[*]}" == *" gotls-"* ]] && build_go
+	[[ " ${names[*]}" == *" gotls-"* ]] && build_go gotls
 	netns_up
 	local failed=()
 	for n in "${names[@]}"; do

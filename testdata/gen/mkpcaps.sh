@@ -21,170 +21,27 @@
 # with new (equally valid, not byte-identical) ones. Afterwards run
 # testdata/gen/check.py and update the table in testdata/pcaps/README.md.
 #
+# The helpers shared with mkpcaps-matrix.sh (namespaces, capture, server
+# start/wait, ...) are in testdata/gen/lib.sh.
+#
 # The Go peers live in testdata/gen/gotls and testdata/gen/fakesmtp (skipped
 # by ./... patterns); they are built here with `go build`, and also run with
 # e.g. `go run ./testdata/gen/gotls client -h` from the repository root.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-OUT=$ROOT/testdata/pcaps
-CERTS=$HERE/certs
+# shellcheck source=testdata/gen/lib.sh
+. "$HERE/lib.sh"
+ME=mkpcaps.sh
 NSC=sslds-c NSS=sslds-s
 VC=sslds-vc VS=sslds-vs
 C4=10.77.0.1 S4=10.77.0.2 C6=fd77::1 S6=fd77::2
-CA=$CERTS/ca.pem
+WAIT_N=100
+OUT_EXTS="pcap pcapng keylog c2s s2c"
+SRV_STDIN= # servers inherit this script's stdin
 
-[[ $EUID -eq 0 ]] || { echo "mkpcaps.sh: must run as root (network namespaces, tcpdump)" >&2; exit 1; }
-for t in openssl gnutls-serv gnutls-cli curl tcpdump dumpcap ethtool ip go timeout; do
-	command -v "$t" >/dev/null || { echo "mkpcaps.sh: missing $t" >&2; exit 1; }
-done
-
-WORK=$(mktemp -d /tmp/sslds-gen.XXXXXX)
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	ip netns del $NSC 2>/dev/null || true
-	ip netns del $NSS 2>/dev/null || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log() { printf '== %s\n' "$*" >&2; }
-inS() { ip netns exec $NSS "$@"; }
-inC() { ip netns exec $NSC "$@"; }
-
-netns_up() {
-	ip netns del $NSC 2>/dev/null || true
-	ip netns del $NSS 2>/dev/null || true
-	ip netns add $NSC
-	ip netns add $NSS
-	ip link add $VC netns $NSC type veth peer name $VS netns $NSS
-	local ns dev a4 a6
-	for ns in $NSC $NSS; do
-		if [[ $ns == "$NSC" ]]; then dev=$VC a4=$C4 a6=$C6; else dev=$VS a4=$S4 a6=$S6; fi
-		ip -n $ns link set lo up
-		ip -n $ns link set $dev mtu 1500
-		ip -n $ns addr add $a4/24 dev $dev
-		ip -n $ns -6 addr add $a6/64 dev $dev nodad
-		ip netns exec $ns sysctl -qw net.ipv6.conf.$dev.router_solicitations=0
-		ip netns exec $ns ethtool -K $dev tso off gso off gro off tx off rx off sg off >/dev/null 2>&1 ||
-			ip netns exec $ns ethtool -K $dev tso off gso off gro off tx off rx off >/dev/null
-		ip -n $ns link set $dev up
-	done
-	# Wait for both ends to be up with no tentative address.
-	local i
-	for i in $(seq 100); do
-		if [[ $(ip -n $NSC -o link show $VC) == *LOWER_UP* && $(ip -n $NSS -o link show $VS) == *LOWER_UP* ]] &&
-			! ip -n $NSC addr show tentative | grep -q inet && ! ip -n $NSS addr show tentative | grep -q inet; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "mkpcaps.sh: namespaces not reachable" >&2
-	return 1
-}
-
-build_go() {
-	mkdir -p "$WORK/bin"
-	(cd "$ROOT" && go build -o "$WORK/bin/gotls" ./testdata/gen/gotls &&
-		go build -o "$WORK/bin/fakesmtp" ./testdata/gen/fakesmtp)
-}
-
-# body NAME SIZE -> prints a deterministic, recognisable body of SIZE bytes.
-body() {
-	python3 - "$1" "$2" <<'PY'
-import sys
-name, size = sys.argv[1], int(sys.argv[2])
-out, i = [], 0
-while sum(map(len, out)) < size:
-    i += 1
-    line = "ssldissect %s line %05d " % (name, i)
-    out.append(line + "." * (63 - len(line)) + "\n")
-sys.stdout.write("".join(out)[:size])
-PY
-}
-
-# mkresp NAME SIZE -> writes a complete HTTP/1.0 response to $WORK/www/NAME.
-mkresp() {
-	local name=$1 size=$2 f=$WORK/www/$1
-	mkdir -p "$WORK/www"
-	body "$name" "$size" > "$f.body"
-	{ printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n' "$size"; cat "$f.body"; } > "$f"
-	rm -f "$f.body"
-}
-
-mkreq() { printf 'GET /%s HTTP/1.0\r\nHost: server.test\r\n\r\n' "$1"; }
-
-# cap_start NAME [pcapng|nano] — capture on the server's veth end.
-CAP_PID=
-cap_start() {
-	local name=$1 fmt=${2:-pcap}
-	rm -f "$OUT/$name".{pcap,pcapng,keylog,c2s,s2c}
-	: > "$WORK/cap.log"
-	case $fmt in
-	pcap) ip netns exec $NSS tcpdump -Z root -i $VS -s 0 -U --immediate-mode -n -w "$OUT/$name.pcap" tcp 2>"$WORK/cap.log" & ;;
-	nano) ip netns exec $NSS tcpdump -Z root -i $VS -s 0 -U --immediate-mode -n --time-stamp-precision=nano -w "$OUT/$name.pcap" tcp 2>"$WORK/cap.log" & ;;
-	pcapng) ip netns exec $NSS dumpcap -q -i $VS -s 0 -f tcp -w "$OUT/$name.pcapng" 2>"$WORK/cap.log" & ;;
-	esac
-	CAP_PID=$!
-	PIDS+=("$CAP_PID")
-	local i
-	for i in $(seq 100); do
-		grep -qiE 'listening on|capturing on' "$WORK/cap.log" && { sleep 0.2; return 0; }
-		sleep 0.05
-	done
-	echo "capture did not start:" >&2; cat "$WORK/cap.log" >&2
-	return 1
-}
-
-cap_stop() {
-	sleep 1 # let the last FIN/ACKs arrive and be written
-	kill -INT "$CAP_PID" 2>/dev/null || true
-	wait "$CAP_PID" || true
-	grep -E 'packets captured|Packets captured' "$WORK/cap.log" >&2 || true
-}
-
-# srv_start PORT CMD... — run a server in the server namespace, cwd $WORK/www,
-# and wait until it listens on PORT.
-SRV_PID=
-srv_start() {
-	local port=$1; shift
-	mkdir -p "$WORK/www"
-	(cd "$WORK/www" && exec ip netns exec $NSS "$@") >"$WORK/srv.log" 2>&1 &
-	SRV_PID=$!
-	PIDS+=("$SRV_PID")
-	local i
-	for i in $(seq 100); do
-		inS ss -Hltn "sport = :$port" | grep -q . && return 0
-		kill -0 "$SRV_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "server did not start:" >&2; cat "$WORK/srv.log" >&2
-	return 1
-}
-
-# srv_wait [SECONDS] — let the server finish by itself, else stop it.
-srv_wait() {
-	local t=${1:-10} i
-	for i in $(seq $((t * 10))); do
-		kill -0 "$SRV_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$SRV_PID" 2>/dev/null; then
-		kill "$SRV_PID" 2>/dev/null || true
-	fi
-	wait "$SRV_PID" 2>/dev/null || true
-}
-
-# same A B WHAT — warn loudly when two byte strings differ.
-same() {
-	if cmp -s "$1" "$2"; then return 0; fi
-	echo "WARNING: $3: $1 and $2 differ" >&2
-	return 1
-}
+require openssl gnutls-serv gnutls-cli curl tcpdump dumpcap ethtool ip go timeout
+work_init sslds-gen
 
 # ossl NAME SIZE NCONN "SERVER OPTS" "CLIENT OPTS" [CLIENT OPTS FOR CONN 2...]
 # OpenSSL s_server -HTTP serving a fixed response, OpenSSL s_client (-quiet)
@@ -313,24 +170,7 @@ cap_openssl-tls13-keyupdate() {
 # gnutls NAME PORT FMT "SERVER PRIORITY" "CLIENT PRIORITY" — gnutls-serv --echo
 # and gnutls-cli; the client sends a 5 KB text and the server echoes it.
 gnutls() {
-	local name=$1 port=$2 fmt=$3 sprio=$4 cprio=$5
-	body "$name" 5000 > "$WORK/$name.in"
-	cap_start "$name" "$fmt"
-	srv_start "$port" gnutls-serv --echo -p "$port" --x509certfile "$CERTS/server-rsa.pem" \
-		--x509keyfile "$CERTS/server-rsa.key" --disable-client-cert --priority "$sprio"
-	local ok=1
-	(cat "$WORK/$name.in"; sleep 2) |
-		SSLKEYLOGFILE="$OUT/$name.keylog" timeout 20 ip netns exec $NSC \
-			gnutls-cli --x509cafile "$CA" --sni-hostname server.test --verify-hostname server.test \
-			--priority "$cprio" -p "$port" $S4 > "$WORK/$name.got" 2>"$WORK/$name.cli.log" ||
-		{ ok=0; echo "client failed:" >&2; tail -5 "$WORK/$name.cli.log" >&2; }
-	srv_wait 0
-	cap_stop
-	if ((ok)); then
-		cp "$WORK/$name.in" "$OUT/$name.c2s"
-		cp "$WORK/$name.in" "$OUT/$name.s2c"
-	fi
-	return $((1 - ok))
+	gnutls_echo "$1" "$2" "$3" 5000 rsa "$4" "$5"
 }
 
 cap_gnutls-tls12-ecdhe-rsa-aes128-gcm() {
@@ -393,14 +233,7 @@ gotls() {
 	cap_start "$name" "$fmt"
 	srv_start 443 "$WORK/bin/gotls" server -listen :443 -cert "$CERTS/server-rsa.pem" \
 		-key "$CERTS/server-rsa.key" -resp "$WORK/www/$name" -tls "$ver"
-	timeout 20 ip netns exec $NSC "$WORK/bin/gotls" client -connect $S4:443 -ca "$CA" -name server.test \
-		-req "$WORK/$name.req" -out "$WORK/$name.got" -tls "$ver" -keylog "$OUT/$name.keylog" "$@" ||
-		echo "gotls client failed" >&2
-	srv_wait 3
-	cap_stop
-	same "$WORK/www/$name" "$WORK/$name.got" "$name" || true
-	cp "$WORK/$name.req" "$OUT/$name.c2s"
-	cp "$WORK/www/$name" "$OUT/$name.s2c"
+	gotls_get "$name" "$ver" "$@"
 }
 cap_gotls-tls12() { gotls "$1" 1.2 20000 pcap -suite TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384; }
 cap_gotls-tls13() { gotls "$1" 1.3 20000 pcapng; }
@@ -456,7 +289,7 @@ ALL=(
 main() {
 	"$HERE/mkcerts.sh"
 	mkdir -p "$OUT"
-	build_go
+	build_go gotls fakesmtp
 	netns_up
 	local names=("$@")
 	((${#names[@]})) || names=("${ALL[@]}")
