@@ -43,8 +43,8 @@ func (w *Writer) textRecord(ev *parser.RecordEvent) {
 	c := ev.Conn
 	tc := w.textConn(c, ev.Time)
 	tc.n++
-	r := RecordOf(ev)
-	name := r.ContentType
+	// The fields of RecordOf that text shows, without building the Record.
+	name := recordContentType(ev)
 	if ev.Opaque && ev.Record.Type == parser.ContentTypeHandshake {
 		name = "handshake (encrypted)"
 	} else if ev.Opaque && ev.Record.Type == parser.ContentTypeAlert {
@@ -65,16 +65,16 @@ func (w *Writer) textRecord(ev *parser.RecordEvent) {
 	b = append(b, "  "...)
 	b = append(b, name...)
 	b = append(b, "  "...)
-	if r.Version != "" {
-		b = append(b, r.Version...)
+	if v := ev.Record.Version.String(); v != "" {
+		b = append(b, v...)
 		b = append(b, "  "...)
 	}
 	b = append(b, "len="...)
-	b = strconv.AppendInt(b, int64(r.Length), 10)
+	b = strconv.AppendInt(b, int64(len(ev.Record.Payload)), 10)
 	switch {
 	case ev.Decrypted:
 		b = append(b, "  decrypted  mac="...)
-		b = append(b, r.MAC...)
+		b = append(b, ev.MAC.String()...)
 		if ev.EarlyData {
 			b = append(b, "  early_data"...)
 		}
@@ -86,25 +86,23 @@ func (w *Writer) textRecord(ev *parser.RecordEvent) {
 	b = append(b, '\n')
 	w.out.Write(b)
 	tc.last = ev.Time
-	for _, m := range r.Handshake {
-		writeMessage(w.out, m)
+	for _, m := range ev.Messages {
+		writeMessage(w.out, MessageObject(m))
 	}
-	alerts := r.Alerts
-	if r.Alert != nil {
-		alerts = []Alert{*r.Alert}
+	for _, a := range ev.Alerts {
+		writeStrings(w.out, "    alert: ", a.Description.String(), " (")
+		writeStrings(w.out, a.Level.String(), ")\n", "")
 	}
-	for _, a := range alerts {
-		fmt.Fprintf(w.out, "    %s: %s (%s)\n", "alert", a.Description, a.Level)
-	}
-	if hb := r.Heartbeat; hb != nil {
-		fmt.Fprintf(w.out, "    heartbeat %s payload_length=%d received=%d", hb.Type, hb.PayloadLength, hb.Received)
+	if hb := ev.Heartbeat; hb != nil {
+		fmt.Fprintf(w.out, "    heartbeat %s payload_length=%d received=%d", hb.Type.String(), int(hb.PayloadLength), hb.Actual)
 		if hb.Heartbleed {
 			fmt.Fprint(w.out, "  HEARTBLEED")
 		}
 		fmt.Fprintln(w.out)
 	}
-	for _, n := range r.Notes {
-		fmt.Fprintf(w.out, "    note %s: %s\n", n.Code, n.Detail)
+	for _, n := range ev.Notes {
+		writeStrings(w.out, "    note ", n.Code, ": ")
+		writeStrings(w.out, n.Detail, "\n", "")
 	}
 	if len(ev.Plaintext) > 0 && (w.opt.Hex || w.opt.ASCII) {
 		writePlaintext(w.out, ev.Plaintext, w.opt.Hex)
