@@ -114,7 +114,11 @@ func (w *Writer) textEnd(c *parser.Conn) {
 	delete(w.conns, c.ID)
 	out := ConnectionOf(c)
 	fmt.Fprintf(w.out, "%d    %.4f (%.4f)  end (%s)\n", c.ID, c.EndTime.Sub(tc.start).Seconds(), c.EndTime.Sub(tc.last).Seconds(), out.EndCause)
-	line := func(k string, v any) { fmt.Fprintf(w.out, "      %-20s %v\n", k, v) }
+	// "      %-20s %s\n" without fmt.
+	line := func(k, v string) {
+		writeKey(w.out, "      ", k)
+		writeStrings(w.out, " ", v, "\n")
+	}
 	if out.Version != "" {
 		line("version", out.Version+" ("+out.VersionID+")")
 	}
@@ -164,14 +168,14 @@ func (w *Writer) textEnd(c *parser.Conn) {
 	if len(flags) > 0 {
 		line("flags", strings.Join(flags, " "))
 	}
-	line("records", fmt.Sprintf("c2s %d, s2c %d", out.Records.C2S, out.Records.S2C))
+	line("records", "c2s "+strconv.FormatInt(out.Records.C2S, 10)+", s2c "+strconv.FormatInt(out.Records.S2C, 10))
 	if out.Decrypted || out.MAC.Verified+out.MAC.Failed > 0 {
 		line("plaintext_bytes", fmt.Sprintf("c2s %d, s2c %d", out.PlaintextBytes.C2S, out.PlaintextBytes.S2C))
 		line("mac", fmt.Sprintf("verified %d, failed %d", out.MAC.Verified, out.MAC.Failed))
 		line("finished", fmt.Sprintf("c2s %s, s2c %s", out.Finished.C2S, out.Finished.S2C))
 	}
 	if out.Gaps > 0 {
-		line("gaps", out.Gaps)
+		line("gaps", strconv.Itoa(out.Gaps))
 	}
 	line("history", out.History)
 	for _, a := range out.Alerts {
