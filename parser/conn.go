@@ -64,8 +64,12 @@ type Positioner interface {
 }
 
 // RecordEvent is one record as it was on the wire, with what was decoded
-// from it. It is handed to the Sink and must not be kept after Record returns
-// (the Sink copies what it needs).
+// from it. It is handed to the Sink and must not be kept after Record
+// returns: each Conn reuses one RecordEvent for all its records, so the Sink
+// copies what it needs (report.Writer, report.Auditor and internal/oracle's
+// collector do). The slices it points to (Messages, Alerts, Notes,
+// Plaintext, Record.Payload) are not reused by the next record, but
+// Record.Payload and Plaintext may point into buffers that are.
 type RecordEvent struct {
 	Conn   *Conn
 	Dir    Dir
@@ -180,6 +184,7 @@ type Conn struct {
 	clientKX      bool   // the client sent a ClientKeyExchange (so not TLS 1.3)
 
 	sink     Sink
+	ev       RecordEvent       // the event of the record being processed, reused (see RecordEvent)
 	addrs    [2]netip.AddrPort // by Side
 	halves   [2]half           // by Side
 	client   int               // Side of the client, -1 until known
@@ -609,9 +614,11 @@ func (c *Conn) record(s Side, rec Record, offset uint64, t time.Time, packet uin
 		c.EndTime = t
 	}
 	c.Records[d]++
-	ev := &RecordEvent{Conn: c, Dir: d, Time: t, Packet: packet, Offset: offset, Record: rec, ContentType: rec.Type}
+	ev := &c.ev
+	*ev = RecordEvent{Conn: c, Dir: d, Time: t, Packet: packet, Offset: offset, Record: rec, ContentType: rec.Type}
 	defer func() {
 		c.sink.Record(ev)
+		*ev = RecordEvent{} // keep nothing of the record alive
 	}()
 
 	if rec.SSLv2 {

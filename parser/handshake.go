@@ -21,7 +21,8 @@ func MaxHandshakeBodyLen(typ HandshakeType) int {
 // may span records, a record may hold several messages). The zero value is
 // ready to use.
 type HandshakeReader struct {
-	buf      []byte
+	buf      []byte // buf[off:] is buffered; the backing array is reused until Reset
+	off      int
 	consumed int // total bytes returned by Next since the last Reset, for error offsets
 	err      error
 }
@@ -29,6 +30,11 @@ type HandshakeReader struct {
 // maxBuffered bounds what a reader holds when its caller does not drain it
 // with Next: the largest message plus one record.
 const maxBuffered = 4 + MaxCertificateLen + MaxRecordLen
+
+// maxKeptBuf: a drained buffer larger than this is let go rather than kept
+// for the next record (a live connection should not hold a certificate
+// chain's worth of buffer).
+const maxKeptBuf = 8 << 10
 
 // Write appends one record's payload. It returns an *Error wrapping
 // ErrTooLarge when the header of the first buffered message declares a body
@@ -40,9 +46,13 @@ func (r *HandshakeReader) Write(fragment []byte) error {
 	if r.err != nil {
 		return r.err
 	}
-	if len(r.buf)+len(fragment) > maxBuffered {
+	if r.Pending()+len(fragment) > maxBuffered {
 		r.err = &Error{Layer: "handshake", Field: "buffered bytes", Offset: r.consumed, Err: ErrTooLarge}
 		return r.err
+	}
+	if r.off > 0 {
+		n := copy(r.buf, r.buf[r.off:])
+		r.buf, r.off = r.buf[:n], 0
 	}
 	r.buf = append(r.buf, fragment...)
 	return r.check()
@@ -50,7 +60,7 @@ func (r *HandshakeReader) Write(fragment []byte) error {
 
 // check validates the header of the first buffered message, if complete.
 func (r *HandshakeReader) check() error {
-	s := cryptobyte.String(r.buf)
+	s := cryptobyte.String(r.buf[r.off:])
 	var typ uint8
 	var n uint32
 	if !s.ReadUint8(&typ) || !s.ReadUint24(&n) {
@@ -74,24 +84,28 @@ func (r *HandshakeReader) Next() (typ HandshakeType, body, raw []byte, err error
 	if err := r.check(); err != nil {
 		return 0, nil, nil, err
 	}
-	s := cryptobyte.String(r.buf)
+	pending := r.buf[r.off:]
+	s := cryptobyte.String(pending)
 	var t uint8
 	var b cryptobyte.String
 	if !s.ReadUint8(&t) || !s.ReadUint24LengthPrefixed(&b) {
 		return 0, nil, nil, ErrNeedMore
 	}
-	n := len(r.buf) - len(s)
-	raw = append([]byte(nil), r.buf[:n]...)
-	r.buf = r.buf[n:]
-	if len(r.buf) == 0 {
-		r.buf = nil // let the backing array go
+	n := len(pending) - len(s)
+	raw = append([]byte(nil), pending[:n]...)
+	r.off += n
+	if r.off == len(r.buf) {
+		r.buf, r.off = r.buf[:0], 0
+		if cap(r.buf) > maxKeptBuf {
+			r.buf = nil // let a large backing array go
+		}
 	}
 	r.consumed += n
 	return HandshakeType(t), raw[4:], raw, nil
 }
 
 // Pending is the number of buffered bytes not yet returned by Next.
-func (r *HandshakeReader) Pending() int { return len(r.buf) }
+func (r *HandshakeReader) Pending() int { return len(r.buf) - r.off }
 
-// Reset drops buffered bytes and any error state.
+// Reset drops buffered bytes, with the buffer, and any error state.
 func (r *HandshakeReader) Reset() { *r = HandshakeReader{} }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ssldissect/ssldissect/capture"
 
+	"github.com/gopacket/gopacket/layers"
 	gpr "github.com/gopacket/gopacket/reassembly"
 )
 
@@ -128,6 +129,14 @@ type Assembler struct {
 	chunk  Chunk
 
 	freeBufs [][]byte // pending buffers of ended or caught-up connections, for reuse
+
+	// Ended connections out of gopacket's pool (closed.go).
+	closed    closedSet
+	toRelease []*stream // ended by the packet being added
+	releasing *stream   // release is closing its open halves
+	rstHdr    [20]byte
+	rstTCP    layers.TCP
+	pooled    int // streams in gopacket's pool: made, not yet let go by ReassemblyComplete
 }
 
 // New returns an Assembler that makes a Handler with f for each connection.
@@ -173,6 +182,13 @@ func (a *Assembler) Add(p *capture.Packet) {
 	if c.retained {
 		a.cur = nil
 	}
+	if len(a.toRelease) > 0 {
+		for i, s := range a.toRelease {
+			a.release(s)
+			a.toRelease[i] = nil
+		}
+		a.toRelease = a.toRelease[:0]
+	}
 }
 
 // FlushIdle ends, by packet time now, connections idle for IdleTimeout
@@ -190,6 +206,7 @@ func (a *Assembler) FlushIdle(now time.Time) {
 		a.lastIdleScan = now
 		old := now.Add(-t)
 		a.asm.FlushWithOptions(gpr.FlushOptions{T: old, TC: old})
+		a.closed.expire(old)
 	}
 	if a.opt.CloseTimeout > 0 {
 		old := now.Add(-a.opt.CloseTimeout)
@@ -202,6 +219,7 @@ func (a *Assembler) FlushIdle(now time.Time) {
 		sortByID(closing)
 		for _, s := range closing {
 			s.end(EndHalfClose)
+			a.release(s)
 		}
 	}
 	a.mode = modeAdd
@@ -217,6 +235,15 @@ func (a *Assembler) FlushAll(t time.Time) {
 		s.end(EndFlush)
 	}
 	a.mode = modeAdd
+}
+
+// forget remembers an ended connection that leaves gopacket's pool while
+// packets are added, so that its late packets are ignored (closed.go).
+func (a *Assembler) forget(s *stream) {
+	if !s.released {
+		s.released = true
+		a.closed.add(a.keyHash(s.key.A, s.key.B), s.lastSeen, s.reason == EndFIN)
+	}
 }
 
 // Stats returns the counters so far.
@@ -247,6 +274,7 @@ func (a *Assembler) newStream(key ConnKey, swap bool, t time.Time, num uint64) *
 		h = discard{}
 	}
 	a.stats.Connections++
+	a.pooled++
 	s := &stream{a: a, h: h, key: key, swap: swap, id: a.stats.Connections, lastSeen: t}
 	a.live[s] = struct{}{}
 	return s

@@ -110,8 +110,17 @@ func ctxOf(ci gopacket.CaptureInfo) *pktCtx {
 type gpFactory struct{ a *Assembler }
 
 func (f gpFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac gpr.AssemblerContext) gpr.Stream {
+	a := f.a
+	if a.releasing != nil {
+		return nil // release's RST for a connection gopacket no longer has
+	}
 	src := addrPort(netFlow.Src(), tcpFlow.Src())
 	dst := addrPort(netFlow.Dst(), tcpFlow.Dst())
+	c, _ := ac.(*pktCtx)
+	if a.closed.len() > 0 && c != nil && a.closed.seen(a.keyHash(src, dst), c.ci.Timestamp, tcp.SYN) {
+		a.stats.Ignored++ // a late packet of an ended connection
+		return nil
+	}
 	// gopacket's client->server half is the direction of the first packet.
 	// A SYN-ACK seen first is sent by the responder: swap.
 	swap := tcp.SYN && tcp.ACK
@@ -119,7 +128,6 @@ func (f gpFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac gpr.A
 	if swap {
 		key = ConnKey{A: dst, B: src}
 	}
-	c, _ := ac.(*pktCtx)
 	var t time.Time
 	var num uint64
 	if c != nil {

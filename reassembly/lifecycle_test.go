@@ -1,6 +1,7 @@
 package reassembly
 
 import (
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -213,5 +214,89 @@ func TestIPv6AndNames(t *testing.T) {
 		if r.String() != name {
 			t.Errorf("EndReason(%d) = %q, want %q", r, r.String(), name)
 		}
+	}
+}
+
+// Ended connections leave gopacket's pool at once; their late packets are
+// still ignored, for IdleTimeout after the last of them.
+func TestEndedReleased(t *testing.T) {
+	const c, s = cliISN + 1, srvISN + 1
+	for _, tc := range []struct {
+		name   string
+		close  []tp
+		reason string
+		synOK  bool // a SYN on the same ports starts a new connection
+	}{
+		{"fin", []tp{{dir: Dir0, flags: "FA", seq: c, data: "x"}, {dir: Dir1, flags: "FA", seq: s, data: "y"}}, "fin", true},
+		{"rst", []tp{{dir: Dir0, flags: "A", seq: c, data: "x"}, {dir: Dir1, flags: "A", seq: s + 4, data: "later"}, {dir: Dir0, flags: "R", seq: c + 1}}, "rst", false},
+		{"rst-before-data", []tp{{dir: Dir1, flags: "R", seq: s}}, "rst", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, Options{})
+			h.add(withHandshake(tc.close...)...)
+			if h.a.pooled != 0 || h.a.closed.len() != 1 || h.a.Stats().Open != 0 {
+				t.Fatalf("after close: %d in gopacket's pool, %d remembered, %d open; want 0, 1, 0", h.a.pooled, h.a.closed.len(), h.a.Stats().Open)
+			}
+			if n := len(h.conns[0].log); n == 0 || h.conns[0].log[n-1] != "E "+tc.reason {
+				t.Fatalf("log %q, want it to end with E %s", h.conns[0].log, tc.reason)
+			}
+			// Late packets, then a minute later another: still ignored.
+			h.add(tp{dir: Dir0, flags: "A", seq: c + 2}, tp{dir: Dir1, flags: "FA", seq: s, data: "y"},
+				tp{dir: Dir0, flags: "A", seq: c + 2, at: time.Minute})
+			h.a.FlushIdle(t0.Add(time.Minute + DefaultIdleTimeout - time.Second))
+			h.add(tp{dir: Dir1, flags: "A", seq: s + 1, at: 2 * time.Minute})
+			if len(h.conns) != 1 || h.a.Stats().Ignored != 4 {
+				t.Fatalf("late packets: %d connections, %d ignored; want 1, 4", len(h.conns), h.a.Stats().Ignored)
+			}
+			h.add(tp{dir: Dir0, flags: "S", seq: 90000, at: 2*time.Minute + time.Second})
+			if got := len(h.conns) == 2; got != tc.synOK {
+				t.Fatalf("SYN after %s: new connection %v, want %v", tc.name, got, tc.synOK)
+			}
+			// IdleTimeout after the last late packet, the ports are free.
+			h.a.FlushIdle(t0.Add(5 * time.Minute))
+			h.a.FlushIdle(t0.Add(10 * time.Minute))
+			if h.a.closed.len() != 0 {
+				t.Errorf("%d connections still remembered after IdleTimeout", h.a.closed.len())
+			}
+			h.add(tp{dir: Dir0, flags: "A", seq: 1234, data: "new", at: 11 * time.Minute})
+			last := h.conns[len(h.conns)-1]
+			checkLog(t, last.log, []string{`D0 "new" [0@` + fmt.Sprint(h.num) + ` (time ` + t0.Add(11*time.Minute).String() + `)]`})
+		})
+	}
+}
+
+// A half-closed connection ended by CloseTimeout leaves gopacket's pool too.
+func TestHalfCloseReleased(t *testing.T) {
+	const c = cliISN + 1
+	h := newHarness(t, Options{CloseTimeout: 10 * time.Second})
+	h.add(withHandshake(tp{dir: Dir0, flags: "FA", seq: c, data: "bye"})...)
+	h.a.FlushIdle(t0.Add(11 * time.Second))
+	if h.a.pooled != 0 || h.a.closed.len() != 1 {
+		t.Fatalf("%d in gopacket's pool, %d remembered; want 0, 1", h.a.pooled, h.a.closed.len())
+	}
+	h.add(tp{dir: Dir1, flags: "A", seq: srvISN + 1, data: "late", at: 12 * time.Second})
+	h.a.FlushAll(t0.Add(time.Hour))
+	checkLog(t, h.only().log, []string{`D0 "bye" [0@4]`, `E half_close`})
+}
+
+// Many short connections: what stays of each once ended is its entry in
+// the recently closed set, and that set is bounded.
+func TestClosedSetBounded(t *testing.T) {
+	h := newHarness(t, Options{})
+	n := maxClosed + 1000
+	for i := range n {
+		cli := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 1, byte(i >> 16), byte(i >> 8)}), uint16(i))
+		for _, p := range []tp{{flags: "S", seq: 1}, {dir: Dir1, flags: "SA", seq: 7}, {flags: "FA", seq: 2}, {dir: Dir1, flags: "FA", seq: 8}} {
+			from, to := cli, srvAddr
+			if p.dir == Dir1 {
+				from, to = to, from
+			}
+			h.num++
+			p.at = time.Duration(h.num) * time.Microsecond
+			h.a.Add(mkPacket(h.num, p, from, to))
+		}
+	}
+	if h.a.pooled != 0 || h.a.Stats().Open != 0 || h.a.closed.len() != maxClosed || len(h.conns) != n {
+		t.Errorf("%d in gopacket's pool, %d open, %d remembered, %d connections; want 0, 0, %d, %d", h.a.pooled, h.a.Stats().Open, h.a.closed.len(), len(h.conns), maxClosed, n)
 	}
 }

@@ -47,6 +47,8 @@ type stream struct {
 	id       uint64 // order of creation
 	lastSeen time.Time
 	ended    bool
+	released bool      // out of gopacket's pool, in a.closed
+	reason   EndReason // why it ended
 	half     [2]half
 }
 
@@ -68,6 +70,15 @@ func (s *stream) dir(d gpr.TCPFlowDirection) Dir {
 func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFlowDirection, nextSeq gpr.Sequence, start *bool, ac gpr.AssemblerContext) bool {
 	a := s.a
 	if s.ended {
+		if a.releasing == s {
+			// The RST made by release: at the next expected byte.
+			if nextSeq == invalidSeq {
+				*start = true
+			} else {
+				tcp.Seq = uint32(nextSeq)
+			}
+			return true
+		}
 		a.stats.Ignored++
 		return false
 	}
@@ -403,11 +414,12 @@ func (a *Assembler) putBuf(b []byte) {
 	}
 }
 
-// ReassemblyComplete: gopacket closed both directions. After FINs seen
-// while adding packets, the connection stays in gopacket's pool, so that the
-// last ACKs and retransmitted FINs are recognised and ignored rather than
-// starting a new connection; a SYN still starts one, and FlushIdle removes
-// it after IdleTimeout.
+// ReassemblyComplete: gopacket closed both directions. The connection
+// leaves gopacket's pool at once; after FINs (or a RST) seen while adding
+// packets, it is remembered in a.closed instead, so that the last ACKs and
+// retransmitted FINs are recognised and ignored rather than starting a new
+// connection, for IdleTimeout after the last of them. A SYN still starts one
+// after FINs.
 func (s *stream) ReassemblyComplete(gpr.AssemblerContext) bool {
 	switch {
 	case s.half[0].done && s.half[1].done:
@@ -417,7 +429,11 @@ func (s *stream) ReassemblyComplete(gpr.AssemblerContext) bool {
 	default:
 		s.end(EndFlush)
 	}
-	return s.a.mode != modeAdd
+	if s.a.mode == modeAdd {
+		s.a.forget(s)
+	}
+	s.a.pooled-- // gopacket removes it when this returns true
+	return true
 }
 
 // end ends the connection once.
@@ -426,8 +442,14 @@ func (s *stream) end(reason EndReason) {
 		return
 	}
 	s.ended = true
+	s.reason = reason
 	a := s.a
 	delete(a.live, s)
+	if reason == EndRST && a.mode == modeAdd {
+		// gopacket keeps it while the other direction is open: release it
+		// once gopacket is done with the packet.
+		a.toRelease = append(a.toRelease, s)
+	}
 	if reason == EndIdle || reason == EndHalfClose {
 		a.stats.IdleFlushed++
 	}

@@ -13,7 +13,7 @@ func RecordOf(ev *parser.RecordEvent) Record {
 		TS:            timeString(ev.Time),
 		Packet:        ev.Packet,
 		Offset:        ev.Offset,
-		ContentType:   ev.ContentType.String(),
+		ContentType:   recordContentType(ev),
 		ContentTypeID: hex8(uint8(ev.ContentType)),
 		Version:       ev.Record.Version.String(),
 		VersionID:     hex16(uint16(ev.Record.Version)),
@@ -26,11 +26,7 @@ func RecordOf(ev *parser.RecordEvent) Record {
 		MAC:           ev.MAC.String(),
 		Plaintext:     len(ev.Plaintext),
 	}
-	if ev.Opaque && ev.ContentType == parser.ContentTypeApplicationData && ev.Conn.Version.IsTLS13() {
-		r.ContentType = "application_data"
-	}
 	if ev.Record.SSLv2 {
-		r.ContentType = "sslv2"
 		r.ContentTypeID = ""
 		if len(ev.Record.Payload) > 0 && !ev.Opaque { // an encrypted record's first byte is no type
 			r.ContentTypeID = hex8(ev.Record.Payload[0])
@@ -52,6 +48,17 @@ func RecordOf(ev *parser.RecordEvent) Record {
 		r.Notes = append(r.Notes, noteOf(n))
 	}
 	return r
+}
+
+// recordContentType is Record.ContentType.
+func recordContentType(ev *parser.RecordEvent) string {
+	switch {
+	case ev.Record.SSLv2:
+		return "sslv2"
+	case ev.Opaque && ev.ContentType == parser.ContentTypeApplicationData && ev.Conn.Version.IsTLS13():
+		return "application_data"
+	}
+	return ev.ContentType.String()
 }
 
 func alertOf(a parser.Alert, dir string) Alert {

@@ -43,8 +43,8 @@ func (w *Writer) textRecord(ev *parser.RecordEvent) {
 	c := ev.Conn
 	tc := w.textConn(c, ev.Time)
 	tc.n++
-	r := RecordOf(ev)
-	name := r.ContentType
+	// The fields of RecordOf that text shows, without building the Record.
+	name := recordContentType(ev)
 	if ev.Opaque && ev.Record.Type == parser.ContentTypeHandshake {
 		name = "handshake (encrypted)"
 	} else if ev.Opaque && ev.Record.Type == parser.ContentTypeAlert {
@@ -65,16 +65,16 @@ func (w *Writer) textRecord(ev *parser.RecordEvent) {
 	b = append(b, "  "...)
 	b = append(b, name...)
 	b = append(b, "  "...)
-	if r.Version != "" {
-		b = append(b, r.Version...)
+	if v := ev.Record.Version.String(); v != "" {
+		b = append(b, v...)
 		b = append(b, "  "...)
 	}
 	b = append(b, "len="...)
-	b = strconv.AppendInt(b, int64(r.Length), 10)
+	b = strconv.AppendInt(b, int64(len(ev.Record.Payload)), 10)
 	switch {
 	case ev.Decrypted:
 		b = append(b, "  decrypted  mac="...)
-		b = append(b, r.MAC...)
+		b = append(b, ev.MAC.String()...)
 		if ev.EarlyData {
 			b = append(b, "  early_data"...)
 		}
@@ -86,25 +86,23 @@ func (w *Writer) textRecord(ev *parser.RecordEvent) {
 	b = append(b, '\n')
 	w.out.Write(b)
 	tc.last = ev.Time
-	for _, m := range r.Handshake {
-		writeMessage(w.out, m)
+	for _, m := range ev.Messages {
+		writeMessage(w.out, MessageObject(m))
 	}
-	alerts := r.Alerts
-	if r.Alert != nil {
-		alerts = []Alert{*r.Alert}
+	for _, a := range ev.Alerts {
+		writeStrings(w.out, "    alert: ", a.Description.String(), " (")
+		writeStrings(w.out, a.Level.String(), ")\n", "")
 	}
-	for _, a := range alerts {
-		fmt.Fprintf(w.out, "    %s: %s (%s)\n", "alert", a.Description, a.Level)
-	}
-	if hb := r.Heartbeat; hb != nil {
-		fmt.Fprintf(w.out, "    heartbeat %s payload_length=%d received=%d", hb.Type, hb.PayloadLength, hb.Received)
+	if hb := ev.Heartbeat; hb != nil {
+		fmt.Fprintf(w.out, "    heartbeat %s payload_length=%d received=%d", hb.Type.String(), int(hb.PayloadLength), hb.Actual)
 		if hb.Heartbleed {
 			fmt.Fprint(w.out, "  HEARTBLEED")
 		}
 		fmt.Fprintln(w.out)
 	}
-	for _, n := range r.Notes {
-		fmt.Fprintf(w.out, "    note %s: %s\n", n.Code, n.Detail)
+	for _, n := range ev.Notes {
+		writeStrings(w.out, "    note ", n.Code, ": ")
+		writeStrings(w.out, n.Detail, "\n", "")
 	}
 	if len(ev.Plaintext) > 0 && (w.opt.Hex || w.opt.ASCII) {
 		writePlaintext(w.out, ev.Plaintext, w.opt.Hex)
@@ -116,7 +114,11 @@ func (w *Writer) textEnd(c *parser.Conn) {
 	delete(w.conns, c.ID)
 	out := ConnectionOf(c)
 	fmt.Fprintf(w.out, "%d    %.4f (%.4f)  end (%s)\n", c.ID, c.EndTime.Sub(tc.start).Seconds(), c.EndTime.Sub(tc.last).Seconds(), out.EndCause)
-	line := func(k string, v any) { fmt.Fprintf(w.out, "      %-20s %v\n", k, v) }
+	// "      %-20s %s\n" without fmt.
+	line := func(k, v string) {
+		writeKey(w.out, "      ", k)
+		writeStrings(w.out, " ", v, "\n")
+	}
 	if out.Version != "" {
 		line("version", out.Version+" ("+out.VersionID+")")
 	}
@@ -168,14 +170,14 @@ func (w *Writer) textEnd(c *parser.Conn) {
 	if len(flags) > 0 {
 		line("flags", strings.Join(flags, " "))
 	}
-	line("records", fmt.Sprintf("c2s %d, s2c %d", out.Records.C2S, out.Records.S2C))
+	line("records", "c2s "+strconv.FormatInt(out.Records.C2S, 10)+", s2c "+strconv.FormatInt(out.Records.S2C, 10))
 	if out.Decrypted || out.MAC.Verified+out.MAC.Failed > 0 {
 		line("plaintext_bytes", fmt.Sprintf("c2s %d, s2c %d", out.PlaintextBytes.C2S, out.PlaintextBytes.S2C))
 		line("mac", fmt.Sprintf("verified %d, failed %d", out.MAC.Verified, out.MAC.Failed))
 		line("finished", fmt.Sprintf("c2s %s, s2c %s", out.Finished.C2S, out.Finished.S2C))
 	}
 	if out.Gaps > 0 {
-		line("gaps", out.Gaps)
+		line("gaps", strconv.Itoa(out.Gaps))
 	}
 	line("history", out.History)
 	for _, a := range out.Alerts {
