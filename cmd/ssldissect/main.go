@@ -1,4 +1,3 @@
-// Command ssldissect dissects and audits SSL/TLS traffic in packet captures.
 package main
 
 import (
