@@ -23,6 +23,16 @@ type ClientHello struct {
 	SSLv2         bool
 	V2CipherSpecs []SSLv2CipherSpec
 	Challenge     []byte
+
+	// Partial is set on a hello that failed to parse, which ParseHandshake
+	// returns together with its *Error: the fields up to the failure are
+	// filled (LegacyVersion and Random always; SessionID, then
+	// CipherSuites, then CompressionMethods when their vectors were read
+	// whole), the later ones are zero. When the failure is in the extensions
+	// block, Extensions holds those before it and then the broken one, kept
+	// raw with its Err (each extension is as reliable as its own Err says).
+	// A fingerprint of a partial hello is not computed: see Conn.
+	Partial bool
 }
 
 func (*ClientHello) Type() HandshakeType { return HandshakeTypeClientHello }
@@ -134,6 +144,12 @@ func ParseSSLv2ServerHello(body []byte) (*SSLv2ServerHello, error) {
 	return m, nil
 }
 
+// parseClientHello decodes a ClientHello body. When the body is malformed
+// after the random it returns, with the *Error, the hello as far as it was
+// read (Partial set): the fields before the failure, and when the failure is
+// in the extensions block, the extensions before the break followed by the
+// broken one kept raw with its Err (see salvageExtensions). A failure in the
+// version or random gives a nil hello: nothing of it can be relied on.
 func parseClientHello(body []byte) (*ClientHello, error) {
 	const layer = "client_hello"
 	s := cryptobyte.String(body)
@@ -145,13 +161,17 @@ func parseClientHello(body []byte) (*ClientHello, error) {
 	if !s.CopyBytes(m.Random[:]) {
 		return nil, malformed(layer, "random", off())
 	}
+	partial := func(err error) (*ClientHello, error) {
+		m.Partial = true
+		return m, err
+	}
 	var sid, suites, comp cryptobyte.String
 	if !s.ReadUint8LengthPrefixed(&sid) || len(sid) > 32 {
-		return nil, malformed(layer, "legacy_session_id", off())
+		return partial(malformed(layer, "legacy_session_id", off()))
 	}
 	m.SessionID = clone(sid)
 	if !s.ReadUint16LengthPrefixed(&suites) || suites.Empty() || len(suites)%2 != 0 {
-		return nil, malformed(layer, "cipher_suites", off())
+		return partial(malformed(layer, "cipher_suites", off()))
 	}
 	m.CipherSuites = make([]CipherSuite, 0, len(suites)/2)
 	for !suites.Empty() {
@@ -160,7 +180,7 @@ func parseClientHello(body []byte) (*ClientHello, error) {
 		m.CipherSuites = append(m.CipherSuites, CipherSuite(cs))
 	}
 	if !s.ReadUint8LengthPrefixed(&comp) || comp.Empty() {
-		return nil, malformed(layer, "legacy_compression_methods", off())
+		return partial(malformed(layer, "legacy_compression_methods", off()))
 	}
 	for _, c := range comp {
 		m.CompressionMethods = append(m.CompressionMethods, CompressionMethod(c))
@@ -168,17 +188,70 @@ func parseClientHello(body []byte) (*ClientHello, error) {
 	if s.Empty() {
 		return m, nil
 	}
-	var exts cryptobyte.String
-	base := off() + 2
-	if !s.ReadUint16LengthPrefixed(&exts) || !s.Empty() {
-		return nil, malformed(layer, "extensions", off())
-	}
-	m.HasExtensions = true
 	var err error
-	if m.Extensions, err = ParseExtensions(exts, HandshakeTypeClientHello); err != nil {
-		return nil, rebase(err, layer, base)
+	if m.Extensions, m.HasExtensions, err = parseHelloExtensions(layer, body, off(), HandshakeTypeClientHello); err != nil {
+		return partial(err)
 	}
 	return m, nil
+}
+
+// parseHelloExtensions reads the extensions block that starts at offset
+// start of a hello body and must end with it. On success it returns the
+// extensions and true. On failure it returns, with the *Error, what could
+// be read: when the block's length is readable, the extensions of the
+// block as declared (or of what the body holds of it, when the length
+// overruns the body) up to a broken extension header, which is kept as
+// salvageExtensions describes; has is false only when not even the block's
+// length could be read.
+func parseHelloExtensions(layer string, body []byte, start int, msg HandshakeType) (exts []Extension, has bool, err error) {
+	s := cryptobyte.String(body[start:])
+	var n uint16
+	if !s.ReadUint16(&n) {
+		return nil, false, malformed(layer, "extensions", start)
+	}
+	base := start + 2
+	block := []byte(s)
+	var frameErr error
+	if len(block) != int(n) {
+		// The block overruns the body, or bytes follow it: the hello is
+		// malformed either way, but the extensions that fit are kept.
+		// The offset is where the block's end was found missing or
+		// where the bytes after it start.
+		frameErr = malformed(layer, "extensions", base)
+		if len(block) > int(n) {
+			block = block[:n]
+			frameErr = malformed(layer, "extensions", base+int(n))
+		}
+	}
+	exts, err = ParseExtensions(block, msg)
+	if err != nil {
+		exts = salvageExtensions(exts, block, err)
+		return exts, true, rebase(err, layer, base)
+	}
+	return exts, true, frameErr
+}
+
+// salvageExtensions appends to exts, the extensions ParseExtensions read
+// before the broken header that err (its *Error) points at, that broken
+// extension as far as it goes: its type when two bytes of it remain, as
+// Data whatever follows its (possibly incomplete) 4-byte header, no Parsed,
+// and err as Err, offset from the start of the block as for any extension.
+func salvageExtensions(exts []Extension, block []byte, err error) []Extension {
+	e, ok := err.(*Error)
+	if !ok || e.Offset < 0 || e.Offset >= len(block) {
+		return exts
+	}
+	rest := block[e.Offset:]
+	bad := Extension{Err: err}
+	if len(rest) >= 2 {
+		bad.Type = ExtensionType(uint16(rest[0])<<8 | uint16(rest[1]))
+	}
+	if len(rest) > 4 {
+		bad.Data = clone(rest[4:])
+	} else {
+		bad.Data = []byte{}
+	}
+	return append(exts, bad)
 }
 
 // rebase turns an *Error from a nested parser into one of layer, with its

@@ -819,11 +819,34 @@ func (c *Conn) message(s Side, ev *RecordEvent, msg Message) {
 		if c.ClientHello != nil {
 			return // after a HelloRetryRequest, or a renegotiation
 		}
+		// A partial hello (malformed after its random; ParseHandshake
+		// returned it with the error noted as bad_client_hello) is kept as
+		// c.ClientHello, Partial set, for what was read whole before the
+		// damage: the version, random (key log lookup), session id and
+		// cipher suites when their vectors were read, and SNI and ALPN when
+		// their own extensions parsed (SNI and ALPN read only extensions
+		// without Err). Its JA3/JA4 are not computed: a fingerprint of a
+		// damaged hello would be a false identity (the oracle's
+		// "malformed ClientHello" exceptions, where tshark hashes a partial
+		// parse).
 		c.ClientHello = m
 		c.SNI = m.SNI()
 		c.ALPNOffered = m.ALPN()
-		c.clientFingerprints(m)
+		if !m.Partial {
+			c.clientFingerprints(m)
+		}
 	case *ServerHello:
+		if m.Partial {
+			// A partial ServerHello does not drive the handshake: the
+			// version, suite and TLS 1.3 switch to encrypted records would
+			// be a guess (a supported_versions after the damage changes
+			// them all). Only a selected ALPN whose extension parsed is
+			// taken; no JA3S/JA4S, as for a partial ClientHello.
+			if p := m.ALPN(); p != "" && c.ServerHello == nil {
+				c.ALPN = p
+			}
+			return
+		}
 		if m.IsHelloRetryRequest() {
 			c.HelloRetryRequest = true
 			c.earlyVerdict(false) // RFC 8446 4.2.10: a HelloRetryRequest rejects 0-RTT

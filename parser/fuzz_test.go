@@ -218,10 +218,19 @@ func FuzzParseHandshake(f *testing.F) {
 			if !isParseError(err) {
 				t.Fatalf("error %v is not an *Error", err)
 			}
+			if isPartialHello(m) {
+				if HandshakeType(typ) != HandshakeTypeClientHello && HandshakeType(typ) != HandshakeTypeServerHello {
+					t.Fatalf("partial %T for type %d", m, typ)
+				}
+				_ = MessageName(m)
+				return
+			}
 			r, ok := m.(*RawMessage)
 			if !ok || (!bytes.Equal(r.Body, body) && !(errors.Is(err, ErrTooLarge) && r.Body == nil)) {
 				t.Fatalf("on error got %T", m)
 			}
+		} else if isPartialHello(m) {
+			t.Fatalf("partial %T without an error", m)
 		}
 		_ = MessageName(m)
 	})

@@ -94,3 +94,15 @@ func clientHelloBody(t testing.TB, exts func(*cryptobyte.Builder)) []byte {
 		}
 	})
 }
+
+// isPartialHello reports whether m is a ClientHello or ServerHello with
+// Partial set.
+func isPartialHello(m Message) bool {
+	switch h := m.(type) {
+	case *ClientHello:
+		return h.Partial
+	case *ServerHello:
+		return h.Partial
+	}
+	return false
+}

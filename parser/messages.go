@@ -65,7 +65,9 @@ func (*EndOfEarlyData) Type() HandshakeType { return HandshakeTypeEndOfEarlyData
 // returned by HandshakeReader.Next). Types it does not know give a
 // *RawMessage and no error. When the body is malformed it returns a
 // *RawMessage holding the body together with an *Error, so that the caller
-// can still show the message.
+// can still show the message; except for a ClientHello or ServerHello
+// malformed after its random, which is returned as far as it was read, with
+// Partial set (see ClientHello.Partial), together with the *Error.
 //
 // A body above MaxHandshakeBodyLen(typ) gives an *Error wrapping ErrTooLarge
 // and a *RawMessage without Body: nothing of it is copied.
@@ -75,6 +77,16 @@ func ParseHandshake(typ HandshakeType, body []byte, ctx Context) (Message, error
 	}
 	m, err := parseHandshake(typ, body, ctx)
 	if err != nil {
+		switch h := m.(type) {
+		case *ClientHello:
+			if h != nil && h.Partial {
+				return h, err
+			}
+		case *ServerHello:
+			if h != nil && h.Partial {
+				return h, err
+			}
+		}
 		return &RawMessage{Typ: typ, Body: clone(body)}, err
 	}
 	return m, nil

@@ -554,12 +554,20 @@ func TestNoPrefixParses(t *testing.T) {
 	for _, v := range vs {
 		t.Run(v.name, func(t *testing.T) {
 			for i := 0; i < len(v.body); i++ {
-				_, err := ParseHandshake(v.typ, v.body[:i], v.ctx)
+				m, err := ParseHandshake(v.typ, v.body[:i], v.ctx)
 				if err == nil && (v.prefixOK == nil || !v.prefixOK(i)) {
 					t.Fatalf("prefix of %d/%d bytes parses", i, len(v.body))
 				}
 				if err != nil && !isParseError(err) {
 					t.Fatalf("prefix %d: error %v is not an *Error", i, err)
+				}
+				if err != nil && !isPartialHello(m) {
+					if _, raw := m.(*RawMessage); !raw {
+						t.Fatalf("prefix %d: error with %T, want *RawMessage or a partial hello", i, m)
+					}
+				}
+				if err == nil && isPartialHello(m) {
+					t.Fatalf("prefix %d: partial hello without an error", i)
 				}
 			}
 			// And through the handshake layer: a strict prefix is never a message.
@@ -578,7 +586,8 @@ func TestNoPrefixParses(t *testing.T) {
 }
 
 // TestMalformedMessages runs crafted bodies under recover: each must give an
-// *Error and a *RawMessage, never a panic.
+// *Error and a *RawMessage (or, for a hello broken after its random, the
+// partial hello), never a panic.
 func TestMalformedMessages(t *testing.T) {
 	tls12 := Context{Version: VersionTLS12, CipherSuite: 0xc02f}
 	tls13 := Context{Version: VersionTLS13, CipherSuite: 0x1301}
@@ -647,8 +656,10 @@ func TestMalformedMessages(t *testing.T) {
 			if !isParseError(err) {
 				t.Fatalf("err = %v (%T), want *Error; message %+v", err, err, m)
 			}
-			if r, ok := m.(*RawMessage); !ok || r.Typ != tc.typ || !bytes.Equal(r.Body, body) {
-				t.Fatalf("message = %#v, want the body as *RawMessage", m)
+			if !isPartialHello(m) {
+				if r, ok := m.(*RawMessage); !ok || r.Typ != tc.typ || !bytes.Equal(r.Body, body) {
+					t.Fatalf("message = %#v, want the body as *RawMessage or a partial hello", m)
+				}
 			}
 			if err.Error() == "" {
 				t.Fatal("empty error text")

@@ -21,6 +21,13 @@ type ServerHello struct {
 	Compression   CompressionMethod
 	Extensions    []Extension
 	HasExtensions bool // false when the message ends after the compression method
+
+	// Partial is set on a hello that failed to parse, which ParseHandshake
+	// returns together with its *Error: as for ClientHello.Partial, the
+	// fields up to the failure are filled (LegacyVersion and Random always),
+	// and a broken extensions block leaves the extensions before the break
+	// and the broken one kept raw with its Err.
+	Partial bool
 }
 
 func (*ServerHello) Type() HandshakeType { return HandshakeTypeServerHello }
@@ -53,36 +60,34 @@ func parseServerHello(body []byte) (*ServerHello, error) {
 	if !s.CopyBytes(m.Random[:]) {
 		return nil, malformed(layer, "random", off())
 	}
+	partial := func(err error) (*ServerHello, error) {
+		m.Partial = true
+		return m, err
+	}
 	draft := m.draftFormat()
 	if !draft {
 		var sid cryptobyte.String
 		if !s.ReadUint8LengthPrefixed(&sid) || len(sid) > 32 {
-			return nil, malformed(layer, "legacy_session_id", off())
+			return partial(malformed(layer, "legacy_session_id", off()))
 		}
 		m.SessionID = clone(sid)
 	}
 	if !s.ReadUint16((*uint16)(&m.CipherSuite)) {
-		return nil, malformed(layer, "cipher_suite", off())
+		return partial(malformed(layer, "cipher_suite", off()))
 	}
 	if !draft && !s.ReadUint8((*uint8)(&m.Compression)) {
-		return nil, malformed(layer, "legacy_compression_method", off())
+		return partial(malformed(layer, "legacy_compression_method", off()))
 	}
 	if s.Empty() {
 		return m, nil
 	}
-	var exts cryptobyte.String
-	base := off() + 2
-	if !s.ReadUint16LengthPrefixed(&exts) || !s.Empty() {
-		return nil, malformed(layer, "extensions", off())
-	}
-	m.HasExtensions = true
 	typ := HandshakeTypeServerHello
 	if m.IsHelloRetryRequest() {
 		typ = HandshakeTypeHelloRetryRequest
 	}
 	var err error
-	if m.Extensions, err = ParseExtensions(exts, typ); err != nil {
-		return nil, rebase(err, layer, base)
+	if m.Extensions, m.HasExtensions, err = parseHelloExtensions(layer, body, off(), typ); err != nil {
+		return partial(err)
 	}
 	return m, nil
 }

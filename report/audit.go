@@ -223,8 +223,8 @@ func kexName(k kexKey) string {
 }
 
 func (a *Auditor) client(c *parser.Conn, ex example) {
-	if c.ClientHello == nil {
-		return
+	if c.ClientHello == nil || c.ClientHello.Partial {
+		return // a partial hello has no fingerprint to name the client by
 	}
 	k := clientKey{c.JA3, c.JA4}
 	cl := a.clients[k]

@@ -44,6 +44,9 @@ func MessageObject(m parser.Message) Object {
 		if m.SSLv2 {
 			o = append(o, Field{"sslv2", true})
 		}
+		if m.Partial {
+			o = append(o, Field{"partial", true})
+		}
 		o = append(o, versionFields("version", m.LegacyVersion)...)
 		o = append(o,
 			Field{"random", hex.EncodeToString(m.Random[:])},
@@ -61,6 +64,9 @@ func MessageObject(m parser.Message) Object {
 		o = append(o, Field{"compression_methods", stringList(m.CompressionMethods)})
 		o = append(o, Field{"extensions", extensionObjects(m.Extensions)})
 	case *parser.ServerHello:
+		if m.Partial {
+			o = append(o, Field{"partial", true})
+		}
 		o = append(o, versionFields("version", m.LegacyVersion)...)
 		o = append(o, Field{"random", hex.EncodeToString(m.Random[:])})
 		if !m.IsHelloRetryRequest() {

@@ -519,7 +519,11 @@ var tsharkExceptions = map[string]string{
 	// --- Malformed ClientHellos (we are right). The hello does not parse,
 	// so we note bad_client_hello and give no JA3 (STYLE rule 1: a
 	// length-prefixed vector that does not fit is an error). tshark hashes
-	// whatever it read before its parser gave up.
+	// whatever it read before its parser gave up. We keep what was read
+	// whole before the damage (parser.ClientHello.Partial: version, random,
+	// suites, SNI/ALPN whose extensions parsed), but deliberately compute
+	// no fingerprint from it: a JA3 of a damaged hello would be a false
+	// identity. These entries stay for as long as that decision does.
 	// Stream 3: cipher_suites length 0x84 (the original hello in stream 0
 	// has 0x48): the vector swallows compression methods and extensions
 	// and leaves 1 byte, so tshark's "ciphers" are extension bytes
@@ -538,12 +542,12 @@ var tsharkExceptions = map[string]string{
 	// gives yet another hash (9d5430e6dfce44459702b74d790df353).
 	"ndpi/pcap/tls_invalid_reads.pcap#0 ja3":      whyMalformedHello,
 	"ndpi/pcap/tls_invalid_reads.pcap#0 ja3_full": whyMalformedHello,
-	// Frame 12, inside GTP-U: the hello's ALPN extension (16) is 11 bytes
-	// long but its protocol_name_list says 47241 (b8 89), so the
-	// extensions do not parse and we note bad_client_hello and give no
-	// SNI; tshark reads the server_name extension that comes before it
-	// (e.crashlytics.com) and truncates the vector.
-	"ndpi/pcap/tls_invalid_reads.pcap#2 sni": "malformed ClientHello (ALPN vector longer than its extension): we give no SNI; tshark reads the server_name before the bad extension",
+	// (No exception for the SNI of ndpi/pcap/tls_invalid_reads.pcap#2: frame
+	// 12, inside GTP-U, has a hello whose ALPN extension (16) is 11 bytes
+	// long but says 47241 (b8 89) for its protocol_name_list, and the bytes
+	// after it do not frame as extensions. We note bad_client_hello, give
+	// no JA3, and like tshark read the server_name extension that comes
+	// before the damage, e.crashlytics.com, from the partial hello.)
 
 	// --- tshark misreads a TLS 1.3 draft ServerHello (we are right). The
 	// server put 0x0304 in the hello's version field with the pre-draft-22
