@@ -28,6 +28,7 @@ type Writer struct {
 	opt   Options
 	out   *bufio.Writer
 	enc   *json.Encoder
+	jbuf  []byte // a record's JSON, reused
 	err   error
 	conns map[uint64]*textConn
 	plain *plaintextFiles
@@ -81,7 +82,13 @@ func (w *Writer) Record(ev *parser.RecordEvent) {
 		return
 	}
 	if w.opt.Format == "json" {
-		w.setErr(w.enc.Encode(RecordOf(ev)))
+		r := RecordOf(ev)
+		b, err := appendRecordJSON(w.jbuf[:0], &r)
+		if err == nil {
+			_, err = w.out.Write(b)
+			w.jbuf = b
+		}
+		w.setErr(err)
 		return
 	}
 	w.textRecord(ev)
