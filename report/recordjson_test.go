@@ -17,7 +17,7 @@ func TestRecordJSON(t *testing.T) {
 		{Type: "record", Dir: "<a&b>\u2028\xff\"\\\n", SSLv2: true, EarlyData: true, NullCipher: true, Decrypted: true,
 			Plaintext: 5, Alert: &Alert{Level: "fatal", Description: "x<y", Encrypted: true},
 			Heartbeat: &Heartbeat{Type: "request", PayloadLength: 3, Received: 1, Heartbleed: true},
-			Notes: []Note{{Code: "gap", Dir: "s2c", Offset: 1, Packet: 2, Detail: "a<b & c>"}}},
+			Notes:     []Note{{Code: "gap", Dir: "s2c", Offset: 1, Packet: 2, Detail: "a<b & c>"}}},
 		{Alerts: []Alert{{Level: "warning"}, {Level: "fatal", Dir: "c2s"}}, Handshake: []Object{}},
 	}
 	for i, r := range recs {

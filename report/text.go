@@ -87,8 +87,9 @@ func (w *Writer) textRecord(ev *parser.RecordEvent) {
 	w.out.Write(b)
 	tc.last = ev.Time
 	for _, m := range ev.Messages {
-		writeMessage(w.out, MessageObject(m))
+		writeMessage(w.out, messageObject(&w.arena, m))
 	}
+	w.arena.reset()
 	for _, a := range ev.Alerts {
 		writeStrings(w.out, "    alert: ", a.Description.String(), " (")
 		writeStrings(w.out, a.Level.String(), ")\n", "")

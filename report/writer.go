@@ -28,7 +28,8 @@ type Writer struct {
 	opt   Options
 	out   *bufio.Writer
 	enc   *json.Encoder
-	jbuf  []byte // a record's JSON, reused
+	jbuf  []byte   // a record's JSON, reused
+	arena objArena // a record's handshake Objects, reused
 	err   error
 	conns map[uint64]*textConn
 	plain *plaintextFiles
@@ -82,8 +83,9 @@ func (w *Writer) Record(ev *parser.RecordEvent) {
 		return
 	}
 	if w.opt.Format == "json" {
-		r := RecordOf(ev)
+		r := recordOf(&w.arena, ev)
 		b, err := appendRecordJSON(w.jbuf[:0], &r)
+		w.arena.reset()
 		if err == nil {
 			_, err = w.out.Write(b)
 			w.jbuf = b
