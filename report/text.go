@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/hex"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -30,13 +31,33 @@ func (w *Writer) textConn(c *parser.Conn, t time.Time) *textConn {
 	if tc == nil {
 		tc = &textConn{start: t, last: t}
 		w.conns[c.ID] = tc
-		fmt.Fprintf(w.out, "New TCP connection #%d: %s(%d) <-> %s(%d)\n", c.ID,
-			c.Client.Addr(), c.Client.Port(), c.Server.Addr(), c.Server.Port())
+		// "New TCP connection #%d: %s(%d) <-> %s(%d)\n", appended.
+		b := w.out.AvailableBuffer()
+		b = append(b, "New TCP connection #"...)
+		b = strconv.AppendUint(b, c.ID, 10)
+		b = append(b, ": "...)
+		b = appendAddrPort(b, c.Client)
+		b = append(b, " <-> "...)
+		b = appendAddrPort(b, c.Server)
+		b = append(b, '\n')
+		w.out.Write(b)
 		if c.StartTLS != "" {
 			fmt.Fprintf(w.out, "%d    STARTTLS (%s): plaintext before the TLS handshake\n", c.ID, c.StartTLS)
 		}
 	}
 	return tc
+}
+
+// appendAddrPort appends "%s(%d)" of the address and port.
+func appendAddrPort(b []byte, ap netip.AddrPort) []byte {
+	if a := ap.Addr(); a.IsValid() {
+		b = a.AppendTo(b) // String's text, for a valid address
+	} else {
+		b = append(b, a.String()...)
+	}
+	b = append(b, '(')
+	b = strconv.AppendUint(b, uint64(ap.Port()), 10)
+	return append(b, ')')
 }
 
 func (w *Writer) textRecord(ev *parser.RecordEvent) {
