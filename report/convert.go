@@ -5,7 +5,10 @@ import (
 )
 
 // RecordOf maps a record event to its JSON form.
-func RecordOf(ev *parser.RecordEvent) Record {
+func RecordOf(ev *parser.RecordEvent) Record { return recordOf(nil, ev) }
+
+// recordOf is RecordOf with the handshake Objects taken from a.
+func recordOf(a *objArena, ev *parser.RecordEvent) Record {
 	r := Record{
 		Type:          "record",
 		Conn:          ev.Conn.ID,
@@ -33,7 +36,7 @@ func RecordOf(ev *parser.RecordEvent) Record {
 		}
 	}
 	for _, m := range ev.Messages {
-		r.Handshake = append(r.Handshake, MessageObject(m))
+		r.Handshake = append(r.Handshake, messageObject(a, m))
 	}
 	for _, a := range ev.Alerts {
 		r.Alerts = append(r.Alerts, alertOf(a, ""))

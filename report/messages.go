@@ -32,13 +32,24 @@ func stringList[T fmt.Stringer](v []T) []string {
 }
 
 // versionFields names a version beside its hex id.
-func versionFields(prefix string, v parser.Version) []Field {
-	return []Field{{prefix, v.String()}, {prefix + "_id", hex16(uint16(v))}}
+func versionFields(o Object, prefix string, v parser.Version) Object {
+	id := prefix + "_id"
+	switch prefix { // constant keys: no concatenation
+	case "version":
+		id = "version_id"
+	case "selected":
+		id = "selected_id"
+	}
+	return append(o, Field{prefix, v.String()}, Field{id, hex16(uint16(v))})
 }
 
 // MessageObject maps a parsed handshake message to its output fields.
-func MessageObject(m parser.Message) Object {
-	o := Object{{"type", parser.MessageName(m)}, {"type_id", hex8(uint8(m.Type()))}}
+func MessageObject(m parser.Message) Object { return messageObject(nil, m) }
+
+// messageObject is MessageObject with its Objects taken from a (nil: the
+// heap).
+func messageObject(a *objArena, m parser.Message) Object {
+	o := append(a.object(16), Field{"type", parser.MessageName(m)}, Field{"type_id", hex8(uint8(m.Type()))})
 	switch m := m.(type) {
 	case *parser.ClientHello:
 		if m.SSLv2 {
@@ -47,7 +58,7 @@ func MessageObject(m parser.Message) Object {
 		if m.Partial {
 			o = append(o, Field{"partial", true})
 		}
-		o = append(o, versionFields("version", m.LegacyVersion)...)
+		o = versionFields(o, "version", m.LegacyVersion)
 		o = append(o,
 			Field{"random", hex.EncodeToString(m.Random[:])},
 			Field{"session_id", hex.EncodeToString(m.SessionID)},
@@ -62,12 +73,12 @@ func MessageObject(m parser.Message) Object {
 			o = append(o, Field{"v2_cipher_specs", specs}, Field{"challenge", hex.EncodeToString(m.Challenge)})
 		}
 		o = append(o, Field{"compression_methods", stringList(m.CompressionMethods)})
-		o = append(o, Field{"extensions", extensionObjects(m.Extensions)})
+		o = append(o, Field{"extensions", extensionObjects(a, m.Extensions)})
 	case *parser.ServerHello:
 		if m.Partial {
 			o = append(o, Field{"partial", true})
 		}
-		o = append(o, versionFields("version", m.LegacyVersion)...)
+		o = versionFields(o, "version", m.LegacyVersion)
 		o = append(o, Field{"random", hex.EncodeToString(m.Random[:])})
 		if !m.IsHelloRetryRequest() {
 			if d := m.Downgrade(); d != "" {
@@ -79,18 +90,18 @@ func MessageObject(m parser.Message) Object {
 			Field{"cipher_suite", m.CipherSuite.String()},
 			Field{"cipher_suite_id", hex16(uint16(m.CipherSuite))},
 			Field{"compression_method", m.Compression.String()},
-			Field{"extensions", extensionObjects(m.Extensions)},
+			Field{"extensions", extensionObjects(a, m.Extensions)},
 		)
 	case *parser.Certificate:
 		if m.TLS13 {
 			o = append(o, Field{"request_context", hex.EncodeToString(m.RequestContext)})
 		}
-		certs := make([]Object, 0, len(m.Entries))
+		certs := a.objects(len(m.Entries))
 		for _, e := range m.Entries {
-			c := certObject(e.Info)
+			c := certObject(a, e.Info)
 			c = append(c, Field{"length", len(e.Data)})
 			if len(e.Extensions) > 0 {
-				c = append(c, Field{"extensions", extensionObjects(e.Extensions)})
+				c = append(c, Field{"extensions", extensionObjects(a, e.Extensions)})
 			}
 			certs = append(certs, c)
 		}
@@ -102,7 +113,7 @@ func MessageObject(m parser.Message) Object {
 			o = append(o, Field{"note", m.Note})
 		}
 		if m.Certificate != nil {
-			inner := MessageObject(m.Certificate)
+			inner := messageObject(a, m.Certificate)
 			o = append(o, Field{"certificate", inner})
 		}
 	case *parser.ServerKeyExchange:
@@ -147,7 +158,7 @@ func MessageObject(m parser.Message) Object {
 	case *parser.CertificateRequest:
 		if m.TLS13 {
 			o = append(o, Field{"request_context", hex.EncodeToString(m.RequestContext)},
-				Field{"extensions", extensionObjects(m.Extensions)})
+				Field{"extensions", extensionObjects(a, m.Extensions)})
 		} else {
 			types := make([]string, len(m.CertificateTypes))
 			for i, t := range m.CertificateTypes {
@@ -170,10 +181,10 @@ func MessageObject(m parser.Message) Object {
 		}
 		o = append(o, Field{"ticket_length", len(m.Ticket)})
 		if m.TLS13 {
-			o = append(o, Field{"extensions", extensionObjects(m.Extensions)})
+			o = append(o, Field{"extensions", extensionObjects(a, m.Extensions)})
 		}
 	case *parser.EncryptedExtensions:
-		o = append(o, Field{"extensions", extensionObjects(m.Extensions)})
+		o = append(o, Field{"extensions", extensionObjects(a, m.Extensions)})
 	case *parser.KeyUpdate:
 		o = append(o, Field{"request_update", m.Request.String()})
 	case *parser.CertificateStatus:
@@ -201,9 +212,9 @@ func MessageObject(m parser.Message) Object {
 	case *parser.SSLv2ServerHello:
 		o = append(o, Field{"sslv2", true}, Field{"session_id_hit", m.SessionIDHit},
 			Field{"certificate_type", sslv2CertTypeName(m.CertificateType)})
-		o = append(o, versionFields("version", m.Version)...)
+		o = versionFields(o, "version", m.Version)
 		if len(m.Certificate) > 0 {
-			c := certObject(m.CertInfo)
+			c := certObject(a, m.CertInfo)
 			c = append(c, Field{"length", len(m.Certificate)})
 			o = append(o, Field{"certificate", c})
 		}
@@ -228,7 +239,7 @@ func MessageObject(m parser.Message) Object {
 	case *parser.SSLv2ClientCertificate:
 		o = append(o, Field{"sslv2", true}, Field{"certificate_type", sslv2CertTypeName(m.CertificateType)})
 		if len(m.Certificate) > 0 {
-			c := certObject(m.CertInfo)
+			c := certObject(a, m.CertInfo)
 			c = append(c, Field{"length", len(m.Certificate)})
 			o = append(o, Field{"certificate", c})
 		}
@@ -267,13 +278,13 @@ func certTypeName(t uint8) string {
 	return hex8(t)
 }
 
-func certObject(c parser.CertInfo) Object {
-	o := Object{
-		{"subject", c.Subject}, {"issuer", c.Issuer}, {"serial", c.Serial},
-		{"not_before", timeString(c.NotBefore)}, {"not_after", timeString(c.NotAfter)},
-		{"key", c.Key}, {"signature_algorithm", c.SignatureAlgorithm}, {"sha256", c.SHA256},
-		{"san", nonNil(c.SAN)}, {"self_signed", c.SelfSigned},
-	}
+func certObject(a *objArena, c parser.CertInfo) Object {
+	o := append(a.object(13),
+		Field{"subject", c.Subject}, Field{"issuer", c.Issuer}, Field{"serial", c.Serial},
+		Field{"not_before", timeString(c.NotBefore)}, Field{"not_after", timeString(c.NotAfter)},
+		Field{"key", c.Key}, Field{"signature_algorithm", c.SignatureAlgorithm}, Field{"sha256", c.SHA256},
+		Field{"san", nonNil(c.SAN)}, Field{"self_signed", c.SelfSigned},
+	)
 	if c.Err != nil {
 		o = append(o, Field{"error", c.Err.Error()})
 	}
@@ -301,20 +312,20 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-func extensionObjects(exts []parser.Extension) []Object {
-	out := make([]Object, 0, len(exts))
+func extensionObjects(a *objArena, exts []parser.Extension) []Object {
+	out := a.objects(len(exts))
 	for i := range exts {
-		out = append(out, extensionObject(&exts[i]))
+		out = append(out, extensionObject(a, &exts[i]))
 	}
 	return out
 }
 
-func extensionObject(e *parser.Extension) Object {
+func extensionObject(a *objArena, e *parser.Extension) Object {
 	name := e.Type.String()
 	if e.GREASE() {
 		name = "GREASE"
 	}
-	o := Object{{"type", name}, {"type_id", hex16(uint16(e.Type))}, {"length", len(e.Data)}}
+	o := append(a.object(7), Field{"type", name}, Field{"type_id", hex16(uint16(e.Type))}, Field{"length", len(e.Data)})
 	if e.Err != nil {
 		o = append(o, Field{"error", e.Err.Error()})
 	}
@@ -331,7 +342,7 @@ func extensionObject(e *parser.Extension) Object {
 		if len(x.Versions) > 0 {
 			o = append(o, Field{"versions", stringList(x.Versions)})
 		} else {
-			o = append(o, versionFields("selected", x.Selected)...)
+			o = versionFields(o, "selected", x.Selected)
 		}
 	case parser.SupportedGroupsExt:
 		o = append(o, Field{"groups", stringList(x.Groups)})
@@ -339,9 +350,9 @@ func extensionObject(e *parser.Extension) Object {
 		if x.HRR {
 			o = append(o, Field{"selected_group", x.SelectedGroup.String()})
 		} else {
-			shares := make([]Object, len(x.Entries))
-			for i, k := range x.Entries {
-				shares[i] = Object{{"group", k.Group.String()}, {"group_id", hex16(uint16(k.Group))}, {"key_length", len(k.Key)}}
+			shares := a.objects(len(x.Entries))
+			for _, k := range x.Entries {
+				shares = append(shares, append(a.object(3), Field{"group", k.Group.String()}, Field{"group_id", hex16(uint16(k.Group))}, Field{"key_length", len(k.Key)}))
 			}
 			o = append(o, Field{"key_shares", shares})
 		}

@@ -43,11 +43,9 @@ func (o Object) appendJSON(b []byte) ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		var err error
-		if b, err = appendJSONValue(b, f.Key); err != nil {
-			return nil, err
-		}
+		b = appendJSONString(b, f.Key)
 		b = append(b, ':')
+		var err error
 		if b, err = appendJSONValue(b, f.Value); err != nil {
 			return nil, err
 		}
@@ -58,11 +56,7 @@ func (o Object) appendJSON(b []byte) ([]byte, error) {
 func appendJSONValue(b []byte, v any) ([]byte, error) {
 	switch v := v.(type) {
 	case string:
-		if plainJSONString(v) {
-			b = append(b, '"')
-			b = append(b, v...)
-			return append(b, '"'), nil
-		}
+		return appendJSONString(b, v), nil
 	case bool:
 		return strconv.AppendBool(b, v), nil
 	case int:
@@ -89,7 +83,7 @@ func appendJSONValue(b []byte, v any) ([]byte, error) {
 				b = append(b, ',')
 			}
 			var err error
-			if b, err = appendJSONValue(b, x); err != nil {
+			if b, err = x.appendJSON(b); err != nil {
 				return nil, err
 			}
 		}
@@ -103,10 +97,7 @@ func appendJSONValue(b []byte, v any) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			var err error
-			if b, err = appendJSONValue(b, x); err != nil {
-				return nil, err
-			}
+			b = appendJSONString(b, x)
 		}
 		return append(b, ']'), nil
 	}
@@ -115,6 +106,18 @@ func appendJSONValue(b []byte, v any) ([]byte, error) {
 		return nil, err
 	}
 	return append(b, j...), nil
+}
+
+// appendJSONString appends s as json.Marshal writes it. (A string passed
+// as a string, not boxed in an any, costs no allocation.)
+func appendJSONString(b []byte, s string) []byte {
+	if plainJSONString(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	j, _ := json.Marshal(s) // a string always encodes
+	return append(b, j...)
 }
 
 // plainJSONString reports whether json.Marshal writes s as it is, between

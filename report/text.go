@@ -1,9 +1,10 @@
 package report
 
 import (
+	"bufio"
 	"encoding/hex"
 	"fmt"
-	"io"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -30,13 +31,33 @@ func (w *Writer) textConn(c *parser.Conn, t time.Time) *textConn {
 	if tc == nil {
 		tc = &textConn{start: t, last: t}
 		w.conns[c.ID] = tc
-		fmt.Fprintf(w.out, "New TCP connection #%d: %s(%d) <-> %s(%d)\n", c.ID,
-			c.Client.Addr(), c.Client.Port(), c.Server.Addr(), c.Server.Port())
+		// "New TCP connection #%d: %s(%d) <-> %s(%d)\n", appended.
+		b := w.out.AvailableBuffer()
+		b = append(b, "New TCP connection #"...)
+		b = strconv.AppendUint(b, c.ID, 10)
+		b = append(b, ": "...)
+		b = appendAddrPort(b, c.Client)
+		b = append(b, " <-> "...)
+		b = appendAddrPort(b, c.Server)
+		b = append(b, '\n')
+		w.out.Write(b)
 		if c.StartTLS != "" {
 			fmt.Fprintf(w.out, "%d    STARTTLS (%s): plaintext before the TLS handshake\n", c.ID, c.StartTLS)
 		}
 	}
 	return tc
+}
+
+// appendAddrPort appends "%s(%d)" of the address and port.
+func appendAddrPort(b []byte, ap netip.AddrPort) []byte {
+	if a := ap.Addr(); a.IsValid() {
+		b = a.AppendTo(b) // String's text, for a valid address
+	} else {
+		b = append(b, a.String()...)
+	}
+	b = append(b, '(')
+	b = strconv.AppendUint(b, uint64(ap.Port()), 10)
+	return append(b, ')')
 }
 
 func (w *Writer) textRecord(ev *parser.RecordEvent) {
@@ -87,8 +108,9 @@ func (w *Writer) textRecord(ev *parser.RecordEvent) {
 	w.out.Write(b)
 	tc.last = ev.Time
 	for _, m := range ev.Messages {
-		writeMessage(w.out, MessageObject(m))
+		writeMessage(w.out, messageObject(&w.arena, m))
 	}
+	w.arena.reset()
 	for _, a := range ev.Alerts {
 		writeStrings(w.out, "    alert: ", a.Description.String(), " (")
 		writeStrings(w.out, a.Level.String(), ")\n", "")
@@ -205,11 +227,9 @@ func certLine(c Certificate) string {
 	return fmt.Sprintf("%s; issuer %s; %s; %s; valid %s to %s", c.Subject, c.Issuer, c.Key, c.SignatureAlgorithm, c.NotBefore, c.NotAfter)
 }
 
-// textOut is where text is written: a *bufio.Writer.
-type textOut interface {
-	io.Writer
-	io.StringWriter
-}
+// textOut is where text is written: the Writer's buffer, its concrete
+// type so that calls are direct and numbers are appended in place.
+type textOut = *bufio.Writer
 
 // Fields left out of text output (read only).
 var (
@@ -241,9 +261,10 @@ func writeFields(w textOut, o Object, indent int, skip map[string]bool) {
 			continue
 		}
 		// A code point's hex id follows its name: show them together.
-		id := ""
-		if i+1 < len(o) && o[i+1].Key == f.Key+"_id" {
-			id = " (" + valueString(o[i+1].Value) + ")"
+		// id is written as " (<id>)": no concatenation.
+		id, hasID := "", false
+		if i+1 < len(o) && isIDKey(o[i+1].Key, f.Key) {
+			id, hasID = valueString(o[i+1].Value), true
 			i++
 		}
 		switch v := f.Value.(type) {
@@ -253,23 +274,30 @@ func writeFields(w textOut, o Object, indent int, skip map[string]bool) {
 				w.WriteString(" (none)\n")
 				continue
 			}
-			joined := strings.Join(v, ", ")
-			if len(joined) <= 72 && id == "" {
+			// strings.Join(v, ", ") if at most 72 bytes, without joining.
+			if !hasID && joinedLen(v) <= 72 {
 				writeKey(w, pad, f.Key)
-				writeStrings(w, " ", joined, "\n")
+				w.WriteString(" ")
+				for j, s := range v {
+					if j > 0 {
+						w.WriteString(", ")
+					}
+					w.WriteString(s)
+				}
+				w.WriteString("\n")
 				continue
 			}
 			writeCount(w, pad, f.Key, len(v))
 			var ids []string
-			if id == "" && i+1 < len(o) && o[i+1].Key == strings.TrimSuffix(f.Key, "s")+"_ids" {
+			if !hasID && i+1 < len(o) && isIDsKey(o[i+1].Key, f.Key) {
 				ids, _ = o[i+1].Value.([]string)
 				i++
 			}
 			for j, s := range v {
-				if j < len(ids) && s != ids[j] {
-					s += " (" + ids[j] + ")"
-				}
 				writeStrings(w, pad, "  ", s)
+				if j < len(ids) && s != ids[j] {
+					writeStrings(w, " (", ids[j], ")")
+				}
 				w.WriteString("\n")
 			}
 		case Object:
@@ -289,9 +317,33 @@ func writeFields(w textOut, o Object, indent int, skip map[string]bool) {
 			writeKey(w, pad, f.Key)
 			w.WriteString(" ")
 			writeValue(w, v)
-			writeStrings(w, id, "\n", "")
+			if hasID {
+				writeStrings(w, " (", id, ")")
+			}
+			w.WriteString("\n")
 		}
 	}
+}
+
+// isIDKey reports whether k is key+"_id", without building it.
+func isIDKey(k, key string) bool {
+	return len(k) == len(key)+3 && k[len(key):] == "_id" && k[:len(key)] == key
+}
+
+// isIDsKey reports whether k is strings.TrimSuffix(key, "s")+"_ids",
+// without building it.
+func isIDsKey(k, key string) bool {
+	key = strings.TrimSuffix(key, "s")
+	return len(k) == len(key)+4 && k[len(key):] == "_ids" && k[:len(key)] == key
+}
+
+// joinedLen is len(strings.Join(v, ", ")).
+func joinedLen(v []string) int {
+	n := 2 * (len(v) - 1)
+	for _, s := range v {
+		n += len(s)
+	}
+	return n
 }
 
 // writeKey writes pad and key, key padded to 20 columns: "%s%-20s".
@@ -305,7 +357,7 @@ func writeKey(w textOut, pad, key string) {
 // writeCount writes "%s%s (%d)\n".
 func writeCount(w textOut, pad, key string, n int) {
 	writeStrings(w, pad, key, " (")
-	w.WriteString(strconv.Itoa(n))
+	w.Write(strconv.AppendInt(w.AvailableBuffer(), int64(n), 10))
 	w.WriteString(")\n")
 }
 
@@ -321,7 +373,17 @@ func writeValue(w textOut, v any) {
 	case string:
 		w.WriteString(v)
 	case int:
-		w.WriteString(strconv.Itoa(v))
+		w.Write(strconv.AppendInt(w.AvailableBuffer(), int64(v), 10))
+	case int64:
+		w.Write(strconv.AppendInt(w.AvailableBuffer(), v, 10))
+	case uint8:
+		w.Write(strconv.AppendUint(w.AvailableBuffer(), uint64(v), 10))
+	case uint16:
+		w.Write(strconv.AppendUint(w.AvailableBuffer(), uint64(v), 10))
+	case uint32:
+		w.Write(strconv.AppendUint(w.AvailableBuffer(), uint64(v), 10))
+	case uint64:
+		w.Write(strconv.AppendUint(w.AvailableBuffer(), v, 10))
 	case bool:
 		w.WriteString(strconv.FormatBool(v))
 	default:
@@ -346,7 +408,7 @@ func writeObjectItem(w textOut, o Object, indent int) {
 	}
 	writeStrings(w, pad, "- ", valueString(o[0].Value))
 	rest := o[1:]
-	if len(rest) > 0 && rest[0].Key == o[0].Key+"_id" {
+	if len(rest) > 0 && isIDKey(rest[0].Key, o[0].Key) {
 		writeStrings(w, " (", valueString(rest[0].Value), ")")
 		rest = rest[1:]
 	}

@@ -28,6 +28,8 @@ type Writer struct {
 	opt   Options
 	out   *bufio.Writer
 	enc   *json.Encoder
+	jbuf  []byte   // a record's JSON, reused
+	arena objArena // a record's handshake Objects, reused
 	err   error
 	conns map[uint64]*textConn
 	plain *plaintextFiles
@@ -81,7 +83,14 @@ func (w *Writer) Record(ev *parser.RecordEvent) {
 		return
 	}
 	if w.opt.Format == "json" {
-		w.setErr(w.enc.Encode(RecordOf(ev)))
+		r := recordOf(&w.arena, ev)
+		b, err := appendRecordJSON(w.jbuf[:0], &r)
+		w.arena.reset()
+		if err == nil {
+			_, err = w.out.Write(b)
+			w.jbuf = b
+		}
+		w.setErr(err)
 		return
 	}
 	w.textRecord(ev)

@@ -1,0 +1,119 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+)
+
+// appendRecordJSON appends r as json.Encoder (SetEscapeHTML(false)) writes
+// it, newline included, without reflection and without compacting each
+// handshake Object's MarshalJSON output again: the Objects are appended in
+// place. The rare parts (alerts, heartbeat, notes) and strings that need
+// escaping go through encodeNoHTML, so the bytes are the Encoder's.
+func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
+	b = append(b, `{"type":`...)
+	b = appendStringNoHTML(b, r.Type)
+	b = append(b, `,"conn":`...)
+	b = strconv.AppendUint(b, r.Conn, 10)
+	b = append(b, `,"dir":`...)
+	b = appendStringNoHTML(b, r.Dir)
+	b = append(b, `,"ts":`...)
+	b = appendStringNoHTML(b, r.TS)
+	b = append(b, `,"packet":`...)
+	b = strconv.AppendUint(b, r.Packet, 10)
+	b = append(b, `,"offset":`...)
+	b = strconv.AppendUint(b, r.Offset, 10)
+	b = append(b, `,"content_type":`...)
+	b = appendStringNoHTML(b, r.ContentType)
+	b = append(b, `,"content_type_id":`...)
+	b = appendStringNoHTML(b, r.ContentTypeID)
+	b = append(b, `,"version":`...)
+	b = appendStringNoHTML(b, r.Version)
+	b = append(b, `,"version_id":`...)
+	b = appendStringNoHTML(b, r.VersionID)
+	b = append(b, `,"length":`...)
+	b = strconv.AppendInt(b, int64(r.Length), 10)
+	if r.SSLv2 {
+		b = append(b, `,"sslv2":true`...)
+	}
+	b = append(b, `,"encrypted":`...)
+	b = strconv.AppendBool(b, r.Encrypted)
+	if len(r.Handshake) > 0 {
+		b = append(b, `,"handshake":[`...)
+		for i, o := range r.Handshake {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = o.appendJSON(b); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	var err error
+	if r.Alert != nil {
+		b = append(b, `,"alert":`...)
+		if b, err = encodeNoHTML(b, r.Alert); err != nil {
+			return nil, err
+		}
+	}
+	if len(r.Alerts) > 0 {
+		b = append(b, `,"alerts":`...)
+		if b, err = encodeNoHTML(b, r.Alerts); err != nil {
+			return nil, err
+		}
+	}
+	if r.Heartbeat != nil {
+		b = append(b, `,"heartbeat":`...)
+		if b, err = encodeNoHTML(b, r.Heartbeat); err != nil {
+			return nil, err
+		}
+	}
+	b = append(b, `,"decrypted":`...)
+	b = strconv.AppendBool(b, r.Decrypted)
+	if r.EarlyData {
+		b = append(b, `,"early_data":true`...)
+	}
+	if r.NullCipher {
+		b = append(b, `,"null_cipher":true`...)
+	}
+	b = append(b, `,"mac":`...)
+	b = appendStringNoHTML(b, r.MAC)
+	if r.Plaintext != 0 {
+		b = append(b, `,"plaintext_bytes":`...)
+		b = strconv.AppendInt(b, int64(r.Plaintext), 10)
+	}
+	if len(r.Notes) > 0 {
+		b = append(b, `,"notes":`...)
+		if b, err = encodeNoHTML(b, r.Notes); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, "}\n"...), nil
+}
+
+// appendStringNoHTML appends s as a JSON string the way an Encoder with
+// SetEscapeHTML(false) does.
+func appendStringNoHTML(b []byte, s string) []byte {
+	if plainJSONString(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	b, _ = encodeNoHTML(b, s) // a string always encodes
+	return b
+}
+
+// encodeNoHTML appends v as json.Encoder with SetEscapeHTML(false) writes
+// it, without the newline.
+func encodeNoHTML(b []byte, v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...), nil
+}
