@@ -89,27 +89,10 @@ func Run(src capture.Source, sink parser.Sink, opt Options) (Result, error) {
 	}
 	var err error
 	for {
-		p, e := src.Next()
-		if errors.Is(e, io.EOF) {
-			break
-		}
-		if e != nil {
+		p, e := nextPacket(src, &opt, &res)
+		if p == nil {
 			err = e
 			break
-		}
-		ts := p.CI.Timestamp
-		if res.First.IsZero() {
-			res.First = ts
-		}
-		if opt.Duration > 0 && ts.Sub(res.First) > opt.Duration {
-			break
-		}
-		if ts.After(res.Last) {
-			res.Last = ts
-		}
-		res.Packets++
-		if opt.OnPacket != nil {
-			opt.OnPacket(p)
 		}
 		if p.TCP != nil {
 			asm.Add(p)
@@ -174,4 +157,33 @@ func LoadKeys(keylogs, rsaKeys []string, warn func(error)) (*parser.Keys, error)
 		}
 	}
 	return keys, nil
+}
+
+// nextPacket reads the next packet and applies the run's limits: it
+// counts the packet in res and shows it to Options.OnPacket. It returns
+// nil at the end of the input or of --duration, with the source's error if
+// reading failed.
+func nextPacket(src capture.Source, opt *Options, res *Result) (*capture.Packet, error) {
+	p, err := src.Next()
+	if errors.Is(err, io.EOF) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	ts := p.CI.Timestamp
+	if res.First.IsZero() {
+		res.First = ts
+	}
+	if opt.Duration > 0 && ts.Sub(res.First) > opt.Duration {
+		return nil, nil
+	}
+	if ts.After(res.Last) {
+		res.Last = ts
+	}
+	res.Packets++
+	if opt.OnPacket != nil {
+		opt.OnPacket(p)
+	}
+	return p, nil
 }

@@ -2,8 +2,6 @@ package pipeline
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"reflect"
 	"sync/atomic"
 	"time"
@@ -231,27 +229,10 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop *a
 	var err error
 	inRound := 0
 	for {
-		p, e := src.Next()
-		if errors.Is(e, io.EOF) {
-			break
-		}
-		if e != nil {
+		p, e := nextPacket(src, &opt, &res)
+		if p == nil {
 			err = e
 			break
-		}
-		ts := p.CI.Timestamp
-		if res.First.IsZero() {
-			res.First = ts
-		}
-		if opt.Duration > 0 && ts.Sub(res.First) > opt.Duration {
-			break
-		}
-		if ts.After(res.Last) {
-			res.Last = ts
-		}
-		res.Packets++
-		if opt.OnPacket != nil {
-			opt.OnPacket(p)
 		}
 		if p.TCP != nil {
 			cur[serverHash(p)%uint64(n)].add(p)
