@@ -46,13 +46,7 @@ func TestRFC3713Vectors(t *testing.T) {
 // it would almost surely break: it is a permutation, and, being affine
 // equivalent to inversion in GF(2^8), it has differential uniformity 4.
 func TestSBox1(t *testing.T) {
-	var seen [256]bool
-	for _, v := range sbox1 {
-		if seen[v] {
-			t.Fatalf("SBOX1 is not a permutation: %#02x repeats", v)
-		}
-		seen[v] = true
-	}
+	ciphertest.Permutation(t, "SBOX1", &sbox1)
 	if sbox1[0] != 112 || sbox1[255] != 158 {
 		t.Fatalf("SBOX1 ends: %d, %d", sbox1[0], sbox1[255])
 	}

@@ -213,6 +213,19 @@ func MustNew(t testing.TB, newCipher New, key []byte) cipher.Block {
 	return c
 }
 
+// Permutation checks that the S-box or table named name is a permutation
+// of 0..255, and stops the test if not.
+func Permutation(t testing.TB, name string, table *[256]byte) {
+	t.Helper()
+	var seen [256]bool
+	for _, v := range table {
+		if seen[v] {
+			t.Fatalf("%s is not a permutation: %#02x repeats", name, v)
+		}
+		seen[v] = true
+	}
+}
+
 // GFMul multiplies a and b in GF(2^8) modulo x^8 + the polynomial whose
 // low eight coefficients are poly (0x1b for x^8+x^4+x^3+x+1, the field of
 // AES and ARIA; 0x63 for x^8+x^6+x^5+x+1, SEED's), for checking S-boxes

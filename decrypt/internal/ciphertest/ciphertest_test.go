@@ -87,6 +87,11 @@ func TestBrokenCipher(t *testing.T) {
 		{"BadKeySizes", func(tb testing.TB) {
 			ciphertest.BadKeySizes(tb, newIdentity, []int{3}, func(int) error { return errKeySize })
 		}, "NewCipher(3 bytes)"},
+		{"Permutation", func(tb testing.TB) {
+			var table [256]byte
+			table[1] = 0
+			ciphertest.Permutation(tb, "T", &table)
+		}, "T is not a permutation: 0x00 repeats"},
 		{"ShortBuffers", func(tb testing.TB) {
 			ciphertest.ShortBuffers(tb, identity{}, 8)
 		}, `no panic, want "input not full block"`},
@@ -98,6 +103,14 @@ func TestBrokenCipher(t *testing.T) {
 			t.Errorf("%s: failures %q, want one containing %q", c.name, got, c.want)
 		}
 	}
+}
+
+func TestPermutation(t *testing.T) {
+	var table [256]byte
+	for i := range table {
+		table[i] = byte(255 - i)
+	}
+	ciphertest.Permutation(t, "reversed", &table)
 }
 
 // FIPS-197 section 4.2: {57} * {83} = {c1}, and the inverse of {53} is {ca}.

@@ -89,13 +89,7 @@ func TestExtraVectors(t *testing.T) {
 // TestPITable checks the table is a permutation of 0..255 and spot-checks
 // entries against the RFC's hexadecimal layout (row 00, column 0 and so on).
 func TestPITable(t *testing.T) {
-	var seen [256]bool
-	for _, b := range piTable {
-		if seen[b] {
-			t.Fatalf("PITABLE repeats %#02x", b)
-		}
-		seen[b] = true
-	}
+	ciphertest.Permutation(t, "PITABLE", &piTable)
 	for _, c := range []struct {
 		i    int
 		want byte
