@@ -349,10 +349,7 @@ func (d *decoder) defrag4(m *filter.Meta, ts time.Time, st *Stats) (whole bool) 
 	if out == nil {
 		return false
 	}
-	d.fragHeld = max(0, d.fragHeld-len(out.Payload))
-	st.Reassembled++
-	m.Fragment, m.Proto, m.L4 = false, uint8(out.Protocol), out.Payload
-	d.transport(m, out.Payload)
+	d.reassembled(m, st, uint8(out.Protocol), out.Payload)
 	return true
 }
 
@@ -381,9 +378,15 @@ func (d *decoder) defrag6(m *filter.Meta, st *Stats) (whole bool) {
 	if out == nil {
 		return false
 	}
-	d.fragHeld = max(0, d.fragHeld-len(out.Payload))
-	st.Reassembled++
-	m.Fragment, m.Proto, m.L4 = false, uint8(out.NextHeader), out.Payload
-	d.transport(m, out.Payload)
+	d.reassembled(m, st, uint8(out.NextHeader), out.Payload)
 	return true
+}
+
+// reassembled hands the transport layer of a datagram rebuilt from
+// fragments on, and releases what its fragments held.
+func (d *decoder) reassembled(m *filter.Meta, st *Stats, proto uint8, payload []byte) {
+	d.fragHeld = max(0, d.fragHeld-len(payload))
+	st.Reassembled++
+	m.Fragment, m.Proto, m.L4 = false, proto, payload
+	d.transport(m, payload)
 }
