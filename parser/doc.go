@@ -30,10 +30,14 @@
 // and SSL 2.0 messages.
 // Cipher-suite names come from the IANA TLS Cipher Suites registry.
 //
+// The package holds no state between calls (HandshakeReader keeps only the
+// bytes of the message it is assembling) and imports neither reassembly nor
+// decrypt.
+//
 // Non-goals: DTLS and QUIC framing; decryption (package decrypt), and
 // decrypting SSL 2.0 at all: its records after CLIENT-MASTER-KEY (or after a
 // SERVER-HELLO with session-id-hit) are shown as opaque, with no key-log or
-// RSA-key path to open them; the
-// per-connection state machine (conn.go) and fingerprints, which build on
-// this package's types.
+// RSA-key path to open them; the per-connection state machine (package
+// session) and fingerprints (package fingerprint), which build on this
+// package's types.
 package parser

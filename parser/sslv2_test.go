@@ -2,12 +2,10 @@ package parser
 
 import (
 	"bytes"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
-	"time"
 
 	"golang.org/x/crypto/cryptobyte"
 )
@@ -203,115 +201,6 @@ func TestSSLv2Malformed(t *testing.T) {
 	}
 }
 
-// sslv2SessionFlights is an SSL 2.0 session: CLIENT-HELLO, SERVER-HELLO
-// with the test RSA certificate, CLIENT-MASTER-KEY, then encrypted records
-// (3-byte headers, with contents that happen to start with clear message
-// types) both ways.
-func sslv2SessionFlights(t testing.TB) []flight {
-	cert := getCerts(t).rsa.Certificate[0]
-	connID := bytes.Repeat([]byte{0xc1}, 16)
-	encrypted := func(first byte, n int) []byte {
-		p := append([]byte{first}, bytes.Repeat([]byte{0x77}, n-1)...)
-		return build(t, func(b *cryptobyte.Builder) {
-			b.AddUint16(uint16(n))
-			b.AddUint8(3)
-			b.AddBytes(p)
-		})
-	}
-	return []flight{
-		{0, sslv2Hello(t, VersionSSL20, []uint32{0x0700c0, 0x010080}, nil, []byte("0123456789abcdef"))},
-		{1, sslv2Rec(t, sslv2ServerHelloMsg(t, false, cert, []uint32{0x0700c0, 0x010080}, connID))},
-		{0, append(sslv2Rec(t, sslv2ClientMasterKeyMsg(t, 0x0700c0, nil, bytes.Repeat([]byte{0xee}, 256), []byte{1, 2, 3, 4, 5, 6, 7, 8})),
-			encrypted(4, 40)...)}, // CLIENT-FINISHED
-		{1, encrypted(2, 40)}, // SERVER-VERIFY
-		{1, encrypted(0, 40)}, // SERVER-FINISHED
-		{0, encrypted(0x16, 0x1403)},
-	}
-}
-
-// TestConnSSLv2Session: a whole SSL 2.0 session as a client and server
-// that both speak SSL 2.0 exchange it. The hellos and the
-// CLIENT-MASTER-KEY are messages; every record after the master key is
-// opaque (SSL 2.0 is not decrypted); the connection is SSL 2.0 with the
-// cipher kind of the master key and the server's certificate.
-func TestConnSSLv2Session(t *testing.T) {
-	cert := getCerts(t).rsa.Certificate[0]
-	c, sink := runConn(t, sslv2SessionFlights(t)...)
-	if c.Version != VersionSSL20 || c.V2CipherSpec != 0x0700c0 || c.KeyExchange.Kind != "RSA" || c.Resumed {
-		t.Errorf("version %v, cipher kind %v, key exchange %q, resumed %v", c.Version, c.V2CipherSpec, c.KeyExchange.Kind, c.Resumed)
-	}
-	if len(c.ServerCerts) != 1 || c.ServerCerts[0].SHA256 != ParseCertInfo(cert).SHA256 {
-		t.Errorf("server certificates %+v", c.ServerCerts)
-	}
-	if c.Records != [2]int{4, 3} || len(sink.records) != 7 {
-		t.Fatalf("records %v (%d events), want [4 3]", c.Records, len(sink.records))
-	}
-	var got []string
-	for _, ev := range sink.records {
-		s := ev.Dir.String() + ":"
-		for _, m := range ev.Messages {
-			s += MessageName(m)
-		}
-		if ev.Opaque {
-			s += "opaque"
-		}
-		got = append(got, s)
-	}
-	want := []string{"c2s:client_hello", "s2c:sslv2_server_hello", "c2s:sslv2_client_master_key", "c2s:opaque", "s2c:opaque", "s2c:opaque", "c2s:opaque"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("records\n got %q\nwant %q", got, want)
-	}
-	if string(c.History) != "CsG" {
-		t.Errorf("history %q", c.History)
-	}
-}
-
-// TestConnSSLv2Resumed: on a session-id hit there is no
-// CLIENT-MASTER-KEY; both directions are encrypted after the SERVER-HELLO.
-func TestConnSSLv2Resumed(t *testing.T) {
-	sid := bytes.Repeat([]byte{0x5e}, 16)
-	c, sink := runConn(t,
-		flight{0, sslv2Hello(t, VersionSSL20, []uint32{0x010080}, sid, []byte("0123456789abcdef"))},
-		flight{1, sslv2Rec(t, sslv2ServerHelloMsg(t, true, nil, nil, bytes.Repeat([]byte{0xc1}, 16)))},
-		flight{0, sslv2Rec(t, append([]byte{2}, bytes.Repeat([]byte{0x77}, 30)...))},
-		flight{1, sslv2Rec(t, append([]byte{0, 0}, bytes.Repeat([]byte{0x77}, 30)...))},
-	)
-	if c.Version != VersionSSL20 || !c.Resumed || c.V2CipherSpec != 0 || c.ServerCerts != nil {
-		t.Errorf("version %v resumed %v cipher kind %v certs %v", c.Version, c.Resumed, c.V2CipherSpec, c.ServerCerts)
-	}
-	for _, ev := range sink.records[2:] {
-		if !ev.Opaque || len(ev.Messages) != 0 || len(ev.Notes) != 0 {
-			t.Errorf("record after the hit: %+v", ev)
-		}
-	}
-}
-
-// TestConnSSLv2Error: a server that shares no cipher with the client
-// answers with an ERROR in clear.
-func TestConnSSLv2Error(t *testing.T) {
-	c, sink := runConn(t,
-		flight{0, sslv2Hello(t, VersionSSL20, []uint32{0x060040}, nil, []byte("0123456789abcdef"))},
-		flight{1, unhex(t, "8003 00 0001")},
-	)
-	if c.Records != [2]int{1, 1} || len(sink.records) != 2 {
-		t.Fatalf("records %v", c.Records)
-	}
-	ev := sink.records[1]
-	e, ok := func() (*SSLv2Error, bool) {
-		if len(ev.Messages) != 1 {
-			return nil, false
-		}
-		e, ok := ev.Messages[0].(*SSLv2Error)
-		return e, ok
-	}()
-	if !ok || e.Code != SSLv2ErrorNoCipher || ev.Opaque || ev.Dir != ServerToClient {
-		t.Errorf("server record %+v", ev)
-	}
-	if string(c.History) != "Cl" {
-		t.Errorf("history %q", c.History)
-	}
-}
-
 // seedSSLv2 returns SSLv2 messages: the built cases and the clear SSLv2
 // records found in the conformance captures, when the corpus is there.
 func seedSSLv2(t testing.TB) [][]byte {
@@ -384,17 +273,5 @@ func FuzzSSLv2Message(f *testing.F) {
 			}
 		}
 		_ = MessageName(m)
-		// Through a Conn too: the record as the server's answer to an
-		// SSLv2 hello, and as the client's second record.
-		rec := append([]byte{0x80 | byte(len(b)>>8), byte(len(b))}, b...)
-		if len(b) > 0x7fff {
-			return
-		}
-		sink := &testSink{}
-		c := NewConn(1, netip.MustParseAddrPort("10.0.0.1:50000"), netip.MustParseAddrPort("10.0.0.2:443"), time.Unix(1, 0), sink)
-		hello := sslv2Hello(t, VersionSSL20, []uint32{0x010080}, nil, bytes.Repeat([]byte{1}, 16))
-		c.Data(0, append(hello, rec...), onePacket{})
-		c.Data(1, rec, onePacket{})
-		c.Close("fuzz", time.Unix(2, 0))
 	})
 }

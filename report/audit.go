@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ssldissect/ssldissect/parser"
+	"github.com/ssldissect/ssldissect/session"
 )
 
 // Bounds on what the Auditor keeps per aggregate, so that its memory grows
@@ -25,7 +26,7 @@ const (
 
 // Auditor aggregates finished connections into the audit report: counts per
 // version, cipher suite, key exchange, server, client and certificate, each
-// rated, and the findings. It implements parser.Sink and keeps nothing per
+// rated, and the findings. It implements session.Sink and keeps nothing per
 // record or per connection once End returns. Its methods may be called from
 // several goroutines (the live loop renders while the pipeline feeds it).
 type Auditor struct {
@@ -120,12 +121,12 @@ func NewAuditor() *Auditor {
 	}
 }
 
-// Record is part of parser.Sink; the audit needs only the connection
+// Record is part of session.Sink; the audit needs only the connection
 // summaries.
-func (a *Auditor) Record(*parser.RecordEvent) {}
+func (a *Auditor) Record(*session.RecordEvent) {}
 
 // End adds one finished connection to the aggregates.
-func (a *Auditor) End(c *parser.Conn) {
+func (a *Auditor) End(c *session.Conn) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.conns++
@@ -192,7 +193,7 @@ func (a *Auditor) find(sev Rating, code, subject, message string, ex example) {
 	}
 }
 
-func (a *Auditor) keyExchange(c *parser.Conn, ex example) {
+func (a *Auditor) keyExchange(c *session.Conn, ex example) {
 	k := kexKey{kind: c.KeyExchange.Kind, group: c.KeyExchange.Group, bits: c.KeyExchange.Bits}
 	if k.kind == "" {
 		return
@@ -222,7 +223,7 @@ func kexName(k kexKey) string {
 	return k.kind
 }
 
-func (a *Auditor) client(c *parser.Conn, ex example) {
+func (a *Auditor) client(c *session.Conn, ex example) {
 	if c.ClientHello == nil || c.ClientHello.Partial {
 		return // a partial hello has no fingerprint to name the client by
 	}
@@ -290,7 +291,7 @@ func insecureOffers(ch *parser.ClientHello) []string {
 	return out
 }
 
-func (a *Auditor) cert(ci parser.CertInfo, role string, leaf bool, c *parser.Conn, ex example) {
+func (a *Auditor) cert(ci parser.CertInfo, role string, leaf bool, c *session.Conn, ex example) {
 	if ci.SHA256 == "" {
 		return
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ssldissect/ssldissect/parser"
+	"github.com/ssldissect/ssldissect/session"
 )
 
 var update = flag.Bool("update", false, "rewrite the audit golden files in testdata/audit")
@@ -60,10 +61,10 @@ var (
 // syntheticConns covers SSL 3.0, TLS 1.0 to 1.3, RC4, 3DES, NULL, CBC and
 // AEAD suites, static RSA, small DHE, certificate problems and a
 // connection without a ServerHello.
-func syntheticConns() []*parser.Conn {
+func syntheticConns() []*session.Conn {
 	ap := netip.MustParseAddrPort
-	mk := func(id uint64, client, server string, min int, v parser.Version, cs parser.CipherSuite) *parser.Conn {
-		c := &parser.Conn{ID: id, Client: ap(client), Server: ap(server), Start: t0.Add(time.Duration(min) * time.Minute), TLS: true,
+	mk := func(id uint64, client, server string, min int, v parser.Version, cs parser.CipherSuite) *session.Conn {
+		c := &session.Conn{ID: id, Client: ap(client), Server: ap(server), Start: t0.Add(time.Duration(min) * time.Minute), TLS: true,
 			Version: v, CipherSuite: cs}
 		c.EndTime = c.Start.Add(time.Second)
 		if v != 0 {
@@ -71,13 +72,13 @@ func syntheticConns() []*parser.Conn {
 		}
 		return c
 	}
-	var cs []*parser.Conn
+	var cs []*session.Conn
 
 	// A modern client, twice: TLS 1.3 and TLS 1.2 with ECDHE AEAD.
 	c := mk(1, "10.0.0.1:50001", "10.0.0.2:443", 0, parser.VersionTLS13, 0x1301)
 	c.ClientHello = hello(parser.VersionTLS12, []parser.Version{0x1a1a, parser.VersionTLS13, parser.VersionTLS12}, 0x2a2a, 0x1301, 0x1302, 0xc02f, 0x00ff)
 	c.JA3, c.JA4, c.SNI = "modernja3", "t13d0304h2_modern", "server.test"
-	c.KeyExchange = parser.KeyExchangeInfo{Kind: "ECDHE", Group: parser.GroupX25519}
+	c.KeyExchange = session.KeyExchangeInfo{Kind: "ECDHE", Group: parser.GroupX25519}
 	c.ServerCerts = []parser.CertInfo{goodCert, caCert}
 	c.Decrypted = true
 	cs = append(cs, c)
@@ -85,7 +86,7 @@ func syntheticConns() []*parser.Conn {
 	c = mk(2, "10.0.0.1:50002", "10.0.0.2:443", 1, parser.VersionTLS12, 0xc02f)
 	c.ClientHello = cs[0].ClientHello
 	c.JA3, c.JA4, c.SNI = "modernja3", "t13d0304h2_modern", "server.test"
-	c.KeyExchange = parser.KeyExchangeInfo{Kind: "ECDHE", Group: parser.GroupSecp256r1}
+	c.KeyExchange = session.KeyExchangeInfo{Kind: "ECDHE", Group: parser.GroupSecp256r1}
 	c.ServerCerts = []parser.CertInfo{goodCert, caCert}
 	cs = append(cs, c)
 
@@ -95,14 +96,14 @@ func syntheticConns() []*parser.Conn {
 	old := hello(parser.VersionSSL30, nil, 0x0004, 0x0005, 0x000a, 0x002f)
 	c = mk(3, "10.0.0.3:40000", "10.0.0.4:443", 2, parser.VersionSSL30, 0x0004)
 	c.ClientHello, c.JA3, c.JA4 = old, "oldja3", "ts3i040000_old"
-	c.KeyExchange = parser.KeyExchangeInfo{Kind: "RSA"}
+	c.KeyExchange = session.KeyExchangeInfo{Kind: "RSA"}
 	c.ServerCerts = []parser.CertInfo{oldCert}
 	cs = append(cs, c)
 
 	c = mk(4, "10.0.0.3:40001", "10.0.0.4:443", 3, parser.VersionTLS10, 0x000a)
 	c.ClientHello, c.JA3, c.JA4 = hello(parser.VersionTLS10, nil, 0x000a, 0x002f), "tls10ja3", "t10i020000_tls10"
 	c.SNI = "www.legacy.test"
-	c.KeyExchange = parser.KeyExchangeInfo{Kind: "RSA"}
+	c.KeyExchange = session.KeyExchangeInfo{Kind: "RSA"}
 	c.ServerCerts = []parser.CertInfo{oldCert}
 	cs = append(cs, c)
 
@@ -110,13 +111,13 @@ func syntheticConns() []*parser.Conn {
 	// NULL encryption and a not-yet-valid MD5-signed certificate.
 	c = mk(5, "10.0.0.5:40000", "10.0.0.6:8443", 4, parser.VersionTLS11, 0x0033)
 	c.ClientHello, c.JA3, c.JA4 = hello(parser.VersionTLS11, nil, 0x0033), "tls11ja3", "t11i010000_tls11"
-	c.KeyExchange = parser.KeyExchangeInfo{Kind: "DHE", Bits: 1024}
+	c.KeyExchange = session.KeyExchangeInfo{Kind: "DHE", Bits: 1024}
 	cs = append(cs, c)
 
 	c = mk(6, "10.0.0.5:40001", "10.0.0.6:8443", 5, parser.VersionTLS12, 0x003b)
 	c.ClientHello, c.JA3, c.JA4 = hello(parser.VersionTLS12, nil, 0x003b), "nullja3", "t12i010000_null"
 	c.SNI = "md5.test"
-	c.KeyExchange = parser.KeyExchangeInfo{Kind: "RSA"}
+	c.KeyExchange = session.KeyExchangeInfo{Kind: "RSA"}
 	c.ServerCerts = []parser.CertInfo{md5Cert}
 	cs = append(cs, c)
 

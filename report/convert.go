@@ -2,13 +2,14 @@ package report
 
 import (
 	"github.com/ssldissect/ssldissect/parser"
+	"github.com/ssldissect/ssldissect/session"
 )
 
 // RecordOf maps a record event to its JSON form.
-func RecordOf(ev *parser.RecordEvent) Record { return recordOf(nil, ev) }
+func RecordOf(ev *session.RecordEvent) Record { return recordOf(nil, ev) }
 
 // recordOf is RecordOf with the handshake Objects taken from a.
-func recordOf(a *objArena, ev *parser.RecordEvent) Record {
+func recordOf(a *objArena, ev *session.RecordEvent) Record {
 	r := Record{
 		Type:          "record",
 		Conn:          ev.Conn.ID,
@@ -54,7 +55,7 @@ func recordOf(a *objArena, ev *parser.RecordEvent) Record {
 }
 
 // recordContentType is Record.ContentType.
-func recordContentType(ev *parser.RecordEvent) string {
+func recordContentType(ev *session.RecordEvent) string {
 	switch {
 	case ev.Record.SSLv2:
 		return "sslv2"
@@ -74,7 +75,7 @@ func alertOf(a parser.Alert, dir string) Alert {
 	}
 }
 
-func noteOf(n parser.Note) Note {
+func noteOf(n session.Note) Note {
 	out := Note{Code: n.Code, Offset: n.Offset, Packet: n.Packet, Detail: n.Detail}
 	if n.HasDir {
 		out.Dir = n.Dir.String()
@@ -83,7 +84,7 @@ func noteOf(n parser.Note) Note {
 }
 
 // ConnectionOf maps a finished connection to its JSON form.
-func ConnectionOf(c *parser.Conn) Connection {
+func ConnectionOf(c *session.Conn) Connection {
 	out := Connection{
 		Type:              "connection",
 		ID:                c.ID,
@@ -107,8 +108,8 @@ func ConnectionOf(c *parser.Conn) Connection {
 		Decrypted:         c.Decrypted,
 		StartTLS:          c.StartTLS,
 		RolesGuessed:      c.RolesGuessed,
-		Records:           PerDir{C2S: int64(c.Records[parser.ClientToServer]), S2C: int64(c.Records[parser.ServerToClient])},
-		PlaintextBytes:    PerDir{C2S: c.PlaintextBytes[parser.ClientToServer], S2C: c.PlaintextBytes[parser.ServerToClient]},
+		Records:           PerDir{C2S: int64(c.Records[session.ClientToServer]), S2C: int64(c.Records[session.ServerToClient])},
+		PlaintextBytes:    PerDir{C2S: c.PlaintextBytes[session.ClientToServer], S2C: c.PlaintextBytes[session.ServerToClient]},
 		MAC:               MACCounts{Verified: c.MACVerified, Failed: c.MACFailed},
 		Finished:          finishedOf(c.FinishedVerified()),
 		Alerts:            []Alert{},
@@ -163,5 +164,5 @@ func finishedOf(v [2]int) Finished {
 		}
 		return "unchecked"
 	}
-	return Finished{C2S: name(v[parser.ClientToServer]), S2C: name(v[parser.ServerToClient])}
+	return Finished{C2S: name(v[session.ClientToServer]), S2C: name(v[session.ServerToClient])}
 }

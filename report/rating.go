@@ -202,7 +202,7 @@ var recommendedGroups = map[parser.NamedGroup]bool{
 
 // RateKeyExchange rates the parameters of a key exchange: the (EC)DHE group,
 // the DHE modulus, the RSA key. Whether the method gives forward secrecy is
-// the cipher suite's rating, not this one. kind is parser.KeyExchangeInfo's
+// the cipher suite's rating, not this one. kind is session.KeyExchangeInfo's
 // Kind; bits is the DHE modulus or RSA key size, 0 when not seen.
 func RateKeyExchange(kind string, group parser.NamedGroup, bits int) Assessment {
 	a := Assessment{Rating: Secure}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ssldissect/ssldissect/parser"
+	"github.com/ssldissect/ssldissect/session"
 )
 
 func TestMessageObjectSSLv2(t *testing.T) {
@@ -37,9 +38,9 @@ func TestMessageObjectSSLv2(t *testing.T) {
 // TestSSLv2Connection: an SSL 2.0 connection names its cipher kind (no
 // TLS suite id), and the audit rates it insecure for its version.
 func TestSSLv2Connection(t *testing.T) {
-	c := &parser.Conn{ID: 1, Client: netip.MustParseAddrPort("10.0.0.1:50000"), Server: netip.MustParseAddrPort("10.0.0.2:443"),
+	c := &session.Conn{ID: 1, Client: netip.MustParseAddrPort("10.0.0.1:50000"), Server: netip.MustParseAddrPort("10.0.0.2:443"),
 		Start: t0, EndTime: t0, TLS: true, Version: parser.VersionSSL20, V2CipherSpec: 0x0700c0,
-		KeyExchange: parser.KeyExchangeInfo{Kind: "RSA"}, ServerCerts: []parser.CertInfo{oldCert}}
+		KeyExchange: session.KeyExchangeInfo{Kind: "RSA"}, ServerCerts: []parser.CertInfo{oldCert}}
 	out := ConnectionOf(c)
 	if out.Version != "SSL 2.0" || out.VersionID != "0x0002" || out.CipherSuite != "SSL_CK_DES_192_EDE3_CBC_WITH_MD5" || out.CipherSuiteID != "" || len(out.ServerCertificates) != 1 {
 		t.Errorf("connection %+v", out)

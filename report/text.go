@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ssldissect/ssldissect/parser"
+	"github.com/ssldissect/ssldissect/session"
 )
 
 // Text output follows ssldump: one line per record,
@@ -19,14 +20,14 @@ import (
 //
 // with handshake messages, alerts and notes indented below it.
 
-func dirArrow(d parser.Dir) string {
-	if d == parser.ClientToServer {
+func dirArrow(d session.Dir) string {
+	if d == session.ClientToServer {
 		return "C>S"
 	}
 	return "S>C"
 }
 
-func (w *Writer) textConn(c *parser.Conn, t time.Time) *textConn {
+func (w *Writer) textConn(c *session.Conn, t time.Time) *textConn {
 	tc := w.conns[c.ID]
 	if tc == nil {
 		tc = &textConn{start: t, last: t}
@@ -60,7 +61,7 @@ func appendAddrPort(b []byte, ap netip.AddrPort) []byte {
 	return append(b, ')')
 }
 
-func (w *Writer) textRecord(ev *parser.RecordEvent) {
+func (w *Writer) textRecord(ev *session.RecordEvent) {
 	c := ev.Conn
 	tc := w.textConn(c, ev.Time)
 	tc.n++
@@ -131,7 +132,7 @@ func (w *Writer) textRecord(ev *parser.RecordEvent) {
 	}
 }
 
-func (w *Writer) textEnd(c *parser.Conn) {
+func (w *Writer) textEnd(c *session.Conn) {
 	tc := w.textConn(c, c.Start)
 	delete(w.conns, c.ID)
 	out := ConnectionOf(c)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ssldissect/ssldissect/parser"
+	"github.com/ssldissect/ssldissect/session"
 )
 
 // Options shapes a Writer's output.
@@ -23,7 +24,7 @@ type Options struct {
 }
 
 // Writer turns parser events into text or NDJSON. It implements
-// parser.Sink. Output is buffered: call Close at the end.
+// session.Sink. Output is buffered: call Close at the end.
 type Writer struct {
 	opt   Options
 	out   *bufio.Writer
@@ -65,7 +66,7 @@ func (w *Writer) setErr(err error) {
 func (w *Writer) Err() error { return w.err }
 
 // Record writes one record.
-func (w *Writer) Record(ev *parser.RecordEvent) {
+func (w *Writer) Record(ev *session.RecordEvent) {
 	w.Records++
 	if w.plain != nil {
 		w.setErr(w.plain.settleEarly(ev.Conn))
@@ -97,7 +98,7 @@ func (w *Writer) Record(ev *parser.RecordEvent) {
 }
 
 // End writes a connection's summary.
-func (w *Writer) End(c *parser.Conn) {
+func (w *Writer) End(c *session.Conn) {
 	w.TLSConnections++
 	if c.Decrypted {
 		w.DecryptedConnections++
@@ -106,7 +107,7 @@ func (w *Writer) End(c *parser.Conn) {
 		w.setErr(w.plain.settleEarly(c))
 		if b := w.plain.early[c.ID]; len(b) > 0 {
 			// The server's answer was never seen: keep what was sent.
-			w.setErr(w.plain.write(c.ID, parser.ClientToServer, b))
+			w.setErr(w.plain.write(c.ID, session.ClientToServer, b))
 			delete(w.plain.early, c.ID)
 		}
 		w.setErr(w.plain.close(c.ID))
@@ -161,7 +162,7 @@ func (w *Writer) Close() error {
 
 type plainKey struct {
 	conn uint64
-	dir  parser.Dir
+	dir  session.Dir
 }
 
 // plaintextFiles writes --plaintext-dir files, opened on first data.
@@ -173,7 +174,7 @@ type plaintextFiles struct {
 
 // settleEarly writes or drops a connection's held 0-RTT plaintext once the
 // server has answered.
-func (p *plaintextFiles) settleEarly(c *parser.Conn) error {
+func (p *plaintextFiles) settleEarly(c *session.Conn) error {
 	b, ok := p.early[c.ID]
 	if !ok {
 		return nil
@@ -181,14 +182,14 @@ func (p *plaintextFiles) settleEarly(c *parser.Conn) error {
 	switch c.EarlyData {
 	case "accepted":
 		delete(p.early, c.ID)
-		return p.write(c.ID, parser.ClientToServer, b)
+		return p.write(c.ID, session.ClientToServer, b)
 	case "rejected":
 		delete(p.early, c.ID)
 	}
 	return nil
 }
 
-func (p *plaintextFiles) write(conn uint64, d parser.Dir, b []byte) error {
+func (p *plaintextFiles) write(conn uint64, d session.Dir, b []byte) error {
 	k := plainKey{conn, d}
 	f := p.files[k]
 	if f == nil {
@@ -205,7 +206,7 @@ func (p *plaintextFiles) write(conn uint64, d parser.Dir, b []byte) error {
 
 func (p *plaintextFiles) close(conn uint64) error {
 	var first error
-	for _, d := range []parser.Dir{parser.ClientToServer, parser.ServerToClient} {
+	for _, d := range []session.Dir{session.ClientToServer, session.ServerToClient} {
 		k := plainKey{conn, d}
 		if f := p.files[k]; f != nil {
 			if err := f.Close(); err != nil && first == nil {

@@ -5,14 +5,14 @@ import (
 	"io"
 	"time"
 
-	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/report"
+	"github.com/ssldissect/ssldissect/session"
 )
 
 // output is where the pipeline in dissect() sends its events: the record
 // writer for dissect, the Auditor for audit.
 type output interface {
-	parser.Sink
+	session.Sink
 	Summary(report.Summary)
 	Err() error
 	// Close flushes the output; for audit it prints the report and returns

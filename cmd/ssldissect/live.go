@@ -14,8 +14,8 @@ import (
 	"github.com/ssldissect/ssldissect/capture"
 	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/internal/pipeline"
-	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/reassembly"
+	"github.com/ssldissect/ssldissect/session"
 )
 
 // Live capture timing.
@@ -141,7 +141,7 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 	}
 
 	w := newOutput(o, stdout)
-	an := parser.NewAnalyzer(w, keys)
+	an := session.NewAnalyzer(w, keys)
 	snapEvery := o.interval
 	asm := reassembly.New(an.Factory, reassembly.Options{
 		MaxBufferedPagesTotal:         o.maxPages,

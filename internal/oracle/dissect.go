@@ -5,9 +5,9 @@ import (
 
 	"github.com/ssldissect/ssldissect/capture"
 	"github.com/ssldissect/ssldissect/internal/pipeline"
-	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/reassembly"
 	"github.com/ssldissect/ssldissect/report"
+	"github.com/ssldissect/ssldissect/session"
 )
 
 // The pipeline settings of cmd/ssldissect's defaults (main.go): the
@@ -32,13 +32,13 @@ type Result struct {
 	Warnings []error
 }
 
-// collector is a parser.Sink that keeps the JSON objects.
+// collector is a session.Sink that keeps the JSON objects.
 type collector struct{ r *Result }
 
-func (c collector) Record(ev *parser.RecordEvent) {
+func (c collector) Record(ev *session.RecordEvent) {
 	c.r.Records = append(c.r.Records, report.RecordOf(ev))
 }
-func (c collector) End(conn *parser.Conn) { c.r.Conns = append(c.r.Conns, report.ConnectionOf(conn)) }
+func (c collector) End(conn *session.Conn) { c.r.Conns = append(c.r.Conns, report.ConnectionOf(conn)) }
 
 // Dissect runs the pipeline of cmd/ssldissect/dissect.go on files, read as
 // one capture, with no key log or RSA key: as the command, it uses the

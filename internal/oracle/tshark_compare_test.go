@@ -488,7 +488,7 @@ var tsharkExceptions = map[string]string{
 	"ndpi/pcap/tls_invalid_reads.pcap#0 records_s2c": whyGap,
 
 	// --- Which frame a record is in, when its segments arrived out of
-	// order (a convention, both are defensible). parser.RecordEvent.Packet
+	// order (a convention, both are defensible). session.RecordEvent.Packet
 	// is the packet that carried the record's last byte; tshark shows the
 	// record in the frame that completed it.
 	// Frame 9 (seq 1468-1513) arrives before the retransmitted frame 11

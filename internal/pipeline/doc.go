@@ -1,5 +1,5 @@
 // Package pipeline runs ssldissect's stages over a packet source:
-// capture -> reassembly -> parser (+ decrypt) -> a parser.Sink (the report
+// capture -> reassembly -> parser (+ decrypt) -> a session.Sink (the report
 // writer, the auditor, or a test's collector). The command line, the
 // oracle tests and the benchmarks all run captures through this one loop.
 //

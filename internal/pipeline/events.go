@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/ssldissect/ssldissect/parser"
+	"github.com/ssldissect/ssldissect/session"
 )
 
 // The parser hands its Sink events that are valid only during the call: a
 // RecordEvent's Record.Payload and Plaintext point into reassembly and
 // decryption buffers that are reused, and its Conn goes on changing. A
-// recorder is a parser.Sink that keeps materialised copies of the events it
+// recorder is a session.Sink that keeps materialised copies of the events it
 // is given, so that they can be replayed later (after an idle flush, whose
 // events are put in connection order) or on another goroutine (the writer
 // of a sharded run), to an unchanged Sink (report.Writer, report.Auditor).
@@ -38,8 +39,8 @@ type event struct {
 	flush bool   // made by FlushIdle or FlushAll rather than by adding a packet
 	pkt   uint64 // the packet being added (or, for a flush, the last packet before it)
 	conn  uint64 // the connection's id as the emitting Analyzer numbered it
-	rec   *parser.RecordEvent
-	end   *parser.Conn
+	rec   *session.RecordEvent
+	end   *session.Conn
 }
 
 // snapFields are the connection fields copied into the Conn of a recorded
@@ -56,11 +57,11 @@ type snapFields struct {
 	earlyData        string
 	sni, alpn        string
 	hasCH, hasSH     bool
-	kx               parser.KeyExchangeInfo
+	kx               session.KeyExchangeInfo
 	endCause         string
 }
 
-func fieldsOf(c *parser.Conn) snapFields {
+func fieldsOf(c *session.Conn) snapFields {
 	return snapFields{
 		client: c.Client, server: c.Server, start: c.Start, startTLS: c.StartTLS,
 		tls: c.TLS, guessed: c.RolesGuessed, resumed: c.Resumed, decrypt: c.Decrypted,
@@ -71,8 +72,8 @@ func fieldsOf(c *parser.Conn) snapFields {
 	}
 }
 
-func snapshot(c *parser.Conn) *parser.Conn {
-	return &parser.Conn{
+func snapshot(c *session.Conn) *session.Conn {
+	return &session.Conn{
 		ID: c.ID, Client: c.Client, Server: c.Server, Start: c.Start, EndTime: c.EndTime,
 		EndCause: c.EndCause, TLS: c.TLS, RolesGuessed: c.RolesGuessed, StartTLS: c.StartTLS,
 		ClientHello: c.ClientHello, ServerHello: c.ServerHello, HelloRetryRequest: c.HelloRetryRequest,
@@ -86,20 +87,20 @@ func snapshot(c *parser.Conn) *parser.Conn {
 // whoever replays it).
 type shadow struct {
 	f    snapFields
-	snap *parser.Conn
+	snap *session.Conn
 }
 
-// recorder is a parser.Sink that materialises events (see above).
+// recorder is a session.Sink that materialises events (see above).
 type recorder struct {
 	events []event
 	pkt    uint64 // stamped on the events
 	flush  bool
-	conns  map[*parser.Conn]*shadow
+	conns  map[*session.Conn]*shadow
 }
 
-func newRecorder() *recorder { return &recorder{conns: map[*parser.Conn]*shadow{}} }
+func newRecorder() *recorder { return &recorder{conns: map[*session.Conn]*shadow{}} }
 
-func (r *recorder) Record(ev *parser.RecordEvent) {
+func (r *recorder) Record(ev *session.RecordEvent) {
 	c := ev.Conn
 	sh := r.conns[c]
 	if f := fieldsOf(c); sh == nil || sh.f != f {
@@ -118,7 +119,7 @@ func (r *recorder) Record(ev *parser.RecordEvent) {
 	r.events = append(r.events, event{kind: evRecord, flush: r.flush, pkt: r.pkt, conn: c.ID, rec: &cp})
 }
 
-func (r *recorder) End(c *parser.Conn) {
+func (r *recorder) End(c *session.Conn) {
 	delete(r.conns, c)
 	cp := *c // the Conn is not changed after End; the copy guards its scalar fields anyway
 	r.events = append(r.events, event{kind: evEnd, flush: r.flush, pkt: r.pkt, conn: c.ID, end: &cp})
@@ -155,14 +156,14 @@ func sortFlush(evs []event, id func(e *event) uint64) {
 
 // replay hands the recorded events to sink; id gives an event's connection
 // id in the output.
-func replay(sink parser.Sink, evs []event, id func(e *event) uint64) {
+func replay(sink session.Sink, evs []event, id func(e *event) uint64) {
 	for i := range evs {
 		replayOne(sink, &evs[i], id(&evs[i]))
 	}
 }
 
 // replayOne hands one recorded event to sink, under connection id conn.
-func replayOne(sink parser.Sink, e *event, conn uint64) {
+func replayOne(sink session.Sink, e *event, conn uint64) {
 	switch e.kind {
 	case evRecord:
 		e.rec.Conn.ID = conn
@@ -174,7 +175,7 @@ func replayOne(sink parser.Sink, e *event, conn uint64) {
 }
 
 // switchSink forwards to a Sink that can be changed between calls.
-type switchSink struct{ to parser.Sink }
+type switchSink struct{ to session.Sink }
 
-func (s *switchSink) Record(ev *parser.RecordEvent) { s.to.Record(ev) }
-func (s *switchSink) End(c *parser.Conn)            { s.to.End(c) }
+func (s *switchSink) Record(ev *session.RecordEvent) { s.to.Record(ev) }
+func (s *switchSink) End(c *session.Conn)            { s.to.End(c) }

@@ -10,8 +10,8 @@ import (
 
 	"github.com/ssldissect/ssldissect/capture"
 	"github.com/ssldissect/ssldissect/decrypt"
-	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/reassembly"
+	"github.com/ssldissect/ssldissect/session"
 )
 
 // FlushEvery is how many packets go by between two idle flushes.
@@ -21,7 +21,7 @@ const FlushEvery = 4096
 type Options struct {
 	// Keys decrypts; nil means no keys (pcapng secrets are still used when
 	// the source was opened with Secrets).
-	Keys *parser.Keys
+	Keys *session.Keys
 	// Count stops after that many packets (0: no limit); Duration stops
 	// after that much capture time from the first packet (0: no limit).
 	Count    int64
@@ -54,24 +54,24 @@ type Result struct {
 }
 
 // Run feeds every packet of src to a reassembler whose connections are
-// parsed by a parser.Analyzer reporting to sink, then flushes the
+// parsed by a session.Analyzer reporting to sink, then flushes the
 // connections still open. It returns the source's error, if any, after
 // flushing what it had.
 //
 // The events of an idle flush, and of the final flush, are given to sink in
 // connection order (by id), each connection's in the order they happened:
 // the reassembler visits connections in no particular order when flushing.
-func Run(src capture.Source, sink parser.Sink, opt Options) (Result, error) {
+func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
 	if opt.Workers > 1 {
 		return runSharded(src, sink, opt)
 	}
 	var res Result
 	keys := opt.Keys
 	if keys == nil {
-		keys = parser.NewKeys()
+		keys = session.NewKeys()
 	}
 	sw := &switchSink{to: sink}
-	an := parser.NewAnalyzer(sw, keys)
+	an := session.NewAnalyzer(sw, keys)
 	asm := reassembly.New(an.Factory, opt.Reassembly)
 	// flush runs f with the events it makes recorded, then replays them in
 	// connection order.
@@ -111,7 +111,7 @@ func Run(src capture.Source, sink parser.Sink, opt Options) (Result, error) {
 
 // SecretsLoader returns a capture.Options.OnSecrets function that adds the
 // key-log secrets of pcapng Decryption Secrets Blocks to keys.
-func SecretsLoader(keys *parser.Keys, warn func(error)) func(capture.Secret) {
+func SecretsLoader(keys *session.Keys, warn func(error)) func(capture.Secret) {
 	return func(s capture.Secret) {
 		if s.Type != capture.SecretsTypeTLSKeyLog {
 			warn(fmt.Errorf("%s: block %d: decryption secrets of type %#x are not supported", s.File, s.Block, s.Type))
@@ -127,8 +127,8 @@ func SecretsLoader(keys *parser.Keys, warn func(error)) func(capture.Secret) {
 // LoadKeys reads NSS key logs and PEM RSA private keys into a new key
 // store. A file that cannot be read is an error; a bad line in a key log
 // is a warning, with its file and line number.
-func LoadKeys(keylogs, rsaKeys []string, warn func(error)) (*parser.Keys, error) {
-	keys := parser.NewKeys()
+func LoadKeys(keylogs, rsaKeys []string, warn func(error)) (*session.Keys, error) {
+	keys := session.NewKeys()
 	for _, name := range keylogs {
 		f, err := os.Open(name)
 		if err != nil {

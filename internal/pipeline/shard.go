@@ -10,8 +10,8 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/ssldissect/ssldissect/capture"
-	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/reassembly"
+	"github.com/ssldissect/ssldissect/session"
 )
 
 // A sharded run (Options.Workers > 1) has three parts:
@@ -27,7 +27,7 @@ import (
 //     each worker its batch, empty or not; the batch that ends at a
 //     multiple of FlushEvery asks for FlushIdle at the same packet time as
 //     the single loop, and the last one for FlushAll.
-//   - Each worker owns a reassembly.Assembler and a parser.Analyzer whose
+//   - Each worker owns a reassembly.Assembler and a session.Analyzer whose
 //     Sink is a recorder: every event is materialised and stamped with the
 //     number of the packet being added (or marked as made by the flush),
 //     and every new connection is noted with its local id. A worker answers
@@ -102,11 +102,11 @@ type answer struct {
 	stats  reassembly.Stats // with the final answer
 }
 
-func runSharded(src capture.Source, sink parser.Sink, opt Options) (Result, error) {
+func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, error) {
 	n := opt.Workers
 	keys := opt.Keys
 	if keys == nil {
-		keys = parser.NewKeys()
+		keys = session.NewKeys()
 	}
 	ropt := opt.Reassembly
 	switch total := ropt.MaxBufferedPagesTotal; {
@@ -252,9 +252,9 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop *a
 
 // work is one worker: it reassembles and parses its batches and answers
 // each with the events it made.
-func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *parser.Keys, ropt reassembly.Options) {
+func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *session.Keys, ropt reassembly.Options) {
 	rec := newRecorder()
-	an := parser.NewAnalyzer(rec, keys)
+	an := session.NewAnalyzer(rec, keys)
 	asm := reassembly.New(func(k reassembly.ConnKey, t time.Time, pkt uint64) reassembly.Handler {
 		h := an.Factory(k, t, pkt)
 		rec.created(an.Conns) // the Analyzer numbers connections 1, 2, ...: Conns is the id just given
@@ -296,7 +296,7 @@ func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *parser.
 // the server: the one with the lower port (the other, on equal ports, the
 // lower address), so that it is the same for both directions without any
 // state. Connections to one server are parsed by one worker, in packet
-// order, so that the session cache (parser.Keys) sees a full handshake
+// order, so that the session cache (session.Keys) sees a full handshake
 // before the resumptions of its session, as the single loop does.
 func serverHash(p *capture.Packet) uint64 {
 	src, dst := p.Net.Src().Raw(), p.Net.Dst().Raw()

@@ -9,18 +9,18 @@ import (
 
 	"github.com/ssldissect/ssldissect/capture"
 	"github.com/ssldissect/ssldissect/internal/synth"
-	"github.com/ssldissect/ssldissect/parser"
+	"github.com/ssldissect/ssldissect/session"
 )
 
 // collector writes down every Sink call.
 type collector struct{ lines []string }
 
-func (c *collector) Record(ev *parser.RecordEvent) {
+func (c *collector) Record(ev *session.RecordEvent) {
 	c.lines = append(c.lines, fmt.Sprintf("R %d %s %s %d %d %s len=%d dec=%v pt=%x", ev.Conn.ID, ev.Conn.Client, ev.Dir,
 		ev.Packet, ev.Offset, ev.ContentType, len(ev.Record.Payload), ev.Decrypted, ev.Plaintext))
 }
 
-func (c *collector) End(conn *parser.Conn) {
+func (c *collector) End(conn *session.Conn) {
 	c.lines = append(c.lines, fmt.Sprintf("E %d %s %s %s %v %s %d/%d", conn.ID, conn.Client, conn.Server, conn.EndCause,
 		conn.Decrypted, conn.History, conn.Records[0], conn.Records[1]))
 }

@@ -1,6 +1,8 @@
-package parser
+package session
 
 import (
+	"github.com/ssldissect/ssldissect/parser"
+
 	"net/netip"
 	"strings"
 	"testing"
@@ -91,7 +93,7 @@ func TestConnSSLv2ClientHello(t *testing.T) {
 	if c.ClientHello == nil || !c.ClientHello.SSLv2 || len(c.ClientHello.CipherSuites) == 0 {
 		t.Fatalf("ClientHello = %+v, want the SSLv2-format hello", c.ClientHello)
 	}
-	if c.Version != VersionTLS10 || c.CipherSuite != 0x0005 {
+	if c.Version != parser.VersionTLS10 || c.CipherSuite != 0x0005 {
 		t.Errorf("version %v suite %v, want TLS 1.0 and 0x0005", c.Version, c.CipherSuite)
 	}
 	if len(sink.records) != 3 || !sink.records[0].Record.SSLv2 || sink.records[0].Dir != ClientToServer {
@@ -109,8 +111,8 @@ func TestConnTLS13DraftServerHello(t *testing.T) {
 	tests := []struct {
 		name    string
 		record  string
-		version Version
-		suite   CipherSuite
+		version parser.Version
+		suite   parser.CipherSuite
 		ja3s    string
 	}{
 		{
@@ -201,7 +203,7 @@ func TestConnServerHelloWithoutClientHello(t *testing.T) {
 	if c.Client != netip.MustParseAddrPort("10.0.0.1:50606") || c.RolesGuessed {
 		t.Errorf("client %v (guessed %v), want 10.0.0.1:50606 from the ServerHello", c.Client, c.RolesGuessed)
 	}
-	if c.Version != VersionTLS10 || c.CipherSuite != 0x0005 || c.JA3SFull != "769,5," || c.Records != [2]int{0, 2} {
+	if c.Version != parser.VersionTLS10 || c.CipherSuite != 0x0005 || c.JA3SFull != "769,5," || c.Records != [2]int{0, 2} {
 		t.Errorf("version %v suite %v JA3S %q records %v, want TLS 1.0, 0x0005, \"769,5,\", [0 2]", c.Version, c.CipherSuite, c.JA3SFull, c.Records)
 	}
 }

@@ -1,6 +1,8 @@
-package parser
+package session
 
 import (
+	"github.com/ssldissect/ssldissect/parser"
+
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -132,52 +134,52 @@ func (c *Conn) FinishedVerified() [2]int { return c.crypto.finished }
 // hsTranscript feeds one handshake message (header and body, as on the
 // wire) to the transcript, starting a new handshake state at a ClientHello
 // that does not follow a HelloRetryRequest.
-func (c *Conn) hsTranscript(d Dir, msg Message, raw []byte) {
+func (c *Conn) hsTranscript(d Dir, msg parser.Message, raw []byte) {
 	cc := &c.crypto
-	if ch, ok := msg.(*ClientHello); ok && d == ClientToServer {
+	if ch, ok := msg.(*parser.ClientHello); ok && d == ClientToServer {
 		if cc.hs == nil || !c.hrrPending {
 			cc.hs = &hsCrypto{transcript: decrypt.NewTranscript()}
 		}
 		h := cc.hs
 		h.clientRandom = bytes.Clone(ch.Random[:])
 		h.sessionID = ch.SessionID
-		if e := ch.Extension(ExtSessionTicket); e != nil {
-			if st, ok := e.Parsed.(SessionTicketExt); ok {
+		if e := ch.Extension(parser.ExtSessionTicket); e != nil {
+			if st, ok := e.Parsed.(parser.SessionTicketExt); ok {
 				h.ticket = st.Ticket
 			}
 		}
-		h.ems = ch.Extension(ExtExtendedMasterSecret) != nil
+		h.ems = ch.Extension(parser.ExtExtendedMasterSecret) != nil
 	}
 	if cc.hs == nil {
 		return
 	}
-	if Version(cc.hs.version).IsTLS13() {
+	if parser.Version(cc.hs.version).IsTLS13() {
 		switch msg.(type) {
-		case *NewSessionTicket, *KeyUpdate:
+		case *parser.NewSessionTicket, *parser.KeyUpdate:
 			// Post-handshake messages (RFC 8446 4.6) are not in the
 			// transcript; a server sends its tickets before it reads
 			// the client's Finished.
 			return
 		}
 	}
-	if sh, ok := msg.(*ServerHello); ok && sh.IsHelloRetryRequest() {
+	if sh, ok := msg.(*parser.ServerHello); ok && sh.IsHelloRetryRequest() {
 		// RFC 8446 4.4.1: ClientHello1 is replaced by a message_hash.
 		if s, ok := decrypt.LookupSuite(uint16(sh.CipherSuite)); ok && s.TLS13 {
 			ch1 := cc.hs.transcript.Sum(s.PRFHash)
 			t := decrypt.NewTranscript()
-			t.Write([]byte{byte(HandshakeTypeMessageHash), 0, 0, byte(len(ch1))})
+			t.Write([]byte{byte(parser.HandshakeTypeMessageHash), 0, 0, byte(len(ch1))})
 			t.Write(ch1)
 			cc.hs.transcript = t
 		}
 		c.hrrPending = true
-	} else if _, ok := msg.(*ClientHello); ok {
+	} else if _, ok := msg.(*parser.ClientHello); ok {
 		c.hrrPending = false
 	}
 	cc.hs.transcript.Write(raw)
 }
 
 // afterServerHello sets up what the ServerHello settles.
-func (c *Conn) afterServerHello(sh *ServerHello) {
+func (c *Conn) afterServerHello(sh *parser.ServerHello) {
 	h := c.crypto.hs
 	if h == nil {
 		return
@@ -186,20 +188,20 @@ func (c *Conn) afterServerHello(sh *ServerHello) {
 	h.version = uint16(sh.SelectedVersion())
 	h.suiteID = uint16(sh.CipherSuite)
 	h.compression = uint8(sh.Compression)
-	h.ems = h.ems && sh.Extension(ExtExtendedMasterSecret) != nil
-	h.etm = sh.Extension(ExtEncryptThenMAC) != nil
+	h.ems = h.ems && sh.Extension(parser.ExtExtendedMasterSecret) != nil
+	h.etm = sh.Extension(parser.ExtEncryptThenMAC) != nil
 	s, ok := decrypt.LookupSuite(h.suiteID)
 	if !ok {
-		c.keyNote("unsupported_suite", fmt.Sprintf("no decryption for %s", CipherSuite(h.suiteID)))
+		c.keyNote("unsupported_suite", fmt.Sprintf("no decryption for %s", parser.CipherSuite(h.suiteID)))
 		return
 	}
 	if !s.Available {
-		c.keyNote("unsupported_suite", fmt.Sprintf("the cipher of %s is not built in", CipherSuite(h.suiteID)))
+		c.keyNote("unsupported_suite", fmt.Sprintf("the cipher of %s is not built in", parser.CipherSuite(h.suiteID)))
 		return
 	}
 	h.suite = s
-	if Version(h.version).IsTLS13() {
-		if h.version != uint16(VersionTLS13) {
+	if parser.Version(h.version).IsTLS13() {
+		if h.version != uint16(parser.VersionTLS13) {
 			c.keyNote("unsupported_version", "TLS 1.3 drafts are not decrypted")
 			return
 		}
@@ -223,7 +225,7 @@ func (c *Conn) keyNote(code, detail string) {
 // findMaster looks for the master secret of a TLS 1.2-or-older handshake:
 // the key log (CLIENT_RANDOM), a pre-master secret (key log PMS_CLIENT_RANDOM
 // or RSA, or an RSA private key), or the session cache on resumption.
-func (c *Conn) findMaster(cke *ClientKeyExchange) {
+func (c *Conn) findMaster(cke *parser.ClientKeyExchange) {
 	cc := &c.crypto
 	h := cc.hs
 	if h == nil || h.suite == nil || h.master != nil || cc.keys == nil {
@@ -359,9 +361,9 @@ func (c *Conn) setup13() {
 
 // setupEarly prepares the client's 0-RTT cipher after a ClientHello that
 // offers early data.
-func (c *Conn) setupEarly(ch *ClientHello) {
+func (c *Conn) setupEarly(ch *parser.ClientHello) {
 	cc := &c.crypto
-	if cc.keys == nil || cc.hs == nil || ch.Extension(ExtEarlyData) == nil {
+	if cc.keys == nil || cc.hs == nil || ch.Extension(parser.ExtEarlyData) == nil {
 		return
 	}
 	secret, ok := cc.keys.Log.Lookup(decrypt.LabelClientEarlyTrafficSecret, cc.hs.clientRandom)
@@ -400,7 +402,7 @@ func (c *Conn) advance13(d Dir) {
 
 // decryptRecord decrypts a protected record. ok is false when there is no
 // key for it (the record stays opaque).
-func (c *Conn) decryptRecord(d Dir, rec Record) (plain []byte, inner ContentType, mac MACResult, ok bool) {
+func (c *Conn) decryptRecord(d Dir, rec parser.Record) (plain []byte, inner parser.ContentType, mac MACResult, ok bool) {
 	cc := &c.crypto
 	hc := cc.read[d]
 	if hc == nil {
@@ -419,7 +421,7 @@ func (c *Conn) decryptRecord(d Dir, rec Record) (plain []byte, inner ContentType
 			if m2 == decrypt.MACOK && err2 == nil {
 				cc.read[d], cc.next[d] = cand, cc.next[d][i+1:]
 				cc.verified[d] = true
-				return p2, ContentType(t2), MACOK, true
+				return p2, parser.ContentType(t2), MACOK, true
 			}
 			cand.SetSequence(cseq)
 		}
@@ -454,7 +456,7 @@ func (c *Conn) decryptRecord(d Dir, rec Record) (plain []byte, inner ContentType
 	if res == MACFailed && pt == nil {
 		return nil, 0, res, true
 	}
-	return pt, ContentType(it), res, true
+	return pt, parser.ContentType(it), res, true
 }
 
 // noKeyNote says once which key a connection lacks.
@@ -473,7 +475,7 @@ func (c *Conn) noKeyNote() {
 		c.note(Note{Code: "no_keys", Detail: "encrypted records without a handshake: nothing to find keys by"})
 	case cc.hs.suite == nil:
 		c.note(Note{Code: "no_keys", Detail: "the cipher suite cannot be decrypted"})
-	case Version(cc.hs.version).IsTLS13():
+	case parser.Version(cc.hs.version).IsTLS13():
 		c.note(Note{Code: "no_keys", Detail: "no TLS 1.3 traffic secrets in the key log for client random " + cr})
 	default:
 		detail := "no CLIENT_RANDOM in the key log for client random " + cr
@@ -494,7 +496,7 @@ func (c *Conn) opaqueRecord(d Dir) {
 // verifyFinished checks a Finished message's verify_data against the
 // transcript (which does not yet include it). With records missing from
 // the transcript (only one direction's TLS 1.3 secrets) it cannot tell.
-func (c *Conn) verifyFinished(d Dir, f *Finished, ev *RecordEvent) {
+func (c *Conn) verifyFinished(d Dir, f *parser.Finished, ev *RecordEvent) {
 	cc := &c.crypto
 	h := cc.hs
 	if h == nil || h.suite == nil || h.opaque[ClientToServer] || h.opaque[ServerToClient] {
@@ -502,7 +504,7 @@ func (c *Conn) verifyFinished(d Dir, f *Finished, ev *RecordEvent) {
 	}
 	var want []byte
 	var err error
-	if Version(h.version).IsTLS13() {
+	if parser.Version(h.version).IsTLS13() {
 		if h.hsSecret[d] == nil {
 			return
 		}
@@ -527,38 +529,38 @@ func (c *Conn) verifyFinished(d Dir, f *Finished, ev *RecordEvent) {
 
 // afterHandshakeMessage updates keys after a message has been added to the
 // transcript.
-func (c *Conn) afterHandshakeMessage(d Dir, msg Message) {
+func (c *Conn) afterHandshakeMessage(d Dir, msg parser.Message) {
 	cc := &c.crypto
 	h := cc.hs
 	switch m := msg.(type) {
-	case *ClientHello:
+	case *parser.ClientHello:
 		if d == ClientToServer && !c.hrrPending {
 			c.setupEarly(m)
 		}
-	case *ServerHello:
+	case *parser.ServerHello:
 		if !m.IsHelloRetryRequest() {
 			c.afterServerHello(m)
 		}
-	case *ClientKeyExchange:
+	case *parser.ClientKeyExchange:
 		c.findMaster(m)
-	case *EncryptedExtensions:
+	case *parser.EncryptedExtensions:
 		if c.EarlyData != "" || c.earlyData {
-			c.earlyVerdict(m.Extension(ExtEarlyData) != nil)
+			c.earlyVerdict(m.Extension(parser.ExtEarlyData) != nil)
 		}
-	case *EndOfEarlyData:
+	case *parser.EndOfEarlyData:
 		c.advance13(ClientToServer)
-	case *Finished:
-		if h != nil && Version(h.version).IsTLS13() {
+	case *parser.Finished:
+		if h != nil && parser.Version(h.version).IsTLS13() {
 			c.advance13(d)
 		} else if h != nil && h.master != nil && d == ServerToClient {
 			// The session the server named can be resumed by its id.
 			cc.keys.remember(c.serverSessionID(), nil, session{version: h.version, suite: h.suiteID, master: h.master})
 		}
-	case *NewSessionTicket:
+	case *parser.NewSessionTicket:
 		if h != nil && h.master != nil && !m.TLS13 {
 			cc.keys.remember(c.serverSessionID(), m.Ticket, session{version: h.version, suite: h.suiteID, master: h.master})
 		}
-	case *KeyUpdate:
+	case *parser.KeyUpdate:
 		if hc := cc.read[d]; hc != nil {
 			if err := hc.UpdateKey(); err != nil {
 				c.keyNote("key_update_failed", err.Error())
@@ -582,10 +584,10 @@ const maxLostRecords = 256
 // gap by trying the next numbers. It works where the record's protection
 // does not chain from the previous record: AEAD suites, TLS 1.3, and CBC
 // with explicit IVs (TLS 1.1+); RC4 and TLS 1.0 CBC cannot resume.
-func (c *Conn) resyncSequence(d Dir, hc *decrypt.HalfConn, seq uint64, rec Record) ([]byte, uint8, bool) {
+func (c *Conn) resyncSequence(d Dir, hc *decrypt.HalfConn, seq uint64, rec parser.Record) ([]byte, uint8, bool) {
 	h := c.crypto.hs
 	s := hc.Suite()
-	chained := s.Mode == decrypt.ModeStream || (s.Mode == decrypt.ModeCBC && h != nil && h.version < uint16(VersionTLS11))
+	chained := s.Mode == decrypt.ModeStream || (s.Mode == decrypt.ModeCBC && h != nil && h.version < uint16(parser.VersionTLS11))
 	if chained || h == nil || h.compression != 0 {
 		return nil, 0, false
 	}

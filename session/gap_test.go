@@ -1,6 +1,8 @@
-package parser
+package session
 
 import (
+	"github.com/ssldissect/ssldissect/parser"
+
 	"bytes"
 	"errors"
 	"io"
@@ -19,7 +21,7 @@ type collectSink struct {
 }
 
 func (s *collectSink) Record(ev *RecordEvent) {
-	if ev.Decrypted && ev.ContentType == ContentTypeApplicationData {
+	if ev.Decrypted && ev.ContentType == parser.ContentTypeApplicationData {
 		s.plain[ev.Dir] = append(s.plain[ev.Dir], ev.Plaintext...)
 	}
 }

@@ -1,6 +1,8 @@
-package parser
+package session
 
 import (
+	"github.com/ssldissect/ssldissect/parser"
+
 	"bytes"
 	"encoding/binary"
 	"testing"
@@ -101,7 +103,7 @@ func connFuzzSeeds(t testing.TB) [][]byte {
 				small = append(small, connFuzzChunk{side: w.side, data: d[:k]})
 				d = d[k:]
 			}
-			if w.side == 1 && !gapDone && len(w.data) > 5 && ContentType(w.data[0]) == ContentTypeApplicationData {
+			if w.side == 1 && !gapDone && len(w.data) > 5 && parser.ContentType(w.data[0]) == parser.ContentTypeApplicationData {
 				gapped = append(gapped, connFuzzChunk{side: 1, gap: len(w.data)})
 				gapDone = true
 				continue

@@ -1,4 +1,4 @@
-package parser
+package session
 
 // Tests of the connection state machine (conn.go, conn_decrypt.go) on real
 // traffic: crypto/tls clients and servers run in-process over an in-memory
@@ -6,6 +6,8 @@ package parser
 // and the streamRecording is fed back to a Conn.
 
 import (
+	"github.com/ssldissect/ssldissect/parser"
+
 	"bufio"
 	"bytes"
 	"crypto/rand"
@@ -334,7 +336,7 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 // records counts the records of a TLS byte stream with a bare 5-byte
 // header loop: total, protected (after change_cipher_spec for TLS 1.2,
 // application_data for TLS 1.3) and their content types.
-func countRecords(t testing.TB, b []byte, tls13 bool) (total, protected int, types []ContentType) {
+func countRecords(t testing.TB, b []byte, tls13 bool) (total, protected int, types []parser.ContentType) {
 	t.Helper()
 	ccs := false
 	for len(b) > 0 {
@@ -342,11 +344,11 @@ func countRecords(t testing.TB, b []byte, tls13 bool) (total, protected int, typ
 			t.Fatalf("%d stray bytes at the end of a TLS stream", len(b))
 		}
 		n := int(b[3])<<8 | int(b[4])
-		typ := ContentType(b[0])
-		if tls13 && typ == ContentTypeApplicationData || !tls13 && ccs {
+		typ := parser.ContentType(b[0])
+		if tls13 && typ == parser.ContentTypeApplicationData || !tls13 && ccs {
 			protected++
 		}
-		if typ == ContentTypeChangeCipherSpec {
+		if typ == parser.ContentTypeChangeCipherSpec {
 			ccs = true
 		}
 		types = append(types, typ)
@@ -377,10 +379,10 @@ type streamEvent struct {
 	Dir         Dir
 	Offset      uint64
 	Packet      uint64
-	RecType     ContentType
-	ContentType ContentType
+	RecType     parser.ContentType
+	ContentType parser.ContentType
 	Len         int
-	Msgs        []HandshakeType
+	Msgs        []parser.HandshakeType
 	Opaque      bool
 	Decrypted   bool
 	MAC         MACResult
@@ -397,7 +399,7 @@ type streamSink struct {
 }
 
 func (s *streamSink) Record(ev *RecordEvent) {
-	if len(ev.Record.Payload) > MaxRecordLen {
+	if len(ev.Record.Payload) > parser.MaxRecordLen {
 		s.t.Errorf("record payload of %d bytes", len(ev.Record.Payload))
 	}
 	if s.ends > 0 {
@@ -611,7 +613,7 @@ func withoutPackets(evs []streamEvent) []streamEvent {
 func appPlaintext(evs []streamEvent, d Dir) []byte {
 	var b []byte
 	for _, e := range evs {
-		if e.Dir == d && e.ContentType == ContentTypeApplicationData {
+		if e.Dir == d && e.ContentType == parser.ContentTypeApplicationData {
 			b = append(b, e.Plaintext...)
 		}
 	}
@@ -716,8 +718,8 @@ func TestConnStreamHandshakes(t *testing.T) {
 	)
 	tests := []struct {
 		spec           *sessionSpec
-		version        Version
-		suite          CipherSuite
+		version        parser.Version
+		suite          parser.CipherSuite
 		kx             string
 		history        string // with the key log
 		historyNoKeys  string
@@ -725,19 +727,19 @@ func TestConnStreamHandshakes(t *testing.T) {
 	}{
 		{
 			spec:    baseSpecs()[0],
-			version: VersionTLS12, suite: 0xc02f, kx: "ECDHE",
+			version: parser.VersionTLS12, suite: 0xc02f, kx: "ECDHE",
 			history: "CsxknGIFifDdLl", historyNoKeys: "CsxknGIFifDdLl",
 			trace: trace12, traceNK: trace12NoKeys,
 		},
 		{
 			spec:    baseSpecs()[1],
-			version: VersionTLS12, suite: 0xc013, kx: "ECDHE",
+			version: parser.VersionTLS12, suite: 0xc013, kx: "ECDHE",
 			history: "CsxknGIFifDdLl", historyNoKeys: "CsxknGIFifDdLl",
 			trace: trace12, traceNK: trace12NoKeys,
 		},
 		{
 			spec:    baseSpecs()[2],
-			version: VersionTLS13, suite: 0x1301, kx: "ECDHE",
+			version: parser.VersionTLS13, suite: 0x1301, kx: "ECDHE",
 			history: "CsioxyfIFDdLl", historyNoKeys: "CsidID",
 			trace: "C:handshake[client_hello] S:handshake[server_hello] S:change_cipher_spec " +
 				"S:handshake[encrypted_extensions] S:handshake[certificate] S:handshake[certificate_verify] S:handshake[finished] " +
@@ -753,7 +755,7 @@ func TestConnStreamHandshakes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.spec.name, func(t *testing.T) {
 			run := specRun(t, tt.spec)
-			tls13 := tt.version == VersionTLS13
+			tls13 := tt.version == parser.VersionTLS13
 			rk := feedConn(t, chunkWhole(run.rec.writes), keysFrom(t, run.keylog), streamClientAddr, streamServerAddr)
 			rn := feedConn(t, chunkWhole(run.rec.writes), nil, streamClientAddr, streamServerAddr)
 			for _, r := range []streamRun{rk, rn} {
@@ -1165,7 +1167,7 @@ func TestConnStreamHelloRetryRequest(t *testing.T) {
 			if !c.HelloRetryRequest {
 				t.Error("HelloRetryRequest not set")
 			}
-			if c.KeyExchange.Group != NamedGroup(tls.CurveP256) {
+			if c.KeyExchange.Group != parser.NamedGroup(tls.CurveP256) {
 				t.Errorf("key exchange %+v", c.KeyExchange)
 			}
 			checkPlaintext(t, r, run)
@@ -1280,7 +1282,7 @@ func TestConnStreamNotTLS(t *testing.T) {
 func firstAppData(t testing.TB, b []byte) int {
 	off := 0
 	for off+5 <= len(b) {
-		if ContentType(b[off]) == ContentTypeApplicationData {
+		if parser.ContentType(b[off]) == parser.ContentTypeApplicationData {
 			return off
 		}
 		off += 5 + (int(b[off+3])<<8 | int(b[off+4]))
@@ -1351,9 +1353,9 @@ func TestConnStreamMidstream(t *testing.T) {
 func TestConnStreamMidstreamCrafted(t *testing.T) {
 	payload := bytes.Repeat([]byte{0x16, 0x03, 0x01}, 20)
 	writes := []streamWrite{
-		{0, append(craftRecord(ContentTypeApplicationData, 0x0303, payload), craftRecord(ContentTypeApplicationData, 0x0303, payload)...)},
-		{1, craftRecord(ContentTypeApplicationData, 0x0303, payload)},
-		{0, craftRecord(ContentTypeApplicationData, 0x0303, payload[:7])},
+		{0, append(craftRecord(parser.ContentTypeApplicationData, 0x0303, payload), craftRecord(parser.ContentTypeApplicationData, 0x0303, payload)...)},
+		{1, craftRecord(parser.ContentTypeApplicationData, 0x0303, payload)},
+		{0, craftRecord(parser.ContentTypeApplicationData, 0x0303, payload[:7])},
 	}
 	for _, ck := range []struct {
 		name string
@@ -1383,13 +1385,13 @@ func TestConnStreamGap(t *testing.T) {
 			dropped, seen := 0, 0
 			nResp := 0
 			for _, w := range run.rec.writes {
-				if w.side == 1 && len(w.data) > 5 && ContentType(w.data[0]) == ContentTypeApplicationData &&
+				if w.side == 1 && len(w.data) > 5 && parser.ContentType(w.data[0]) == parser.ContentTypeApplicationData &&
 					5+(int(w.data[3])<<8|int(w.data[4])) == len(w.data) && len(w.data) < 200 {
 					nResp++
 				}
 			}
 			for _, w := range run.rec.writes {
-				if w.side == 1 && dropped == 0 && len(w.data) > 5 && ContentType(w.data[0]) == ContentTypeApplicationData &&
+				if w.side == 1 && dropped == 0 && len(w.data) > 5 && parser.ContentType(w.data[0]) == parser.ContentTypeApplicationData &&
 					5+(int(w.data[3])<<8|int(w.data[4])) == len(w.data) && len(w.data) < 200 {
 					seen++
 					if seen == 2 {
@@ -1503,7 +1505,7 @@ func sslv2ClientHello(challenge []byte) []byte {
 }
 
 // craftRecord frames a payload.
-func craftRecord(typ ContentType, version uint16, payload []byte) []byte {
+func craftRecord(typ parser.ContentType, version uint16, payload []byte) []byte {
 	var b cryptobyte.Builder
 	b.AddUint8(uint8(typ))
 	b.AddUint16(version)
@@ -1511,7 +1513,7 @@ func craftRecord(typ ContentType, version uint16, payload []byte) []byte {
 	return b.BytesOrPanic()
 }
 
-func craftHandshake(typ HandshakeType, body func(*cryptobyte.Builder)) []byte {
+func craftHandshake(typ parser.HandshakeType, body func(*cryptobyte.Builder)) []byte {
 	var b cryptobyte.Builder
 	b.AddUint8(uint8(typ))
 	b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) { body(b) })
@@ -1519,15 +1521,15 @@ func craftHandshake(typ HandshakeType, body func(*cryptobyte.Builder)) []byte {
 }
 
 func serverHello12(suite uint16) []byte {
-	sh := craftHandshake(HandshakeTypeServerHello, func(b *cryptobyte.Builder) {
+	sh := craftHandshake(parser.HandshakeTypeServerHello, func(b *cryptobyte.Builder) {
 		b.AddUint16(0x0303)
 		b.AddBytes(bytes.Repeat([]byte{0x5a}, 32))
 		b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) {})
 		b.AddUint16(suite)
 		b.AddUint8(0)
 	})
-	done := craftHandshake(HandshakeTypeServerHelloDone, func(*cryptobyte.Builder) {})
-	return craftRecord(ContentTypeHandshake, 0x0303, append(sh, done...))
+	done := craftHandshake(parser.HandshakeTypeServerHelloDone, func(*cryptobyte.Builder) {})
+	return craftRecord(parser.ContentTypeHandshake, 0x0303, append(sh, done...))
 }
 
 func TestConnStreamCrafted(t *testing.T) {
@@ -1543,10 +1545,10 @@ func TestConnStreamCrafted(t *testing.T) {
 			if r.sink.ends != 1 || c.ClientHello == nil || !c.ClientHello.SSLv2 {
 				t.Fatalf("%s: no SSLv2 ClientHello: ends %d notes %+v", ck.name, r.sink.ends, c.Notes)
 			}
-			if c.ClientHello.LegacyVersion != VersionTLS12 || !bytes.Equal(c.ClientHello.Random[:], challenge) {
+			if c.ClientHello.LegacyVersion != parser.VersionTLS12 || !bytes.Equal(c.ClientHello.Random[:], challenge) {
 				t.Errorf("%s: hello version %v random %x", ck.name, c.ClientHello.LegacyVersion, c.ClientHello.Random)
 			}
-			if c.Version != VersionTLS12 || c.CipherSuite != 0xc02f || c.Client != streamClientAddr {
+			if c.Version != parser.VersionTLS12 || c.CipherSuite != 0xc02f || c.Client != streamClientAddr {
 				t.Errorf("%s: version %v suite %v client %v", ck.name, c.Version, c.CipherSuite, c.Client)
 			}
 			// No JA3 for an SSLv2 hello (fingerprint.go), but a JA4.
@@ -1566,8 +1568,8 @@ func TestConnStreamCrafted(t *testing.T) {
 		}
 		// heartbeat_request, payload_length 0x4000, one byte of payload,
 		// no padding.
-		hb := craftRecord(ContentTypeHeartbeat, 0x0303, []byte{1, 0x40, 0x00, 'x'})
-		ok := craftRecord(ContentTypeHeartbeat, 0x0303, append([]byte{1, 0, 1, 'y'}, make([]byte, 16)...))
+		hb := craftRecord(parser.ContentTypeHeartbeat, 0x0303, []byte{1, 0x40, 0x00, 'x'})
+		ok := craftRecord(parser.ContentTypeHeartbeat, 0x0303, append([]byte{1, 0, 1, 'y'}, make([]byte, 16)...))
 		writes := []streamWrite{hello, {0, ok}, {0, hb}, run.rec.writes[1]}
 		r := feedConn(t, chunkWhole(writes), nil, streamClientAddr, streamServerAddr)
 		c := r.c
@@ -1576,7 +1578,7 @@ func TestConnStreamCrafted(t *testing.T) {
 		}
 		var hbs []bool
 		for _, e := range r.sink.events {
-			if e.RecType == ContentTypeHeartbeat {
+			if e.RecType == parser.ContentTypeHeartbeat {
 				hbs = append(hbs, e.Heartbleed)
 			}
 		}

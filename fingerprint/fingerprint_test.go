@@ -1,4 +1,4 @@
-package parser
+package fingerprint
 
 import (
 	"bytes"
@@ -17,13 +17,14 @@ import (
 	"testing"
 
 	"golang.org/x/crypto/cryptobyte"
+
 )
 
 // The JA4 example ClientHello of JA4.md ("Cipher hash", "Extension hash",
 // "Example", "Raw Output"), with GREASE values added where Chrome puts
 // them: the results must not change.
-func ja4SpecHello() *HelloFingerprintInput {
-	return &HelloFingerprintInput{
+func ja4SpecHello() *ClientInput {
+	return &ClientInput{
 		Transport: 't',
 		Version:   0x0303,
 		CipherSuites: []uint16{0x2a2a, 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030,
@@ -42,14 +43,14 @@ func ja4SpecHello() *HelloFingerprintInput {
 func TestJA3(t *testing.T) {
 	tests := []struct {
 		name string
-		in   HelloFingerprintInput
+		in   ClientInput
 		full string
 		hash string
 	}{
 		{
 			// salesforce/ja3 README "How it works", first example.
 			name: "readme-with-extensions",
-			in: HelloFingerprintInput{
+			in: ClientInput{
 				Version:         769,
 				CipherSuites:    []uint16{47, 53, 5, 10, 49161, 49162, 49171, 49172, 50, 56, 19, 4},
 				Extensions:      []uint16{0, 10, 11},
@@ -63,7 +64,7 @@ func TestJA3(t *testing.T) {
 			// salesforce/ja3 README: "If there are no SSL Extensions in the
 			// Client Hello, the fields are left empty."
 			name: "readme-no-extensions",
-			in: HelloFingerprintInput{
+			in: ClientInput{
 				Version:      769,
 				CipherSuites: []uint16{4, 5, 10, 9, 100, 98, 3, 6, 19, 18, 99},
 			},
@@ -74,7 +75,7 @@ func TestJA3(t *testing.T) {
 			// GREASE is removed from ciphers, extensions and groups; the
 			// point formats are kept as sent (they cannot be GREASE).
 			name: "grease-removed",
-			in: HelloFingerprintInput{
+			in: ClientInput{
 				Version:         769,
 				CipherSuites:    []uint16{0x0a0a, 47, 53, 5, 10, 49161, 49162, 49171, 49172, 50, 56, 19, 4},
 				Extensions:      []uint16{0xdada, 0, 10, 0xeaea, 11},
@@ -89,7 +90,7 @@ func TestJA3(t *testing.T) {
 			// TLS 1.3 hello says 771 (conformance/TSHARK_JA3.tsv,
 			// arkime/pcap/badcurveball.pcap frame 4).
 			name: "tls13-uses-legacy-version",
-			in: HelloFingerprintInput{
+			in: ClientInput{
 				Version: 0x0303,
 				CipherSuites: []uint16{4865, 4866, 4867, 49195, 49199, 49196, 49200, 52393, 52392,
 					49171, 49172, 156, 157, 47, 53, 10},
@@ -103,7 +104,7 @@ func TestJA3(t *testing.T) {
 		},
 		{
 			name: "point-formats-multiple",
-			in: HelloFingerprintInput{
+			in: ClientInput{
 				Version:         771,
 				CipherSuites:    []uint16{49195},
 				Extensions:      []uint16{11},
@@ -120,7 +121,7 @@ func TestJA3(t *testing.T) {
 			// No JA3 for SSLv2-format hellos: tshark gives none for the
 			// SSLv2 ClientHellos of conformance/wireshark-notes/all/dump.pcapng.
 			name: "sslv2-format",
-			in:   HelloFingerprintInput{SSLv2: true, Version: 0x0303, CipherSuites: []uint16{4, 255}},
+			in:   ClientInput{SSLv2: true, Version: 0x0303, CipherSuites: []uint16{4, 255}},
 		},
 	}
 	for _, tt := range tests {
@@ -144,32 +145,32 @@ func TestJA3S(t *testing.T) {
 	// Expected values from conformance/TSHARK_JA3.tsv (tshark 4.0.17).
 	tests := []struct {
 		name string
-		in   ServerFingerprintInput
+		in   ServerInput
 		full string
 		hash string
 	}{
 		{
 			name: "tls12-badcurveball",
-			in:   ServerFingerprintInput{Version: 771, CipherSuite: 49195, Extensions: []uint16{0, 65281, 11, 35, 16}},
+			in:   ServerInput{Version: 771, CipherSuite: 49195, Extensions: []uint16{0, 65281, 11, 35, 16}},
 			full: "771,49195,0-65281-11-35-16",
 			hash: "2d1eb5817ece335c24904f516ad5da12",
 		},
 		{
 			// TLS 1.3: legacy_version 771, not the supported_versions value.
 			name: "tls13-legacy-version",
-			in:   ServerFingerprintInput{Version: 771, CipherSuite: 4866, Extensions: []uint16{51, 43}, SelectedVersion: 0x0304},
+			in:   ServerInput{Version: 771, CipherSuite: 4866, Extensions: []uint16{51, 43}, SelectedVersion: 0x0304},
 			full: "771,4866,51-43",
 			hash: "907bf3ecef1c987c889946b737b43de8",
 		},
 		{
 			// salesforce/ja3 python/ja3s.py keeps every extension type.
 			name: "grease-kept",
-			in:   ServerFingerprintInput{Version: 771, CipherSuite: 4865, Extensions: []uint16{0x2a2a, 43}},
+			in:   ServerInput{Version: 771, CipherSuite: 4865, Extensions: []uint16{0x2a2a, 43}},
 			full: "771,4865,10794-43",
 		},
 		{
 			name: "sslv3-no-extensions",
-			in:   ServerFingerprintInput{Version: 768, CipherSuite: 5},
+			in:   ServerInput{Version: 768, CipherSuite: 5},
 			full: "768,5,",
 		},
 	}
@@ -234,7 +235,7 @@ func TestJA4Cases(t *testing.T) {
 	spec := ja4SpecHello
 	tests := []struct {
 		name  string
-		in    func() *HelloFingerprintInput
+		in    func() *ClientInput
 		ja4   string
 		ja4r  string // optional
 		ja4ro string // optional
@@ -243,7 +244,7 @@ func TestJA4Cases(t *testing.T) {
 			// JA4.md "Extension hash": no signature algorithms, so no
 			// trailing underscore; the spec gives 6d807ffa2a79.
 			name: "no-signature-algorithms",
-			in: func() *HelloFingerprintInput {
+			in: func() *ClientInput {
 				h := spec()
 				h.SignatureAlgorithms = nil
 				return h
@@ -255,7 +256,7 @@ func TestJA4Cases(t *testing.T) {
 			// JA4.md "SNI": no server_name extension gives 'i'; the
 			// extension count drops by one, the hash does not change.
 			name: "no-sni",
-			in: func() *HelloFingerprintInput {
+			in: func() *ClientInput {
 				h := spec()
 				h.SNI = ""
 				h.Extensions = slices.DeleteFunc(h.Extensions, func(e uint16) bool { return e == 0 })
@@ -267,7 +268,7 @@ func TestJA4Cases(t *testing.T) {
 			// JA4.md "ALPN Extension Value": no ALPN gives "00"; the count
 			// includes ALPN, the hash never did.
 			name: "no-alpn",
-			in: func() *HelloFingerprintInput {
+			in: func() *ClientInput {
 				h := spec()
 				h.ALPN = nil
 				h.Extensions = slices.DeleteFunc(h.Extensions, func(e uint16) bool { return e == 0x10 })
@@ -277,7 +278,7 @@ func TestJA4Cases(t *testing.T) {
 		},
 		{
 			name: "alpn-http11",
-			in: func() *HelloFingerprintInput {
+			in: func() *ClientInput {
 				h := spec()
 				h.ALPN = []string{"http/1.1", "h2"}
 				return h
@@ -288,7 +289,7 @@ func TestJA4Cases(t *testing.T) {
 			// JA4.md: "If the first ALPN value is only a single character,
 			// then that character is treated as both the first and last".
 			name: "alpn-one-character",
-			in: func() *HelloFingerprintInput {
+			in: func() *ClientInput {
 				h := spec()
 				h.ALPN = []string{"x"}
 				return h
@@ -299,7 +300,7 @@ func TestJA4Cases(t *testing.T) {
 			// The non-ASCII ALPN of foxio-ja4/pcap/tls-non-ascii-alpn.pcapng
 			// (bytes 0xba 0xad): hex "baad" gives "bd".
 			name: "alpn-non-ascii",
-			in: func() *HelloFingerprintInput {
+			in: func() *ClientInput {
 				h := spec()
 				h.ALPN = []string{"\xba\xad", "http/1.1"}
 				return h
@@ -308,7 +309,7 @@ func TestJA4Cases(t *testing.T) {
 		},
 		{
 			name: "alpn-first-empty",
-			in: func() *HelloFingerprintInput {
+			in: func() *ClientInput {
 				h := spec()
 				h.ALPN = []string{"", "h2"}
 				return h
@@ -318,7 +319,7 @@ func TestJA4Cases(t *testing.T) {
 		{
 			// supported_versions absent: the legacy version.
 			name: "tls12-legacy-version",
-			in: func() *HelloFingerprintInput {
+			in: func() *ClientInput {
 				h := spec()
 				h.SupportedVersions = nil
 				return h
@@ -329,7 +330,7 @@ func TestJA4Cases(t *testing.T) {
 			// JA4.md "TLS and DTLS Version": the highest value, not the
 			// first one.
 			name: "supported-versions-highest-not-first",
-			in: func() *HelloFingerprintInput {
+			in: func() *ClientInput {
 				h := spec()
 				h.SupportedVersions = []uint16{0x0301, 0x0302, 0x0303, 0x0304, 0x8a8a}
 				return h
@@ -338,7 +339,7 @@ func TestJA4Cases(t *testing.T) {
 		},
 		{
 			name: "quic",
-			in: func() *HelloFingerprintInput {
+			in: func() *ClientInput {
 				h := spec()
 				h.Transport = 'q'
 				return h
@@ -349,8 +350,8 @@ func TestJA4Cases(t *testing.T) {
 			// Only SNI and ALPN: counted, but the sorted list is empty, so
 			// JA4_c is 000000000000 (JA4.md "Extension hash").
 			name: "only-sni-and-alpn",
-			in: func() *HelloFingerprintInput {
-				return &HelloFingerprintInput{
+			in: func() *ClientInput {
+				return &ClientInput{
 					Transport:    't',
 					Version:      0x0303,
 					CipherSuites: []uint16{0xc02f},
@@ -366,15 +367,15 @@ func TestJA4Cases(t *testing.T) {
 		{
 			// JA4.md "Cipher hash": no ciphers give 000000000000.
 			name: "empty",
-			in:   func() *HelloFingerprintInput { return &HelloFingerprintInput{} },
+			in:   func() *ClientInput { return &ClientInput{} },
 			ja4:  "t00i000000_000000000000_000000000000",
 			ja4r: "t00i000000__",
 		},
 		{
 			// JA4.md "Number of Ciphers": "If there's > 99 ... output 99".
 			name: "counts-capped-at-99",
-			in: func() *HelloFingerprintInput {
-				h := &HelloFingerprintInput{Transport: 't', Version: 0x0301}
+			in: func() *ClientInput {
+				h := &ClientInput{Transport: 't', Version: 0x0301}
 				for i := range 150 {
 					h.CipherSuites = append(h.CipherSuites, uint16(0x0100+i))
 					h.Extensions = append(h.Extensions, uint16(0x0100+i))
@@ -387,16 +388,16 @@ func TestJA4Cases(t *testing.T) {
 			// SSLv2-format ClientHello of an SSLv2-only client: version
 			// 0x0002, no extensions (JA4.md table: 0x0002 = "s2").
 			name: "sslv2",
-			in: func() *HelloFingerprintInput {
-				return &HelloFingerprintInput{Transport: 't', SSLv2: true, Version: 0x0002, CipherSuites: []uint16{0x0001, 0x0003}}
+			in: func() *ClientInput {
+				return &ClientInput{Transport: 't', SSLv2: true, Version: 0x0002, CipherSuites: []uint16{0x0001, 0x0003}}
 			},
 			ja4: "ts2i020000_" + fpHash12("0001,0003") + "_000000000000",
 		},
 		{
 			// JA4.md "Number of Ciphers": SCSV values are counted and hashed.
 			name: "scsv-counted",
-			in: func() *HelloFingerprintInput {
-				return &HelloFingerprintInput{Transport: 't', Version: 0x0303,
+			in: func() *ClientInput {
+				return &ClientInput{Transport: 't', Version: 0x0303,
 					CipherSuites: []uint16{0x5600, 0xc02f, 0x00ff}, Extensions: []uint16{0x000d},
 					SignatureAlgorithms: []uint16{0x0401}}
 			},
@@ -450,7 +451,7 @@ func TestJA4Version(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := &HelloFingerprintInput{Transport: tt.transport, Version: tt.legacy, SupportedVersions: tt.supported}
+			h := &ClientInput{Transport: tt.transport, Version: tt.legacy, SupportedVersions: tt.supported}
 			if got := JA4(h)[1:3]; got != tt.want {
 				t.Errorf("version chars = %q, want %q", got, tt.want)
 			}
@@ -502,14 +503,14 @@ func TestGREASE(t *testing.T) {
 func TestJA4S(t *testing.T) {
 	tests := []struct {
 		name string
-		in   ServerFingerprintInput
+		in   ServerInput
 		ja4s string
 		raw  string
 	}{
 		{
 			// JA4S.md example.
 			name: "spec-example",
-			in:   ServerFingerprintInput{Transport: 't', Version: 0x0303, CipherSuite: 0xc030, Extensions: []uint16{0x0005, 0x0017, 0xff01, 0x0000}},
+			in:   ServerInput{Transport: 't', Version: 0x0303, CipherSuite: 0xc030, Extensions: []uint16{0x0005, 0x0017, 0xff01, 0x0000}},
 			ja4s: "t120400_c030_4e8089b08790",
 			raw:  "t120400_c030_0005,0017,ff01,0000",
 		},
@@ -517,7 +518,7 @@ func TestJA4S(t *testing.T) {
 			// supported_versions selects TLS 1.3 (foxio-ja4 expectations
 			// for tls-non-ascii-alpn.pcapng).
 			name: "tls13",
-			in:   ServerFingerprintInput{Transport: 't', Version: 0x0303, CipherSuite: 0x1301, Extensions: []uint16{0x0033, 0x002b}, SelectedVersion: 0x0304},
+			in:   ServerInput{Transport: 't', Version: 0x0303, CipherSuite: 0x1301, Extensions: []uint16{0x0033, 0x002b}, SelectedVersion: 0x0304},
 			ja4s: "t130200_1301_234ea6891581",
 			raw:  "t130200_1301_0033,002b",
 		},
@@ -525,36 +526,36 @@ func TestJA4S(t *testing.T) {
 			// Extensions stay in wire order: a different order is a
 			// different JA4S.
 			name: "tls13-other-order",
-			in:   ServerFingerprintInput{Transport: 't', Version: 0x0303, CipherSuite: 0x1301, Extensions: []uint16{0x002b, 0x0033}, SelectedVersion: 0x0304},
+			in:   ServerInput{Transport: 't', Version: 0x0303, CipherSuite: 0x1301, Extensions: []uint16{0x002b, 0x0033}, SelectedVersion: 0x0304},
 			ja4s: "t130200_1301_a56c5b993250",
 			raw:  "t130200_1301_002b,0033",
 		},
 		{
 			name: "alpn-h2",
-			in:   ServerFingerprintInput{Transport: 't', Version: 0x0303, CipherSuite: 0xc02f, Extensions: []uint16{0x0000, 0x000b, 0xff01, 0x0010, 0x0023, 0x0017}, ALPN: "h2"},
+			in:   ServerInput{Transport: 't', Version: 0x0303, CipherSuite: 0xc02f, Extensions: []uint16{0x0000, 0x000b, 0xff01, 0x0010, 0x0023, 0x0017}, ALPN: "h2"},
 			ja4s: "t1206h2_c02f_" + fpHash12("0000,000b,ff01,0010,0023,0017"),
 			raw:  "t1206h2_c02f_0000,000b,ff01,0010,0023,0017",
 		},
 		{
 			// No extensions: 000000000000, as for every empty JA4 list.
 			name: "no-extensions",
-			in:   ServerFingerprintInput{Transport: 't', Version: 0x0300, CipherSuite: 0x0005},
+			in:   ServerInput{Transport: 't', Version: 0x0300, CipherSuite: 0x0005},
 			ja4s: "ts30000_0005_000000000000",
 			raw:  "ts30000_0005_",
 		},
 		{
 			name: "quic",
-			in:   ServerFingerprintInput{Transport: 'q', Version: 0x0303, CipherSuite: 0x1301, Extensions: []uint16{0x0033, 0x002b}, SelectedVersion: 0x0304},
+			in:   ServerInput{Transport: 'q', Version: 0x0303, CipherSuite: 0x1301, Extensions: []uint16{0x0033, 0x002b}, SelectedVersion: 0x0304},
 			ja4s: "q130200_1301_234ea6891581",
 		},
 		{
 			name: "dtls12",
-			in:   ServerFingerprintInput{Transport: 'd', Version: 0xfefd, CipherSuite: 0xc02b, Extensions: []uint16{0xff01}},
+			in:   ServerInput{Transport: 'd', Version: 0xfefd, CipherSuite: 0xc02b, Extensions: []uint16{0xff01}},
 			ja4s: "dd20100_c02b_" + fpHash12("ff01"),
 		},
 		{
 			name: "unknown-transport-is-t",
-			in:   ServerFingerprintInput{Transport: 0, Version: 0x0303, CipherSuite: 0xc030, Extensions: []uint16{0x0005, 0x0017, 0xff01, 0x0000}},
+			in:   ServerInput{Transport: 0, Version: 0x0303, CipherSuite: 0xc030, Extensions: []uint16{0x0005, 0x0017, 0xff01, 0x0000}},
 			ja4s: "t120400_c030_4e8089b08790",
 		},
 	}
@@ -579,7 +580,7 @@ func TestFingerprintCrafted(t *testing.T) {
 	for i := range big {
 		big[i] = uint16(len(big) - i)
 	}
-	hellos := map[string]*HelloFingerprintInput{
+	hellos := map[string]*ClientInput{
 		"nil":          nil,
 		"zero":         {},
 		"huge-lists":   {CipherSuites: big, Extensions: big, SignatureAlgorithms: big, SupportedVersions: big, SupportedGroups: big},
@@ -597,7 +598,7 @@ func TestFingerprintCrafted(t *testing.T) {
 			checkHelloInvariants(t, h)
 		})
 	}
-	servers := map[string]*ServerFingerprintInput{
+	servers := map[string]*ServerInput{
 		"nil":  nil,
 		"zero": {},
 		"huge": {Extensions: big, ALPN: strings.Repeat("\xff", 255)},
@@ -624,7 +625,7 @@ var (
 // checkHelloInvariants checks the shape of every client fingerprint, that
 // the hashed and raw forms agree, and that JA4 does not depend on the order
 // of ciphers and extensions.
-func checkHelloInvariants(t *testing.T, h *HelloFingerprintInput) {
+func checkHelloInvariants(t *testing.T, h *ClientInput) {
 	t.Helper()
 	full, hash := JA3(h)
 	if h != nil && h.SSLv2 {
@@ -672,7 +673,7 @@ func checkHelloInvariants(t *testing.T, h *HelloFingerprintInput) {
 	}
 }
 
-func checkServerInvariants(t *testing.T, s *ServerFingerprintInput) {
+func checkServerInvariants(t *testing.T, s *ServerInput) {
 	t.Helper()
 	full, hash := JA3S(s)
 	if !ja3sShape.MatchString(full) || hash != md5Hex(full) {
@@ -720,7 +721,7 @@ func hexRange(start uint16, n int) string {
 //	SNI: u16-length-prefixed string,
 //	server: transport u8, version u16, cipher u16, extensions (u16 list),
 //	selected version u16, ALPN (u8-length-prefixed string).
-func encodeFuzzInput(h *HelloFingerprintInput, s *ServerFingerprintInput) []byte {
+func encodeFuzzInput(h *ClientInput, s *ServerInput) []byte {
 	var b cryptobyte.Builder
 	u16s := func(b *cryptobyte.Builder, vs []uint16) {
 		for _, v := range vs {
@@ -755,8 +756,8 @@ func encodeFuzzInput(h *HelloFingerprintInput, s *ServerFingerprintInput) []byte
 	return b.BytesOrPanic()
 }
 
-func decodeFuzzInput(data []byte) (*HelloFingerprintInput, *ServerFingerprintInput) {
-	h, s := &HelloFingerprintInput{}, &ServerFingerprintInput{}
+func decodeFuzzInput(data []byte) (*ClientInput, *ServerInput) {
+	h, s := &ClientInput{}, &ServerInput{}
 	in := cryptobyte.String(data)
 	u16s := func(l cryptobyte.String) []uint16 {
 		var vs []uint16
@@ -819,7 +820,7 @@ func decodeFuzzInput(data []byte) (*HelloFingerprintInput, *ServerFingerprintInp
 
 func TestFuzzEncodingRoundTrip(t *testing.T) {
 	h := ja4SpecHello()
-	s := &ServerFingerprintInput{Transport: 't', Version: 0x0303, CipherSuite: 0x1301, Extensions: []uint16{0x33, 0x2b}, SelectedVersion: 0x0304, ALPN: "h2"}
+	s := &ServerInput{Transport: 't', Version: 0x0303, CipherSuite: 0x1301, Extensions: []uint16{0x33, 0x2b}, SelectedVersion: 0x0304, ALPN: "h2"}
 	h2, s2 := decodeFuzzInput(encodeFuzzInput(h, s))
 	if JA4Raw(h, true) != JA4Raw(h2, true) || JA4SRaw(s) != JA4SRaw(s2) {
 		t.Fatalf("round trip changed the input:\n%s\n%s", JA4Raw(h2, true), JA4SRaw(s2))
@@ -833,8 +834,8 @@ func TestFuzzEncodingRoundTrip(t *testing.T) {
 // may panic, and the outputs keep their fixed shapes.
 func FuzzFingerprint(f *testing.F) {
 	seeds := 0
-	server := &ServerFingerprintInput{Transport: 't', Version: 0x0303, CipherSuite: 0xc030, Extensions: []uint16{0x0005, 0x0017, 0xff01, 0x0000}}
-	for _, h := range []*HelloFingerprintInput{
+	server := &ServerInput{Transport: 't', Version: 0x0303, CipherSuite: 0xc030, Extensions: []uint16{0x0005, 0x0017, 0xff01, 0x0000}}
+	for _, h := range []*ClientInput{
 		ja4SpecHello(),
 		{Transport: 'q', Version: 0x0303, SupportedVersions: []uint16{0x0304}, ALPN: []string{"h3"}, CipherSuites: []uint16{0x1301}},
 		{Transport: 'd', Version: 0xfefd, SupportedVersions: []uint16{0xfefc, 0xfefd}, ALPN: []string{"\xba\xad"}},
@@ -1055,9 +1056,9 @@ func tsharkHellos(t *testing.T, pcap string) []tsharkRow {
 var alpnRawRE = regexp.MustCompile(`"tls\.handshake\.extensions_alpn_str_raw":\s*\[\s*"([0-9a-f]*)"`)
 
 // helloFromRow builds the JA3/JA4 input of a ClientHello row.
-func helloFromRow(t *testing.T, pcap string, r tsharkRow) *HelloFingerprintInput {
+func helloFromRow(t *testing.T, pcap string, r tsharkRow) *ClientInput {
 	t.Helper()
-	h := &HelloFingerprintInput{Transport: 't'}
+	h := &ClientInput{Transport: 't'}
 	if r.one("tcp.stream") == "" {
 		h.Transport = 'q' // a ClientHello over UDP in these captures is QUIC
 	}
@@ -1126,9 +1127,9 @@ func helloFromRow(t *testing.T, pcap string, r tsharkRow) *HelloFingerprintInput
 	return h
 }
 
-func serverFromRow(t *testing.T, r tsharkRow) *ServerFingerprintInput {
+func serverFromRow(t *testing.T, r tsharkRow) *ServerInput {
 	t.Helper()
-	s := &ServerFingerprintInput{Transport: 't'}
+	s := &ServerInput{Transport: 't'}
 	if r.one("tcp.stream") == "" {
 		s.Transport = 'q'
 	}
@@ -1208,9 +1209,9 @@ func TestFingerprintConformance(t *testing.T) {
 			pcap := filepath.Join(conformanceDir, "foxio-ja4", "pcap", name)
 			rows := tsharkHellos(t, pcap)
 
-			clientsBy := map[string][]*HelloFingerprintInput{}
-			serverBy := map[string]*ServerFingerprintInput{}
-			serverByFrame := map[string]*ServerFingerprintInput{}
+			clientsBy := map[string][]*ClientInput{}
+			serverBy := map[string]*ServerInput{}
+			serverByFrame := map[string]*ServerInput{}
 			for _, r := range rows {
 				frame := r.one("frame.number")
 				switch {
@@ -1321,9 +1322,9 @@ func TestFingerprintConformance(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ran[name] = true
 			pcap := filepath.Join(conformanceDir, "arkime", "pcap", base+".pcap")
-			clientsBy := map[string][]*HelloFingerprintInput{} // by client "ip:port"
-			serverBy := map[string]*ServerFingerprintInput{}   // by tcp stream
-			streamOf := map[string]string{}                    // client → tcp stream
+			clientsBy := map[string][]*ClientInput{} // by client "ip:port"
+			serverBy := map[string]*ServerInput{}    // by tcp stream
+			streamOf := map[string]string{}          // client → tcp stream
 			for _, r := range tsharkHellos(t, pcap) {
 				switch {
 				case hasType(r, "1"):

@@ -1,4 +1,4 @@
-package parser_test
+package session_test
 
 import (
 	"errors"
@@ -12,9 +12,9 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/ssldissect/ssldissect/capture"
-	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/reassembly"
 	"github.com/ssldissect/ssldissect/report"
+	"github.com/ssldissect/ssldissect/session"
 )
 
 // TestMemoryPerEndedConnection runs 20,000 short TLS connections (copies
@@ -38,7 +38,7 @@ func TestMemoryPerEndedConnection(t *testing.T) {
 	tmpl := readPackets(t, "../testdata/pcaps/curl-tls13-http.pcap")
 	cli := tmpl[0].Net.Src()
 	w := report.NewWriter(io.Discard, report.Options{Format: "text"})
-	an := parser.NewAnalyzer(w, parser.NewKeys())
+	an := session.NewAnalyzer(w, session.NewKeys())
 	asm := reassembly.New(an.Factory, reassembly.Options{})
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var num uint64

@@ -1,4 +1,4 @@
-package parser
+package fingerprint
 
 // TLS client and server fingerprints: JA3, JA3S, JA4, JA4S.
 //
@@ -12,10 +12,9 @@ package parser
 //   - JA4S: FoxIO-LLC/ja4 technical_details/JA4S.md.
 //   - GREASE: RFC 8701, section 2.
 //
-// The inputs are this file's own structs, filled by whoever parsed the hello,
-// so that fingerprinting does not depend on the parser's message types.
-// Every helper here is prefixed with fp, ja3 or ja4 to keep the package
-// namespace free for the parser proper.
+// The inputs are this package's own structs of plain numbers (ClientInput,
+// ServerInput), filled from parsed hellos by FromClientHello and
+// FromServerHello (hello.go), so that the algorithms are tested alone.
 
 import (
 	"crypto/md5"
@@ -26,10 +25,10 @@ import (
 	"strings"
 )
 
-// HelloFingerprintInput holds the ClientHello fields that JA3 and JA4 use.
+// ClientInput holds the ClientHello fields that JA3 and JA4 use.
 // Lists are in wire order and may contain GREASE values; the fingerprint
 // functions remove them where the specs say so.
-type HelloFingerprintInput struct {
+type ClientInput struct {
 	Transport           byte     // 't' TCP, 'q' QUIC, 'd' DTLS; anything else counts as 't'
 	SSLv2               bool     // an SSLv2-format ClientHello: JA3 is then empty; JA4 still uses Version
 	Version             uint16   // legacy_version of the hello (not the record-layer version)
@@ -43,8 +42,8 @@ type HelloFingerprintInput struct {
 	SNI                 string   // server_name host, "" when absent
 }
 
-// ServerFingerprintInput holds the ServerHello fields that JA3S and JA4S use.
-type ServerFingerprintInput struct {
+// ServerInput holds the ServerHello fields that JA3S and JA4S use.
+type ServerInput struct {
 	Transport       byte     // 't' TCP, 'q' QUIC, 'd' DTLS; anything else counts as 't'
 	Version         uint16   // ServerHello legacy_version
 	CipherSuite     uint16   // the selected suite
@@ -101,9 +100,9 @@ func fpWithoutGREASE(vs []uint16) []uint16 {
 // dissector, so no tool gives a JA3 for an SSLv2-format ClientHello (whose
 // 3-byte cipher specs do not fit the format either). For those JA3 returns
 // two empty strings.
-func JA3(h *HelloFingerprintInput) (full string, hash string) {
+func JA3(h *ClientInput) (full string, hash string) {
 	if h == nil {
-		h = &HelloFingerprintInput{}
+		h = &ClientInput{}
 	}
 	if h.SSLv2 {
 		return "", ""
@@ -133,9 +132,9 @@ func JA3(h *HelloFingerprintInput) (full string, hash string) {
 // type, so nothing is removed here. Servers do not send GREASE in a
 // ServerHello (RFC 8701 section 3), so this only matters for malformed
 // input.
-func JA3S(s *ServerFingerprintInput) (full string, hash string) {
+func JA3S(s *ServerInput) (full string, hash string) {
 	if s == nil {
-		s = &ServerFingerprintInput{}
+		s = &ServerInput{}
 	}
 	var b strings.Builder
 	b.WriteString(strconv.FormatUint(uint64(s.Version), 10))
@@ -185,7 +184,7 @@ func fpMD5(s string) string {
 // "Example"): JA4_a, then the truncated SHA-256 of the sorted cipher list
 // (JA4_b), then that of the sorted extension list followed by the
 // signature algorithms (JA4_c).
-func JA4(h *HelloFingerprintInput) string {
+func JA4(h *ClientInput) string {
 	return ja4Hashed(h, false)
 }
 
@@ -193,14 +192,14 @@ func JA4(h *HelloFingerprintInput) string {
 // with original false (sorted lists, SNI and ALPN left out of the
 // extensions), ja4_ro with original true (lists in wire order, GREASE
 // removed, SNI and ALPN kept).
-func JA4Raw(h *HelloFingerprintInput, original bool) string {
+func JA4Raw(h *ClientInput, original bool) string {
 	p := ja4Split(h, original)
 	return p.a + "_" + p.ciphers + "_" + p.extsSigs
 }
 
 // ja4Hashed returns ja4 (original false) or ja4_o (original true), the
 // hashed form of the lists that JA4Raw prints.
-func ja4Hashed(h *HelloFingerprintInput, original bool) string {
+func ja4Hashed(h *ClientInput, original bool) string {
 	p := ja4Split(h, original)
 	b := fpEmptyHash
 	if p.nCiphers > 0 {
@@ -225,9 +224,9 @@ type ja4Parts struct {
 	nExts    int    // values in the extension part of extsSigs
 }
 
-func ja4Split(h *HelloFingerprintInput, original bool) ja4Parts {
+func ja4Split(h *ClientInput, original bool) ja4Parts {
 	if h == nil {
-		h = &HelloFingerprintInput{}
+		h = &ClientInput{}
 	}
 	// JA4.md "Details": GREASE values are ignored everywhere.
 	ciphers := fpWithoutGREASE(h.CipherSuites)
@@ -301,7 +300,7 @@ func ja4Split(h *HelloFingerprintInput, original bool) ja4Parts {
 // 0xfeXX value is the highest version; taking the numeric maximum there
 // would print "d2" for every DTLS 1.3 client. Should supported_versions
 // carry nothing but GREASE, the legacy version is used.
-func ja4Version(h *HelloFingerprintInput) string {
+func ja4Version(h *ClientInput) string {
 	v := h.Version
 	found := false
 	for _, sv := range h.SupportedVersions {
@@ -391,7 +390,7 @@ func fpAlnum(c byte) bool {
 
 // JA4S returns the JA4S fingerprint of a ServerHello, for example
 // "t120400_c030_4e8089b08790" (JA4S.md).
-func JA4S(s *ServerFingerprintInput) string {
+func JA4S(s *ServerInput) string {
 	a, cipher, exts, n := ja4sSplit(s)
 	c := fpEmptyHash
 	if n > 0 {
@@ -402,7 +401,7 @@ func JA4S(s *ServerFingerprintInput) string {
 
 // JA4SRaw returns the unhashed JA4S fingerprint, JA4S_r (JA4S.md "Raw
 // Output"; JA4S never sorts, so there is no "o" variant).
-func JA4SRaw(s *ServerFingerprintInput) string {
+func JA4SRaw(s *ServerInput) string {
 	a, cipher, exts, _ := ja4sSplit(s)
 	return a + "_" + cipher + "_" + exts
 }
@@ -416,9 +415,9 @@ func JA4SRaw(s *ServerFingerprintInput) string {
 // never carries GREASE, so the list is kept as sent. An empty extension
 // list hashes to 000000000000 like every empty JA4 list (JA4.md "Extension
 // hash"; confirmed for JA4S in FoxIO-LLC/ja4 issue #110).
-func ja4sSplit(s *ServerFingerprintInput) (a, cipher, exts string, n int) {
+func ja4sSplit(s *ServerInput) (a, cipher, exts string, n int) {
 	if s == nil {
-		s = &ServerFingerprintInput{}
+		s = &ServerInput{}
 	}
 	v := s.Version
 	if s.SelectedVersion != 0 {

@@ -1,6 +1,8 @@
-package parser
+package session
 
 import (
+	"github.com/ssldissect/ssldissect/parser"
+
 	"bytes"
 	"errors"
 	"fmt"
@@ -74,17 +76,17 @@ type RecordEvent struct {
 	Conn   *Conn
 	Dir    Dir
 	Time   time.Time
-	Packet uint64 // the packet that carried the record's last byte
-	Offset uint64 // stream offset of the record header in Dir
-	Record Record // header fields; Payload is the bytes on the wire
+	Packet uint64        // the packet that carried the record's last byte
+	Offset uint64        // stream offset of the record header in Dir
+	Record parser.Record // header fields; Payload is the bytes on the wire
 	// ContentType is the record's type as far as it is known: for a TLS 1.3
 	// record once decrypted, the inner type; else Record.Type.
-	ContentType ContentType
+	ContentType parser.ContentType
 	// Opaque is set when the record is protected and was not decrypted.
 	Opaque    bool
-	Messages  []Message
-	Alerts    []Alert
-	Heartbeat *Heartbeat
+	Messages  []parser.Message
+	Alerts    []parser.Alert
+	Heartbeat *parser.Heartbeat
 	Decrypted bool
 	// Readable marks a record protected by a NULL cipher read without keys:
 	// its content is in clear, its MAC unchecked.
@@ -110,7 +112,7 @@ type Sink interface {
 // ConnAlert is an alert seen in a connection.
 type ConnAlert struct {
 	Dir   Dir
-	Alert Alert
+	Alert parser.Alert
 	// Encrypted is set for an alert that could not be read.
 	Encrypted bool
 }
@@ -118,9 +120,9 @@ type ConnAlert struct {
 // KeyExchangeInfo describes the negotiated key exchange as far as the
 // handshake showed it.
 type KeyExchangeInfo struct {
-	Kind  string     // "ECDHE", "DHE", "RSA", ... (from the suite, or TLS 1.3 key_share)
-	Group NamedGroup // ECDHE group / TLS 1.3 key share group
-	Bits  int        // DHE modulus bits, RSA (export) modulus bits
+	Kind  string            // "ECDHE", "DHE", "RSA", ... (from the suite, or TLS 1.3 key_share)
+	Group parser.NamedGroup // ECDHE group / TLS 1.3 key share group
+	Bits  int               // DHE modulus bits, RSA (export) modulus bits
 }
 
 // Conn is one TCP connection's SSL/TLS state: it is fed the two byte streams
@@ -143,12 +145,12 @@ type Conn struct {
 	// "" when TLS started at the first byte.
 	StartTLS string
 
-	ClientHello       *ClientHello // the first ClientHello
-	ServerHello       *ServerHello // the ServerHello that settled the version (not a HelloRetryRequest)
+	ClientHello       *parser.ClientHello // the first ClientHello
+	ServerHello       *parser.ServerHello // the ServerHello that settled the version (not a HelloRetryRequest)
 	HelloRetryRequest bool
-	Version           Version
-	CipherSuite       CipherSuite
-	V2CipherSpec      SSLv2CipherSpec // SSL 2.0: the cipher kind of the CLIENT-MASTER-KEY
+	Version           parser.Version
+	CipherSuite       parser.CipherSuite
+	V2CipherSpec      parser.SSLv2CipherSpec // SSL 2.0: the cipher kind of the CLIENT-MASTER-KEY
 	KeyExchange       KeyExchangeInfo
 	SNI               string
 	ALPN              string
@@ -165,8 +167,8 @@ type Conn struct {
 	Alerts            []ConnAlert
 	Gaps              int
 	Notes             []Note
-	ServerCerts       []CertInfo
-	ClientCerts       []CertInfo
+	ServerCerts       []parser.CertInfo
+	ClientCerts       []parser.CertInfo
 	History           []byte
 	// EarlyData tells what became of the client's 0-RTT data (TLS 1.3):
 	// "" none seen, "sent" (the server's answer was not seen), "accepted",
@@ -207,9 +209,9 @@ const (
 type half struct {
 	mode      halfMode
 	base      uint64 // stream offset of the next byte Data will see
-	hs        HandshakeReader
+	hs        parser.HandshakeReader
 	encrypted bool // records are protected (after change_cipher_spec, or TLS 1.3 keys)
-	lastType  ContentType
+	lastType  parser.ContentType
 	appRun    bool // last history letter was application data
 }
 
@@ -340,27 +342,27 @@ func (c *Conn) sniff(s Side, b []byte, pos Positioner, base int) (n int, stop bo
 		if h.base == 0 && len(b) > 0 && b[0]&0x80 != 0 {
 			// An SSLv2-format ClientHello, which FindHello (TLS records
 			// only) does not look for.
-			switch Sniff(b) {
-			case VerdictSSLv2Hello:
+			switch parser.Sniff(b) {
+			case parser.VerdictSSLv2Hello:
 				c.setRoles(s, false)
 				start(0, modeSSLv2)
 				return 0, false
-			case VerdictNeedMore:
+			case parser.VerdictNeedMore:
 				return 0, true
 			}
 		}
 		{
-			off, v := FindHello(b, HandshakeTypeClientHello)
+			off, v := parser.FindHello(b, parser.HandshakeTypeClientHello)
 			switch v {
-			case VerdictTLS:
+			case parser.VerdictTLS:
 				c.setRoles(s, false)
 				start(off, modeTLS)
 				return off, false
-			case VerdictSSLv2Hello:
+			case parser.VerdictSSLv2Hello:
 				c.setRoles(s, false)
 				start(off, modeSSLv2)
 				return off, false
-			case VerdictNeedMore:
+			case parser.VerdictNeedMore:
 				// A 0x16 byte near the end of a short read may be the
 				// start of a hello, or the capture may start inside a TLS
 				// stream: skipping to it would lose the mid-stream check.
@@ -371,12 +373,12 @@ func (c *Conn) sniff(s Side, b []byte, pos Positioner, base int) (n int, stop bo
 			}
 			// A ServerHello tells the roles too, when the client's hello
 			// was not captured (and TLS may start after a proxy exchange).
-			switch off, v := FindHello(b, HandshakeTypeServerHello); v {
-			case VerdictTLS:
+			switch off, v := parser.FindHello(b, parser.HandshakeTypeServerHello); v {
+			case parser.VerdictTLS:
 				c.setRoles(1-s, false)
 				start(off, modeTLS)
 				return off, false
-			case VerdictNeedMore:
+			case parser.VerdictNeedMore:
 				if ok, need := recordChain(b); h.base != 0 || !ok && !need {
 					return skip(off)
 				}
@@ -386,7 +388,7 @@ func (c *Conn) sniff(s Side, b []byte, pos Positioner, base int) (n int, stop bo
 				if ok, need := recordChain(b); ok {
 					c.setRoles(c.guessClient(), true)
 					c.note(Note{Code: "midstream", Dir: c.dirOf(s), HasDir: true, Detail: "capture starts inside the TLS stream: no handshake seen"})
-					if ContentType(b[0]) == ContentTypeApplicationData {
+					if parser.ContentType(b[0]) == parser.ContentTypeApplicationData {
 						// The handshake is over: every record is protected,
 						// alerts included.
 						c.halves[0].encrypted, c.halves[1].encrypted = true, true
@@ -403,14 +405,14 @@ func (c *Conn) sniff(s Side, b []byte, pos Positioner, base int) (n int, stop bo
 
 	// The other side, once the client is known: TLS starts at the first
 	// plausible record (a ServerHello, or an alert refusing the hello).
-	switch Sniff(b) {
-	case VerdictTLS:
+	switch parser.Sniff(b) {
+	case parser.VerdictTLS:
 		start(0, modeTLS)
 		return 0, false
-	case VerdictSSLv2Hello:
+	case parser.VerdictSSLv2Hello:
 		start(0, modeSSLv2)
 		return 0, false
-	case VerdictNeedMore:
+	case parser.VerdictNeedMore:
 		if len(b) < 16 {
 			return 0, true
 		}
@@ -419,12 +421,12 @@ func (c *Conn) sniff(s Side, b []byte, pos Positioner, base int) (n int, stop bo
 		start(0, modeSSLv2)
 		return 0, false
 	}
-	off, v := FindHello(b, HandshakeTypeServerHello)
+	off, v := parser.FindHello(b, parser.HandshakeTypeServerHello)
 	switch v {
-	case VerdictTLS:
+	case parser.VerdictTLS:
 		start(off, modeTLS)
 		return off, false
-	case VerdictNeedMore:
+	case parser.VerdictNeedMore:
 		return skip(off)
 	}
 	if c.client >= 0 && h.base == 0 {
@@ -456,15 +458,15 @@ func plausibleHeader(b []byte) (int, bool) {
 	if len(b) < 5 {
 		return 0, false
 	}
-	t := ContentType(b[0])
-	if t < ContentTypeChangeCipherSpec || t > ContentTypeHeartbeat {
+	t := parser.ContentType(b[0])
+	if t < parser.ContentTypeChangeCipherSpec || t > parser.ContentTypeHeartbeat {
 		return 0, false
 	}
 	if b[1] != 3 || b[2] > 4 {
 		return 0, false
 	}
 	n := int(b[3])<<8 | int(b[4])
-	if n == 0 || n > MaxRecordLen {
+	if n == 0 || n > parser.MaxRecordLen {
 		return 0, false
 	}
 	return 5 + n, true
@@ -523,8 +525,8 @@ func (c *Conn) desync(s Side, err error, packet uint64) {
 func (c *Conn) records(s Side, b []byte, pos Positioner, base int) (n int, stop bool) {
 	off := 0
 	for off < len(b) {
-		rec, m, err := ParseRecord(b[off:])
-		if errors.Is(err, ErrNeedMore) {
+		rec, m, err := parser.ParseRecord(b[off:])
+		if errors.Is(err, parser.ErrNeedMore) {
 			return off, true
 		}
 		if err != nil {
@@ -545,15 +547,15 @@ func (c *Conn) sslv2Records(s Side, b []byte, pos Positioner, base int) (n int, 
 	h := &c.halves[s]
 	off := 0
 	for off < len(b) {
-		if b[off]&0x80 == 0 && off+5 <= len(b) && c.Version != VersionSSL20 {
+		if b[off]&0x80 == 0 && off+5 <= len(b) && c.Version != parser.VersionSSL20 {
 			if _, ok := plausibleHeader(b[off:]); ok {
 				// The peer moved on to SSL 3.0/TLS records after its v2 hello.
 				h.mode = modeTLS
 				return off, false
 			}
 		}
-		rec, m, err := ParseSSLv2Record(b[off:])
-		if errors.Is(err, ErrNeedMore) {
+		rec, m, err := parser.ParseSSLv2Record(b[off:])
+		if errors.Is(err, parser.ErrNeedMore) {
 			return off, true
 		}
 		if err != nil {
@@ -581,30 +583,30 @@ func (c *Conn) history(d Dir, letter byte) {
 }
 
 // handshakeLetters are Zeek's ssl_history letters for handshake messages.
-var handshakeLetters = map[HandshakeType]byte{
-	HandshakeTypeHelloRequest:        'H',
-	HandshakeTypeClientHello:         'C',
-	HandshakeTypeServerHello:         'S',
-	HandshakeTypeHelloVerifyRequest:  'V',
-	HandshakeTypeNewSessionTicket:    'T',
-	HandshakeTypeCertificate:         'X',
-	HandshakeTypeServerKeyExchange:   'K',
-	HandshakeTypeCertificateRequest:  'R',
-	HandshakeTypeServerHelloDone:     'N',
-	HandshakeTypeCertificateVerify:   'Y',
-	HandshakeTypeClientKeyExchange:   'G',
-	HandshakeTypeFinished:            'F',
-	HandshakeTypeCertificateURL:      'W',
-	HandshakeTypeCertificateStatus:   'U',
-	HandshakeTypeSupplementalData:    'A',
-	HandshakeTypeEndOfEarlyData:      'E',
-	HandshakeTypeEncryptedExtensions: 'O',
-	HandshakeTypeKeyUpdate:           'P',
-	HandshakeTypeMessageHash:         'M',
+var handshakeLetters = map[parser.HandshakeType]byte{
+	parser.HandshakeTypeHelloRequest:        'H',
+	parser.HandshakeTypeClientHello:         'C',
+	parser.HandshakeTypeServerHello:         'S',
+	parser.HandshakeTypeHelloVerifyRequest:  'V',
+	parser.HandshakeTypeNewSessionTicket:    'T',
+	parser.HandshakeTypeCertificate:         'X',
+	parser.HandshakeTypeServerKeyExchange:   'K',
+	parser.HandshakeTypeCertificateRequest:  'R',
+	parser.HandshakeTypeServerHelloDone:     'N',
+	parser.HandshakeTypeCertificateVerify:   'Y',
+	parser.HandshakeTypeClientKeyExchange:   'G',
+	parser.HandshakeTypeFinished:            'F',
+	parser.HandshakeTypeCertificateURL:      'W',
+	parser.HandshakeTypeCertificateStatus:   'U',
+	parser.HandshakeTypeSupplementalData:    'A',
+	parser.HandshakeTypeEndOfEarlyData:      'E',
+	parser.HandshakeTypeEncryptedExtensions: 'O',
+	parser.HandshakeTypeKeyUpdate:           'P',
+	parser.HandshakeTypeMessageHash:         'M',
 }
 
 // record processes one record and hands it to the sink.
-func (c *Conn) record(s Side, rec Record, offset uint64, t time.Time, packet uint64) {
+func (c *Conn) record(s Side, rec parser.Record, offset uint64, t time.Time, packet uint64) {
 	h := &c.halves[s]
 	d := c.dirOf(s)
 	if c.Start.IsZero() || t.Before(c.Start) {
@@ -626,8 +628,8 @@ func (c *Conn) record(s Side, rec Record, offset uint64, t time.Time, packet uin
 		return
 	}
 	tls13 := c.Version.IsTLS13()
-	protected := h.encrypted && (!tls13 || rec.Type == ContentTypeApplicationData)
-	if !protected && c.earlyData && d == ClientToServer && rec.Type == ContentTypeApplicationData && c.crypto.read[d] != nil {
+	protected := h.encrypted && (!tls13 || rec.Type == parser.ContentTypeApplicationData)
+	if !protected && c.earlyData && d == ClientToServer && rec.Type == parser.ContentTypeApplicationData && c.crypto.read[d] != nil {
 		protected = true // 0-RTT data, before the ServerHello
 	}
 	payload, typ := rec.Payload, rec.Type
@@ -663,14 +665,14 @@ func (c *Conn) record(s Side, rec Record, offset uint64, t time.Time, packet uin
 			ev.Opaque = true
 			c.opaqueRecord(d)
 			switch rec.Type {
-			case ContentTypeAlert:
+			case parser.ContentTypeAlert:
 				c.Alerts = append(c.Alerts, ConnAlert{Dir: d, Encrypted: true})
 				c.history(d, 'L')
-			case ContentTypeHandshake:
+			case parser.ContentTypeHandshake:
 				c.history(d, 'F') // an encrypted handshake message: the Finished, most often
-			case ContentTypeApplicationData:
+			case parser.ContentTypeApplicationData:
 				c.appHistory(h, d)
-			case ContentTypeChangeCipherSpec:
+			case parser.ContentTypeChangeCipherSpec:
 				c.history(d, 'I')
 			}
 			return
@@ -684,9 +686,9 @@ func (c *Conn) record(s Side, rec Record, offset uint64, t time.Time, packet uin
 
 content:
 	switch typ {
-	case ContentTypeChangeCipherSpec:
+	case parser.ContentTypeChangeCipherSpec:
 		c.history(d, 'I')
-		if err := ParseChangeCipherSpec(payload); err != nil {
+		if err := parser.ParseChangeCipherSpec(payload); err != nil {
 			ev.Notes = append(ev.Notes, c.recordNote(d, offset, packet, "bad_change_cipher_spec", err))
 		}
 		// In TLS 1.3 change_cipher_spec is only for middlebox
@@ -704,9 +706,9 @@ content:
 			h.hs.Reset()
 			c.changeCipherSpec(d)
 		}
-	case ContentTypeAlert:
+	case parser.ContentTypeAlert:
 		c.history(d, 'L')
-		alerts, err := ParseAlert(payload)
+		alerts, err := parser.ParseAlert(payload)
 		if err != nil {
 			ev.Notes = append(ev.Notes, c.recordNote(d, offset, packet, "bad_alert", err))
 		}
@@ -714,9 +716,9 @@ content:
 		for _, a := range alerts {
 			c.Alerts = append(c.Alerts, ConnAlert{Dir: d, Alert: a})
 		}
-	case ContentTypeHandshake:
+	case parser.ContentTypeHandshake:
 		c.handshake(s, ev, payload)
-	case ContentTypeApplicationData:
+	case parser.ContentTypeApplicationData:
 		c.appHistory(h, d)
 		if ev.Decrypted || ev.Readable {
 			ev.Plaintext = payload
@@ -730,9 +732,9 @@ content:
 				c.earlyBytes += int64(len(payload))
 			}
 		}
-	case ContentTypeHeartbeat:
+	case parser.ContentTypeHeartbeat:
 		c.history(d, 'B')
-		hb, err := ParseHeartbeat(payload)
+		hb, err := parser.ParseHeartbeat(payload)
 		if err != nil {
 			ev.Notes = append(ev.Notes, c.recordNote(d, offset, packet, "bad_heartbeat", err))
 			break
@@ -749,10 +751,10 @@ content:
 }
 
 func (c *Conn) appHistory(h *half, d Dir) {
-	if h.lastType == ContentTypeApplicationData {
+	if h.lastType == parser.ContentTypeApplicationData {
 		return
 	}
-	h.lastType = ContentTypeApplicationData
+	h.lastType = parser.ContentTypeApplicationData
 	c.history(d, 'D')
 }
 
@@ -766,7 +768,7 @@ func (c *Conn) recordNote(d Dir, offset, packet uint64, code string, err error) 
 // handshake feeds a plaintext handshake record to the message reader.
 func (c *Conn) handshake(s Side, ev *RecordEvent, payload []byte) {
 	h := &c.halves[s]
-	h.lastType = ContentTypeHandshake
+	h.lastType = parser.ContentTypeHandshake
 	if err := h.hs.Write(payload); err != nil {
 		ev.Notes = append(ev.Notes, c.recordNote(ev.Dir, ev.Offset, ev.Packet, "handshake_too_large", err))
 		h.hs.Reset()
@@ -774,7 +776,7 @@ func (c *Conn) handshake(s Side, ev *RecordEvent, payload []byte) {
 	}
 	for {
 		typ, body, raw, err := h.hs.Next()
-		if errors.Is(err, ErrNeedMore) {
+		if errors.Is(err, parser.ErrNeedMore) {
 			return
 		}
 		if err != nil {
@@ -782,16 +784,16 @@ func (c *Conn) handshake(s Side, ev *RecordEvent, payload []byte) {
 			h.hs.Reset()
 			return
 		}
-		ctx := Context{Version: c.Version, CipherSuite: c.CipherSuite, FromServer: ev.Dir == ServerToClient}
-		msg, err := ParseHandshake(typ, body, ctx)
+		ctx := parser.Context{Version: c.Version, CipherSuite: c.CipherSuite, FromServer: ev.Dir == ServerToClient}
+		msg, err := parser.ParseHandshake(typ, body, ctx)
 		if err != nil {
 			ev.Notes = append(ev.Notes, c.recordNote(ev.Dir, ev.Offset, ev.Packet, "bad_"+typ.String(), err))
 		}
 		if msg == nil {
-			msg = &RawMessage{Typ: typ, Body: bytes.Clone(body)}
+			msg = &parser.RawMessage{Typ: typ, Body: bytes.Clone(body)}
 		}
 		ev.Messages = append(ev.Messages, msg)
-		if f, ok := msg.(*Finished); ok {
+		if f, ok := msg.(*parser.Finished); ok {
 			c.verifyFinished(ev.Dir, f, ev)
 		}
 		c.hsTranscript(ev.Dir, msg, raw)
@@ -801,12 +803,12 @@ func (c *Conn) handshake(s Side, ev *RecordEvent, payload []byte) {
 }
 
 // message updates the connection's state from one handshake message.
-func (c *Conn) message(s Side, ev *RecordEvent, msg Message) {
+func (c *Conn) message(s Side, ev *RecordEvent, msg parser.Message) {
 	d := ev.Dir
 	if d == ServerToClient && c.ServerHello != nil {
 		c.serverFlight++
 	}
-	if d == ClientToServer && msg.Type() == HandshakeTypeClientKeyExchange {
+	if d == ClientToServer && msg.Type() == parser.HandshakeTypeClientKeyExchange {
 		c.clientKX = true
 	}
 	if l, ok := handshakeLetters[msg.Type()]; ok {
@@ -815,7 +817,7 @@ func (c *Conn) message(s Side, ev *RecordEvent, msg Message) {
 		c.history(d, 'Z')
 	}
 	switch m := msg.(type) {
-	case *ClientHello:
+	case *parser.ClientHello:
 		if c.ClientHello != nil {
 			return // after a HelloRetryRequest, or a renegotiation
 		}
@@ -835,7 +837,7 @@ func (c *Conn) message(s Side, ev *RecordEvent, msg Message) {
 		if !m.Partial {
 			c.clientFingerprints(m)
 		}
-	case *ServerHello:
+	case *parser.ServerHello:
 		if m.Partial {
 			// A partial ServerHello does not drive the handshake: the
 			// version, suite and TLS 1.3 switch to encrypted records would
@@ -867,7 +869,7 @@ func (c *Conn) message(s Side, ev *RecordEvent, msg Message) {
 		}
 		c.serverFingerprints(m)
 		if c.Version.IsTLS13() {
-			c.Resumed = m.Extension(ExtPreSharedKey) != nil
+			c.Resumed = m.Extension(parser.ExtPreSharedKey) != nil
 			// Everything after the ServerHello is protected, both ways.
 			c.halves[0].encrypted = true
 			c.halves[1].encrypted = true
@@ -875,14 +877,14 @@ func (c *Conn) message(s Side, ev *RecordEvent, msg Message) {
 			c.Resumed = true
 		}
 		c.keyExchangeFromHello(m) // after Resumed, which tells PSK_DHE from ECDHE
-	case *EncryptedExtensions:
+	case *parser.EncryptedExtensions:
 		for i := range m.Extensions {
-			if a, ok := m.Extensions[i].Parsed.(ALPNExt); ok && len(a.Protocols) > 0 {
+			if a, ok := m.Extensions[i].Parsed.(parser.ALPNExt); ok && len(a.Protocols) > 0 {
 				c.ALPN = a.Protocols[0]
 			}
 		}
-	case *Certificate:
-		infos := make([]CertInfo, 0, len(m.Entries))
+	case *parser.Certificate:
+		infos := make([]parser.CertInfo, 0, len(m.Entries))
 		for _, e := range m.Entries {
 			infos = append(infos, e.Info)
 		}
@@ -896,7 +898,7 @@ func (c *Conn) message(s Side, ev *RecordEvent, msg Message) {
 		} else if c.ClientCerts == nil {
 			c.ClientCerts = infos
 		}
-	case *ServerKeyExchange:
+	case *parser.ServerKeyExchange:
 		switch {
 		case len(m.DHP) > 0:
 			c.KeyExchange.Bits = m.DHBits()
@@ -909,14 +911,14 @@ func (c *Conn) message(s Side, ev *RecordEvent, msg Message) {
 }
 
 // keyExchangeFromHello fills what the ServerHello tells of the key exchange.
-func (c *Conn) keyExchangeFromHello(m *ServerHello) {
-	info, _ := CipherSuiteInfo(m.CipherSuite)
+func (c *Conn) keyExchangeFromHello(m *parser.ServerHello) {
+	info, _ := parser.CipherSuiteInfo(m.CipherSuite)
 	c.KeyExchange.Kind = info.KeyExchange
 	if !c.Version.IsTLS13() {
 		return
 	}
-	if e := m.Extension(ExtKeyShare); e != nil {
-		if ks, ok := e.Parsed.(KeyShareExt); ok && len(ks.Entries) > 0 {
+	if e := m.Extension(parser.ExtKeyShare); e != nil {
+		if ks, ok := e.Parsed.(parser.KeyShareExt); ok && len(ks.Entries) > 0 {
 			c.KeyExchange.Group = ks.Entries[0].Group
 		}
 	}
@@ -928,7 +930,7 @@ func (c *Conn) keyExchangeFromHello(m *ServerHello) {
 		if g := c.KeyExchange.Group; g >= 256 && g <= 260 {
 			c.KeyExchange.Kind = "DHE"
 		}
-	case m.Extension(ExtPreSharedKey) != nil:
+	case m.Extension(parser.ExtPreSharedKey) != nil:
 		c.KeyExchange.Kind = "PSK"
 	}
 }
@@ -946,7 +948,7 @@ func (c *Conn) sslv2Record(s Side, ev *RecordEvent) {
 		return
 	}
 	if p[0] == 1 && ev.Dir == ClientToServer && c.ClientHello == nil {
-		ch, err := ParseSSLv2ClientHello(p)
+		ch, err := parser.ParseSSLv2ClientHello(p)
 		if err != nil {
 			ev.Notes = append(ev.Notes, c.recordNote(ev.Dir, ev.Offset, ev.Packet, "bad_sslv2_client_hello", err))
 			return
@@ -958,14 +960,14 @@ func (c *Conn) sslv2Record(s Side, ev *RecordEvent) {
 		c.afterHandshakeMessage(ev.Dir, ch)
 		return
 	}
-	typ := SSLv2MessageType(p[0])
-	clear := typ == SSLv2MessageTypeError || typ == SSLv2MessageTypeClientHello ||
-		typ == SSLv2MessageTypeClientMasterKey || typ == SSLv2MessageTypeServerHello
+	typ := parser.SSLv2MessageType(p[0])
+	clear := typ == parser.SSLv2MessageTypeError || typ == parser.SSLv2MessageTypeClientHello ||
+		typ == parser.SSLv2MessageTypeClientMasterKey || typ == parser.SSLv2MessageTypeServerHello
 	if c.halves[s].encrypted || !clear {
 		ev.Opaque, ev.ContentType = true, 0
 		return
 	}
-	msg, err := ParseSSLv2Message(p)
+	msg, err := parser.ParseSSLv2Message(p)
 	if err != nil {
 		// Most likely a record encrypted under keys exchanged where the
 		// capture did not show it.
@@ -975,17 +977,17 @@ func (c *Conn) sslv2Record(s Side, ev *RecordEvent) {
 	}
 	ev.Messages = append(ev.Messages, msg)
 	switch m := msg.(type) {
-	case *SSLv2ServerHello:
+	case *parser.SSLv2ServerHello:
 		c.history(ev.Dir, 'S')
 		if ev.Dir != ServerToClient || c.Version != 0 {
 			return // the first hello that settled the version names the connection
 		}
-		c.Version = VersionSSL20
+		c.Version = parser.VersionSSL20
 		c.note(Note{Code: "sslv2", Dir: ev.Dir, HasDir: true, Offset: ev.Offset, Packet: ev.Packet, Detail: "the server answered in SSL 2.0"})
 		c.KeyExchange.Kind = "RSA" // every SSL 2.0 cipher kind
 		c.Resumed = m.SessionIDHit
 		if len(m.Certificate) > 0 && c.ServerCerts == nil {
-			c.ServerCerts = []CertInfo{m.CertInfo}
+			c.ServerCerts = []parser.CertInfo{m.CertInfo}
 			c.serverCertDER = m.Certificate
 		}
 		if len(m.CipherSpecs) == 1 && c.V2CipherSpec == 0 {
@@ -995,15 +997,15 @@ func (c *Conn) sslv2Record(s Side, ev *RecordEvent) {
 			// No CLIENT-MASTER-KEY: the session's keys are in use at once.
 			c.halves[0].encrypted, c.halves[1].encrypted = true, true
 		}
-	case *SSLv2ClientMasterKey:
+	case *parser.SSLv2ClientMasterKey:
 		c.history(ev.Dir, 'G')
 		if ev.Dir == ClientToServer {
 			c.V2CipherSpec = m.CipherKind
 			c.halves[0].encrypted, c.halves[1].encrypted = true, true
 		}
-	case *SSLv2Error:
+	case *parser.SSLv2Error:
 		c.history(ev.Dir, 'L')
-	case *ClientHello:
+	case *parser.ClientHello:
 		c.history(ev.Dir, 'C')
 	}
 }
