@@ -17,7 +17,6 @@ import (
 	"testing"
 
 	"golang.org/x/crypto/cryptobyte"
-
 )
 
 // The JA4 example ClientHello of JA4.md ("Cipher hash", "Extension hash",
