@@ -54,47 +54,78 @@ func validRecordVersion(v Version) bool {
 	return (v >= VersionSSL30 && v <= VersionTLS13) || v.IsTLS13Draft()
 }
 
-// ParseRecord splits the SSL 3.0/TLS record at the start of b. It returns
-// the record and the number of bytes it takes (HeaderLen+len(Payload)).
-// With too few bytes for a whole record it returns ErrNeedMore, but an
-// implausible header (unknown content type, bad version, length above
-// MaxRecordLen, empty non-application_data record) is reported as an *Error
-// as soon as the offending byte is there.
-func ParseRecord(b []byte) (rec Record, n int, err error) {
+// RecordHeader is the 5-byte header of an SSL 3.0/TLS record.
+type RecordHeader struct {
+	Type    ContentType
+	Version Version // legacy_record_version
+	Length  int     // of the payload that follows
+}
+
+// Plausible reports whether h could start a record of a stream not yet
+// known to be TLS: besides ParseRecordHeader's checks, a version of SSL 3.0
+// to TLS 1.3 (not a TLS 1.3 draft's 0x7fxx, which only ever follows a
+// hello) and a payload of at least one byte.
+func (h RecordHeader) Plausible() bool {
+	return h.Version >= VersionSSL30 && h.Version <= VersionTLS13 && h.Length > 0
+}
+
+// ParseRecordHeader reads the record header at the start of b: every caller
+// that frames SSL 3.0/TLS records goes through it. It returns ErrNeedMore
+// while the header is incomplete, but an implausible header (unknown
+// content type, a version other than SSL 3.0 - TLS 1.3 and the TLS 1.3
+// drafts' 0x7fxx, a length above MaxRecordLen, an empty
+// non-application_data record) is reported as an *Error as soon as the
+// offending byte is there.
+func ParseRecordHeader(b []byte) (RecordHeader, error) {
 	s := cryptobyte.String(b)
+	var h RecordHeader
 	var typ uint8
 	var length uint16
 	if !s.ReadUint8(&typ) {
-		return rec, 0, ErrNeedMore
+		return h, ErrNeedMore
 	}
-	rec.Type, rec.HeaderLen = ContentType(typ), 5
-	if !validContentType(rec.Type) {
-		return Record{}, 0, malformed("record", "content_type", 0)
+	h.Type = ContentType(typ)
+	if !validContentType(h.Type) {
+		return RecordHeader{}, malformed("record", "content_type", 0)
 	}
 	if len(s) >= 1 && s[0] != 3 && s[0] != 0x7f {
-		return Record{}, 0, malformed("record", "version", 1)
+		return RecordHeader{}, malformed("record", "version", 1)
 	}
-	if !s.ReadUint16((*uint16)(&rec.Version)) {
-		return Record{}, 0, ErrNeedMore
+	if !s.ReadUint16((*uint16)(&h.Version)) {
+		return RecordHeader{}, ErrNeedMore
 	}
-	if !validRecordVersion(rec.Version) {
-		return Record{}, 0, malformed("record", "version", 1)
+	if !validRecordVersion(h.Version) {
+		return RecordHeader{}, malformed("record", "version", 1)
 	}
 	if !s.ReadUint16(&length) {
-		return Record{}, 0, ErrNeedMore
+		return RecordHeader{}, ErrNeedMore
 	}
 	if length > MaxRecordLen {
-		return Record{}, 0, &Error{Layer: "record", Field: "length", Offset: 3, Err: ErrTooLarge}
+		return RecordHeader{}, &Error{Layer: "record", Field: "length", Offset: 3, Err: ErrTooLarge}
 	}
-	if length == 0 && rec.Type != ContentTypeApplicationData {
-		return Record{}, 0, malformed("record", "length", 3)
+	if length == 0 && h.Type != ContentTypeApplicationData {
+		return RecordHeader{}, malformed("record", "length", 3)
 	}
+	h.Length = int(length)
+	return h, nil
+}
+
+// ParseRecord splits the SSL 3.0/TLS record at the start of b. It returns
+// the record and the number of bytes it takes (HeaderLen+len(Payload)).
+// With too few bytes for a whole record it returns ErrNeedMore, but an
+// implausible header (see ParseRecordHeader) is reported as an *Error as
+// soon as the offending byte is there.
+func ParseRecord(b []byte) (rec Record, n int, err error) {
+	h, err := ParseRecordHeader(b)
+	if err != nil {
+		return Record{}, 0, err
+	}
+	s := cryptobyte.String(b[5:])
 	var payload []byte
-	if !s.ReadBytes(&payload, int(length)) {
+	if !s.ReadBytes(&payload, h.Length) {
 		return Record{}, 0, ErrNeedMore
 	}
-	rec.Payload = payload
-	return rec, len(b) - len(s), nil
+	return Record{Type: h.Type, Version: h.Version, Payload: payload, HeaderLen: 5}, 5 + h.Length, nil
 }
 
 // ParseSSLv2Record splits an SSLv2 record (2-byte header when the top bit of

@@ -15,7 +15,7 @@ import (
 	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/internal/pipeline"
 	"github.com/ssldissect/ssldissect/reassembly"
-	"github.com/ssldissect/ssldissect/session"
+	"github.com/ssldissect/ssldissect/transport/tcp"
 )
 
 // Live capture timing.
@@ -141,7 +141,7 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 	}
 
 	w := newOutput(o, stdout)
-	an := session.NewAnalyzer(w, keys)
+	an := tcp.NewAnalyzer(w, keys)
 	snapEvery := o.interval
 	asm := reassembly.New(an.Factory, reassembly.Options{
 		MaxBufferedPagesTotal:         o.maxPages,

@@ -12,6 +12,7 @@ import (
 	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/reassembly"
 	"github.com/ssldissect/ssldissect/session"
+	"github.com/ssldissect/ssldissect/transport/tcp"
 )
 
 // FlushEvery is how many packets go by between two idle flushes.
@@ -71,7 +72,7 @@ func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
 		keys = session.NewKeys()
 	}
 	sw := &switchSink{to: sink}
-	an := session.NewAnalyzer(sw, keys)
+	an := tcp.NewAnalyzer(sw, keys)
 	asm := reassembly.New(an.Factory, opt.Reassembly)
 	// flush runs f with the events it makes recorded, then replays them in
 	// connection order.

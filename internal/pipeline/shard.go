@@ -12,6 +12,7 @@ import (
 	"github.com/ssldissect/ssldissect/capture"
 	"github.com/ssldissect/ssldissect/reassembly"
 	"github.com/ssldissect/ssldissect/session"
+	"github.com/ssldissect/ssldissect/transport/tcp"
 )
 
 // A sharded run (Options.Workers > 1) has three parts:
@@ -254,7 +255,7 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop *a
 // each with the events it made.
 func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *session.Keys, ropt reassembly.Options) {
 	rec := newRecorder()
-	an := session.NewAnalyzer(rec, keys)
+	an := tcp.NewAnalyzer(rec, keys)
 	asm := reassembly.New(func(k reassembly.ConnKey, t time.Time, pkt uint64) reassembly.Handler {
 		h := an.Factory(k, t, pkt)
 		rec.created(an.Conns) // the Analyzer numbers connections 1, 2, ...: Conns is the id just given

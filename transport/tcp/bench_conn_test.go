@@ -1,6 +1,8 @@
-package session
+package tcp
 
 import (
+	"github.com/ssldissect/ssldissect/session"
+
 	"crypto/tls"
 	"net/netip"
 	"testing"
@@ -20,7 +22,7 @@ func BenchmarkConn(b *testing.B) {
 		b.Run(v.name, func(b *testing.B) {
 			c2s, s2c := handshakeStreams(b, v.v)
 			sink := &discardSink{}
-			an := NewAnalyzer(sink, NewKeys())
+			an := NewAnalyzer(sink, session.NewKeys())
 			key := reassembly.ConnKey{A: netip.MustParseAddrPort("10.0.0.1:40000"), B: netip.MustParseAddrPort("10.0.0.2:443")}
 			t0 := time.Unix(1e9, 0)
 			feed := func(h reassembly.Handler, d reassembly.Dir, data []byte, pend *[]byte) {

@@ -1,6 +1,8 @@
-package session
+package tcp
 
 import (
+	"github.com/ssldissect/ssldissect/session"
+
 	"github.com/ssldissect/ssldissect/parser"
 
 	"bytes"
@@ -17,22 +19,22 @@ import (
 // collectSink keeps every event of a run.
 type collectSink struct {
 	plain [2][]byte
-	conns []*Conn
+	conns []*session.Conn
 }
 
-func (s *collectSink) Record(ev *RecordEvent) {
+func (s *collectSink) Record(ev *session.RecordEvent) {
 	if ev.Decrypted && ev.ContentType == parser.ContentTypeApplicationData {
 		s.plain[ev.Dir] = append(s.plain[ev.Dir], ev.Plaintext...)
 	}
 }
-func (s *collectSink) End(c *Conn) { s.conns = append(s.conns, c) }
+func (s *collectSink) End(c *session.Conn) { s.conns = append(s.conns, c) }
 
 // runCapture feeds a shipped capture through reassembly and the analyzer,
 // leaving out the packets drop selects.
 func runCapture(t *testing.T, name string, drop func(num uint64) bool) *collectSink {
 	t.Helper()
-	base := "../testdata/pcaps/" + name
-	keys := NewKeys()
+	base := "../../testdata/pcaps/" + name
+	keys := session.NewKeys()
 	kl, err := os.Open(base + ".keylog")
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +93,7 @@ func TestGapResumesDecryption(t *testing.T) {
 			t.Errorf("no %q note in %+v", want, c.Notes)
 		}
 	}
-	full, got := whole.plain[ServerToClient], sink.plain[ServerToClient]
+	full, got := whole.plain[session.ServerToClient], sink.plain[session.ServerToClient]
 	if len(got) == 0 || len(got) >= len(full) {
 		t.Fatalf("decrypted %d of %d bytes after the gap", len(got), len(full))
 	}
@@ -100,7 +102,7 @@ func TestGapResumesDecryption(t *testing.T) {
 	if !bytes.HasSuffix(full, got[len(got)-1000:]) {
 		t.Error("the bytes decrypted after the gap are not the end of the response")
 	}
-	if !bytes.Equal(sink.plain[ClientToServer], whole.plain[ClientToServer]) {
+	if !bytes.Equal(sink.plain[session.ClientToServer], whole.plain[session.ClientToServer]) {
 		t.Error("the client direction, which lost nothing, decrypted differently")
 	}
 }

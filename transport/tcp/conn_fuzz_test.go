@@ -1,6 +1,8 @@
-package session
+package tcp
 
 import (
+	"github.com/ssldissect/ssldissect/session"
+
 	"github.com/ssldissect/ssldissect/parser"
 
 	"bytes"
@@ -139,13 +141,13 @@ func FuzzConn(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		keylog, chunks := decodeConnFuzzInput(in)
 		for _, withKeys := range []bool{false, true} {
-			var keys *Keys
+			var keys *session.Keys
 			if withKeys {
-				keys = NewKeys()
+				keys = session.NewKeys()
 				keys.Log.Load(bytes.NewReader(keylog), "fuzz")
 			}
 			sink := &streamSink{t: t}
-			c := NewConn(1, streamClientAddr, streamServerAddr, streamTime, sink)
+			c := NewStream(1, streamClientAddr, streamServerAddr, streamTime, sink)
 			c.SetKeys(keys)
 			fd := &streamFeeder{t: t, c: c}
 			for _, ch := range chunks {
@@ -165,7 +167,7 @@ func FuzzConn(f *testing.F) {
 			if c.Records[0]+c.Records[1] != len(sink.events) {
 				t.Fatalf("%v records, %d events", c.Records, len(sink.events))
 			}
-			if c.MACVerified+c.MACFailed > len(sink.events) || len(c.History) > maxHistory {
+			if c.MACVerified+c.MACFailed > len(sink.events) || len(c.History) > session.MaxHistory {
 				t.Fatalf("MAC %d/%d for %d records, history %d", c.MACVerified, c.MACFailed, len(sink.events), len(c.History))
 			}
 		}

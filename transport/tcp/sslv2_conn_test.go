@@ -1,6 +1,8 @@
-package session
+package tcp
 
 import (
+	"github.com/ssldissect/ssldissect/session"
+
 	"bytes"
 	"net/netip"
 	"reflect"
@@ -85,7 +87,7 @@ func TestConnSSLv2Error(t *testing.T) {
 		e, ok := ev.Messages[0].(*parser.SSLv2Error)
 		return e, ok
 	}()
-	if !ok || e.Code != parser.SSLv2ErrorNoCipher || ev.Opaque || ev.Dir != ServerToClient {
+	if !ok || e.Code != parser.SSLv2ErrorNoCipher || ev.Opaque || ev.Dir != session.ServerToClient {
 		t.Errorf("server record %+v", ev)
 	}
 	if string(c.History) != "Cl" {
@@ -108,12 +110,12 @@ func FuzzConnSSLv2Message(f *testing.F) {
 		}
 		rec := append([]byte{0x80 | byte(len(b)>>8), byte(len(b))}, b...)
 		sink := &testSink{}
-		c := NewConn(1, netip.MustParseAddrPort("10.0.0.1:50000"), netip.MustParseAddrPort("10.0.0.2:443"), time.Unix(1, 0), sink)
+		c := NewStream(1, netip.MustParseAddrPort("10.0.0.1:50000"), netip.MustParseAddrPort("10.0.0.2:443"), time.Unix(1, 0), sink)
 		hello := sslv2Hello(t, parser.VersionSSL20, []uint32{0x010080}, nil, bytes.Repeat([]byte{1}, 16))
 		c.Data(0, append(hello, rec...), onePacket{})
 		c.Data(1, rec, onePacket{})
 		c.Close("fuzz", time.Unix(2, 0))
-		if !c.TLS || c.Records[ClientToServer] < 1 || c.Version == parser.VersionSSL20 && c.Records[ServerToClient] < 1 {
+		if !c.TLS || c.Records[session.ClientToServer] < 1 || c.Version == parser.VersionSSL20 && c.Records[session.ServerToClient] < 1 {
 			t.Fatalf("TLS %v, version %v, records %v: the hello (and an SSL 2.0 server's answer) must be counted", c.TLS, c.Version, c.Records)
 		}
 	})

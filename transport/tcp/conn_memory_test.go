@@ -1,4 +1,4 @@
-package session_test
+package tcp_test
 
 import (
 	"errors"
@@ -15,6 +15,7 @@ import (
 	"github.com/ssldissect/ssldissect/reassembly"
 	"github.com/ssldissect/ssldissect/report"
 	"github.com/ssldissect/ssldissect/session"
+	"github.com/ssldissect/ssldissect/transport/tcp"
 )
 
 // TestMemoryPerEndedConnection runs 20,000 short TLS connections (copies
@@ -35,10 +36,10 @@ func TestMemoryPerEndedConnection(t *testing.T) {
 		warm       = 2000
 		maxPerConn = 200 // bytes; the recently closed set takes ~50
 	)
-	tmpl := readPackets(t, "../testdata/pcaps/curl-tls13-http.pcap")
+	tmpl := readPackets(t, "../../testdata/pcaps/curl-tls13-http.pcap")
 	cli := tmpl[0].Net.Src()
 	w := report.NewWriter(io.Discard, report.Options{Format: "text"})
-	an := session.NewAnalyzer(w, session.NewKeys())
+	an := tcp.NewAnalyzer(w, session.NewKeys())
 	asm := reassembly.New(an.Factory, reassembly.Options{})
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var num uint64

@@ -1,6 +1,8 @@
-package session
+package tcp
 
 import (
+	"github.com/ssldissect/ssldissect/session"
+
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -72,9 +74,9 @@ func handshakeStreams(b *testing.B, v uint16) (c2s, s2c []byte) {
 
 type discardSink struct{ records, ends int }
 
-func (s *discardSink) Record(*RecordEvent) { s.records++ }
+func (s *discardSink) Record(*session.RecordEvent) { s.records++ }
 
-func (s *discardSink) End(*Conn) { s.ends++ }
+func (s *discardSink) End(*session.Conn) { s.ends++ }
 
 // unhex decodes hex with spaces and newlines allowed.
 func unhex(t testing.TB, s string) []byte {

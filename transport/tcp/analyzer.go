@@ -1,37 +1,40 @@
-package session
+package tcp
 
 import (
 	"time"
 
 	"github.com/ssldissect/ssldissect/reassembly"
+	"github.com/ssldissect/ssldissect/session"
 )
 
-// Analyzer makes a Conn for every TCP connection the reassembler sees and
+// Analyzer makes a Stream for every TCP connection the reassembler sees and
 // hands their events to one Sink. Connection ids are given in the order the
 // connections' first packets were seen, from 1.
 type Analyzer struct {
-	sink  Sink
-	keys  *Keys
+	sink  session.Sink
+	keys  *session.Keys
 	next  uint64
 	Conns uint64 // TCP connections seen
 }
 
 // NewAnalyzer makes an Analyzer that reports to sink and decrypts with
 // keys (which may be nil).
-func NewAnalyzer(sink Sink, keys *Keys) *Analyzer { return &Analyzer{sink: sink, keys: keys} }
+func NewAnalyzer(sink session.Sink, keys *session.Keys) *Analyzer {
+	return &Analyzer{sink: sink, keys: keys}
+}
 
 // Factory is a reassembly.Factory.
 func (a *Analyzer) Factory(key reassembly.ConnKey, t time.Time, packet uint64) reassembly.Handler {
 	a.next++
 	a.Conns++
-	c := NewConn(a.next, key.A, key.B, t, a.sink)
+	c := NewStream(a.next, key.A, key.B, t, a.sink)
 	c.SetKeys(a.keys)
 	return &connHandler{c: c}
 }
 
-// connHandler adapts a Conn to reassembly.Handler.
+// connHandler adapts a Stream to reassembly.Handler.
 type connHandler struct {
-	c   *Conn
+	c   *Stream
 	pos chunkPos
 }
 

@@ -1,4 +1,4 @@
-package session
+package tcp
 
 // Tests of the connection state machine (conn.go, conn_decrypt.go) on real
 // traffic: crypto/tls clients and servers run in-process over an in-memory
@@ -6,6 +6,8 @@ package session
 // and the streamRecording is fed back to a Conn.
 
 import (
+	"github.com/ssldissect/ssldissect/session"
+
 	"github.com/ssldissect/ssldissect/parser"
 
 	"bufio"
@@ -376,7 +378,7 @@ func (p streamPos) At(int) (time.Time, uint64) { return p.t, p.packet }
 
 // streamEvent is what the sink keeps of a RecordEvent.
 type streamEvent struct {
-	Dir         Dir
+	Dir         session.Dir
 	Offset      uint64
 	Packet      uint64
 	RecType     parser.ContentType
@@ -385,7 +387,7 @@ type streamEvent struct {
 	Msgs        []parser.HandshakeType
 	Opaque      bool
 	Decrypted   bool
-	MAC         MACResult
+	MAC         session.MACResult
 	Plaintext   []byte
 	Heartbleed  bool
 	Notes       []string
@@ -395,10 +397,10 @@ type streamSink struct {
 	t      testing.TB
 	events []streamEvent
 	ends   int
-	conn   *Conn
+	conn   *session.Conn
 }
 
-func (s *streamSink) Record(ev *RecordEvent) {
+func (s *streamSink) Record(ev *session.RecordEvent) {
 	if len(ev.Record.Payload) > parser.MaxRecordLen {
 		s.t.Errorf("record payload of %d bytes", len(ev.Record.Payload))
 	}
@@ -417,7 +419,7 @@ func (s *streamSink) Record(ev *RecordEvent) {
 	s.events = append(s.events, e)
 }
 
-func (s *streamSink) End(c *Conn) {
+func (s *streamSink) End(c *session.Conn) {
 	s.ends++
 	s.conn = c
 }
@@ -434,7 +436,7 @@ type streamChunk struct {
 // over after each call, as the ScatterGather is reused.
 type streamFeeder struct {
 	t       testing.TB
-	c       *Conn
+	c       *Stream
 	pending [2][]byte
 	offset  [2]uint64 // stream offset of pending[side][0]
 	packet  uint64
@@ -464,14 +466,14 @@ func (f *streamFeeder) feed(ch streamChunk) {
 
 // streamRun is the outcome of feeding chunks to a new Conn.
 type streamRun struct {
-	c    *Conn
+	c    *Stream
 	sink *streamSink
 }
 
-func feedConn(t testing.TB, chunks []streamChunk, keys *Keys, a, b netip.AddrPort) streamRun {
+func feedConn(t testing.TB, chunks []streamChunk, keys *session.Keys, a, b netip.AddrPort) streamRun {
 	t.Helper()
 	sink := &streamSink{t: t}
-	c := NewConn(1, a, b, streamTime, sink)
+	c := NewStream(1, a, b, streamTime, sink)
 	if keys != nil {
 		c.SetKeys(keys)
 	}
@@ -483,7 +485,7 @@ func feedConn(t testing.TB, chunks []streamChunk, keys *Keys, a, b netip.AddrPor
 	if sink.ends > 1 {
 		t.Errorf("End called %d times", sink.ends)
 	}
-	if sink.ends == 1 && sink.conn != c {
+	if sink.ends == 1 && sink.conn != c.Conn {
 		t.Errorf("End called with another Conn")
 	}
 	return streamRun{c, sink}
@@ -536,9 +538,9 @@ func swapSides(cs []streamChunk) []streamChunk {
 	return out
 }
 
-func keysFrom(t testing.TB, keylog []byte) *Keys {
+func keysFrom(t testing.TB, keylog []byte) *session.Keys {
 	t.Helper()
-	k := NewKeys()
+	k := session.NewKeys()
 	if _, errs := k.Log.Load(bytes.NewReader(keylog), "test"); len(errs) > 0 {
 		t.Fatalf("key log: %v", errs)
 	}
@@ -548,7 +550,7 @@ func keysFrom(t testing.TB, keylog []byte) *Keys {
 // ---- summaries ----
 
 // summary is the connection's outcome without packet numbers.
-func connSummary(c *Conn) string {
+func connSummary(c *Stream) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "tls=%v client=%v server=%v guessed=%v starttls=%q v=%v suite=%v kx=%+v\n",
 		c.TLS, c.Client, c.Server, c.RolesGuessed, c.StartTLS, c.Version, c.CipherSuite, c.KeyExchange)
@@ -582,7 +584,7 @@ func eventTrace(evs []streamEvent) string {
 	var parts []string
 	for _, e := range evs {
 		d := "C"
-		if e.Dir == ServerToClient {
+		if e.Dir == session.ServerToClient {
 			d = "S"
 		}
 		s := d + ":" + e.ContentType.String()
@@ -610,7 +612,7 @@ func withoutPackets(evs []streamEvent) []streamEvent {
 	return out
 }
 
-func appPlaintext(evs []streamEvent, d Dir) []byte {
+func appPlaintext(evs []streamEvent, d session.Dir) []byte {
 	var b []byte
 	for _, e := range evs {
 		if e.Dir == d && e.ContentType == parser.ContentTypeApplicationData {
@@ -620,7 +622,7 @@ func appPlaintext(evs []streamEvent, d Dir) []byte {
 	return b
 }
 
-func connHasNote(c *Conn, code string) bool {
+func connHasNote(c *Stream, code string) bool {
 	for _, n := range c.Notes {
 		if n.Code == code {
 			return true
@@ -801,7 +803,7 @@ func TestConnStreamHandshakes(t *testing.T) {
 				for d := range 2 {
 					n, _, _ := countRecords(t, run.rec.stream(d), tls13)
 					if c.Records[d] != n {
-						t.Errorf("Records[%v] = %d, %d on the streamWrite", Dir(d), c.Records[d], n)
+						t.Errorf("Records[%v] = %d, %d on the streamWrite", session.Dir(d), c.Records[d], n)
 					}
 				}
 				wantHist, wantTrace := tt.history, tt.trace
@@ -845,7 +847,7 @@ func TestConnStreamChunking(t *testing.T) {
 				name = sp.name + "/keys"
 			}
 			t.Run(name, func(t *testing.T) {
-				keys := func() *Keys {
+				keys := func() *session.Keys {
 					if withKeys {
 						return keysFrom(t, run.keylog)
 					}
@@ -954,7 +956,7 @@ func TestConnStreamDecrypt(t *testing.T) {
 				for _, e := range r.sink.events {
 					if e.Opaque {
 						opaque++
-						if len(e.Msgs) > 0 || e.MAC != MACNone {
+						if len(e.Msgs) > 0 || e.MAC != session.MACNone {
 							t.Errorf("opaque record with messages or a MAC result: %+v", e)
 						}
 					}
@@ -966,15 +968,15 @@ func TestConnStreamDecrypt(t *testing.T) {
 					t.Errorf("MAC verified %d + opaque %d != %d protected records", c.MACVerified, opaque, protected)
 				}
 			})
-			for _, dir := range []Dir{ClientToServer, ServerToClient} {
+			for _, dir := range []session.Dir{session.ClientToServer, session.ServerToClient} {
 				t.Run("only-"+dir.String(), func(t *testing.T) {
 					prefix := "CLIENT_"
-					if dir == ServerToClient {
+					if dir == session.ServerToClient {
 						prefix = "SERVER_"
 					}
 					kl := filterKeylog(run.keylog, func(label, _ string) bool { return strings.HasPrefix(label, prefix) })
 					r := feedConn(t, chunkWhole(run.rec.writes), keysFrom(t, kl), streamClientAddr, streamServerAddr)
-					want := map[Dir][]byte{ClientToServer: run.request, ServerToClient: run.response}
+					want := map[session.Dir][]byte{session.ClientToServer: run.request, session.ServerToClient: run.response}
 					if got := appPlaintext(r.sink.events, dir); !bytes.Equal(got, want[dir]) {
 						t.Errorf("%v plaintext %q, want %q", dir, got, want[dir])
 					}
@@ -986,8 +988,8 @@ func TestConnStreamDecrypt(t *testing.T) {
 					// which stays opaque without the server's secrets: it
 					// cannot be checked, and must not be called a mismatch.
 					wantFV := [2]int{0, 0}
-					if dir == ServerToClient {
-						wantFV[ServerToClient] = 1
+					if dir == session.ServerToClient {
+						wantFV[session.ServerToClient] = 1
 					}
 					fv := r.c.FinishedVerified()
 					if fv != wantFV || r.c.MACFailed != 0 || connHasNote(r.c, "finished_mismatch") {
@@ -1009,10 +1011,10 @@ func countAll(t testing.TB, run *tlsRun, tls13 bool) [2]int {
 
 func checkPlaintext(t *testing.T, r streamRun, run *tlsRun) {
 	t.Helper()
-	if got := appPlaintext(r.sink.events, ClientToServer); !bytes.Equal(got, run.request) {
+	if got := appPlaintext(r.sink.events, session.ClientToServer); !bytes.Equal(got, run.request) {
 		t.Errorf("client plaintext %q, want %q", got, run.request)
 	}
-	if got := appPlaintext(r.sink.events, ServerToClient); !bytes.Equal(got, run.response) {
+	if got := appPlaintext(r.sink.events, session.ServerToClient); !bytes.Equal(got, run.response) {
 		t.Errorf("server plaintext %q, want %q", got, run.response)
 	}
 	if r.c.PlaintextBytes != [2]int64{int64(len(run.request)), int64(len(run.response))} {
@@ -1109,7 +1111,7 @@ func TestConnStreamResumption(t *testing.T) {
 			t.Errorf("certificates in a resumed handshake")
 		}
 		// Without the first connection, nothing to resume from.
-		r3 := feedConn(t, chunkWhole(second.rec.writes), NewKeys(), streamClientAddr, streamServerAddr)
+		r3 := feedConn(t, chunkWhole(second.rec.writes), session.NewKeys(), streamClientAddr, streamServerAddr)
 		if !r3.c.Resumed || r3.c.Decrypted || !connHasNote(r3.c, "no_keys") {
 			t.Errorf("alone: resumed %v decrypted %v notes %+v", r3.c.Resumed, r3.c.Decrypted, r3.c.Notes)
 		}
@@ -1267,7 +1269,7 @@ func TestConnStreamNotTLS(t *testing.T) {
 				name string
 				f    chunking
 			}{{"whole", chunkWhole}, {"random", randomChunks(3)}} {
-				rr := feedConn(t, ck.f(tt.writes), NewKeys(), streamClientAddr, streamServerAddr)
+				rr := feedConn(t, ck.f(tt.writes), session.NewKeys(), streamClientAddr, streamServerAddr)
 				if rr.sink.ends != 0 || rr.c.TLS {
 					t.Errorf("%s: End called %d times, TLS %v, notes %+v", ck.name, rr.sink.ends, rr.c.TLS, rr.c.Notes)
 				}
@@ -1408,7 +1410,7 @@ func TestConnStreamGap(t *testing.T) {
 			want := countAll(t, run, tls13)
 			want[1]--
 			for _, withKeys := range []bool{false, true} {
-				var keys *Keys
+				var keys *session.Keys
 				if withKeys {
 					keys = keysFrom(t, run.keylog)
 				}
@@ -1421,16 +1423,16 @@ func TestConnStreamGap(t *testing.T) {
 					t.Errorf("keys %v: records %v, want %v", withKeys, c.Records, want)
 				}
 				for _, n := range c.Notes {
-					if (n.Code == "gap" || n.Code == "resync") && n.Dir != ServerToClient {
+					if (n.Code == "gap" || n.Code == "resync") && n.Dir != session.ServerToClient {
 						t.Errorf("keys %v: note %+v on the client side", withKeys, n)
 					}
 				}
 				if withKeys {
-					if got := appPlaintext(r.sink.events, ClientToServer); !bytes.Equal(got, run.request) {
+					if got := appPlaintext(r.sink.events, session.ClientToServer); !bytes.Equal(got, run.request) {
 						t.Errorf("client plaintext %q after a server-side gap", got)
 					}
 					// What follows the gap: at least not garbage.
-					got := appPlaintext(r.sink.events, ServerToClient)
+					got := appPlaintext(r.sink.events, session.ServerToClient)
 					if !bytes.HasPrefix(run.response, got) && !bytes.Equal(got, removeSecond(testResponse)) {
 						t.Errorf("server plaintext %q", got)
 					}
@@ -1540,7 +1542,7 @@ func TestConnStreamCrafted(t *testing.T) {
 			name string
 			f    chunking
 		}{{"whole", chunkWhole}, {"bytewise", chunkBytewise}} {
-			r := feedConn(t, ck.f(writes), NewKeys(), streamClientAddr, streamServerAddr)
+			r := feedConn(t, ck.f(writes), session.NewKeys(), streamClientAddr, streamServerAddr)
 			c := r.c
 			if r.sink.ends != 1 || c.ClientHello == nil || !c.ClientHello.SSLv2 {
 				t.Fatalf("%s: no SSLv2 ClientHello: ends %d notes %+v", ck.name, r.sink.ends, c.Notes)

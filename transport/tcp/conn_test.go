@@ -1,6 +1,8 @@
-package session
+package tcp
 
 import (
+	"github.com/ssldissect/ssldissect/session"
+
 	"github.com/ssldissect/ssldissect/parser"
 
 	"net/netip"
@@ -14,16 +16,16 @@ import (
 
 // testSink keeps what a Conn reports.
 type testSink struct {
-	records []RecordEvent
-	ended   []*Conn
+	records []session.RecordEvent
+	ended   []*session.Conn
 }
 
-func (s *testSink) Record(ev *RecordEvent) {
+func (s *testSink) Record(ev *session.RecordEvent) {
 	e := *ev
 	e.Record.Payload = append([]byte(nil), ev.Record.Payload...)
 	s.records = append(s.records, e)
 }
-func (s *testSink) End(c *Conn) { s.ended = append(s.ended, c) }
+func (s *testSink) End(c *session.Conn) { s.ended = append(s.ended, c) }
 
 // onePacket puts every byte in packet 1.
 type onePacket struct{}
@@ -39,10 +41,10 @@ type flight struct {
 // runConn feeds the flights to a new Conn (side 0 is the TCP initiator,
 // 10.0.0.1:50000; side 1 is 10.0.0.2:443), closes it and returns it with
 // its records. Data must consume whole flights except at the end.
-func runConn(t *testing.T, flights ...flight) (*Conn, *testSink) {
+func runConn(t *testing.T, flights ...flight) (*Stream, *testSink) {
 	t.Helper()
 	sink := &testSink{}
-	c := NewConn(1, netip.MustParseAddrPort("10.0.0.1:50000"), netip.MustParseAddrPort("10.0.0.2:443"), time.Unix(1, 0), sink)
+	c := NewStream(1, netip.MustParseAddrPort("10.0.0.1:50000"), netip.MustParseAddrPort("10.0.0.2:443"), time.Unix(1, 0), sink)
 	var pending [2][]byte
 	for _, f := range flights {
 		pending[f.side] = append(pending[f.side], f.data...)
@@ -96,7 +98,7 @@ func TestConnSSLv2ClientHello(t *testing.T) {
 	if c.Version != parser.VersionTLS10 || c.CipherSuite != 0x0005 {
 		t.Errorf("version %v suite %v, want TLS 1.0 and 0x0005", c.Version, c.CipherSuite)
 	}
-	if len(sink.records) != 3 || !sink.records[0].Record.SSLv2 || sink.records[0].Dir != ClientToServer {
+	if len(sink.records) != 3 || !sink.records[0].Record.SSLv2 || sink.records[0].Dir != session.ClientToServer {
 		t.Errorf("first record = %+v, want the SSLv2 hello from the client", sink.records[0])
 	}
 }
@@ -172,7 +174,7 @@ func TestConnMidstreamSingleRecords(t *testing.T) {
 	}
 	// Bytes that do not end with a record boundary are not enough.
 	sink2 := &testSink{}
-	c2 := NewConn(2, netip.MustParseAddrPort("10.0.0.1:50000"), netip.MustParseAddrPort("10.0.0.2:443"), time.Unix(1, 0), sink2)
+	c2 := NewStream(2, netip.MustParseAddrPort("10.0.0.1:50000"), netip.MustParseAddrPort("10.0.0.2:443"), time.Unix(1, 0), sink2)
 	c2.Data(0, append(appData(54), 0x47), onePacket{})
 	c2.Close("test", time.Unix(2, 0))
 	if c2.TLS {
@@ -189,7 +191,7 @@ func TestConnServerHelloWithoutClientHello(t *testing.T) {
 	// no client known only a ClientHello or a record at offset 0 was
 	// looked for.
 	sink := &testSink{}
-	c := NewConn(1, netip.MustParseAddrPort("10.0.0.1:50606"), netip.MustParseAddrPort("10.0.0.2:9901"), time.Unix(1, 0), sink)
+	c := NewStream(1, netip.MustParseAddrPort("10.0.0.1:50606"), netip.MustParseAddrPort("10.0.0.2:9901"), time.Unix(1, 0), sink)
 	socksRequest := unhex(t, "04 01 01 bb 5d b8 d8 22 00") // CONNECT 93.184.216.34:443, empty user id
 	c.Data(0, socksRequest, onePacket{})
 	c.Gap(0, uint64(len(socksRequest)), 201, time.Unix(1, 0))

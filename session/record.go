@@ -1,0 +1,259 @@
+package session
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ssldissect/ssldissect/parser"
+)
+
+// begin starts the event of one input of direction d (a record, or
+// handshake bytes outside records), extending the connection's time span.
+func (c *Conn) begin(d Dir, rec parser.Record, offset uint64, t time.Time, packet uint64) *RecordEvent {
+	if c.Start.IsZero() || t.Before(c.Start) {
+		c.Start = t
+	}
+	if t.After(c.EndTime) {
+		c.EndTime = t
+	}
+	ev := &c.ev
+	*ev = RecordEvent{Conn: c, Dir: d, Time: t, Packet: packet, Offset: offset, Record: rec, ContentType: rec.Type}
+	return ev
+}
+
+// emit hands the event to the sink and forgets it.
+func (c *Conn) emit(ev *RecordEvent) {
+	c.sink.Record(ev)
+	*ev = RecordEvent{} // keep nothing of the record alive
+}
+
+// record processes one record and hands it to the sink.
+func (c *Conn) record(d Dir, rec parser.Record, offset uint64, t time.Time, packet uint64) {
+	c.Records[d]++
+	ev := c.begin(d, rec, offset, t, packet)
+	defer c.emit(ev)
+
+	if rec.SSLv2 {
+		c.sslv2Record(ev)
+		return
+	}
+	h := &c.dirs[d]
+	protected := h.encrypted && (!c.Version.IsTLS13() || rec.Type == parser.ContentTypeApplicationData)
+	if !protected && c.earlyData && d == ClientToServer && rec.Type == parser.ContentTypeApplicationData && c.crypto.read[d] != nil {
+		protected = true // 0-RTT data, before the ServerHello
+	}
+	payload, typ := rec.Payload, rec.Type
+	if protected {
+		var readable bool
+		payload, typ, readable = c.unprotect(ev)
+		if !readable {
+			return
+		}
+	}
+	c.content(ev, typ, payload)
+}
+
+// unprotect decrypts a protected record. readable is false when its content
+// stays hidden (no key, or a MAC that does not verify): the record is then
+// counted as opaque in the history.
+func (c *Conn) unprotect(ev *RecordEvent) (payload []byte, typ parser.ContentType, readable bool) {
+	d, rec := ev.Dir, ev.Record
+	pt, inner, mac, ok := c.decryptRecord(d, rec)
+	if ok {
+		ev.MAC = mac
+		switch mac {
+		case MACOK:
+			c.MACVerified++
+		case MACFailed:
+			c.MACFailed++
+			if !c.crypto.failNoted[d] {
+				c.crypto.failNoted[d] = true
+				ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, "mac_failed",
+					fmt.Errorf("the record's MAC or tag does not verify: a wrong key, or a corrupted record (later failures in this direction are only counted)")))
+			}
+		}
+	}
+	// A record that does not verify stays opaque: CBC and stream ciphers
+	// hand back their best-effort plaintext, garbage under a wrong key,
+	// which must not reach the handshake reader.
+	if !ok {
+		if clear, ok := c.nullCipherPayload(rec.Payload); ok {
+			// A NULL cipher protects nothing: the record is its content
+			// and a MAC we cannot check without keys.
+			ev.Readable = true
+			return clear, rec.Type, true
+		}
+	}
+	if !ok || mac == MACFailed {
+		c.opaque(ev)
+		return nil, 0, false
+	}
+	ev.Decrypted = true
+	c.Decrypted = true
+	ev.EarlyData = d == ClientToServer && c.crypto.early != nil && c.crypto.read[d] == c.crypto.early
+	ev.ContentType = inner
+	return pt, inner, true
+}
+
+// opaque records a protected record whose content could not be read.
+func (c *Conn) opaque(ev *RecordEvent) {
+	d := ev.Dir
+	ev.Opaque = true
+	c.opaqueRecord(d)
+	switch ev.Record.Type {
+	case parser.ContentTypeAlert:
+		c.Alerts = append(c.Alerts, ConnAlert{Dir: d, Encrypted: true})
+		c.history(d, 'L')
+	case parser.ContentTypeHandshake:
+		c.history(d, 'F') // an encrypted handshake message: the Finished, most often
+	case parser.ContentTypeApplicationData:
+		c.appHistory(d)
+	case parser.ContentTypeChangeCipherSpec:
+		c.history(d, 'I')
+	}
+}
+
+// content handles a record's content of type typ, in clear.
+func (c *Conn) content(ev *RecordEvent, typ parser.ContentType, payload []byte) {
+	d := ev.Dir
+	switch typ {
+	case parser.ContentTypeChangeCipherSpec:
+		c.changeCipherSpecRecord(ev, payload)
+	case parser.ContentTypeAlert:
+		c.history(d, 'L')
+		alerts, err := parser.ParseAlert(payload)
+		if err != nil {
+			ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, "bad_alert", err))
+		}
+		ev.Alerts = alerts
+		for _, a := range alerts {
+			c.Alerts = append(c.Alerts, ConnAlert{Dir: d, Alert: a})
+		}
+	case parser.ContentTypeHandshake:
+		c.dirs[d].lastType = parser.ContentTypeHandshake
+		c.handshake(ev, payload)
+	case parser.ContentTypeApplicationData:
+		c.applicationData(ev, payload)
+	case parser.ContentTypeHeartbeat:
+		c.heartbeat(ev, payload)
+	default:
+		c.history(d, 'Q')
+		ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, "unknown_content_type", fmt.Errorf("content type %d", ev.Record.Type)))
+	}
+}
+
+// changeCipherSpecRecord handles a change_cipher_spec record.
+func (c *Conn) changeCipherSpecRecord(ev *RecordEvent, payload []byte) {
+	d := ev.Dir
+	c.history(d, 'I')
+	if err := parser.ParseChangeCipherSpec(payload); err != nil {
+		ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, "bad_change_cipher_spec", err))
+	}
+	// In TLS 1.3 change_cipher_spec is only for middlebox compatibility;
+	// before a ServerHello (after a HelloRetryRequest, or with early data)
+	// it switches nothing either. Without a ServerHello (not captured), a
+	// client that does not offer TLS 1.3, or that sent a ClientKeyExchange,
+	// is in TLS 1.2 or older.
+	if c.Version.IsTLS13() || !(c.ServerHello != nil || c.ClientHello == nil || c.clientKX || !c.ClientHello.MaxVersion().IsTLS13()) {
+		return
+	}
+	if d == ServerToClient && c.ServerHello != nil && c.serverFlight == 0 && !c.Resumed {
+		// Straight from ServerHello to change_cipher_spec: an abbreviated
+		// handshake (session ticket, RFC 5077).
+		c.Resumed = true
+	}
+	c.dirs[d].encrypted = true
+	c.dirs[d].hs.Reset()
+	c.changeCipherSpec(d)
+}
+
+// applicationData counts a record's application data into the plaintext
+// stream (0-RTT data only once the server accepted it).
+func (c *Conn) applicationData(ev *RecordEvent, payload []byte) {
+	d := ev.Dir
+	c.appHistory(d)
+	if !ev.Decrypted && !ev.Readable {
+		return
+	}
+	ev.Plaintext = payload
+	switch {
+	case !ev.EarlyData:
+		c.PlaintextBytes[d] += int64(len(payload))
+	case c.EarlyData == "accepted":
+		c.PlaintextBytes[d] += int64(len(payload))
+	default:
+		c.EarlyData = "sent"
+		c.earlyBytes += int64(len(payload))
+	}
+}
+
+// heartbeat handles a heartbeat record, flagging Heartbleed probes.
+func (c *Conn) heartbeat(ev *RecordEvent, payload []byte) {
+	d := ev.Dir
+	c.history(d, 'B')
+	hb, err := parser.ParseHeartbeat(payload)
+	if err != nil {
+		ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, "bad_heartbeat", err))
+		return
+	}
+	ev.Heartbeat = &hb
+	if hb.Heartbleed {
+		ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, "heartbleed",
+			fmt.Errorf("heartbeat payload_length %d exceeds the %d bytes received", hb.PayloadLength, hb.Actual)))
+	}
+}
+
+func (c *Conn) appHistory(d Dir) {
+	h := &c.dirs[d]
+	if h.lastType == parser.ContentTypeApplicationData {
+		return
+	}
+	h.lastType = parser.ContentTypeApplicationData
+	c.history(d, 'D')
+}
+
+// recordNote makes a note for a record and files it with the connection.
+func (c *Conn) recordNote(d Dir, offset, packet uint64, code string, err error) Note {
+	n := Note{Code: code, Dir: d, HasDir: true, Offset: offset, Packet: packet, Detail: err.Error()}
+	c.note(n)
+	return n
+}
+
+// handshake feeds plaintext handshake bytes of ev's direction to the message
+// reader and processes every message completed.
+func (c *Conn) handshake(ev *RecordEvent, payload []byte) {
+	h := &c.dirs[ev.Dir]
+	if err := h.hs.Write(payload); err != nil {
+		ev.Notes = append(ev.Notes, c.recordNote(ev.Dir, ev.Offset, ev.Packet, "handshake_too_large", err))
+		h.hs.Reset()
+		return
+	}
+	for {
+		typ, body, raw, err := h.hs.Next()
+		if errors.Is(err, parser.ErrNeedMore) {
+			return
+		}
+		if err != nil {
+			ev.Notes = append(ev.Notes, c.recordNote(ev.Dir, ev.Offset, ev.Packet, "bad_handshake", err))
+			h.hs.Reset()
+			return
+		}
+		ctx := parser.Context{Version: c.Version, CipherSuite: c.CipherSuite, FromServer: ev.Dir == ServerToClient}
+		msg, err := parser.ParseHandshake(typ, body, ctx)
+		if err != nil {
+			ev.Notes = append(ev.Notes, c.recordNote(ev.Dir, ev.Offset, ev.Packet, "bad_"+typ.String(), err))
+		}
+		if msg == nil {
+			msg = &parser.RawMessage{Typ: typ, Body: bytes.Clone(body)}
+		}
+		ev.Messages = append(ev.Messages, msg)
+		if f, ok := msg.(*parser.Finished); ok {
+			c.verifyFinished(ev.Dir, f, ev)
+		}
+		c.hsTranscript(ev.Dir, msg, raw)
+		c.message(ev, msg)
+		c.afterHandshakeMessage(ev.Dir, msg)
+	}
+}

@@ -1,0 +1,142 @@
+package session
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/ssldissect/ssldissect/parser"
+)
+
+// The transport interface: what a transport tells a Conn. A transport
+// frames what it carries (TCP: records from the reassembled byte streams;
+// DTLS: records from datagrams; QUIC: CRYPTO frames from decrypted packets)
+// and knows which side is the client; the Conn does the rest.
+//
+//	SetEndpoints  once, before the first Record or HandshakeData
+//	Record        a record as framed on the wire, protected or not
+//	HandshakeData handshake bytes at an encryption level, outside records
+//	Gap           bytes of a direction lost: record and message sync are gone
+//	AddNote       an anomaly the transport saw
+//	End           once, at FIN/RST, idle timeout or end of input
+
+// Level is the encryption level that handshake bytes were protected at
+// (RFC 9001 section 4.1.4): in TCP and DTLS it follows from the records, in
+// QUIC from the packet type that carried the CRYPTO frame.
+type Level uint8
+
+const (
+	LevelInitial     Level = iota // QUIC Initial packets; TLS records before any keys
+	LevelEarly                    // 0-RTT
+	LevelHandshake                // handshake traffic keys
+	LevelApplication              // application traffic keys
+)
+
+func (l Level) String() string {
+	switch l {
+	case LevelInitial:
+		return "initial"
+	case LevelEarly:
+		return "early"
+	case LevelHandshake:
+		return "handshake"
+	case LevelApplication:
+		return "application"
+	}
+	return fmt.Sprintf("level(%d)", uint8(l))
+}
+
+// SetEndpoints fixes the client and server addresses (once; later calls are
+// ignored). guessed says the transport had no hello to tell by and picked
+// the client from the ports: a roles_guessed note says so.
+func (c *Conn) SetEndpoints(client, server netip.AddrPort, guessed bool) {
+	if c.rolesSet {
+		return
+	}
+	c.rolesSet = true
+	c.Client, c.Server, c.RolesGuessed = client, server, guessed
+	if guessed {
+		c.note(Note{Code: "roles_guessed", Detail: "no ClientHello seen: client taken to be " + client.String()})
+	}
+}
+
+// EndpointsSet reports whether SetEndpoints was called.
+func (c *Conn) EndpointsSet() bool { return c.rolesSet }
+
+// BeginTLS marks the connection as carrying SSL/TLS. startTLS names the
+// plaintext protocol that came before it ("" when TLS started at the first
+// byte); the transport's note says where.
+func (c *Conn) BeginTLS() { c.TLS = true }
+
+// AssumeProtected marks both directions as protected from the next record
+// on: the capture started after the handshake (a transport that found the
+// middle of a TLS stream whose first record is application data).
+func (c *Conn) AssumeProtected() {
+	c.dirs[ClientToServer].encrypted, c.dirs[ServerToClient].encrypted = true, true
+}
+
+// Record processes one record of direction d, framed by the transport at
+// pos, and hands it to the sink.
+func (c *Conn) Record(d Dir, rec parser.Record, pos Position) {
+	c.record(d, rec, pos.Offset, pos.Time, pos.Packet)
+}
+
+// HandshakeData takes handshake-message bytes of direction d that reached
+// the transport outside TLS records (QUIC's CRYPTO frames, already
+// deprotected at level), in order; messages may span calls. Each call is
+// reported to the sink as one event whose Record is a handshake record of
+// the connection's version carrying data.
+func (c *Conn) HandshakeData(d Dir, level Level, data []byte, pos Position) {
+	_ = level // the keys of each level are the transport's: nothing to switch here
+	rec := parser.Record{Type: parser.ContentTypeHandshake, Version: parser.VersionTLS12, Payload: data}
+	ev := c.begin(d, rec, pos.Offset, pos.Time, pos.Packet)
+	defer c.emit(ev)
+	c.handshake(ev, data)
+}
+
+// Gap tells that n bytes of direction d, from stream offset start, are
+// missing. That direction loses handshake-message sync, and decryption
+// looks for the sequence number again; the other direction is unaffected.
+func (c *Conn) Gap(d Dir, start uint64, n int, t time.Time) {
+	c.Gaps++
+	c.note(Note{Code: "gap", Dir: d, HasDir: true, Offset: start,
+		Detail: fmt.Sprintf("%d bytes missing", n)})
+	c.dirs[d].hs.Reset()
+	c.crypto.lost[d] = true
+}
+
+// LoseRecordSync drops direction d's partial handshake message: the
+// transport lost record sync there on a bad record header (nothing is
+// missing, so decryption goes on at the next sequence number).
+func (c *Conn) LoseRecordSync(d Dir) {
+	c.dirs[d].hs.Reset()
+}
+
+// AddNote files a note that a lower layer (the transport, reassembly) made
+// about direction d of this connection.
+func (c *Conn) AddNote(d Dir, code string, offset, packet uint64, detail string) {
+	c.note(Note{Code: code, Dir: d, HasDir: true, Offset: offset, Packet: packet, Detail: detail})
+}
+
+// Note files a note the transport made, as it is.
+func (c *Conn) Note(n Note) { c.note(n) }
+
+// End ends the connection: the summary goes to the sink if the connection
+// carried SSL/TLS. The transport sets the endpoints first (guessed, when it
+// never could tell).
+func (c *Conn) End(cause string, t time.Time) {
+	if t.After(c.EndTime) {
+		c.EndTime = t
+	}
+	c.EndCause = cause
+	if !c.TLS {
+		return
+	}
+	for d := range c.dirs {
+		if p := c.dirs[d].hs.Pending(); p > 0 {
+			c.note(Note{Code: "handshake_truncated", Dir: Dir(d), HasDir: true,
+				Detail: fmt.Sprintf("%d bytes of an incomplete handshake message at the end", p)})
+		}
+	}
+	c.sink.End(c)
+}
