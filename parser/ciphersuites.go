@@ -12,7 +12,7 @@ import (
 type SuiteInfo struct {
 	ID          CipherSuite
 	Name        string // IANA name, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
-	KeyExchange string // "RSA", "DHE", "ECDHE", "DH", "ECDH", "PSK", "DHE_PSK", "ECDHE_PSK", "RSA_PSK", "SRP", "KRB5", "ECCPWD", "GOST", "NULL"; "" for TLS 1.3 suites
+	KeyExchange KeyExchange // "" for TLS 1.3 suites
 	Auth        string // "RSA", "DSS", "ECDSA", "anon", "PSK", "KRB5", "SRP", "SHA", "NULL"; "" for TLS 1.3 suites
 	Cipher      string // "AES_128_GCM", "3DES_EDE_CBC", "RC4_128", "CHACHA20_POLY1305", "NULL", ...
 	MAC         string // "SHA", "SHA256", "SHA384", "MD5", "AEAD", "NULL", ...
@@ -24,6 +24,45 @@ type SuiteInfo struct {
 	DTLSOK      bool   // the registry's DTLS-OK column is Y
 	Reference   string // "[RFC5246]"
 }
+
+// KeyExchange is a key-exchange method: as the IANA suite name spells it
+// (SSL 3.0 - TLS 1.2), or as a TLS 1.3 handshake shows it (key_share and
+// pre_shared_key: ECDHE, DHE, PSK, PSK_DHE).
+type KeyExchange string
+
+// The key-exchange methods.
+const (
+	KeyExchangeRSA      KeyExchange = "RSA"
+	KeyExchangeDHE      KeyExchange = "DHE"
+	KeyExchangeECDHE    KeyExchange = "ECDHE"
+	KeyExchangeDH       KeyExchange = "DH"
+	KeyExchangeECDH     KeyExchange = "ECDH"
+	KeyExchangePSK      KeyExchange = "PSK"
+	KeyExchangeDHEPSK   KeyExchange = "DHE_PSK"
+	KeyExchangeECDHEPSK KeyExchange = "ECDHE_PSK"
+	KeyExchangeRSAPSK   KeyExchange = "RSA_PSK"
+	KeyExchangeSRP      KeyExchange = "SRP"
+	KeyExchangeKRB5     KeyExchange = "KRB5"
+	KeyExchangeECCPWD   KeyExchange = "ECCPWD"
+	KeyExchangeGOST     KeyExchange = "GOST"
+	KeyExchangeNULL     KeyExchange = "NULL"
+	KeyExchangePSKDHE   KeyExchange = "PSK_DHE" // TLS 1.3 psk_dhe_ke: a PSK with a (EC)DHE key share
+)
+
+// Ephemeral reports whether k always uses fresh (EC)DH keys, so that it
+// gives forward secrecy (anonymous DH and ECDH suites are also ephemeral:
+// see their Auth).
+func (k KeyExchange) Ephemeral() bool {
+	switch k {
+	case KeyExchangeDHE, KeyExchangeECDHE, KeyExchangeDHEPSK, KeyExchangeECDHEPSK, KeyExchangeECCPWD, KeyExchangeGOST, KeyExchangeSRP, KeyExchangePSKDHE:
+		return true
+	}
+	return false
+}
+
+// UsesRSA reports whether k's key exchange encrypts with the server's RSA
+// key (RSA, RSA_PSK), so the RSA key size is the exchange's strength.
+func (k KeyExchange) UsesRSA() bool { return k == KeyExchangeRSA || k == KeyExchangeRSAPSK }
 
 // AEAD reports whether the suite's cipher is an AEAD.
 func (s SuiteInfo) AEAD() bool { return s.MAC == "AEAD" }

@@ -11,7 +11,7 @@ import "golang.org/x/crypto/cryptobyte"
 // SRP, KRB5, GOST, ECCPWD), only Raw is set; when the body does not fit the
 // layout, ParseHandshake reports an *Error.
 type ServerKeyExchange struct {
-	KeyExchange string
+	KeyExchange KeyExchange
 
 	PSKHint []byte // PSK, DHE_PSK, ECDHE_PSK, RSA_PSK
 
@@ -62,7 +62,7 @@ func bitLen(b []byte) int {
 // depends on Context.CipherSuite (and Context.Version: SSL 3.0 sends the RSA
 // premaster without a length prefix). Unknown layouts keep only Raw.
 type ClientKeyExchange struct {
-	KeyExchange        string
+	KeyExchange        KeyExchange
 	PSKIdentity        []byte // PSK, DHE_PSK, ECDHE_PSK, RSA_PSK
 	EncryptedPreMaster []byte // RSA, RSA_PSK
 	DHYc               []byte // DHE, DH, DHE_PSK (empty for an implicit, certificate-borne key)
@@ -74,17 +74,17 @@ func (*ClientKeyExchange) Type() HandshakeType { return HandshakeTypeClientKeyEx
 
 // kexLayout is the key exchange that decides the ServerKeyExchange and
 // ClientKeyExchange layouts, and whether the server parameters are signed.
-func kexLayout(cs CipherSuite) (kex string, signed bool) {
+func kexLayout(cs CipherSuite) (kex KeyExchange, signed bool) {
 	info, ok := CipherSuiteInfo(cs)
 	if !ok {
 		return "", false
 	}
 	switch {
-	case info.KeyExchange == "DH" && info.Auth == "anon":
-		return "DHE", false
-	case info.KeyExchange == "ECDH" && info.Auth == "anon":
-		return "ECDHE", false
-	case info.KeyExchange == "DHE" || info.KeyExchange == "ECDHE" || info.KeyExchange == "RSA":
+	case info.KeyExchange == KeyExchangeDH && info.Auth == "anon":
+		return KeyExchangeDHE, false
+	case info.KeyExchange == KeyExchangeECDH && info.Auth == "anon":
+		return KeyExchangeECDHE, false
+	case info.KeyExchange == KeyExchangeDHE || info.KeyExchange == KeyExchangeECDHE || info.KeyExchange == KeyExchangeRSA:
 		return info.KeyExchange, true
 	}
 	return info.KeyExchange, false
@@ -97,7 +97,7 @@ func parseServerKeyExchange(body []byte, ctx Context) (*ServerKeyExchange, error
 	s := cryptobyte.String(body)
 	off := func() int { return len(body) - len(s) }
 	switch kex {
-	case "PSK", "RSA_PSK", "DHE_PSK", "ECDHE_PSK":
+	case KeyExchangePSK, KeyExchangeRSAPSK, KeyExchangeDHEPSK, KeyExchangeECDHEPSK:
 		var hint cryptobyte.String
 		if !s.ReadUint16LengthPrefixed(&hint) {
 			return nil, malformed(layer, "psk_identity_hint", 0)
@@ -105,7 +105,7 @@ func parseServerKeyExchange(body []byte, ctx Context) (*ServerKeyExchange, error
 		m.PSKHint = clone(hint)
 	}
 	switch kex {
-	case "ECDHE", "ECDHE_PSK":
+	case KeyExchangeECDHE, KeyExchangeECDHEPSK:
 		var pub cryptobyte.String
 		if !s.ReadUint8((*uint8)(&m.CurveType)) {
 			return nil, malformed(layer, "curve_type", off())
@@ -122,7 +122,7 @@ func parseServerKeyExchange(body []byte, ctx Context) (*ServerKeyExchange, error
 			return nil, malformed(layer, "point", off())
 		}
 		m.PublicKey = clone(pub)
-	case "DHE", "DHE_PSK":
+	case KeyExchangeDHE, KeyExchangeDHEPSK:
 		var p, g, y cryptobyte.String
 		if !s.ReadUint16LengthPrefixed(&p) || p.Empty() {
 			return nil, malformed(layer, "dh_p", off())
@@ -134,7 +134,7 @@ func parseServerKeyExchange(body []byte, ctx Context) (*ServerKeyExchange, error
 			return nil, malformed(layer, "dh_Ys", off())
 		}
 		m.DHP, m.DHG, m.DHYs = clone(p), clone(g), clone(y)
-	case "RSA":
+	case KeyExchangeRSA:
 		var mod, exp cryptobyte.String
 		if !s.ReadUint16LengthPrefixed(&mod) || mod.Empty() {
 			return nil, malformed(layer, "rsa_modulus", off())
@@ -143,7 +143,7 @@ func parseServerKeyExchange(body []byte, ctx Context) (*ServerKeyExchange, error
 			return nil, malformed(layer, "rsa_exponent", off())
 		}
 		m.RSAModulus, m.RSAExponent = clone(mod), clone(exp)
-	case "PSK", "RSA_PSK":
+	case KeyExchangePSK, KeyExchangeRSAPSK:
 	default:
 		m.Raw = clone(body)
 		return m, nil
@@ -179,7 +179,7 @@ func parseClientKeyExchange(body []byte, ctx Context) (*ClientKeyExchange, error
 	s := cryptobyte.String(body)
 	off := func() int { return len(body) - len(s) }
 	switch kex {
-	case "PSK", "RSA_PSK", "DHE_PSK", "ECDHE_PSK":
+	case KeyExchangePSK, KeyExchangeRSAPSK, KeyExchangeDHEPSK, KeyExchangeECDHEPSK:
 		var id cryptobyte.String
 		if !s.ReadUint16LengthPrefixed(&id) {
 			return nil, malformed(layer, "psk_identity", 0)
@@ -187,12 +187,12 @@ func parseClientKeyExchange(body []byte, ctx Context) (*ClientKeyExchange, error
 		m.PSKIdentity = clone(id)
 	}
 	switch kex {
-	case "RSA", "RSA_PSK":
+	case KeyExchangeRSA, KeyExchangeRSAPSK:
 		var enc cryptobyte.String
 		switch {
-		case kex == "RSA" && ctx.Version == VersionSSL30:
+		case kex == KeyExchangeRSA && ctx.Version == VersionSSL30:
 			enc, s = s, nil // SSL 3.0: no length prefix
-		case kex == "RSA" && ctx.Version == 0 && !prefixedWhole(s):
+		case kex == KeyExchangeRSA && ctx.Version == 0 && !prefixedWhole(s):
 			enc, s = s, nil
 		default:
 			if !s.ReadUint16LengthPrefixed(&enc) {
@@ -203,7 +203,7 @@ func parseClientKeyExchange(body []byte, ctx Context) (*ClientKeyExchange, error
 			return nil, malformed(layer, "EncryptedPreMasterSecret", off())
 		}
 		m.EncryptedPreMaster = clone(enc)
-	case "DHE", "DH", "DHE_PSK":
+	case KeyExchangeDHE, KeyExchangeDH, KeyExchangeDHEPSK:
 		if kex == "DH" && s.Empty() {
 			break // implicit: the client certificate holds the DH key
 		}
@@ -212,7 +212,7 @@ func parseClientKeyExchange(body []byte, ctx Context) (*ClientKeyExchange, error
 			return nil, malformed(layer, "dh_Yc", off())
 		}
 		m.DHYc = clone(y)
-	case "ECDHE", "ECDH", "ECDHE_PSK":
+	case KeyExchangeECDHE, KeyExchangeECDH, KeyExchangeECDHEPSK:
 		if kex == "ECDH" && s.Empty() {
 			break // implicit (fixed_ecdh client certificate)
 		}
@@ -221,7 +221,7 @@ func parseClientKeyExchange(body []byte, ctx Context) (*ClientKeyExchange, error
 			return nil, malformed(layer, "ecdh_Yc", off())
 		}
 		m.ECPoint = clone(p)
-	case "PSK":
+	case KeyExchangePSK:
 	default:
 		m.Raw = clone(body)
 		return m, nil

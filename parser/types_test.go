@@ -105,7 +105,7 @@ func TestCipherSuiteInfo(t *testing.T) {
 			if !ok || s.ID != tc.id || s.Name != tc.id.String() {
 				t.Fatalf("CipherSuiteInfo = %+v, %v", s, ok)
 			}
-			if s.KeyExchange != tc.kex || s.Auth != tc.auth || s.Cipher != tc.cipher || s.MAC != tc.mac || s.PRFHash != tc.prf ||
+			if string(s.KeyExchange) != tc.kex || s.Auth != tc.auth || s.Cipher != tc.cipher || s.MAC != tc.mac || s.PRFHash != tc.prf ||
 				s.Export != tc.export || s.TLS13 != tc.tls13 || s.SCSV != tc.scsv || s.Recommended != tc.recommended {
 				t.Fatalf("%+v", s)
 			}

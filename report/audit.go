@@ -45,7 +45,7 @@ type Auditor struct {
 }
 
 type kexKey struct {
-	kind  string
+	kind  parser.KeyExchange
 	group parser.NamedGroup
 	bits  int
 }
@@ -201,7 +201,7 @@ func (a *Auditor) keyExchange(c *session.Conn, ex example) {
 	if info, ok := parser.CipherSuiteInfo(c.CipherSuite); ok && info.Auth == "anon" {
 		k.kind += "_anon"
 	}
-	if k.bits == 0 && k.group == 0 && (k.kind == "RSA" || k.kind == "RSA_PSK") && len(c.ServerCerts) > 0 {
+	if k.bits == 0 && k.group == 0 && k.kind.UsesRSA() && len(c.ServerCerts) > 0 {
 		if alg, b := certKeyBits(c.ServerCerts[0].Key); alg == "RSA" {
 			k.bits = b
 		}
@@ -216,11 +216,11 @@ func (a *Auditor) keyExchange(c *session.Conn, ex example) {
 func kexName(k kexKey) string {
 	switch {
 	case k.group != 0:
-		return k.kind + " " + k.group.String()
+		return string(k.kind) + " " + k.group.String()
 	case k.bits != 0:
 		return fmt.Sprintf("%s %d bits", k.kind, k.bits)
 	}
-	return k.kind
+	return string(k.kind)
 }
 
 func (a *Auditor) client(c *session.Conn, ex example) {

@@ -169,7 +169,7 @@ func (a *Auditor) Snapshot() AuditReport {
 		r := RateSuite(cs)
 		rep.CipherSuites = append(rep.CipherSuites, AuditCipherSuite{
 			CipherSuite: cs.String(), ID: hex16(uint16(cs)),
-			KeyExchange: info.KeyExchange, Authentication: info.Auth, Cipher: info.Cipher, MAC: info.MAC,
+			KeyExchange: string(info.KeyExchange), Authentication: info.Auth, Cipher: info.Cipher, MAC: info.MAC,
 			IANARecommended: info.Recommended, Connections: a.suites[cs],
 			Rating: r.Rating.String(), Reasons: nonNilStrings(r.Reasons),
 		})
@@ -188,7 +188,7 @@ func (a *Auditor) Snapshot() AuditReport {
 			g = k.group.String()
 		}
 		rep.KeyExchange = append(rep.KeyExchange, AuditKeyExchange{
-			Kind: k.kind, Group: g, Bits: k.bits, Connections: a.kex[k],
+			Kind: string(k.kind), Group: g, Bits: k.bits, Connections: a.kex[k],
 			Rating: r.Rating.String(), Reasons: nonNilStrings(r.Reasons),
 		})
 	}

@@ -76,7 +76,7 @@ func alertOf(a parser.Alert, dir string) Alert {
 }
 
 func noteOf(n session.Note) Note {
-	out := Note{Code: n.Code, Offset: n.Offset, Packet: n.Packet, Detail: n.Detail}
+	out := Note{Code: string(n.Code), Offset: n.Offset, Packet: n.Packet, Detail: n.Detail}
 	if n.HasDir {
 		out.Dir = n.Dir.String()
 	}
@@ -128,7 +128,7 @@ func ConnectionOf(c *session.Conn) Connection {
 		// SSL 2.0: a 3-byte cipher kind, no TLS suite id.
 		out.CipherSuite = c.V2CipherSpec.String()
 	}
-	out.KeyExchange = c.KeyExchange.Kind
+	out.KeyExchange = string(c.KeyExchange.Kind)
 	if c.KeyExchange.Group != 0 {
 		out.KeyExchangeGroup = c.KeyExchange.Group.String()
 	}

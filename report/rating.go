@@ -65,7 +65,7 @@ type suiteRule struct {
 }
 
 // noFS names the key exchanges without forward secrecy and says why.
-var noFS = map[string]string{
+var noFS = map[parser.KeyExchange]string{
 	"RSA":     "static RSA key exchange (no forward secrecy)",
 	"RSA_PSK": "static RSA key exchange (no forward secrecy)",
 	"DH":      "static DH key exchange (no forward secrecy)",
@@ -80,7 +80,7 @@ var noFS = map[string]string{
 var suiteRules = []suiteRule{
 	{Insecure, "NULL encryption (no confidentiality)", func(s parser.SuiteInfo) bool { return s.Cipher == "NULL" }},
 	{Insecure, "anonymous key exchange (no authentication)", func(s parser.SuiteInfo) bool {
-		return s.Auth == "anon" || s.KeyExchange == "NULL"
+		return s.Auth == "anon" || s.KeyExchange == parser.KeyExchangeNULL
 	}},
 	{Insecure, "export-grade cryptography", func(s parser.SuiteInfo) bool { return s.Export }},
 	{Insecure, "RC4 stream cipher", func(s parser.SuiteInfo) bool { return strings.HasPrefix(s.Cipher, "RC4") }},
@@ -99,11 +99,7 @@ func forwardSecret(s parser.SuiteInfo) bool {
 	if s.Auth == "anon" {
 		return true
 	}
-	switch s.KeyExchange {
-	case "DHE", "ECDHE", "DHE_PSK", "ECDHE_PSK", "ECCPWD", "GOST", "SRP":
-		return true
-	}
-	return s.TLS13
+	return s.KeyExchange.Ephemeral() || s.TLS13
 }
 
 // RateSuite rates a cipher suite from the IANA registry (see
@@ -204,7 +200,7 @@ var recommendedGroups = map[parser.NamedGroup]bool{
 // the DHE modulus, the RSA key. Whether the method gives forward secrecy is
 // the cipher suite's rating, not this one. kind is session.KeyExchangeInfo's
 // Kind; bits is the DHE modulus or RSA key size, 0 when not seen.
-func RateKeyExchange(kind string, group parser.NamedGroup, bits int) Assessment {
+func RateKeyExchange(kind parser.KeyExchange, group parser.NamedGroup, bits int) Assessment {
 	a := Assessment{Rating: Secure}
 	switch {
 	case group != 0:
@@ -213,9 +209,9 @@ func RateKeyExchange(kind string, group parser.NamedGroup, bits int) Assessment 
 		} else if recommendedGroups[group] {
 			a.Rating = Recommended
 		}
-	case bits > 0 && (strings.Contains(kind, "DH") || strings.Contains(kind, "RSA")):
+	case bits > 0 && (strings.Contains(string(kind), "DH") || strings.Contains(string(kind), "RSA")):
 		what := "DH modulus"
-		if strings.Contains(kind, "RSA") {
+		if strings.Contains(string(kind), "RSA") {
 			what = "RSA key"
 		}
 		switch {

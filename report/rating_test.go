@@ -165,7 +165,7 @@ func TestRateKeyExchange(t *testing.T) {
 		{"ECDHE", 0, 0, Secure},
 	}
 	for _, tt := range tests {
-		if got := RateKeyExchange(tt.kind, tt.group, tt.bits); got.Rating != tt.want {
+		if got := RateKeyExchange(parser.KeyExchange(tt.kind), tt.group, tt.bits); got.Rating != tt.want {
 			t.Errorf("%s %s %d: %s %q, want %s", tt.kind, tt.group, tt.bits, got.Rating, got.Reasons, tt.want)
 		}
 	}

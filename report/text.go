@@ -124,7 +124,7 @@ func (w *Writer) textRecord(ev *session.RecordEvent) {
 		fmt.Fprintln(w.out)
 	}
 	for _, n := range ev.Notes {
-		writeStrings(w.out, "    note ", n.Code, ": ")
+		writeStrings(w.out, "    note ", string(n.Code), ": ")
 		writeStrings(w.out, n.Detail, "\n", "")
 	}
 	if len(ev.Plaintext) > 0 && (w.opt.Hex || w.opt.ASCII) {

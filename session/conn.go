@@ -43,7 +43,7 @@ func (m MACResult) String() string {
 
 // Note is an anomaly: parsing goes on after it (STYLE rule 11).
 type Note struct {
-	Code   string
+	Code   NoteCode
 	Dir    Dir
 	HasDir bool
 	Offset uint64 // stream offset in Dir where it applies
@@ -106,7 +106,7 @@ type ConnAlert struct {
 // KeyExchangeInfo describes the negotiated key exchange as far as the
 // handshake showed it.
 type KeyExchangeInfo struct {
-	Kind  string            // "ECDHE", "DHE", "RSA", ... (from the suite, or TLS 1.3 key_share)
+	Kind  parser.KeyExchange // from the suite, or the TLS 1.3 key_share and pre_shared_key
 	Group parser.NamedGroup // ECDHE group / TLS 1.3 key share group
 	Bits  int               // DHE modulus bits, RSA (export) modulus bits
 }
@@ -213,6 +213,6 @@ func (c *Conn) note(n Note) {
 	if len(c.Notes) < maxNotes {
 		c.Notes = append(c.Notes, n)
 	} else if len(c.Notes) == maxNotes {
-		c.Notes = append(c.Notes, Note{Code: "notes_truncated", Detail: "further notes dropped"})
+		c.Notes = append(c.Notes, Note{Code: NoteNotesTruncated, Detail: "further notes dropped"})
 	}
 }

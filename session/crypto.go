@@ -213,7 +213,7 @@ func (c *Conn) afterServerHello(sh *parser.ServerHello) {
 }
 
 // keyNote files a note about decryption once per code.
-func (c *Conn) keyNote(code, detail string) {
+func (c *Conn) keyNote(code NoteCode, detail string) {
 	for _, n := range c.Notes {
 		if n.Code == code {
 			return

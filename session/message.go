@@ -179,14 +179,14 @@ func (c *Conn) keyExchangeFromHello(m *parser.ServerHello) {
 	}
 	switch {
 	case c.KeyExchange.Group != 0 && c.Resumed:
-		c.KeyExchange.Kind = "PSK_DHE"
+		c.KeyExchange.Kind = parser.KeyExchangePSKDHE
 	case c.KeyExchange.Group != 0:
-		c.KeyExchange.Kind = "ECDHE"
+		c.KeyExchange.Kind = parser.KeyExchangeECDHE
 		if g := c.KeyExchange.Group; g >= 256 && g <= 260 {
-			c.KeyExchange.Kind = "DHE"
+			c.KeyExchange.Kind = parser.KeyExchangeDHE
 		}
 	case m.Extension(parser.ExtPreSharedKey) != nil:
-		c.KeyExchange.Kind = "PSK"
+		c.KeyExchange.Kind = parser.KeyExchangePSK
 	}
 }
 
@@ -205,7 +205,7 @@ func (c *Conn) sslv2Record(ev *RecordEvent) {
 	if p[0] == 1 && ev.Dir == ClientToServer && c.ClientHello == nil {
 		ch, err := parser.ParseSSLv2ClientHello(p)
 		if err != nil {
-			ev.Notes = append(ev.Notes, c.recordNote(ev.Dir, ev.Offset, ev.Packet, "bad_sslv2_client_hello", err))
+			ev.Notes = append(ev.Notes, c.recordNote(ev.Dir, ev.Offset, ev.Packet, NoteBadSSLv2ClientHello, err))
 			return
 		}
 		ev.Messages = append(ev.Messages, ch)
@@ -226,7 +226,7 @@ func (c *Conn) sslv2Record(ev *RecordEvent) {
 	if err != nil {
 		// Most likely a record encrypted under keys exchanged where the
 		// capture did not show it.
-		ev.Notes = append(ev.Notes, c.recordNote(ev.Dir, ev.Offset, ev.Packet, "bad_"+typ.String(), err))
+		ev.Notes = append(ev.Notes, c.recordNote(ev.Dir, ev.Offset, ev.Packet, BadMessage(typ.String()), err))
 		ev.Opaque, ev.ContentType = true, 0
 		return
 	}
@@ -238,8 +238,8 @@ func (c *Conn) sslv2Record(ev *RecordEvent) {
 			return // the first hello that settled the version names the connection
 		}
 		c.Version = parser.VersionSSL20
-		c.note(Note{Code: "sslv2", Dir: ev.Dir, HasDir: true, Offset: ev.Offset, Packet: ev.Packet, Detail: "the server answered in SSL 2.0"})
-		c.KeyExchange.Kind = "RSA" // every SSL 2.0 cipher kind
+		c.note(Note{Code: NoteSSLv2, Dir: ev.Dir, HasDir: true, Offset: ev.Offset, Packet: ev.Packet, Detail: "the server answered in SSL 2.0"})
+		c.KeyExchange.Kind = parser.KeyExchangeRSA // every SSL 2.0 cipher kind
 		c.Resumed = m.SessionIDHit
 		if len(m.Certificate) > 0 && c.ServerCerts == nil {
 			c.ServerCerts = []parser.CertInfo{m.CertInfo}

@@ -70,7 +70,7 @@ func (c *Conn) unprotect(ev *RecordEvent) (payload []byte, typ parser.ContentTyp
 			c.MACFailed++
 			if !c.crypto.failNoted[d] {
 				c.crypto.failNoted[d] = true
-				ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, "mac_failed",
+				ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, NoteMACFailed,
 					fmt.Errorf("the record's MAC or tag does not verify: a wrong key, or a corrupted record (later failures in this direction are only counted)")))
 			}
 		}
@@ -125,7 +125,7 @@ func (c *Conn) content(ev *RecordEvent, typ parser.ContentType, payload []byte) 
 		c.history(d, 'L')
 		alerts, err := parser.ParseAlert(payload)
 		if err != nil {
-			ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, "bad_alert", err))
+			ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, NoteBadAlert, err))
 		}
 		ev.Alerts = alerts
 		for _, a := range alerts {
@@ -140,7 +140,7 @@ func (c *Conn) content(ev *RecordEvent, typ parser.ContentType, payload []byte) 
 		c.heartbeat(ev, payload)
 	default:
 		c.history(d, 'Q')
-		ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, "unknown_content_type", fmt.Errorf("content type %d", ev.Record.Type)))
+		ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, NoteUnknownContentType, fmt.Errorf("content type %d", ev.Record.Type)))
 	}
 }
 
@@ -149,7 +149,7 @@ func (c *Conn) changeCipherSpecRecord(ev *RecordEvent, payload []byte) {
 	d := ev.Dir
 	c.history(d, 'I')
 	if err := parser.ParseChangeCipherSpec(payload); err != nil {
-		ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, "bad_change_cipher_spec", err))
+		ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, NoteBadChangeCipherSpec, err))
 	}
 	// In TLS 1.3 change_cipher_spec is only for middlebox compatibility;
 	// before a ServerHello (after a HelloRetryRequest, or with early data)
@@ -195,12 +195,12 @@ func (c *Conn) heartbeat(ev *RecordEvent, payload []byte) {
 	c.history(d, 'B')
 	hb, err := parser.ParseHeartbeat(payload)
 	if err != nil {
-		ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, "bad_heartbeat", err))
+		ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, NoteBadHeartbeat, err))
 		return
 	}
 	ev.Heartbeat = &hb
 	if hb.Heartbleed {
-		ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, "heartbleed",
+		ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, NoteHeartbleed,
 			fmt.Errorf("heartbeat payload_length %d exceeds the %d bytes received", hb.PayloadLength, hb.Actual)))
 	}
 }
@@ -215,7 +215,7 @@ func (c *Conn) appHistory(d Dir) {
 }
 
 // recordNote makes a note for a record and files it with the connection.
-func (c *Conn) recordNote(d Dir, offset, packet uint64, code string, err error) Note {
+func (c *Conn) recordNote(d Dir, offset, packet uint64, code NoteCode, err error) Note {
 	n := Note{Code: code, Dir: d, HasDir: true, Offset: offset, Packet: packet, Detail: err.Error()}
 	c.note(n)
 	return n
@@ -226,7 +226,7 @@ func (c *Conn) recordNote(d Dir, offset, packet uint64, code string, err error) 
 func (c *Conn) handshake(ev *RecordEvent, payload []byte) {
 	h := &c.dirs[ev.Dir]
 	if err := h.hs.Write(payload); err != nil {
-		ev.Notes = append(ev.Notes, c.recordNote(ev.Dir, ev.Offset, ev.Packet, "handshake_too_large", err))
+		ev.Notes = append(ev.Notes, c.recordNote(ev.Dir, ev.Offset, ev.Packet, NoteHandshakeTooLarge, err))
 		h.hs.Reset()
 		return
 	}
@@ -236,14 +236,14 @@ func (c *Conn) handshake(ev *RecordEvent, payload []byte) {
 			return
 		}
 		if err != nil {
-			ev.Notes = append(ev.Notes, c.recordNote(ev.Dir, ev.Offset, ev.Packet, "bad_handshake", err))
+			ev.Notes = append(ev.Notes, c.recordNote(ev.Dir, ev.Offset, ev.Packet, NoteBadHandshake, err))
 			h.hs.Reset()
 			return
 		}
 		ctx := parser.Context{Version: c.Version, CipherSuite: c.CipherSuite, FromServer: ev.Dir == ServerToClient}
 		msg, err := parser.ParseHandshake(typ, body, ctx)
 		if err != nil {
-			ev.Notes = append(ev.Notes, c.recordNote(ev.Dir, ev.Offset, ev.Packet, "bad_"+typ.String(), err))
+			ev.Notes = append(ev.Notes, c.recordNote(ev.Dir, ev.Offset, ev.Packet, badMessage(typ), err))
 		}
 		if msg == nil {
 			msg = &parser.RawMessage{Typ: typ, Body: bytes.Clone(body)}

@@ -56,7 +56,7 @@ func (c *Conn) SetEndpoints(client, server netip.AddrPort, guessed bool) {
 	c.rolesSet = true
 	c.Client, c.Server, c.RolesGuessed = client, server, guessed
 	if guessed {
-		c.note(Note{Code: "roles_guessed", Detail: "no ClientHello seen: client taken to be " + client.String()})
+		c.note(Note{Code: NoteRolesGuessed, Detail: "no ClientHello seen: client taken to be " + client.String()})
 	}
 }
 
@@ -99,7 +99,7 @@ func (c *Conn) HandshakeData(d Dir, level Level, data []byte, pos Position) {
 // looks for the sequence number again; the other direction is unaffected.
 func (c *Conn) Gap(d Dir, start uint64, n int, t time.Time) {
 	c.Gaps++
-	c.note(Note{Code: "gap", Dir: d, HasDir: true, Offset: start,
+	c.note(Note{Code: NoteGap, Dir: d, HasDir: true, Offset: start,
 		Detail: fmt.Sprintf("%d bytes missing", n)})
 	c.dirs[d].hs.Reset()
 	c.crypto.lost[d] = true
@@ -114,7 +114,7 @@ func (c *Conn) LoseRecordSync(d Dir) {
 
 // AddNote files a note that a lower layer (the transport, reassembly) made
 // about direction d of this connection.
-func (c *Conn) AddNote(d Dir, code string, offset, packet uint64, detail string) {
+func (c *Conn) AddNote(d Dir, code NoteCode, offset, packet uint64, detail string) {
 	c.note(Note{Code: code, Dir: d, HasDir: true, Offset: offset, Packet: packet, Detail: detail})
 }
 
@@ -134,7 +134,7 @@ func (c *Conn) End(cause string, t time.Time) {
 	}
 	for d := range c.dirs {
 		if p := c.dirs[d].hs.Pending(); p > 0 {
-			c.note(Note{Code: "handshake_truncated", Dir: Dir(d), HasDir: true,
+			c.note(Note{Code: NoteHandshakeTruncated, Dir: Dir(d), HasDir: true,
 				Detail: fmt.Sprintf("%d bytes of an incomplete handshake message at the end", p)})
 		}
 	}

@@ -414,12 +414,17 @@ func (s *streamSink) Record(ev *session.RecordEvent) {
 		e.Msgs = append(e.Msgs, m.Type())
 	}
 	for _, n := range ev.Notes {
-		e.Notes = append(e.Notes, n.Code)
+		e.Notes = append(e.Notes, string(n.Code))
 	}
 	s.events = append(s.events, e)
 }
 
 func (s *streamSink) End(c *session.Conn) {
+	for _, n := range c.Notes {
+		if !session.KnownNoteCode(n.Code) {
+			s.t.Errorf("note code %q is not in session.NoteCodes", n.Code)
+		}
+	}
 	s.ends++
 	s.conn = c
 }
@@ -624,7 +629,7 @@ func appPlaintext(evs []streamEvent, d session.Dir) []byte {
 
 func connHasNote(c *Stream, code string) bool {
 	for _, n := range c.Notes {
-		if n.Code == code {
+		if string(n.Code) == code {
 			return true
 		}
 	}
@@ -769,7 +774,7 @@ func TestConnStreamHandshakes(t *testing.T) {
 				if c.Version != tt.version || c.CipherSuite != tt.suite || uint16(c.CipherSuite) != run.state.CipherSuite {
 					t.Errorf("version %v suite %v, want %v %v (crypto/tls: %x)", c.Version, c.CipherSuite, tt.version, tt.suite, run.state.CipherSuite)
 				}
-				if c.KeyExchange.Kind != tt.kx {
+				if string(c.KeyExchange.Kind) != tt.kx {
 					t.Errorf("key exchange %+v, want %s", c.KeyExchange, tt.kx)
 				}
 				if c.SNI != "example.test" {

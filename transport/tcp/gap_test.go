@@ -86,7 +86,7 @@ func TestGapResumesDecryption(t *testing.T) {
 	}
 	codes := map[string]bool{}
 	for _, n := range c.Notes {
-		codes[n.Code] = true
+		codes[string(n.Code)] = true
 	}
 	for _, want := range []string{"gap", "resync", "sequence_resync"} {
 		if !codes[want] {

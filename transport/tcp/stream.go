@@ -134,7 +134,7 @@ func (c *Stream) resync(s Side, b []byte) (n int, stop bool) {
 		ok, need := recordChain(b[i:])
 		if ok {
 			h.mode = modeTLS
-			c.Note(session.Note{Code: "resync", Dir: c.dirOf(s), HasDir: true, Offset: h.base + uint64(i),
+			c.Note(session.Note{Code: session.NoteResync, Dir: c.dirOf(s), HasDir: true, Offset: h.base + uint64(i),
 				Detail: fmt.Sprintf("record boundary found again after %d bytes", i)})
 			return i, false
 		}
@@ -151,7 +151,7 @@ func (c *Stream) resync(s Side, b []byte) (n int, stop bool) {
 func (c *Stream) desync(s Side, err error, packet uint64) {
 	h := &c.halves[s]
 	d := c.dirOf(s)
-	c.Note(session.Note{Code: "record_desync", Dir: d, HasDir: true, Offset: h.base, Packet: packet, Detail: err.Error()})
+	c.Note(session.Note{Code: session.NoteRecordDesync, Dir: d, HasDir: true, Offset: h.base, Packet: packet, Detail: err.Error()})
 	h.mode = modeResync
 	c.LoseRecordSync(d)
 }
@@ -222,7 +222,7 @@ func (c *Stream) Gap(s Side, start uint64, n int, t time.Time) {
 
 // AddNote files a note that reassembly made about one side.
 func (c *Stream) AddNote(s Side, code string, offset, packet uint64, detail string) {
-	c.Conn.AddNote(c.dirOf(s), code, offset, packet, detail)
+	c.Conn.AddNote(c.dirOf(s), session.NoteCode(code), offset, packet, detail)
 }
 
 // Close ends the connection: the summary goes to the sink if the

@@ -1,0 +1,112 @@
+package session
+
+import (
+	"strings"
+
+	"github.com/ssldissect/ssldissect/parser"
+)
+
+// NoteCode names an anomaly. Every code a connection can carry is in
+// NoteCodes, the one table of what each means and what to do about it
+// (docs/NOTES.md is written from it and checked against it by a test).
+type NoteCode string
+
+// The note codes. BadMessage gives the bad_<message> family.
+const (
+	NoteGap                    NoteCode = "gap"
+	NoteResync                 NoteCode = "resync"
+	NoteRecordDesync           NoteCode = "record_desync"
+	NoteMidstream              NoteCode = "midstream"
+	NoteRolesGuessed           NoteCode = "roles_guessed"
+	NoteStartTLS               NoteCode = "starttls"
+	NoteRetransmissionMismatch NoteCode = "retransmission_mismatch"
+	NotePendingOverflow        NoteCode = "pending_overflow"
+	NoteHeartbleed             NoteCode = "heartbleed"
+	NoteSSLv2                  NoteCode = "sslv2"
+	NoteBadAlert               NoteCode = "bad_alert"
+	NoteBadChangeCipherSpec    NoteCode = "bad_change_cipher_spec"
+	NoteBadHandshake           NoteCode = "bad_handshake"
+	NoteBadHeartbeat           NoteCode = "bad_heartbeat"
+	NoteBadSSLv2ClientHello    NoteCode = "bad_sslv2_client_hello"
+	NoteUnknownContentType     NoteCode = "unknown_content_type"
+	NoteHandshakeTooLarge      NoteCode = "handshake_too_large"
+	NoteHandshakeTruncated     NoteCode = "handshake_truncated"
+	NoteNotesTruncated         NoteCode = "notes_truncated"
+	NoteNoKeys                 NoteCode = "no_keys"
+	NoteMACFailed              NoteCode = "mac_failed"
+	NoteFinishedMismatch       NoteCode = "finished_mismatch"
+	NoteSequenceResync         NoteCode = "sequence_resync"
+	NoteEarlyDataRejected      NoteCode = "early_data_rejected"
+	NoteUnsupportedSuite       NoteCode = "unsupported_suite"
+	NoteUnsupportedVersion     NoteCode = "unsupported_version"
+	NoteKeyDerivationFailed    NoteCode = "key_derivation_failed"
+	NoteKeyUpdateFailed        NoteCode = "key_update_failed"
+	NoteDecryptError           NoteCode = "decrypt_error"
+	NoteRSAKeyMismatch         NoteCode = "rsa_key_mismatch"
+	NoteRSADecryptFailed       NoteCode = "rsa_decrypt_failed"
+
+	// noteBadPrefix starts the bad_<message> codes (BadMessage).
+	noteBadPrefix = "bad_"
+)
+
+// BadMessage is the code of a malformed handshake or SSLv2 message: bad_
+// and the message's name (bad_client_hello, bad_certificate, ...).
+func BadMessage(name string) NoteCode { return NoteCode(noteBadPrefix + name) }
+
+// NoteInfo documents one note code.
+type NoteInfo struct {
+	Code    NoteCode // for the bad_<message> family, "bad_<message>"
+	Meaning string
+	Action  string // what a user can do about it
+}
+
+// NoteCodes is the registry of every note code, in the order docs/NOTES.md
+// lists them.
+var NoteCodes = []NoteInfo{
+	{NoteGap, "bytes of a direction were never captured (lost by the capture, or before it started); the detail says how many", "capture with a bigger buffer or snap length; only that direction's records around the gap are affected"},
+	{NoteResync, "the record boundary was found again after a gap or a bad header, that many bytes later", "none: the records in between are lost, the rest is dissected"},
+	{NoteRecordDesync, "a record header was not plausible (bad type, version or length): record sync is lost in that direction", "look for a non-TLS protocol on the port or a corrupted capture; sync is searched for again (resync)"},
+	{NoteMidstream, "the capture starts inside the TLS stream: no handshake was seen", "start the capture before the connection; without the handshake nothing can be decrypted unless its session is resumed later"},
+	{NoteRolesGuessed, "no ClientHello was seen: the client was taken to be the side with the higher port", "check the client and server fields before relying on direction"},
+	{NoteStartTLS, "TLS starts after a plaintext exchange (SMTP, IMAP, POP3, FTP, LDAP, XMPP, PostgreSQL, MySQL, or unknown)", "none: informational"},
+	{NoteRetransmissionMismatch, "a retransmitted TCP segment carried different bytes than the first copy (the first is kept)", "suspect injection or a broken middlebox"},
+	{NotePendingOverflow, "reassembly gave up waiting for missing bytes of a direction (buffer caps): the bytes after were delivered after a gap", "raise --max-conn-pages / --max-pages if memory allows"},
+	{NoteHeartbleed, "a heartbeat request whose payload_length exceeds the bytes sent (CVE-2014-0160 probe)", "investigate the client; patch the server"},
+	{NoteSSLv2, "the server answered in SSL 2.0", "disable SSL 2.0 on the server"},
+	{NoteBadAlert, "an alert record that does not parse", "none: the record is shown raw"},
+	{NoteBadChangeCipherSpec, "a change_cipher_spec record whose content is not the single byte 1", "none: the switch to the new keys is still made"},
+	{NoteBadHandshake, "handshake framing is broken (a message header that cannot be read): message sync is lost until the next record", "look for a corrupted capture"},
+	{NoteBadHeartbeat, "a heartbeat record that does not parse", "none"},
+	{NoteBadSSLv2ClientHello, "an SSLv2-format ClientHello that does not parse", "none: the record is shown raw"},
+	{"bad_<message>", "a malformed handshake (or SSL 2.0) message, with the field and offset; a client_hello or server_hello broken after its random is still shown as far as it was read (partial: true), and keeps its SNI and offered ALPN, but gives no JA3/JA4", "look for a buggy peer or a corrupted capture"},
+	{NoteUnknownContentType, "a record of a content type outside the registry", "none: the record is shown raw"},
+	{NoteHandshakeTooLarge, "a handshake message longer than the cap (MaxHandshakeLen; certificates MaxCertificateLen): it is skipped", "none: a message that large is an attack or a broken peer"},
+	{NoteHandshakeTruncated, "the connection ended inside a handshake message", "none: the capture stopped or the peer closed mid-message"},
+	{NoteNotesTruncated, "more than 64 notes on one connection: the rest were dropped", "look at the first ones"},
+	{NoteNoKeys, "protected records and no key for them: the detail names the key-log line or RSA key that is missing", "give the key log (-l) or RSA key (-k) of this connection"},
+	{NoteMACFailed, "the first record in a direction whose MAC or AEAD tag did not verify (later ones are counted in mac.failed)", "check the key log belongs to this capture (not another vantage point behind a proxy) and that the capture is not corrupted"},
+	{NoteFinishedMismatch, "a Finished message's verify_data does not match the transcript", "a handshake message is missing from the capture, or the keys are wrong"},
+	{NoteSequenceResync, "decryption resumed after a gap by finding the record sequence number again (AEAD, TLS 1.3, TLS 1.1+ CBC)", "none: records lost in the gap are not decrypted"},
+	{NoteEarlyDataRejected, "0-RTT data the server did not accept: shown decrypted in its records, kept out of plaintext_bytes and --plaintext-dir", "none: informational"},
+	{NoteUnsupportedSuite, "the cipher suite cannot be decrypted (unknown, or its cipher is not built in)", "none: the records stay opaque"},
+	{NoteUnsupportedVersion, "a TLS 1.3 draft version: drafts are not decrypted", "none"},
+	{NoteKeyDerivationFailed, "the keys could not be derived from the secrets given (wrong length, unsupported hash)", "check the key-log line for this client random"},
+	{NoteKeyUpdateFailed, "a TLS 1.3 KeyUpdate could not be followed", "none: later records of that direction stay opaque"},
+	{NoteDecryptError, "a record could not be decrypted for a reason other than its MAC (bad padding length, bad size for the cipher)", "check the keys and the capture"},
+	{NoteRSAKeyMismatch, "no RSA private key given matches the server certificate", "give the key of the certificate the server sent (-k)"},
+	{NoteRSADecryptFailed, "the RSA key matched but the pre-master secret did not decrypt", "the key is for another certificate with the same modulus, or the ClientKeyExchange is corrupt"},
+}
+
+// KnownNoteCode reports whether code is in NoteCodes (bad_<message> for
+// any message name).
+func KnownNoteCode(code NoteCode) bool {
+	for _, n := range NoteCodes {
+		if n.Code == code {
+			return true
+		}
+	}
+	return strings.HasPrefix(string(code), noteBadPrefix) && len(code) > len(noteBadPrefix)
+}
+
+// badMessage is BadMessage for a handshake type.
+func badMessage(t parser.HandshakeType) NoteCode { return BadMessage(t.String()) }
