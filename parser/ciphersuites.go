@@ -11,12 +11,12 @@ import (
 // name by internal/gen/ciphersuites.
 type SuiteInfo struct {
 	ID          CipherSuite
-	Name        string // IANA name, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+	Name        string      // IANA name, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
 	KeyExchange KeyExchange // "" for TLS 1.3 suites
-	Auth        string // "RSA", "DSS", "ECDSA", "anon", "PSK", "KRB5", "SRP", "SHA", "NULL"; "" for TLS 1.3 suites
-	Cipher      string // "AES_128_GCM", "3DES_EDE_CBC", "RC4_128", "CHACHA20_POLY1305", "NULL", ...
-	MAC         string // "SHA", "SHA256", "SHA384", "MD5", "AEAD", "NULL", ...
-	PRFHash     string // the PRF/HKDF hash where the name gives it ("SHA256", "SHA384"), "" for the TLS 1.0/1.1 default
+	Auth        string      // "RSA", "DSS", "ECDSA", "anon", "PSK", "KRB5", "SRP", "SHA", "NULL"; "" for TLS 1.3 suites
+	Cipher      string      // "AES_128_GCM", "3DES_EDE_CBC", "RC4_128", "CHACHA20_POLY1305", "NULL", ...
+	MAC         string      // "SHA", "SHA256", "SHA384", "MD5", "AEAD", "NULL", ...
+	PRFHash     string      // the PRF/HKDF hash where the name gives it ("SHA256", "SHA384"), "" for the TLS 1.0/1.1 default
 	Export      bool
 	TLS13       bool   // a TLS 1.3 suite (no key exchange or authentication in the name)
 	SCSV        bool   // a signalling value, not a real suite

@@ -107,8 +107,8 @@ type ConnAlert struct {
 // handshake showed it.
 type KeyExchangeInfo struct {
 	Kind  parser.KeyExchange // from the suite, or the TLS 1.3 key_share and pre_shared_key
-	Group parser.NamedGroup // ECDHE group / TLS 1.3 key share group
-	Bits  int               // DHE modulus bits, RSA (export) modulus bits
+	Group parser.NamedGroup  // ECDHE group / TLS 1.3 key share group
+	Bits  int                // DHE modulus bits, RSA (export) modulus bits
 }
 
 // Position is where an input to a Conn was in its transport: the stream
