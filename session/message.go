@@ -74,64 +74,9 @@ func (c *Conn) message(ev *RecordEvent, msg parser.Message) {
 	}
 	switch m := msg.(type) {
 	case *parser.ClientHello:
-		if c.ClientHello != nil {
-			return // after a HelloRetryRequest, or a renegotiation
-		}
-		// A partial hello (malformed after its random; ParseHandshake
-		// returned it with the error noted as bad_client_hello) is kept as
-		// c.ClientHello, Partial set, for what was read whole before the
-		// damage: the version, random (key log lookup), session id and
-		// cipher suites when their vectors were read, and SNI and ALPN when
-		// their own extensions parsed (SNI and ALPN read only extensions
-		// without Err). Its JA3/JA4 are not computed: a fingerprint of a
-		// damaged hello would be a false identity (the oracle's
-		// "malformed ClientHello" exceptions, where tshark hashes a partial
-		// parse).
-		c.ClientHello = m
-		c.SNI = m.SNI()
-		c.ALPNOffered = m.ALPN()
-		if !m.Partial {
-			c.clientFingerprints(m)
-		}
+		c.clientHello(m)
 	case *parser.ServerHello:
-		if m.Partial {
-			// A partial ServerHello does not drive the handshake: the
-			// version, suite and TLS 1.3 switch to encrypted records would
-			// be a guess (a supported_versions after the damage changes
-			// them all). Only a selected ALPN whose extension parsed is
-			// taken; no JA3S/JA4S, as for a partial ClientHello.
-			if p := m.ALPN(); p != "" && c.ServerHello == nil {
-				c.ALPN = p
-			}
-			return
-		}
-		if m.IsHelloRetryRequest() {
-			c.HelloRetryRequest = true
-			c.earlyVerdict(false) // RFC 8446 4.2.10: a HelloRetryRequest rejects 0-RTT
-			c.rewriteLastHistory('S', 'J')
-			if v := m.SelectedVersion(); v.IsTLS13() {
-				c.Version = v
-			}
-			return
-		}
-		if c.ServerHello != nil {
-			return // renegotiation: the first handshake names the connection
-		}
-		c.ServerHello = m
-		c.Version = m.SelectedVersion()
-		c.CipherSuite = m.CipherSuite
-		if p := m.ALPN(); p != "" {
-			c.ALPN = p
-		}
-		c.serverFingerprints(m)
-		if c.Version.IsTLS13() {
-			c.Resumed = m.Extension(parser.ExtPreSharedKey) != nil
-			// Everything after the ServerHello is protected, both ways.
-			c.AssumeProtected()
-		} else if ch := c.ClientHello; ch != nil && len(ch.SessionID) > 0 && bytes.Equal(ch.SessionID, m.SessionID) {
-			c.Resumed = true
-		}
-		c.keyExchangeFromHello(m) // after Resumed, which tells PSK_DHE from ECDHE
+		c.serverHello(m)
 	case *parser.EncryptedExtensions:
 		for i := range m.Extensions {
 			if a, ok := m.Extensions[i].Parsed.(parser.ALPNExt); ok && len(a.Protocols) > 0 {
@@ -139,20 +84,7 @@ func (c *Conn) message(ev *RecordEvent, msg parser.Message) {
 			}
 		}
 	case *parser.Certificate:
-		infos := make([]parser.CertInfo, 0, len(m.Entries))
-		for _, e := range m.Entries {
-			infos = append(infos, e.Info)
-		}
-		if d == ServerToClient {
-			if c.ServerCerts == nil {
-				c.ServerCerts = infos
-				if len(m.Entries) > 0 {
-					c.serverCertDER = m.Entries[0].Data
-				}
-			}
-		} else if c.ClientCerts == nil {
-			c.ClientCerts = infos
-		}
+		c.certificate(d, m)
 	case *parser.ServerKeyExchange:
 		switch {
 		case len(m.DHP) > 0:
@@ -162,6 +94,90 @@ func (c *Conn) message(ev *RecordEvent, msg parser.Message) {
 		case m.Group != 0:
 			c.KeyExchange.Group = m.Group
 		}
+	}
+}
+
+// clientHello takes what the first ClientHello tells.
+func (c *Conn) clientHello(m *parser.ClientHello) {
+	if c.ClientHello != nil {
+		return // after a HelloRetryRequest, or a renegotiation
+	}
+	// A partial hello (malformed after its random; ParseHandshake
+	// returned it with the error noted as bad_client_hello) is kept as
+	// c.ClientHello, Partial set, for what was read whole before the
+	// damage: the version, random (key log lookup), session id and
+	// cipher suites when their vectors were read, and SNI and ALPN when
+	// their own extensions parsed (SNI and ALPN read only extensions
+	// without Err). Its JA3/JA4 are not computed: a fingerprint of a
+	// damaged hello would be a false identity (the oracle's
+	// "malformed ClientHello" exceptions, where tshark hashes a partial
+	// parse).
+	c.ClientHello = m
+	c.SNI = m.SNI()
+	c.ALPNOffered = m.ALPN()
+	if !m.Partial {
+		c.clientFingerprints(m)
+	}
+}
+
+// serverHello takes what the ServerHello settles (or notes a
+// HelloRetryRequest).
+func (c *Conn) serverHello(m *parser.ServerHello) {
+	if m.Partial {
+		// A partial ServerHello does not drive the handshake: the
+		// version, suite and TLS 1.3 switch to encrypted records would
+		// be a guess (a supported_versions after the damage changes
+		// them all). Only a selected ALPN whose extension parsed is
+		// taken; no JA3S/JA4S, as for a partial ClientHello.
+		if p := m.ALPN(); p != "" && c.ServerHello == nil {
+			c.ALPN = p
+		}
+		return
+	}
+	if m.IsHelloRetryRequest() {
+		c.HelloRetryRequest = true
+		c.earlyVerdict(false) // RFC 8446 4.2.10: a HelloRetryRequest rejects 0-RTT
+		c.rewriteLastHistory('S', 'J')
+		if v := m.SelectedVersion(); v.IsTLS13() {
+			c.Version = v
+		}
+		return
+	}
+	if c.ServerHello != nil {
+		return // renegotiation: the first handshake names the connection
+	}
+	c.ServerHello = m
+	c.Version = m.SelectedVersion()
+	c.CipherSuite = m.CipherSuite
+	if p := m.ALPN(); p != "" {
+		c.ALPN = p
+	}
+	c.serverFingerprints(m)
+	if c.Version.IsTLS13() {
+		c.Resumed = m.Extension(parser.ExtPreSharedKey) != nil
+		// Everything after the ServerHello is protected, both ways.
+		c.AssumeProtected()
+	} else if ch := c.ClientHello; ch != nil && len(ch.SessionID) > 0 && bytes.Equal(ch.SessionID, m.SessionID) {
+		c.Resumed = true
+	}
+	c.keyExchangeFromHello(m) // after Resumed, which tells PSK_DHE from ECDHE
+}
+
+// certificate keeps the first certificate chain each side sent.
+func (c *Conn) certificate(d Dir, m *parser.Certificate) {
+	infos := make([]parser.CertInfo, 0, len(m.Entries))
+	for _, e := range m.Entries {
+		infos = append(infos, e.Info)
+	}
+	if d == ServerToClient {
+		if c.ServerCerts == nil {
+			c.ServerCerts = infos
+			if len(m.Entries) > 0 {
+				c.serverCertDER = m.Entries[0].Data
+			}
+		}
+	} else if c.ClientCerts == nil {
+		c.ClientCerts = infos
 	}
 }
 
