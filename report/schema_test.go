@@ -597,7 +597,9 @@ func TestSchemaKindLists(t *testing.T) {
 
 // TestSchemaEvents writes reflection-filled events, a connection and a
 // summary through a json Writer, as the pipeline does, and compares each
-// line with encoding/json of the model values made from the same input.
+// line with encoding/json of the model values made from the same input. A
+// record's "alerts" must be a list whether it has several, one or no
+// alerts, and "alert" must not appear.
 func TestSchemaEvents(t *testing.T) {
 	f := &filler{t: t}
 	full := f.filled(reflect.TypeFor[session.RecordEvent](), "RecordEvent", 0).Interface().(session.RecordEvent)
@@ -649,6 +651,20 @@ func TestSchemaEvents(t *testing.T) {
 			t.Fatalf("line %d: more lines than expected: %s", i+1, sc.Bytes())
 		}
 		sameJSON(t, fmt.Sprintf("line %d", i+1), append(sc.Bytes(), '\n'), want[i])
+		var line map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		if line["type"] != "record" {
+			continue
+		}
+		// A record's alerts are a list, empty or not; there is no "alert".
+		if alerts, ok := line["alerts"].([]any); !ok || len(alerts) != len(evs[i].Alerts) {
+			t.Errorf("line %d: alerts %#v, want a list of %d", i+1, line["alerts"], len(evs[i].Alerts))
+		}
+		if _, ok := line["alert"]; ok {
+			t.Errorf("line %d: a record with \"alert\"", i+1)
+		}
 	}
 	if i != len(want) {
 		t.Errorf("%d lines, want %d", i, len(want))
