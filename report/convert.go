@@ -39,11 +39,9 @@ func recordOf(a *objArena, ev *session.RecordEvent) Record {
 	for _, m := range ev.Messages {
 		r.Handshake = append(r.Handshake, messageObject(a, m))
 	}
+	r.Alerts = make([]Alert, 0, len(ev.Alerts)) // never nil, "alerts":[]; no allocation when empty
 	for _, a := range ev.Alerts {
 		r.Alerts = append(r.Alerts, alertOf(a, ""))
-	}
-	if len(r.Alerts) == 1 {
-		r.Alert, r.Alerts = &r.Alerts[0], nil
 	}
 	if hb := ev.Heartbeat; hb != nil {
 		r.Heartbeat = &Heartbeat{Type: hb.Type.String(), PayloadLength: int(hb.PayloadLength), Received: hb.Actual, Heartbleed: hb.Heartbleed}

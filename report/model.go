@@ -24,8 +24,7 @@ type Record struct {
 	SSLv2         bool       `json:"sslv2,omitempty"`
 	Encrypted     bool       `json:"encrypted"`
 	Handshake     []Object   `json:"handshake,omitempty"`
-	Alert         *Alert     `json:"alert,omitempty"`
-	Alerts        []Alert    `json:"alerts,omitempty"` // when a record carries more than one
+	Alerts        []Alert    `json:"alerts"` // always a list: [] when the record carries none
 	Heartbeat     *Heartbeat `json:"heartbeat,omitempty"`
 	Decrypted     bool       `json:"decrypted"`
 	EarlyData     bool       `json:"early_data,omitempty"`

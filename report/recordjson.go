@@ -9,8 +9,9 @@ import (
 // appendRecordJSON appends r as json.Encoder (SetEscapeHTML(false)) writes
 // it, newline included, without reflection and without compacting each
 // handshake Object's MarshalJSON output again: the Objects are appended in
-// place. The rare parts (alerts, heartbeat, notes) and strings that need
-// escaping go through encodeNoHTML, so the bytes are the Encoder's.
+// place. The rare parts (alerts when there are any, heartbeat, notes) and
+// strings that need escaping go through encodeNoHTML, so the bytes are the
+// Encoder's.
 func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
 	b = append(b, `{"type":`...)
 	b = appendStringNoHTML(b, r.Type)
@@ -53,17 +54,16 @@ func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
 		b = append(b, ']')
 	}
 	var err error
-	if r.Alert != nil {
-		b = append(b, `,"alert":`...)
-		if b, err = encodeNoHTML(b, r.Alert); err != nil {
-			return nil, err
-		}
-	}
-	if len(r.Alerts) > 0 {
-		b = append(b, `,"alerts":`...)
+	b = append(b, `,"alerts":`...)
+	switch {
+	case len(r.Alerts) > 0:
 		if b, err = encodeNoHTML(b, r.Alerts); err != nil {
 			return nil, err
 		}
+	case r.Alerts != nil: // every record from recordOf
+		b = append(b, "[]"...)
+	default:
+		b = append(b, "null"...)
 	}
 	if r.Heartbeat != nil {
 		b = append(b, `,"heartbeat":`...)

@@ -15,10 +15,11 @@ func TestRecordJSON(t *testing.T) {
 			ContentType: "handshake", ContentTypeID: "0x16", Version: "TLS 1.2", VersionID: "0x0303", Length: 512,
 			Encrypted: true, Handshake: []Object{sampleObject(), {{"type", "finished"}}, nil}, MAC: "none"},
 		{Type: "record", Dir: "<a&b>\u2028\xff\"\\\n", SSLv2: true, EarlyData: true, NullCipher: true, Decrypted: true,
-			Plaintext: 5, Alert: &Alert{Level: "fatal", Description: "x<y", Encrypted: true},
+			Plaintext: 5, Alerts: []Alert{{Level: "fatal", Description: "x<y", Encrypted: true}},
 			Heartbeat: &Heartbeat{Type: "request", PayloadLength: 3, Received: 1, Heartbleed: true},
 			Notes:     []Note{{Code: "gap", Dir: "s2c", Offset: 1, Packet: 2, Detail: "a<b & c>"}}},
 		{Alerts: []Alert{{Level: "warning"}, {Level: "fatal", Dir: "c2s"}}, Handshake: []Object{}},
+		{Type: "record", Alerts: []Alert{}},
 	}
 	for i, r := range recs {
 		var want bytes.Buffer

@@ -85,13 +85,8 @@ func (w *Writer) Record(ev *session.RecordEvent) {
 	}
 	if w.opt.Format == "json" {
 		r := recordOf(&w.arena, ev)
-		b, err := appendRecordJSON(w.jbuf[:0], &r)
+		w.setErr(w.writeRecord(&r))
 		w.arena.reset()
-		if err == nil {
-			_, err = w.out.Write(b)
-			w.jbuf = b
-		}
-		w.setErr(err)
 		return
 	}
 	w.textRecord(ev)
@@ -116,7 +111,8 @@ func (w *Writer) End(c *session.Conn) {
 		return
 	}
 	if w.opt.Format == "json" {
-		w.setErr(w.enc.Encode(ConnectionOf(c)))
+		out := ConnectionOf(c)
+		w.setErr(w.writeLine(&out))
 		return
 	}
 	w.textEnd(c)
@@ -132,7 +128,7 @@ func (w *Writer) Summary(s Summary) {
 	s.DecryptedConnections = w.DecryptedConnections
 	s.Records = w.Records
 	if w.opt.Format == "json" {
-		w.setErr(w.enc.Encode(s))
+		w.setErr(w.writeLine(&s))
 		return
 	}
 	_, err := fmt.Fprintf(w.out, "\nSummary: %d packets, %d bytes, %d TCP connections, %d SSL/TLS (%d decrypted), %d records, %d gaps (%d bytes), %.3fs\n",
@@ -149,6 +145,30 @@ func (w *Writer) Summary(s Summary) {
 			s.Interface, kp, *s.KernelDrops, qd)
 	}
 	w.setErr(err)
+}
+
+// writeLine writes one NDJSON line: v is a *Record, *Connection or
+// *Summary. Every JSON line goes through here (a record straight to
+// writeRecord, which keeps it off the heap), and each is what json.Encoder
+// (SetEscapeHTML(false)) writes for v: a record by the fast path,
+// appendRecordJSON, the others by the Encoder itself. TestSchemaLines
+// holds every type's output to the Encoder's.
+func (w *Writer) writeLine(v any) error {
+	if r, ok := v.(*Record); ok {
+		return w.writeRecord(r)
+	}
+	return w.enc.Encode(v)
+}
+
+// writeRecord is writeLine for a record.
+func (w *Writer) writeRecord(r *Record) error {
+	b, err := appendRecordJSON(w.jbuf[:0], r)
+	if err != nil {
+		return err
+	}
+	w.jbuf = b
+	_, err = w.out.Write(b)
+	return err
 }
 
 // Close flushes the output and closes plaintext files.
