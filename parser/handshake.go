@@ -20,10 +20,19 @@ func MaxHandshakeBodyLen(typ HandshakeType) int {
 // consecutive handshake records of one direction (RFC 8446 5.1: a message
 // may span records, a record may hold several messages). The zero value is
 // ready to use.
+//
+// A message whose header declares a body above the caps is skipped by its
+// declared length, across as many Writes as it takes, without being
+// buffered: the error that reports it (an *Error wrapping ErrTooLarge) does
+// not stop the reader, and the message after it is read as usual. Only
+// holding more than maxBuffered bytes (a caller that does not drain the
+// reader with Next) breaks it until Reset (Broken).
 type HandshakeReader struct {
 	buf      []byte // buf[off:] is buffered; the backing array is reused until Reset
 	off      int
-	consumed int // total bytes returned by Next since the last Reset, for error offsets
+	consumed int // total bytes returned by Next or skipped since the last Reset, for error offsets
+	skip     int // bytes of an oversized message still to be dropped as they come
+	skipped  int // oversized messages skipped since the last Reset
 	err      error
 }
 
@@ -37,14 +46,21 @@ const maxBuffered = 4 + MaxCertificateLen + MaxRecordLen
 const maxKeptBuf = 8 << 10
 
 // Write appends one record's payload. It returns an *Error wrapping
-// ErrTooLarge when the header of the first buffered message declares a body
-// above the caps (so that its body is never buffered), or when more than
-// maxBuffered bytes would be held; the reader then keeps returning that
-// error until Reset. Headers of later messages are checked when they come
-// first, after Next has returned the messages before them.
+// ErrTooLarge when a message whose header is complete declares a body above
+// the caps (that message is then skipped by its declared length and never
+// buffered; the reader goes on), or when more than maxBuffered bytes would be
+// held (the reader is then Broken and keeps returning that error until
+// Reset). Headers of later messages are checked when they come first, after
+// Next has returned the messages before them.
 func (r *HandshakeReader) Write(fragment []byte) error {
 	if r.err != nil {
 		return r.err
+	}
+	if r.skip > 0 {
+		k := min(r.skip, len(fragment))
+		r.skip -= k
+		r.consumed += k
+		fragment = fragment[k:]
 	}
 	if r.Pending()+len(fragment) > maxBuffered {
 		r.err = &Error{Layer: "handshake", Field: "buffered bytes", Offset: r.consumed, Err: ErrTooLarge}
@@ -58,20 +74,45 @@ func (r *HandshakeReader) Write(fragment []byte) error {
 	return r.check()
 }
 
-// check validates the header of the first buffered message, if complete.
+// check validates the header of the first buffered message, if complete:
+// a message above the caps is dropped (what is buffered of it now, the rest
+// as later Writes bring it) and reported; the first of several such
+// messages in a row is the one reported, all are skipped.
 func (r *HandshakeReader) check() error {
-	s := cryptobyte.String(r.buf[r.off:])
-	var typ uint8
-	var n uint32
-	if !s.ReadUint8(&typ) || !s.ReadUint24(&n) {
-		return nil
+	var first error
+	for r.skip == 0 {
+		s := cryptobyte.String(r.buf[r.off:])
+		var typ uint8
+		var n uint32
+		if !s.ReadUint8(&typ) || !s.ReadUint24(&n) {
+			break
+		}
+		if int(n) <= MaxHandshakeBodyLen(HandshakeType(typ)) {
+			break
+		}
+		if first == nil {
+			first = &Error{Layer: "handshake", Field: HandshakeType(typ).String() + " length", Offset: r.consumed, Err: ErrTooLarge}
+		}
+		r.skipped++
+		total := 4 + int(n)
+		have := min(total, r.Pending())
+		r.off += have
+		r.consumed += have
+		r.skip = total - have
+		if r.off == len(r.buf) {
+			r.buf, r.off = r.buf[:0], 0
+		}
 	}
-	if int(n) > MaxHandshakeBodyLen(HandshakeType(typ)) {
-		r.err = &Error{Layer: "handshake", Field: HandshakeType(typ).String() + " length", Offset: r.consumed, Err: ErrTooLarge}
-		return r.err
-	}
-	return nil
+	return first
 }
+
+// Broken reports whether the reader stopped (too many bytes held) and needs
+// a Reset.
+func (r *HandshakeReader) Broken() bool { return r.err != nil }
+
+// Skipped is how many messages above the caps were skipped since the last
+// Reset.
+func (r *HandshakeReader) Skipped() int { return r.skipped }
 
 // Next returns the next complete message: its type, its body, and raw (the
 // 4-byte header followed by the body, for transcripts). Both are fresh
@@ -106,6 +147,10 @@ func (r *HandshakeReader) Next() (typ HandshakeType, body, raw []byte, err error
 
 // Pending is the number of buffered bytes not yet returned by Next.
 func (r *HandshakeReader) Pending() int { return len(r.buf) - r.off }
+
+// Skipping is the number of bytes of an oversized message that the reader
+// still expects and will drop.
+func (r *HandshakeReader) Skipping() int { return r.skip }
 
 // Reset drops buffered bytes, with the buffer, and any error state.
 func (r *HandshakeReader) Reset() { *r = HandshakeReader{} }

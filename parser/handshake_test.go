@@ -112,19 +112,31 @@ func TestHandshakeReaderCaps(t *testing.T) {
 			if !isParseError(err) || !errors.Is(err, ErrTooLarge) {
 				t.Fatalf("Write: %v", err)
 			}
-			// Sticky until Reset.
-			if _, _, _, err := hr.Next(); !errors.Is(err, ErrTooLarge) {
-				t.Fatalf("Next: %v", err)
+			// Skipped by its declared length, the reader going on: the
+			// body is dropped as it comes, in pieces, and the message
+			// after it is read.
+			if _, _, _, err := hr.Next(); err != ErrNeedMore || hr.Broken() {
+				t.Fatalf("Next: %v (broken %v)", err, hr.Broken())
 			}
-			if err := hr.Write([]byte{0}); !errors.Is(err, ErrTooLarge) {
-				t.Fatalf("second Write: %v", err)
+			n := int(tc.header[1])<<16 | int(tc.header[2])<<8 | int(tc.header[3])
+			if hr.Skipping() != n || hr.Skipped() != 1 {
+				t.Fatalf("skipping %d, skipped %d; want %d, 1", hr.Skipping(), hr.Skipped(), n)
 			}
-			hr.Reset()
-			if err := hr.Write(handshakeMsg(t, HandshakeTypeServerHelloDone, nil)); err != nil {
+			body := make([]byte, n) // zeros: 4-byte hello_request headers if misread
+			for len(body) > MaxRecordLen {
+				if err := hr.Write(body[:MaxRecordLen]); err != nil {
+					t.Fatalf("body: %v", err)
+				}
+				body = body[MaxRecordLen:]
+			}
+			if err := hr.Write(append(body, handshakeMsg(t, HandshakeTypeServerHelloDone, nil)...)); err != nil {
 				t.Fatal(err)
 			}
 			if typ, _, _, err := hr.Next(); err != nil || typ != HandshakeTypeServerHelloDone {
-				t.Fatalf("after Reset: %v %v", typ, err)
+				t.Fatalf("after the skipped message: %v %v", typ, err)
+			}
+			if _, _, _, err := hr.Next(); err != ErrNeedMore || hr.Pending() != 0 || hr.Skipping() != 0 {
+				t.Fatalf("left: %v, %d pending, %d to skip", err, hr.Pending(), hr.Skipping())
 			}
 		})
 	}
@@ -141,5 +153,54 @@ func TestHandshakeReaderCaps(t *testing.T) {
 	var e *Error
 	if !errors.As(err, &e) || e.Offset != 4 || !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestHandshakeReaderSkipsHidden: a Certificate hidden inside an oversized
+// certificate_status is never returned, whether the oversized message
+// comes whole in one Write or record by record, and whatever follows it is
+// read. Several oversized messages in a row are all skipped, the first
+// reported.
+func TestHandshakeReaderSkipsHidden(t *testing.T) {
+	hidden := handshakeMsg(t, HandshakeTypeCertificate, []byte{0, 0, 0})
+	body := make([]byte, 70000)
+	copy(body[1000:], hidden)
+	status := handshakeMsg(t, HandshakeTypeCertificateStatus, body)
+	done := handshakeMsg(t, HandshakeTypeServerHelloDone, nil)
+	stream := append(append(append([]byte{}, status...), status...), done...)
+	for _, piece := range []int{len(stream), MaxRecordLen, 1000, 3} {
+		var hr HandshakeReader
+		var got []HandshakeType
+		errs := 0
+		for off := 0; off < len(stream); off += piece {
+			err := hr.Write(stream[off:min(off+piece, len(stream))])
+			if err != nil {
+				if !errors.Is(err, ErrTooLarge) || hr.Broken() {
+					t.Fatalf("piece %d: %v", piece, err)
+				}
+				errs++
+			}
+			for {
+				typ, _, _, err := hr.Next()
+				if err == ErrNeedMore {
+					break
+				}
+				if err != nil {
+					if !errors.Is(err, ErrTooLarge) || hr.Broken() {
+						t.Fatalf("piece %d: Next: %v", piece, err)
+					}
+					errs++
+					continue
+				}
+				got = append(got, typ)
+			}
+		}
+		wantErrs := 2
+		if piece == len(stream) {
+			wantErrs = 1 // both in one Write: the first is reported, both are counted
+		}
+		if len(got) != 1 || got[0] != HandshakeTypeServerHelloDone || hr.Skipped() != 2 || errs != wantErrs {
+			t.Errorf("piece %d: messages %v, skipped %d, errors %d; want [server_hello_done], 2, %d", piece, got, hr.Skipped(), errs, wantErrs)
+		}
 	}
 }

@@ -80,7 +80,7 @@ var NoteCodes = []NoteInfo{
 	{NoteBadSSLv2ClientHello, "an SSLv2-format ClientHello that does not parse", "none: the record is shown raw"},
 	{"bad_<message>", "a malformed handshake (or SSL 2.0) message, with the field and offset; a client_hello or server_hello broken after its random is still shown as far as it was read (partial: true), and keeps its SNI and offered ALPN, but gives no JA3/JA4", "look for a buggy peer or a corrupted capture"},
 	{NoteUnknownContentType, "a record of a content type outside the registry", "none: the record is shown raw"},
-	{NoteHandshakeTooLarge, "a handshake message longer than the cap (MaxHandshakeLen; certificates MaxCertificateLen): it is skipped", "none: a message that large is an attack or a broken peer"},
+	{NoteHandshakeTooLarge, "a handshake message whose header declares a body above the cap (64 KiB; certificates 256 KiB): it is skipped by its declared length, never parsed, and the messages after it are read", "none: a message that large is an attack or a broken peer; the Finished check of that handshake cannot succeed"},
 	{NoteHandshakeTruncated, "the connection ended inside a handshake message", "none: the capture stopped or the peer closed mid-message"},
 	{NoteNotesTruncated, "more than 64 notes on one connection: the rest were dropped", "look at the first ones"},
 	{NoteNoKeys, "protected records and no key for them: the detail names the key-log line or RSA key that is missing", "give the key log (-l) or RSA key (-k) of this connection"},

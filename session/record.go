@@ -226,14 +226,23 @@ func (c *Conn) recordNote(d Dir, offset, packet uint64, code NoteCode, err error
 func (c *Conn) handshake(ev *RecordEvent, payload []byte) {
 	h := &c.dirs[ev.Dir]
 	if err := h.hs.Write(payload); err != nil {
+		// A message above the caps is skipped by its declared length (its
+		// bytes are never read as messages); only a reader that holds too
+		// much stops.
 		ev.Notes = append(ev.Notes, c.recordNote(ev.Dir, ev.Offset, ev.Packet, NoteHandshakeTooLarge, err))
-		h.hs.Reset()
-		return
+		if h.hs.Broken() {
+			h.hs.Reset()
+			return
+		}
 	}
 	for {
 		typ, body, raw, err := h.hs.Next()
 		if errors.Is(err, parser.ErrNeedMore) {
 			return
+		}
+		if errors.Is(err, parser.ErrTooLarge) && !h.hs.Broken() {
+			ev.Notes = append(ev.Notes, c.recordNote(ev.Dir, ev.Offset, ev.Packet, NoteHandshakeTooLarge, err))
+			continue
 		}
 		if err != nil {
 			ev.Notes = append(ev.Notes, c.recordNote(ev.Dir, ev.Offset, ev.Packet, NoteBadHandshake, err))

@@ -469,3 +469,61 @@ func TestConnStreamTruncated(t *testing.T) {
 		}
 	}
 }
+
+// TestConnOversizedMessageSkipped: a server flight whose certificate_status
+// declares 70,000 bytes (above the 64 KiB cap) with a Certificate hidden
+// inside, then zeros, then a ServerHelloDone, all in records of at most
+// 16 KiB. The oversized message is skipped by its declared length: the
+// hidden certificate is neither shown nor kept, the zeros make no
+// hello_request messages, one handshake_too_large note is filed, and the
+// ServerHelloDone after it is read. A real TLS 1.2 connection beside it (its
+// own Stream) still decrypts.
+func TestConnOversizedMessageSkipped(t *testing.T) {
+	run := specRun(t, &sessionSpec{version: tls.VersionTLS12})
+	hello := run.rec.writes[0]
+	hidden := craftHandshake(parser.HandshakeTypeCertificate, func(b *cryptobyte.Builder) {
+		b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
+			b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(streamCertDER(t)) })
+		})
+	})
+	body := make([]byte, 70000)
+	copy(body[100:], hidden)
+	status := craftHandshake(parser.HandshakeTypeCertificateStatus, func(b *cryptobyte.Builder) { b.AddBytes(body) })
+	sh := serverHello12(0xc02f) // ServerHello + ServerHelloDone in one record
+	flight := append(append([]byte{}, status...), craftHandshake(parser.HandshakeTypeServerHelloDone, func(*cryptobyte.Builder) {})...)
+	var server []byte
+	server = append(server, sh...)
+	for len(flight) > 0 {
+		n := min(len(flight), parser.MaxPlaintextLen)
+		server = append(server, craftRecord(parser.ContentTypeHandshake, 0x0303, flight[:n])...)
+		flight = flight[n:]
+	}
+	r := feedConn(t, chunkWhole([]streamWrite{hello, {1, server}}), nil, streamClientAddr, streamServerAddr)
+	c := r.c
+	if c.ServerCerts != nil {
+		t.Errorf("the certificate hidden in the oversized message was kept: %+v", c.ServerCerts)
+	}
+	tooLarge := 0
+	for _, n := range c.Notes {
+		if n.Code == session.NoteHandshakeTooLarge {
+			tooLarge++
+		}
+	}
+	if tooLarge != 1 || strings.Count(string(c.History), "h") != 0 || strings.Count(string(c.History), "x") != 0 {
+		t.Errorf("notes %+v, history %q: want one handshake_too_large, no hello_request or certificate letters", c.Notes, c.History)
+	}
+	if string(c.History) != "Csnn" {
+		t.Errorf("history %q, want Csnn (the ServerHelloDone after the skipped message is read)", c.History)
+	}
+	// The neighbour: the real connection, with its keys, decrypts fully.
+	clean := feedConn(t, chunkWhole(run.rec.writes), keysFrom(t, run.keylog), streamClientAddr, streamServerAddr)
+	checkPlaintext(t, clean, run)
+}
+
+func streamCertDER(t *testing.T) []byte {
+	cert, err := streamCert()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert.Certificate[0]
+}
