@@ -58,9 +58,9 @@ type Result struct {
 // connections still open. It returns the source's error, if any, after
 // flushing what it had.
 //
-// The events of an idle flush, and of the final flush, are given to sink in
-// connection order (by id), each connection's in the order they happened:
-// the reassembler visits connections in no particular order when flushing.
+// The events of an idle flush, and of the final flush, come connection by
+// connection in connection order (by id), each connection's in the order
+// they happened: the reassembler's flushes go in that order.
 func Run(src capture.Source, sink parser.Sink, opt Options) (Result, error) {
 	if opt.Workers > 1 {
 		return runSharded(src, sink, opt)
@@ -70,23 +70,8 @@ func Run(src capture.Source, sink parser.Sink, opt Options) (Result, error) {
 	if keys == nil {
 		keys = parser.NewKeys()
 	}
-	sw := &switchSink{to: sink}
-	an := parser.NewAnalyzer(sw, keys)
+	an := parser.NewAnalyzer(sink, keys)
 	asm := reassembly.New(an.Factory, opt.Reassembly)
-	// flush runs f with the events it makes recorded, then replays them in
-	// connection order.
-	rec := newRecorder()
-	rec.flush = true
-	localID := func(e *event) uint64 { return e.conn }
-	flush := func(f func(time.Time), t time.Time) {
-		sw.to = rec
-		f(t)
-		sw.to = sink
-		evs := rec.take()
-		clear(rec.conns) // snapshots are per flush here
-		sortFlush(evs, localID)
-		replay(sink, evs, localID)
-	}
 	var err error
 	for {
 		p, e := nextPacket(src, &opt, &res)
@@ -98,13 +83,13 @@ func Run(src capture.Source, sink parser.Sink, opt Options) (Result, error) {
 			asm.Add(p)
 		}
 		if res.Packets%FlushEvery == 0 {
-			flush(asm.FlushIdle, res.Last)
+			asm.FlushIdle(res.Last)
 		}
 		if (opt.Count > 0 && res.Packets >= opt.Count) || (opt.Stop != nil && opt.Stop()) {
 			break
 		}
 	}
-	flush(asm.FlushAll, res.Last)
+	asm.FlushAll(res.Last)
 	res.Capture, res.Assembly = src.Stats(), asm.Stats()
 	return res, err
 }

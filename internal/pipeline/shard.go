@@ -38,8 +38,9 @@ import (
 //     order it made them, which is the single loop's order. Connection ids
 //     are given by the writer as it meets the creation notes in that order,
 //     so they are the single loop's ids (order of first packet). The events
-//     of a flush come last in their round, put in connection order (by
-//     global id) like the single loop does (sortFlush).
+//     of a flush come last in their round: each worker's are in its order
+//     of connections (the reassembler flushes in creation order), and the
+//     writer merges them by global id, which is the single loop's order.
 //
 // What each connection sees (its packets, in order, and the flush times) is
 // what it sees in the single loop, so its events are the same, as long as
@@ -138,7 +139,6 @@ func runSharded(src capture.Source, sink parser.Sink, opt Options) (Result, erro
 	var next uint64
 	idx := make([]int, n)
 	ans := make([]answer, n)
-	var flushed []event
 	emit := func(w int, e *event) {
 		if e.kind == evCreate {
 			next++
@@ -174,20 +174,32 @@ func runSharded(src capture.Source, sink parser.Sink, opt Options) (Result, erro
 			}
 			idx[best] = i
 		}
-		// Then the flush's, in connection order.
-		flushed = flushed[:0]
+		// Then the flush's: each worker's come connection by connection
+		// in its order of creation, which is the order of their global
+		// ids; merge them by id.
 		for w := range n {
-			for _, e := range ans[w].events[idx[w]:] {
-				e.conn = ids[w][e.conn-1]
-				flushed = append(flushed, e)
-			}
 			if ans[w].final {
 				addStats(&stats, ans[w].stats)
 			}
 		}
-		sortFlush(flushed, globalID)
-		replay(sink, flushed, globalID)
-		clear(flushed) // let the snapshots go
+		for {
+			best, bid := -1, uint64(0)
+			for w := range n {
+				if i := idx[w]; i < len(ans[w].events) {
+					if id := ids[w][ans[w].events[i].conn-1]; best < 0 || id < bid {
+						best, bid = w, id
+					}
+				}
+			}
+			if best < 0 {
+				break
+			}
+			evs, i := ans[best].events, idx[best]
+			for local := evs[i].conn; i < len(evs) && evs[i].conn == local; i++ {
+				replayOne(sink, &evs[i], bid)
+			}
+			idx[best] = i
+		}
 		if opt.Stop != nil && opt.Stop() {
 			stop.Store(true)
 		}
@@ -196,8 +208,6 @@ func runSharded(src capture.Source, sink parser.Sink, opt Options) (Result, erro
 	res.Capture, res.Assembly = src.Stats(), stats
 	return res, err
 }
-
-func globalID(e *event) uint64 { return e.conn }
 
 // dispatch is the single loop's reading part: it hands packets out in
 // rounds and ends with the final round.
