@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"errors"
 	"reflect"
 	"sync/atomic"
 	"time"
@@ -73,7 +74,8 @@ type batch struct {
 	pkts  []pktCopy
 	buf   []byte // the TCP headers and payloads
 	flush bool   // FlushIdle(at) after the packets
-	final bool   // FlushAll(at) after the packets
+	final bool   // FlushAll(at) after the packets, unless abort
+	abort bool   // a hook failed: the run ends without FlushAll
 	at    time.Time
 }
 
@@ -205,6 +207,11 @@ func runSharded(src capture.Source, sink parser.Sink, opt Options) (Result, erro
 		}
 	}
 	<-done
+	if he, ok := err.(hookError); ok {
+		err = he.err
+	} else {
+		res.Flushed = true
+	}
 	res.Capture, res.Assembly = src.Stats(), stats
 	return res, err
 }
@@ -226,10 +233,10 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop *a
 	for w := range n {
 		cur[w] = get(w)
 	}
-	send := func(flush, final bool, at time.Time) {
+	send := func(flush, final, abort bool, at time.Time) {
 		for w := range n {
 			b := cur[w]
-			b.flush, b.final, b.at = flush, final, at
+			b.flush, b.final, b.abort, b.at = flush, final, abort, at
 			ins[w] <- b
 			if !final {
 				cur[w] = get(w)
@@ -241,6 +248,9 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop *a
 	for {
 		p, e := nextPacket(src, &opt, &res)
 		if p == nil {
+			if errors.Is(e, capture.ErrNoPacket) {
+				continue
+			}
 			err = e
 			break
 		}
@@ -249,14 +259,15 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop *a
 		}
 		inRound++
 		if flush := res.Packets%FlushEvery == 0; flush || inRound == roundPackets {
-			send(flush, false, res.Last)
+			send(flush, false, false, res.Last)
 			inRound = 0
 		}
 		if (opt.Count > 0 && res.Packets >= opt.Count) || stop.Load() {
 			break
 		}
 	}
-	send(false, true, res.Last)
+	_, abort := err.(hookError)
+	send(false, true, abort, res.Last)
 	return res, err
 }
 
@@ -280,6 +291,7 @@ func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *parser.
 		}
 		rec.flush = true
 		switch {
+		case b.abort:
 		case b.final:
 			asm.FlushAll(b.at)
 		case b.flush:
