@@ -137,6 +137,13 @@ type Assembler struct {
 	rstHdr    [20]byte
 	rstTCP    layers.TCP
 	pooled    int // streams in gopacket's pool: made, not yet let go by ReassemblyComplete
+
+	// What gopacket hands over during its flushes, run afterwards in
+	// connection order (flushq.go).
+	deferring bool
+	ops       []flushOp
+	qdata     []byte
+	qsegs     []Segment
 }
 
 // New returns an Assembler that makes a Handler with f for each connection.
@@ -196,6 +203,8 @@ func (a *Assembler) Add(p *capture.Packet) {
 // (EndHalfClose), and delivers out-of-order bytes buffered for
 // IdleTimeout, after a Gap for the bytes missing before them. The pipeline
 // calls it every few thousand packets with the current packet's time.
+// Handlers are called connection by connection, in the order the
+// connections were first seen.
 //
 // gopacket's flush visits every connection, so it runs at most once per
 // IdleTimeout/16 of packet time: a connection ends between IdleTimeout and
@@ -205,35 +214,47 @@ func (a *Assembler) FlushIdle(now time.Time) {
 	if t := a.opt.IdleTimeout; t > 0 && (a.lastIdleScan.IsZero() || now.Sub(a.lastIdleScan) >= t/16 || now.Before(a.lastIdleScan)) {
 		a.lastIdleScan = now
 		old := now.Add(-t)
-		a.asm.FlushWithOptions(gpr.FlushOptions{T: old, TC: old})
+		a.deferred(func() { a.asm.FlushWithOptions(gpr.FlushOptions{T: old, TC: old}) })
 		a.closed.expire(old)
 	}
+	var closing []*stream
+	var closeIdle func(*stream)
 	if a.opt.CloseTimeout > 0 {
 		old := now.Add(-a.opt.CloseTimeout)
-		var closing []*stream
+		halfClosed := func(s *stream) bool {
+			return !s.ended && (s.half[0].done || s.half[1].done) && s.lastSeen.Before(old)
+		}
 		for s := range a.live {
-			if (s.half[0].done || s.half[1].done) && s.lastSeen.Before(old) {
+			if halfClosed(s) {
 				closing = append(closing, s)
 			}
 		}
-		sortByID(closing)
-		for _, s := range closing {
-			s.end(EndHalfClose)
-			a.release(s)
+		// A connection with queued calls is looked at again after them:
+		// they may end a direction.
+		closeIdle = func(s *stream) {
+			if halfClosed(s) {
+				s.end(EndHalfClose)
+				a.release(s)
+			}
 		}
 	}
+	a.settle(closing, closeIdle)
 	a.mode = modeAdd
 }
 
 // FlushAll delivers everything buffered, reporting what is missing as gaps,
 // and ends every connection (EndFlush, or EndFIN when both directions had
-// ended with a FIN) at time t. Call it at the end of the input.
+// ended with a FIN) at time t. Call it at the end of the input. Handlers
+// are called connection by connection, in the order the connections were
+// first seen.
 func (a *Assembler) FlushAll(t time.Time) {
 	a.now, a.mode = t, modeFlush
-	a.asm.FlushAll()
-	for _, s := range a.sortedLive() {
-		s.end(EndFlush)
+	a.deferred(func() { a.asm.FlushAll() })
+	live := make([]*stream, 0, len(a.live))
+	for s := range a.live {
+		live = append(live, s)
 	}
+	a.settle(live, func(s *stream) { s.end(EndFlush) })
 	a.mode = modeAdd
 }
 
@@ -251,17 +272,6 @@ func (a *Assembler) Stats() Stats {
 	st := a.stats
 	st.Open = len(a.live)
 	return st
-}
-
-// sortedLive returns the connections not yet ended, in the order they were
-// first seen, so that what flushing them does is deterministic.
-func (a *Assembler) sortedLive() []*stream {
-	ss := make([]*stream, 0, len(a.live))
-	for s := range a.live {
-		ss = append(ss, s)
-	}
-	sortByID(ss)
-	return ss
 }
 
 func sortByID(ss []*stream) {

@@ -52,8 +52,12 @@
 // addresses and ports starts a new connection. FlushIdle ends connections
 // by packet time (EndIdle, EndHalfClose); FlushAll ends the rest (EndFlush).
 //
-// Calls for one connection come in order. Calls made by FlushIdle and
-// FlushAll for different connections come in no particular order.
+// Calls for one connection come in order. FlushIdle and FlushAll call the
+// handlers connection by connection, in the order the connections were
+// first seen (the order of the Factory calls), so that the same input
+// always gives the same calls in the same order. gopacket's flushes visit
+// connections in map order: what they deliver is queued, its bytes
+// copied, and handed over afterwards in that order.
 //
 // # Caps
 //

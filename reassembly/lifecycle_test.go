@@ -300,3 +300,98 @@ func TestClosedSetBounded(t *testing.T) {
 		t.Errorf("%d in gopacket's pool, %d open, %d remembered, %d connections; want 0, 0, %d, %d", h.a.pooled, h.a.Stats().Open, h.a.closed.len(), len(h.conns), maxClosed, n)
 	}
 }
+
+// ordered is a Handler that notes, in a log shared by all connections,
+// which connection each call is for, before passing it on.
+type ordered struct {
+	*recorder
+	id    int
+	calls *[]int
+}
+
+func (o ordered) Data(d Dir, c *Chunk) int {
+	*o.calls = append(*o.calls, o.id)
+	return o.recorder.Data(d, c)
+}
+
+func (o ordered) Gap(d Dir, start uint64, n int, t time.Time) {
+	*o.calls = append(*o.calls, o.id)
+	o.recorder.Gap(d, start, n, t)
+}
+
+func (o ordered) End(r EndReason, t time.Time) {
+	*o.calls = append(*o.calls, o.id)
+	o.recorder.End(r, t)
+}
+
+// FlushIdle and FlushAll call the handlers connection by connection, in the
+// order the connections were first seen, whatever order gopacket visits
+// them in (that of a map): a FlushIdle that delivers out-of-order bytes,
+// ends idle connections and ends half-closed ones, then a FlushAll that
+// delivers and ends the rest, over connections made in an order unrelated
+// to their ports.
+func TestFlushOrder(t *testing.T) {
+	const n = 64
+	for round := range 3 {
+		var calls []int
+		var conns []*recorder
+		a := New(func(key ConnKey, _ time.Time, _ uint64) Handler {
+			r := &recorder{key: key}
+			conns = append(conns, r)
+			return ordered{r, len(conns) - 1, &calls}
+		}, Options{IdleTimeout: time.Minute, CloseTimeout: 10 * time.Second})
+		num := uint64(0)
+		add := func(i int, p tp) {
+			cli := netip.AddrPortFrom(cliAddr.Addr(), uint16(50000+(i*37)%n))
+			from, to := cli, srvAddr
+			if p.dir == Dir1 {
+				from, to = to, from
+			}
+			num++
+			a.Add(mkPacket(num, p, from, to))
+		}
+		// Connection i, made i-th: a hole before "ef" in Dir0, and then
+		// by i%4: 0 nothing more (idle: gap, "ef", end); 1 a FIN from
+		// the server and a late packet (the hole times out, then the half
+		// close); 2 a late packet (the hole times out); 3 a FIN from the
+		// server (idle: gap, "ef", end).
+		for i := range n {
+			add(i, tp{flags: "A", seq: 1, data: "ab", at: time.Duration(i) * time.Millisecond})
+			add(i, tp{flags: "A", seq: 5, data: "ef", at: time.Duration(i) * time.Millisecond})
+			if i%4 == 1 || i%4 == 3 {
+				add(i, tp{dir: Dir1, flags: "FA", seq: 100, data: "x", at: time.Duration(i) * time.Millisecond})
+			}
+		}
+		for i := range n {
+			if i%4 == 1 || i%4 == 2 {
+				add(i, tp{flags: "A", seq: 3, at: 50 * time.Second})
+			}
+		}
+		check := func(what string, from int) {
+			t.Helper()
+			if len(calls) == from {
+				t.Fatalf("round %d: %s made no calls", round, what)
+			}
+			for k := from + 1; k < len(calls); k++ {
+				if calls[k] < calls[k-1] {
+					t.Fatalf("round %d: %s calls connection %d after %d: %v", round, what, calls[k], calls[k-1], calls[from:])
+				}
+			}
+		}
+		before := len(calls)
+		a.FlushIdle(t0.Add(90 * time.Second))
+		check("FlushIdle", before)
+		before = len(calls)
+		a.FlushAll(t0.Add(time.Hour))
+		check("FlushAll", before)
+		want := map[int]string{0: "E idle", 1: "E half_close", 2: "E flush", 3: "E idle"}
+		for i, r := range conns {
+			if got := r.log[len(r.log)-1]; got != want[i%4] {
+				t.Errorf("round %d: connection %d ends with %q, want %q (%q)", round, i, got, want[i%4], r.log)
+			}
+			if r.log[len(r.log)-2] != `G0 2+2` && r.log[len(r.log)-3] != `G0 2+2` {
+				t.Errorf("round %d: connection %d: no gap before the last bytes (%q)", round, i, r.log)
+			}
+		}
+	}
+}

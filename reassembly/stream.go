@@ -186,7 +186,11 @@ func (s *stream) checkRetransmission(d Dir, h *half, c *pktCtx, payload []byte, 
 	}
 }
 
-// ReassembledSG gets in-order bytes of one direction from gopacket.
+// ReassembledSG gets in-order bytes of one direction from gopacket. What
+// it reads of gopacket's state (the bytes, their packets, the gap before
+// them) is read here; what the handler is told of them is left to take,
+// at once while packets are added, after the flush during one of
+// gopacket's flushes (flushq.go).
 func (s *stream) ReassembledSG(sg gpr.ScatterGather, ac gpr.AssemblerContext) {
 	a := s.a
 	avail, _ := sg.Lengths() // never any saved bytes: KeepFrom is not used
@@ -195,6 +199,40 @@ func (s *stream) ReassembledSG(sg gpr.ScatterGather, ac gpr.AssemblerContext) {
 	h := &s.half[d]
 	if s.ended {
 		a.stats.AfterEnd += uint64(avail)
+		return
+	}
+	start := h.next // of the gap, when skip > 0
+	if skip > 0 {
+		h.next += uint64(skip)
+	}
+	var data []byte
+	var segs []Segment
+	if avail > 0 {
+		data = sg.Fetch(avail)
+		segs = s.segments(sg, h, avail, ac)
+		if skip < 0 {
+			// Not expected from gopacket: bytes before the next expected one.
+			drop := min(-skip, len(data))
+			data = data[drop:]
+			segs = trimSegments(segs, drop)
+		}
+		h.next += uint64(len(data))
+	}
+	if a.deferring {
+		a.queue(s, d, start, skip, data, segs, end)
+		return
+	}
+	s.take(d, start, skip, data, segs, end)
+}
+
+// take tells the handler of one ScatterGather of direction d: a gap of
+// skip bytes at stream offset start (when skip > 0), then data, carried by
+// segs; end means the direction ended there.
+func (s *stream) take(d Dir, start uint64, skip int, data []byte, segs []Segment, end bool) {
+	a := s.a
+	h := &s.half[d]
+	if s.ended { // not expected: nothing ends a connection between gopacket's call and this one
+		a.stats.AfterEnd += uint64(len(data))
 		return
 	}
 	if skip > 0 {
@@ -207,23 +245,11 @@ func (s *stream) ReassembledSG(sg gpr.ScatterGather, ac gpr.AssemblerContext) {
 		if a.mode == modeAdd {
 			a.stats.CapGaps++
 		}
-		s.h.Gap(d, h.next, skip, a.now)
-		h.next += uint64(skip)
-		h.consumed = h.next
+		s.h.Gap(d, start, skip, a.now)
+		h.consumed = start + uint64(skip)
 	}
-	if avail > 0 {
-		data := sg.Fetch(avail)
-		segs := s.segments(sg, h, avail, ac)
-		if skip < 0 {
-			// Not expected from gopacket: bytes before the next expected one.
-			drop := min(-skip, len(data))
-			data = data[drop:]
-			segs = trimSegments(segs, drop)
-		}
-		if len(data) > 0 {
-			h.next += uint64(len(data))
-			s.deliver(d, h, data, segs)
-		}
+	if len(data) > 0 {
+		s.deliver(d, h, data, segs)
 	}
 	if end {
 		h.done = true
@@ -421,6 +447,22 @@ func (a *Assembler) putBuf(b []byte) {
 // connection, for IdleTimeout after the last of them. A SYN still starts one
 // after FINs.
 func (s *stream) ReassemblyComplete(gpr.AssemblerContext) bool {
+	a := s.a
+	a.pooled-- // gopacket removes it when this returns true
+	if a.deferring {
+		a.queueComplete(s)
+		return true
+	}
+	s.complete()
+	if a.mode == modeAdd {
+		a.forget(s)
+	}
+	return true
+}
+
+// complete ends the connection that gopacket closed, with the reason its
+// state gives.
+func (s *stream) complete() {
 	switch {
 	case s.half[0].done && s.half[1].done:
 		s.end(EndFIN)
@@ -429,11 +471,6 @@ func (s *stream) ReassemblyComplete(gpr.AssemblerContext) bool {
 	default:
 		s.end(EndFlush)
 	}
-	if s.a.mode == modeAdd {
-		s.a.forget(s)
-	}
-	s.a.pooled-- // gopacket removes it when this returns true
-	return true
 }
 
 // end ends the connection once.

@@ -64,8 +64,8 @@ func (a *auditOutput) failOnCheck() error {
 }
 
 // auditSnapshot prints the audit report as it stands, stamped with now:
-// the live loop (-i) calls it every --interval and on Ctrl-C before the
-// final Close. For dissect it does nothing.
+// a live run's Tick hook (live.go) calls it every --interval, before the
+// final Close prints the last one. For dissect it does nothing.
 func auditSnapshot(out output, now time.Time) error {
 	a, ok := out.(*auditOutput)
 	if !ok || a.err != nil {

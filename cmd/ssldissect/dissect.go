@@ -8,7 +8,6 @@ import (
 
 	"github.com/ssldissect/ssldissect/capture"
 	"github.com/ssldissect/ssldissect/internal/pipeline"
-	"github.com/ssldissect/ssldissect/reassembly"
 	"github.com/ssldissect/ssldissect/report"
 )
 
@@ -61,35 +60,44 @@ func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	defer src.Close()
 
 	w := newOutput(o, stdout)
-	res, err := pipeline.Run(src, w, pipeline.Options{
-		Keys:     keys,
-		Count:    o.count,
-		Duration: o.duration,
-		Reassembly: reassembly.Options{
-			MaxBufferedPagesTotal:         o.maxPages,
-			MaxBufferedPagesPerConnection: o.maxConnPages,
-			IdleTimeout:                   o.idleTimeout,
-		},
-		Stop:    func() bool { return w.Err() != nil },
-		Workers: o.workers,
-	})
+	opt := runOptions(o, w)
+	opt.Keys = keys
+	res, err := pipeline.Run(src, w, opt)
 	if err != nil {
 		w.Close()
 		return err
 	}
-	cs, rs := res.Capture, res.Assembly
-	w.Summary(summary(cs.Packets, cs.Bytes, cs.TCP, rs, warnings, begin))
+	cs := res.Capture
+	w.Summary(summary(cs.Packets, cs.Bytes, res, warnings, begin))
 	return w.Close()
 }
 
+// runOptions wires the flags that a run from files and a live run share
+// to the pipeline's options: the limits, the reassembly caps, the workers,
+// and a stop when the output fails.
+func runOptions(o *options, w output) pipeline.Options {
+	opt := pipeline.Options{
+		Count:    o.count,
+		Duration: o.duration,
+		Workers:  o.workers,
+		Stop:     func() bool { return w.Err() != nil },
+	}
+	opt.Reassembly.MaxBufferedPagesTotal = o.maxPages
+	opt.Reassembly.MaxBufferedPagesPerConnection = o.maxConnPages
+	opt.Reassembly.IdleTimeout = o.idleTimeout
+	return opt
+}
+
 // summary is the part of the report's summary a run from files and a live
-// run fill alike: the packets, bytes and TCP packets as the caller counts
-// them, the reassembly's counts, the warnings and the time since begin.
-func summary(packets, bytes, tcp uint64, rs reassembly.Stats, warnings *warnings, begin time.Time) report.Summary {
+// run fill alike: the packets and bytes as the caller counts them, the
+// TCP packets and the reassembly's counts of res, the warnings and the
+// time since begin.
+func summary(packets, bytes uint64, res pipeline.Result, warnings *warnings, begin time.Time) report.Summary {
+	rs := res.Assembly
 	return report.Summary{
 		Packets:               packets,
 		Bytes:                 bytes,
-		TCPPackets:            tcp,
+		TCPPackets:            res.Capture.TCP,
 		Connections:           rs.Connections,
 		Gaps:                  rs.Gaps,
 		GapBytes:              rs.MissingBytes,

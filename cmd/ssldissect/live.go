@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,8 +13,6 @@ import (
 	"github.com/ssldissect/ssldissect/capture"
 	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/internal/pipeline"
-	"github.com/ssldissect/ssldissect/reassembly"
-	"github.com/ssldissect/ssldissect/transport/tcp"
 )
 
 // Live capture timing.
@@ -135,110 +132,60 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 		case <-quit:
 		}
 	}()
-	if o.duration > 0 {
-		t := time.AfterFunc(o.duration, src.Stop)
-		defer t.Stop()
-	}
 
 	w := newOutput(o, stdout)
-	an := tcp.NewAnalyzer(w, keys)
-	snapEvery := o.interval
-	asm := reassembly.New(an.Factory, reassembly.Options{
-		MaxBufferedPagesTotal:         o.maxPages,
-		MaxBufferedPagesPerConnection: o.maxConnPages,
-		IdleTimeout:                   o.idleTimeout,
-	})
 	textual := o.format == "text" || o.format == "table"
-	progress := func() {
-		cs, ls, rs := src.Stats(), src.LiveStats(), asm.Stats()
+	progress := func(r pipeline.Result) {
+		ls := src.LiveStats()
 		fmt.Fprintf(stderr, "ssldissect: %s: %d packets, %d connections (%d open), %d dropped by the kernel, %d by ssldissect\n",
-			o.iface, cs.Delivered, rs.Connections, rs.Open, ls.KernelDrops, ls.QueueDrops)
+			o.iface, r.Capture.Delivered, r.Assembly.Connections, r.Assembly.Open, ls.KernelDrops, ls.QueueDrops)
 	}
-	var last time.Time
-	var n int64
-	var bytesIn uint64
-	var captureErr error
-	lastFlush, lastProgress, lastSnap := time.Now(), time.Now(), time.Now()
-	housekeeping := func() error {
-		wall := time.Now()
-		if wall.Sub(lastFlush) >= idleFlushEvery {
-			lastFlush = wall
-			// Packet times run hold behind the wall clock.
-			asm.FlushIdle(wall.Add(-hold))
-		}
-		if textual && wall.Sub(lastProgress) >= progressEvery {
-			lastProgress = wall
-			progress()
-		}
-		if snapEvery > 0 && wall.Sub(lastSnap) >= snapEvery {
-			lastSnap = wall
-			return auditSnapshot(w, wall)
-		}
-		return nil
+	// -c and --duration (wall time, in a live run) are the pipeline's.
+	opt := runOptions(o, w)
+	opt.Keys = keys
+	lastProgress, lastSnap := time.Now(), time.Now()
+	opt.Live = &pipeline.Live{
+		FlushInterval: idleFlushEvery,
+		// Packet times run hold behind the wall clock.
+		Lag:  hold,
+		Poll: pollKeys,
+		Tick: func(wall time.Time, r pipeline.Result) error {
+			if textual && wall.Sub(lastProgress) >= progressEvery {
+				lastProgress = wall
+				progress(r)
+			}
+			if o.interval > 0 && wall.Sub(lastSnap) >= o.interval {
+				lastSnap = wall
+				return auditSnapshot(w, wall)
+			}
+			return nil
+		},
 	}
-	for {
-		p, err := src.Next()
-		if errors.Is(err, capture.ErrNoPacket) {
-			if err := pollKeys(false); err != nil {
-				w.Close()
-				return err
-			}
-			if err := housekeeping(); err != nil {
-				w.Close()
-				return err
-			}
-			continue
-		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			// The interface went away: report what was captured.
-			captureErr = err
-			break
-		}
-		// Keys first: the secrets written while the packet was held are
-		// loaded, and saved before the packet that needs them.
-		if err := pollKeys(false); err != nil {
-			w.Close()
-			return err
-		}
-		if ngw != nil {
+	if ngw != nil {
+		opt.OnPacket = func(p *capture.Packet) error {
 			if err := ngw.WritePacket(p.CI, p.Data); err != nil {
-				w.Close()
 				return fmt.Errorf("-w: %w", err)
 			}
-		}
-		if ts := p.CI.Timestamp; ts.After(last) {
-			last = ts
-		}
-		n++
-		bytesIn += uint64(len(p.Data))
-		if p.TCP != nil {
-			asm.Add(p)
-		}
-		if err := housekeeping(); err != nil {
-			w.Close()
-			return err
-		}
-		if w.Err() != nil || (o.count > 0 && n >= o.count) {
-			break
+			return nil
 		}
 	}
-	src.Close()
-	if err := pollKeys(true); err != nil {
+	res, err := pipeline.Run(src, w, opt)
+	if err != nil && !res.Flushed {
+		// The output or -w failed.
 		w.Close()
 		return err
 	}
-	asm.FlushAll(last)
+	// Otherwise the error is the interface's (it went away): report what
+	// was captured, then the error.
+	captureErr := err
 
-	cs, ls, rs := src.Stats(), src.LiveStats(), asm.Stats()
+	ls := src.LiveStats()
 	if textual {
-		progress()
+		progress(res)
 	}
 	// Packets are those that passed the filter, as tcpdump counts them
 	// and as -w saves them.
-	sum := summary(uint64(n), bytesIn, cs.TCP, rs, warnings, begin)
+	sum := summary(uint64(res.Packets), res.Bytes, res, warnings, begin)
 	sum.Interface = o.iface
 	sum.KernelPackets = &ls.KernelPackets
 	sum.KernelDrops = &ls.KernelDrops

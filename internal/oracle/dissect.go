@@ -66,7 +66,7 @@ func DissectKeys(keylogs, rsaKeys []string, files ...string) (*Result, error) {
 			MaxBufferedPagesPerConnection: maxConnPages,
 			IdleTimeout:                   idleTimeout,
 		},
-		OnPacket: func(p *capture.Packet) { r.FrameOf[p.Num] = p.FileNum },
+		OnPacket: func(p *capture.Packet) error { r.FrameOf[p.Num] = p.FileNum; return nil },
 	})
 	if err != nil {
 		return nil, err

@@ -1,10 +1,25 @@
 // Package pipeline runs ssldissect's stages over a packet source:
 // capture -> reassembly -> parser (+ decrypt) -> a session.Sink (the report
-// writer, the auditor, or a test's collector). The command line, the
-// oracle tests and the benchmarks all run captures through this one loop.
+// writer, the auditor, or a test's collector). Run is the only packet
+// loop: the command line (capture files and live capture), the oracle
+// tests and the benchmarks all run captures through it, and the command
+// only sets Options.
 //
-// With Options.Workers above 1, connections are sharded over worker
-// goroutines, each with its own reassembler and parser, and one writer
-// merges their events so that the output is the same as with one worker
-// (shard.go; docs/DESIGN.md, "Scaling out").
+// From files, idle connections are flushed every FlushEvery packets, by
+// packet time. A live run (Options.Live, live.go) is the same loop with
+// hooks for a capture that goes on: idle flushes by the wall clock, also
+// when no packet comes, behind the wall clock by the time packets are held
+// back for late key-log lines; a hook before each packet that follows the
+// key logs; a tick for progress lines and periodic reports; --duration in
+// wall time; the capture closed, and the key logs read a last time, before
+// the final flush. An error from a hook (the output or -w failing) ends
+// the run at once, without the final flush.
+//
+// The events of an idle flush and of the final flush come connection by
+// connection in connection order (by id), as the reassembler makes them.
+//
+// With Options.Workers above 1 (capture files only), connections are
+// sharded over worker goroutines, each with its own reassembler and
+// parser, and one writer merges their events so that the output is the
+// same as with one worker (shard.go; docs/DESIGN.md, "Scaling out").
 package pipeline

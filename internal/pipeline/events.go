@@ -1,21 +1,19 @@
 package pipeline
 
 import (
-	"cmp"
 	"net/netip"
-	"slices"
 	"time"
 
-	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/session"
+
+	"github.com/ssldissect/ssldissect/parser"
 )
 
 // The parser hands its Sink events that are valid only during the call: a
 // RecordEvent's Record.Payload and Plaintext point into reassembly and
 // decryption buffers that are reused, and its Conn goes on changing. A
 // recorder is a session.Sink that keeps materialised copies of the events it
-// is given, so that they can be replayed later (after an idle flush, whose
-// events are put in connection order) or on another goroutine (the writer
+// is given, so that they can be replayed on another goroutine (the writer
 // of a sharded run), to an unchanged Sink (report.Writer, report.Auditor).
 //
 // A replayed RecordEvent's Conn is a snapshot of the connection's identity
@@ -145,23 +143,6 @@ func clone(b []byte) []byte {
 	return append(make([]byte, 0, len(b)), b...)
 }
 
-// sortFlush puts the events of one flush in connection order (global ids
-// given by id), each connection's events in the order they were made.
-// gopacket visits connections in map order when flushing, so this is what
-// makes a flush's output deterministic, and the same whatever the number of
-// workers.
-func sortFlush(evs []event, id func(e *event) uint64) {
-	slices.SortStableFunc(evs, func(a, b event) int { return cmp.Compare(id(&a), id(&b)) })
-}
-
-// replay hands the recorded events to sink; id gives an event's connection
-// id in the output.
-func replay(sink session.Sink, evs []event, id func(e *event) uint64) {
-	for i := range evs {
-		replayOne(sink, &evs[i], id(&evs[i]))
-	}
-}
-
 // replayOne hands one recorded event to sink, under connection id conn.
 func replayOne(sink session.Sink, e *event, conn uint64) {
 	switch e.kind {
@@ -173,9 +154,3 @@ func replayOne(sink session.Sink, e *event, conn uint64) {
 		sink.End(e.end)
 	}
 }
-
-// switchSink forwards to a Sink that can be changed between calls.
-type switchSink struct{ to session.Sink }
-
-func (s *switchSink) Record(ev *session.RecordEvent) { s.to.Record(ev) }
-func (s *switchSink) End(c *session.Conn)            { s.to.End(c) }

@@ -8,11 +8,12 @@ import (
 	"os"
 	"time"
 
+	"github.com/ssldissect/ssldissect/session"
+	"github.com/ssldissect/ssldissect/transport/tcp"
+
 	"github.com/ssldissect/ssldissect/capture"
 	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/reassembly"
-	"github.com/ssldissect/ssldissect/session"
-	"github.com/ssldissect/ssldissect/transport/tcp"
 )
 
 // FlushEvery is how many packets go by between two idle flushes.
@@ -23,17 +24,20 @@ type Options struct {
 	// Keys decrypts; nil means no keys (pcapng secrets are still used when
 	// the source was opened with Secrets).
 	Keys *session.Keys
-	// Count stops after that many packets (0: no limit); Duration stops
-	// after that much capture time from the first packet (0: no limit).
+	// Count stops after that many packets (0: no limit). Duration stops
+	// after that much capture time from the first packet, or, in a live
+	// run, that much wall time from the start of Run (0: no limit).
 	Count    int64
 	Duration time.Duration
 	// Reassembly bounds memory and sets the idle timeout.
 	Reassembly reassembly.Options
 	// Stop, when set, is asked after every packet whether to stop early
-	// (the sink failed to write, a signal arrived).
+	// (the sink failed to write).
 	Stop func() bool
-	// OnPacket, when set, sees every packet before it is reassembled.
-	OnPacket func(*capture.Packet)
+	// OnPacket, when set, sees every packet before it is reassembled (the
+	// oracle notes frame numbers there, a live run saves the packet with
+	// -w). An error from it ends the run at once (see Run).
+	OnPacket func(*capture.Packet) error
 	// Workers is how many goroutines reassemble and parse (0 or 1: all on
 	// the caller's goroutine). With more, connections are spread over them
 	// by their address pair and the Sink is called from the caller's
@@ -41,71 +45,112 @@ type Options struct {
 	// events (see recorder). Reassembly.MaxBufferedPagesTotal is then
 	// shared out among the workers; OnPacket is called from the reader's
 	// goroutine, not the Sink's, and Stop is asked after each round of
-	// packets (512) rather than after each packet.
+	// packets (512) rather than after each packet. Not with Live.
 	Workers int
+	// Live, when set, makes the run follow a live capture (live.go).
+	Live *Live
 }
 
 // Result counts what a run did.
 type Result struct {
 	Packets  int64     // packets taken from the source
+	Bytes    uint64    // their captured bytes
 	First    time.Time // time of the first and last packets
 	Last     time.Time
 	Capture  capture.Stats
 	Assembly reassembly.Stats
+	// Flushed tells that the run ended the connections still open at its
+	// end: false when a hook's error cut it short.
+	Flushed bool
 }
 
+// hookError is an error returned by a hook of Options or Live: it ends the
+// run at once, without the final flush (the output, or -w, is failing).
+type hookError struct{ err error }
+
+func (e hookError) Error() string { return e.err.Error() }
+
 // Run feeds every packet of src to a reassembler whose connections are
-// parsed by a session.Analyzer reporting to sink, then flushes the
+// parsed by a tcp.Analyzer reporting to sink, then flushes the
 // connections still open. It returns the source's error, if any, after
-// flushing what it had.
+// flushing what it had. An error from a hook (OnPacket, Live.Poll,
+// Live.Tick) is returned at once, without flushing: Result.Flushed is then
+// false.
 //
-// The events of an idle flush, and of the final flush, are given to sink in
-// connection order (by id), each connection's in the order they happened:
-// the reassembler visits connections in no particular order when flushing.
+// Connections that are idle (Options.Reassembly.IdleTimeout) are flushed
+// every FlushEvery packets, at the time of the last packet, or in a live
+// run by the wall clock (Live). The events of an idle flush, and of the
+// final flush, come connection by connection in connection order (by id),
+// each connection's in the order they happened: the reassembler's flushes
+// go in that order.
 func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
+	if opt.Live != nil && opt.Workers > 1 {
+		return Result{}, errors.New("pipeline: a live run has one worker")
+	}
 	if opt.Workers > 1 {
 		return runSharded(src, sink, opt)
+	}
+	var lv *liveRun
+	if opt.Live != nil {
+		ls, ok := src.(capture.Live)
+		if !ok {
+			return Result{}, errors.New("pipeline: a live run needs a capture.Live source")
+		}
+		lv = startLive(ls, *opt.Live, opt.Duration)
 	}
 	var res Result
 	keys := opt.Keys
 	if keys == nil {
 		keys = session.NewKeys()
 	}
-	sw := &switchSink{to: sink}
-	an := tcp.NewAnalyzer(sw, keys)
+	an := tcp.NewAnalyzer(sink, keys)
 	asm := reassembly.New(an.Factory, opt.Reassembly)
-	// flush runs f with the events it makes recorded, then replays them in
-	// connection order.
-	rec := newRecorder()
-	rec.flush = true
-	localID := func(e *event) uint64 { return e.conn }
-	flush := func(f func(time.Time), t time.Time) {
-		sw.to = rec
-		f(t)
-		sw.to = sink
-		evs := rec.take()
-		clear(rec.conns) // snapshots are per flush here
-		sortFlush(evs, localID)
-		replay(sink, evs, localID)
+	cut := func(err error) (Result, error) {
+		if lv != nil {
+			lv.end(false)
+		}
+		res.Capture, res.Assembly = src.Stats(), asm.Stats()
+		return res, err
 	}
 	var err error
 	for {
 		p, e := nextPacket(src, &opt, &res)
 		if p == nil {
+			if errors.Is(e, capture.ErrNoPacket) {
+				if lv != nil {
+					if e := lv.idle(asm, &res); e != nil {
+						return cut(e)
+					}
+				}
+				continue
+			}
+			if he, ok := e.(hookError); ok {
+				return cut(he.err)
+			}
 			err = e
 			break
 		}
 		if p.TCP != nil {
 			asm.Add(p)
 		}
-		if res.Packets%FlushEvery == 0 {
-			flush(asm.FlushIdle, res.Last)
+		if lv != nil {
+			if e := lv.tick(asm, &res); e != nil {
+				return cut(e)
+			}
+		} else if res.Packets%FlushEvery == 0 {
+			asm.FlushIdle(res.Last)
 		}
 		if (opt.Count > 0 && res.Packets >= opt.Count) || (opt.Stop != nil && opt.Stop()) {
 			break
 		}
 	}
-	flush(asm.FlushAll, res.Last)
+	if lv != nil {
+		if e := lv.end(true); e != nil {
+			return cut(e)
+		}
+	}
+	asm.FlushAll(res.Last)
+	res.Flushed = true
 	res.Capture, res.Assembly = src.Stats(), asm.Stats()
 	return res, err
 }
@@ -161,9 +206,11 @@ func LoadKeys(keylogs, rsaKeys []string, warn func(error)) (*session.Keys, error
 }
 
 // nextPacket reads the next packet and applies the run's limits: it
-// counts the packet in res and shows it to Options.OnPacket. It returns
-// nil at the end of the input or of --duration, with the source's error if
-// reading failed.
+// counts the packet in res and shows it to Options.OnPacket (and in a live
+// run to Live.Poll first). It returns nil at the end of the input or of
+// --duration, with the source's error if reading failed (which is
+// capture.ErrNoPacket when a live source had no packet for a while), or a
+// hookError.
 func nextPacket(src capture.Source, opt *Options, res *Result) (*capture.Packet, error) {
 	p, err := src.Next()
 	if errors.Is(err, io.EOF) {
@@ -172,19 +219,29 @@ func nextPacket(src capture.Source, opt *Options, res *Result) (*capture.Packet,
 	if err != nil {
 		return nil, err
 	}
+	if opt.Live != nil && opt.Live.Poll != nil {
+		// Before the packet: secrets written while it was held back are
+		// loaded, and saved (-w) before it.
+		if err := opt.Live.Poll(false); err != nil {
+			return nil, hookError{err}
+		}
+	}
 	ts := p.CI.Timestamp
 	if res.First.IsZero() {
 		res.First = ts
 	}
-	if opt.Duration > 0 && ts.Sub(res.First) > opt.Duration {
+	if opt.Duration > 0 && opt.Live == nil && ts.Sub(res.First) > opt.Duration {
 		return nil, nil
 	}
 	if ts.After(res.Last) {
 		res.Last = ts
 	}
 	res.Packets++
+	res.Bytes += uint64(len(p.Data))
 	if opt.OnPacket != nil {
-		opt.OnPacket(p)
+		if err := opt.OnPacket(p); err != nil {
+			return nil, hookError{err}
+		}
 	}
 	return p, nil
 }

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"errors"
 	"reflect"
 	"sync/atomic"
 	"time"
@@ -39,8 +40,9 @@ import (
 //     order it made them, which is the single loop's order. Connection ids
 //     are given by the writer as it meets the creation notes in that order,
 //     so they are the single loop's ids (order of first packet). The events
-//     of a flush come last in their round, put in connection order (by
-//     global id) like the single loop does (sortFlush).
+//     of a flush come last in their round: each worker's are in its order
+//     of connections (the reassembler flushes in creation order), and the
+//     writer merges them by global id, which is the single loop's order.
 //
 // What each connection sees (its packets, in order, and the flush times) is
 // what it sees in the single loop, so its events are the same, as long as
@@ -73,7 +75,8 @@ type batch struct {
 	pkts  []pktCopy
 	buf   []byte // the TCP headers and payloads
 	flush bool   // FlushIdle(at) after the packets
-	final bool   // FlushAll(at) after the packets
+	final bool   // FlushAll(at) after the packets, unless abort
+	abort bool   // a hook failed: the run ends without FlushAll
 	at    time.Time
 }
 
@@ -139,7 +142,6 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 	var next uint64
 	idx := make([]int, n)
 	ans := make([]answer, n)
-	var flushed []event
 	emit := func(w int, e *event) {
 		if e.kind == evCreate {
 			next++
@@ -175,30 +177,45 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 			}
 			idx[best] = i
 		}
-		// Then the flush's, in connection order.
-		flushed = flushed[:0]
+		// Then the flush's: each worker's come connection by connection
+		// in its order of creation, which is the order of their global
+		// ids; merge them by id.
 		for w := range n {
-			for _, e := range ans[w].events[idx[w]:] {
-				e.conn = ids[w][e.conn-1]
-				flushed = append(flushed, e)
-			}
 			if ans[w].final {
 				addStats(&stats, ans[w].stats)
 			}
 		}
-		sortFlush(flushed, globalID)
-		replay(sink, flushed, globalID)
-		clear(flushed) // let the snapshots go
+		for {
+			best, bid := -1, uint64(0)
+			for w := range n {
+				if i := idx[w]; i < len(ans[w].events) {
+					if id := ids[w][ans[w].events[i].conn-1]; best < 0 || id < bid {
+						best, bid = w, id
+					}
+				}
+			}
+			if best < 0 {
+				break
+			}
+			evs, i := ans[best].events, idx[best]
+			for local := evs[i].conn; i < len(evs) && evs[i].conn == local; i++ {
+				replayOne(sink, &evs[i], bid)
+			}
+			idx[best] = i
+		}
 		if opt.Stop != nil && opt.Stop() {
 			stop.Store(true)
 		}
 	}
 	<-done
+	if he, ok := err.(hookError); ok {
+		err = he.err
+	} else {
+		res.Flushed = true
+	}
 	res.Capture, res.Assembly = src.Stats(), stats
 	return res, err
 }
-
-func globalID(e *event) uint64 { return e.conn }
 
 // dispatch is the single loop's reading part: it hands packets out in
 // rounds and ends with the final round.
@@ -217,10 +234,10 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop *a
 	for w := range n {
 		cur[w] = get(w)
 	}
-	send := func(flush, final bool, at time.Time) {
+	send := func(flush, final, abort bool, at time.Time) {
 		for w := range n {
 			b := cur[w]
-			b.flush, b.final, b.at = flush, final, at
+			b.flush, b.final, b.abort, b.at = flush, final, abort, at
 			ins[w] <- b
 			if !final {
 				cur[w] = get(w)
@@ -232,6 +249,9 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop *a
 	for {
 		p, e := nextPacket(src, &opt, &res)
 		if p == nil {
+			if errors.Is(e, capture.ErrNoPacket) {
+				continue
+			}
 			err = e
 			break
 		}
@@ -240,14 +260,15 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop *a
 		}
 		inRound++
 		if flush := res.Packets%FlushEvery == 0; flush || inRound == roundPackets {
-			send(flush, false, res.Last)
+			send(flush, false, false, res.Last)
 			inRound = 0
 		}
 		if (opt.Count > 0 && res.Packets >= opt.Count) || stop.Load() {
 			break
 		}
 	}
-	send(false, true, res.Last)
+	_, abort := err.(hookError)
+	send(false, true, abort, res.Last)
 	return res, err
 }
 
@@ -271,6 +292,7 @@ func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *session
 		}
 		rec.flush = true
 		switch {
+		case b.abort:
 		case b.final:
 			asm.FlushAll(b.at)
 		case b.flush:
