@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ssldissect/ssldissect/internal/testenv"
 )
 
 // TestLiveVeth sniffs a veth pair between two network namespaces while
@@ -25,19 +27,16 @@ import (
 // application data is what the endpoints sent, byte for byte; that the
 // summary counts as many packets as tcpdump on the same interface at the
 // same time; and that the pcapng file written with -w decrypts without a
-// key log. It skips where namespaces cannot be made (not root, no ip).
-// It runs without a filter, and with one that goes to the kernel.
+// key log. It skips where namespaces cannot be made (not root, no ip),
+// or fails there when SSLDISSECT_REQUIRE says so (internal/testenv). It
+// runs without a filter, and with one that goes to the kernel.
 func TestLiveVeth(t *testing.T) {
 	if testing.Short() {
 		t.Skip("live capture test: not in -short mode")
 	}
-	if os.Geteuid() != 0 {
-		t.Skip("live capture test: needs root to make network namespaces")
-	}
-	for _, tool := range []string{"ip", "openssl"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("live capture test: %s is not installed", tool)
-		}
+	testenv.Need(t, "root", "live capture test: network namespaces need root")
+	for _, tool := range []string{"ip", "openssl", "sysctl"} {
+		testenv.Need(t, tool, "live capture test: the namespaces and TLS peers need it")
 	}
 	bin := ssldissectBinary(t)
 	for i, f := range []string{"", "tcp port 4433 or icmp"} {
@@ -57,11 +56,11 @@ func liveVeth(t *testing.T, bin string, n int, filter string) {
 	srvIP := net + ".1"
 	ifA, ifB := "sdvA", "sdvB"
 	if out, err := exec.Command("ip", "netns", "add", nsA).CombinedOutput(); err != nil {
-		t.Skipf("live capture test: cannot make a network namespace: %v: %s", err, out)
+		testenv.Unavailable(t, "netns", "ip netns add: %v: %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("ip", "netns", "del", nsA).Run() })
 	if out, err := exec.Command("ip", "netns", "add", nsB).CombinedOutput(); err != nil {
-		t.Skipf("live capture test: cannot make a network namespace: %v: %s", err, out)
+		testenv.Unavailable(t, "netns", "ip netns add: %v: %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("ip", "netns", "del", nsB).Run() })
 	setup := [][]string{
@@ -75,7 +74,7 @@ func liveVeth(t *testing.T, bin string, n int, filter string) {
 	}
 	for _, c := range setup {
 		if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
-			t.Skipf("live capture test: %s: %v: %s", strings.Join(c, " "), err, out)
+			testenv.Unavailable(t, "netns", "%s: %v: %s", strings.Join(c, " "), err, out)
 		}
 	}
 	nsExec := func(ns string, args ...string) *exec.Cmd {
@@ -99,15 +98,13 @@ func liveVeth(t *testing.T, bin string, n int, filter string) {
 	// server's end of the pair.
 	var tcpdump *exec.Cmd
 	var tcpdumpErr lockedBuffer
-	if _, err := exec.LookPath("tcpdump"); err == nil {
+	if testenv.Have(t, "tcpdump", "the packet count is not compared") {
 		args := []string{"tcpdump", "-n", "-i", ifA, "-w", "tcpdump.pcap", "-U"}
 		if filter != "" {
 			args = append(args, filter)
 		}
 		tcpdump = nsExec(nsA, args...)
 		startAndWait(t, tcpdump, &tcpdumpErr, "listening on")
-	} else {
-		t.Log("tcpdump is not installed: the packet count is not compared")
 	}
 	var sniffOut bytes.Buffer
 	var sniffErr lockedBuffer
@@ -290,7 +287,7 @@ func liveVeth(t *testing.T, bin string, n int, filter string) {
 	}
 	checkPlain("live.pcapng", filepath.Join(dir, "plain2"), conns2)
 
-	if _, err := exec.LookPath("tshark"); err == nil {
+	if testenv.Have(t, "tshark", "live.pcapng is not checked with tshark") {
 		out, err := exec.Command("tshark", "-n", "-r", filepath.Join(dir, "live.pcapng"), "-Y", "tls.handshake.type == 20").CombinedOutput()
 		if err != nil {
 			t.Errorf("tshark: %v\n%s", err, out)
@@ -310,7 +307,7 @@ func ssldissectBinary(t *testing.T) string {
 	c := exec.Command("go", "build", "-o", bin, ".")
 	c.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := c.CombinedOutput(); err != nil {
-		t.Skipf("live capture test: cannot build ssldissect: %v\n%s", err, out)
+		t.Fatalf("cannot build ssldissect: %v\n%s", err, out)
 	}
 	return bin
 }
@@ -428,9 +425,7 @@ func TestLivePermission(t *testing.T) {
 	if testing.Short() {
 		t.Skip("live capture test: not in -short mode")
 	}
-	if os.Geteuid() != 0 {
-		t.Skip("live capture test: needs root to switch to an unprivileged user")
-	}
+	testenv.Need(t, "root", "live capture test: switching to an unprivileged user needs root")
 	bin := ssldissectBinary(t)
 	for d := filepath.Dir(bin); d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
 		os.Chmod(d, 0o755)
