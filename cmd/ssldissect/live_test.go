@@ -29,7 +29,9 @@ import (
 // same time; and that the pcapng file written with -w decrypts without a
 // key log. It skips where namespaces cannot be made (not root, no ip),
 // or fails there when SSLDISSECT_REQUIRE says so (internal/testenv). It
-// runs without a filter, and with one that goes to the kernel.
+// runs without a filter, and with one that goes to the kernel. It waits
+// on what it needs to see (a port that accepts, the replies, the
+// plaintext files), never for a fixed time.
 func TestLiveVeth(t *testing.T) {
 	if testing.Short() {
 		t.Skip("live capture test: not in -short mode")
@@ -113,8 +115,15 @@ func liveVeth(t *testing.T, bin string, n int, filter string) {
 	if filter != "" {
 		args = append(args, "-f", filter)
 	}
+	// How long the sniffer holds packets for late keys: its --key-wait.
+	keyWait := 1500 * time.Millisecond
 	if w := os.Getenv("SSLDISSECT_TEST_KEY_WAIT"); w != "" {
 		args = append(args, "--key-wait", w)
+		d, err := time.ParseDuration(w)
+		if err != nil {
+			t.Fatalf("SSLDISSECT_TEST_KEY_WAIT=%q: %v", w, err)
+		}
+		keyWait = d
 	}
 	sniff := nsExec(nsA, args...)
 	sniff.Stdout = &sniffOut
@@ -179,29 +188,42 @@ func liveVeth(t *testing.T, bin string, n int, filter string) {
 		sent := []byte(fmt.Sprintf("hello over TLS %s\nsecond line, with bytes \x01\x7f\nend\n", v))
 		client := nsExec(nsB, "openssl", "s_client", "-connect", srvIP+":4433", "-tls"+strings.ReplaceAll(v, ".", "_"),
 			"-keylogfile", "client-keys.log", "-quiet", "-no_ign_eof")
-		// Stdin stays open a while, so that the replies arrive before
-		// the client closes.
+		// Stdin stays open until the replies have come (s_server -rev
+		// sends each line back reversed: as many bytes as were sent),
+		// so that the client does not close before.
 		pr, pw := io.Pipe()
 		client.Stdin = pr
-		var got bytes.Buffer
+		var got lockedBuffer
 		client.Stdout = &got
 		client.Stderr = io.Discard
 		if err := client.Start(); err != nil {
 			t.Fatal(err)
 		}
 		pw.Write(sent)
-		time.Sleep(time.Second)
+		waitFor(t, 10*time.Second, "the reply to s_client -tls"+v, func() bool { return len(got.String()) >= len(sent) })
 		pw.Close()
 		if err := client.Wait(); err != nil {
 			t.Fatalf("s_client -tls%s: %v", v, err)
 		}
-		if got.Len() == 0 {
-			t.Fatalf("s_client -tls%s received nothing", v)
-		}
-		want["TLS "+v] = exchange{sent, got.Bytes()}
+		want["TLS "+v] = exchange{sent, []byte(got.String())}
 	}
-	// The sniffer holds packets 1.5 s for late keys.
-	time.Sleep(2500 * time.Millisecond)
+	// The sniffer holds each packet keyWait, and the keys come 700 ms
+	// late: wait until it has written every byte both sides sent.
+	waitFor(t, 10*time.Second+keyWait, "the plaintext of both connections in plain/", func() bool {
+		files, _ := filepath.Glob(filepath.Join(dir, "plain", "*.c2s"))
+		done := 0
+		for _, ex := range want {
+			for _, c2s := range files {
+				a, _ := os.ReadFile(c2s)
+				b, _ := os.ReadFile(strings.TrimSuffix(c2s, "c2s") + "s2c")
+				if bytes.Equal(a, ex.sent) && bytes.Equal(b, ex.got) {
+					done++
+					break
+				}
+			}
+		}
+		return done == len(want)
+	})
 	close(copyStop)
 	<-copyDone
 	stopped = true
@@ -384,13 +406,22 @@ func startAndWait(t *testing.T, c *exec.Cmd, buf *lockedBuffer, marker string) {
 func waitPort(t *testing.T, ns, addr string) {
 	t.Helper()
 	host, port, _ := strings.Cut(addr, ":")
-	for range 50 {
-		if exec.Command("ip", "netns", "exec", ns, "bash", "-c", "exec 3<>/dev/tcp/"+host+"/"+port).Run() == nil {
-			return
+	waitFor(t, 10*time.Second, addr+" to accept connections", func() bool {
+		return exec.Command("ip", "netns", "exec", ns, "bash", "-c", "exec 3<>/dev/tcp/"+host+"/"+port).Run() == nil
+	})
+}
+
+// waitFor polls cond until it holds, and fails the test when it does not
+// within timeout.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %v for %s", timeout, what)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("%s does not accept connections", addr)
 }
 
 // readNDJSON returns the summary and the connection objects.
