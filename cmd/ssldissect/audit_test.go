@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -76,6 +78,7 @@ func TestAuditAgainstTshark(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: tshark takes about a minute over these captures")
 	}
+	t.Parallel()
 	testenv.Need(t, "tshark", "no comparison of the audit's counts")
 	shipped, err := filepath.Glob("../../testdata/pcaps/*.pcap")
 	if err != nil || len(shipped) == 0 {
@@ -89,6 +92,7 @@ func TestAuditAgainstTshark(t *testing.T) {
 	}
 	for name, files := range sets {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			want := tsharkCounts(t, files)
 			var stdout, stderr bytes.Buffer
 			if err := run(append([]string{"audit", "--format", "json"}, files...), nil, &stdout, &stderr); err != nil {
@@ -143,14 +147,28 @@ func TestAuditAgainstTshark(t *testing.T) {
 }
 
 // tsharkCounts counts the ServerHellos of files by version (the
-// supported_versions extension when present) and suite.
+// supported_versions extension when present) and suite. tshark reads one
+// file a run, and runs on as many files at once as there are CPUs.
 func tsharkCounts(t *testing.T, files []string) map[string]int {
 	const hrrRandom = "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c"
+	outs := make([][]byte, len(files))
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, f := range files {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			outs[i], errs[i] = exec.Command("tshark", "-r", f, "-Y", "tls.handshake.type==2", "-T", "fields",
+				"-e", "tls.handshake.version", "-e", "tls.handshake.extensions.supported_version",
+				"-e", "tls.handshake.ciphersuite", "-e", "tls.handshake.random").Output()
+		}()
+	}
+	wg.Wait()
 	counts := map[string]int{}
-	for _, f := range files {
-		out, err := exec.Command("tshark", "-r", f, "-Y", "tls.handshake.type==2", "-T", "fields",
-			"-e", "tls.handshake.version", "-e", "tls.handshake.extensions.supported_version",
-			"-e", "tls.handshake.ciphersuite", "-e", "tls.handshake.random").Output()
+	for i, f := range files {
+		out, err := outs[i], errs[i]
 		if err != nil {
 			t.Fatalf("tshark %s: %v", f, err)
 		}

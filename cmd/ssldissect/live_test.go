@@ -36,6 +36,7 @@ func TestLiveVeth(t *testing.T) {
 	if testing.Short() {
 		t.Skip("live capture test: not in -short mode")
 	}
+	t.Parallel()
 	testenv.Need(t, "root", "live capture test: network namespaces need root")
 	for _, tool := range []string{"ip", "openssl", "sysctl"} {
 		testenv.Need(t, tool, "live capture test: the namespaces and TLS peers need it")
@@ -456,6 +457,7 @@ func TestLivePermission(t *testing.T) {
 	if testing.Short() {
 		t.Skip("live capture test: not in -short mode")
 	}
+	t.Parallel()
 	testenv.Need(t, "root", "live capture test: switching to an unprivileged user needs root")
 	bin := ssldissectBinary(t)
 	for d := filepath.Dir(bin); d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
