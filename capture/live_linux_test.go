@@ -61,6 +61,7 @@ func TestOpenLiveErrors(t *testing.T) {
 // each one twice, outgoing and incoming), the filter runs in the kernel,
 // and Stop ends Next with io.EOF.
 func TestLiveLoopback(t *testing.T) {
+	t.Parallel()
 	testenv.Need(t, "ip", "lo cannot be brought up in the namespace")
 	inNewNetns(t, func() {
 		if out, err := exec.Command("ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {

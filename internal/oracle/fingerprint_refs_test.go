@@ -38,6 +38,7 @@ import (
 // difference must be listed in refExceptions, or, for the QUIC and DTLS
 // connections we do not dissect yet, in pendingRefs.
 func TestFingerprintReferences(t *testing.T) {
+	t.Parallel()
 	dir := needConformance(t)
 	var refs []reference
 	refs = append(refs, foxioPython(t, dir)...)

@@ -66,6 +66,7 @@ func withoutSecrets(src, dst string) (int, error) {
 // TestWithoutSecrets checks withoutSecrets on the corpus's DSB captures:
 // the copy has every packet and no secrets block left.
 func TestWithoutSecrets(t *testing.T) {
+	t.Parallel()
 	dir := needConformance(t)
 	for _, rel := range []string{"foxio-ja4/pcap/http2-with-cookies.pcapng", "foxio-ja4/pcap/chrome-cloudflare-quic-with-secrets.pcapng"} {
 		t.Run(rel, func(t *testing.T) {

@@ -48,6 +48,7 @@ type captureFile struct {
 // with what tshark dissects, on every capture of testdata/pcaps and on the
 // TLS-over-TCP captures of the conformance corpus (tcpCaptures).
 func TestTshark(t *testing.T) {
+	t.Parallel()
 	testenv.Need(t, "tshark", "the comparison with tshark cannot run")
 	var files []captureFile
 	root := testenv.RepoRoot(t)
