@@ -20,9 +20,7 @@ const ConformanceVar = "SSLDISSECT_CONFORMANCE"
 // Oracles are the names RequireVar and the functions of this package take.
 var Oracles = []string{
 	"conformance", // the shared conformance corpus
-	"editcap",     // wireshark-common
 	"ip",          // iproute2
-	"mergecap",    // wireshark-common
 	"netns",       // network namespaces and veth pairs can be made
 	"openssl",
 	"root",   // the tests run as root
