@@ -12,7 +12,8 @@ build:
 	CGO_ENABLED=0 $(GO) build -ldflags "-X main.version=$(VERSION)" -o ssldissect ./cmd/ssldissect
 
 # Every test: unit, golden, fuzz seeds, conformance and tshark comparisons
-# (those skip with a message when ../shared/conformance or tshark is absent).
+# (those skip with a message when ../shared/conformance or tshark is absent,
+# and fail instead when SSLDISSECT_REQUIRE names them: .ci/run sets it to all).
 test:
 	CGO_ENABLED=0 $(GO) vet $(PKGS)
 	CGO_ENABLED=0 $(GO) test -count=1 $(PKGS)

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/ssldissect/ssldissect/internal/testenv"
 )
 
 // fuzzSeeds are small valid and damaged captures made by the tests'
@@ -48,14 +50,19 @@ func fuzzSeeds(t testing.TB) [][]byte {
 
 // FuzzReader reads arbitrary bytes as a capture file: it must never
 // panic, must number packets without gaps, and must report damage only as
-// *FileError values naming the file.
+// *FileError values naming the file. Its seeds are the tests' small
+// files, the shipped captures (testdata/pcaps) and the committed corpus;
+// the last two must be there.
 func FuzzReader(f *testing.F) {
-	n := 0
+	testenv.SeedCorpus(f, "FuzzReader")
 	for _, s := range fuzzSeeds(f) {
 		f.Add(s)
-		n++
 	}
-	files, _ := filepath.Glob(filepath.Join("..", "testdata", "pcaps", "*.pcap*"))
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "pcaps", "*.pcap*"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	shipped := 0
 	for _, p := range files {
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -63,11 +70,11 @@ func FuzzReader(f *testing.F) {
 		}
 		if len(b) <= 1<<20 {
 			f.Add(b)
-			n++
+			shipped++
 		}
 	}
-	if n == 0 {
-		f.Fatal("no seeds")
+	if shipped == 0 {
+		f.Fatalf("no shipped capture of at most 1 MiB among the %d of testdata/pcaps to seed from", len(files))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var warnings []error

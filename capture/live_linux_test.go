@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
@@ -15,15 +14,16 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ssldissect/ssldissect/internal/testenv"
 )
 
 // inNewNetns runs f on a thread of its own in a new, empty network
-// namespace (where lo is down), or skips. The thread is not reused.
+// namespace (where lo is down), or skips (fails, when root or netns is
+// required: internal/testenv). The thread is not reused.
 func inNewNetns(t *testing.T, f func()) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for a network namespace")
-	}
+	testenv.Need(t, "root", "a network namespace needs root")
 	done := make(chan struct{})
 	skip := make(chan string, 1)
 	go func() {
@@ -38,7 +38,7 @@ func inNewNetns(t *testing.T, f func()) {
 	<-done
 	select {
 	case msg := <-skip:
-		t.Skip(msg)
+		testenv.Unavailable(t, "netns", "%s", msg)
 	default:
 	}
 }
@@ -61,9 +61,8 @@ func TestOpenLiveErrors(t *testing.T) {
 // each one twice, outgoing and incoming), the filter runs in the kernel,
 // and Stop ends Next with io.EOF.
 func TestLiveLoopback(t *testing.T) {
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("ip is not installed")
-	}
+	t.Parallel()
+	testenv.Need(t, "ip", "lo cannot be brought up in the namespace")
 	inNewNetns(t, func() {
 		if out, err := exec.Command("ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {
 			t.Errorf("ip link set lo up: %v: %s", err, out)

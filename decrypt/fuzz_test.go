@@ -3,10 +3,10 @@ package decrypt
 import (
 	"bytes"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ssldissect/ssldissect/internal/testenv"
 )
 
 // fuzzSuites lists the suite and version pairs FuzzDecrypt picks from.
@@ -26,13 +26,6 @@ func fuzzSuites(t testing.TB) []*HalfConn {
 	return hcs
 }
 
-func requireCorpus(f *testing.F, name string) {
-	entries, err := os.ReadDir(filepath.Join("testdata", "fuzz", name))
-	if err != nil || len(entries) == 0 {
-		f.Fatalf("no seed corpus in testdata/fuzz/%s: %v", name, err)
-	}
-}
-
 // FuzzDecrypt feeds records to every suite's HalfConn. Input: bytes 0-1
 // the suite id, byte 2 the version (0x03NN; a pair that does not exist
 // picks one that does), byte 3 the options (bit 0 DEFLATE, bits 1-7 where
@@ -41,7 +34,7 @@ func requireCorpus(f *testing.F, name string) {
 // plaintext is never longer than the payload unless inflated, and then at
 // most 16 KiB.
 func FuzzDecrypt(f *testing.F) {
-	requireCorpus(f, "FuzzDecrypt")
+	testenv.SeedCorpus(f, "FuzzDecrypt")
 	pairs := fuzzSuites(f)
 	for _, id := range []uint16{0x002F, 0xC02F, 0xCCA8, 0xC09C, 0x0005} {
 		s, _ := LookupSuite(id)
@@ -99,7 +92,7 @@ func fuzzHeader(id, version uint16, opt byte) []byte {
 // line numbers never decrease; the count of secrets never exceeds the
 // number of lines.
 func FuzzKeyLog(f *testing.F) {
-	requireCorpus(f, "FuzzKeyLog")
+	testenv.SeedCorpus(f, "FuzzKeyLog")
 	f.Add([]byte("CLIENT_RANDOM " + cr1 + " " + ms48 + "\n# comment\r\n\nRSA 0011223344556677 " + ms48))
 	f.Add([]byte("SERVER_HANDSHAKE_TRAFFIC_SECRET " + cr1 + " " + s48 + "\nBOGUS x y\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

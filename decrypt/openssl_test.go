@@ -15,13 +15,16 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ssldissect/ssldissect/internal/testenv"
 )
 
 // The OpenSSL interop tests run `openssl s_client` against `openssl
 // s_server -www` through a recording proxy on the loopback interface, for
 // what Go's crypto/tls does not speak: ARIA and Camellia suites, AES-CCM,
 // DHE, encrypt-then-MAC (which OpenSSL negotiates for CBC suites), and the
-// TLS 1.3 CCM suites. They are skipped when no openssl binary is found.
+// TLS 1.3 CCM suites. They are skipped when no openssl binary is found
+// (they fail instead when SSLDISSECT_REQUIRE names openssl).
 
 type opensslCase struct {
 	name    string
@@ -56,13 +59,10 @@ var opensslCases = []opensslCase{
 const opensslRequest = "GET / HTTP/1.0\r\n\r\n"
 
 func TestOpenSSLInterop(t *testing.T) {
-	bin, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("no openssl binary")
-	}
 	if testing.Short() {
 		t.Skip("-short")
 	}
+	bin := testenv.Tool(t, "openssl", "no interoperability check with OpenSSL")
 	dir := t.TempDir()
 	c := loadCerts(t)
 	writePEM := func(name, typ string, der []byte) string {

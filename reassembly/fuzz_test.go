@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"testing"
 	"time"
+
+	"github.com/ssldissect/ssldissect/internal/testenv"
 )
 
 // fuzzSource reads fuzz input byte by byte, then zeros.
@@ -79,8 +81,10 @@ func (f *fuzzChecker) End(EndReason, time.Time) { f.ended++ }
 // or overlapping, some lost, across sequence numbers that may wrap, to a
 // handler that consumes arbitrary amounts. Every delivered byte must be the
 // stream's, at its offset, attributed to a packet that carried it; gaps must
-// be reported exactly where bytes are missing; End must come once.
+// be reported exactly where bytes are missing; End must come once. The
+// committed corpus (testdata/fuzz/FuzzReorder) must be there.
 func FuzzReorder(f *testing.F) {
+	testenv.SeedCorpus(f, "FuzzReorder")
 	f.Add([]byte{10, 0, 0, 0, 1, 5, 7, 9, 2, 3, 4, 5, 6, 7, 8, 9})
 	f.Add([]byte{200, 0xff, 0xff, 0xff, 0xf0, 100, 3, 50, 20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0, 0, 8, 8})
 	f.Add([]byte{40, 0xff, 0xff, 0xfc, 0x00, 2, 2, 2, 2, 2, 2, 2, 3, 0, 1, 0, 1, 0, 1, 0, 1})

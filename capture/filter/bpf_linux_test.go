@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ssldissect/ssldissect/internal/testenv"
 )
 
 // TestEthernetBPFKernelAccepts attaches the BPF form of every Match case's
@@ -15,7 +17,7 @@ import (
 func TestEthernetBPFKernelAccepts(t *testing.T) {
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		t.Skipf("no socket: %v", err)
+		testenv.Unavailable(t, "socket", "%v: the kernel's BPF checker cannot be asked", err)
 	}
 	defer unix.Close(fd)
 	for _, c := range matchCases {

@@ -4,10 +4,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ssldissect/ssldissect/internal/testenv"
 )
 
 // runBPF is a classic BPF interpreter with Linux's semantics for what the
@@ -178,26 +179,30 @@ func TestEthernetBPF(t *testing.T) {
 }
 
 // TestEthernetBPFCorpus checks the superset property on the FuzzCompile
-// corpus: whatever Match keeps, the BPF form keeps too.
+// corpus: whatever Match keeps, the BPF form keeps too. Every corpus file
+// must be a FuzzCompile entry, and some of them must compile to BPF.
 func TestEthernetBPFCorpus(t *testing.T) {
-	files, _ := filepath.Glob("testdata/fuzz/FuzzCompile/*")
+	files := testenv.SeedCorpus(t, "FuzzCompile")
 	pkts := buildPackets(t)
-	n := 0
+	n, invalid, noBPF := 0, 0, 0
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-		if len(lines) != 2 || !strings.HasPrefix(lines[1], "string(") {
+		if len(lines) != 2 || lines[0] != "go test fuzz v1" || !strings.HasPrefix(lines[1], "string(") {
+			t.Errorf("%s: not a FuzzCompile entry (go test fuzz v1, one string): %q", name, b)
 			continue
 		}
 		expr, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(lines[1], "string("), ")"))
 		if err != nil {
+			t.Errorf("%s: %v", name, err)
 			continue
 		}
 		f, err := Compile(expr)
 		if err != nil {
+			invalid++
 			continue
 		}
 		prog, err := f.EthernetBPF()
@@ -205,6 +210,7 @@ func TestEthernetBPFCorpus(t *testing.T) {
 			if !errors.Is(err, ErrNoBPF) {
 				t.Errorf("%q: %v", expr, err)
 			}
+			noBPF++
 			continue
 		}
 		n++
@@ -217,5 +223,8 @@ func TestEthernetBPFCorpus(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d corpus filters checked", n)
+	t.Logf("%d corpus filters checked; of the %d files, %d do not compile and %d have no BPF form", n, len(files), invalid, noBPF)
+	if n == 0 {
+		t.Errorf("no filter of the %d corpus files compiles to BPF: nothing was checked", len(files))
+	}
 }

@@ -3,12 +3,17 @@ package filter
 import (
 	"errors"
 	"testing"
+
+	"github.com/ssldissect/ssldissect/internal/testenv"
 )
 
 // FuzzCompile: Compile never panics and returns *Error on failure; a
 // compiled filter's String compiles again to the same canonical form, and
-// both filters agree on every test packet (whole and truncated).
+// both filters agree on every test packet (whole and truncated). Its
+// seeds are the filters of the Match and tcpdump tables, and the committed
+// corpus (testdata/fuzz/FuzzCompile, which must not be empty).
 func FuzzCompile(f *testing.F) {
+	testenv.SeedCorpus(f, "FuzzCompile")
 	seeds := 0
 	for _, c := range matchCases {
 		f.Add(c.expr)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ssldissect/ssldissect/internal/testenv"
 )
 
 // xcheckExprs are run through both Match and tcpdump on the same packets.
@@ -101,10 +103,7 @@ var xcheckVLANExprs = []string{
 // TestTcpdumpCrossCheck writes the test packets to a pcap file and checks
 // that tcpdump selects the same packets as Match for each of xcheckExprs.
 func TestTcpdumpCrossCheck(t *testing.T) {
-	tcpdump, err := exec.LookPath("tcpdump")
-	if err != nil {
-		t.Skip("tcpdump not installed; skipping the cross-check against libpcap (apt-get install tcpdump)")
-	}
+	tcpdump := testenv.Tool(t, "tcpdump", "no cross-check against libpcap (apt-get install tcpdump)")
 	pkts := buildPackets(t)
 	path := filepath.Join(t.TempDir(), "xcheck.pcap")
 	// A classic pcap file (little-endian, microseconds, LINKTYPE_ETHERNET),

@@ -7,28 +7,36 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ssldissect/ssldissect/internal/testenv"
 	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/report"
 )
 
-// conformanceDir is ../shared/conformance from the repository root: public
-// captures from other projects (SSL 3.0, RC4, 3DES, NULL, EXPORT suites...).
-const conformanceDir = "../../../shared/conformance"
-
+// needConformance returns the conformance corpus (../shared/conformance
+// from the repository root, or $SSLDISSECT_CONFORMANCE): public captures
+// from other projects (SSL 3.0, RC4, 3DES, NULL, EXPORT suites...). It
+// skips without it, or fails when SSLDISSECT_REQUIRE names it.
 func needConformance(t *testing.T) string {
 	t.Helper()
-	dir, err := filepath.Abs(conformanceDir)
-	if err != nil {
-		t.Fatal(err)
+	return testenv.Conformance(t, "the audit scenarios on the corpus cannot run")
+}
+
+// haveConformance is the corpus for a test that goes on without it: ""
+// when it is absent and not required.
+func haveConformance(t *testing.T, without string) string {
+	t.Helper()
+	if !testenv.Have(t, "conformance", without) {
+		return ""
 	}
-	if _, err := os.Stat(filepath.Join(dir, "MANIFEST.tsv")); err != nil {
-		t.Skipf("conformance captures not found at %s (from the repo root: ../shared/conformance): %v", dir, err)
-	}
+	dir, _ := testenv.ConformanceDir()
 	return dir
 }
 
@@ -67,30 +75,24 @@ var legacySet = []string{
 // over the shipped captures and the conformance set, in the JSON and CSV
 // formats, and checks that every suite is rated as RateSuite says.
 func TestAuditAgainstTshark(t *testing.T) {
-	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("tshark not installed: no comparison")
-	}
 	if testing.Short() {
 		t.Skip("-short: tshark takes about a minute over these captures")
 	}
-	sets := map[string][]string{}
-	if shipped, _ := filepath.Glob("../../testdata/pcaps/*.pcap"); len(shipped) > 0 {
-		sets["shipped"] = shipped
+	t.Parallel()
+	testenv.Need(t, "tshark", "no comparison of the audit's counts")
+	shipped, err := filepath.Glob("../../testdata/pcaps/*.pcap")
+	if err != nil || len(shipped) == 0 {
+		t.Fatalf("no captures in testdata/pcaps: %v", err)
 	}
-	if dir, err := filepath.Abs(conformanceDir); err == nil {
-		if _, err := os.Stat(filepath.Join(dir, "MANIFEST.tsv")); err == nil {
-			for _, f := range legacySet {
-				sets["legacy"] = append(sets["legacy"], filepath.Join(dir, f))
-			}
-		} else {
-			t.Logf("conformance captures not found at %s: only the shipped captures are compared", dir)
+	sets := map[string][]string{"shipped": shipped}
+	if dir := haveConformance(t, "only the shipped captures are compared"); dir != "" {
+		for _, f := range legacySet {
+			sets["legacy"] = append(sets["legacy"], filepath.Join(dir, f))
 		}
-	}
-	if len(sets) == 0 {
-		t.Skip("no captures")
 	}
 	for name, files := range sets {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			want := tsharkCounts(t, files)
 			var stdout, stderr bytes.Buffer
 			if err := run(append([]string{"audit", "--format", "json"}, files...), nil, &stdout, &stderr); err != nil {
@@ -145,14 +147,28 @@ func TestAuditAgainstTshark(t *testing.T) {
 }
 
 // tsharkCounts counts the ServerHellos of files by version (the
-// supported_versions extension when present) and suite.
+// supported_versions extension when present) and suite. tshark reads one
+// file a run, and runs on as many files at once as there are CPUs.
 func tsharkCounts(t *testing.T, files []string) map[string]int {
 	const hrrRandom = "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c"
+	outs := make([][]byte, len(files))
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, f := range files {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			outs[i], errs[i] = exec.Command("tshark", "-r", f, "-Y", "tls.handshake.type==2", "-T", "fields",
+				"-e", "tls.handshake.version", "-e", "tls.handshake.extensions.supported_version",
+				"-e", "tls.handshake.ciphersuite", "-e", "tls.handshake.random").Output()
+		}()
+	}
+	wg.Wait()
 	counts := map[string]int{}
-	for _, f := range files {
-		out, err := exec.Command("tshark", "-r", f, "-Y", "tls.handshake.type==2", "-T", "fields",
-			"-e", "tls.handshake.version", "-e", "tls.handshake.extensions.supported_version",
-			"-e", "tls.handshake.ciphersuite", "-e", "tls.handshake.random").Output()
+	for i, f := range files {
+		out, err := outs[i], errs[i]
 		if err != nil {
 			t.Fatalf("tshark %s: %v", f, err)
 		}
@@ -216,7 +232,7 @@ func atoi(s string) int {
 func TestAuditFailOnStatus(t *testing.T) {
 	shipped := "../../testdata/pcaps/"
 	if _, err := os.Stat(shipped + "openssl-tls13-aes128-gcm.pcap"); err != nil {
-		t.Skipf("shipped captures absent: %v", err)
+		t.Fatal(err)
 	}
 	tests := []struct {
 		args []string
@@ -229,20 +245,18 @@ func TestAuditFailOnStatus(t *testing.T) {
 		{[]string{"audit", shipped + "openssl-tls10-ecdhe-rsa-aes128-cbc.pcap"}, exitOK},
 		{[]string{"audit", "--fail-on", "weak", shipped + "openssl-tls12-rsa-aes128-gcm.pcap"}, exitFailOn},
 	}
-	if dir, err := filepath.Abs(conformanceDir); err == nil {
-		if _, err := os.Stat(filepath.Join(dir, "MANIFEST.tsv")); err == nil {
-			ssl3 := filepath.Join(dir, "arkime/pcap/openssl-ssl3.pcap")
-			tests = append(tests,
-				struct {
-					args []string
-					want int
-				}{[]string{"audit", "--fail-on", "insecure", ssl3}, exitFailOn},
-				struct {
-					args []string
-					want int
-				}{[]string{"audit", "--format", "json", "--fail-on", "weak", ssl3}, exitFailOn},
-			)
-		}
+	if dir := haveConformance(t, "no SSL 3.0 capture: --fail-on is checked on the shipped captures only"); dir != "" {
+		ssl3 := filepath.Join(dir, "arkime/pcap/openssl-ssl3.pcap")
+		tests = append(tests,
+			struct {
+				args []string
+				want int
+			}{[]string{"audit", "--fail-on", "insecure", ssl3}, exitFailOn},
+			struct {
+				args []string
+				want int
+			}{[]string{"audit", "--format", "json", "--fail-on", "weak", ssl3}, exitFailOn},
+		)
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer

@@ -31,7 +31,7 @@ func benchCapture(b *testing.B) (pcap, keylog string, st synth.Stats) {
 		b.Fatal(err)
 	}
 	if len(pcaps) == 0 {
-		b.Skip("no captures in testdata/pcaps")
+		b.Fatal("no captures in testdata/pcaps")
 	}
 	dir := b.TempDir()
 	pcap, keylog = filepath.Join(dir, "bench.pcap"), filepath.Join(dir, "bench.keylog")
@@ -105,8 +105,11 @@ func TestBenchCapture(t *testing.T) {
 	}
 	t.Setenv("SSLKEYLOGFILE", "")
 	pcaps, keylogs, err := synth.Inputs("../../testdata/pcaps/*.pcap")
-	if err != nil || len(pcaps) == 0 {
-		t.Skip("no captures in testdata/pcaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pcaps) == 0 {
+		t.Fatal("no captures in testdata/pcaps")
 	}
 	dir := t.TempDir()
 	pcap, keylog := filepath.Join(dir, "t.pcap"), filepath.Join(dir, "t.keylog")

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ssldissect/ssldissect/internal/testenv"
 )
 
 // TestLiveVeth sniffs a veth pair between two network namespaces while
@@ -25,19 +27,19 @@ import (
 // application data is what the endpoints sent, byte for byte; that the
 // summary counts as many packets as tcpdump on the same interface at the
 // same time; and that the pcapng file written with -w decrypts without a
-// key log. It skips where namespaces cannot be made (not root, no ip).
-// It runs without a filter, and with one that goes to the kernel.
+// key log. It skips where namespaces cannot be made (not root, no ip),
+// or fails there when SSLDISSECT_REQUIRE says so (internal/testenv). It
+// runs without a filter, and with one that goes to the kernel. It waits
+// on what it needs to see (a port that accepts, the replies, the
+// plaintext files), never for a fixed time.
 func TestLiveVeth(t *testing.T) {
 	if testing.Short() {
 		t.Skip("live capture test: not in -short mode")
 	}
-	if os.Geteuid() != 0 {
-		t.Skip("live capture test: needs root to make network namespaces")
-	}
-	for _, tool := range []string{"ip", "openssl"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("live capture test: %s is not installed", tool)
-		}
+	t.Parallel()
+	testenv.Need(t, "root", "live capture test: network namespaces need root")
+	for _, tool := range []string{"ip", "openssl", "sysctl"} {
+		testenv.Need(t, tool, "live capture test: the namespaces and TLS peers need it")
 	}
 	bin := ssldissectBinary(t)
 	for i, f := range []string{"", "tcp port 4433 or icmp"} {
@@ -57,11 +59,11 @@ func liveVeth(t *testing.T, bin string, n int, filter string) {
 	srvIP := net + ".1"
 	ifA, ifB := "sdvA", "sdvB"
 	if out, err := exec.Command("ip", "netns", "add", nsA).CombinedOutput(); err != nil {
-		t.Skipf("live capture test: cannot make a network namespace: %v: %s", err, out)
+		testenv.Unavailable(t, "netns", "ip netns add: %v: %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("ip", "netns", "del", nsA).Run() })
 	if out, err := exec.Command("ip", "netns", "add", nsB).CombinedOutput(); err != nil {
-		t.Skipf("live capture test: cannot make a network namespace: %v: %s", err, out)
+		testenv.Unavailable(t, "netns", "ip netns add: %v: %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("ip", "netns", "del", nsB).Run() })
 	setup := [][]string{
@@ -75,7 +77,7 @@ func liveVeth(t *testing.T, bin string, n int, filter string) {
 	}
 	for _, c := range setup {
 		if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
-			t.Skipf("live capture test: %s: %v: %s", strings.Join(c, " "), err, out)
+			testenv.Unavailable(t, "netns", "%s: %v: %s", strings.Join(c, " "), err, out)
 		}
 	}
 	nsExec := func(ns string, args ...string) *exec.Cmd {
@@ -99,15 +101,13 @@ func liveVeth(t *testing.T, bin string, n int, filter string) {
 	// server's end of the pair.
 	var tcpdump *exec.Cmd
 	var tcpdumpErr lockedBuffer
-	if _, err := exec.LookPath("tcpdump"); err == nil {
+	if testenv.Have(t, "tcpdump", "the packet count is not compared") {
 		args := []string{"tcpdump", "-n", "-i", ifA, "-w", "tcpdump.pcap", "-U"}
 		if filter != "" {
 			args = append(args, filter)
 		}
 		tcpdump = nsExec(nsA, args...)
 		startAndWait(t, tcpdump, &tcpdumpErr, "listening on")
-	} else {
-		t.Log("tcpdump is not installed: the packet count is not compared")
 	}
 	var sniffOut bytes.Buffer
 	var sniffErr lockedBuffer
@@ -116,8 +116,15 @@ func liveVeth(t *testing.T, bin string, n int, filter string) {
 	if filter != "" {
 		args = append(args, "-f", filter)
 	}
+	// How long the sniffer holds packets for late keys: its --key-wait.
+	keyWait := 1500 * time.Millisecond
 	if w := os.Getenv("SSLDISSECT_TEST_KEY_WAIT"); w != "" {
 		args = append(args, "--key-wait", w)
+		d, err := time.ParseDuration(w)
+		if err != nil {
+			t.Fatalf("SSLDISSECT_TEST_KEY_WAIT=%q: %v", w, err)
+		}
+		keyWait = d
 	}
 	sniff := nsExec(nsA, args...)
 	sniff.Stdout = &sniffOut
@@ -182,29 +189,42 @@ func liveVeth(t *testing.T, bin string, n int, filter string) {
 		sent := []byte(fmt.Sprintf("hello over TLS %s\nsecond line, with bytes \x01\x7f\nend\n", v))
 		client := nsExec(nsB, "openssl", "s_client", "-connect", srvIP+":4433", "-tls"+strings.ReplaceAll(v, ".", "_"),
 			"-keylogfile", "client-keys.log", "-quiet", "-no_ign_eof")
-		// Stdin stays open a while, so that the replies arrive before
-		// the client closes.
+		// Stdin stays open until the replies have come (s_server -rev
+		// sends each line back reversed: as many bytes as were sent),
+		// so that the client does not close before.
 		pr, pw := io.Pipe()
 		client.Stdin = pr
-		var got bytes.Buffer
+		var got lockedBuffer
 		client.Stdout = &got
 		client.Stderr = io.Discard
 		if err := client.Start(); err != nil {
 			t.Fatal(err)
 		}
 		pw.Write(sent)
-		time.Sleep(time.Second)
+		waitFor(t, 10*time.Second, "the reply to s_client -tls"+v, func() bool { return len(got.String()) >= len(sent) })
 		pw.Close()
 		if err := client.Wait(); err != nil {
 			t.Fatalf("s_client -tls%s: %v", v, err)
 		}
-		if got.Len() == 0 {
-			t.Fatalf("s_client -tls%s received nothing", v)
-		}
-		want["TLS "+v] = exchange{sent, got.Bytes()}
+		want["TLS "+v] = exchange{sent, []byte(got.String())}
 	}
-	// The sniffer holds packets 1.5 s for late keys.
-	time.Sleep(2500 * time.Millisecond)
+	// The sniffer holds each packet keyWait, and the keys come 700 ms
+	// late: wait until it has written every byte both sides sent.
+	waitFor(t, 10*time.Second+keyWait, "the plaintext of both connections in plain/", func() bool {
+		files, _ := filepath.Glob(filepath.Join(dir, "plain", "*.c2s"))
+		done := 0
+		for _, ex := range want {
+			for _, c2s := range files {
+				a, _ := os.ReadFile(c2s)
+				b, _ := os.ReadFile(strings.TrimSuffix(c2s, "c2s") + "s2c")
+				if bytes.Equal(a, ex.sent) && bytes.Equal(b, ex.got) {
+					done++
+					break
+				}
+			}
+		}
+		return done == len(want)
+	})
 	close(copyStop)
 	<-copyDone
 	stopped = true
@@ -290,7 +310,7 @@ func liveVeth(t *testing.T, bin string, n int, filter string) {
 	}
 	checkPlain("live.pcapng", filepath.Join(dir, "plain2"), conns2)
 
-	if _, err := exec.LookPath("tshark"); err == nil {
+	if testenv.Have(t, "tshark", "live.pcapng is not checked with tshark") {
 		out, err := exec.Command("tshark", "-n", "-r", filepath.Join(dir, "live.pcapng"), "-Y", "tls.handshake.type == 20").CombinedOutput()
 		if err != nil {
 			t.Errorf("tshark: %v\n%s", err, out)
@@ -310,7 +330,7 @@ func ssldissectBinary(t *testing.T) string {
 	c := exec.Command("go", "build", "-o", bin, ".")
 	c.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := c.CombinedOutput(); err != nil {
-		t.Skipf("live capture test: cannot build ssldissect: %v\n%s", err, out)
+		t.Fatalf("cannot build ssldissect: %v\n%s", err, out)
 	}
 	return bin
 }
@@ -387,13 +407,22 @@ func startAndWait(t *testing.T, c *exec.Cmd, buf *lockedBuffer, marker string) {
 func waitPort(t *testing.T, ns, addr string) {
 	t.Helper()
 	host, port, _ := strings.Cut(addr, ":")
-	for range 50 {
-		if exec.Command("ip", "netns", "exec", ns, "bash", "-c", "exec 3<>/dev/tcp/"+host+"/"+port).Run() == nil {
-			return
+	waitFor(t, 10*time.Second, addr+" to accept connections", func() bool {
+		return exec.Command("ip", "netns", "exec", ns, "bash", "-c", "exec 3<>/dev/tcp/"+host+"/"+port).Run() == nil
+	})
+}
+
+// waitFor polls cond until it holds, and fails the test when it does not
+// within timeout.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %v for %s", timeout, what)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("%s does not accept connections", addr)
 }
 
 // readNDJSON returns the summary and the connection objects.
@@ -428,9 +457,8 @@ func TestLivePermission(t *testing.T) {
 	if testing.Short() {
 		t.Skip("live capture test: not in -short mode")
 	}
-	if os.Geteuid() != 0 {
-		t.Skip("live capture test: needs root to switch to an unprivileged user")
-	}
+	t.Parallel()
+	testenv.Need(t, "root", "live capture test: switching to an unprivileged user needs root")
 	bin := ssldissectBinary(t)
 	for d := filepath.Dir(bin); d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
 		os.Chmod(d, 0o755)

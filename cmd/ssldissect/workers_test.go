@@ -64,8 +64,11 @@ func TestWorkersDeterministic(t *testing.T) {
 	// --plaintext-dir: the same files.
 	cases = append(cases, tc{"synth/plaintext", []string{"dissect", "-x", "-l", keylog, "--plaintext-dir", "@DIR@", pcap}})
 
+	// The cases run in parallel with each other (the clock and the
+	// environment set above stay as they are until all have ended).
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			var want []byte
 			var wantFiles map[string]string
 			for _, n := range []int{1, 2, 4} {

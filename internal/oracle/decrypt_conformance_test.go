@@ -72,6 +72,7 @@ var snetDiffers = map[string]string{
 // tshark 4.0 cannot decrypt included. Where Voev/snet's tests.conf gives
 // its own decoder's count of decrypted records, ours must equal it.
 func TestDecryptConformance(t *testing.T) {
+	t.Parallel()
 	dir := needConformance(t)
 	rows := readSummary(t, dir)
 	snet := readSnetCounts(t, dir)

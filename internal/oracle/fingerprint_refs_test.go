@@ -35,8 +35,10 @@ import (
 // The pipeline is the command's (Dissect): this checks the whole path from
 // the capture to the fingerprint, not only the fingerprint functions
 // (parser/fingerprint_test.go does that from tshark's fields). Every
-// difference must be listed in refExceptions.
+// difference must be listed in refExceptions, or, for the QUIC and DTLS
+// connections we do not dissect yet, in pendingRefs.
 func TestFingerprintReferences(t *testing.T) {
+	t.Parallel()
 	dir := needConformance(t)
 	var refs []reference
 	refs = append(refs, foxioPython(t, dir)...)
@@ -60,9 +62,22 @@ func TestFingerprintReferences(t *testing.T) {
 		return r
 	}
 	seen := map[string]bool{}
-	agree, allowed := map[string]int{}, map[string]int{}
+	agree, allowed, pending := map[string]int{}, map[string]int{}, map[string]int{}
 	check := func(t *testing.T, key, field, got, want string) {
 		t.Helper()
+		if why, ok := pendingRefs[key]; ok {
+			seen[key] = true
+			switch got {
+			case "no connection":
+				pending[field]++
+				t.Logf("%s: ours %q, reference %q: pending: %s", key, got, want, why)
+			case want:
+				t.Errorf("%s: we agree now (%q): remove it from pendingRefs (%s)", key, got, why)
+			default:
+				t.Errorf("%s: ours %q, reference %q: listed in pendingRefs (%s), but the connection is found now: fix the value, or move the entry to refExceptions with the reason", key, got, want, why)
+			}
+			return
+		}
 		if got == want {
 			agree[field]++
 			if _, ok := refExceptions[key]; ok {
@@ -132,18 +147,22 @@ func TestFingerprintReferences(t *testing.T) {
 			}
 		}
 	}
-	fields := make([]string, 0, len(agree)+len(allowed))
-	for f := range agree {
-		fields = append(fields, f)
+	for key, why := range pendingRefs {
+		if !seen[key] {
+			t.Errorf("pending reference not found in the corpus (remove it from pendingRefs): %q: %s", key, why)
+		}
 	}
-	for f := range allowed {
-		if _, ok := agree[f]; !ok {
-			fields = append(fields, f)
+	var fields []string
+	for _, m := range []map[string]int{agree, allowed, pending} {
+		for f := range m {
+			if !slices.Contains(fields, f) {
+				fields = append(fields, f)
+			}
 		}
 	}
 	slices.Sort(fields)
 	for _, f := range fields {
-		t.Logf("  %-10s agree %4d   differ with listed reason %3d", f, agree[f], allowed[f])
+		t.Logf("  %-10s agree %4d   differ with listed reason %3d   pending (QUIC, DTLS) %3d", f, agree[f], allowed[f], pending[f])
 	}
 }
 
@@ -489,6 +508,39 @@ var refExceptions = map[string]string{
 	// example, checked in parser/fingerprint_test.go).
 	"suricata suricata-verify/bug-5713-02-ja4/TLSv1-Extracted-MaliciousC2.pcap ja4=t10i070600_c50f5591e341_ce66f3b797c1": whyNoSigAlgsUnderscore,
 }
+
+// pendingRefs lists the references of connections we do not find yet,
+// because the transport that carries them is not implemented: QUIC and
+// DTLS (../shared/CONTRACT.md "QUIC and DTLS"). Each key is one reference
+// that fails today with "no connection". An entry allows that and nothing
+// else: once the connection is found, a value equal to the reference fails
+// the test until the entry is removed, and a different value fails it
+// until it is fixed or moved to refExceptions with its reason. So the QUIC
+// and DTLS work turns these green by deleting them.
+var pendingRefs = map[string]string{
+	// Arkime's QUIC v1 sessions (arkime/expected/quicietf.test and
+	// quicietfooo.test; in quicietfooo the ClientHello's CRYPTO frames
+	// come out of order): JA4 with the q prefix and JA3 of the
+	// ClientHello carried in the Initial packets. Arkime's gQUIC sessions
+	// (quic34, quic43) have no tls fields, so nothing to compare.
+	"arkime arkime/pcap/quicietf.pcap 57349 ja4":         whyNoQUIC,
+	"arkime arkime/pcap/quicietf.pcap 57349 ja3":         whyNoQUIC,
+	"arkime arkime/pcap/quicietf.pcap 57349 ja3_full":    whyNoQUIC,
+	"arkime arkime/pcap/quicietfooo.pcap 53730 ja4":      whyNoQUIC,
+	"arkime arkime/pcap/quicietfooo.pcap 53730 ja3":      whyNoQUIC,
+	"arkime arkime/pcap/quicietfooo.pcap 53730 ja3_full": whyNoQUIC,
+	// Arkime's DTLS sessions: JA4 with the d prefix (DTLS 1.0 "d1", DTLS
+	// 1.2 "d2", and "00" for the pre-RFC version 0x0100 of
+	// wireshark-dtls0). Arkime gives no JA3 for DTLS.
+	"arkime arkime/pcap/cloudshark-dtls1.pcap 6000 ja4":  whyNoDTLS,
+	"arkime arkime/pcap/wireshark-dtls0.pcap 33192 ja4":  whyNoDTLS,
+	"arkime arkime/pcap/wireshark-dtls12.pcap 48809 ja4": whyNoDTLS,
+}
+
+const (
+	whyNoQUIC = "QUIC not implemented yet (issue 11)"
+	whyNoDTLS = "DTLS not implemented yet (issue 12)"
+)
 
 const (
 	whyALPNHex             = "non-alphanumeric ALPN 0xba 0xad: the spec prints the hex digits (bd), FoxIO Python and Rust print 99"

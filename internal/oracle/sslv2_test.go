@@ -13,6 +13,7 @@ import (
 // (SOURCES.md "Derived files": its Key-Arg is F2D9D5CEAA7A86E8). SSL 2.0 is
 // not decrypted: every record after the CLIENT-MASTER-KEY is encrypted.
 func TestSSLv2Sessions(t *testing.T) {
+	t.Parallel()
 	dir := needConformance(t)
 	tests := []struct {
 		file           string

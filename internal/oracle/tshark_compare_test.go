@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssldissect/ssldissect/internal/testenv"
 	"github.com/ssldissect/ssldissect/report"
 )
 
@@ -44,13 +45,18 @@ type captureFile struct {
 }
 
 // TestTshark compares, connection by connection, what the pipeline reports
-// with what tshark dissects, on every capture of testdata/pcaps and of the
-// conformance corpus.
+// with what tshark dissects, on every capture of testdata/pcaps and on the
+// TLS-over-TCP captures of the conformance corpus (tcpCaptures).
 func TestTshark(t *testing.T) {
-	needTshark(t)
+	t.Parallel()
+	testenv.Need(t, "tshark", "the comparison with tshark cannot run")
 	var files []captureFile
-	root := repoRoot(t)
-	for _, rel := range capturesUnder(t, filepath.Join(root, "testdata", "pcaps")) {
+	root := testenv.RepoRoot(t)
+	rels := capturesUnder(t, filepath.Join(root, "testdata", "pcaps"))
+	if len(rels) == 0 {
+		t.Fatal("no captures in testdata/pcaps")
+	}
+	for _, rel := range rels {
 		cf := captureFile{name: "testdata/" + rel, path: filepath.Join(root, "testdata", "pcaps", rel)}
 		base := strings.TrimSuffix(strings.TrimSuffix(cf.path, ".gz"), filepath.Ext(strings.TrimSuffix(cf.path, ".gz")))
 		if _, err := os.Stat(base + ".keylog"); err == nil {
@@ -58,43 +64,9 @@ func TestTshark(t *testing.T) {
 		}
 		files = append(files, cf)
 	}
-	dir := conformanceDir(t)
-	if dir == "" && len(files) == 0 {
-		t.Skip("no captures: testdata/pcaps is empty and the conformance corpus is absent (set SSLDISSECT_CONFORMANCE)")
-	}
-	if dir != "" {
-		summary := readSummary(t, dir)
-		rels := capturesUnder(t, dir)
-		for _, rel := range rels {
-			row, ok := summary[rel]
-			if !ok {
-				t.Errorf("%s: not in TSHARK_SUMMARY.tsv", rel)
-			}
-			cf := captureFile{name: "conformance/" + rel, path: filepath.Join(dir, rel), dsb: strings.Contains(row["key_material"], "DSB")}
-			if d := row["decode_as"]; d != "" {
-				cf.decodeAs = strings.TrimSpace(strings.TrimPrefix(d, "-d"))
-			}
-			if d, ok := extraDecodeAs[rel]; ok {
-				cf.decodeAs = d
-			}
-			switch km := row["key_material"]; {
-			case strings.HasPrefix(km, "RSA "):
-				cf.rsaKeys = []string{filepath.Join(dir, strings.TrimPrefix(km, "RSA "))}
-			case km != "" && km != "—" && !cf.dsb:
-				// A key log path; wireshark-notes/ssl3/sslv2.pcapng names
-				// SSLv2 key material in words instead, which no option of
-				// ours takes.
-				if _, err := os.Stat(filepath.Join(dir, km)); err == nil {
-					cf.keylogs = []string{filepath.Join(dir, km)}
-				}
-			}
-			files = append(files, cf)
-		}
-		if len(rels) < len(summary) {
-			t.Errorf("%d captures in the corpus, %d in TSHARK_SUMMARY.tsv", len(rels), len(summary))
-		}
-	} else {
-		t.Log("conformance corpus not found: only testdata/pcaps compared (set SSLDISSECT_CONFORMANCE)")
+	if testenv.Have(t, "conformance", "only testdata/pcaps compared") {
+		dir, _ := testenv.ConformanceDir()
+		files = append(files, tcpCaptures(t, dir)...)
 	}
 	if testing.Short() {
 		files = shortSubset(files)
@@ -295,8 +267,8 @@ func runTsharkJobs(t *testing.T, jobs []*job) {
 			// Without its secrets tshark shows the records as they are on
 			// the wire, as we count them.
 			pcap = filepath.Join(tmp, "nosecrets.pcapng")
-			if out, err := exec.Command("editcap", "--discard-all-secrets", j.cf.path, pcap).CombinedOutput(); err != nil {
-				j.err = fmt.Errorf("editcap --discard-all-secrets: %v\n%s", err, out)
+			if n, err := withoutSecrets(j.cf.path, pcap); err != nil || n == 0 {
+				j.err = fmt.Errorf("removing the secrets of %s: %d blocks removed, %v", j.cf.path, n, err)
 				return
 			}
 		}

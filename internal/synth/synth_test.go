@@ -12,7 +12,7 @@ func inputs(t testing.TB) ([]string, []string) {
 		t.Fatal(err)
 	}
 	if len(p) == 0 {
-		t.Skip("no captures in testdata/pcaps")
+		t.Fatal("no captures in testdata/pcaps")
 	}
 	return p, k
 }
