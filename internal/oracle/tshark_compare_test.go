@@ -472,15 +472,6 @@ var tsharkExceptions = map[string]string{
 	// tshark completes them at frame 10.
 	"ndpi/pcap/google_ssl.pcap#0 frames_s2c": whyFrameOrder,
 
-	// --- After a malformed handshake message (both are guesses; ours
-	// keeps to record boundaries). Frame 8: the Certificate message's
-	// header says 256 bytes while its certificate_list says 3820, so the
-	// record's remaining 3567 bytes begin a "message" of type 0x38 with a
-	// length over the cap. We note bad_certificate and bad_handshake and
-	// start again at the next record, which is a whole ServerHelloDone (0e
-	// 00 00 00); tshark keeps reassembling the bogus message and swallows
-	// it.
-	"zeek/traces/tls1.2-protocol-violation.pcap#0 handshake_s2c": "malformed Certificate length: we restart at the next record and read its ServerHelloDone; tshark treats that record as the bogus message's continuation",
 	// Frame 6 (nDPI's fuzzed capture): after the ServerHello, a 758-byte
 	// handshake record starts with type 9, which is unassigned. We keep it
 	// as a raw message of type 9 (STYLE rule 4: unknown types are kept);
