@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ssldissect/ssldissect/internal/testenv"
 )
 
 // Conformance against the FoxIO captures and expectations in
@@ -31,11 +33,13 @@ import (
 // Every difference must be listed in conformanceKnown with the reason, and
 // every listed difference must still occur.
 
-const conformanceDir = "../../shared/conformance" // repo root is ".."
+// conformanceDir is the corpus, set by TestFingerprintConformance
+// (testenv.Conformance: $SSLDISSECT_CONFORMANCE or ../shared/conformance).
+var conformanceDir string
 
 // conformanceCaptures are the FoxIO captures, each with Python, Rust and
 // Wireshark-plugin expectations. By default only those marked short run
-// (tshark takes about half a second a capture); SSLDISSECT_CONFORMANCE=all
+// (tshark takes about half a second a capture); SSLDISSECT_FINGERPRINT_ALL=1
 // runs every capture listed here, in arkimeCaptures and in ja3Captures.
 var conformanceCaptures = []struct {
 	name  string
@@ -83,7 +87,7 @@ var arkimeCaptures = []string{
 
 // ja3Captures have no JA4 expectations: JA3/JA3S are compared with tshark
 // and the JA4/JA4S outputs are checked for shape only. Only with
-// SSLDISSECT_CONFORMANCE=all.
+// SSLDISSECT_FINGERPRINT_ALL=1.
 var ja3Captures = []string{
 	"wireshark-notes/all/dump.pcapng", // 70+ OpenSSL suites, TLS 1.2 and older extensions
 	"zeek/traces/ssl.v3.pcap",
@@ -349,13 +353,9 @@ func TestFingerprintConformance(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the conformance test runs tshark")
 	}
-	full := os.Getenv("SSLDISSECT_CONFORMANCE") == "all"
-	if _, err := os.Stat(conformanceDir); err != nil {
-		t.Skipf("conformance corpus not found at %s (from the repo root: ../shared/conformance): %v", conformanceDir, err)
-	}
-	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("tshark not installed: conformance test needs it to extract hello fields")
-	}
+	full := os.Getenv("SSLDISSECT_FINGERPRINT_ALL") != ""
+	conformanceDir = testenv.Conformance(t, "the FoxIO and Arkime fingerprint references")
+	testenv.Need(t, "tshark", "the conformance test extracts the hello fields with tshark")
 	tally := &conformanceTally{seen: map[string]bool{}, bySource: map[string]int{}}
 	streams, clients := 0, 0
 	ran := map[string]bool{}
