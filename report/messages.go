@@ -50,6 +50,21 @@ func MessageObject(m parser.Message) Object { return messageObject(nil, m) }
 // heap).
 func messageObject(a *objArena, m parser.Message) Object {
 	o := append(a.object(16), Field{"type", parser.MessageName(m)}, Field{"type_id", hex8(uint8(m.Type()))})
+	switch m.(type) {
+	case *parser.ClientHello, *parser.ServerHello:
+		return helloFields(a, o, m)
+	case *parser.Certificate, *parser.CompressedCertificate, *parser.CertificateRequest, *parser.CertificateVerify, *parser.CertificateStatus, *parser.CertificateURL:
+		return certificateFields(a, o, m)
+	case *parser.ServerKeyExchange, *parser.ClientKeyExchange:
+		return keyExchangeFields(a, o, m)
+	case *parser.SSLv2ServerHello, *parser.SSLv2ClientMasterKey, *parser.SSLv2Error, *parser.SSLv2ClientFinished, *parser.SSLv2ServerVerify, *parser.SSLv2ServerFinished, *parser.SSLv2RequestCertificate, *parser.SSLv2ClientCertificate, *parser.SSLv2RawMessage:
+		return sslv2Fields(a, o, m)
+	}
+	return otherFields(a, o, m)
+}
+
+// helloFields appends the fields of a ClientHello or ServerHello to o.
+func helloFields(a *objArena, o Object, m parser.Message) Object {
 	switch m := m.(type) {
 	case *parser.ClientHello:
 		if m.SSLv2 {
@@ -92,6 +107,13 @@ func messageObject(a *objArena, m parser.Message) Object {
 			Field{"compression_method", m.Compression.String()},
 			Field{"extensions", extensionObjects(a, m.Extensions)},
 		)
+	}
+	return o
+}
+
+// certificateFields appends the fields of the certificate messages to o.
+func certificateFields(a *objArena, o Object, m parser.Message) Object {
+	switch m := m.(type) {
 	case *parser.Certificate:
 		if m.TLS13 {
 			o = append(o, Field{"request_context", hex.EncodeToString(m.RequestContext)})
@@ -116,8 +138,46 @@ func messageObject(a *objArena, m parser.Message) Object {
 			inner := messageObject(a, m.Certificate)
 			o = append(o, Field{"certificate", inner})
 		}
+	case *parser.CertificateRequest:
+		if m.TLS13 {
+			o = append(o, Field{"request_context", hex.EncodeToString(m.RequestContext)},
+				Field{"extensions", extensionObjects(a, m.Extensions)})
+		} else {
+			types := make([]string, len(m.CertificateTypes))
+			for i, t := range m.CertificateTypes {
+				types[i] = certTypeName(t)
+			}
+			o = append(o, Field{"certificate_types", types}, Field{"signature_algorithms", stringList(m.SignatureSchemes)},
+				Field{"certificate_authorities", len(m.CertificateAuthorities)})
+		}
+	case *parser.CertificateVerify:
+		if m.HasScheme {
+			o = append(o, Field{"signature_algorithm", m.Scheme.String()}, Field{"signature_algorithm_id", hex16(uint16(m.Scheme))})
+		}
+		o = append(o, Field{"signature_length", len(m.Signature)})
+	case *parser.CertificateStatus:
+		o = append(o, Field{"status_type", m.StatusType.String()})
+		if len(m.OCSPResponse) > 0 {
+			o = append(o, Field{"ocsp_response_length", len(m.OCSPResponse)})
+		}
+		if len(m.Responses) > 0 {
+			o = append(o, Field{"responses", len(m.Responses)})
+		}
+	case *parser.CertificateURL:
+		urls := make([]string, len(m.URLs))
+		for i, u := range m.URLs {
+			urls[i] = u.URL
+		}
+		o = append(o, Field{"chain_type", m.ChainType}, Field{"urls", urls})
+	}
+	return o
+}
+
+// keyExchangeFields appends the fields of a ServerKeyExchange or ClientKeyExchange to o.
+func keyExchangeFields(a *objArena, o Object, m parser.Message) Object {
+	switch m := m.(type) {
 	case *parser.ServerKeyExchange:
-		o = append(o, Field{"key_exchange", m.KeyExchange})
+		o = append(o, Field{"key_exchange", string(m.KeyExchange)})
 		if len(m.PSKHint) > 0 {
 			o = append(o, Field{"psk_identity_hint", string(m.PSKHint)})
 		}
@@ -141,7 +201,7 @@ func messageObject(a *objArena, m parser.Message) Object {
 			o = append(o, Field{"length", len(m.Raw)})
 		}
 	case *parser.ClientKeyExchange:
-		o = append(o, Field{"key_exchange", m.KeyExchange})
+		o = append(o, Field{"key_exchange", string(m.KeyExchange)})
 		if len(m.PSKIdentity) > 0 {
 			o = append(o, Field{"psk_identity", string(m.PSKIdentity)})
 		}
@@ -155,60 +215,13 @@ func messageObject(a *objArena, m parser.Message) Object {
 		default:
 			o = append(o, Field{"length", len(m.Raw)})
 		}
-	case *parser.CertificateRequest:
-		if m.TLS13 {
-			o = append(o, Field{"request_context", hex.EncodeToString(m.RequestContext)},
-				Field{"extensions", extensionObjects(a, m.Extensions)})
-		} else {
-			types := make([]string, len(m.CertificateTypes))
-			for i, t := range m.CertificateTypes {
-				types[i] = certTypeName(t)
-			}
-			o = append(o, Field{"certificate_types", types}, Field{"signature_algorithms", stringList(m.SignatureSchemes)},
-				Field{"certificate_authorities", len(m.CertificateAuthorities)})
-		}
-	case *parser.CertificateVerify:
-		if m.HasScheme {
-			o = append(o, Field{"signature_algorithm", m.Scheme.String()}, Field{"signature_algorithm_id", hex16(uint16(m.Scheme))})
-		}
-		o = append(o, Field{"signature_length", len(m.Signature)})
-	case *parser.Finished:
-		o = append(o, Field{"verify_data", hex.EncodeToString(m.VerifyData)})
-	case *parser.NewSessionTicket:
-		o = append(o, Field{"lifetime", m.Lifetime})
-		if m.TLS13 {
-			o = append(o, Field{"age_add", m.AgeAdd}, Field{"nonce", hex.EncodeToString(m.Nonce)})
-		}
-		o = append(o, Field{"ticket_length", len(m.Ticket)})
-		if m.TLS13 {
-			o = append(o, Field{"extensions", extensionObjects(a, m.Extensions)})
-		}
-	case *parser.EncryptedExtensions:
-		o = append(o, Field{"extensions", extensionObjects(a, m.Extensions)})
-	case *parser.KeyUpdate:
-		o = append(o, Field{"request_update", m.Request.String()})
-	case *parser.CertificateStatus:
-		o = append(o, Field{"status_type", m.StatusType.String()})
-		if len(m.OCSPResponse) > 0 {
-			o = append(o, Field{"ocsp_response_length", len(m.OCSPResponse)})
-		}
-		if len(m.Responses) > 0 {
-			o = append(o, Field{"responses", len(m.Responses)})
-		}
-	case *parser.CertificateURL:
-		urls := make([]string, len(m.URLs))
-		for i, u := range m.URLs {
-			urls[i] = u.URL
-		}
-		o = append(o, Field{"chain_type", m.ChainType}, Field{"urls", urls})
-	case *parser.NextProtocol:
-		o = append(o, Field{"protocol", m.Protocol})
-	case *parser.SupplementalData:
-		o = append(o, Field{"entries", len(m.Entries)})
-	case *parser.MessageHash:
-		o = append(o, Field{"hash", hex.EncodeToString(m.Hash)})
-	case *parser.RawMessage:
-		o = append(o, Field{"length", len(m.Body)})
+	}
+	return o
+}
+
+// sslv2Fields appends the fields of an SSL 2.0 message to o.
+func sslv2Fields(a *objArena, o Object, m parser.Message) Object {
+	switch m := m.(type) {
 	case *parser.SSLv2ServerHello:
 		o = append(o, Field{"sslv2", true}, Field{"session_id_hit", m.SessionIDHit},
 			Field{"certificate_type", sslv2CertTypeName(m.CertificateType)})
@@ -246,6 +259,36 @@ func messageObject(a *objArena, m parser.Message) Object {
 		o = append(o, Field{"response_length", len(m.Response)})
 	case *parser.SSLv2RawMessage:
 		o = append(o, Field{"sslv2", true}, Field{"length", len(m.Body)})
+	}
+	return o
+}
+
+// otherFields appends the fields of the other handshake messages to o.
+func otherFields(a *objArena, o Object, m parser.Message) Object {
+	switch m := m.(type) {
+	case *parser.Finished:
+		o = append(o, Field{"verify_data", hex.EncodeToString(m.VerifyData)})
+	case *parser.NewSessionTicket:
+		o = append(o, Field{"lifetime", m.Lifetime})
+		if m.TLS13 {
+			o = append(o, Field{"age_add", m.AgeAdd}, Field{"nonce", hex.EncodeToString(m.Nonce)})
+		}
+		o = append(o, Field{"ticket_length", len(m.Ticket)})
+		if m.TLS13 {
+			o = append(o, Field{"extensions", extensionObjects(a, m.Extensions)})
+		}
+	case *parser.EncryptedExtensions:
+		o = append(o, Field{"extensions", extensionObjects(a, m.Extensions)})
+	case *parser.KeyUpdate:
+		o = append(o, Field{"request_update", m.Request.String()})
+	case *parser.NextProtocol:
+		o = append(o, Field{"protocol", m.Protocol})
+	case *parser.SupplementalData:
+		o = append(o, Field{"entries", len(m.Entries)})
+	case *parser.MessageHash:
+		o = append(o, Field{"hash", hex.EncodeToString(m.Hash)})
+	case *parser.RawMessage:
+		o = append(o, Field{"length", len(m.Body)})
 	}
 	return o
 }
