@@ -304,38 +304,16 @@ func parseExtension(t ExtensionType, data []byte, msg HandshakeType) (any, bool)
 		ok = s.ReadUint16LengthPrefixed(&list) && readProtocolList(&list, &e.Protocols) && len(e.Protocols) > 0
 		v = e
 	case ExtSignedCertificateTimestamp:
-		var e SCTListExt
 		if s.Empty() {
-			return e, true // the client's request
+			return SCTListExt{}, true // the client's request
 		}
-		var list cryptobyte.String
-		ok = s.ReadUint16LengthPrefixed(&list)
-		for ok && !list.Empty() {
-			var sct cryptobyte.String
-			ok = list.ReadUint16LengthPrefixed(&sct) && !sct.Empty()
-			e.SCTs = append(e.SCTs, sct)
-		}
-		v = e
+		v, ok = parseSCTList(&s)
 	case ExtPadding:
-		e := PaddingExt{Length: len(s)}
-		for _, x := range s {
-			if x != 0 {
-				e.NonZero = true
-			}
-		}
-		return e, true
+		return parsePadding(s), true
 	case ExtEncryptThenMAC, ExtExtendedMasterSecret, ExtPostHandshakeAuth:
 		return EmptyExt{}, s.Empty()
 	case ExtCompressCertificate:
-		var e CompressCertificateExt
-		var list cryptobyte.String
-		ok = s.ReadUint8LengthPrefixed(&list) && !list.Empty()
-		for ok && !list.Empty() {
-			var x uint16
-			ok = list.ReadUint16(&x)
-			e.Algorithms = append(e.Algorithms, CertCompressionAlgorithm(x))
-		}
-		v = e
+		v, ok = parseCompressCertificate(&s)
 	case ExtRecordSizeLimit:
 		var e RecordSizeLimitExt
 		ok = s.ReadUint16(&e.Limit)
@@ -353,19 +331,7 @@ func parseExtension(t ExtensionType, data []byte, msg HandshakeType) (any, bool)
 		}
 		v = e
 	case ExtSupportedVersions:
-		var e SupportedVersionsExt
-		if msg == HandshakeTypeClientHello {
-			var list cryptobyte.String
-			ok = s.ReadUint8LengthPrefixed(&list) && !list.Empty()
-			for ok && !list.Empty() {
-				var x uint16
-				ok = list.ReadUint16(&x)
-				e.Versions = append(e.Versions, Version(x))
-			}
-		} else {
-			ok = s.ReadUint16((*uint16)(&e.Selected))
-		}
-		v = e
+		v, ok = parseSupportedVersions(&s, msg)
 	case ExtCookie:
 		var e CookieExt
 		var c cryptobyte.String
@@ -385,15 +351,7 @@ func parseExtension(t ExtensionType, data []byte, msg HandshakeType) (any, bool)
 		e.RenegotiatedConnection = rc
 		v = e
 	case ExtApplicationSettings, ExtApplicationSettingsOld:
-		var e ApplicationSettingsExt
-		if msg == HandshakeTypeClientHello {
-			var list cryptobyte.String
-			ok = s.ReadUint16LengthPrefixed(&list) && readProtocolList(&list, &e.Protocols)
-		} else {
-			e.Settings, ok = data, true
-			s = nil
-		}
-		v = e
+		v, ok = parseApplicationSettings(&s, data, msg)
 	case ExtNPN:
 		var e NPNExt
 		ok = readProtocolList(&s, &e.Protocols)
@@ -404,6 +362,75 @@ func parseExtension(t ExtensionType, data []byte, msg HandshakeType) (any, bool)
 		return nil, true
 	}
 	return v, ok && s.Empty()
+}
+
+// parseSCTList reads a signed_certificate_timestamp list (RFC 6962 3.3).
+func parseSCTList(s *cryptobyte.String) (SCTListExt, bool) {
+	var e SCTListExt
+	var list cryptobyte.String
+	ok := s.ReadUint16LengthPrefixed(&list)
+	for ok && !list.Empty() {
+		var sct cryptobyte.String
+		ok = list.ReadUint16LengthPrefixed(&sct) && !sct.Empty()
+		e.SCTs = append(e.SCTs, sct)
+	}
+	return e, ok
+}
+
+// parsePadding measures a padding extension (RFC 7685), whose bytes should
+// all be zero.
+func parsePadding(s cryptobyte.String) PaddingExt {
+	e := PaddingExt{Length: len(s)}
+	for _, x := range s {
+		if x != 0 {
+			e.NonZero = true
+		}
+	}
+	return e
+}
+
+// parseCompressCertificate reads compress_certificate (RFC 8879 3).
+func parseCompressCertificate(s *cryptobyte.String) (CompressCertificateExt, bool) {
+	var e CompressCertificateExt
+	var list cryptobyte.String
+	ok := s.ReadUint8LengthPrefixed(&list) && !list.Empty()
+	for ok && !list.Empty() {
+		var x uint16
+		ok = list.ReadUint16(&x)
+		e.Algorithms = append(e.Algorithms, CertCompressionAlgorithm(x))
+	}
+	return e, ok
+}
+
+// parseSupportedVersions reads supported_versions (RFC 8446 4.2.1): a list
+// in a ClientHello, the selected version elsewhere.
+func parseSupportedVersions(s *cryptobyte.String, msg HandshakeType) (SupportedVersionsExt, bool) {
+	var e SupportedVersionsExt
+	if msg != HandshakeTypeClientHello {
+		return e, s.ReadUint16((*uint16)(&e.Selected))
+	}
+	var list cryptobyte.String
+	ok := s.ReadUint8LengthPrefixed(&list) && !list.Empty()
+	for ok && !list.Empty() {
+		var x uint16
+		ok = list.ReadUint16(&x)
+		e.Versions = append(e.Versions, Version(x))
+	}
+	return e, ok
+}
+
+// parseApplicationSettings reads ALPS (draft-vvv-tls-alps): the protocols
+// in a ClientHello, opaque settings elsewhere (all of data, consumed).
+func parseApplicationSettings(s *cryptobyte.String, data []byte, msg HandshakeType) (ApplicationSettingsExt, bool) {
+	var e ApplicationSettingsExt
+	if msg == HandshakeTypeClientHello {
+		var list cryptobyte.String
+		ok := s.ReadUint16LengthPrefixed(&list) && readProtocolList(&list, &e.Protocols)
+		return e, ok
+	}
+	e.Settings = data
+	*s = nil
+	return e, true
 }
 
 // readUint8List reads a non-empty uint8-length-prefixed vector of uint8.
