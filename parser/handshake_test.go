@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"github.com/ssldissect/ssldissect/internal/tlstest"
 )
 
 func TestHandshakeReader(t *testing.T) {
-	m1 := handshakeMsg(t, HandshakeTypeServerHelloDone, nil)
-	m2 := handshakeMsg(t, HandshakeTypeFinished, bytes.Repeat([]byte{0xab}, 12))
-	m3 := handshakeMsg(t, HandshakeTypeCertificate, bytes.Repeat([]byte{0}, 70000)) // above 64 KiB: allowed for Certificate
+	m1 := tlstest.HandshakeMsg(t, HandshakeTypeServerHelloDone, nil)
+	m2 := tlstest.HandshakeMsg(t, HandshakeTypeFinished, bytes.Repeat([]byte{0xab}, 12))
+	m3 := tlstest.HandshakeMsg(t, HandshakeTypeCertificate, bytes.Repeat([]byte{0}, 70000)) // above 64 KiB: allowed for Certificate
 	stream := bytes.Join([][]byte{m1, m2, m3}, nil)
 	want := []struct {
 		typ HandshakeType
@@ -120,7 +122,7 @@ func TestHandshakeReaderCaps(t *testing.T) {
 				t.Fatalf("second Write: %v", err)
 			}
 			hr.Reset()
-			if err := hr.Write(handshakeMsg(t, HandshakeTypeServerHelloDone, nil)); err != nil {
+			if err := hr.Write(tlstest.HandshakeMsg(t, HandshakeTypeServerHelloDone, nil)); err != nil {
 				t.Fatal(err)
 			}
 			if typ, _, _, err := hr.Next(); err != nil || typ != HandshakeTypeServerHelloDone {
@@ -130,7 +132,7 @@ func TestHandshakeReaderCaps(t *testing.T) {
 	}
 	// A too-large message following a good one is reported with its offset.
 	var hr HandshakeReader
-	hr.Write(handshakeMsg(t, HandshakeTypeServerHelloDone, nil))
+	hr.Write(tlstest.HandshakeMsg(t, HandshakeTypeServerHelloDone, nil))
 	if err := hr.Write([]byte{1, 0x10, 0, 0}); err != nil {
 		t.Fatalf("the cap applies to the first buffered message only: %v", err)
 	}
