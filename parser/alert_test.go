@@ -3,6 +3,8 @@ package parser
 import (
 	"reflect"
 	"testing"
+
+	"github.com/ssldissect/ssldissect/internal/tlstest"
 )
 
 func TestParseAlert(t *testing.T) {
@@ -21,7 +23,7 @@ func TestParseAlert(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ParseAlert(unhex(t, tc.hex))
+			got, err := ParseAlert(tlstest.Unhex(t, tc.hex))
 			if tc.want == nil {
 				if !isParseError(err) {
 					t.Fatalf("err = %v", err)
@@ -44,7 +46,7 @@ func TestParseChangeCipherSpec(t *testing.T) {
 		hex string
 		ok  bool
 	}{{"01", true}, {"", false}, {"00", false}, {"0101", false}, {"02", false}} {
-		err := ParseChangeCipherSpec(unhex(t, tc.hex))
+		err := ParseChangeCipherSpec(tlstest.Unhex(t, tc.hex))
 		if (err == nil) != tc.ok || (err != nil && !isParseError(err)) {
 			t.Errorf("%q: %v", tc.hex, err)
 		}
@@ -70,7 +72,7 @@ func TestParseHeartbeat(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			h, err := ParseHeartbeat(unhex(t, tc.hex))
+			h, err := ParseHeartbeat(tlstest.Unhex(t, tc.hex))
 			if tc.bad {
 				if !isParseError(err) {
 					t.Fatalf("err = %v", err)

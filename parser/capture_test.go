@@ -2,14 +2,8 @@ package parser
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
 	"net"
 	"strings"
 	"sync"
@@ -17,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ssldissect/ssldissect/internal/connrec"
+	"github.com/ssldissect/ssldissect/internal/tlstest"
 )
 
 // This file records real handshakes: a crypto/tls client and server talk over
@@ -49,53 +44,6 @@ func socketPair(t testing.TB) (net.Conn, net.Conn) {
 		t.Fatal("accept failed")
 	}
 	return c, s
-}
-
-type testCerts struct {
-	rsa, ecdsa tls.Certificate
-}
-
-var (
-	certsOnce sync.Once
-	certs     testCerts
-)
-
-// selfSigned makes a self-signed certificate for key.
-func selfSigned(t testing.TB, key any, pub any, cn string) tls.Certificate {
-	t.Helper()
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(0x1234abcd),
-		Subject:               pkix.Name{CommonName: cn, Organization: []string{"ssldissect test"}},
-		NotBefore:             time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
-		NotAfter:              time.Date(2035, 1, 1, 0, 0, 0, 0, time.UTC),
-		DNSNames:              []string{cn, "www." + cn},
-		IPAddresses:           []net.IP{net.ParseIP("192.0.2.1")},
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, pub, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
-
-func getCerts(t testing.TB) testCerts {
-	certsOnce.Do(func() {
-		rk, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ek, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		certs.rsa = selfSigned(t, rk, &rk.PublicKey, "rsa.example")
-		certs.ecdsa = selfSigned(t, ek, &ek.PublicKey, "ecdsa.example")
-	})
-	return certs
 }
 
 // handshake runs one handshake (and one byte of application data each way)
@@ -210,10 +158,10 @@ var (
 // realCaptures records the handshakes the tests use, once per test binary.
 func realCaptures(t testing.TB) []capture {
 	capturesOnce.Do(func() {
-		c := getCerts(t)
+		c := tlstest.Certs(t)
 		pool := x509.NewCertPool()
-		leafR, _ := x509.ParseCertificate(c.rsa.Certificate[0])
-		leafE, _ := x509.ParseCertificate(c.ecdsa.Certificate[0])
+		leafR, _ := x509.ParseCertificate(c.RSA.Certificate[0])
+		leafE, _ := x509.ParseCertificate(c.ECDSA.Certificate[0])
 		pool.AddCert(leafR)
 		pool.AddCert(leafE)
 		ticketKey := [32]byte{1, 2, 3}
@@ -226,22 +174,22 @@ func realCaptures(t testing.TB) []capture {
 		}
 		resuming := &tls.Config{ServerName: "ecdsa.example", RootCAs: pool, NextProtos: []string{"h2", "http/1.1"},
 			ClientSessionCache: tls.NewLRUClientSessionCache(1)}
-		add("tls13", resuming, &tls.Config{Certificates: []tls.Certificate{c.ecdsa}, NextProtos: []string{"h2"}})
+		add("tls13", resuming, &tls.Config{Certificates: []tls.Certificate{c.ECDSA}, NextProtos: []string{"h2"}})
 		// Same client, same ticket keys: a PSK resumption.
-		add("tls13_resumed", resuming, &tls.Config{Certificates: []tls.Certificate{c.ecdsa}, NextProtos: []string{"h2"}})
-		add("tls13_client_auth", &tls.Config{ServerName: "rsa.example", RootCAs: pool, Certificates: []tls.Certificate{c.ecdsa}},
-			&tls.Config{Certificates: []tls.Certificate{c.rsa}, ClientAuth: tls.RequireAnyClientCert})
+		add("tls13_resumed", resuming, &tls.Config{Certificates: []tls.Certificate{c.ECDSA}, NextProtos: []string{"h2"}})
+		add("tls13_client_auth", &tls.Config{ServerName: "rsa.example", RootCAs: pool, Certificates: []tls.Certificate{c.ECDSA}},
+			&tls.Config{Certificates: []tls.Certificate{c.RSA}, ClientAuth: tls.RequireAnyClientCert})
 		add("tls13_hrr", &tls.Config{ServerName: "ecdsa.example", RootCAs: pool, CurvePreferences: []tls.CurveID{tls.X25519, tls.CurveP256}},
-			&tls.Config{Certificates: []tls.Certificate{c.ecdsa}, CurvePreferences: []tls.CurveID{tls.CurveP256}})
+			&tls.Config{Certificates: []tls.Certificate{c.ECDSA}, CurvePreferences: []tls.CurveID{tls.CurveP256}})
 		add("tls12_ecdhe_rsa", &tls.Config{ServerName: "rsa.example", RootCAs: pool, MaxVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"},
 			ClientSessionCache: tls.NewLRUClientSessionCache(1)},
-			&tls.Config{Certificates: []tls.Certificate{c.rsa}, NextProtos: []string{"http/1.1"}})
-		add("tls12_ecdhe_ecdsa_client_auth", &tls.Config{ServerName: "ecdsa.example", RootCAs: pool, MaxVersion: tls.VersionTLS12, Certificates: []tls.Certificate{c.ecdsa}},
-			&tls.Config{Certificates: []tls.Certificate{c.ecdsa}, ClientAuth: tls.RequireAnyClientCert})
+			&tls.Config{Certificates: []tls.Certificate{c.RSA}, NextProtos: []string{"http/1.1"}})
+		add("tls12_ecdhe_ecdsa_client_auth", &tls.Config{ServerName: "ecdsa.example", RootCAs: pool, MaxVersion: tls.VersionTLS12, Certificates: []tls.Certificate{c.ECDSA}},
+			&tls.Config{Certificates: []tls.Certificate{c.ECDSA}, ClientAuth: tls.RequireAnyClientCert})
 		add("tls12_rsa_kex", &tls.Config{ServerName: "rsa.example", RootCAs: pool, MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_RSA_WITH_AES_128_CBC_SHA}},
-			&tls.Config{Certificates: []tls.Certificate{c.rsa}, CipherSuites: []uint16{tls.TLS_RSA_WITH_AES_128_CBC_SHA}})
+			&tls.Config{Certificates: []tls.Certificate{c.RSA}, CipherSuites: []uint16{tls.TLS_RSA_WITH_AES_128_CBC_SHA}})
 		add("tls10", &tls.Config{ServerName: "rsa.example", RootCAs: pool, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10},
-			&tls.Config{Certificates: []tls.Certificate{c.rsa}, MinVersion: tls.VersionTLS10})
+			&tls.Config{Certificates: []tls.Certificate{c.RSA}, MinVersion: tls.VersionTLS10})
 	})
 	if len(captures) == 0 {
 		t.Fatal("no captures")

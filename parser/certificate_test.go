@@ -13,13 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssldissect/ssldissect/internal/tlstest"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 func TestParseCertInfo(t *testing.T) {
-	c := getCerts(t)
-	ci := ParseCertInfo(c.rsa.Certificate[0])
+	c := tlstest.Certs(t)
+	ci := ParseCertInfo(c.RSA.Certificate[0])
 	if ci.Err != nil || ci.Key != "RSA 2048" || ci.Subject != "CN=rsa.example,O=ssldissect test" || ci.Issuer != ci.Subject ||
 		!ci.SelfSigned || ci.SignatureAlgorithm != "SHA256-RSA" || len(ci.SHA256) != 64 || ci.Serial != "1234abcd" ||
 		!ci.NotBefore.Equal(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)) || ci.NotBefore.Location() != time.UTC {
@@ -31,11 +32,11 @@ func TestParseCertInfo(t *testing.T) {
 
 	// Ed25519 leaf signed by the ECDSA "CA": not self-signed.
 	pub, _, _ := ed25519.GenerateKey(rand.Reader)
-	ca, _ := x509.ParseCertificate(c.ecdsa.Certificate[0])
+	ca, _ := x509.ParseCertificate(c.ECDSA.Certificate[0])
 	der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
 		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "leaf"},
 		NotBefore: time.Unix(0, 0), NotAfter: time.Unix(1<<31, 0),
-	}, ca, pub, c.ecdsa.PrivateKey)
+	}, ca, pub, c.ECDSA.PrivateKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func TestParseCertInfo(t *testing.T) {
 	// Same subject and issuer but a signature by another key: not self-signed.
 	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(3), Subject: ca.Subject, NotBefore: time.Unix(0, 0), NotAfter: time.Unix(1<<31, 0)}
-	der, _ = x509.CreateCertificate(rand.Reader, tmpl, ca, &other.PublicKey, c.ecdsa.PrivateKey)
+	der, _ = x509.CreateCertificate(rand.Reader, tmpl, ca, &other.PublicKey, c.ECDSA.PrivateKey)
 	if ci = ParseCertInfo(der); ci.SelfSigned || ci.Key != "ECDSA P-256" {
 		t.Fatalf("%+v", ci)
 	}
@@ -57,7 +58,7 @@ func TestParseCertInfo(t *testing.T) {
 // what a walk of its TBSCertificate finds.
 func TestParseCertInfoFallback(t *testing.T) {
 	name, _ := asn1.Marshal(pkix.Name{CommonName: "odd.example"}.ToRDNSequence())
-	der := build(t, func(b *cryptobyte.Builder) {
+	der := tlstest.Build(t, func(b *cryptobyte.Builder) {
 		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // tbsCertificate
 				b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { b.AddASN1Int64(2) })

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ssldissect/ssldissect/internal/tlstest"
 	"golang.org/x/crypto/cryptobyte"
 )
 
@@ -32,11 +33,11 @@ func seedRecords(f *testing.F) [][]byte {
 		}
 	}
 	out = append(out,
-		sslv2Hello(f, VersionTLS10, []uint32{0x010080, 0x00002f}, nil, bytes.Repeat([]byte{1}, 16)),
-		unhex(f, "801e 04 01 00 0002 0000 0003 0010 010080 42424242424242424242424242424242"),
-		unhex(f, "15 0303 0002 0228"),
-		unhex(f, "14 0303 0001 01"),
-		unhex(f, "18 0302 0003 014000"),
+		tlstest.SSLv2Hello(f, VersionTLS10, []uint32{0x010080, 0x00002f}, nil, bytes.Repeat([]byte{1}, 16)),
+		tlstest.Unhex(f, "801e 04 01 00 0002 0000 0003 0010 010080 42424242424242424242424242424242"),
+		tlstest.Unhex(f, "15 0303 0002 0228"),
+		tlstest.Unhex(f, "14 0303 0001 01"),
+		tlstest.Unhex(f, "18 0302 0003 014000"),
 	)
 	out = append(out, pcapHellos(f)...)
 	return out
@@ -261,7 +262,7 @@ func FuzzParseExtensions(f *testing.F) {
 		if len(exts) == 0 {
 			continue
 		}
-		block := build(f, func(b *cryptobyte.Builder) { marshalExtensions(b, exts) })
+		block := tlstest.Build(f, func(b *cryptobyte.Builder) { marshalExtensions(b, exts) })
 		f.Add(uint8(typ), block)
 		n++
 	}

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"github.com/ssldissect/ssldissect/internal/tlstest"
 )
 
 func TestHandshakeReader(t *testing.T) {
-	m1 := handshakeMsg(t, HandshakeTypeServerHelloDone, nil)
-	m2 := handshakeMsg(t, HandshakeTypeFinished, bytes.Repeat([]byte{0xab}, 12))
-	m3 := handshakeMsg(t, HandshakeTypeCertificate, bytes.Repeat([]byte{0}, 70000)) // above 64 KiB: allowed for Certificate
+	m1 := tlstest.HandshakeMsg(t, HandshakeTypeServerHelloDone, nil)
+	m2 := tlstest.HandshakeMsg(t, HandshakeTypeFinished, bytes.Repeat([]byte{0xab}, 12))
+	m3 := tlstest.HandshakeMsg(t, HandshakeTypeCertificate, bytes.Repeat([]byte{0}, 70000)) // above 64 KiB: allowed for Certificate
 	stream := bytes.Join([][]byte{m1, m2, m3}, nil)
 	want := []struct {
 		typ HandshakeType
@@ -129,7 +131,7 @@ func TestHandshakeReaderCaps(t *testing.T) {
 				}
 				body = body[MaxRecordLen:]
 			}
-			if err := hr.Write(append(body, handshakeMsg(t, HandshakeTypeServerHelloDone, nil)...)); err != nil {
+			if err := hr.Write(append(body, tlstest.HandshakeMsg(t, HandshakeTypeServerHelloDone, nil)...)); err != nil {
 				t.Fatal(err)
 			}
 			if typ, _, _, err := hr.Next(); err != nil || typ != HandshakeTypeServerHelloDone {
@@ -142,7 +144,7 @@ func TestHandshakeReaderCaps(t *testing.T) {
 	}
 	// A too-large message following a good one is reported with its offset.
 	var hr HandshakeReader
-	hr.Write(handshakeMsg(t, HandshakeTypeServerHelloDone, nil))
+	hr.Write(tlstest.HandshakeMsg(t, HandshakeTypeServerHelloDone, nil))
 	if err := hr.Write([]byte{1, 0x10, 0, 0}); err != nil {
 		t.Fatalf("the cap applies to the first buffered message only: %v", err)
 	}
@@ -162,11 +164,11 @@ func TestHandshakeReaderCaps(t *testing.T) {
 // read. Several oversized messages in a row are all skipped, the first
 // reported.
 func TestHandshakeReaderSkipsHidden(t *testing.T) {
-	hidden := handshakeMsg(t, HandshakeTypeCertificate, []byte{0, 0, 0})
+	hidden := tlstest.HandshakeMsg(t, HandshakeTypeCertificate, []byte{0, 0, 0})
 	body := make([]byte, 70000)
 	copy(body[1000:], hidden)
-	status := handshakeMsg(t, HandshakeTypeCertificateStatus, body)
-	done := handshakeMsg(t, HandshakeTypeServerHelloDone, nil)
+	status := tlstest.HandshakeMsg(t, HandshakeTypeCertificateStatus, body)
+	done := tlstest.HandshakeMsg(t, HandshakeTypeServerHelloDone, nil)
 	stream := append(append(append([]byte{}, status...), status...), done...)
 	for _, piece := range []int{len(stream), MaxRecordLen, 1000, 3} {
 		var hr HandshakeReader

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ssldissect/ssldissect/internal/tlstest"
 	"golang.org/x/crypto/cryptobyte"
 )
 
@@ -17,35 +18,35 @@ import (
 // fields (extensions from their kept Data): equality with the captured bytes
 // shows nothing was lost or misread.
 func marshalClientHello(t testing.TB, m *ClientHello) []byte {
-	return build(t, func(b *cryptobyte.Builder) {
+	return tlstest.Build(t, func(b *cryptobyte.Builder) {
 		b.AddUint16(uint16(m.LegacyVersion))
 		b.AddBytes(m.Random[:])
-		u8(b, func(b *cryptobyte.Builder) { b.AddBytes(m.SessionID) })
-		u16(b, func(b *cryptobyte.Builder) {
+		tlstest.U8(b, func(b *cryptobyte.Builder) { b.AddBytes(m.SessionID) })
+		tlstest.U16(b, func(b *cryptobyte.Builder) {
 			for _, cs := range m.CipherSuites {
 				b.AddUint16(uint16(cs))
 			}
 		})
-		u8(b, func(b *cryptobyte.Builder) {
+		tlstest.U8(b, func(b *cryptobyte.Builder) {
 			for _, c := range m.CompressionMethods {
 				b.AddUint8(uint8(c))
 			}
 		})
 		if m.HasExtensions {
-			u16(b, func(b *cryptobyte.Builder) { marshalExtensions(b, m.Extensions) })
+			tlstest.U16(b, func(b *cryptobyte.Builder) { marshalExtensions(b, m.Extensions) })
 		}
 	})
 }
 
 func marshalServerHello(t testing.TB, m *ServerHello) []byte {
-	return build(t, func(b *cryptobyte.Builder) {
+	return tlstest.Build(t, func(b *cryptobyte.Builder) {
 		b.AddUint16(uint16(m.LegacyVersion))
 		b.AddBytes(m.Random[:])
-		u8(b, func(b *cryptobyte.Builder) { b.AddBytes(m.SessionID) })
+		tlstest.U8(b, func(b *cryptobyte.Builder) { b.AddBytes(m.SessionID) })
 		b.AddUint16(uint16(m.CipherSuite))
 		b.AddUint8(uint8(m.Compression))
 		if m.HasExtensions {
-			u16(b, func(b *cryptobyte.Builder) { marshalExtensions(b, m.Extensions) })
+			tlstest.U16(b, func(b *cryptobyte.Builder) { marshalExtensions(b, m.Extensions) })
 		}
 	})
 }
@@ -53,7 +54,7 @@ func marshalServerHello(t testing.TB, m *ServerHello) []byte {
 func marshalExtensions(b *cryptobyte.Builder, exts []Extension) {
 	for _, e := range exts {
 		b.AddUint16(uint16(e.Type))
-		u16(b, func(b *cryptobyte.Builder) { b.AddBytes(e.Data) })
+		tlstest.U16(b, func(b *cryptobyte.Builder) { b.AddBytes(e.Data) })
 	}
 }
 
@@ -226,30 +227,30 @@ func builtCases(t testing.TB) []builtCase {
 	tls12 := Context{Version: VersionTLS12}
 	tls13 := Context{Version: VersionTLS13}
 	chBody := clientHelloBody(t, func(b *cryptobyte.Builder) {
-		ext(b, ExtServerName, func(b *cryptobyte.Builder) {
-			u16(b, func(b *cryptobyte.Builder) {
+		tlstest.Ext(b, ExtServerName, func(b *cryptobyte.Builder) {
+			tlstest.U16(b, func(b *cryptobyte.Builder) {
 				b.AddUint8(0)
-				u16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("example.com")) })
+				tlstest.U16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("example.com")) })
 			})
 		})
 	})
 	chNoExt := clientHelloBody(t, nil)
 	zcert := func() []byte {
-		inner := build(t, func(b *cryptobyte.Builder) {
+		inner := tlstest.Build(t, func(b *cryptobyte.Builder) {
 			b.AddUint8(0)
-			u24(b, func(b *cryptobyte.Builder) {
-				u24(b, func(b *cryptobyte.Builder) { b.AddBytes(getCerts(t).ecdsa.Certificate[0]) })
-				u16(b, nil)
+			tlstest.U24(b, func(b *cryptobyte.Builder) {
+				tlstest.U24(b, func(b *cryptobyte.Builder) { b.AddBytes(tlstest.Certs(t).ECDSA.Certificate[0]) })
+				tlstest.U16(b, nil)
 			})
 		})
 		var z bytes.Buffer
 		w := zlib.NewWriter(&z)
 		w.Write(inner)
 		w.Close()
-		return build(t, func(b *cryptobyte.Builder) {
+		return tlstest.Build(t, func(b *cryptobyte.Builder) {
 			b.AddUint16(uint16(CertCompressionZlib))
 			b.AddUint24(uint32(len(inner)))
-			u24(b, func(b *cryptobyte.Builder) { b.AddBytes(z.Bytes()) })
+			tlstest.U24(b, func(b *cryptobyte.Builder) { b.AddBytes(z.Bytes()) })
 		})
 	}()
 	return []builtCase{
@@ -268,13 +269,13 @@ func builtCases(t testing.TB) []builtCase {
 					t.Errorf("%+v", ch)
 				}
 			}},
-		{name: "server_hello_tls12", typ: HandshakeTypeServerHello, body: build(t, func(b *cryptobyte.Builder) {
+		{name: "server_hello_tls12", typ: HandshakeTypeServerHello, body: tlstest.Build(t, func(b *cryptobyte.Builder) {
 			b.AddUint16(0x0303)
 			b.AddBytes(append(make([]byte, 24), "DOWNGRD\x00"...))
-			u8(b, nil)
+			tlstest.U8(b, nil)
 			b.AddUint16(0xc02f)
 			b.AddUint8(0)
-			u16(b, func(b *cryptobyte.Builder) { ext(b, ExtExtendedMasterSecret, nil) })
+			tlstest.U16(b, func(b *cryptobyte.Builder) { tlstest.Ext(b, ExtExtendedMasterSecret, nil) })
 		}), prefixOK: func(n int) bool { return n == 38 },
 			check: func(t *testing.T, m Message) {
 				sh := m.(*ServerHello)
@@ -282,20 +283,22 @@ func builtCases(t testing.TB) []builtCase {
 					t.Errorf("%+v", sh)
 				}
 			}},
-		{name: "new_session_ticket_tls12", typ: HandshakeTypeNewSessionTicket, ctx: tls12, body: build(t, func(b *cryptobyte.Builder) {
+		{name: "new_session_ticket_tls12", typ: HandshakeTypeNewSessionTicket, ctx: tls12, body: tlstest.Build(t, func(b *cryptobyte.Builder) {
 			b.AddUint32(7200)
-			u16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("ticket")) })
+			tlstest.U16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("ticket")) })
 		}), check: func(t *testing.T, m Message) {
 			if n := m.(*NewSessionTicket); n.TLS13 || n.Lifetime != 7200 || string(n.Ticket) != "ticket" {
 				t.Errorf("%+v", n)
 			}
 		}},
-		{name: "new_session_ticket_tls13", typ: HandshakeTypeNewSessionTicket, ctx: tls13, body: build(t, func(b *cryptobyte.Builder) {
+		{name: "new_session_ticket_tls13", typ: HandshakeTypeNewSessionTicket, ctx: tls13, body: tlstest.Build(t, func(b *cryptobyte.Builder) {
 			b.AddUint32(604800)
 			b.AddUint32(0xdeadbeef)
-			u8(b, func(b *cryptobyte.Builder) { b.AddUint8(0) })
-			u16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("ticket13")) })
-			u16(b, func(b *cryptobyte.Builder) { ext(b, ExtEarlyData, func(b *cryptobyte.Builder) { b.AddUint32(16384) }) })
+			tlstest.U8(b, func(b *cryptobyte.Builder) { b.AddUint8(0) })
+			tlstest.U16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("ticket13")) })
+			tlstest.U16(b, func(b *cryptobyte.Builder) {
+				tlstest.Ext(b, ExtEarlyData, func(b *cryptobyte.Builder) { b.AddUint32(16384) })
+			})
 		}), check: func(t *testing.T, m Message) {
 			n := m.(*NewSessionTicket)
 			if !n.TLS13 || n.AgeAdd != 0xdeadbeef || n.MaxEarlyDataSize() != 16384 {
@@ -303,26 +306,26 @@ func builtCases(t testing.TB) []builtCase {
 			}
 		}},
 		{name: "end_of_early_data", typ: HandshakeTypeEndOfEarlyData, body: []byte{}},
-		{name: "encrypted_extensions", typ: HandshakeTypeEncryptedExtensions, ctx: tls13, body: build(t, func(b *cryptobyte.Builder) {
-			u16(b, func(b *cryptobyte.Builder) {
-				ext(b, ExtALPN, func(b *cryptobyte.Builder) {
-					u16(b, func(b *cryptobyte.Builder) { u8(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("h2")) }) })
+		{name: "encrypted_extensions", typ: HandshakeTypeEncryptedExtensions, ctx: tls13, body: tlstest.Build(t, func(b *cryptobyte.Builder) {
+			tlstest.U16(b, func(b *cryptobyte.Builder) {
+				tlstest.Ext(b, ExtALPN, func(b *cryptobyte.Builder) {
+					tlstest.U16(b, func(b *cryptobyte.Builder) { tlstest.U8(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("h2")) }) })
 				})
-				ext(b, ExtServerName, nil)
+				tlstest.Ext(b, ExtServerName, nil)
 			})
 		}), check: func(t *testing.T, m Message) {
 			if ee := m.(*EncryptedExtensions); ee.ALPN() != "h2" || ee.Extension(ExtServerName) == nil {
 				t.Errorf("%+v", ee)
 			}
 		}},
-		{name: "certificate_tls13", typ: HandshakeTypeCertificate, ctx: tls13, body: build(t, func(b *cryptobyte.Builder) {
-			u8(b, nil)
-			u24(b, func(b *cryptobyte.Builder) {
-				u24(b, func(b *cryptobyte.Builder) { b.AddBytes(getCerts(t).ecdsa.Certificate[0]) })
-				u16(b, func(b *cryptobyte.Builder) {
-					ext(b, ExtStatusRequest, func(b *cryptobyte.Builder) {
+		{name: "certificate_tls13", typ: HandshakeTypeCertificate, ctx: tls13, body: tlstest.Build(t, func(b *cryptobyte.Builder) {
+			tlstest.U8(b, nil)
+			tlstest.U24(b, func(b *cryptobyte.Builder) {
+				tlstest.U24(b, func(b *cryptobyte.Builder) { b.AddBytes(tlstest.Certs(t).ECDSA.Certificate[0]) })
+				tlstest.U16(b, func(b *cryptobyte.Builder) {
+					tlstest.Ext(b, ExtStatusRequest, func(b *cryptobyte.Builder) {
 						b.AddUint8(1)
-						u24(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte{0x30, 0x03, 0x0a, 0x01, 0x00}) })
+						tlstest.U24(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte{0x30, 0x03, 0x0a, 0x01, 0x00}) })
 					})
 				})
 			})
@@ -341,22 +344,22 @@ func builtCases(t testing.TB) []builtCase {
 					t.Errorf("%+v", cc)
 				}
 			}},
-		{name: "compressed_certificate_brotli", typ: HandshakeTypeCompressedCertificate, ctx: tls13, body: build(t, func(b *cryptobyte.Builder) {
+		{name: "compressed_certificate_brotli", typ: HandshakeTypeCompressedCertificate, ctx: tls13, body: tlstest.Build(t, func(b *cryptobyte.Builder) {
 			b.AddUint16(uint16(CertCompressionBrotli))
 			b.AddUint24(100)
-			u24(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte{1, 2, 3}) })
+			tlstest.U24(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte{1, 2, 3}) })
 		}), check: func(t *testing.T, m Message) {
 			if cc := m.(*CompressedCertificate); cc.Certificate != nil || !strings.Contains(cc.Note, "brotli") {
 				t.Errorf("%+v", cc)
 			}
 		}},
 		{name: "server_key_exchange_dhe_tls12", typ: HandshakeTypeServerKeyExchange,
-			ctx: Context{Version: VersionTLS12, CipherSuite: 0x009e}, body: build(t, func(b *cryptobyte.Builder) {
-				u16(b, func(b *cryptobyte.Builder) { b.AddBytes(append([]byte{0xff}, make([]byte, 127)...)) })
-				u16(b, func(b *cryptobyte.Builder) { b.AddUint8(2) })
-				u16(b, func(b *cryptobyte.Builder) { b.AddBytes(make([]byte, 128)) })
+			ctx: Context{Version: VersionTLS12, CipherSuite: 0x009e}, body: tlstest.Build(t, func(b *cryptobyte.Builder) {
+				tlstest.U16(b, func(b *cryptobyte.Builder) { b.AddBytes(append([]byte{0xff}, make([]byte, 127)...)) })
+				tlstest.U16(b, func(b *cryptobyte.Builder) { b.AddUint8(2) })
+				tlstest.U16(b, func(b *cryptobyte.Builder) { b.AddBytes(make([]byte, 128)) })
 				b.AddUint16(uint16(SigRSAPSSRSAESHA256))
-				u16(b, func(b *cryptobyte.Builder) { b.AddBytes(make([]byte, 256)) })
+				tlstest.U16(b, func(b *cryptobyte.Builder) { b.AddBytes(make([]byte, 256)) })
 			}), check: func(t *testing.T, m Message) {
 				ske := m.(*ServerKeyExchange)
 				if ske.KeyExchange != "DHE" || ske.DHBits() != 1024 || ske.Scheme != SigRSAPSSRSAESHA256 {
@@ -364,29 +367,29 @@ func builtCases(t testing.TB) []builtCase {
 				}
 			}},
 		{name: "server_key_exchange_rsa_export_tls10", typ: HandshakeTypeServerKeyExchange,
-			ctx: Context{Version: VersionTLS10, CipherSuite: 0x0003}, body: build(t, func(b *cryptobyte.Builder) {
-				u16(b, func(b *cryptobyte.Builder) { b.AddBytes(append([]byte{0x80}, make([]byte, 63)...)) })
-				u16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte{1, 0, 1}) })
-				u16(b, func(b *cryptobyte.Builder) { b.AddBytes(make([]byte, 128)) })
+			ctx: Context{Version: VersionTLS10, CipherSuite: 0x0003}, body: tlstest.Build(t, func(b *cryptobyte.Builder) {
+				tlstest.U16(b, func(b *cryptobyte.Builder) { b.AddBytes(append([]byte{0x80}, make([]byte, 63)...)) })
+				tlstest.U16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte{1, 0, 1}) })
+				tlstest.U16(b, func(b *cryptobyte.Builder) { b.AddBytes(make([]byte, 128)) })
 			}), check: func(t *testing.T, m Message) {
 				if ske := m.(*ServerKeyExchange); ske.RSABits() != 512 || ske.HasScheme {
 					t.Errorf("%+v", ske)
 				}
 			}},
 		{name: "server_key_exchange_ecdhe_psk", typ: HandshakeTypeServerKeyExchange,
-			ctx: Context{Version: VersionTLS12, CipherSuite: 0xc035}, body: build(t, func(b *cryptobyte.Builder) {
-				u16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("hint")) })
+			ctx: Context{Version: VersionTLS12, CipherSuite: 0xc035}, body: tlstest.Build(t, func(b *cryptobyte.Builder) {
+				tlstest.U16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("hint")) })
 				b.AddUint8(3)
 				b.AddUint16(uint16(GroupX25519))
-				u8(b, func(b *cryptobyte.Builder) { b.AddBytes(make([]byte, 32)) })
+				tlstest.U8(b, func(b *cryptobyte.Builder) { b.AddBytes(make([]byte, 32)) })
 			}), check: func(t *testing.T, m Message) {
 				if ske := m.(*ServerKeyExchange); string(ske.PSKHint) != "hint" || ske.Group != GroupX25519 || ske.HasSignature {
 					t.Errorf("%+v", ske)
 				}
 			}},
 		{name: "server_key_exchange_psk", typ: HandshakeTypeServerKeyExchange,
-			ctx: Context{Version: VersionTLS12, CipherSuite: 0x008c}, body: build(t, func(b *cryptobyte.Builder) {
-				u16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("hint")) })
+			ctx: Context{Version: VersionTLS12, CipherSuite: 0x008c}, body: tlstest.Build(t, func(b *cryptobyte.Builder) {
+				tlstest.U16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("hint")) })
 			})},
 		{name: "server_key_exchange_srp_raw", typ: HandshakeTypeServerKeyExchange,
 			ctx: Context{Version: VersionTLS12, CipherSuite: 0xc01d}, body: []byte{1, 2, 3},
@@ -396,11 +399,11 @@ func builtCases(t testing.TB) []builtCase {
 					t.Errorf("%+v", ske)
 				}
 			}},
-		{name: "certificate_request_tls13", typ: HandshakeTypeCertificateRequest, ctx: tls13, body: build(t, func(b *cryptobyte.Builder) {
-			u8(b, nil)
-			u16(b, func(b *cryptobyte.Builder) {
-				ext(b, ExtSignatureAlgorithms, func(b *cryptobyte.Builder) {
-					u16(b, func(b *cryptobyte.Builder) { b.AddUint16(uint16(SigEd25519)) })
+		{name: "certificate_request_tls13", typ: HandshakeTypeCertificateRequest, ctx: tls13, body: tlstest.Build(t, func(b *cryptobyte.Builder) {
+			tlstest.U8(b, nil)
+			tlstest.U16(b, func(b *cryptobyte.Builder) {
+				tlstest.Ext(b, ExtSignatureAlgorithms, func(b *cryptobyte.Builder) {
+					tlstest.U16(b, func(b *cryptobyte.Builder) { b.AddUint16(uint16(SigEd25519)) })
 				})
 			})
 		}), check: func(t *testing.T, m Message) {
@@ -408,10 +411,10 @@ func builtCases(t testing.TB) []builtCase {
 				t.Errorf("%+v", cr)
 			}
 		}},
-		{name: "certificate_request_tls11", typ: HandshakeTypeCertificateRequest, ctx: Context{Version: VersionTLS11}, body: build(t, func(b *cryptobyte.Builder) {
-			u8(b, func(b *cryptobyte.Builder) { b.AddUint8(1) })
-			u16(b, func(b *cryptobyte.Builder) {
-				u16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte{0x30, 0x00}) })
+		{name: "certificate_request_tls11", typ: HandshakeTypeCertificateRequest, ctx: Context{Version: VersionTLS11}, body: tlstest.Build(t, func(b *cryptobyte.Builder) {
+			tlstest.U8(b, func(b *cryptobyte.Builder) { b.AddUint8(1) })
+			tlstest.U16(b, func(b *cryptobyte.Builder) {
+				tlstest.U16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte{0x30, 0x00}) })
 			})
 		}), check: func(t *testing.T, m Message) {
 			if cr := m.(*CertificateRequest); len(cr.CertificateAuthorities) != 1 || cr.SignatureSchemes != nil {
@@ -419,8 +422,8 @@ func builtCases(t testing.TB) []builtCase {
 			}
 		}},
 		{name: "server_hello_done", typ: HandshakeTypeServerHelloDone, body: []byte{}},
-		{name: "certificate_verify_tls11", typ: HandshakeTypeCertificateVerify, ctx: Context{Version: VersionTLS11}, body: build(t, func(b *cryptobyte.Builder) {
-			u16(b, func(b *cryptobyte.Builder) { b.AddBytes(make([]byte, 36)) })
+		{name: "certificate_verify_tls11", typ: HandshakeTypeCertificateVerify, ctx: Context{Version: VersionTLS11}, body: tlstest.Build(t, func(b *cryptobyte.Builder) {
+			tlstest.U16(b, func(b *cryptobyte.Builder) { b.AddBytes(make([]byte, 36)) })
 		}), check: func(t *testing.T, m Message) {
 			if cv := m.(*CertificateVerify); cv.HasScheme || len(cv.Signature) != 36 {
 				t.Errorf("%+v", cv)
@@ -435,26 +438,26 @@ func builtCases(t testing.TB) []builtCase {
 				}
 			}},
 		{name: "client_key_exchange_dhe", typ: HandshakeTypeClientKeyExchange,
-			ctx: Context{Version: VersionTLS12, CipherSuite: 0x0033}, body: build(t, func(b *cryptobyte.Builder) {
-				u16(b, func(b *cryptobyte.Builder) { b.AddBytes(make([]byte, 256)) })
+			ctx: Context{Version: VersionTLS12, CipherSuite: 0x0033}, body: tlstest.Build(t, func(b *cryptobyte.Builder) {
+				tlstest.U16(b, func(b *cryptobyte.Builder) { b.AddBytes(make([]byte, 256)) })
 			}), check: func(t *testing.T, m Message) {
 				if cke := m.(*ClientKeyExchange); len(cke.DHYc) != 256 {
 					t.Errorf("%+v", cke)
 				}
 			}},
 		{name: "client_key_exchange_psk", typ: HandshakeTypeClientKeyExchange,
-			ctx: Context{Version: VersionTLS12, CipherSuite: 0x00a8}, body: build(t, func(b *cryptobyte.Builder) {
-				u16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("client1")) })
+			ctx: Context{Version: VersionTLS12, CipherSuite: 0x00a8}, body: tlstest.Build(t, func(b *cryptobyte.Builder) {
+				tlstest.U16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("client1")) })
 			}), check: func(t *testing.T, m Message) {
 				if cke := m.(*ClientKeyExchange); string(cke.PSKIdentity) != "client1" {
 					t.Errorf("%+v", cke)
 				}
 			}},
 		{name: "finished", typ: HandshakeTypeFinished, body: make([]byte, 12), prefixOK: func(n int) bool { return n > 0 }},
-		{name: "certificate_url", typ: HandshakeTypeCertificateURL, body: build(t, func(b *cryptobyte.Builder) {
+		{name: "certificate_url", typ: HandshakeTypeCertificateURL, body: tlstest.Build(t, func(b *cryptobyte.Builder) {
 			b.AddUint8(0)
-			u16(b, func(b *cryptobyte.Builder) {
-				u16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("http://x/c.der")) })
+			tlstest.U16(b, func(b *cryptobyte.Builder) {
+				tlstest.U16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("http://x/c.der")) })
 				b.AddUint8(1)
 				b.AddBytes(make([]byte, 20))
 			})
@@ -463,18 +466,18 @@ func builtCases(t testing.TB) []builtCase {
 				t.Errorf("%+v", cu)
 			}
 		}},
-		{name: "certificate_status_ocsp", typ: HandshakeTypeCertificateStatus, body: build(t, func(b *cryptobyte.Builder) {
+		{name: "certificate_status_ocsp", typ: HandshakeTypeCertificateStatus, body: tlstest.Build(t, func(b *cryptobyte.Builder) {
 			b.AddUint8(1)
-			u24(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte{0x30, 0x03, 0x0a, 0x01, 0x00}) })
+			tlstest.U24(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte{0x30, 0x03, 0x0a, 0x01, 0x00}) })
 		}), check: func(t *testing.T, m Message) {
 			if cs := m.(*CertificateStatus); len(cs.OCSPResponse) != 5 {
 				t.Errorf("%+v", cs)
 			}
 		}},
-		{name: "supplemental_data", typ: HandshakeTypeSupplementalData, body: build(t, func(b *cryptobyte.Builder) {
-			u24(b, func(b *cryptobyte.Builder) {
+		{name: "supplemental_data", typ: HandshakeTypeSupplementalData, body: tlstest.Build(t, func(b *cryptobyte.Builder) {
+			tlstest.U24(b, func(b *cryptobyte.Builder) {
 				b.AddUint16(16386)
-				u16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte{1, 2}) })
+				tlstest.U16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte{1, 2}) })
 			})
 		})},
 		{name: "key_update", typ: HandshakeTypeKeyUpdate, body: []byte{1}, check: func(t *testing.T, m Message) {
@@ -482,9 +485,9 @@ func builtCases(t testing.TB) []builtCase {
 				t.Errorf("%+v", ku)
 			}
 		}},
-		{name: "next_protocol", typ: HandshakeTypeNextProtocol, body: build(t, func(b *cryptobyte.Builder) {
-			u8(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("spdy/3")) })
-			u8(b, func(b *cryptobyte.Builder) { b.AddBytes(make([]byte, 24)) })
+		{name: "next_protocol", typ: HandshakeTypeNextProtocol, body: tlstest.Build(t, func(b *cryptobyte.Builder) {
+			tlstest.U8(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("spdy/3")) })
+			tlstest.U8(b, func(b *cryptobyte.Builder) { b.AddBytes(make([]byte, 24)) })
 		}), check: func(t *testing.T, m Message) {
 			if np := m.(*NextProtocol); np.Protocol != "spdy/3" || np.PaddingLen != 24 {
 				t.Errorf("%+v", np)
@@ -571,7 +574,7 @@ func TestNoPrefixParses(t *testing.T) {
 				}
 			}
 			// And through the handshake layer: a strict prefix is never a message.
-			raw := handshakeMsg(t, v.typ, v.body)
+			raw := tlstest.HandshakeMsg(t, v.typ, v.body)
 			for i := 0; i < len(raw); i++ {
 				var hr HandshakeReader
 				if err := hr.Write(raw[:i]); err != nil {
@@ -651,7 +654,7 @@ func TestMalformedMessages(t *testing.T) {
 					t.Fatalf("panic: %v", r)
 				}
 			}()
-			body := unhex(t, tc.hex)
+			body := tlstest.Unhex(t, tc.hex)
 			m, err := ParseHandshake(tc.typ, body, tc.ctx)
 			if !isParseError(err) {
 				t.Fatalf("err = %v (%T), want *Error; message %+v", err, err, m)

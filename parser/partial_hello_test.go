@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ssldissect/ssldissect/internal/tlstest"
 	"golang.org/x/crypto/cryptobyte"
 )
 
@@ -13,79 +14,11 @@ import (
 // as it was read (Partial) with an *Error, and these tests pin which fields
 // survive.
 
-var partialRandom = func() []byte {
-	r := make([]byte, 32)
-	for i := range r {
-		r[i] = byte(i + 1)
-	}
-	return r
-}()
-
-// chParts builds a ClientHello body from its parts; each func writes its
-// field raw (so that a test can break it), nil writes the valid default.
-type chParts struct {
-	sid, suites, comp, exts func(*cryptobyte.Builder)
-	noExts                  bool
-	tail                    []byte // appended after everything
-}
-
-func validSNI(b *cryptobyte.Builder) {
-	ext(b, ExtServerName, func(b *cryptobyte.Builder) {
-		u16(b, func(b *cryptobyte.Builder) {
-			b.AddUint8(0)
-			u16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("example.com")) })
-		})
-	})
-}
-
-func validALPN(b *cryptobyte.Builder) {
-	ext(b, ExtALPN, func(b *cryptobyte.Builder) {
-		u16(b, func(b *cryptobyte.Builder) {
-			u8(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("h2")) })
-		})
-	})
-}
-
-func validVersions(b *cryptobyte.Builder) {
-	ext(b, ExtSupportedVersions, func(b *cryptobyte.Builder) {
-		u8(b, func(b *cryptobyte.Builder) { b.AddUint16(0x0304); b.AddUint16(0x0303) })
-	})
-}
-
-func (p chParts) body(t *testing.T) []byte {
-	return build(t, func(b *cryptobyte.Builder) {
-		b.AddUint16(0x0303)
-		b.AddBytes(partialRandom)
-		if p.sid != nil {
-			p.sid(b)
-		} else {
-			u8(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte{9, 9, 9, 9}) })
-		}
-		if p.suites != nil {
-			p.suites(b)
-		} else {
-			u16(b, func(b *cryptobyte.Builder) { b.AddUint16(0x1301); b.AddUint16(0xc02f) })
-		}
-		if p.comp != nil {
-			p.comp(b)
-		} else {
-			u8(b, func(b *cryptobyte.Builder) { b.AddUint8(0) })
-		}
-		switch {
-		case p.exts != nil:
-			p.exts(b)
-		case !p.noExts:
-			u16(b, func(b *cryptobyte.Builder) { validSNI(b); validALPN(b); validVersions(b) })
-		}
-		b.AddBytes(p.tail)
-	})
-}
-
 func TestPartialClientHello(t *testing.T) {
 	raw := func(x ...byte) func(*cryptobyte.Builder) { return func(b *cryptobyte.Builder) { b.AddBytes(x) } }
 	cases := []struct {
 		name      string
-		parts     chParts
+		parts     tlstest.ClientHelloParts
 		field     string // the *Error's Field
 		sid       bool   // SessionID read
 		suites    bool   // CipherSuites read
@@ -95,19 +28,19 @@ func TestPartialClientHello(t *testing.T) {
 		exts      []ExtensionType
 		badLast   bool // the last extension is the broken one, raw with Err
 	}{
-		{name: "session_id_33", parts: chParts{sid: raw(append([]byte{33}, make([]byte, 33)...)...)}, field: "legacy_session_id"},
-		{name: "session_id_overrun", parts: chParts{sid: raw(30, 1, 2), noExts: true}, field: "legacy_session_id"},
-		{name: "suites_odd", parts: chParts{suites: raw(0, 3, 0x13, 0x01, 0xc0)}, field: "cipher_suites", sid: true},
-		{name: "suites_empty", parts: chParts{suites: raw(0, 0)}, field: "cipher_suites", sid: true},
-		{name: "suites_overrun", parts: chParts{suites: raw(0x40, 0), noExts: true}, field: "cipher_suites", sid: true},
-		{name: "compression_empty", parts: chParts{comp: raw(0), noExts: true, tail: []byte{0xff}}, field: "legacy_compression_methods", sid: true, suites: true},
-		{name: "extensions_len_1_byte", parts: chParts{exts: raw(0)}, field: "extensions", sid: true, suites: true, comp: true},
+		{name: "session_id_33", parts: tlstest.ClientHelloParts{SessionID: raw(append([]byte{33}, make([]byte, 33)...)...)}, field: "legacy_session_id"},
+		{name: "session_id_overrun", parts: tlstest.ClientHelloParts{SessionID: raw(30, 1, 2), NoExtensions: true}, field: "legacy_session_id"},
+		{name: "suites_odd", parts: tlstest.ClientHelloParts{Suites: raw(0, 3, 0x13, 0x01, 0xc0)}, field: "cipher_suites", sid: true},
+		{name: "suites_empty", parts: tlstest.ClientHelloParts{Suites: raw(0, 0)}, field: "cipher_suites", sid: true},
+		{name: "suites_overrun", parts: tlstest.ClientHelloParts{Suites: raw(0x40, 0), NoExtensions: true}, field: "cipher_suites", sid: true},
+		{name: "compression_empty", parts: tlstest.ClientHelloParts{Compression: raw(0), NoExtensions: true, Tail: []byte{0xff}}, field: "legacy_compression_methods", sid: true, suites: true},
+		{name: "extensions_len_1_byte", parts: tlstest.ClientHelloParts{Extensions: raw(0)}, field: "extensions", sid: true, suites: true, comp: true},
 		{
 			// The block's length says more than the body holds: the
 			// extensions that fit are read.
 			name: "extensions_block_overrun",
-			parts: chParts{exts: func(b *cryptobyte.Builder) {
-				inner := build(t, func(b *cryptobyte.Builder) { validSNI(b); validALPN(b) })
+			parts: tlstest.ClientHelloParts{Extensions: func(b *cryptobyte.Builder) {
+				inner := tlstest.Build(t, func(b *cryptobyte.Builder) { tlstest.ValidSNI(b); tlstest.ValidALPN(b) })
 				b.AddUint16(uint16(len(inner) + 10))
 				b.AddBytes(inner)
 			}},
@@ -116,7 +49,7 @@ func TestPartialClientHello(t *testing.T) {
 		},
 		{
 			name:  "trailing_after_extensions",
-			parts: chParts{tail: []byte{0xde, 0xad}},
+			parts: tlstest.ClientHelloParts{Tail: []byte{0xde, 0xad}},
 			field: "extensions", sid: true, suites: true, comp: true, sni: "example.com", alpn: "h2", versions: true,
 			exts: []ExtensionType{ExtServerName, ExtALPN, ExtSupportedVersions},
 		},
@@ -124,9 +57,9 @@ func TestPartialClientHello(t *testing.T) {
 			// tls_invalid_reads.pcap#2's shape: after server_name, an
 			// extension header whose length overruns the block.
 			name: "extension_header_overrun_after_sni",
-			parts: chParts{exts: func(b *cryptobyte.Builder) {
-				u16(b, func(b *cryptobyte.Builder) {
-					validSNI(b)
+			parts: tlstest.ClientHelloParts{Extensions: func(b *cryptobyte.Builder) {
+				tlstest.U16(b, func(b *cryptobyte.Builder) {
+					tlstest.ValidSNI(b)
 					b.AddBytes([]byte{0x47, 0xe3, 0x4f, 0xc6, 1, 2, 3})
 				})
 			}},
@@ -135,8 +68,8 @@ func TestPartialClientHello(t *testing.T) {
 		},
 		{
 			name: "extension_header_cut_after_alpn",
-			parts: chParts{exts: func(b *cryptobyte.Builder) {
-				u16(b, func(b *cryptobyte.Builder) { validSNI(b); validALPN(b); b.AddUint8(0x2b) })
+			parts: tlstest.ClientHelloParts{Extensions: func(b *cryptobyte.Builder) {
+				tlstest.U16(b, func(b *cryptobyte.Builder) { tlstest.ValidSNI(b); tlstest.ValidALPN(b); b.AddUint8(0x2b) })
 			}},
 			field: "extensions", sid: true, suites: true, comp: true, sni: "example.com", alpn: "h2",
 			exts: []ExtensionType{ExtServerName, ExtALPN, 0}, badLast: true,
@@ -144,8 +77,8 @@ func TestPartialClientHello(t *testing.T) {
 		{
 			// Damage before server_name: no SNI.
 			name: "extension_header_overrun_before_sni",
-			parts: chParts{exts: func(b *cryptobyte.Builder) {
-				u16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte{0, 0x10, 0x40, 0}); validSNI(b) })
+			parts: tlstest.ClientHelloParts{Extensions: func(b *cryptobyte.Builder) {
+				tlstest.U16(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte{0, 0x10, 0x40, 0}); tlstest.ValidSNI(b) })
 			}},
 			field: "extensions", sid: true, suites: true, comp: true,
 			exts: []ExtensionType{ExtALPN}, badLast: true,
@@ -153,7 +86,7 @@ func TestPartialClientHello(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			body := tc.parts.body(t)
+			body := tc.parts.Body(t)
 			m, err := ParseHandshake(HandshakeTypeClientHello, body, Context{})
 			var pe *Error
 			if !isParseError(err) {
@@ -167,7 +100,7 @@ func TestPartialClientHello(t *testing.T) {
 			if !ok || !ch.Partial {
 				t.Fatalf("got %#v, want a partial *ClientHello", m)
 			}
-			if ch.LegacyVersion != 0x0303 || !bytes.Equal(ch.Random[:], partialRandom) {
+			if ch.LegacyVersion != 0x0303 || !bytes.Equal(ch.Random[:], tlstest.PartialRandom) {
 				t.Errorf("version %v random %x", ch.LegacyVersion, ch.Random)
 			}
 			if got := ch.SessionID != nil; got != tc.sid {
@@ -215,7 +148,7 @@ func TestPartialClientHello(t *testing.T) {
 // A hello cut in its version or random gives nothing but the raw body: no
 // field of it would be reliable.
 func TestPartialClientHelloBeforeRandom(t *testing.T) {
-	body := chParts{}.body(t)
+	body := tlstest.ClientHelloParts{}.Body(t)
 	for _, n := range []int{0, 1, 2, 20, 33} {
 		m, err := ParseHandshake(HandshakeTypeClientHello, body[:n], Context{})
 		if r, ok := m.(*RawMessage); !ok || !isParseError(err) || !bytes.Equal(r.Body, body[:n]) {
@@ -230,12 +163,12 @@ func TestPartialClientHelloBeforeRandom(t *testing.T) {
 // A bad extension body is not a partial hello: the hello parses and only
 // that extension has Err (the ALPN list longer than its extension).
 func TestClientHelloBadALPNBodyIsNotPartial(t *testing.T) {
-	body := chParts{exts: func(b *cryptobyte.Builder) {
-		u16(b, func(b *cryptobyte.Builder) {
-			validSNI(b)
-			ext(b, ExtALPN, func(b *cryptobyte.Builder) { b.AddBytes([]byte{0xb8, 0x89, 2, 'h', '2'}) })
+	body := tlstest.ClientHelloParts{Extensions: func(b *cryptobyte.Builder) {
+		tlstest.U16(b, func(b *cryptobyte.Builder) {
+			tlstest.ValidSNI(b)
+			tlstest.Ext(b, ExtALPN, func(b *cryptobyte.Builder) { b.AddBytes([]byte{0xb8, 0x89, 2, 'h', '2'}) })
 		})
-	}}.body(t)
+	}}.Body(t)
 	m, err := ParseHandshake(HandshakeTypeClientHello, body, Context{})
 	ch, ok := m.(*ClientHello)
 	if err != nil || !ok || ch.Partial {
@@ -248,15 +181,15 @@ func TestClientHelloBadALPNBodyIsNotPartial(t *testing.T) {
 
 func TestPartialServerHello(t *testing.T) {
 	sh := func(rest func(*cryptobyte.Builder)) []byte {
-		return build(t, func(b *cryptobyte.Builder) {
+		return tlstest.Build(t, func(b *cryptobyte.Builder) {
 			b.AddUint16(0x0303)
-			b.AddBytes(partialRandom)
+			b.AddBytes(tlstest.PartialRandom)
 			rest(b)
 		})
 	}
 	alpnSH := func(b *cryptobyte.Builder) {
-		ext(b, ExtALPN, func(b *cryptobyte.Builder) {
-			u16(b, func(b *cryptobyte.Builder) { u8(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("h2")) }) })
+		tlstest.Ext(b, ExtALPN, func(b *cryptobyte.Builder) {
+			tlstest.U16(b, func(b *cryptobyte.Builder) { tlstest.U8(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("h2")) }) })
 		})
 	}
 	cases := []struct {
@@ -273,11 +206,11 @@ func TestPartialServerHello(t *testing.T) {
 		{"no_compression", sh(func(b *cryptobyte.Builder) { b.AddBytes([]byte{0, 0xc0, 0x2f}) }), "legacy_compression_method", 0xc02f, "", 0, false},
 		{"extension_overrun_after_alpn", sh(func(b *cryptobyte.Builder) {
 			b.AddBytes([]byte{0, 0xc0, 0x2f, 0})
-			u16(b, func(b *cryptobyte.Builder) { alpnSH(b); b.AddBytes([]byte{0, 0x2b, 0, 9, 3}) })
+			tlstest.U16(b, func(b *cryptobyte.Builder) { alpnSH(b); b.AddBytes([]byte{0, 0x2b, 0, 9, 3}) })
 		}), "extensions", 0xc02f, "h2", 2, true},
 		{"trailing_after_extensions", sh(func(b *cryptobyte.Builder) {
 			b.AddBytes([]byte{0, 0xc0, 0x2f, 0})
-			u16(b, alpnSH)
+			tlstest.U16(b, alpnSH)
 			b.AddUint8(7)
 		}), "extensions", 0xc02f, "h2", 1, true},
 	}
@@ -291,7 +224,7 @@ func TestPartialServerHello(t *testing.T) {
 			if !ok || !h.Partial {
 				t.Fatalf("got %#v, want a partial *ServerHello", m)
 			}
-			if h.LegacyVersion != 0x0303 || !bytes.Equal(h.Random[:], partialRandom) || h.CipherSuite != tc.suite ||
+			if h.LegacyVersion != 0x0303 || !bytes.Equal(h.Random[:], tlstest.PartialRandom) || h.CipherSuite != tc.suite ||
 				h.ALPN() != tc.alpn || len(h.Extensions) != tc.nExts || h.HasExtensions != tc.hasExt {
 				t.Errorf("%+v", h)
 			}

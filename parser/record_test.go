@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/ssldissect/ssldissect/internal/tlstest"
 	"golang.org/x/crypto/cryptobyte"
 )
 
@@ -40,7 +41,7 @@ func TestParseRecord(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			b := unhex(t, tc.hex)
+			b := tlstest.Unhex(t, tc.hex)
 			rec, n, err := ParseRecord(b)
 			switch {
 			case tc.err == nil && err != nil:
@@ -56,7 +57,7 @@ func TestParseRecord(t *testing.T) {
 				}
 				return
 			}
-			if rec.Type != tc.typ || rec.Version != tc.version || !bytes.Equal(rec.Payload, unhex(t, tc.payload)) || rec.HeaderLen != 5 || rec.SSLv2 {
+			if rec.Type != tc.typ || rec.Version != tc.version || !bytes.Equal(rec.Payload, tlstest.Unhex(t, tc.payload)) || rec.HeaderLen != 5 || rec.SSLv2 {
 				t.Fatalf("rec = %+v", rec)
 			}
 			if n != 5+len(rec.Payload) {
@@ -66,33 +67,13 @@ func TestParseRecord(t *testing.T) {
 	}
 }
 
-// sslv2Hello builds an SSLv2 CLIENT-HELLO record as old clients sent it.
-func sslv2Hello(t testing.TB, version Version, specs []uint32, sid, challenge []byte) []byte {
-	msg := build(t, func(b *cryptobyte.Builder) {
-		b.AddUint8(SSLv2MsgClientHello)
-		b.AddUint16(uint16(version))
-		b.AddUint16(uint16(3 * len(specs)))
-		b.AddUint16(uint16(len(sid)))
-		b.AddUint16(uint16(len(challenge)))
-		for _, s := range specs {
-			b.AddUint24(s)
-		}
-		b.AddBytes(sid)
-		b.AddBytes(challenge)
-	})
-	return build(t, func(b *cryptobyte.Builder) {
-		b.AddUint16(0x8000 | uint16(len(msg)))
-		b.AddBytes(msg)
-	})
-}
-
 func TestSSLv2ClientHello(t *testing.T) {
 	challenge := []byte("0123456789abcdef")
 	specs := []uint32{0x010080, 0x0700c0, 0x000035, 0x00000a, 0x0000ff, 0x123456}
-	raw := sslv2Hello(t, VersionTLS10, specs, nil, challenge)
+	raw := tlstest.SSLv2Hello(t, VersionTLS10, specs, nil, challenge)
 	// Fixed bytes: 2-byte header, type 1, version 0301, 18 bytes of specs,
 	// no session ID, 16-byte challenge.
-	want := unhex(t, `802b 01 0301 0012 0000 0010
+	want := tlstest.Unhex(t, `802b 01 0301 0012 0000 0010
 		010080 0700c0 000035 00000a 0000ff 123456
 		30313233343536373839616263646566`)
 	if !bytes.Equal(raw, want) {
@@ -143,12 +124,12 @@ func TestSSLv2ClientHello(t *testing.T) {
 		t.Fatalf("trailing byte: %v", err)
 	}
 	// A 32-byte challenge and a 16-byte session ID are allowed.
-	raw = sslv2Hello(t, VersionSSL20, []uint32{0x010080}, bytes.Repeat([]byte{7}, 16), bytes.Repeat([]byte{9}, 32))
+	raw = tlstest.SSLv2Hello(t, VersionSSL20, []uint32{0x010080}, bytes.Repeat([]byte{7}, 16), bytes.Repeat([]byte{9}, 32))
 	if v := Sniff(raw); v != VerdictSSLv2Hello {
 		t.Fatalf("Sniff = %v", v)
 	}
 	// 3-byte header record.
-	rec, n, err = ParseSSLv2Record(unhex(t, "0005 02 0401020304"))
+	rec, n, err = ParseSSLv2Record(tlstest.Unhex(t, "0005 02 0401020304"))
 	if err != nil || rec.HeaderLen != 3 || n != 8 || rec.Type != ContentTypeHandshake {
 		t.Fatalf("3-byte header: %+v %d %v", rec, n, err)
 	}
@@ -200,19 +181,19 @@ func TestSniff(t *testing.T) {
 		{"client_hello_header", ch[:5], VerdictNeedMore},
 		{"client_hello_partial", ch[:60], VerdictTLS},
 		{"client_hello_short_partial", ch[:20], VerdictNeedMore},
-		{"handshake_unknown_type", unhex(t, "16 0303 0004 63000000"), VerdictNotTLS},
-		{"handshake_inner_too_long", unhex(t, "16 0303 0004 01000000"), VerdictNotTLS},
-		{"hello_bad_version", unhex(t, "16 0301 0030 01 00002c 0909"), VerdictNotTLS},
-		{"alert", unhex(t, "15 0303 0002 0228"), VerdictTLS},
-		{"alert_bad_level", unhex(t, "15 0303 0002 0928"), VerdictNotTLS},
-		{"ccs", unhex(t, "14 0303 0001 01"), VerdictTLS},
-		{"ccs_bad", unhex(t, "14 0303 0001 02"), VerdictNotTLS},
-		{"app_data", unhex(t, "17 0303 0010"), VerdictTLS},
-		{"sslv2_header_only", unhex(t, "802b"), VerdictNeedMore},
-		{"sslv2_not_hello", unhex(t, "802b 02 0301 0012 0000 0010"), VerdictNotTLS},
-		{"sslv2_server_hello_partial", unhex(t, "801e 04 00 01 0002 0000 0003 0010"), VerdictSSLv2Hello},
-		{"sslv2_server_hello_bad_length", unhex(t, "801f 04 00 01 0002 0000 0003 0010"), VerdictNotTLS},
-		{"sslv2_server_hello_fixed_part_short", unhex(t, "801e 04 00 01 0002"), VerdictNeedMore},
+		{"handshake_unknown_type", tlstest.Unhex(t, "16 0303 0004 63000000"), VerdictNotTLS},
+		{"handshake_inner_too_long", tlstest.Unhex(t, "16 0303 0004 01000000"), VerdictNotTLS},
+		{"hello_bad_version", tlstest.Unhex(t, "16 0301 0030 01 00002c 0909"), VerdictNotTLS},
+		{"alert", tlstest.Unhex(t, "15 0303 0002 0228"), VerdictTLS},
+		{"alert_bad_level", tlstest.Unhex(t, "15 0303 0002 0928"), VerdictNotTLS},
+		{"ccs", tlstest.Unhex(t, "14 0303 0001 01"), VerdictTLS},
+		{"ccs_bad", tlstest.Unhex(t, "14 0303 0001 02"), VerdictNotTLS},
+		{"app_data", tlstest.Unhex(t, "17 0303 0010"), VerdictTLS},
+		{"sslv2_header_only", tlstest.Unhex(t, "802b"), VerdictNeedMore},
+		{"sslv2_not_hello", tlstest.Unhex(t, "802b 02 0301 0012 0000 0010"), VerdictNotTLS},
+		{"sslv2_server_hello_partial", tlstest.Unhex(t, "801e 04 00 01 0002 0000 0003 0010"), VerdictSSLv2Hello},
+		{"sslv2_server_hello_bad_length", tlstest.Unhex(t, "801f 04 00 01 0002 0000 0003 0010"), VerdictNotTLS},
+		{"sslv2_server_hello_fixed_part_short", tlstest.Unhex(t, "801e 04 00 01 0002"), VerdictNeedMore},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -245,7 +226,7 @@ func TestFindHello(t *testing.T) {
 	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 	// MySQL SSLRequest: 3-byte length, sequence 1, capability flags (with
 	// CLIENT_SSL), max packet, charset, 23 zero bytes.
-	mysql := unhex(t, "200000 01 05ae0f00 00000001 21"+string(bytes.Repeat([]byte("00"), 23)))
+	mysql := tlstest.Unhex(t, "200000 01 05ae0f00 00000001 21"+string(bytes.Repeat([]byte("00"), 23)))
 	cases := []struct {
 		name    string
 		in      []byte
@@ -256,10 +237,10 @@ func TestFindHello(t *testing.T) {
 		{"smtp_starttls", cat([]byte("EHLO x\r\nSTARTTLS\r\n"), ch), HandshakeTypeClientHello, 18, VerdictTLS},
 		{"smtp_server", cat([]byte("220 2.0.0 Ready to start TLS\r\n"), sh), HandshakeTypeServerHello, 30, VerdictTLS},
 		{"imap", cat([]byte("a001 STARTTLS\r\n"), ch), HandshakeTypeClientHello, 15, VerdictTLS},
-		{"postgres_sslrequest", cat(unhex(t, "00000008 04d2162f"), ch), HandshakeTypeClientHello, 8, VerdictTLS},
+		{"postgres_sslrequest", cat(tlstest.Unhex(t, "00000008 04d2162f"), ch), HandshakeTypeClientHello, 8, VerdictTLS},
 		{"postgres_server_S", cat([]byte("S"), sh), HandshakeTypeServerHello, 1, VerdictTLS},
 		{"mysql_ssl_request", cat(mysql, ch), HandshakeTypeClientHello, len(mysql), VerdictTLS},
-		{"ldap_extended_response", cat(unhex(t, "300c02010178070a010004000400"), sh), HandshakeTypeServerHello, 14, VerdictTLS},
+		{"ldap_extended_response", cat(tlstest.Unhex(t, "300c02010178070a010004000400"), sh), HandshakeTypeServerHello, 14, VerdictTLS},
 		{"decoy_0x16_in_text", cat([]byte("x\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00 STARTTLS\r\n"), ch), HandshakeTypeClientHello, 22, VerdictTLS},
 		{"wrong_type", cat([]byte("STARTTLS\r\n"), ch), HandshakeTypeServerHello, -1, VerdictNotTLS},
 		{"truncated_at_end", cat([]byte("STARTTLS\r\n"), ch[:3]), HandshakeTypeClientHello, 10, VerdictNeedMore},
@@ -277,8 +258,8 @@ func TestFindHello(t *testing.T) {
 }
 
 func TestSSLv2ServerHello(t *testing.T) {
-	der := getCerts(t).rsa.Certificate[0]
-	msg := build(t, func(b *cryptobyte.Builder) {
+	der := tlstest.Certs(t).RSA.Certificate[0]
+	msg := tlstest.Build(t, func(b *cryptobyte.Builder) {
 		b.AddUint8(SSLv2MsgServerHello)
 		b.AddUint8(0) // no session-id hit
 		b.AddUint8(1) // X.509
@@ -291,7 +272,7 @@ func TestSSLv2ServerHello(t *testing.T) {
 		b.AddUint24(0x0700c0)
 		b.AddBytes(bytes.Repeat([]byte{0x42}, 16))
 	})
-	raw := build(t, func(b *cryptobyte.Builder) {
+	raw := tlstest.Build(t, func(b *cryptobyte.Builder) {
 		b.AddUint16(0x8000 | uint16(len(msg)))
 		b.AddBytes(msg)
 	})

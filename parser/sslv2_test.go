@@ -7,63 +7,24 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/ssldissect/ssldissect/internal/tlstest"
 	"golang.org/x/crypto/cryptobyte"
 )
 
 // SSL 2.0 messages built field by field as draft-hickman-netscape-ssl-00
 // ("Protocol Messages") lays them out. Each body starts at the message type
-// byte, as in Record.Payload of ParseSSLv2Record.
-
-func sslv2ServerHelloMsg(t testing.TB, hit bool, cert []byte, specs []uint32, connID []byte) []byte {
-	return build(t, func(b *cryptobyte.Builder) {
-		b.AddUint8(uint8(SSLv2MessageTypeServerHello))
-		h := uint8(0)
-		if hit {
-			h = 1
-		}
-		b.AddUint8(h)
-		b.AddUint8(1) // SSL_CT_X509_CERTIFICATE
-		b.AddUint16(uint16(VersionSSL20))
-		b.AddUint16(uint16(len(cert)))
-		b.AddUint16(uint16(3 * len(specs)))
-		b.AddUint16(uint16(len(connID)))
-		b.AddBytes(cert)
-		for _, s := range specs {
-			b.AddUint24(s)
-		}
-		b.AddBytes(connID)
-	})
-}
-
-func sslv2ClientMasterKeyMsg(t testing.TB, kind uint32, clear, enc, arg []byte) []byte {
-	return build(t, func(b *cryptobyte.Builder) {
-		b.AddUint8(uint8(SSLv2MessageTypeClientMasterKey))
-		b.AddUint24(kind)
-		b.AddUint16(uint16(len(clear)))
-		b.AddUint16(uint16(len(enc)))
-		b.AddUint16(uint16(len(arg)))
-		b.AddBytes(clear)
-		b.AddBytes(enc)
-		b.AddBytes(arg)
-	})
-}
+// byte, as in Record.Payload of ParseSSLv2Record. The builders other tests
+// share are in internal/tlstest; CLIENT-CERTIFICATE, which only these need,
+// is here.
 
 func sslv2ClientCertificateMsg(t testing.TB, cert, resp []byte) []byte {
-	return build(t, func(b *cryptobyte.Builder) {
+	return tlstest.Build(t, func(b *cryptobyte.Builder) {
 		b.AddUint8(uint8(SSLv2MessageTypeClientCertificate))
 		b.AddUint8(1)
 		b.AddUint16(uint16(len(cert)))
 		b.AddUint16(uint16(len(resp)))
 		b.AddBytes(cert)
 		b.AddBytes(resp)
-	})
-}
-
-// sslv2Rec frames msg in a 2-byte SSLv2 record header.
-func sslv2Rec(t testing.TB, msg []byte) []byte {
-	return build(t, func(b *cryptobyte.Builder) {
-		b.AddUint16(0x8000 | uint16(len(msg)))
-		b.AddBytes(msg)
 	})
 }
 
@@ -77,23 +38,23 @@ type sslv2Case struct {
 }
 
 func sslv2Cases(t testing.TB) []sslv2Case {
-	cert := getCerts(t).rsa.Certificate[0]
+	cert := tlstest.Certs(t).RSA.Certificate[0]
 	connID := bytes.Repeat([]byte{0xc1}, 16)
 	challenge := []byte("0123456789abcdef")
-	ch, err := ParseSSLv2ClientHello(sslv2Hello(t, VersionSSL20, []uint32{0x010080, 0x0700c0}, nil, challenge)[2:])
+	ch, err := ParseSSLv2ClientHello(tlstest.SSLv2Hello(t, VersionSSL20, []uint32{0x010080, 0x0700c0}, nil, challenge)[2:])
 	if err != nil {
 		t.Fatal(err)
 	}
 	return []sslv2Case{
-		{"client_hello", sslv2Hello(t, VersionSSL20, []uint32{0x010080, 0x0700c0}, nil, challenge)[2:], ch, true},
-		{"server_hello", sslv2ServerHelloMsg(t, false, cert, []uint32{0x010080, 0x0700c0}, connID),
+		{"client_hello", tlstest.SSLv2Hello(t, VersionSSL20, []uint32{0x010080, 0x0700c0}, nil, challenge)[2:], ch, true},
+		{"server_hello", tlstest.SSLv2ServerHelloMsg(t, false, cert, []uint32{0x010080, 0x0700c0}, connID),
 			&SSLv2ServerHello{CertificateType: 1, Version: VersionSSL20, Certificate: cert, CertInfo: ParseCertInfo(cert),
 				CipherSpecs: []SSLv2CipherSpec{0x010080, 0x0700c0}, ConnectionID: connID}, true},
-		{"server_hello_hit", sslv2ServerHelloMsg(t, true, nil, nil, connID),
+		{"server_hello_hit", tlstest.SSLv2ServerHelloMsg(t, true, nil, nil, connID),
 			&SSLv2ServerHello{SessionIDHit: true, CertificateType: 1, Version: VersionSSL20, ConnectionID: connID}, true},
-		{"client_master_key", sslv2ClientMasterKeyMsg(t, 0x020080, []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, bytes.Repeat([]byte{0xee}, 64), nil),
+		{"client_master_key", tlstest.SSLv2ClientMasterKeyMsg(t, 0x020080, []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, bytes.Repeat([]byte{0xee}, 64), nil),
 			&SSLv2ClientMasterKey{CipherKind: 0x020080, ClearKey: []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, EncryptedKey: bytes.Repeat([]byte{0xee}, 64), KeyArg: []byte{}}, true},
-		{"client_master_key_des", sslv2ClientMasterKeyMsg(t, 0x0700c0, nil, bytes.Repeat([]byte{0xee}, 48), []byte{1, 2, 3, 4, 5, 6, 7, 8}),
+		{"client_master_key_des", tlstest.SSLv2ClientMasterKeyMsg(t, 0x0700c0, nil, bytes.Repeat([]byte{0xee}, 48), []byte{1, 2, 3, 4, 5, 6, 7, 8}),
 			&SSLv2ClientMasterKey{CipherKind: 0x0700c0, ClearKey: []byte{}, EncryptedKey: bytes.Repeat([]byte{0xee}, 48), KeyArg: []byte{1, 2, 3, 4, 5, 6, 7, 8}}, true},
 		{"error", []byte{0, 0, 1}, &SSLv2Error{Code: SSLv2ErrorNoCipher}, true},
 		{"error_unknown_code", []byte{0, 0x12, 0x34}, &SSLv2Error{Code: 0x1234}, true},

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ssldissect/ssldissect/internal/tlstest"
 	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/crypto/cryptobyte"
 )
@@ -44,10 +45,10 @@ func keyLog(t testing.TB, log []byte) map[string][]byte {
 }
 
 func expandLabel(t testing.TB, h func() hash.Hash, secret []byte, label string, n int) []byte {
-	info := build(t, func(b *cryptobyte.Builder) {
+	info := tlstest.Build(t, func(b *cryptobyte.Builder) {
 		b.AddUint16(uint16(n))
-		u8(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("tls13 " + label)) })
-		u8(b, nil)
+		tlstest.U8(b, func(b *cryptobyte.Builder) { b.AddBytes([]byte("tls13 " + label)) })
+		tlstest.U8(b, nil)
 	})
 	out, err := hkdf.Expand(h, secret, string(info), n)
 	if err != nil {

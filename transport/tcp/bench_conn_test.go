@@ -1,14 +1,14 @@
 package tcp
 
 import (
-	"github.com/ssldissect/ssldissect/session"
-
 	"crypto/tls"
 	"net/netip"
 	"testing"
 	"time"
 
+	"github.com/ssldissect/ssldissect/internal/tlstest"
 	"github.com/ssldissect/ssldissect/reassembly"
+	"github.com/ssldissect/ssldissect/session"
 )
 
 // BenchmarkConn runs whole connections (both directions, handed over in
@@ -20,7 +20,7 @@ func BenchmarkConn(b *testing.B) {
 		v    uint16
 	}{{"tls12", tls.VersionTLS12}, {"tls13", tls.VersionTLS13}} {
 		b.Run(v.name, func(b *testing.B) {
-			c2s, s2c := handshakeStreams(b, v.v)
+			c2s, s2c := tlstest.HandshakeStreams(b, v.v)
 			sink := &discardSink{}
 			an := NewAnalyzer(sink, session.NewKeys())
 			key := reassembly.ConnKey{A: netip.MustParseAddrPort("10.0.0.1:40000"), B: netip.MustParseAddrPort("10.0.0.2:443")}

@@ -1,14 +1,14 @@
 package tcp
 
 import (
-	"github.com/ssldissect/ssldissect/session"
-
-	"github.com/ssldissect/ssldissect/parser"
-
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ssldissect/ssldissect/internal/tlstest"
+	"github.com/ssldissect/ssldissect/parser"
+	"github.com/ssldissect/ssldissect/session"
 )
 
 // Conn tests built from the bytes of captures where the pipeline and
@@ -82,9 +82,9 @@ func TestConnSSLv2ClientHello(t *testing.T) {
 	// recognised: the roles were guessed from the server's records, and
 	// none of the client's records were counted.
 	c, sink := runConn(t,
-		flight{0, unhex(t, sslv2HelloHex)},
-		flight{1, unhex(t, tls10ServerHello)},
-		flight{0, unhex(t, "14 03 01 00 01 01")},
+		flight{0, tlstest.Unhex(t, sslv2HelloHex)},
+		flight{1, tlstest.Unhex(t, tls10ServerHello)},
+		flight{0, tlstest.Unhex(t, "14 03 01 00 01 01")},
 	)
 	if c.RolesGuessed || c.Client.Port() != 50000 {
 		t.Errorf("client = %v (guessed %v), want 10.0.0.1:50000 from the hello", c.Client, c.RolesGuessed)
@@ -109,7 +109,7 @@ func TestConnTLS13DraftServerHello(t *testing.T) {
 	// send ServerHello as {version, random, cipher_suite, extensions}: no
 	// session id and no compression method. Before the fix these hellos
 	// did not parse, so the connection had no version, suite or JA3S.
-	clientHello := unhex(t, `16 03 01 00 2f 01 00 00 2b 03 03`+strings.Repeat(" 00", 32)+` 00 00 02 13 01 01 00`)
+	clientHello := tlstest.Unhex(t, `16 03 01 00 2f 01 00 00 2b 03 03`+strings.Repeat(" 00", 32)+` 00 00 02 13 01 01 00`)
 	tests := []struct {
 		name    string
 		record  string
@@ -145,7 +145,7 @@ func TestConnTLS13DraftServerHello(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, _ := runConn(t, flight{0, clientHello}, flight{1, unhex(t, tt.record)})
+			c, _ := runConn(t, flight{0, clientHello}, flight{1, tlstest.Unhex(t, tt.record)})
 			if c.ServerHello == nil {
 				t.Fatalf("no ServerHello; notes %+v", c.Notes)
 			}
@@ -192,11 +192,11 @@ func TestConnServerHelloWithoutClientHello(t *testing.T) {
 	// looked for.
 	sink := &testSink{}
 	c := NewStream(1, netip.MustParseAddrPort("10.0.0.1:50606"), netip.MustParseAddrPort("10.0.0.2:9901"), time.Unix(1, 0), sink)
-	socksRequest := unhex(t, "04 01 01 bb 5d b8 d8 22 00") // CONNECT 93.184.216.34:443, empty user id
+	socksRequest := tlstest.Unhex(t, "04 01 01 bb 5d b8 d8 22 00") // CONNECT 93.184.216.34:443, empty user id
 	c.Data(0, socksRequest, onePacket{})
 	c.Gap(0, uint64(len(socksRequest)), 201, time.Unix(1, 0))
-	server := append(unhex(t, "00 5a 01 bb 5d b8 d8 22"), unhex(t, tls10ServerHello)...)
-	server = append(server, unhex(t, "16 03 01 00 04 0e 00 00 00")...)
+	server := append(tlstest.Unhex(t, "00 5a 01 bb 5d b8 d8 22"), tlstest.Unhex(t, tls10ServerHello)...)
+	server = append(server, tlstest.Unhex(t, "16 03 01 00 04 0e 00 00 00")...)
 	c.Data(1, server, onePacket{})
 	c.Close("test", time.Unix(2, 0))
 	if len(sink.ended) != 1 {
@@ -231,7 +231,7 @@ func TestConnClientOnlyTLS12ChangeCipherSpec(t *testing.T) {
 			` 00 00 02 c0 2f 01 00 00 09 00 2b 00 05 04 03 04 03 03`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			client := unhex(t, tt.hello+`
+			client := tlstest.Unhex(t, tt.hello+`
 				16 03 03 00 0a 10 00 00 06 05 01 02 03 04 05
 				14 03 03 00 01 01
 				16 03 03 00 28`+strings.Repeat(" 00", 40)+`

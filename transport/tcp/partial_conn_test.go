@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ssldissect/ssldissect/internal/tlstest"
 	"github.com/ssldissect/ssldissect/parser"
 	"golang.org/x/crypto/cryptobyte"
 )
@@ -12,14 +13,14 @@ import (
 // Through a Conn: a partial ClientHello gives its SNI, offered ALPN,
 // random and suites, a bad_client_hello note, and no fingerprint.
 func TestConnPartialClientHello(t *testing.T) {
-	body := chParts{exts: func(b *cryptobyte.Builder) {
-		u16(b, func(b *cryptobyte.Builder) {
-			validSNI(b)
-			validALPN(b)
+	body := tlstest.ClientHelloParts{Extensions: func(b *cryptobyte.Builder) {
+		tlstest.U16(b, func(b *cryptobyte.Builder) {
+			tlstest.ValidSNI(b)
+			tlstest.ValidALPN(b)
 			b.AddBytes([]byte{0x47, 0xe3, 0x4f, 0xc6, 1, 2, 3})
 		})
-	}}.body(t)
-	rec := record(t, parser.ContentTypeHandshake, parser.VersionTLS10, handshakeMsg(t, parser.HandshakeTypeClientHello, body))
+	}}.Body(t)
+	rec := tlstest.Record(t, parser.ContentTypeHandshake, parser.VersionTLS10, tlstest.HandshakeMsg(t, parser.HandshakeTypeClientHello, body))
 	c, sink := runConn(t, flight{0, rec})
 	ch := c.ClientHello
 	if ch == nil || !ch.Partial {
@@ -28,7 +29,7 @@ func TestConnPartialClientHello(t *testing.T) {
 	if c.SNI != "example.com" || !slices.Equal(c.ALPNOffered, []string{"h2"}) {
 		t.Errorf("SNI %q ALPN %q", c.SNI, c.ALPNOffered)
 	}
-	if !bytes.Equal(ch.Random[:], partialRandom) || len(ch.CipherSuites) != 2 {
+	if !bytes.Equal(ch.Random[:], tlstest.PartialRandom) || len(ch.CipherSuites) != 2 {
 		t.Errorf("random %x suites %v", ch.Random, ch.CipherSuites)
 	}
 	if c.JA3 != "" || c.JA3Full != "" || c.JA4 != "" {

@@ -1,15 +1,15 @@
 package tcp
 
 import (
-	"github.com/ssldissect/ssldissect/session"
-
 	"bytes"
 	"net/netip"
 	"reflect"
 	"testing"
 	"time"
 
+	"github.com/ssldissect/ssldissect/internal/tlstest"
 	"github.com/ssldissect/ssldissect/parser"
+	"github.com/ssldissect/ssldissect/session"
 )
 
 // TestConnSSLv2Session: a whole SSL 2.0 session as a client and server
@@ -18,7 +18,7 @@ import (
 // opaque (SSL 2.0 is not decrypted); the connection is SSL 2.0 with the
 // cipher kind of the master key and the server's certificate.
 func TestConnSSLv2Session(t *testing.T) {
-	cert := getCerts(t).rsa.Certificate[0]
+	cert := tlstest.Certs(t).RSA.Certificate[0]
 	c, sink := runConn(t, sslv2SessionFlights(t)...)
 	if c.Version != parser.VersionSSL20 || c.V2CipherSpec != 0x0700c0 || c.KeyExchange.Kind != "RSA" || c.Resumed {
 		t.Errorf("version %v, cipher kind %v, key exchange %q, resumed %v", c.Version, c.V2CipherSpec, c.KeyExchange.Kind, c.Resumed)
@@ -54,10 +54,10 @@ func TestConnSSLv2Session(t *testing.T) {
 func TestConnSSLv2Resumed(t *testing.T) {
 	sid := bytes.Repeat([]byte{0x5e}, 16)
 	c, sink := runConn(t,
-		flight{0, sslv2Hello(t, parser.VersionSSL20, []uint32{0x010080}, sid, []byte("0123456789abcdef"))},
-		flight{1, sslv2Rec(t, sslv2ServerHelloMsg(t, true, nil, nil, bytes.Repeat([]byte{0xc1}, 16)))},
-		flight{0, sslv2Rec(t, append([]byte{2}, bytes.Repeat([]byte{0x77}, 30)...))},
-		flight{1, sslv2Rec(t, append([]byte{0, 0}, bytes.Repeat([]byte{0x77}, 30)...))},
+		flight{0, tlstest.SSLv2Hello(t, parser.VersionSSL20, []uint32{0x010080}, sid, []byte("0123456789abcdef"))},
+		flight{1, tlstest.SSLv2Rec(t, tlstest.SSLv2ServerHelloMsg(t, true, nil, nil, bytes.Repeat([]byte{0xc1}, 16)))},
+		flight{0, tlstest.SSLv2Rec(t, append([]byte{2}, bytes.Repeat([]byte{0x77}, 30)...))},
+		flight{1, tlstest.SSLv2Rec(t, append([]byte{0, 0}, bytes.Repeat([]byte{0x77}, 30)...))},
 	)
 	if c.Version != parser.VersionSSL20 || !c.Resumed || c.V2CipherSpec != 0 || c.ServerCerts != nil {
 		t.Errorf("version %v resumed %v cipher kind %v certs %v", c.Version, c.Resumed, c.V2CipherSpec, c.ServerCerts)
@@ -73,8 +73,8 @@ func TestConnSSLv2Resumed(t *testing.T) {
 // answers with an ERROR in clear.
 func TestConnSSLv2Error(t *testing.T) {
 	c, sink := runConn(t,
-		flight{0, sslv2Hello(t, parser.VersionSSL20, []uint32{0x060040}, nil, []byte("0123456789abcdef"))},
-		flight{1, unhex(t, "8003 00 0001")},
+		flight{0, tlstest.SSLv2Hello(t, parser.VersionSSL20, []uint32{0x060040}, nil, []byte("0123456789abcdef"))},
+		flight{1, tlstest.Unhex(t, "8003 00 0001")},
 	)
 	if c.Records != [2]int{1, 1} || len(sink.records) != 2 {
 		t.Fatalf("records %v", c.Records)
@@ -111,7 +111,7 @@ func FuzzConnSSLv2Message(f *testing.F) {
 		rec := append([]byte{0x80 | byte(len(b)>>8), byte(len(b))}, b...)
 		sink := &testSink{}
 		c := NewStream(1, netip.MustParseAddrPort("10.0.0.1:50000"), netip.MustParseAddrPort("10.0.0.2:443"), time.Unix(1, 0), sink)
-		hello := sslv2Hello(t, parser.VersionSSL20, []uint32{0x010080}, nil, bytes.Repeat([]byte{1}, 16))
+		hello := tlstest.SSLv2Hello(t, parser.VersionSSL20, []uint32{0x010080}, nil, bytes.Repeat([]byte{1}, 16))
 		c.Data(0, append(hello, rec...), onePacket{})
 		c.Data(1, rec, onePacket{})
 		c.Close("fuzz", time.Unix(2, 0))
