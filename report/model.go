@@ -141,20 +141,32 @@ type Connection struct {
 
 // Summary is the last line of a run, `"type":"summary"`.
 type Summary struct {
-	Type                  string  `json:"type"`
-	Packets               uint64  `json:"packets"`
-	Bytes                 uint64  `json:"bytes"`
-	TCPPackets            uint64  `json:"tcp_packets"`
-	Connections           uint64  `json:"connections"`
-	TLSConnections        uint64  `json:"tls_connections"`
-	DecryptedConnections  uint64  `json:"decrypted_connections"`
-	Records               uint64  `json:"records"`
-	Gaps                  uint64  `json:"gaps"`
-	GapBytes              uint64  `json:"gap_bytes"`
-	DroppedByCaps         uint64  `json:"dropped_by_caps"`
-	RetransmissionsDiffer uint64  `json:"retransmissions_differ"`
-	Warnings              int     `json:"warnings"`
-	ElapsedSeconds        float64 `json:"elapsed_seconds"`
+	Type                  string `json:"type"`
+	Packets               uint64 `json:"packets"`
+	Bytes                 uint64 `json:"bytes"`
+	TCPPackets            uint64 `json:"tcp_packets"`
+	Connections           uint64 `json:"connections"`
+	TLSConnections        uint64 `json:"tls_connections"`
+	DecryptedConnections  uint64 `json:"decrypted_connections"`
+	Records               uint64 `json:"records"`
+	Gaps                  uint64 `json:"gaps"`
+	GapBytes              uint64 `json:"gap_bytes"`
+	DroppedByCaps         uint64 `json:"dropped_by_caps"`
+	RetransmissionsDiffer uint64 `json:"retransmissions_differ"`
+	// What the capture layer did not pass on, and why (capture.Stats):
+	// frames that are not IP, IP frames without TCP, frames the filter
+	// rejected, frames with a malformed or truncated header, and the IP
+	// fragments seen, rebuilt into datagrams, and refused.
+	NonIPPackets         uint64  `json:"non_ip_packets"`
+	NonTCPPackets        uint64  `json:"non_tcp_packets"`
+	FilteredPackets      uint64  `json:"filtered_packets"`
+	DecodeErrors         uint64  `json:"decode_errors"`
+	IPFragments          uint64  `json:"ip_fragments"`
+	FragmentsReassembled uint64  `json:"fragments_reassembled"`
+	FragmentsDropped     uint64  `json:"fragments_dropped"`
+	Tunnels              uint64  `json:"tunnels"`
+	Warnings             int     `json:"warnings"`
+	ElapsedSeconds       float64 `json:"elapsed_seconds"`
 	// Live capture only (absent for files): the interface, and the
 	// frames the kernel passed to the socket, dropped for want of buffer
 	// space, and dropped by ssldissect's own queue.

@@ -133,6 +133,10 @@ func (w *Writer) Summary(s Summary) {
 	}
 	_, err := fmt.Fprintf(w.out, "\nSummary: %d packets, %d bytes, %d TCP connections, %d SSL/TLS (%d decrypted), %d records, %d gaps (%d bytes), %.3fs\n",
 		s.Packets, s.Bytes, s.Connections, s.TLSConnections, s.DecryptedConnections, s.Records, s.Gaps, s.GapBytes, s.ElapsedSeconds)
+	if err == nil && s.DecodeErrors+s.FragmentsDropped+s.DroppedByCaps > 0 {
+		_, err = fmt.Fprintf(w.out, "Not analysed: %d frames with a malformed or truncated header, %d IP fragments refused, %d stream ranges dropped by the reassembly caps\n",
+			s.DecodeErrors, s.FragmentsDropped, s.DroppedByCaps)
+	}
 	if err == nil && s.KernelDrops != nil {
 		var kp, qd uint64
 		if s.KernelPackets != nil {

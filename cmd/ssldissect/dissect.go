@@ -93,7 +93,7 @@ func runOptions(o *options, w output) pipeline.Options {
 // TCP packets and the reassembly's counts of res, the warnings and the
 // time since begin.
 func summary(packets, bytes uint64, res pipeline.Result, warnings *warnings, begin time.Time) report.Summary {
-	rs := res.Assembly
+	rs, cs := res.Assembly, res.Capture
 	return report.Summary{
 		Packets:               packets,
 		Bytes:                 bytes,
@@ -103,6 +103,14 @@ func summary(packets, bytes uint64, res pipeline.Result, warnings *warnings, beg
 		GapBytes:              rs.MissingBytes,
 		DroppedByCaps:         rs.CapGaps + rs.PendingOverflow,
 		RetransmissionsDiffer: rs.Mismatches,
+		NonIPPackets:          cs.NonIP,
+		NonTCPPackets:         cs.NonTCP,
+		FilteredPackets:       cs.Filtered,
+		DecodeErrors:          cs.DecodeErrs,
+		IPFragments:           cs.Fragments,
+		FragmentsReassembled:  cs.Reassembled,
+		FragmentsDropped:      cs.FragDropped,
+		Tunnels:               cs.Tunnels,
 		Warnings:              warnings.n,
 		ElapsedSeconds:        now().Sub(begin).Seconds(),
 	}

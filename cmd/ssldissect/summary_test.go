@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// pcapFile writes a little-endian pcap of Ethernet frames, all at time
+// 1700000000+i seconds.
+func pcapFile(t *testing.T, frames ...[]byte) string {
+	t.Helper()
+	var b bytes.Buffer
+	hdr := []uint32{0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1}
+	for i, v := range hdr {
+		if i == 1 {
+			binary.Write(&b, binary.LittleEndian, uint16(2))
+			binary.Write(&b, binary.LittleEndian, uint16(4))
+			continue
+		}
+		binary.Write(&b, binary.LittleEndian, v)
+	}
+	for i, f := range frames {
+		for _, v := range []uint32{uint32(1700000000 + i), 0, uint32(len(f)), uint32(len(f))} {
+			binary.Write(&b, binary.LittleEndian, v)
+		}
+		b.Write(f)
+	}
+	p := filepath.Join(t.TempDir(), "skipped.pcap")
+	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// ether frames an IPv4 (or other ethertype) payload.
+func ether(ethertype uint16, payload []byte) []byte {
+	f := make([]byte, 14, 14+len(payload))
+	copy(f, []byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1})
+	binary.BigEndian.PutUint16(f[12:], ethertype)
+	return append(f, payload...)
+}
+
+// ipv4 is a 20-byte IPv4 header for proto with the given fragment fields,
+// followed by payload.
+func ipv4(proto byte, id uint16, moreFragments bool, fragOffset8 uint16, payload []byte) []byte {
+	h := make([]byte, 20)
+	h[0] = 0x45
+	binary.BigEndian.PutUint16(h[2:], uint16(20+len(payload)))
+	binary.BigEndian.PutUint16(h[4:], id)
+	ff := fragOffset8
+	if moreFragments {
+		ff |= 0x2000
+	}
+	binary.BigEndian.PutUint16(h[6:], ff)
+	h[8], h[9] = 64, proto
+	copy(h[12:], []byte{192, 0, 2, 1, 192, 0, 2, 2})
+	var sum uint32
+	for i := 0; i < 20; i += 2 {
+		sum += uint32(binary.BigEndian.Uint16(h[i:]))
+	}
+	for sum > 0xffff {
+		sum = sum&0xffff + sum>>16
+	}
+	binary.BigEndian.PutUint16(h[10:], ^uint16(sum))
+	return append(h, payload...)
+}
+
+// TestSummarySkipped: what the capture layer could not pass on is in the
+// summary, in JSON and in the text footer (issue 10 point 5): a frame whose
+// IPv4 header is cut short (a decode error, and so not IP either), a non-IP
+// frame, a UDP datagram, and a datagram rebuilt from two fragments.
+func TestSummarySkipped(t *testing.T) {
+	udp := []byte{0x30, 0x39, 0x00, 0x35, 0, 16, 0, 0, 'h', 'e', 'l', 'l', 'o', '!', '!', '!'}
+	frames := [][]byte{
+		ether(0x0800, []byte{0x45, 0, 0, 40, 0, 0}),             // IPv4 header cut short
+		ether(0x0806, make([]byte, 28)),                         // ARP
+		ether(0x0800, ipv4(17, 1, false, 0, udp)),               // UDP
+		ether(0x0800, ipv4(17, 2, true, 0, udp[:8])),            // first fragment
+		ether(0x0800, ipv4(17, 2, false, 1, udp[8:])),           // last fragment
+	}
+	path := pcapFile(t, frames...)
+	var out, errb bytes.Buffer
+	if err := run([]string{"--format", "json", path}, nil, &out, &errb); err != nil {
+		t.Fatalf("%v: %s", err, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var s map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"packets": 5, "decode_errors": 1, "non_ip_packets": 2, "ip_fragments": 2, "fragments_reassembled": 1, "fragments_dropped": 0}
+	for k, v := range want {
+		if s[k] != v {
+			t.Errorf("summary %s = %v, want %v (summary %v)", k, s[k], v, s)
+		}
+	}
+	if s["non_tcp_packets"].(float64) < 2 {
+		t.Errorf("non_tcp_packets %v: the UDP datagram and the rebuilt one carry no TCP", s["non_tcp_packets"])
+	}
+	out.Reset()
+	if err := run([]string{path}, nil, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Not analysed: 1 frames with a malformed or truncated header") {
+		t.Errorf("text footer:\n%s", out.String())
+	}
+}
