@@ -58,6 +58,7 @@ type Source interface {
 // Delivered count frames before the filter.
 type Stats struct {
 	Files       uint64 // files opened
+	Unreadable  uint64 // files given that could not be read (missing, empty, not a capture): warned about, skipped
 	Packets     uint64 // frames read from the files
 	Bytes       uint64 // captured bytes of those frames
 	Delivered   uint64 // packets returned by Next
@@ -125,6 +126,7 @@ func OpenFiles(paths []string, opt Options) (Source, error) {
 		return nil, err
 	}
 	stdin := false
+	var first error // of the files that could not be opened
 	for i, p := range paths {
 		if p == "-" {
 			if stdin {
@@ -135,10 +137,24 @@ func OpenFiles(paths []string, opt Options) (Source, error) {
 		}
 		f, err := openFile(p, i, opt.Stdin, s.warn, s.secret)
 		if err != nil {
-			s.Close()
-			return nil, err
+			if len(paths) == 1 {
+				s.Close()
+				return nil, err
+			}
+			// One unreadable file among several: named in a warning, and
+			// the others are read.
+			s.stats.Unreadable++
+			s.warn(err)
+			if first == nil {
+				first = err
+			}
+			continue
 		}
 		s.add(f)
+	}
+	if len(s.files) == 0 {
+		s.Close()
+		return nil, first
 	}
 	return s, nil
 }

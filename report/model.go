@@ -157,16 +157,18 @@ type Summary struct {
 	// frames that are not IP, IP frames without TCP, frames the filter
 	// rejected, frames with a malformed or truncated header, and the IP
 	// fragments seen, rebuilt into datagrams, and refused.
-	NonIPPackets         uint64  `json:"non_ip_packets"`
-	NonTCPPackets        uint64  `json:"non_tcp_packets"`
-	FilteredPackets      uint64  `json:"filtered_packets"`
-	DecodeErrors         uint64  `json:"decode_errors"`
-	IPFragments          uint64  `json:"ip_fragments"`
-	FragmentsReassembled uint64  `json:"fragments_reassembled"`
-	FragmentsDropped     uint64  `json:"fragments_dropped"`
-	Tunnels              uint64  `json:"tunnels"`
-	Warnings             int     `json:"warnings"`
-	ElapsedSeconds       float64 `json:"elapsed_seconds"`
+	NonIPPackets         uint64 `json:"non_ip_packets"`
+	NonTCPPackets        uint64 `json:"non_tcp_packets"`
+	FilteredPackets      uint64 `json:"filtered_packets"`
+	DecodeErrors         uint64 `json:"decode_errors"`
+	IPFragments          uint64 `json:"ip_fragments"`
+	FragmentsReassembled uint64 `json:"fragments_reassembled"`
+	FragmentsDropped     uint64 `json:"fragments_dropped"`
+	Tunnels              uint64 `json:"tunnels"`
+	// Input files given that could not be read (named in warnings).
+	UnreadableFiles uint64  `json:"unreadable_files"`
+	Warnings        int     `json:"warnings"`
+	ElapsedSeconds  float64 `json:"elapsed_seconds"`
 	// Live capture only (absent for files): the interface, and the
 	// frames the kernel passed to the socket, dropped for want of buffer
 	// space, and dropped by ssldissect's own queue.

@@ -69,7 +69,14 @@ func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	cs := res.Capture
 	w.Summary(summary(cs.Packets, cs.Bytes, res, warnings, begin))
-	return w.Close()
+	if err := w.Close(); err != nil {
+		return err
+	}
+	if cs.Unreadable > 0 {
+		// The others were read and reported; the run still failed.
+		return fmt.Errorf("%d of %d input files could not be read (named above)", cs.Unreadable, len(o.files))
+	}
+	return nil
 }
 
 // runOptions wires the flags that a run from files and a live run share
@@ -111,6 +118,7 @@ func summary(packets, bytes uint64, res pipeline.Result, warnings *warnings, beg
 		FragmentsReassembled:  cs.Reassembled,
 		FragmentsDropped:      cs.FragDropped,
 		Tunnels:               cs.Tunnels,
+		UnreadableFiles:       cs.Unreadable,
 		Warnings:              warnings.n,
 		ElapsedSeconds:        now().Sub(begin).Seconds(),
 	}

@@ -110,3 +110,40 @@ func TestSummarySkipped(t *testing.T) {
 		t.Errorf("text footer:\n%s", out.String())
 	}
 }
+
+// TestUnreadableFileAmongSeveral: a missing file, an empty one and one that
+// is not a capture, among readable ones: each is named on stderr, the
+// others are read and reported, the summary counts the three, and the run
+// ends with status 1. A single unreadable file is an error with no output.
+func TestUnreadableFileAmongSeveral(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.pcap")
+	text := filepath.Join(dir, "notes.txt")
+	os.WriteFile(empty, nil, 0o644)
+	os.WriteFile(text, []byte("not a capture at all\n"), 0o644)
+	missing := filepath.Join(dir, "missing.pcap")
+	good := "../../testdata/pcaps/openssl-tls13-aes128-gcm.pcap"
+	var out, errb bytes.Buffer
+	err := run([]string{"--format", "json", "-l", "../../testdata/pcaps/openssl-tls13-aes128-gcm.keylog", missing, good, empty, text}, nil, &out, &errb)
+	if err == nil || exitCode(err, &errb) != 1 {
+		t.Fatalf("err %v: want exit status 1", err)
+	}
+	for _, name := range []string{missing, empty, text} {
+		if !strings.Contains(errb.String(), name) {
+			t.Errorf("stderr does not name %s:\n%s", name, errb.String())
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var s map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s["unreadable_files"] != 3.0 || s["decrypted_connections"] != 1.0 {
+		t.Errorf("summary %v: want 3 unreadable files and the good capture's connection decrypted", s)
+	}
+	out.Reset()
+	errb.Reset()
+	if err := run([]string{missing}, nil, &out, &errb); err == nil || out.Len() != 0 {
+		t.Errorf("a single missing file: err %v, output %q", err, out.String())
+	}
+}
