@@ -62,6 +62,10 @@ type fileReader struct {
 	nano   bool
 	recLen int // record header length: 16, or 24 for the modified format
 	link   layers.LinkType
+	snap   uint32 // the file header's snapshot length (0: none given)
+	// overSnap counts records longer than snap: each is cut to snap bytes
+	// (as libpcap does), the first one warned about.
+	overSnap uint64
 	// pcapng
 	ifaces   []ngIface
 	lastTime time.Time
@@ -241,9 +245,27 @@ func (f *fileReader) nextPcap() error {
 	if incl > maxFrame {
 		return f.fileErr(start, fmt.Errorf("record length %d is over the %d byte limit", incl, maxFrame))
 	}
-	data, err := f.readBuf(int(incl))
+	keep := incl
+	if f.snap != 0 && incl > f.snap {
+		// A record longer than the file's snapshot length: no writer
+		// makes one, so it is damage or a trap; keep snap bytes, as
+		// libpcap does, and skip the rest unbuffered.
+		keep = f.snap
+		f.overSnap++
+		if f.overSnap == 1 {
+			f.warn(f.fileErr(start, fmt.Errorf("record length %d is over the file's snapshot length %d: cut to it (later such records are counted, not warned about)", incl, f.snap)))
+		}
+	}
+	data, err := f.readBuf(int(keep))
 	if err != nil {
 		return f.readErr(start, "record", err)
+	}
+	if keep < incl {
+		n, err := f.r.Discard(int(incl - keep))
+		f.off += int64(n)
+		if err != nil {
+			return f.readErr(start, "record", err)
+		}
 	}
 	f.frames++
 	ns := int64(frac)
@@ -254,7 +276,7 @@ func (f *fileReader) nextPcap() error {
 		data: data,
 		ci: gopacket.CaptureInfo{
 			Timestamp:     time.Unix(int64(sec), ns).UTC(),
-			CaptureLength: int(incl),
+			CaptureLength: int(keep),
 			Length:        int(orig),
 		},
 		link:   f.link,
@@ -291,6 +313,7 @@ func (f *fileReader) readPcapHeader() error {
 	}
 	// The upper bits of the link type field carry FCS information.
 	f.link = layers.LinkType(link & 0xffff)
+	f.snap = snap
 	return nil
 }
 

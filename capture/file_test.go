@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -583,5 +584,38 @@ func TestClose(t *testing.T) {
 	}
 	if _, err := src.Next(); err != io.EOF {
 		t.Errorf("Next after Close: %v", err)
+	}
+}
+
+// TestRecordOverSnaplen: a pcap record declaring 64 MiB in a file whose
+// snapshot length is 65535 (a few KiB once gzipped) is cut to the
+// snapshot length and the rest skipped without being buffered, with one
+// warning naming the file and packet; the packet after it is read.
+func TestRecordOverSnaplen(t *testing.T) {
+	t0 := time.Unix(1700000000, 0).UTC()
+	good := ether(ip4TCP(t, 1, []byte("after")))
+	huge := append(ether(ip4TCP(t, 0, []byte("first"))), make([]byte, 64<<20)...)
+	b := pcapFile(binary.LittleEndian, false, layers.LinkTypeEthernet, rec{ts: t0, data: huge}, rec{ts: t0.Add(time.Second), data: good})
+	path := writeTemp(t, "snap.pcap.gz", gzipped(t, b))
+	b = nil
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	res, err := readAll(t, []string{path}, Options{})
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.pkts) != 2 || !strings.HasPrefix(res.pkts[1].Payload, "after") || res.pkts[0].Len != len(huge) {
+		t.Fatalf("packets %+v", res.pkts)
+	}
+	if res.stats.CutToSnaplen != 1 || len(res.warnings) != 1 {
+		t.Fatalf("cut %d, warnings %v", res.stats.CutToSnaplen, res.warnings)
+	}
+	if fe := fileErr(t, res.warnings[0]); fe.Packet != 1 || !strings.Contains(fe.Error(), "snapshot length 65535") {
+		t.Errorf("warning %v", fe)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 {
+		t.Errorf("reading allocated %d MiB: the record was buffered", grew>>20)
 	}
 }

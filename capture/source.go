@@ -73,6 +73,9 @@ type Stats struct {
 	Tunnels     uint64 // tunnel headers opened (GTP-U, GRE, VXLAN, IP in IP), one per level of a nested tunnel
 	Secrets     uint64 // Decryption Secrets Blocks read
 	Warnings    uint64 // problems reported (or that would have been) through OnWarning
+	// CutToSnaplen counts pcap records longer than their file's snapshot
+	// length, cut to it (as libpcap does) instead of buffered whole.
+	CutToSnaplen uint64
 }
 
 // FileError is a problem in one input file: where it is and what it is.
@@ -285,7 +288,13 @@ func (d *decoder) deliver(st *Stats, match matcher, pkt *Packet, p Packet) bool 
 	return true
 }
 
-func (s *multiSource) Stats() Stats { return s.stats }
+func (s *multiSource) Stats() Stats {
+	st := s.stats
+	for _, f := range s.files {
+		st.CutToSnaplen += f.overSnap
+	}
+	return st
+}
 
 func (s *multiSource) Close() error {
 	var first error

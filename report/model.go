@@ -165,6 +165,8 @@ type Summary struct {
 	FragmentsReassembled uint64 `json:"fragments_reassembled"`
 	FragmentsDropped     uint64 `json:"fragments_dropped"`
 	Tunnels              uint64 `json:"tunnels"`
+	// Frames longer than their file's snapshot length, cut to it.
+	FramesCutToSnaplen uint64 `json:"frames_cut_to_snaplen"`
 	// Input files given that could not be read (named in warnings).
 	UnreadableFiles uint64  `json:"unreadable_files"`
 	Warnings        int     `json:"warnings"`

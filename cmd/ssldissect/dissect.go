@@ -119,6 +119,7 @@ func summary(packets, bytes uint64, res pipeline.Result, warnings *warnings, beg
 		FragmentsDropped:      cs.FragDropped,
 		Tunnels:               cs.Tunnels,
 		UnreadableFiles:       cs.Unreadable,
+		FramesCutToSnaplen:    cs.CutToSnaplen,
 		Warnings:              warnings.n,
 		ElapsedSeconds:        now().Sub(begin).Seconds(),
 	}
