@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"time"
 
 	"github.com/ssldissect/ssldissect/capture"
@@ -15,11 +16,63 @@ import (
 type warnings struct {
 	n      int
 	stderr io.Writer
+	kinds  map[string]*warnKind
+	order  []string // kinds in the order first seen
 }
+
+// warnKind counts the warnings of one kind: the same message but for its
+// numbers (line, packet, offset) and long hex strings (client randoms).
+type warnKind struct {
+	n    int
+	last string
+}
+
+// Rate limits on warnings: each kind is printed warnPerKind times, then
+// only counted, and the count printed at the end of the run; past
+// maxWarnKinds distinct kinds, the rest share one.
+const (
+	warnPerKind  = 10
+	maxWarnKinds = 1000
+)
+
+var warnNumbers = regexp.MustCompile(`[0-9a-fA-F]{16,}|[0-9]+`)
 
 func (w *warnings) warn(err error) {
 	w.n++
-	fmt.Fprintf(w.stderr, "ssldissect: warning: %v\n", err)
+	msg := err.Error()
+	kind := warnNumbers.ReplaceAllString(msg, "#")
+	if w.kinds == nil {
+		w.kinds = map[string]*warnKind{}
+	}
+	k := w.kinds[kind]
+	if k == nil {
+		if len(w.kinds) >= maxWarnKinds {
+			kind = "other"
+			k = w.kinds[kind]
+		}
+		if k == nil {
+			k = &warnKind{}
+			w.kinds[kind] = k
+			w.order = append(w.order, kind)
+		}
+	}
+	k.n++
+	k.last = msg
+	switch {
+	case k.n <= warnPerKind:
+		fmt.Fprintf(w.stderr, "ssldissect: warning: %s\n", msg)
+	case k.n == warnPerKind+1:
+		fmt.Fprintf(w.stderr, "ssldissect: warning: more warnings like the last are counted, not shown\n")
+	}
+}
+
+// finish prints how many warnings of each kind were not shown.
+func (w *warnings) finish() {
+	for _, kind := range w.order {
+		if k := w.kinds[kind]; k.n > warnPerKind {
+			fmt.Fprintf(w.stderr, "ssldissect: warning: %d more like this one, the last: %s\n", k.n-warnPerKind, k.last)
+		}
+	}
 }
 
 // prepare does what a run from files and a live run both do first: it
@@ -69,6 +122,7 @@ func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	cs := res.Capture
 	w.Summary(summary(cs.Packets, cs.Bytes, res, warnings, begin))
+	warnings.finish()
 	if err := w.Close(); err != nil {
 		return err
 	}

@@ -191,6 +191,7 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 	sum.KernelDrops = &ls.KernelDrops
 	sum.QueueDrops = &ls.QueueDrops
 	w.Summary(sum)
+	warnings.finish()
 	var werr error
 	if ngw != nil {
 		werr = ngw.Flush()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,11 +78,11 @@ func ipv4(proto byte, id uint16, moreFragments bool, fragOffset8 uint16, payload
 func TestSummarySkipped(t *testing.T) {
 	udp := []byte{0x30, 0x39, 0x00, 0x35, 0, 16, 0, 0, 'h', 'e', 'l', 'l', 'o', '!', '!', '!'}
 	frames := [][]byte{
-		ether(0x0800, []byte{0x45, 0, 0, 40, 0, 0}),             // IPv4 header cut short
-		ether(0x0806, make([]byte, 28)),                         // ARP
-		ether(0x0800, ipv4(17, 1, false, 0, udp)),               // UDP
-		ether(0x0800, ipv4(17, 2, true, 0, udp[:8])),            // first fragment
-		ether(0x0800, ipv4(17, 2, false, 1, udp[8:])),           // last fragment
+		ether(0x0800, []byte{0x45, 0, 0, 40, 0, 0}),   // IPv4 header cut short
+		ether(0x0806, make([]byte, 28)),               // ARP
+		ether(0x0800, ipv4(17, 1, false, 0, udp)),     // UDP
+		ether(0x0800, ipv4(17, 2, true, 0, udp[:8])),  // first fragment
+		ether(0x0800, ipv4(17, 2, false, 1, udp[8:])), // last fragment
 	}
 	path := pcapFile(t, frames...)
 	var out, errb bytes.Buffer
@@ -145,5 +146,38 @@ func TestUnreadableFileAmongSeveral(t *testing.T) {
 	errb.Reset()
 	if err := run([]string{missing}, nil, &out, &errb); err == nil || out.Len() != 0 {
 		t.Errorf("a single missing file: err %v, output %q", err, out.String())
+	}
+}
+
+// TestWarningsRateLimited: 5,000 bad key-log lines give at most a dozen
+// stderr lines of that kind, with the final count, while the summary counts
+// all 5,000 and the capture still decrypts with the good line among them.
+func TestWarningsRateLimited(t *testing.T) {
+	good, err := os.ReadFile("../../testdata/pcaps/openssl-tls13-aes128-gcm.keylog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kl bytes.Buffer
+	for i := range 5000 {
+		fmt.Fprintf(&kl, "CLIENT_RANDOM %064x nothex\n", i)
+	}
+	kl.Write(good)
+	path := filepath.Join(t.TempDir(), "bad.keylog")
+	os.WriteFile(path, kl.Bytes(), 0o644)
+	var out, errb bytes.Buffer
+	if err := run([]string{"--format", "json", "-l", path, "../../testdata/pcaps/openssl-tls13-aes128-gcm.pcap"}, nil, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	stderr := strings.Split(strings.TrimSpace(errb.String()), "\n")
+	if len(stderr) > 12 || !strings.Contains(errb.String(), "4990 more like this one") {
+		t.Errorf("%d stderr lines:\n%s", len(stderr), errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var s map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s["warnings"] != 5000.0 || s["decrypted_connections"] != 1.0 {
+		t.Errorf("summary %v", s)
 	}
 }
