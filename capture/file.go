@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -110,6 +111,9 @@ func newFileReader(name string, index int, src io.Reader, file *os.File, warn fu
 	if len(m) == 0 && err != nil {
 		f.close()
 		if err == io.EOF {
+			if name == "-" {
+				return nil, errors.New("capture: standard input: no data (it is empty or was closed), not a pcap or pcapng file")
+			}
 			return nil, fmt.Errorf("capture: %s: empty file, not a pcap or pcapng file", name)
 		}
 		return nil, fmt.Errorf("capture: %s: %w", name, err)
@@ -166,6 +170,12 @@ func (f *fileReader) next() error {
 // fileErr makes a *FileError about the record or block at offset start.
 func (f *fileReader) fileErr(start int64, err error) *FileError {
 	return &FileError{File: f.name, Packet: f.frames + 1, Offset: start, Err: err}
+}
+
+// blockErr makes the *FileError of a pcapng block that is skipped,
+// named by its block number.
+func (f *fileReader) blockErr(start int64, err error) *FileError {
+	return &FileError{File: f.name, Block: f.blocks, Offset: start, Err: err}
 }
 
 // readErr makes the *FileError for a failed read of what, started at

@@ -619,3 +619,37 @@ func TestRecordOverSnaplen(t *testing.T) {
 		t.Errorf("reading allocated %d MiB: the record was buffered", grew>>20)
 	}
 }
+
+// TestSkippedBlocksNamed: packet blocks that name an interface the section
+// lacks are skipped, each warned about by its own block number (they
+// deliver no packet, so a packet number would name them all alike); the
+// good packets around them are delivered.
+func TestSkippedBlocksNamed(t *testing.T) {
+	t0 := time.Unix(1700000000, 0).UTC()
+	le := binary.LittleEndian
+	w := (&ngWriter{order: le}).shb().idb(layers.LinkTypeEthernet).
+		epb(rec{ts: t0, data: ether(ip4TCP(t, 1, []byte("one")))}, 1e6).
+		epb(rec{ts: t0, data: ether(ip4TCP(t, 2, []byte("bad"))), iface: 7}, 1e6).
+		epb(rec{ts: t0, data: ether(ip4TCP(t, 3, []byte("bad"))), iface: 9}, 1e6).
+		epb(rec{ts: t0, data: ether(ip4TCP(t, 4, []byte("two")))}, 1e6)
+	res, err := readAll(t, []string{writeTemp(t, "ifaces.pcapng", w.b)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.pkts) != 2 || len(res.warnings) != 2 {
+		t.Fatalf("%d packets, warnings %v", len(res.pkts), res.warnings)
+	}
+	for i, want := range []string{"block 4 ", "block 5 "} {
+		if !strings.Contains(res.warnings[i].Error(), want) {
+			t.Errorf("warning %d = %v, want it to name %q", i, res.warnings[i], want)
+		}
+	}
+}
+
+// TestEmptyStdin: a closed or empty standard input is named as such.
+func TestEmptyStdin(t *testing.T) {
+	_, err := OpenFiles([]string{"-"}, Options{Stdin: strings.NewReader("")})
+	if err == nil || !strings.Contains(err.Error(), "standard input: no data") {
+		t.Errorf("error %v", err)
+	}
+}

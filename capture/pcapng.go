@@ -217,7 +217,7 @@ func (f *fileReader) readPacketBlock(typ uint32, r reader, start int64) bool {
 		bad = fmt.Errorf("packet block names interface %d, the section has %d", ifID, len(f.ifaces))
 	}
 	if bad != nil {
-		f.warn(f.fileErr(start, bad))
+		f.warn(f.blockErr(start, bad))
 		return false
 	}
 	ifc := &f.ifaces[ifID]
@@ -226,7 +226,7 @@ func (f *fileReader) readPacketBlock(typ uint32, r reader, start int64) bool {
 	}
 	var data []byte
 	if !r.bytes(&data, int(capLen)) {
-		f.warn(f.fileErr(start, fmt.Errorf("captured length %d is longer than the block", capLen)))
+		f.warn(f.blockErr(start, fmt.Errorf("captured length %d is longer than the block", capLen)))
 		return false
 	}
 	f.frames++

@@ -87,10 +87,17 @@ type FileError struct {
 	// Offset is the byte offset of the damaged record or block, in the
 	// decompressed stream for gzip input.
 	Offset int64
-	Err    error
+	// Block, when not 0, is the 1-based number of the pcapng block that
+	// was skipped (a packet block that names no interface of its section,
+	// or is too short): it delivers no packet, so Packet cannot name it.
+	Block uint64
+	Err   error
 }
 
 func (e *FileError) Error() string {
+	if e.Block != 0 {
+		return fmt.Sprintf("%s: block %d (offset %#x): %v", e.File, e.Block, e.Offset, e.Err)
+	}
 	if e.Packet == 0 {
 		return fmt.Sprintf("%s: offset %#x: %v", e.File, e.Offset, e.Err)
 	}
