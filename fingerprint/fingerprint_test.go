@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ssldissect/ssldissect/internal/testenv"
 	"golang.org/x/crypto/cryptobyte"
 )
 
@@ -824,7 +825,7 @@ func TestFuzzEncodingRoundTrip(t *testing.T) {
 // FuzzFingerprint feeds random hellos to every fingerprint function: none
 // may panic, and the outputs keep their fixed shapes.
 func FuzzFingerprint(f *testing.F) {
-	seeds := 0
+	testenv.SeedCorpus(f, "FuzzFingerprint")
 	server := &ServerInput{Transport: 't', Version: 0x0303, CipherSuite: 0xc030, Extensions: []uint16{0x0005, 0x0017, 0xff01, 0x0000}}
 	for _, h := range []*ClientInput{
 		ja4SpecHello(),
@@ -834,10 +835,6 @@ func FuzzFingerprint(f *testing.F) {
 		{Version: 769, CipherSuites: []uint16{47, 53, 5, 10, 49161, 49162, 49171, 49172, 50, 56, 19, 4}, Extensions: []uint16{0, 10, 11}, SupportedGroups: []uint16{23, 24, 25}, ECPointFormats: []uint8{0}},
 	} {
 		f.Add(encodeFuzzInput(h, server))
-		seeds++
-	}
-	if seeds == 0 {
-		f.Fatal("no fuzz seeds")
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		h, s := decodeFuzzInput(data)

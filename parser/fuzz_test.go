@@ -7,14 +7,15 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ssldissect/ssldissect/internal/testenv"
 	"github.com/ssldissect/ssldissect/internal/tlstest"
 	"golang.org/x/crypto/cryptobyte"
 )
 
 // The fuzz targets, one per entry point, are seeded from the fixtures: the
 // recorded crypto/tls handshakes, the messages built in messages_test.go, and
-// the hellos found in ../testdata/pcaps when that directory exists. Each
-// fails when it finds no seed.
+// the hellos found in ../testdata/pcaps (which must be there). Each fails
+// when it finds no seed.
 
 // seedRecords returns whole records: every record of every recorded
 // handshake, plus the crafted ones.
@@ -43,9 +44,13 @@ func seedRecords(f *testing.F) [][]byte {
 	return out
 }
 
-// pcapHellos finds the hellos in the committed captures, if any.
+// pcapHellos finds the hellos in the committed captures; finding none
+// (no captures, or no hello in them) fails the target.
 func pcapHellos(f *testing.F) [][]byte {
 	files, _ := filepath.Glob(filepath.Join("..", "testdata", "pcaps", "*.pcap*"))
+	if len(files) == 0 {
+		f.Fatal("no captures in ../testdata/pcaps to seed from")
+	}
 	var out [][]byte
 	for _, name := range files {
 		b, err := os.ReadFile(name)
@@ -67,6 +72,9 @@ func pcapHellos(f *testing.F) [][]byte {
 				rest = rest[off+1:]
 			}
 		}
+	}
+	if len(out) == 0 {
+		f.Fatal("no hello found in ../testdata/pcaps")
 	}
 	return out
 }
@@ -286,6 +294,7 @@ func FuzzParseExtensions(f *testing.F) {
 }
 
 func FuzzSniff(f *testing.F) {
+	testenv.SeedCorpus(f, "FuzzSniff")
 	seeds := seedRecords(f)
 	requireSeeds(f, len(seeds))
 	for _, s := range seeds {

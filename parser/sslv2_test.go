@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/ssldissect/ssldissect/internal/testenv"
 	"github.com/ssldissect/ssldissect/internal/tlstest"
 	"golang.org/x/crypto/cryptobyte"
 )
@@ -209,6 +210,7 @@ func TestSSLv2CaptureSeeds(t *testing.T) {
 }
 
 func FuzzSSLv2Message(f *testing.F) {
+	testenv.SeedCorpus(f, "FuzzSSLv2Message")
 	seeds := seedSSLv2(f)
 	requireSeeds(f, len(seeds))
 	for _, s := range seeds {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssldissect/ssldissect/internal/testenv"
 	"github.com/ssldissect/ssldissect/internal/tlstest"
 	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/session"
@@ -99,6 +100,7 @@ func TestConnSSLv2Error(t *testing.T) {
 // SSLv2 hello and as the client's second record, never panics the Conn
 // and the client's hello is always counted.
 func FuzzConnSSLv2Message(f *testing.F) {
+	testenv.SeedCorpus(f, "FuzzConnSSLv2Message")
 	for _, fl := range sslv2SessionFlights(f) {
 		if len(fl.data) > 2 {
 			f.Add(fl.data[2:])
