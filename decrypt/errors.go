@@ -40,6 +40,8 @@ var (
 	ErrEncryptedKey = errors.New("encrypted PEM private keys are not supported")
 	// ErrNotRSA: the PEM block holds a key that is not RSA.
 	ErrNotRSA = errors.New("not an RSA private key")
+	// ErrBadKey: a private-key PEM block (or DER input) does not parse.
+	ErrBadKey = errors.New("malformed private key")
 	// ErrNoKey: the PEM input holds no private key.
 	ErrNoKey = errors.New("no private key found")
 	// ErrPreMaster: an RSA-encrypted pre-master secret did not decrypt to

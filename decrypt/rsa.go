@@ -1,6 +1,9 @@
 package decrypt
 
 import (
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
@@ -10,10 +13,19 @@ import (
 )
 
 // ParseRSAKeys returns the RSA private keys in PEM data: "RSA PRIVATE KEY"
-// (PKCS #1) and "PRIVATE KEY" (PKCS #8) blocks; other blocks (certificates)
-// are skipped. Encrypted keys give ErrEncryptedKey. name is used in errors.
+// (PKCS #1) and "PRIVATE KEY" (PKCS #8) blocks; certificates and other
+// blocks are skipped. Input with no PEM block at all is tried as one DER
+// key (PKCS #8 or PKCS #1). Encrypted keys give ErrEncryptedKey. A key
+// that is not RSA (EC, Ed25519, DSA) gives ErrNotRSA when the input has
+// no RSA key, since such a key cannot decrypt anything passively; a block
+// whose DER does not parse is named with its number and type, not with
+// the ASN.1 decoder's internals. name is used in errors.
 func ParseRSAKeys(pemData []byte, name string) ([]*rsa.PrivateKey, error) {
-	var keys []*rsa.PrivateKey
+	var (
+		keys   []*rsa.PrivateKey
+		notRSA string // the first non-RSA key's description
+		blocks int
+	)
 	rest := pemData
 	for i := 1; ; i++ {
 		var block *pem.Block
@@ -21,6 +33,7 @@ func ParseRSAKeys(pemData []byte, name string) ([]*rsa.PrivateKey, error) {
 		if block == nil {
 			break
 		}
+		blocks++
 		switch block.Type {
 		case "ENCRYPTED PRIVATE KEY":
 			return nil, fmt.Errorf("%s: PEM block %d: %w (decrypt it first, e.g. openssl pkey -in %s -out plain.pem)", name, i, ErrEncryptedKey, name)
@@ -28,36 +41,92 @@ func ParseRSAKeys(pemData []byte, name string) ([]*rsa.PrivateKey, error) {
 			if _, ok := block.Headers["DEK-Info"]; ok || block.Headers["Proc-Type"] == "4,ENCRYPTED" {
 				return nil, fmt.Errorf("%s: PEM block %d: %w (decrypt it first, e.g. openssl rsa -in %s -out plain.pem)", name, i, ErrEncryptedKey, name)
 			}
-			k, err := parseRSABlock(block)
+			k, kind, err := parseRSABlock(block)
 			if err != nil {
 				return nil, fmt.Errorf("%s: PEM block %d (%s): %w", name, i, block.Type, err)
 			}
+			if k == nil {
+				if notRSA == "" {
+					notRSA = fmt.Sprintf("PEM block %d is %s", i, kind)
+				}
+				continue
+			}
 			keys = append(keys, k)
+		case "EC PRIVATE KEY", "DSA PRIVATE KEY", "OPENSSH PRIVATE KEY":
+			if notRSA == "" {
+				notRSA = fmt.Sprintf("PEM block %d is %s", i, pemKind(block.Type))
+			}
 		}
 	}
+	if blocks == 0 {
+		return parseDERKey(pemData, name)
+	}
+	if len(keys) == 0 && notRSA != "" {
+		return nil, fmt.Errorf("%s: %w: %s; only RSA key exchange can be decrypted with a private key (for (EC)DHE connections use a key log, -l)", name, ErrNotRSA, notRSA)
+	}
 	if len(keys) == 0 {
-		return nil, fmt.Errorf("%s: %w in PEM input", name, ErrNoKey)
+		return nil, fmt.Errorf("%s: %w in PEM input (%d PEM blocks, none a private key)", name, ErrNoKey, blocks)
 	}
 	return keys, nil
 }
 
-func parseRSABlock(b *pem.Block) (*rsa.PrivateKey, error) {
+// parseDERKey reads input that holds no PEM block as one DER private key.
+func parseDERKey(der []byte, name string) ([]*rsa.PrivateKey, error) {
+	k, kind, err := parseRSABlock(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w: neither PEM nor a DER private key (-k wants a PEM file such as openssl genrsa writes)", name, ErrNoKey)
+	case k == nil:
+		return nil, fmt.Errorf("%s: %w: the DER key is %s; only RSA key exchange can be decrypted with a private key (for (EC)DHE connections use a key log, -l)", name, ErrNotRSA, kind)
+	}
+	return []*rsa.PrivateKey{k}, nil
+}
+
+func pemKind(typ string) string {
+	switch typ {
+	case "EC PRIVATE KEY":
+		return "an EC private key"
+	case "DSA PRIVATE KEY":
+		return "a DSA private key"
+	default:
+		return "an OpenSSH private key"
+	}
+}
+
+// errBadDER replaces the ASN.1 decoder's message, which names Go types.
+var errBadDER = fmt.Errorf("%w: the DER inside does not parse (corrupt or truncated)", ErrBadKey)
+
+// parseRSABlock parses a private-key block. A well-formed key that is not
+// RSA gives a nil key and its kind ("an EC private key").
+func parseRSABlock(b *pem.Block) (*rsa.PrivateKey, string, error) {
 	if b.Type == "RSA PRIVATE KEY" {
-		return x509.ParsePKCS1PrivateKey(b.Bytes)
+		k, err := x509.ParsePKCS1PrivateKey(b.Bytes)
+		if err != nil {
+			return nil, "", errBadDER
+		}
+		return k, "", nil
 	}
 	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
 	if err != nil {
-		// Some tools write PKCS #1 under "PRIVATE KEY".
+		// Some tools write PKCS #1 (or SEC 1 EC keys) under "PRIVATE KEY".
 		if k1, err1 := x509.ParsePKCS1PrivateKey(b.Bytes); err1 == nil {
-			return k1, nil
+			return k1, "", nil
 		}
-		return nil, err
+		if _, err1 := x509.ParseECPrivateKey(b.Bytes); err1 == nil {
+			return nil, "an EC private key", nil
+		}
+		return nil, "", errBadDER
 	}
-	rk, ok := k.(*rsa.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("%w (%T)", ErrNotRSA, k)
+	switch k := k.(type) {
+	case *rsa.PrivateKey:
+		return k, "", nil
+	case *ecdsa.PrivateKey, *ecdh.PrivateKey:
+		return nil, "an EC private key", nil
+	case ed25519.PrivateKey:
+		return nil, "an Ed25519 private key", nil
+	default:
+		return nil, fmt.Sprintf("a %T key", k), nil
 	}
-	return rk, nil
 }
 
 // RSAKeys is a set of server RSA private keys, matched to certificates by

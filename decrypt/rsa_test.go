@@ -1,6 +1,7 @@
 package decrypt
 
 import (
+	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -21,6 +22,12 @@ func TestParseRSAKeys(t *testing.T) {
 	legacyEnc := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Headers: map[string]string{
 		"Proc-Type": "4,ENCRYPTED", "DEK-Info": "AES-128-CBC,00000000000000000000000000000000"}, Bytes: []byte{1, 2, 3}})
 	p8Enc := pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte{1, 2, 3}})
+	sec1, _ := x509.MarshalECPrivateKey(c.ecCert.PrivateKey.(*ecdsa.PrivateKey))
+	sec1PEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: sec1})
+	// openssl ecparam -genkey writes the parameters first.
+	ecParams := pem.EncodeToMemory(&pem.Block{Type: "EC PARAMETERS", Bytes: []byte{6, 8, 42, 134, 72, 206, 61, 3, 1, 7}})
+	garbage := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: []byte{0, 0, 0, 4, 1, 2, 3}})
+	garbage8 := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte("not a key at all")})
 
 	tests := []struct {
 		name string
@@ -33,6 +40,13 @@ func TestParseRSAKeys(t *testing.T) {
 		{"certificate then both", append(append(append([]byte(nil), certPEM...), pkcs1...), pkcs8...), 2, nil},
 		{"PKCS#1 under PRIVATE KEY", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(c.rsaKey)}), 1, nil},
 		{"EC key", ecPEM, 0, ErrNotRSA},
+		{"SEC 1 EC key after parameters", append(append([]byte(nil), ecParams...), sec1PEM...), 0, ErrNotRSA},
+		{"EC key beside an RSA key", append(append([]byte(nil), sec1PEM...), pkcs1...), 1, nil},
+		{"garbage PKCS#1", garbage, 0, ErrBadKey},
+		{"garbage PKCS#8", garbage8, 0, ErrBadKey},
+		{"DER PKCS#8", p8, 1, nil},
+		{"DER PKCS#1", x509.MarshalPKCS1PrivateKey(c.rsaKey), 1, nil},
+		{"DER EC key", ec8, 0, ErrNotRSA},
 		{"legacy encrypted", legacyEnc, 0, ErrEncryptedKey},
 		{"PKCS#8 encrypted", p8Enc, 0, ErrEncryptedKey},
 		{"certificate only", certPEM, 0, ErrNoKey},
@@ -46,6 +60,13 @@ func TestParseRSAKeys(t *testing.T) {
 			}
 			if err != nil && !strings.HasPrefix(err.Error(), "server.pem") {
 				t.Errorf("error does not name the file: %v", err)
+			}
+			// The message is for a person: no ASN.1 decoder internals.
+			if err != nil && (strings.Contains(err.Error(), "asn1") || strings.Contains(err.Error(), "{")) {
+				t.Errorf("error shows decoder internals: %v", err)
+			}
+			if errors.Is(err, ErrNotRSA) && !strings.Contains(err.Error(), "key log") {
+				t.Errorf("a non-RSA key's error does not say what to use instead: %v", err)
 			}
 		})
 	}

@@ -2,8 +2,13 @@ package main
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/binary"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -179,5 +184,41 @@ func TestWarningsRateLimited(t *testing.T) {
 	}
 	if s["warnings"] != 5000.0 || s["decrypted_connections"] != 1.0 {
 		t.Errorf("summary %v", s)
+	}
+}
+
+// TestKeyFileErrors: a key file that cannot serve is an error that names
+// the file and says what is wanted, the same for -l and -k, and never
+// shows a decoder's internals.
+func TestKeyFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec1, _ := x509.MarshalECPrivateKey(ec)
+	ecPath := filepath.Join(dir, "ec.pem")
+	os.WriteFile(ecPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: sec1}), 0o644)
+	garbage := filepath.Join(dir, "garbage.pem")
+	os.WriteFile(garbage, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: []byte{0x30, 3, 2, 1, 9}}), 0o644)
+	pcap := "../../testdata/pcaps/openssl-tls13-aes128-gcm.pcap"
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-l", dir}, "key log: " + dir + " is a directory; give a key log file"},
+		{[]string{"-k", dir}, "rsa key: " + dir + " is a directory; give a PEM private key file"},
+		{[]string{"-k", ecPath}, "PEM block 1 is an EC private key; only RSA key exchange can be decrypted with a private key (for (EC)DHE connections use a key log, -l)"},
+		{[]string{"-k", garbage}, "garbage.pem: PEM block 1 (RSA PRIVATE KEY): malformed private key: the DER inside does not parse"},
+	}
+	for _, tt := range tests {
+		var out, errb bytes.Buffer
+		err := run(append(tt.args, pcap), nil, &out, &errb)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "asn1") {
+			t.Errorf("%v: error %v, want it to contain %q", tt.args, err, tt.want)
+		}
+		if out.Len() != 0 {
+			t.Errorf("%v: output despite the fatal key error:\n%s", tt.args, out.String())
+		}
 	}
 }

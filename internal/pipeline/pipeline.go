@@ -176,7 +176,7 @@ func SecretsLoader(keys *session.Keys, warn func(error)) func(capture.Secret) {
 func LoadKeys(keylogs, rsaKeys []string, warn func(error)) (*session.Keys, error) {
 	keys := session.NewKeys()
 	for _, name := range keylogs {
-		f, err := os.Open(name)
+		f, err := openRegular(name, "a key log file (as SSLKEYLOGFILE names)")
 		if err != nil {
 			return nil, fmt.Errorf("key log: %w", err)
 		}
@@ -190,7 +190,15 @@ func LoadKeys(keylogs, rsaKeys []string, warn func(error)) (*session.Keys, error
 		}
 	}
 	for _, name := range rsaKeys {
-		data, err := os.ReadFile(name)
+		f, err := openRegular(name, "a PEM private key file")
+		if err != nil {
+			return nil, fmt.Errorf("rsa key: %w", err)
+		}
+		data, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
+		f.Close()
+		if err == nil && len(data) > maxKeyFile {
+			err = fmt.Errorf("%s: larger than %d bytes, not a key file", name, maxKeyFile)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("rsa key: %w", err)
 		}
@@ -203,6 +211,25 @@ func LoadKeys(keylogs, rsaKeys []string, warn func(error)) (*session.Keys, error
 		}
 	}
 	return keys, nil
+}
+
+// maxKeyFile caps what is read of one -k file; a PEM bundle of a few
+// hundred keys fits.
+const maxKeyFile = 16 << 20
+
+// openRegular opens a key file; a directory is refused with what is
+// wanted instead of being read as empty (a named pipe such as <(...) is
+// fine).
+func openRegular(name, want string) (*os.File, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("%s is a directory; give %s", name, want)
+	}
+	return f, nil
 }
 
 // nextPacket reads the next packet and applies the run's limits: it
