@@ -33,6 +33,10 @@ var (
 	ErrUnknownLabel = errors.New("unknown key log label")
 	// ErrKeyLogSyntax marks malformed key log lines.
 	ErrKeyLogSyntax = errors.New("malformed key log line")
+	// ErrConflictingSecret marks a key log line whose secret differs from
+	// one logged before for the same label and client random; both are
+	// kept and tried, the error is a warning.
+	ErrConflictingSecret = errors.New("conflicting key log secret")
 	// ErrTooLarge: an input exceeded one of this package's caps.
 	ErrTooLarge = errors.New("input too large")
 

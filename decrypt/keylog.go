@@ -45,21 +45,25 @@ type labelInfo struct {
 	firstLen  int // length of the first field (client random, or RSA prefix)
 	secretMin int
 	secretMax int
+	// sequence: the label is logged again with a new value each time
+	// (OpenSSL's *_TRAFFIC_SECRET_N after every KeyUpdate), so a new
+	// value replaces the old one and is no conflict.
+	sequence bool
 }
 
 var keyLogLabels = map[string]labelInfo{
-	LabelClientRandom:                 {clientRandLen, masterSecretSz, masterSecretSz},
-	LabelRSA:                          {rsaPrefixLen, preMasterRSA, preMasterRSA},
-	LabelPMSClientRandom:              {clientRandLen, 1, maxSecretLen * 8},
-	LabelClientEarlyTrafficSecret:     {clientRandLen, 32, maxSecretLen},
-	LabelClientHandshakeTrafficSecret: {clientRandLen, 32, maxSecretLen},
-	LabelServerHandshakeTrafficSecret: {clientRandLen, 32, maxSecretLen},
-	LabelClientTrafficSecret0:         {clientRandLen, 32, maxSecretLen},
-	LabelServerTrafficSecret0:         {clientRandLen, 32, maxSecretLen},
-	LabelEarlyExporterSecret:          {clientRandLen, 32, maxSecretLen},
-	LabelExporterSecret:               {clientRandLen, 32, maxSecretLen},
-	LabelClientTrafficSecretN:         {clientRandLen, 32, maxSecretLen},
-	LabelServerTrafficSecretN:         {clientRandLen, 32, maxSecretLen},
+	LabelClientRandom:                 {clientRandLen, masterSecretSz, masterSecretSz, false},
+	LabelRSA:                          {rsaPrefixLen, preMasterRSA, preMasterRSA, false},
+	LabelPMSClientRandom:              {clientRandLen, 1, maxSecretLen * 8, false},
+	LabelClientEarlyTrafficSecret:     {clientRandLen, 32, maxSecretLen, false},
+	LabelClientHandshakeTrafficSecret: {clientRandLen, 32, maxSecretLen, false},
+	LabelServerHandshakeTrafficSecret: {clientRandLen, 32, maxSecretLen, false},
+	LabelClientTrafficSecret0:         {clientRandLen, 32, maxSecretLen, false},
+	LabelServerTrafficSecret0:         {clientRandLen, 32, maxSecretLen, false},
+	LabelEarlyExporterSecret:          {clientRandLen, 32, maxSecretLen, false},
+	LabelExporterSecret:               {clientRandLen, 32, maxSecretLen, false},
+	LabelClientTrafficSecretN:         {clientRandLen, 32, maxSecretLen, true},
+	LabelServerTrafficSecretN:         {clientRandLen, 32, maxSecretLen, true},
 }
 
 // KeyLog holds secrets indexed by (label, client random), and RSA
@@ -70,8 +74,14 @@ type KeyLog struct {
 	MaxBytes int64
 
 	mu      sync.RWMutex
-	secrets map[string][]byte // label + "\x00" + client random
+	secrets map[string][][]byte // label + "\x00" + client random -> values, newest first
+	n       int                 // values held
 }
+
+// MaxAlternatives caps the different secrets kept for one label and
+// client random (two processes logging the same random, a key log
+// concatenated from several runs); older ones beyond it are forgotten.
+const MaxAlternatives = 4
 
 func keyLogKey(label string, first []byte) string {
 	return label + "\x00" + string(first)
@@ -82,8 +92,10 @@ func keyLogKey(label string, first []byte) string {
 // Block). Blank lines and '#' comments are skipped; CRLF line ends are
 // accepted. A malformed line gives a *LineError ("keys.log:12: bad hex in
 // client random") and reading goes on; a line with an unknown label gives
-// a *LineError wrapping ErrUnknownLabel, a warning. added counts the
-// secrets stored (new, or replacing a different value). At most
+// a *LineError wrapping ErrUnknownLabel, a warning; a line whose secret
+// differs from one logged before for the same label and client random is
+// kept beside it and gives a *LineError wrapping ErrConflictingSecret, a
+// warning. added counts the secrets stored (new values). At most
 // MaxBytes (default MaxKeyLogSize) bytes are read.
 func (k *KeyLog) Load(r io.Reader, name string) (added int, errs []error) {
 	limit := k.MaxBytes
@@ -97,10 +109,12 @@ func (k *KeyLog) Load(r io.Reader, name string) (added int, errs []error) {
 		if len(line) > 0 || tooLong {
 			if tooLong {
 				errs = append(errs, &LineError{name, lineNo, fmt.Errorf("%w: longer than %d bytes", ErrKeyLogSyntax, maxKeyLogLine)})
-			} else if n, lerr := k.addLine(line); lerr != nil {
-				errs = append(errs, &LineError{name, lineNo, lerr})
 			} else {
+				n, lerr := k.addLine(line)
 				added += n
+				if lerr != nil {
+					errs = append(errs, &LineError{name, lineNo, lerr})
+				}
 			}
 		}
 		if err != nil {
@@ -174,17 +188,47 @@ func (k *KeyLog) addLine(line []byte) (int, error) {
 	if len(secret) < info.secretMin || len(secret) > info.secretMax {
 		return 0, fmt.Errorf("%w: %s secret is %d bytes", ErrKeyLogSyntax, label, len(secret))
 	}
+	return k.store(label, first, firstName, secret, info.sequence)
+}
+
+// store adds secret under (label, first), newest first. A value already
+// held is not added again (it moves to the front, so the last line logged
+// is tried first, as before). A different value beside others is kept and
+// reported as ErrConflictingSecret, a warning: both are tried; for a
+// sequence label it replaces the one held.
+func (k *KeyLog) store(label string, first []byte, firstName string, secret []byte, sequence bool) (int, error) {
 	key := keyLogKey(label, first)
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if old, ok := k.secrets[key]; ok && bytes.Equal(old, secret) {
-		return 0, nil
-	}
 	if k.secrets == nil {
-		k.secrets = make(map[string][]byte)
+		k.secrets = make(map[string][][]byte)
 	}
-	k.secrets[key] = secret
-	return 1, nil
+	vals := k.secrets[key]
+	if sequence && len(vals) == 1 {
+		if bytes.Equal(vals[0], secret) {
+			return 0, nil
+		}
+		vals[0] = secret
+		return 1, nil
+	}
+	for i, v := range vals {
+		if bytes.Equal(v, secret) {
+			copy(vals[1:i+1], vals[:i])
+			vals[0] = v
+			return 0, nil
+		}
+	}
+	if len(vals) < MaxAlternatives {
+		vals = append(vals, nil)
+		k.n++
+	}
+	copy(vals[1:], vals)
+	vals[0] = secret
+	k.secrets[key] = vals
+	if len(vals) == 1 {
+		return 1, nil
+	}
+	return 1, fmt.Errorf("%w: %s for %s %x differs from %d logged before; each is tried", ErrConflictingSecret, label, firstName, first, len(vals)-1)
 }
 
 // Lookup returns a copy of the secret logged under label for a client
@@ -192,11 +236,26 @@ func (k *KeyLog) addLine(line []byte) (int, error) {
 func (k *KeyLog) Lookup(label string, clientRandom []byte) ([]byte, bool) {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	s, ok := k.secrets[keyLogKey(label, clientRandom)]
-	if !ok {
+	vals := k.secrets[keyLogKey(label, clientRandom)]
+	if len(vals) == 0 {
 		return nil, false
 	}
-	return append([]byte(nil), s...), true
+	return bytes.Clone(vals[0]), true
+}
+
+// LookupAll returns copies of every secret logged under label for a
+// client random, the last one logged first; more than one only when the
+// key log disagreed with itself (ErrConflictingSecret), for the caller
+// to try each.
+func (k *KeyLog) LookupAll(label string, clientRandom []byte) [][]byte {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	vals := k.secrets[keyLogKey(label, clientRandom)]
+	out := make([][]byte, len(vals))
+	for i, v := range vals {
+		out[i] = bytes.Clone(v)
+	}
+	return out
 }
 
 // LookupRSA returns the pre-master secret logged under an "RSA" line for
@@ -208,9 +267,9 @@ func (k *KeyLog) LookupRSA(encryptedPMS []byte) ([]byte, bool) {
 	return k.Lookup(LabelRSA, encryptedPMS[:rsaPrefixLen])
 }
 
-// Len returns the number of secrets held.
+// Len returns the number of secrets held (each alternative counts).
 func (k *KeyLog) Len() int {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	return len(k.secrets)
+	return k.n
 }

@@ -176,3 +176,67 @@ func TestKeyLogConcurrent(t *testing.T) {
 		t.Errorf("Len %d, want 200", kl.Len())
 	}
 }
+
+// TestKeyLogConflicts: a secret logged again with a different value is
+// kept beside the first, warned about with its line, and both are found
+// (the last logged first); the same value again is neither a warning nor
+// a second entry; at most MaxAlternatives are kept.
+func TestKeyLogConflicts(t *testing.T) {
+	ms := func(b byte) string { return strings.Repeat(fmt.Sprintf("%02x", b), 48) }
+	lines := []string{
+		"CLIENT_RANDOM " + cr1 + " " + ms(0xa1),
+		"CLIENT_RANDOM " + cr1 + " " + ms(0xa2), // 2: conflict
+		"CLIENT_RANDOM " + cr1 + " " + ms(0xa1), // 3: repeat of line 1: moves to the front, no warning
+	}
+	for b := byte(0xb0); b < 0xb0+MaxAlternatives; b++ {
+		lines = append(lines, "CLIENT_RANDOM "+cr2+" "+ms(b)) // lines 4-7
+	}
+	lines = append(lines, "CLIENT_RANDOM "+cr2+" "+ms(0xbf)) // 8: over the cap, oldest forgotten
+	var kl KeyLog
+	added, errs := kl.Load(strings.NewReader(strings.Join(lines, "\n")), "keys.log")
+	if added != 2+MaxAlternatives+1 {
+		t.Errorf("added %d", added)
+	}
+	var got []int
+	for _, e := range errs {
+		var le *LineError
+		if !errors.As(e, &le) || !errors.Is(e, ErrConflictingSecret) || !strings.Contains(e.Error(), "each is tried") {
+			t.Fatalf("not a conflict warning: %v", e)
+		}
+		got = append(got, le.Line)
+	}
+	if fmt.Sprint(got) != "[2 5 6 7 8]" {
+		t.Errorf("conflict warnings on lines %v, want [2 5 6 7 8]", got)
+	}
+	if !strings.Contains(errs[0].Error(), "keys.log:2: conflicting key log secret: CLIENT_RANDOM for client random "+cr1) {
+		t.Errorf("message: %v", errs[0])
+	}
+	all := kl.LookupAll(LabelClientRandom, unhex(t, cr1))
+	if len(all) != 2 || fmt.Sprintf("%x", all[0]) != ms(0xa1) || fmt.Sprintf("%x", all[1]) != ms(0xa2) {
+		t.Errorf("LookupAll(cr1) = %x", all)
+	}
+	if v, _ := kl.Lookup(LabelClientRandom, unhex(t, cr1)); fmt.Sprintf("%x", v) != ms(0xa1) {
+		t.Errorf("Lookup does not give the last logged value: %x", v)
+	}
+	all = kl.LookupAll(LabelClientRandom, unhex(t, cr2))
+	if len(all) != MaxAlternatives || fmt.Sprintf("%x", all[0]) != ms(0xbf) || fmt.Sprintf("%x", all[MaxAlternatives-1]) != ms(0xb1) {
+		t.Errorf("LookupAll(cr2) = %x", all)
+	}
+	if kl.Len() != 2+MaxAlternatives {
+		t.Errorf("Len %d", kl.Len())
+	}
+}
+
+// TestKeyLogSequenceLabels: OpenSSL logs CLIENT_TRAFFIC_SECRET_N again
+// after every KeyUpdate; a new value replaces the last without a warning.
+func TestKeyLogSequenceLabels(t *testing.T) {
+	var kl KeyLog
+	in := "CLIENT_TRAFFIC_SECRET_N " + cr1 + " " + s32 + "\nCLIENT_TRAFFIC_SECRET_N " + cr1 + " " + s48 + "\n"
+	added, errs := kl.Load(strings.NewReader(in), "keys.log")
+	if added != 2 || len(errs) != 0 || kl.Len() != 1 {
+		t.Fatalf("added %d, errors %v, Len %d", added, errs, kl.Len())
+	}
+	if all := kl.LookupAll(LabelClientTrafficSecretN, unhex(t, cr1)); len(all) != 1 || fmt.Sprintf("%x", all[0]) != s48 {
+		t.Errorf("LookupAll = %x", all)
+	}
+}
