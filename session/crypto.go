@@ -473,6 +473,8 @@ func (c *Conn) noKeyNote() {
 	switch {
 	case cc.hs == nil || cc.hs.clientRandom == nil:
 		c.note(Note{Code: "no_keys", Detail: "encrypted records without a handshake: nothing to find keys by"})
+	case c.ServerHello == nil:
+		c.note(Note{Code: "no_keys", Detail: "no ServerHello seen (lost, or sent before the capture began): without its cipher suite and server random no keys can be derived for client random " + cr})
 	case cc.hs.suite == nil:
 		c.note(Note{Code: "no_keys", Detail: "the cipher suite cannot be decrypted"})
 	case parser.Version(cc.hs.version).IsTLS13():

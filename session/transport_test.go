@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,11 +23,15 @@ func (s *sink) End(c *session.Conn)            { s.ended = append(s.ended, c) }
 
 // clientHelloRecord returns the first record crypto/tls's client sends.
 func clientHelloRecord(t *testing.T) parser.Record {
+	return clientHelloRecordConfig(t, &tls.Config{ServerName: "engine.example", NextProtos: []string{"h2", "http/1.1"}})
+}
+
+func clientHelloRecordConfig(t *testing.T, cfg *tls.Config) parser.Record {
 	t.Helper()
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
-	go tls.Client(a, &tls.Config{ServerName: "engine.example", NextProtos: []string{"h2", "http/1.1"}}).Handshake()
+	go tls.Client(a, cfg).Handshake()
 	hdr := make([]byte, 5)
 	if _, err := io.ReadFull(b, hdr); err != nil {
 		t.Fatal(err)
@@ -121,5 +126,29 @@ func TestHelloRetryRequestHistoryCapped(t *testing.T) {
 	}
 	if len(c.History) != session.MaxHistory || c.History[len(c.History)-1] != 'I' {
 		t.Errorf("history %q: its last letter was overwritten", c.History[len(c.History)-5:])
+	}
+}
+
+// TestNoKeysWithoutServerHello: protected records after a ClientHello whose
+// ServerHello was not seen say that the ServerHello is missing, not that
+// the cipher suite cannot be decrypted (there is no suite yet).
+func TestNoKeysWithoutServerHello(t *testing.T) {
+	var s sink
+	c := session.NewConn(1, time.Unix(1, 0), &s)
+	c.SetEndpoints(netip.MustParseAddrPort("192.0.2.1:50000"), netip.MustParseAddrPort("192.0.2.2:443"), false)
+	c.SetKeys(session.NewKeys())
+	c.BeginTLS()
+	c.Record(session.ClientToServer, clientHelloRecordConfig(t, &tls.Config{ServerName: "a.example", MaxVersion: tls.VersionTLS12}), session.Position{})
+	// The client's change_cipher_spec and its encrypted Finished.
+	c.Record(session.ClientToServer, parser.Record{Type: parser.ContentTypeChangeCipherSpec, Version: parser.VersionTLS12, Payload: []byte{1}}, session.Position{})
+	c.Record(session.ClientToServer, parser.Record{Type: parser.ContentTypeHandshake, Version: parser.VersionTLS12, Payload: make([]byte, 40)}, session.Position{})
+	var got []string
+	for _, n := range c.Notes {
+		if n.Code == session.NoteNoKeys {
+			got = append(got, n.Detail)
+		}
+	}
+	if len(got) != 1 || !strings.HasPrefix(got[0], "no ServerHello seen") || strings.Contains(got[0], "cipher suite cannot") {
+		t.Errorf("no_keys notes %q", got)
 	}
 }
