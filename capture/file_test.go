@@ -620,6 +620,42 @@ func TestRecordOverSnaplen(t *testing.T) {
 	}
 }
 
+// TestPacketBlockOverSnaplen: a pcapng Enhanced Packet Block of 64 MiB on
+// an interface whose snapshot length is 65535 is cut to it, the rest
+// skipped unbuffered, with one warning for the file (the second such
+// block is counted only); the packets after them are read.
+func TestPacketBlockOverSnaplen(t *testing.T) {
+	t0 := time.Unix(1700000000, 0).UTC()
+	huge := append(ether(ip4TCP(t, 0, []byte("first"))), make([]byte, 64<<20)...)
+	w := (&ngWriter{order: binary.LittleEndian}).shb().idbSnap(layers.LinkTypeEthernet, 65535).
+		epb(rec{ts: t0, data: huge}, 1e6).
+		epb(rec{ts: t0, data: huge}, 1e6).
+		epb(rec{ts: t0.Add(time.Second), data: ether(ip4TCP(t, 1, []byte("after")))}, 1e6)
+	huge = nil
+	path := writeTemp(t, "snap.pcapng.gz", gzipped(t, w.b))
+	w = nil
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	res, err := readAll(t, []string{path}, Options{})
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.pkts) != 3 || !strings.HasPrefix(res.pkts[2].Payload, "after") || !strings.HasPrefix(res.pkts[0].Payload, "first") {
+		t.Fatalf("packets %+v", res.pkts)
+	}
+	if res.stats.CutToSnaplen != 2 || len(res.warnings) != 1 {
+		t.Fatalf("cut %d, warnings %v", res.stats.CutToSnaplen, res.warnings)
+	}
+	if fe := fileErr(t, res.warnings[0]); fe.Packet != 1 || !strings.Contains(fe.Error(), "snapshot length 65535: cut to it") {
+		t.Errorf("warning %v", fe)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 {
+		t.Errorf("reading allocated %d MiB: the block was buffered", grew>>20)
+	}
+}
+
 // TestSkippedBlocksNamed: packet blocks that name an interface the section
 // lacks are skipped, each warned about by its own block number (they
 // deliver no packet, so a packet number would name them all alike); the

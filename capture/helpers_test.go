@@ -230,9 +230,14 @@ func (w *ngWriter) opt(code uint16, val []byte) []byte {
 }
 
 func (w *ngWriter) idb(link layers.LinkType, opts ...[]byte) *ngWriter {
+	return w.idbSnap(link, 0, opts...)
+}
+
+// idbSnap writes an Interface Description Block with a snapshot length.
+func (w *ngWriter) idbSnap(link layers.LinkType, snap uint32, opts ...[]byte) *ngWriter {
 	body := w.order.AppendUint16(nil, uint16(link))
 	body = w.order.AppendUint16(body, 0)
-	body = w.order.AppendUint32(body, 0)
+	body = w.order.AppendUint32(body, snap)
 	for _, o := range opts {
 		body = append(body, o...)
 	}

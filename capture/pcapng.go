@@ -85,6 +85,13 @@ func (f *fileReader) nextNG() error {
 		case length > maxFrame:
 			return f.fileErr(start, fmt.Errorf("block type %#x: length %d is over the %d byte limit", typ, length, maxFrame))
 		}
+		if typ == blockEPB || typ == blockPB || typ == blockSPB {
+			got, err := f.readPacketBlock(typ, length, start)
+			if err != nil || got {
+				return err
+			}
+			continue
+		}
 		read := int(length) - 8 // body and trailing length
 		if typ == blockSHB {
 			read -= 4 // the byte-order magic is read already
@@ -106,10 +113,6 @@ func (f *fileReader) nextNG() error {
 			}
 		case blockIDB:
 			f.readIDB(r, start)
-		case blockEPB, blockPB, blockSPB:
-			if f.readPacketBlock(typ, r, start) {
-				return nil
-			}
 		case blockDSB:
 			f.readDSB(r, start)
 		}
@@ -193,58 +196,122 @@ func (ifc *ngIface) timestamp(ts uint64) time.Time {
 	return time.Unix(int64(sec)+ifc.offset, int64(ns)).UTC()
 }
 
-// readPacketBlock reads an EPB, SPB or obsolete PB into f.fr. It reports
-// and skips a block that contradicts its section.
-func (f *fileReader) readPacketBlock(typ uint32, r reader, start int64) bool {
-	var ifID, tsHigh, tsLow, capLen, origLen uint32
-	var ok bool
-	switch typ {
-	case blockEPB:
-		ok = r.u32(&ifID) && r.u32(&tsHigh) && r.u32(&tsLow) && r.u32(&capLen) && r.u32(&origLen)
-	case blockPB:
-		var id, drops uint16
-		ok = r.u16(&id) && r.u16(&drops) && r.u32(&tsHigh) && r.u32(&tsLow) && r.u32(&capLen) && r.u32(&origLen)
-		ifID = uint32(id)
-	case blockSPB:
-		ok = r.u32(&origLen)
-		capLen = min(origLen, uint32(len(r.b)))
+// readPacketBlock reads an EPB, SPB or obsolete PB of total length
+// length (checked by the caller) into f.fr, keeping at most its
+// interface's snapshot length of the packet: a longer EPB or PB is cut to
+// it, warned about once per file and counted, and the rest is skipped
+// unbuffered, as for pcap records. It reports and skips a block that
+// contradicts its section; got says whether f.fr holds a packet.
+func (f *fileReader) readPacketBlock(typ, length uint32, start int64) (got bool, err error) {
+	fixedLen := 20 // interface, timestamp, captured and original lengths
+	if typ == blockSPB {
+		fixedLen = 4 // original length
 	}
-	var bad error
-	switch {
-	case !ok:
-		bad = fmt.Errorf("packet block type %d too short", typ)
-	case int(ifID) >= len(f.ifaces) || uint64(ifID) >= uint64(len(f.ifaces)):
-		bad = fmt.Errorf("packet block names interface %d, the section has %d", ifID, len(f.ifaces))
+	body := int(length) - 12
+	fixedLen = min(fixedLen, body)
+	fixed := f.hdr[8 : 8+fixedLen]
+	if err := f.readBody(fixed); err != nil {
+		return false, f.readErr(start, "block", err)
 	}
+	h, bad := f.packetHeader(typ, reader{b: fixed, order: f.order}, body-fixedLen)
+	keep := 0
+	if bad == nil {
+		keep = int(h.capLen)
+		if snap := f.ifaces[h.ifID].snap; snap != 0 && h.capLen > snap {
+			keep = int(snap)
+			if typ != blockSPB {
+				f.overSnap++
+				if f.overSnap == 1 {
+					f.warn(f.fileErr(start, fmt.Errorf("captured length %d is over interface %d's snapshot length %d: cut to it (later such packets are counted, not warned about)", h.capLen, h.ifID, snap)))
+				}
+			}
+		}
+	}
+	data, err := f.readBuf(keep)
+	if err != nil {
+		return false, f.readErr(start, "block", err)
+	}
+	data = data[:keep:keep]
+	if err := f.skipRest(body-fixedLen-keep, length, typ, start); err != nil {
+		return false, err
+	}
+	f.blocks++
 	if bad != nil {
 		f.warn(f.blockErr(start, bad))
-		return false
+		return false, nil
 	}
-	ifc := &f.ifaces[ifID]
-	if typ == blockSPB && ifc.snap != 0 {
-		capLen = min(capLen, ifc.snap)
-	}
-	var data []byte
-	if !r.bytes(&data, int(capLen)) {
-		f.warn(f.blockErr(start, fmt.Errorf("captured length %d is longer than the block", capLen)))
-		return false
-	}
+	ifc := &f.ifaces[h.ifID]
 	f.frames++
 	t := f.lastTime // a Simple Packet Block has no timestamp: keep its place
 	if typ != blockSPB {
-		t = ifc.timestamp(uint64(tsHigh)<<32 | uint64(tsLow))
+		t = ifc.timestamp(h.ts)
 	}
 	f.lastTime = t
 	f.fr = frame{
 		data: data,
 		ci: gopacket.CaptureInfo{
 			Timestamp:      t,
-			CaptureLength:  int(capLen),
-			Length:         int(origLen),
-			InterfaceIndex: int(ifID),
+			CaptureLength:  keep,
+			Length:         int(h.origLen),
+			InterfaceIndex: int(h.ifID),
 		},
 		link:   ifc.link,
 		offset: start,
 	}
-	return true
+	return true, nil
+}
+
+// packetBlockHeader is the fixed part of a packet block.
+type packetBlockHeader struct {
+	ifID, capLen, origLen uint32
+	ts                    uint64
+}
+
+// packetHeader decodes a packet block's fixed part; avail is the number of
+// body bytes after it. A block that is too short, names an interface the
+// section lacks or claims more bytes than it holds gives an error.
+func (f *fileReader) packetHeader(typ uint32, r reader, avail int) (h packetBlockHeader, bad error) {
+	var tsHigh, tsLow uint32
+	var ok bool
+	switch typ {
+	case blockEPB:
+		ok = r.u32(&h.ifID) && r.u32(&tsHigh) && r.u32(&tsLow) && r.u32(&h.capLen) && r.u32(&h.origLen)
+	case blockPB:
+		var id, drops uint16
+		ok = r.u16(&id) && r.u16(&drops) && r.u32(&tsHigh) && r.u32(&tsLow) && r.u32(&h.capLen) && r.u32(&h.origLen)
+		h.ifID = uint32(id)
+	case blockSPB:
+		ok = r.u32(&h.origLen)
+		h.capLen = min(h.origLen, uint32(max(avail, 0)))
+	}
+	h.ts = uint64(tsHigh)<<32 | uint64(tsLow)
+	switch {
+	case !ok:
+		return h, fmt.Errorf("packet block type %d too short", typ)
+	case uint64(h.ifID) >= uint64(len(f.ifaces)):
+		return h, fmt.Errorf("packet block names interface %d, the section has %d", h.ifID, len(f.ifaces))
+	case uint64(h.capLen) > uint64(avail):
+		return h, fmt.Errorf("captured length %d is longer than the block", h.capLen)
+	}
+	return h, nil
+}
+
+// skipRest discards n body bytes of a block unbuffered and checks its
+// trailing length.
+func (f *fileReader) skipRest(n int, length, typ uint32, start int64) error {
+	if n > 0 {
+		m, err := f.r.Discard(n)
+		f.off += int64(m)
+		if err != nil {
+			return f.readErr(start, "block", err)
+		}
+	}
+	trailer := f.hdr[:4]
+	if err := f.readBody(trailer); err != nil {
+		return f.readErr(start, "block", err)
+	}
+	if t := f.order.Uint32(trailer); t != length {
+		return f.fileErr(start, fmt.Errorf("block type %#x: trailing length %d differs from leading length %d", typ, t, length))
+	}
+	return nil
 }

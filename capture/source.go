@@ -73,7 +73,8 @@ type Stats struct {
 	Tunnels     uint64 // tunnel headers opened (GTP-U, GRE, VXLAN, IP in IP), one per level of a nested tunnel
 	Secrets     uint64 // Decryption Secrets Blocks read
 	Warnings    uint64 // problems reported (or that would have been) through OnWarning
-	// CutToSnaplen counts pcap records longer than their file's snapshot
+	// CutToSnaplen counts pcap records and pcapng packet blocks longer than
+	// their file's (or interface's) snapshot
 	// length, cut to it (as libpcap does) instead of buffered whole.
 	CutToSnaplen uint64
 }
