@@ -623,12 +623,14 @@ func TestRecordOverSnaplen(t *testing.T) {
 // TestPacketBlockOverSnaplen: a pcapng Enhanced Packet Block of 64 MiB on
 // an interface whose snapshot length is 65535 is cut to it, the rest
 // skipped unbuffered, with one warning for the file (the second such
-// block is counted only); the packets after them are read.
+// block is counted only); a 32 MiB block of a type not read is skipped
+// unbuffered too; the packets after them are read.
 func TestPacketBlockOverSnaplen(t *testing.T) {
 	t0 := time.Unix(1700000000, 0).UTC()
 	huge := append(ether(ip4TCP(t, 0, []byte("first"))), make([]byte, 64<<20)...)
 	w := (&ngWriter{order: binary.LittleEndian}).shb().idbSnap(layers.LinkTypeEthernet, 65535).
 		epb(rec{ts: t0, data: huge}, 1e6).
+		block(0x0bad, make([]byte, 32<<20)). // a custom block, skipped unbuffered
 		epb(rec{ts: t0, data: huge}, 1e6).
 		epb(rec{ts: t0.Add(time.Second), data: ether(ip4TCP(t, 1, []byte("after")))}, 1e6)
 	huge = nil

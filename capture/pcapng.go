@@ -92,6 +92,15 @@ func (f *fileReader) nextNG() error {
 			}
 			continue
 		}
+		if typ != blockSHB && typ != blockIDB && typ != blockDSB {
+			// Blocks this reader does not use (statistics, name
+			// resolution, custom) are skipped unbuffered.
+			if err := f.skipRest(int(length)-12, length, typ, start); err != nil {
+				return err
+			}
+			f.blocks++
+			continue
+		}
 		read := int(length) - 8 // body and trailing length
 		if typ == blockSHB {
 			read -= 4 // the byte-order magic is read already
