@@ -93,6 +93,10 @@ type hsCrypto struct {
 	master       []byte
 	keys         *decrypt.Keys
 	masterFrom   string
+	// masterAlts are other master secrets the key log gave for this
+	// client random (it disagreed with itself); tried in turn when the
+	// first record under master does not verify.
+	masterAlts [][]byte
 	// TLS 1.3 traffic secrets.
 	hsSecret  [2][]byte
 	appSecret [2][]byte
@@ -232,8 +236,8 @@ func (c *Conn) findMaster(cke *parser.ClientKeyExchange) {
 		return
 	}
 	log := cc.keys.Log
-	if m, ok := log.Lookup(decrypt.LabelClientRandom, h.clientRandom); ok {
-		h.master, h.masterFrom = m, "key log"
+	if ms := log.LookupAll(decrypt.LabelClientRandom, h.clientRandom); len(ms) > 0 {
+		h.master, h.masterFrom, h.masterAlts = ms[0], "key log", ms[1:]
 	} else if pms, ok := log.Lookup(decrypt.LabelPMSClientRandom, h.clientRandom); ok {
 		c.masterFromPMS(pms, "key log (pre-master secret)")
 	} else if cke != nil && len(cke.EncryptedPreMaster) > 0 {
@@ -273,16 +277,62 @@ func (c *Conn) findMaster(cke *parser.ClientKeyExchange) {
 		return
 	}
 	h.keys = keys
-	mk := func(mac, key, iv []byte) *decrypt.HalfConn {
-		hc, err := decrypt.NewHalfConn12(h.version, h.suite, mac, key, iv, h.etm, h.compression)
-		if err != nil {
-			c.keyNote("key_derivation_failed", err.Error())
-			return nil
-		}
-		return hc
+	cc.pending[ClientToServer] = c.halfConn12(keys, ClientToServer)
+	cc.pending[ServerToClient] = c.halfConn12(keys, ServerToClient)
+}
+
+// halfConn12 makes direction d's cipher from a key block.
+func (c *Conn) halfConn12(keys *decrypt.Keys, d Dir) *decrypt.HalfConn {
+	h := c.crypto.hs
+	mac, key, iv := keys.ClientMAC, keys.ClientKey, keys.ClientIV
+	if d == ServerToClient {
+		mac, key, iv = keys.ServerMAC, keys.ServerKey, keys.ServerIV
 	}
-	cc.pending[ClientToServer] = mk(keys.ClientMAC, keys.ClientKey, keys.ClientIV)
-	cc.pending[ServerToClient] = mk(keys.ServerMAC, keys.ServerKey, keys.ServerIV)
+	hc, err := decrypt.NewHalfConn12(h.version, h.suite, mac, key, iv, h.etm, h.compression)
+	if err != nil {
+		c.keyNote("key_derivation_failed", err.Error())
+		return nil
+	}
+	return hc
+}
+
+// tryOtherMasters decrypts the first record of direction d under each
+// other master secret the key log gave (a conflicting duplicate line) once
+// it failed under the first. The one that verifies becomes the
+// connection's, for both directions and the Finished check.
+func (c *Conn) tryOtherMasters(d Dir, rec parser.Record) (pt []byte, inner uint8, ok bool) {
+	cc := &c.crypto
+	h := cc.hs
+	alts := h.masterAlts
+	h.masterAlts = nil
+	for _, m := range alts {
+		keys, err := decrypt.KeysFromMasterSecret(h.version, h.suite, m, h.clientRandom, h.serverRandom)
+		if err != nil {
+			continue
+		}
+		hc := c.halfConn12(keys, d)
+		if hc == nil {
+			continue
+		}
+		p, t, mr, err := hc.Decrypt(uint8(rec.Type), uint16(rec.Version), rec.Payload)
+		if mr != decrypt.MACOK || err != nil {
+			continue
+		}
+		h.master, h.keys = m, keys
+		cc.read[d] = hc
+		o := 1 - d
+		if cc.pending[o] != nil {
+			cc.pending[o] = c.halfConn12(keys, o)
+		} else if old := cc.read[o]; old != nil {
+			if hc := c.halfConn12(keys, o); hc != nil {
+				hc.SetSequence(old.Seq())
+				cc.read[o] = hc
+			}
+		}
+		c.note(Note{Code: NoteKeyLogConflict, Detail: fmt.Sprintf("the key log gave %d master secrets for client random %x; not the last logged but an earlier one decrypts this connection", len(alts)+1, h.clientRandom)})
+		return p, t, true
+	}
+	return nil, 0, false
 }
 
 // masterFromPMS derives the master secret from a pre-master secret, with
@@ -432,6 +482,11 @@ func (c *Conn) decryptRecord(d Dir, rec parser.Record) (plain []byte, inner pars
 			return nil, 0, MACNone, false
 		}
 		hc.SetSequence(seq + 1)
+	}
+	if m == decrypt.MACFailed && seq == 0 && cc.hs != nil && len(cc.hs.masterAlts) > 0 && !hc.Suite().TLS13 {
+		if p2, t2, ok := c.tryOtherMasters(d, rec); ok {
+			pt, it, m, err = p2, t2, decrypt.MACOK, nil
+		}
 	}
 	if m == decrypt.MACFailed && cc.lost[d] {
 		if p2, t2, ok := c.resyncSequence(d, hc, seq, rec); ok {

@@ -34,6 +34,7 @@ const (
 	NoteNotesTruncated         NoteCode = "notes_truncated"
 	NoteNoKeys                 NoteCode = "no_keys"
 	NoteMACFailed              NoteCode = "mac_failed"
+	NoteKeyLogConflict         NoteCode = "key_log_conflict"
 	NoteFinishedMismatch       NoteCode = "finished_mismatch"
 	NoteSequenceResync         NoteCode = "sequence_resync"
 	NoteEarlyDataRejected      NoteCode = "early_data_rejected"
@@ -85,6 +86,7 @@ var NoteCodes = []NoteInfo{
 	{NoteNotesTruncated, "more than 64 notes on one connection: the rest were dropped", "look at the first ones"},
 	{NoteNoKeys, "protected records and no key for them: the detail names the key-log line or RSA key that is missing", "give the key log (-l) or RSA key (-k) of this connection"},
 	{NoteMACFailed, "the first record in a direction whose MAC or AEAD tag did not verify (later ones are counted in mac.failed)", "check the key log belongs to this capture (not another vantage point behind a proxy) and that the capture is not corrupted"},
+	{NoteKeyLogConflict, "the key log held several master secrets for this client random (a conflicting duplicate line, warned about when it was read) and not the last one logged decrypts the connection", "find out why the key log disagrees with itself: two processes or runs logging into one file"},
 	{NoteFinishedMismatch, "a Finished message's verify_data does not match the transcript", "a handshake message is missing from the capture, or the keys are wrong"},
 	{NoteSequenceResync, "decryption resumed after a gap by finding the record sequence number again (AEAD, TLS 1.3, TLS 1.1+ CBC)", "none: records lost in the gap are not decrypted"},
 	{NoteEarlyDataRejected, "0-RTT data the server did not accept: shown decrypted in its records, kept out of plaintext_bytes and --plaintext-dir", "none: informational"},

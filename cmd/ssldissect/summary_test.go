@@ -222,3 +222,69 @@ func TestKeyFileErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyLogConflictTried: a key log that logs a second, wrong master
+// secret for a connection's client random after the right one warns about
+// the conflict with its line, and the connection is still decrypted with
+// the earlier value, both Finished messages verified, with a note saying
+// so. The clean order gives no note.
+func TestKeyLogConflictTried(t *testing.T) {
+	const base = "../../testdata/pcaps/gnutls-tls12-ecdhe-rsa-aes128-gcm"
+	good, err := os.ReadFile(base + ".keylog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wrong bytes.Buffer
+	for _, line := range strings.Split(strings.TrimSpace(string(good)), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "CLIENT_RANDOM" {
+			fmt.Fprintf(&wrong, "CLIENT_RANDOM %s %s\n", f[1], strings.Repeat("5a", 48))
+		}
+	}
+	if wrong.Len() == 0 {
+		t.Fatal("no CLIENT_RANDOM line in the key log")
+	}
+	path := filepath.Join(t.TempDir(), "conflict.keylog")
+	os.WriteFile(path, append(append(good, '\n'), wrong.Bytes()...), 0o644)
+	var out, errb bytes.Buffer
+	if err := run([]string{"--format", "json", "-l", path, base + ".pcap"}, nil, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errb.String(), "conflicting key log secret: CLIENT_RANDOM") {
+		t.Errorf("no conflict warning:\n%s", errb.String())
+	}
+	var conns, notes int
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var v struct {
+			Type      string `json:"type"`
+			Decrypted bool   `json:"decrypted"`
+			Finished  struct {
+				C2S string `json:"c2s"`
+				S2C string `json:"s2c"`
+			} `json:"finished"`
+			Notes []struct {
+				Code string `json:"code"`
+			} `json:"notes"`
+			MAC struct {
+				Failed int `json:"failed"`
+			} `json:"mac"`
+		}
+		if !strings.HasPrefix(line, `{"type":"connection"`) {
+			continue
+		}
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
+			t.Fatal(err)
+		}
+		conns++
+		if !v.Decrypted || v.MAC.Failed != 0 || v.Finished.C2S != "ok" || v.Finished.S2C != "ok" {
+			t.Errorf("connection: decrypted %v, mac failed %d, finished %+v", v.Decrypted, v.MAC.Failed, v.Finished)
+		}
+		for _, n := range v.Notes {
+			if n.Code == "key_log_conflict" {
+				notes++
+			}
+		}
+	}
+	if conns != 1 || notes != 1 {
+		t.Errorf("%d connections, %d key_log_conflict notes", conns, notes)
+	}
+}
