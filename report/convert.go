@@ -111,6 +111,7 @@ func ConnectionOf(c *session.Conn) Connection {
 		MAC:               MACCounts{Verified: c.MACVerified, Failed: c.MACFailed},
 		Finished:          finishedOf(c.FinishedVerified()),
 		Alerts:            []Alert{},
+		AlertsDropped:     c.AlertsDropped,
 		Gaps:              c.Gaps,
 		Notes:             []Note{},
 		History:           string(c.History),

@@ -132,6 +132,7 @@ type Connection struct {
 	MAC                MACCounts     `json:"mac"`
 	Finished           Finished      `json:"finished"`
 	Alerts             []Alert       `json:"alerts"`
+	AlertsDropped      int           `json:"alerts_dropped,omitempty"` // alerts beyond the 64 listed
 	Gaps               int           `json:"gaps"`
 	Notes              []Note        `json:"notes"`
 	History            string        `json:"history"`

@@ -206,6 +206,9 @@ func (w *Writer) textEnd(c *session.Conn) {
 	for _, a := range out.Alerts {
 		line("alert", fmt.Sprintf("%s %s (%s)", a.Dir, a.Description, a.Level))
 	}
+	if out.AlertsDropped > 0 {
+		line("alerts_dropped", strconv.Itoa(out.AlertsDropped))
+	}
 	for i, cert := range out.ServerCertificates {
 		line(fmt.Sprintf("server_cert[%d]", i), certLine(cert))
 	}

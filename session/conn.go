@@ -1,6 +1,7 @@
 package session
 
 import (
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -164,7 +165,8 @@ type Conn struct {
 	PlaintextBytes    [2]int64 // indexed by Dir
 	MACVerified       int
 	MACFailed         int
-	Alerts            []ConnAlert
+	Alerts            []ConnAlert // the first MaxAlerts
+	AlertsDropped     int         // alerts beyond MaxAlerts, counted only
 	Gaps              int
 	Notes             []Note
 	ServerCerts       []parser.CertInfo
@@ -198,6 +200,24 @@ type dirState struct {
 	hs        parser.HandshakeReader
 	encrypted bool // records are protected (after change_cipher_spec, or TLS 1.3 keys)
 	lastType  parser.ContentType
+}
+
+// MaxAlerts caps the alerts kept in Alerts: a peer sending alert records
+// without end would otherwise grow the connection (and its JSON line)
+// without bound. Real connections send one or two.
+const MaxAlerts = 64
+
+// addAlert keeps an alert of the connection, or counts it once Alerts is
+// full (noted once).
+func (c *Conn) addAlert(a ConnAlert) {
+	if len(c.Alerts) < MaxAlerts {
+		c.Alerts = append(c.Alerts, a)
+		return
+	}
+	if c.AlertsDropped == 0 {
+		c.note(Note{Code: NoteAlertsTruncated, Detail: fmt.Sprintf("more than %d alerts: the rest are counted in alerts_dropped, not listed", MaxAlerts)})
+	}
+	c.AlertsDropped++
 }
 
 // MaxHistory caps the letters in History, as Zeek caps ssl_history.

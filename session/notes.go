@@ -32,6 +32,7 @@ const (
 	NoteHandshakeTooLarge      NoteCode = "handshake_too_large"
 	NoteHandshakeTruncated     NoteCode = "handshake_truncated"
 	NoteNotesTruncated         NoteCode = "notes_truncated"
+	NoteAlertsTruncated        NoteCode = "alerts_truncated"
 	NoteNoKeys                 NoteCode = "no_keys"
 	NoteMACFailed              NoteCode = "mac_failed"
 	NoteKeyLogConflict         NoteCode = "key_log_conflict"
@@ -84,6 +85,7 @@ var NoteCodes = []NoteInfo{
 	{NoteHandshakeTooLarge, "a handshake message whose header declares a body above the cap (64 KiB; certificates 256 KiB): it is skipped by its declared length, never parsed, and the messages after it are read", "none: a message that large is an attack or a broken peer; the Finished check of that handshake cannot succeed"},
 	{NoteHandshakeTruncated, "the connection ended inside a handshake message", "none: the capture stopped or the peer closed mid-message"},
 	{NoteNotesTruncated, "more than 64 notes on one connection: the rest were dropped", "look at the first ones"},
+	{NoteAlertsTruncated, "more than 64 alerts on one connection: the first 64 are listed, the rest counted in alerts_dropped", "none: an alert flood is an attack or a broken peer, the count says how big"},
 	{NoteNoKeys, "protected records and no key for them: the detail names the key-log line or RSA key that is missing", "give the key log (-l) or RSA key (-k) of this connection"},
 	{NoteMACFailed, "the first record in a direction whose MAC or AEAD tag did not verify (later ones are counted in mac.failed)", "check the key log belongs to this capture (not another vantage point behind a proxy) and that the capture is not corrupted"},
 	{NoteKeyLogConflict, "the key log held several master secrets for this client random (a conflicting duplicate line, warned about when it was read) and not the last one logged decrypts the connection", "find out why the key log disagrees with itself: two processes or runs logging into one file"},

@@ -104,7 +104,7 @@ func (c *Conn) opaque(ev *RecordEvent) {
 	c.opaqueRecord(d)
 	switch ev.Record.Type {
 	case parser.ContentTypeAlert:
-		c.Alerts = append(c.Alerts, ConnAlert{Dir: d, Encrypted: true})
+		c.addAlert(ConnAlert{Dir: d, Encrypted: true})
 		c.history(d, 'L')
 	case parser.ContentTypeHandshake:
 		c.history(d, 'F') // an encrypted handshake message: the Finished, most often
@@ -129,7 +129,7 @@ func (c *Conn) content(ev *RecordEvent, typ parser.ContentType, payload []byte) 
 		}
 		ev.Alerts = alerts
 		for _, a := range alerts {
-			c.Alerts = append(c.Alerts, ConnAlert{Dir: d, Alert: a})
+			c.addAlert(ConnAlert{Dir: d, Alert: a})
 		}
 	case parser.ContentTypeHandshake:
 		c.dirs[d].lastType = parser.ContentTypeHandshake

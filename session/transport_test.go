@@ -152,3 +152,31 @@ func TestNoKeysWithoutServerHello(t *testing.T) {
 		t.Errorf("no_keys notes %q", got)
 	}
 }
+
+// TestAlertsCapped: 100,000 alert records on one connection keep the
+// first MaxAlerts alerts, count the rest, and note it once; the history
+// stays capped too.
+func TestAlertsCapped(t *testing.T) {
+	var s sink
+	c := session.NewConn(1, time.Unix(1, 0), &s)
+	c.SetEndpoints(netip.MustParseAddrPort("192.0.2.1:50000"), netip.MustParseAddrPort("192.0.2.2:443"), false)
+	c.BeginTLS()
+	c.Record(session.ClientToServer, clientHelloRecord(t), session.Position{})
+	alert := parser.Record{Type: parser.ContentTypeAlert, Version: parser.VersionTLS12, Payload: []byte{1, 0}}
+	const n = 100_000
+	for range n {
+		c.Record(session.ServerToClient, alert, session.Position{})
+	}
+	if len(c.Alerts) != session.MaxAlerts || c.AlertsDropped != n-session.MaxAlerts {
+		t.Errorf("%d alerts kept, %d dropped", len(c.Alerts), c.AlertsDropped)
+	}
+	var notes int
+	for _, nt := range c.Notes {
+		if nt.Code == session.NoteAlertsTruncated {
+			notes++
+		}
+	}
+	if notes != 1 || len(c.History) > session.MaxHistory {
+		t.Errorf("%d alerts_truncated notes, history %d letters", notes, len(c.History))
+	}
+}
