@@ -232,6 +232,11 @@ func sniffRecord(b []byte, want HandshakeType) Verdict {
 			return VerdictNotTLS
 		}
 	case ContentTypeHandshake:
+		if complete && len(p) < minHelloSniff {
+			// A hello fragmented into tiny records (1 to 41 bytes each):
+			// judge the fragments' bytes together.
+			p, complete = joinHandshakeFragments(b, rec)
+		}
 		return sniffHandshake(p, complete, want)
 	case ContentTypeHeartbeat:
 		// Only a plaintext heartbeat (a Heartbleed probe before the
@@ -247,6 +252,31 @@ func sniffRecord(b []byte, want HandshakeType) Verdict {
 }
 
 // sniffHandshake checks the first handshake message of a record payload p.
+// minHelloSniff is what sniffHandshake needs of a hello to judge it: the
+// message header and the 38 bytes every hello starts with.
+const minHelloSniff = 4 + 38
+
+// joinHandshakeFragments returns the payload of the complete handshake
+// record rec at the start of b joined with those of the handshake records
+// of the same version that follow it, up to minHelloSniff bytes. complete
+// is false when b ends before that much was found (more may come).
+func joinHandshakeFragments(b []byte, rec Record) (cryptobyte.String, bool) {
+	joined := append(make([]byte, 0, minHelloSniff), rec.Payload...)
+	rest := b[5+len(rec.Payload):]
+	for len(joined) < minHelloSniff {
+		next, n, err := ParseRecord(rest)
+		if err == ErrNeedMore {
+			return joined, false
+		}
+		if err != nil || next.Type != ContentTypeHandshake || next.Version != rec.Version || len(next.Payload) == 0 {
+			return joined, true
+		}
+		joined = append(joined, next.Payload[:min(len(next.Payload), minHelloSniff-len(joined))]...)
+		rest = rest[n:]
+	}
+	return joined, true
+}
+
 func sniffHandshake(p cryptobyte.String, complete bool, want HandshakeType) Verdict {
 	var typ uint8
 	var n uint32
@@ -265,6 +295,9 @@ func sniffHandshake(p cryptobyte.String, complete bool, want HandshakeType) Verd
 	}
 	if t != HandshakeTypeClientHello && t != HandshakeTypeServerHello {
 		return VerdictTLS
+	}
+	if n < 38 {
+		return VerdictNotTLS // no hello is shorter: version and random
 	}
 	// A hello: its version must be SSL 3.0..TLS 1.2 (TLS 1.3 keeps 0x0303),
 	// or, in the ServerHello of a TLS 1.3 draft before -22, 0x0304 or the

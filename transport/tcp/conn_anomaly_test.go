@@ -6,6 +6,8 @@ package tcp
 // and the streamRecording is fed back to a Conn.
 
 import (
+	"fmt"
+
 	"github.com/ssldissect/ssldissect/session"
 
 	"github.com/ssldissect/ssldissect/parser"
@@ -526,4 +528,45 @@ func streamCertDER(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return cert.Certificate[0]
+}
+
+// TestTinyHelloRecords: a ClientHello fragmented into records of 1 to 38
+// bytes is found as the client's hello (no guessed roles, no midstream
+// note), parsed, and the connection decrypts as before.
+func TestTinyHelloRecords(t *testing.T) {
+	run := specRun(t, &sessionSpec{version: tls.VersionTLS12})
+	for _, size := range []int{1, 5, 30, 38} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			writes := append([]streamWrite(nil), run.rec.writes...)
+			first := writes[0].data
+			if writes[0].side != 0 || first[0] != byte(parser.ContentTypeHandshake) {
+				t.Fatalf("first write is not the client's handshake record")
+			}
+			n := 5 + (int(first[3])<<8 | int(first[4]))
+			var framed []byte
+			for p := first[5:n]; len(p) > 0; {
+				k := min(size, len(p))
+				framed = append(framed, first[0], first[1], first[2], byte(k>>8), byte(k))
+				framed = append(framed, p[:k]...)
+				p = p[k:]
+			}
+			writes[0] = streamWrite{0, append(framed, first[n:]...)}
+			for _, ck := range []struct {
+				name string
+				f    chunking
+			}{{"whole", chunkWhole}, {"bytewise", chunkBytewise}} {
+				r := feedConn(t, ck.f(writes), keysFrom(t, run.keylog), streamClientAddr, streamServerAddr)
+				c := r.c
+				if c.RolesGuessed || connHasNote(c, "midstream") || c.Client != streamClientAddr {
+					t.Errorf("%s: guessed %v, client %v, notes %+v", ck.name, c.RolesGuessed, c.Client, c.Notes)
+				}
+				if c.ClientHello == nil || !c.Decrypted {
+					t.Fatalf("%s: hello %v, decrypted %v, notes %+v", ck.name, c.ClientHello != nil, c.Decrypted, c.Notes)
+				}
+				if c.MACFailed != 0 || c.MACVerified == 0 {
+					t.Errorf("%s: MAC verified %d failed %d", ck.name, c.MACVerified, c.MACFailed)
+				}
+			}
+		})
+	}
 }

@@ -92,6 +92,11 @@ func (x *sniffer) firstFlight() (n int, stop bool) {
 		c.setRoles(s, false)
 		return x.start(off, modeSSLv2)
 	case parser.VerdictNeedMore:
+		if off == 0 && h.base == 0 {
+			// The stream starts with what may be a ClientHello (split
+			// into tiny records, or not all arrived): wait for it.
+			return 0, true
+		}
 		// A 0x16 byte near the end of a short read may be the start of a
 		// hello, or the capture may start inside a TLS stream: skipping to
 		// it would lose the mid-stream check.
