@@ -38,6 +38,10 @@ type Writer struct {
 	TLSConnections       uint64
 	DecryptedConnections uint64
 	Records              uint64
+	// The connections that hit a per-connection cap, and their counts
+	// summed (Summary.CappedConnections, Summary.Dropped).
+	CappedConnections uint64
+	Dropped           session.Dropped
 }
 
 type textConn struct {
@@ -98,6 +102,10 @@ func (w *Writer) End(c *session.Conn) {
 	if c.Decrypted {
 		w.DecryptedConnections++
 	}
+	if c.Dropped.Any() {
+		w.CappedConnections++
+		w.Dropped.Add(c.Dropped)
+	}
 	if w.plain != nil {
 		w.setErr(w.plain.settleEarly(c))
 		if b := w.plain.early[c.ID]; len(b) > 0 {
@@ -127,6 +135,10 @@ func (w *Writer) Summary(s Summary) {
 	s.TLSConnections = w.TLSConnections
 	s.DecryptedConnections = w.DecryptedConnections
 	s.Records = w.Records
+	if w.CappedConnections > 0 {
+		d := droppedOf(w.Dropped)
+		s.CappedConnections, s.Dropped = w.CappedConnections, &d
+	}
 	if w.opt.Format == "json" {
 		w.setErr(w.writeLine(&s))
 		return
@@ -136,6 +148,10 @@ func (w *Writer) Summary(s Summary) {
 	if err == nil && s.DecodeErrors+s.FragmentsDropped+s.DroppedByCaps > 0 {
 		_, err = fmt.Fprintf(w.out, "Not analysed: %d frames with a malformed or truncated header, %d IP fragments refused, %d stream ranges dropped by the reassembly caps\n",
 			s.DecodeErrors, s.FragmentsDropped, s.DroppedByCaps)
+	}
+	if err == nil && s.Dropped != nil {
+		_, err = fmt.Fprintf(w.out, "Dropped by the per-connection caps, in %d connections: %s\n",
+			s.CappedConnections, droppedText(s.Dropped.counts()))
 	}
 	if err == nil && s.KernelDrops != nil {
 		var kp, qd uint64
