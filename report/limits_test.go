@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -82,6 +84,75 @@ func TestDroppedOutput(t *testing.T) {
 		if !strings.Contains(txt.String(), want) {
 			t.Errorf("text output lacks %q:\n%s", want, txt.String())
 		}
+	}
+}
+
+// TestPlaintextEarlyData: 0-RTT plaintext goes to --plaintext-dir at once,
+// not held in memory until the server answers, and is cut off again when
+// the server rejects it. Before, the Writer held all of it in memory
+// until the verdict (as much as the client sent).
+func TestPlaintextEarlyData(t *testing.T) {
+	early := bytes.Repeat([]byte("E"), 1<<20)
+	for _, verdict := range []string{"accepted", "rejected", ""} {
+		t.Run(fmt.Sprintf("verdict=%q", verdict), func(t *testing.T) {
+			dir := t.TempDir()
+			w := NewWriter(&bytes.Buffer{}, Options{Format: "json", PlaintextDir: dir})
+			c := &session.Conn{ID: 3, TLS: true}
+			file := filepath.Join(dir, "3.c2s")
+			data := func(d session.Dir, isEarly bool, b []byte) {
+				w.Record(&session.RecordEvent{Conn: c, Dir: d, ContentType: parser.ContentTypeApplicationData,
+					Decrypted: true, EarlyData: isEarly, Plaintext: b})
+			}
+			for range 4 {
+				data(session.ClientToServer, true, early)
+			}
+			if st, err := os.Stat(file); err != nil || st.Size() != 4<<20 {
+				t.Fatalf("before the verdict: %v, want the 4 MiB of 0-RTT data already in the file", err)
+			}
+			c.EarlyData = verdict
+			if verdict == "" {
+				c.EarlyData = "sent"
+			} else {
+				// The record that carried the verdict, then 0-RTT data
+				// still in flight, then the client's 1-RTT data.
+				data(session.ServerToClient, false, []byte("answer"))
+				data(session.ClientToServer, true, []byte("late"))
+				data(session.ClientToServer, false, []byte("REAL"))
+			}
+			w.End(c)
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []byte
+			switch verdict {
+			case "accepted":
+				want = append(bytes.Repeat(early, 4), "lateREAL"...)
+			case "rejected":
+				want = []byte("REAL")
+			default:
+				want = bytes.Repeat(early, 4) // no answer seen: what was sent stays
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s: %d bytes (%.20q...), want %d", file, len(got), got, len(want))
+			}
+		})
+	}
+	// Rejected with nothing after: no file, as if nothing had been written.
+	dir := t.TempDir()
+	w := NewWriter(&bytes.Buffer{}, Options{Format: "json", PlaintextDir: dir})
+	c := &session.Conn{ID: 4, TLS: true}
+	w.Record(&session.RecordEvent{Conn: c, ContentType: parser.ContentTypeApplicationData, Decrypted: true, EarlyData: true, Plaintext: []byte("x")})
+	c.EarlyData = "rejected"
+	w.End(c)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "4.c2s")); !os.IsNotExist(err) {
+		t.Errorf("rejected 0-RTT data only: %v, want no file", err)
 	}
 }
 
