@@ -65,7 +65,8 @@ type clientKey struct{ ja3, ja4 string }
 
 type clientAgg struct {
 	conns   int
-	offered []string // insecure versions and suites offered, in hello order
+	offered []string // insecure versions and suites offered, in hello order (session.MaxInsecureOffers of them)
+	more    int      // insecure offers past the cap
 }
 
 type certAgg struct {
@@ -230,15 +231,16 @@ func (a *Auditor) client(c *session.Conn, ex example) {
 	k := clientKey{c.JA3, c.JA4}
 	cl := a.clients[k]
 	if cl == nil {
-		cl = &clientAgg{offered: insecureOffers(c.ClientHello)}
+		offered, more := insecureOffers(c.ClientHello)
+		cl = &clientAgg{offered: offered, more: more}
 		a.clients[k] = cl
 	}
 	cl.conns++
 	if len(cl.offered) > 0 {
 		names := cl.offered
 		more := ""
-		if len(names) > maxOfferNames {
-			more = fmt.Sprintf(" and %d more", len(names)-maxOfferNames)
+		if n := len(names) + cl.more; n > maxOfferNames {
+			more = fmt.Sprintf(" and %d more", n-maxOfferNames)
 			names = names[:maxOfferNames]
 		}
 		subject := k.ja3 + "/" + k.ja4
@@ -250,12 +252,16 @@ func (a *Auditor) client(c *session.Conn, ex example) {
 // insecureOffers lists the insecure versions and cipher suites a
 // ClientHello offers: the versions of supported_versions (else the legacy
 // version; SSL 2.0 for an SSLv2-format hello) and the suites, in hello
-// order.
-func insecureOffers(ch *parser.ClientHello) []string {
-	var out []string
-	seen := map[string]bool{}
+// order, up to session.MaxInsecureOffers of them; more counts the rest.
+func insecureOffers(ch *parser.ClientHello) (out []string, more int) {
+	seen := map[string]bool{} // for this call only: bounded by the hello
 	add := func(s string) {
-		if !seen[s] {
+		switch {
+		case seen[s]:
+		case len(out) == session.MaxInsecureOffers:
+			seen[s] = true
+			more++
+		default:
 			seen[s] = true
 			out = append(out, s)
 		}
@@ -288,7 +294,7 @@ func insecureOffers(ch *parser.ClientHello) []string {
 			add(s.String()) // every SSL 2.0 cipher spec is SSL 2.0 only
 		}
 	}
-	return out
+	return out, more
 }
 
 func (a *Auditor) cert(ci parser.CertInfo, role string, leaf bool, c *session.Conn, ex example) {

@@ -85,6 +85,9 @@ type AuditClient struct {
 	Connections     int      `json:"connections"`
 	OffersInsecure  bool     `json:"offers_insecure"`
 	InsecureOffered []string `json:"insecure_offered"`
+	// InsecureOfferedDropped counts the insecure offers past
+	// session.MaxInsecureOffers, left out of InsecureOffered.
+	InsecureOfferedDropped int `json:"insecure_offered_dropped,omitempty"`
 }
 
 // AuditCertificate is one certificate (by SHA-256) seen in any chain.
@@ -222,6 +225,7 @@ func (a *Auditor) Snapshot() AuditReport {
 		rep.Clients = append(rep.Clients, AuditClient{
 			JA3: k.ja3, JA4: k.ja4, Connections: c.conns,
 			OffersInsecure: len(c.offered) > 0, InsecureOffered: nonNilStrings(slices.Clone(c.offered)),
+			InsecureOfferedDropped: c.more,
 		})
 	}
 	slices.SortFunc(rep.Clients, func(x, y AuditClient) int {

@@ -49,6 +49,9 @@ func recordOf(a *objArena, ev *session.RecordEvent) Record {
 	for _, n := range ev.Notes {
 		r.Notes = append(r.Notes, noteOf(n))
 	}
+	if d := ev.Dropped; d.Any() {
+		r.Dropped = &RecordDropped{Handshake: d.Messages, Alerts: d.Alerts, Notes: d.Notes}
+	}
 	return r
 }
 
@@ -111,7 +114,6 @@ func ConnectionOf(c *session.Conn) Connection {
 		MAC:               MACCounts{Verified: c.MACVerified, Failed: c.MACFailed},
 		Finished:          finishedOf(c.FinishedVerified()),
 		Alerts:            []Alert{},
-		AlertsDropped:     c.AlertsDropped,
 		Gaps:              c.Gaps,
 		Notes:             []Note{},
 		History:           string(c.History),
@@ -150,7 +152,25 @@ func ConnectionOf(c *session.Conn) Connection {
 	for _, ci := range c.ClientCerts {
 		out.ClientCertificates = append(out.ClientCertificates, certificate(ci))
 	}
+	if c.Dropped.Any() {
+		d := droppedOf(c.Dropped)
+		out.Dropped = &d
+	}
 	return out
+}
+
+func droppedOf(d session.Dropped) Dropped {
+	return Dropped{
+		Alerts:             d.Alerts,
+		Notes:              d.Notes,
+		ServerCertificates: d.ServerCerts,
+		ClientCertificates: d.ClientCerts,
+		ALPNOffered:        d.ALPNOffered,
+		History:            d.History,
+		RecordHandshake:    d.RecordMessages,
+		RecordAlerts:       d.RecordAlerts,
+		RecordNotes:        d.RecordNotes,
+	}
 }
 
 func finishedOf(v [2]int) Finished {

@@ -32,6 +32,18 @@ type Record struct {
 	MAC           string     `json:"mac"`
 	Plaintext     int        `json:"plaintext_bytes,omitempty"`
 	Notes         []Note     `json:"notes,omitempty"`
+	// Dropped counts what the record caps left out of Handshake, Alerts
+	// and Notes; absent when nothing was.
+	Dropped *RecordDropped `json:"dropped,omitempty"`
+}
+
+// RecordDropped counts the items of a record's lists past the record caps
+// (session.MaxRecordMessages, MaxRecordAlerts, MaxRecordNotes), each key
+// named after the list it shortened.
+type RecordDropped struct {
+	Handshake int `json:"handshake,omitempty"`
+	Alerts    int `json:"alerts,omitempty"`
+	Notes     int `json:"notes,omitempty"`
 }
 
 // Alert is one alert message.
@@ -132,12 +144,29 @@ type Connection struct {
 	MAC                MACCounts     `json:"mac"`
 	Finished           Finished      `json:"finished"`
 	Alerts             []Alert       `json:"alerts"`
-	AlertsDropped      int           `json:"alerts_dropped,omitempty"` // alerts beyond the 64 listed
 	Gaps               int           `json:"gaps"`
 	Notes              []Note        `json:"notes"`
 	History            string        `json:"history"`
 	ServerCertificates []Certificate `json:"server_certificates"`
 	ClientCertificates []Certificate `json:"client_certificates"`
+	// Dropped counts what the per-connection caps (session/limits.go)
+	// left out of the lists above; absent when nothing was.
+	Dropped *Dropped `json:"dropped,omitempty"`
+}
+
+// Dropped counts the items past the per-connection caps, each key named
+// after the list it shortened (record_* are the records' lists, summed
+// over the connection). Keys whose count is 0 are left out.
+type Dropped struct {
+	Alerts             int `json:"alerts,omitempty"`
+	Notes              int `json:"notes,omitempty"`
+	ServerCertificates int `json:"server_certificates,omitempty"`
+	ClientCertificates int `json:"client_certificates,omitempty"`
+	ALPNOffered        int `json:"alpn_offered,omitempty"`
+	History            int `json:"history,omitempty"`
+	RecordHandshake    int `json:"record_handshake,omitempty"`
+	RecordAlerts       int `json:"record_alerts,omitempty"`
+	RecordNotes        int `json:"record_notes,omitempty"`
 }
 
 // Summary is the last line of a run, `"type":"summary"`.
@@ -169,9 +198,13 @@ type Summary struct {
 	// Frames longer than their file's snapshot length, cut to it.
 	FramesCutToSnaplen uint64 `json:"frames_cut_to_snaplen"`
 	// Input files given that could not be read (named in warnings).
-	UnreadableFiles uint64  `json:"unreadable_files"`
-	Warnings        int     `json:"warnings"`
-	ElapsedSeconds  float64 `json:"elapsed_seconds"`
+	UnreadableFiles uint64 `json:"unreadable_files"`
+	// The connections that hit a per-connection cap, and the sum of their
+	// Dropped counts; both absent when none did.
+	CappedConnections uint64   `json:"capped_connections,omitempty"`
+	Dropped           *Dropped `json:"dropped,omitempty"`
+	Warnings          int      `json:"warnings"`
+	ElapsedSeconds    float64  `json:"elapsed_seconds"`
 	// Live capture only (absent for files): the interface, and the
 	// frames the kernel passed to the socket, dropped for want of buffer
 	// space, and dropped by ssldissect's own queue.

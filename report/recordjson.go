@@ -9,9 +9,9 @@ import (
 // appendRecordJSON appends r as json.Encoder (SetEscapeHTML(false)) writes
 // it, newline included, without reflection and without compacting each
 // handshake Object's MarshalJSON output again: the Objects are appended in
-// place. The rare parts (alerts when there are any, heartbeat, notes) and
-// strings that need escaping go through encodeNoHTML, so the bytes are the
-// Encoder's.
+// place. The rare parts (alerts when there are any, heartbeat, notes,
+// dropped) and strings that need escaping go through encodeNoHTML, so the
+// bytes are the Encoder's.
 func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
 	b = append(b, `{"type":`...)
 	b = appendStringNoHTML(b, r.Type)
@@ -88,6 +88,12 @@ func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
 	if len(r.Notes) > 0 {
 		b = append(b, `,"notes":`...)
 		if b, err = encodeNoHTML(b, r.Notes); err != nil {
+			return nil, err
+		}
+	}
+	if r.Dropped != nil {
+		b = append(b, `,"dropped":`...)
+		if b, err = encodeNoHTML(b, r.Dropped); err != nil {
 			return nil, err
 		}
 	}

@@ -638,6 +638,13 @@ func TestSchemaEvents(t *testing.T) {
 	}
 	w.Summary(sum)
 	sum.Type, sum.TLSConnections, sum.DecryptedConnections, sum.Records = "summary", w.TLSConnections, w.DecryptedConnections, w.Records
+	// The Writer's own sums of the connections' dropped counts (the
+	// filled connection has some).
+	if w.CappedConnections != 1 || !w.Dropped.Any() {
+		t.Errorf("writer's capped connections %d, dropped %+v: want the filled connection's", w.CappedConnections, w.Dropped)
+	}
+	d := droppedOf(w.Dropped)
+	sum.CappedConnections, sum.Dropped = w.CappedConnections, &d
 	add(sum)
 	if err := w.Close(); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -68,7 +69,11 @@ func auditSections(rep AuditReport, sep string) []section {
 	}
 	cl := section{name: "clients", title: "Clients", header: []string{"ja3", "ja4", "connections", "offers_insecure", "insecure_offered"}}
 	for _, c := range rep.Clients {
-		cl.rows = append(cl.rows, []string{c.JA3, c.JA4, itoa(c.Connections), yes(c.OffersInsecure), join(c.InsecureOffered)})
+		offered := c.InsecureOffered
+		if c.InsecureOfferedDropped > 0 {
+			offered = append(slices.Clip(offered), fmt.Sprintf("(and %d more)", c.InsecureOfferedDropped))
+		}
+		cl.rows = append(cl.rows, []string{c.JA3, c.JA4, itoa(c.Connections), yes(c.OffersInsecure), join(offered)})
 	}
 	ce := section{name: "certificates", title: "Certificates", header: []string{"subject", "issuer", "not_before", "not_after",
 		"key", "signature_algorithm", "self_signed", "validity", "sni_not_in_san", "role", "leaf", "connections", "rating", "reasons", "sha256"}}

@@ -127,6 +127,10 @@ func (w *Writer) textRecord(ev *session.RecordEvent) {
 		writeStrings(w.out, "    note ", string(n.Code), ": ")
 		writeStrings(w.out, n.Detail, "\n", "")
 	}
+	if d := ev.Dropped; d.Any() {
+		writeStrings(w.out, "    dropped: ", droppedText([]droppedCount{
+			{"handshake", d.Messages}, {"alerts", d.Alerts}, {"notes", d.Notes}}), "\n")
+	}
 	if len(ev.Plaintext) > 0 && (w.opt.Hex || w.opt.ASCII) {
 		writePlaintext(w.out, ev.Plaintext, w.opt.Hex)
 	}
@@ -206,9 +210,6 @@ func (w *Writer) textEnd(c *session.Conn) {
 	for _, a := range out.Alerts {
 		line("alert", fmt.Sprintf("%s %s (%s)", a.Dir, a.Description, a.Level))
 	}
-	if out.AlertsDropped > 0 {
-		line("alerts_dropped", strconv.Itoa(out.AlertsDropped))
-	}
 	for i, cert := range out.ServerCertificates {
 		line(fmt.Sprintf("server_cert[%d]", i), certLine(cert))
 	}
@@ -222,6 +223,43 @@ func (w *Writer) textEnd(c *session.Conn) {
 		}
 		line("note", n.Code+d+": "+n.Detail)
 	}
+	if out.Dropped != nil {
+		line("dropped", droppedText(out.Dropped.counts()))
+	}
+}
+
+// droppedCount is one count of a "dropped" object, keyed as in JSON.
+type droppedCount struct {
+	key string
+	n   int
+}
+
+// counts lists d's counts in the order of its JSON keys.
+func (d *Dropped) counts() []droppedCount {
+	return []droppedCount{
+		{"alerts", d.Alerts}, {"notes", d.Notes},
+		{"server_certificates", d.ServerCertificates}, {"client_certificates", d.ClientCertificates},
+		{"alpn_offered", d.ALPNOffered}, {"history", d.History},
+		{"record_handshake", d.RecordHandshake}, {"record_alerts", d.RecordAlerts}, {"record_notes", d.RecordNotes},
+	}
+}
+
+// droppedText is the text form of a "dropped" object: "alerts 3, notes 1",
+// the counts that are not 0.
+func droppedText(cs []droppedCount) string {
+	var b []byte
+	for _, c := range cs {
+		if c.n == 0 {
+			continue
+		}
+		if len(b) > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, c.key...)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(c.n), 10)
+	}
+	return string(b)
 }
 
 func certLine(c Certificate) string {

@@ -38,6 +38,10 @@ type Writer struct {
 	TLSConnections       uint64
 	DecryptedConnections uint64
 	Records              uint64
+	// The connections that hit a per-connection cap, and their counts
+	// summed (Summary.CappedConnections, Summary.Dropped).
+	CappedConnections uint64
+	Dropped           session.Dropped
 }
 
 type textConn struct {
@@ -51,7 +55,7 @@ func NewWriter(w io.Writer, opt Options) *Writer {
 	wr.enc = json.NewEncoder(wr.out)
 	wr.enc.SetEscapeHTML(false)
 	if opt.PlaintextDir != "" {
-		wr.plain = &plaintextFiles{dir: opt.PlaintextDir, files: map[plainKey]*os.File{}, early: map[uint64][]byte{}}
+		wr.plain = &plaintextFiles{dir: opt.PlaintextDir, files: map[plainKey]*plainFile{}, early: map[uint64]int64{}}
 	}
 	return wr
 }
@@ -71,13 +75,7 @@ func (w *Writer) Record(ev *session.RecordEvent) {
 	if w.plain != nil {
 		w.setErr(w.plain.settleEarly(ev.Conn))
 		if len(ev.Plaintext) > 0 && ev.ContentType == parser.ContentTypeApplicationData {
-			if ev.EarlyData && ev.Conn.EarlyData != "accepted" {
-				// 0-RTT data joins the stream only once the server has
-				// accepted it.
-				w.plain.early[ev.Conn.ID] = append(w.plain.early[ev.Conn.ID], ev.Plaintext...)
-			} else {
-				w.setErr(w.plain.write(ev.Conn.ID, ev.Dir, ev.Plaintext))
-			}
+			w.setErr(w.plain.data(ev))
 		}
 	}
 	if w.err != nil {
@@ -98,13 +96,14 @@ func (w *Writer) End(c *session.Conn) {
 	if c.Decrypted {
 		w.DecryptedConnections++
 	}
+	if c.Dropped.Any() {
+		w.CappedConnections++
+		w.Dropped.Add(c.Dropped)
+	}
 	if w.plain != nil {
 		w.setErr(w.plain.settleEarly(c))
-		if b := w.plain.early[c.ID]; len(b) > 0 {
-			// The server's answer was never seen: keep what was sent.
-			w.setErr(w.plain.write(c.ID, session.ClientToServer, b))
-			delete(w.plain.early, c.ID)
-		}
+		// The server's answer was never seen: what was sent stays.
+		delete(w.plain.early, c.ID)
 		w.setErr(w.plain.close(c.ID))
 	}
 	if w.err != nil {
@@ -127,6 +126,10 @@ func (w *Writer) Summary(s Summary) {
 	s.TLSConnections = w.TLSConnections
 	s.DecryptedConnections = w.DecryptedConnections
 	s.Records = w.Records
+	if w.CappedConnections > 0 {
+		d := droppedOf(w.Dropped)
+		s.CappedConnections, s.Dropped = w.CappedConnections, &d
+	}
 	if w.opt.Format == "json" {
 		w.setErr(w.writeLine(&s))
 		return
@@ -136,6 +139,10 @@ func (w *Writer) Summary(s Summary) {
 	if err == nil && s.DecodeErrors+s.FragmentsDropped+s.DroppedByCaps > 0 {
 		_, err = fmt.Fprintf(w.out, "Not analysed: %d frames with a malformed or truncated header, %d IP fragments refused, %d stream ranges dropped by the reassembly caps\n",
 			s.DecodeErrors, s.FragmentsDropped, s.DroppedByCaps)
+	}
+	if err == nil && s.Dropped != nil {
+		_, err = fmt.Fprintf(w.out, "Dropped by the per-connection caps, in %d connections: %s\n",
+			s.CappedConnections, droppedText(s.Dropped.counts()))
 	}
 	if err == nil && s.KernelDrops != nil {
 		var kp, qd uint64
@@ -190,25 +197,61 @@ type plainKey struct {
 }
 
 // plaintextFiles writes --plaintext-dir files, opened on first data.
+//
+// The client's 0-RTT data belongs to the stream only if the server accepts
+// it, which is known a flight later. Rather than hold it in memory until
+// then (as much as the client cares to send), it is written at once, its
+// start in the file remembered, and cut off again (the file truncated) if
+// the server rejects it. Nothing of the client's comes between: its
+// 1-RTT data follows its Finished, which follows the server's answer.
 type plaintextFiles struct {
 	dir   string
-	files map[plainKey]*os.File
-	early map[uint64][]byte // 0-RTT plaintext awaiting the server's verdict
+	files map[plainKey]*plainFile
+	early map[uint64]int64 // connections whose 0-RTT data awaits the server's verdict: where it starts in the c2s file
 }
 
-// settleEarly writes or drops a connection's held 0-RTT plaintext once the
+// plainFile is an open --plaintext-dir file and how many bytes it holds.
+type plainFile struct {
+	f    *os.File
+	size int64
+}
+
+// data writes a record's application data to its file.
+func (p *plaintextFiles) data(ev *session.RecordEvent) error {
+	c := ev.Conn
+	start, pending := p.early[c.ID]
+	switch {
+	case !ev.EarlyData && pending && ev.Dir == session.ClientToServer:
+		// The client's own data after its 0-RTT data, and no verdict
+		// seen: the server's answer was not captured. What was sent
+		// stays.
+		delete(p.early, c.ID)
+	case !ev.EarlyData || c.EarlyData == "accepted":
+	case c.EarlyData == "rejected":
+		return nil // 0-RTT data that came after the server's answer
+	case !pending:
+		start = 0
+		if f := p.files[plainKey{c.ID, session.ClientToServer}]; f != nil {
+			start = f.size
+		}
+		p.early[c.ID] = start
+	}
+	return p.write(c.ID, ev.Dir, ev.Plaintext)
+}
+
+// settleEarly keeps or cuts off a connection's 0-RTT plaintext once the
 // server has answered.
 func (p *plaintextFiles) settleEarly(c *session.Conn) error {
-	b, ok := p.early[c.ID]
+	start, ok := p.early[c.ID]
 	if !ok {
 		return nil
 	}
 	switch c.EarlyData {
 	case "accepted":
 		delete(p.early, c.ID)
-		return p.write(c.ID, session.ClientToServer, b)
 	case "rejected":
 		delete(p.early, c.ID)
+		return p.truncate(c.ID, session.ClientToServer, start)
 	}
 	return nil
 }
@@ -217,14 +260,42 @@ func (p *plaintextFiles) write(conn uint64, d session.Dir, b []byte) error {
 	k := plainKey{conn, d}
 	f := p.files[k]
 	if f == nil {
-		var err error
-		f, err = os.Create(filepath.Join(p.dir, fmt.Sprintf("%d.%s", conn, d)))
+		fh, err := os.Create(p.name(k))
 		if err != nil {
 			return err
 		}
+		f = &plainFile{f: fh}
 		p.files[k] = f
 	}
-	_, err := f.Write(b)
+	n, err := f.f.Write(b)
+	f.size += int64(n)
+	return err
+}
+
+func (p *plaintextFiles) name(k plainKey) string {
+	return filepath.Join(p.dir, fmt.Sprintf("%d.%s", k.conn, k.dir))
+}
+
+// truncate cuts a file back to size bytes; a file cut to nothing is
+// removed, as if it had never been written.
+func (p *plaintextFiles) truncate(conn uint64, d session.Dir, size int64) error {
+	k := plainKey{conn, d}
+	f := p.files[k]
+	if f == nil || f.size <= size {
+		return nil
+	}
+	if size == 0 {
+		delete(p.files, k)
+		if err := f.f.Close(); err != nil {
+			return err
+		}
+		return os.Remove(p.name(k))
+	}
+	if err := f.f.Truncate(size); err != nil {
+		return err
+	}
+	f.size = size
+	_, err := f.f.Seek(size, io.SeekStart)
 	return err
 }
 
@@ -233,7 +304,7 @@ func (p *plaintextFiles) close(conn uint64) error {
 	for _, d := range []session.Dir{session.ClientToServer, session.ServerToClient} {
 		k := plainKey{conn, d}
 		if f := p.files[k]; f != nil {
-			if err := f.Close(); err != nil && first == nil {
+			if err := f.f.Close(); err != nil && first == nil {
 				first = err
 			}
 			delete(p.files, k)
@@ -245,7 +316,7 @@ func (p *plaintextFiles) close(conn uint64) error {
 func (p *plaintextFiles) closeAll() error {
 	var first error
 	for k, f := range p.files {
-		if err := f.Close(); err != nil && first == nil {
+		if err := f.f.Close(); err != nil && first == nil {
 			first = err
 		}
 		delete(p.files, k)

@@ -1,7 +1,6 @@
 package session
 
 import (
-	"fmt"
 	"net/netip"
 	"time"
 
@@ -21,6 +20,14 @@ func (d Dir) String() string {
 		return "c2s"
 	}
 	return "s2c"
+}
+
+// role names the side that sends in direction d.
+func (d Dir) role() string {
+	if d == ClientToServer {
+		return "client"
+	}
+	return "server"
 }
 
 // MACResult is the outcome of verifying a record's MAC or AEAD tag.
@@ -87,6 +94,9 @@ type RecordEvent struct {
 	// plaintext records, nothing).
 	Plaintext []byte
 	Notes     []Note
+	// Dropped counts what the record caps (limits.go) left out of
+	// Messages, Alerts and Notes.
+	Dropped RecordDropped
 }
 
 // Sink receives the events of every connection, in the order they happen.
@@ -165,13 +175,15 @@ type Conn struct {
 	PlaintextBytes    [2]int64 // indexed by Dir
 	MACVerified       int
 	MACFailed         int
-	Alerts            []ConnAlert // the first MaxAlerts
-	AlertsDropped     int         // alerts beyond MaxAlerts, counted only
+	Alerts            []ConnAlert
 	Gaps              int
 	Notes             []Note
 	ServerCerts       []parser.CertInfo
 	ClientCerts       []parser.CertInfo
 	History           []byte
+	// Dropped counts what the caps of limits.go left out of the lists
+	// above and of the records' lists.
+	Dropped Dropped
 	// EarlyData tells what became of the client's 0-RTT data (TLS 1.3):
 	// "" none seen, "sent" (the server's answer was not seen), "accepted",
 	// or "rejected" (known from a HelloRetryRequest or from
@@ -193,6 +205,7 @@ type Conn struct {
 	rolesSet bool        // SetEndpoints was called
 	// historyCapped: the last history letter was dropped (History full).
 	historyCapped bool
+	notesKept     int // notes in Notes but for the *_truncated ones
 }
 
 // dirState is one direction's protocol state.
@@ -202,37 +215,20 @@ type dirState struct {
 	lastType  parser.ContentType
 }
 
-// MaxAlerts caps the alerts kept in Alerts: a peer sending alert records
-// without end would otherwise grow the connection (and its JSON line)
-// without bound. Real connections send one or two.
-const MaxAlerts = 64
-
-// addAlert keeps an alert of the connection, or counts it once Alerts is
-// full (noted once).
-func (c *Conn) addAlert(a ConnAlert) {
-	if len(c.Alerts) < MaxAlerts {
-		c.Alerts = append(c.Alerts, a)
-		return
-	}
-	if c.AlertsDropped == 0 {
-		c.note(Note{Code: NoteAlertsTruncated, Detail: fmt.Sprintf("more than %d alerts: the rest are counted in alerts_dropped, not listed", MaxAlerts)})
-	}
-	c.AlertsDropped++
-}
-
-// MaxHistory caps the letters in History, as Zeek caps ssl_history.
-const MaxHistory = 100
-
 // NewConn starts the state of one connection, first seen at start.
 func NewConn(id uint64, start time.Time, sink Sink) *Conn {
 	return &Conn{ID: id, Start: start, EndTime: start, sink: sink}
 }
 
+// note files a note with the connection, up to MaxNotes; the rest are
+// counted in Dropped.Notes.
 func (c *Conn) note(n Note) {
-	const maxNotes = 64
-	if len(c.Notes) < maxNotes {
+	if c.notesKept < MaxNotes {
+		c.notesKept++
 		c.Notes = append(c.Notes, n)
-	} else if len(c.Notes) == maxNotes {
-		c.Notes = append(c.Notes, Note{Code: NoteNotesTruncated, Detail: "further notes dropped"})
+		return
 	}
+	c.drop(&c.Dropped.Notes, 1, func() Note {
+		return Note{Code: NoteNotesTruncated, Detail: capDetail(MaxNotes, "notes", "notes")}
+	})
 }

@@ -8,9 +8,14 @@ import (
 
 // history appends Zeek's ssl_history letter for an event: upper case for
 // the client, lower case for the server.
+// Past MaxHistory letters are counted in Dropped.History.
 func (c *Conn) history(d Dir, letter byte) {
 	c.historyCapped = len(c.History) >= MaxHistory
 	if c.historyCapped {
+		c.drop(&c.Dropped.History, 1, func() Note {
+			return Note{Code: NoteHistoryTruncated, Dir: d, HasDir: true, Offset: c.ev.Offset, Packet: c.ev.Packet,
+				Detail: capDetail(MaxHistory, "history letters", "history")}
+		})
 		return
 	}
 	if d == ServerToClient {
@@ -115,6 +120,13 @@ func (c *Conn) clientHello(m *parser.ClientHello) {
 	c.ClientHello = m
 	c.SNI = m.SNI()
 	c.ALPNOffered = m.ALPN()
+	if n := len(c.ALPNOffered); n > MaxALPNOffered {
+		c.ALPNOffered = c.ALPNOffered[:MaxALPNOffered:MaxALPNOffered]
+		c.drop(&c.Dropped.ALPNOffered, n-MaxALPNOffered, func() Note {
+			return Note{Code: NoteALPNOfferedTruncated, Dir: ClientToServer, HasDir: true, Offset: c.ev.Offset, Packet: c.ev.Packet,
+				Detail: capDetail(MaxALPNOffered, "protocols offered in ALPN", "alpn_offered")}
+		})
+	}
 	if !m.Partial {
 		c.clientFingerprints(m)
 	}
@@ -163,22 +175,30 @@ func (c *Conn) serverHello(m *parser.ServerHello) {
 	c.keyExchangeFromHello(m) // after Resumed, which tells PSK_DHE from ECDHE
 }
 
-// certificate keeps the first certificate chain each side sent.
+// certificate keeps the first certificate chain each side sent, up to
+// MaxCertificates of it; the rest are counted in Dropped.ServerCerts or
+// Dropped.ClientCerts.
 func (c *Conn) certificate(d Dir, m *parser.Certificate) {
-	infos := make([]parser.CertInfo, 0, len(m.Entries))
-	for _, e := range m.Entries {
+	certs, dropped := &c.ClientCerts, &c.Dropped.ClientCerts
+	if d == ServerToClient {
+		certs, dropped = &c.ServerCerts, &c.Dropped.ServerCerts
+	}
+	if *certs != nil {
+		return
+	}
+	n := min(len(m.Entries), MaxCertificates)
+	infos := make([]parser.CertInfo, 0, n)
+	for _, e := range m.Entries[:n] {
 		infos = append(infos, e.Info)
 	}
-	if d == ServerToClient {
-		if c.ServerCerts == nil {
-			c.ServerCerts = infos
-			if len(m.Entries) > 0 {
-				c.serverCertDER = m.Entries[0].Data
-			}
-		}
-	} else if c.ClientCerts == nil {
-		c.ClientCerts = infos
+	*certs = infos
+	if d == ServerToClient && len(m.Entries) > 0 {
+		c.serverCertDER = m.Entries[0].Data
 	}
+	c.drop(dropped, len(m.Entries)-n, func() Note {
+		return Note{Code: NoteCertificatesTruncated, Dir: d, HasDir: true, Offset: c.ev.Offset, Packet: c.ev.Packet,
+			Detail: capDetail(MaxCertificates, "certificates in the "+d.role()+"'s chain", d.role()+"_certificates")}
+	})
 }
 
 // keyExchangeFromHello fills what the ServerHello tells of the key exchange.

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/ssldissect/ssldissect/parser"
@@ -13,39 +14,45 @@ type NoteCode string
 
 // The note codes. BadMessage gives the bad_<message> family.
 const (
-	NoteGap                    NoteCode = "gap"
-	NoteResync                 NoteCode = "resync"
-	NoteRecordDesync           NoteCode = "record_desync"
-	NoteMidstream              NoteCode = "midstream"
-	NoteRolesGuessed           NoteCode = "roles_guessed"
-	NoteStartTLS               NoteCode = "starttls"
-	NoteRetransmissionMismatch NoteCode = "retransmission_mismatch"
-	NotePendingOverflow        NoteCode = "pending_overflow"
-	NoteHeartbleed             NoteCode = "heartbleed"
-	NoteSSLv2                  NoteCode = "sslv2"
-	NoteBadAlert               NoteCode = "bad_alert"
-	NoteBadChangeCipherSpec    NoteCode = "bad_change_cipher_spec"
-	NoteBadHandshake           NoteCode = "bad_handshake"
-	NoteBadHeartbeat           NoteCode = "bad_heartbeat"
-	NoteBadSSLv2ClientHello    NoteCode = "bad_sslv2_client_hello"
-	NoteUnknownContentType     NoteCode = "unknown_content_type"
-	NoteHandshakeTooLarge      NoteCode = "handshake_too_large"
-	NoteHandshakeTruncated     NoteCode = "handshake_truncated"
-	NoteNotesTruncated         NoteCode = "notes_truncated"
-	NoteAlertsTruncated        NoteCode = "alerts_truncated"
-	NoteNoKeys                 NoteCode = "no_keys"
-	NoteMACFailed              NoteCode = "mac_failed"
-	NoteKeyLogConflict         NoteCode = "key_log_conflict"
-	NoteFinishedMismatch       NoteCode = "finished_mismatch"
-	NoteSequenceResync         NoteCode = "sequence_resync"
-	NoteEarlyDataRejected      NoteCode = "early_data_rejected"
-	NoteUnsupportedSuite       NoteCode = "unsupported_suite"
-	NoteUnsupportedVersion     NoteCode = "unsupported_version"
-	NoteKeyDerivationFailed    NoteCode = "key_derivation_failed"
-	NoteKeyUpdateFailed        NoteCode = "key_update_failed"
-	NoteDecryptError           NoteCode = "decrypt_error"
-	NoteRSAKeyMismatch         NoteCode = "rsa_key_mismatch"
-	NoteRSADecryptFailed       NoteCode = "rsa_decrypt_failed"
+	NoteGap                     NoteCode = "gap"
+	NoteResync                  NoteCode = "resync"
+	NoteRecordDesync            NoteCode = "record_desync"
+	NoteMidstream               NoteCode = "midstream"
+	NoteRolesGuessed            NoteCode = "roles_guessed"
+	NoteStartTLS                NoteCode = "starttls"
+	NoteRetransmissionMismatch  NoteCode = "retransmission_mismatch"
+	NotePendingOverflow         NoteCode = "pending_overflow"
+	NoteHeartbleed              NoteCode = "heartbleed"
+	NoteSSLv2                   NoteCode = "sslv2"
+	NoteBadAlert                NoteCode = "bad_alert"
+	NoteBadChangeCipherSpec     NoteCode = "bad_change_cipher_spec"
+	NoteBadHandshake            NoteCode = "bad_handshake"
+	NoteBadHeartbeat            NoteCode = "bad_heartbeat"
+	NoteBadSSLv2ClientHello     NoteCode = "bad_sslv2_client_hello"
+	NoteUnknownContentType      NoteCode = "unknown_content_type"
+	NoteHandshakeTooLarge       NoteCode = "handshake_too_large"
+	NoteHandshakeTruncated      NoteCode = "handshake_truncated"
+	NoteNotesTruncated          NoteCode = "notes_truncated"
+	NoteAlertsTruncated         NoteCode = "alerts_truncated"
+	NoteCertificatesTruncated   NoteCode = "certificates_truncated"
+	NoteALPNOfferedTruncated    NoteCode = "alpn_offered_truncated"
+	NoteHistoryTruncated        NoteCode = "history_truncated"
+	NoteRecordMessagesTruncated NoteCode = "record_handshake_truncated"
+	NoteRecordAlertsTruncated   NoteCode = "record_alerts_truncated"
+	NoteRecordNotesTruncated    NoteCode = "record_notes_truncated"
+	NoteNoKeys                  NoteCode = "no_keys"
+	NoteMACFailed               NoteCode = "mac_failed"
+	NoteKeyLogConflict          NoteCode = "key_log_conflict"
+	NoteFinishedMismatch        NoteCode = "finished_mismatch"
+	NoteSequenceResync          NoteCode = "sequence_resync"
+	NoteEarlyDataRejected       NoteCode = "early_data_rejected"
+	NoteUnsupportedSuite        NoteCode = "unsupported_suite"
+	NoteUnsupportedVersion      NoteCode = "unsupported_version"
+	NoteKeyDerivationFailed     NoteCode = "key_derivation_failed"
+	NoteKeyUpdateFailed         NoteCode = "key_update_failed"
+	NoteDecryptError            NoteCode = "decrypt_error"
+	NoteRSAKeyMismatch          NoteCode = "rsa_key_mismatch"
+	NoteRSADecryptFailed        NoteCode = "rsa_decrypt_failed"
 
 	// noteBadPrefix starts the bad_<message> codes (BadMessage).
 	noteBadPrefix = "bad_"
@@ -84,8 +91,14 @@ var NoteCodes = []NoteInfo{
 	{NoteUnknownContentType, "a record of a content type outside the registry", "none: the record is shown raw"},
 	{NoteHandshakeTooLarge, "a handshake message whose header declares a body above the cap (64 KiB; certificates 256 KiB): it is skipped by its declared length, never parsed, and the messages after it are read", "none: a message that large is an attack or a broken peer; the Finished check of that handshake cannot succeed"},
 	{NoteHandshakeTruncated, "the connection ended inside a handshake message", "none: the capture stopped or the peer closed mid-message"},
-	{NoteNotesTruncated, "more than 64 notes on one connection: the rest were dropped", "look at the first ones"},
-	{NoteAlertsTruncated, "more than 64 alerts on one connection: the first 64 are listed, the rest counted in alerts_dropped", "none: an alert flood is an attack or a broken peer, the count says how big"},
+	{NoteNotesTruncated, fmt.Sprintf("more than %d notes on one connection: the rest were dropped, and counted in dropped.notes", MaxNotes), "look at the first ones"},
+	{NoteAlertsTruncated, fmt.Sprintf("more than %d alerts on one connection: the rest are not listed, only counted in dropped.alerts (a flood of alert records is an attack or a broken peer)", MaxAlerts), "none: the history and the records still show them"},
+	{NoteCertificatesTruncated, fmt.Sprintf("a certificate chain of more than %d certificates: the connection keeps the first %[1]d, and counts the rest in dropped.server_certificates or dropped.client_certificates", MaxCertificates), "none: the Certificate record still lists every entry"},
+	{NoteALPNOfferedTruncated, fmt.Sprintf("a ClientHello offering more than %d ALPN protocols: alpn_offered keeps the first %[1]d, the rest are counted in dropped.alpn_offered", MaxALPNOffered), "none: the ClientHello record still lists every protocol, and JA4 is computed from the hello"},
+	{NoteHistoryTruncated, fmt.Sprintf("more than %d history letters (Zeek's cap on ssl_history): the rest are counted in dropped.history", MaxHistory), "none: the records show what happened"},
+	{NoteRecordMessagesTruncated, fmt.Sprintf("a record (or handshake data outside records) carrying more than %d handshake messages: the record lists the first %[1]d, its dropped.handshake counts the rest, the connection's dropped.record_handshake all of them (every message is still processed)", MaxRecordMessages), "none: a record that full is an attack or a broken peer"},
+	{NoteRecordAlertsTruncated, fmt.Sprintf("a record carrying more than %d alerts: the record lists the first %[1]d, its dropped.alerts counts the rest, the connection's dropped.record_alerts all of them (the connection's alerts keep them, up to their own cap)", MaxRecordAlerts), "none: a record that full is an attack or a broken peer"},
+	{NoteRecordNotesTruncated, fmt.Sprintf("more than %d notes on one record: the record lists the first %[1]d, its dropped.notes counts the rest, the connection's dropped.record_notes all of them (the connection's notes keep them, up to their own cap)", MaxRecordNotes), "look at the connection's notes"},
 	{NoteNoKeys, "protected records and no key for them: the detail names the key-log line or RSA key that is missing", "give the key log (-l) or RSA key (-k) of this connection"},
 	{NoteMACFailed, "the first record in a direction whose MAC or AEAD tag did not verify (later ones are counted in mac.failed)", "check the key log belongs to this capture (not another vantage point behind a proxy) and that the capture is not corrupted"},
 	{NoteKeyLogConflict, "the key log held several master secrets for this client random (a conflicting duplicate line, warned about when it was read) and not the last one logged decrypts the connection", "find out why the key log disagrees with itself: two processes or runs logging into one file"},

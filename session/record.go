@@ -23,8 +23,10 @@ func (c *Conn) begin(d Dir, rec parser.Record, offset uint64, t time.Time, packe
 	return ev
 }
 
-// emit hands the event to the sink and forgets it.
+// emit hands the event, its lists cut to the record caps, to the sink and
+// forgets it.
 func (c *Conn) emit(ev *RecordEvent) {
+	c.capRecord(ev)
 	c.sink.Record(ev)
 	*ev = RecordEvent{} // keep nothing of the record alive
 }
@@ -104,7 +106,7 @@ func (c *Conn) opaque(ev *RecordEvent) {
 	c.opaqueRecord(d)
 	switch ev.Record.Type {
 	case parser.ContentTypeAlert:
-		c.addAlert(ConnAlert{Dir: d, Encrypted: true})
+		c.alert(ConnAlert{Dir: d, Encrypted: true}, ev)
 		c.history(d, 'L')
 	case parser.ContentTypeHandshake:
 		c.history(d, 'F') // an encrypted handshake message: the Finished, most often
@@ -129,7 +131,7 @@ func (c *Conn) content(ev *RecordEvent, typ parser.ContentType, payload []byte) 
 		}
 		ev.Alerts = alerts
 		for _, a := range alerts {
-			c.addAlert(ConnAlert{Dir: d, Alert: a})
+			c.alert(ConnAlert{Dir: d, Alert: a}, ev)
 		}
 	case parser.ContentTypeHandshake:
 		c.dirs[d].lastType = parser.ContentTypeHandshake
@@ -142,6 +144,19 @@ func (c *Conn) content(ev *RecordEvent, typ parser.ContentType, payload []byte) 
 		c.history(d, 'Q')
 		ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, NoteUnknownContentType, fmt.Errorf("content type %d", ev.Record.Type)))
 	}
+}
+
+// alert keeps an alert of ev's record in Alerts, up to MaxAlerts; the rest
+// are counted in Dropped.Alerts.
+func (c *Conn) alert(a ConnAlert, ev *RecordEvent) {
+	if len(c.Alerts) < MaxAlerts {
+		c.Alerts = append(c.Alerts, a)
+		return
+	}
+	c.drop(&c.Dropped.Alerts, 1, func() Note {
+		return Note{Code: NoteAlertsTruncated, Dir: a.Dir, HasDir: true, Offset: ev.Offset, Packet: ev.Packet,
+			Detail: capDetail(MaxAlerts, "alerts", "alerts")}
+	})
 }
 
 // changeCipherSpecRecord handles a change_cipher_spec record.

@@ -167,8 +167,8 @@ func TestAlertsCapped(t *testing.T) {
 	for range n {
 		c.Record(session.ServerToClient, alert, session.Position{})
 	}
-	if len(c.Alerts) != session.MaxAlerts || c.AlertsDropped != n-session.MaxAlerts {
-		t.Errorf("%d alerts kept, %d dropped", len(c.Alerts), c.AlertsDropped)
+	if len(c.Alerts) != session.MaxAlerts || c.Dropped.Alerts != n-session.MaxAlerts {
+		t.Errorf("%d alerts kept, %d dropped", len(c.Alerts), c.Dropped.Alerts)
 	}
 	var notes int
 	for _, nt := range c.Notes {
