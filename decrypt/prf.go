@@ -165,8 +165,9 @@ func MasterFromPreMaster(version uint16, suite *Suite, pms, clientRandom, server
 	return masterFromPreMaster(version, suite, pms, clientRandom, serverRandom)
 }
 
-// Keys is the key material of one connection (both directions).
-type Keys struct {
+// KeyBlock is the key block of an SSL 3.0 - TLS 1.2 connection (RFC 5246
+// 6.3), split into each side's MAC key, cipher key and IV.
+type KeyBlock struct {
 	ClientMAC, ServerMAC []byte
 	ClientKey, ServerKey []byte
 	ClientIV, ServerIV   []byte
@@ -212,8 +213,9 @@ func keysFromMasterSecret(version uint16, suite *Suite, master, clientRandom, se
 	return
 }
 
-// KeysFromMasterSecret is keysFromMasterSecret with its result in a Keys.
-func KeysFromMasterSecret(version uint16, suite *Suite, master, clientRandom, serverRandom []byte) (*Keys, error) {
+// KeysFromMasterSecret is keysFromMasterSecret with its result in a
+// KeyBlock.
+func KeysFromMasterSecret(version uint16, suite *Suite, master, clientRandom, serverRandom []byte) (*KeyBlock, error) {
 	if len(master) != masterSecretLen {
 		return nil, fmt.Errorf("%w: master secret is %d bytes, want 48", ErrKeyLength, len(master))
 	}
@@ -221,7 +223,7 @@ func KeysFromMasterSecret(version uint16, suite *Suite, master, clientRandom, se
 	if err != nil {
 		return nil, err
 	}
-	return &Keys{ClientMAC: cm, ServerMAC: sm, ClientKey: ck, ServerKey: sk, ClientIV: ci, ServerIV: si}, nil
+	return &KeyBlock{ClientMAC: cm, ServerMAC: sm, ClientKey: ck, ServerKey: sk, ClientIV: ci, ServerIV: si}, nil
 }
 
 // exportKeys derives the final write keys and IVs of a 40-bit export suite:

@@ -4,78 +4,11 @@ import (
 	"github.com/ssldissect/ssldissect/parser"
 
 	"bytes"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"sync"
 
 	"github.com/ssldissect/ssldissect/decrypt"
 )
-
-// Keys is the key material shared by every connection of a run: key logs
-// (files and pcapng Decryption Secrets Blocks), RSA private keys, and the
-// sessions learnt from earlier connections, so that a session resumed in a
-// later connection (or file) still decrypts.
-type Keys struct {
-	Log *decrypt.KeyLog
-	RSA *decrypt.RSAKeys
-
-	mu       sync.Mutex
-	byID     map[string]session
-	byTicket map[[32]byte]session
-}
-
-// session is what resumption needs of an earlier handshake.
-type session struct {
-	version uint16
-	suite   uint16
-	master  []byte
-}
-
-// maxSessions caps the session cache; past it, the oldest half is dropped.
-const maxSessions = 1 << 16
-
-// NewKeys makes an empty key store.
-func NewKeys() *Keys {
-	return &Keys{Log: &decrypt.KeyLog{}, RSA: &decrypt.RSAKeys{}, byID: map[string]session{}, byTicket: map[[32]byte]session{}}
-}
-
-func (k *Keys) remember(id []byte, ticket []byte, s session) {
-	if k == nil || len(s.master) == 0 {
-		return
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if len(k.byID)+len(k.byTicket) >= maxSessions {
-		k.byID = map[string]session{}
-		k.byTicket = map[[32]byte]session{}
-	}
-	if len(id) > 0 {
-		k.byID[string(id)] = s
-	}
-	if len(ticket) > 0 {
-		k.byTicket[sha256.Sum256(ticket)] = s
-	}
-}
-
-func (k *Keys) resume(id, ticket []byte) (session, bool) {
-	if k == nil {
-		return session{}, false
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if len(ticket) > 0 {
-		if s, ok := k.byTicket[sha256.Sum256(ticket)]; ok {
-			return s, true
-		}
-	}
-	if len(id) > 0 {
-		if s, ok := k.byID[string(id)]; ok {
-			return s, true
-		}
-	}
-	return session{}, false
-}
 
 // hsCrypto is the key state of one handshake (a renegotiation starts a new
 // one). Directions are indexed by Dir.
@@ -91,7 +24,7 @@ type hsCrypto struct {
 	ems, etm     bool
 	compression  uint8
 	master       []byte
-	keys         *decrypt.Keys
+	keys         *decrypt.KeyBlock
 	masterFrom   string
 	// TLS 1.3 traffic secrets.
 	hsSecret  [2][]byte
@@ -103,7 +36,7 @@ type hsCrypto struct {
 
 // connCrypto is a connection's decryption state.
 type connCrypto struct {
-	keys *Keys
+	keys *decrypt.KeyStore
 	hs   *hsCrypto
 	// read is the current cipher of each direction; next lists the ciphers
 	// a TLS 1.3 direction may move to (tried in order when the current one
@@ -124,7 +57,7 @@ type connCrypto struct {
 }
 
 // SetKeys gives the connection the run's key material.
-func (c *Conn) SetKeys(k *Keys) { c.crypto.keys = k }
+func (c *Conn) SetKeys(k *decrypt.KeyStore) { c.crypto.keys = k }
 
 // FinishedVerified tells, per direction, whether a Finished message was
 // checked against the handshake transcript: 1 verified, -1 failed, 0 not
@@ -259,8 +192,8 @@ func (c *Conn) findMaster(cke *parser.ClientKeyExchange) {
 		}
 	}
 	if h.master == nil && c.Resumed {
-		if s, ok := cc.keys.resume(h.sessionID, h.ticket); ok && s.suite == h.suiteID && s.version == h.version {
-			h.master, h.masterFrom = s.master, "resumed session"
+		if v, s, m, ok := cc.keys.Resume(h.sessionID, h.ticket); ok && s == h.suiteID && v == h.version {
+			h.master, h.masterFrom = m, "resumed session"
 		}
 	}
 	if h.master == nil {
@@ -402,12 +335,12 @@ func (c *Conn) advance13(d Dir) {
 
 // decryptRecord decrypts a protected record. ok is false when there is no
 // key for it (the record stays opaque).
-func (c *Conn) decryptRecord(d Dir, rec parser.Record) (plain []byte, inner parser.ContentType, mac MACResult, ok bool) {
+func (c *Conn) decryptRecord(d Dir, rec parser.Record) (plain []byte, inner parser.ContentType, mac decrypt.MACResult, ok bool) {
 	cc := &c.crypto
 	hc := cc.read[d]
 	if hc == nil {
 		c.noKeyNote()
-		return nil, 0, MACNone, false
+		return nil, 0, decrypt.MACNone, false
 	}
 	seq := hc.Seq()
 	pt, it, m, err := hc.Decrypt(uint8(rec.Type), uint16(rec.Version), rec.Payload)
@@ -421,7 +354,7 @@ func (c *Conn) decryptRecord(d Dir, rec parser.Record) (plain []byte, inner pars
 			if m2 == decrypt.MACOK && err2 == nil {
 				cc.read[d], cc.next[d] = cand, cc.next[d][i+1:]
 				cc.verified[d] = true
-				return p2, parser.ContentType(t2), MACOK, true
+				return p2, parser.ContentType(t2), decrypt.MACOK, true
 			}
 			cand.SetSequence(cseq)
 		}
@@ -429,7 +362,7 @@ func (c *Conn) decryptRecord(d Dir, rec parser.Record) (plain []byte, inner pars
 			// Only later secrets are known: records before them stay
 			// encrypted, they did not fail.
 			c.noKeyNote()
-			return nil, 0, MACNone, false
+			return nil, 0, decrypt.MACNone, false
 		}
 		hc.SetSequence(seq + 1)
 	}
@@ -444,19 +377,12 @@ func (c *Conn) decryptRecord(d Dir, rec parser.Record) (plain []byte, inner pars
 	}
 	if err != nil && pt == nil {
 		c.keyNote("decrypt_error", err.Error())
-		return nil, 0, MACFailed, m == decrypt.MACFailed
+		return nil, 0, decrypt.MACFailed, m == decrypt.MACFailed
 	}
-	res := MACNone
-	switch m {
-	case decrypt.MACOK:
-		res = MACOK
-	case decrypt.MACFailed:
-		res = MACFailed
+	if m == decrypt.MACFailed && pt == nil {
+		return nil, 0, m, true
 	}
-	if res == MACFailed && pt == nil {
-		return nil, 0, res, true
-	}
-	return pt, parser.ContentType(it), res, true
+	return pt, parser.ContentType(it), m, true
 }
 
 // noKeyNote says once which key a connection lacks.
@@ -554,11 +480,11 @@ func (c *Conn) afterHandshakeMessage(d Dir, msg parser.Message) {
 			c.advance13(d)
 		} else if h != nil && h.master != nil && d == ServerToClient {
 			// The session the server named can be resumed by its id.
-			cc.keys.remember(c.serverSessionID(), nil, session{version: h.version, suite: h.suiteID, master: h.master})
+			cc.keys.Remember(c.serverSessionID(), nil, h.version, h.suiteID, h.master)
 		}
 	case *parser.NewSessionTicket:
 		if h != nil && h.master != nil && !m.TLS13 {
-			cc.keys.remember(c.serverSessionID(), m.Ticket, session{version: h.version, suite: h.suiteID, master: h.master})
+			cc.keys.Remember(c.serverSessionID(), m.Ticket, h.version, h.suiteID, h.master)
 		}
 	case *parser.KeyUpdate:
 		if hc := cc.read[d]; hc != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/parser"
 )
 
@@ -64,9 +65,9 @@ func (c *Conn) unprotect(ev *RecordEvent) (payload []byte, typ parser.ContentTyp
 	if ok {
 		ev.MAC = mac
 		switch mac {
-		case MACOK:
+		case decrypt.MACOK:
 			c.MACVerified++
-		case MACFailed:
+		case decrypt.MACFailed:
 			c.MACFailed++
 			if !c.crypto.failNoted[d] {
 				c.crypto.failNoted[d] = true
@@ -86,7 +87,7 @@ func (c *Conn) unprotect(ev *RecordEvent) (payload []byte, typ parser.ContentTyp
 			return clear, rec.Type, true
 		}
 	}
-	if !ok || mac == MACFailed {
+	if !ok || mac == decrypt.MACFailed {
 		c.opaque(ev)
 		return nil, 0, false
 	}
