@@ -391,10 +391,10 @@ func ssl30Finished(master []byte, t *Transcript, client bool) ([]byte, error) {
 		padLen := ssl3PadLen(h)
 		inner.Write(sender)
 		inner.Write(master)
-		inner.Write(repeatByte(0x36, padLen))
+		inner.Write(ssl3Pad1[:padLen])
 		outer := h.New()
 		outer.Write(master)
-		outer.Write(repeatByte(0x5c, padLen))
+		outer.Write(ssl3Pad2[:padLen])
 		outer.Write(inner.Sum(nil))
 		out = outer.Sum(out)
 	}
@@ -409,8 +409,13 @@ func ssl3PadLen(h crypto.Hash) int {
 	return 40
 }
 
-func repeatByte(b byte, n int) []byte {
-	p := make([]byte, n)
+// ssl3Pad1 and ssl3Pad2 are the SSL 3.0 MAC and Finished pads (RFC 6101
+// 5.2.3.1): 0x36 and 0x5c repeated, of which the first ssl3PadLen bytes
+// are used. They are never written.
+var ssl3Pad1, ssl3Pad2 = repeatByte(0x36), repeatByte(0x5c)
+
+func repeatByte(b byte) [48]byte {
+	var p [48]byte
 	for i := range p {
 		p[i] = b
 	}
