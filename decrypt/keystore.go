@@ -38,11 +38,10 @@ func NewKeyStore() *KeyStore {
 	return &KeyStore{Log: &KeyLog{}, RSA: &RSAKeys{}, byID: map[string]cachedSession{}, byTicket: map[[32]byte]cachedSession{}}
 }
 
-// Remember caches a session's master secret under the session ID and the
+// remember caches a session's master secret under the session ID and the
 // ticket the server gave (either may be empty). A nil KeyStore remembers
 // nothing.
-func (k *KeyStore) Remember(id, ticket []byte, version, suite uint16, master []byte) {
-	s := cachedSession{version: version, suite: suite, master: master}
+func (k *KeyStore) remember(id, ticket []byte, s cachedSession) {
 	if k == nil || len(s.master) == 0 {
 		return
 	}
@@ -60,13 +59,8 @@ func (k *KeyStore) Remember(id, ticket []byte, version, suite uint16, master []b
 	}
 }
 
-// Resume finds the session a ClientHello offers to resume, by its ticket
+// resume finds the session a ClientHello offers to resume, by its ticket
 // first, then by its session ID.
-func (k *KeyStore) Resume(id, ticket []byte) (version, suite uint16, master []byte, ok bool) {
-	s, ok := k.resume(id, ticket)
-	return s.version, s.suite, s.master, ok
-}
-
 func (k *KeyStore) resume(id, ticket []byte) (cachedSession, bool) {
 	if k == nil {
 		return cachedSession{}, false

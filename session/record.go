@@ -42,7 +42,7 @@ func (c *Conn) record(d Dir, rec parser.Record, offset uint64, t time.Time, pack
 	}
 	h := &c.dirs[d]
 	protected := h.encrypted && (!c.Version.IsTLS13() || rec.Type == parser.ContentTypeApplicationData)
-	if !protected && c.earlyData && d == ClientToServer && rec.Type == parser.ContentTypeApplicationData && c.crypto.read[d] != nil {
+	if !protected && c.earlyData && d == ClientToServer && rec.Type == parser.ContentTypeApplicationData && c.crypto.dirs[d].Active() {
 		protected = true // 0-RTT data, before the ServerHello
 	}
 	payload, typ := rec.Payload, rec.Type
@@ -93,7 +93,7 @@ func (c *Conn) unprotect(ev *RecordEvent) (payload []byte, typ parser.ContentTyp
 	}
 	ev.Decrypted = true
 	c.Decrypted = true
-	ev.EarlyData = d == ClientToServer && c.crypto.early != nil && c.crypto.read[d] == c.crypto.early
+	ev.EarlyData = d == ClientToServer && c.crypto.dirs[d].EarlyData()
 	ev.ContentType = inner
 	return pt, inner, true
 }
