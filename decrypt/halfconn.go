@@ -60,13 +60,27 @@ type HalfConn struct {
 	etm     bool      // RFC 7366 encrypt-then-MAC (CBC suites only)
 	stream  cipher.Stream
 	block   cipher.Block
-	cbcIV   []byte // SSL 3.0 / TLS 1.0: the IV chained from the last record
+	cbc     cbcMode // CBC decrypter, its IV set per record; nil: made per record
+	cbcIV   []byte  // SSL 3.0 / TLS 1.0: the IV chained from the last record
 	aead    cipher.AEAD
 	fixedIV []byte // AEAD: implicit part of the nonce (4 or 12 bytes)
 	inflate *inflater
+	ssl3MAC [2]hash.Hash // SSL 3.0 MAC: inner and outer hash, reused
 
 	// TLS 1.3.
 	secret []byte
+
+	// Scratch space, so that a record decrypts without allocating.
+	nonce  [16]byte
+	header [13]byte // MAC header or AEAD additional data
+	sum    [64]byte // a computed MAC
+}
+
+// cbcMode is a CBC decrypter whose IV can be reset (crypto/cipher's have
+// SetIV).
+type cbcMode interface {
+	cipher.BlockMode
+	SetIV([]byte)
 }
 
 // NewHalfConn12 returns the read state for one direction of an SSL 3.0 to
@@ -108,6 +122,9 @@ func NewHalfConn12(version uint16, suite *Suite, macKey, key, iv []byte, encrypt
 	case ModeCBC:
 		hc.etm = encryptThenMAC && version > VersionSSL30
 		hc.block, err = suite.spec.newBlock(key)
+		if err == nil {
+			hc.cbc, _ = cipher.NewCBCDecrypter(hc.block, make([]byte, hc.block.BlockSize())).(cbcMode)
+		}
 		if err == nil && version <= VersionTLS10 {
 			if len(iv) != suite.BlockSize {
 				return nil, fmt.Errorf("%w: CBC IV %d bytes, want %d", ErrKeyLength, len(iv), suite.BlockSize)
@@ -199,21 +216,29 @@ func (hc *HalfConn) Suite() *Suite { return hc.suite }
 // then have no plaintext; CBC and stream records return their best-effort
 // plaintext. err is for records that cannot be processed at all (too short,
 // bad length) and for decompression failures. Every call consumes one
-// sequence number, as the sender did. payload is not modified. TLS 1.3
-// change_cipher_spec records are never protected: do not pass them.
+// sequence number, as the sender did. payload is not modified; the
+// plaintext is fresh memory (RecordProtection.Open reuses a Buffer). TLS
+// 1.3 change_cipher_spec records are never protected: do not pass them.
 func (hc *HalfConn) Decrypt(contentType uint8, recordVersion uint16, payload []byte) (plaintext []byte, innerType uint8, mac MACResult, err error) {
+	return hc.open(nil, contentType, recordVersion, payload)
+}
+
+// open is Decrypt with the plaintext written at the start of dst (whose
+// capacity should be len(payload) for no allocation), not overlapping
+// payload.
+func (hc *HalfConn) open(dst []byte, contentType uint8, recordVersion uint16, payload []byte) (plaintext []byte, innerType uint8, mac MACResult, err error) {
 	seq := hc.seq
 	hc.seq++
 	if hc.version == VersionTLS13 {
-		return hc.decrypt13(seq, contentType, recordVersion, payload)
+		return hc.decrypt13(dst, seq, contentType, recordVersion, payload)
 	}
 	switch hc.suite.Mode {
 	case ModeStream:
-		plaintext, mac, err = hc.decryptStream(seq, contentType, recordVersion, payload)
+		plaintext, mac, err = hc.decryptStream(dst, seq, contentType, recordVersion, payload)
 	case ModeCBC:
-		plaintext, mac, err = hc.decryptCBC(seq, contentType, recordVersion, payload)
+		plaintext, mac, err = hc.decryptCBC(dst, seq, contentType, recordVersion, payload)
 	case ModeAEAD:
-		plaintext, mac, err = hc.decryptAEAD(seq, contentType, recordVersion, payload)
+		plaintext, mac, err = hc.decryptAEAD(dst, seq, contentType, recordVersion, payload)
 	}
 	if err != nil || hc.inflate == nil {
 		return plaintext, contentType, mac, err
@@ -229,7 +254,7 @@ func (hc *HalfConn) Decrypt(contentType uint8, recordVersion uint16, payload []b
 	return out, contentType, mac, nil
 }
 
-func (hc *HalfConn) decrypt13(seq uint64, contentType uint8, recordVersion uint16, payload []byte) ([]byte, uint8, MACResult, error) {
+func (hc *HalfConn) decrypt13(dst []byte, seq uint64, contentType uint8, recordVersion uint16, payload []byte) ([]byte, uint8, MACResult, error) {
 	if len(payload) < hc.aead.Overhead() {
 		return nil, contentType, MACNone, fmt.Errorf("%w: %d bytes, AEAD tag is %d", ErrShortRecord, len(payload), hc.aead.Overhead())
 	}
@@ -237,11 +262,11 @@ func (hc *HalfConn) decrypt13(seq uint64, contentType uint8, recordVersion uint1
 		return nil, contentType, MACNone, fmt.Errorf("%w: %d bytes", ErrBadLength, len(payload))
 	}
 	nonce := hc.xorNonce(seq)
-	var aad [5]byte
+	aad := hc.header[:5]
 	aad[0] = contentType
 	binary.BigEndian.PutUint16(aad[1:], recordVersion)
 	binary.BigEndian.PutUint16(aad[3:], uint16(len(payload)))
-	pt, err := hc.aead.Open(nil, nonce, payload, aad[:])
+	pt, err := hc.aead.Open(dst[:0], nonce, payload, aad)
 	if err != nil {
 		return nil, contentType, MACFailed, nil
 	}
@@ -258,8 +283,10 @@ func (hc *HalfConn) decrypt13(seq uint64, contentType uint8, recordVersion uint1
 
 // xorNonce is the per-record nonce of RFC 8446 5.3 and RFC 7905 2: the
 // 64-bit sequence number, left-padded to the IV length, XORed with the IV.
+// It lives in hc's scratch space until the next record.
 func (hc *HalfConn) xorNonce(seq uint64) []byte {
-	nonce := append([]byte(nil), hc.fixedIV...)
+	nonce := hc.nonce[:len(hc.fixedIV)]
+	copy(nonce, hc.fixedIV)
 	var s [8]byte
 	binary.BigEndian.PutUint64(s[:], seq)
 	subtle.XORBytes(nonce[len(nonce)-8:], nonce[len(nonce)-8:], s[:])
@@ -267,9 +294,10 @@ func (hc *HalfConn) xorNonce(seq uint64) []byte {
 }
 
 // macHeader is seq_num || type || version || length (RFC 5246 6.2.3.1);
-// SSL 3.0 has no version (RFC 6101 5.2.3.1).
+// SSL 3.0 has no version (RFC 6101 5.2.3.1). It lives in hc's scratch
+// space until the next record.
 func (hc *HalfConn) macHeader(seq uint64, typ uint8, version uint16, n int) []byte {
-	h := make([]byte, 0, 13)
+	h := hc.header[:0]
 	h = binary.BigEndian.AppendUint64(h, seq)
 	h = append(h, typ)
 	if hc.version > VersionSSL30 {
@@ -279,26 +307,31 @@ func (hc *HalfConn) macHeader(seq uint64, typ uint8, version uint16, n int) []by
 }
 
 // computeMAC returns the record MAC over header || data: HMAC, or the SSL
-// 3.0 MAC hash(secret + pad2 + hash(secret + pad1 + header + data)).
+// 3.0 MAC hash(secret + pad2 + hash(secret + pad1 + header + data)). The
+// result lives in hc's scratch space until the next record.
 func (hc *HalfConn) computeMAC(header, data []byte) []byte {
 	if hc.mac != nil {
 		hc.mac.Reset()
 		hc.mac.Write(header)
 		hc.mac.Write(data)
-		return hc.mac.Sum(nil)
+		return hc.mac.Sum(hc.sum[:0])
 	}
 	h := hc.suite.MACHash
+	if hc.ssl3MAC[0] == nil {
+		hc.ssl3MAC = [2]hash.Hash{h.New(), h.New()}
+	}
 	padLen := ssl3PadLen(h)
-	inner := h.New()
+	inner, outer := hc.ssl3MAC[0], hc.ssl3MAC[1]
+	inner.Reset()
 	inner.Write(hc.macKey)
-	inner.Write(repeatByte(0x36, padLen))
+	inner.Write(ssl3Pad1[:padLen])
 	inner.Write(header)
 	inner.Write(data)
-	outer := h.New()
+	outer.Reset()
 	outer.Write(hc.macKey)
-	outer.Write(repeatByte(0x5c, padLen))
-	outer.Write(inner.Sum(nil))
-	return outer.Sum(nil)
+	outer.Write(ssl3Pad2[:padLen])
+	outer.Write(inner.Sum(hc.sum[:0]))
+	return outer.Sum(hc.sum[:0])
 }
 
 func (hc *HalfConn) checkMAC(seq uint64, typ uint8, version uint16, content, got []byte) MACResult {
@@ -312,12 +345,12 @@ func (hc *HalfConn) checkMAC(seq uint64, typ uint8, version uint16, content, got
 	return MACFailed
 }
 
-func (hc *HalfConn) decryptStream(seq uint64, typ uint8, version uint16, payload []byte) ([]byte, MACResult, error) {
+func (hc *HalfConn) decryptStream(dst []byte, seq uint64, typ uint8, version uint16, payload []byte) ([]byte, MACResult, error) {
 	macLen := hc.suite.MACLen
 	if len(payload) < macLen {
 		return nil, MACNone, fmt.Errorf("%w: %d bytes, MAC is %d", ErrShortRecord, len(payload), macLen)
 	}
-	buf := append([]byte(nil), payload...)
+	buf := append(dst[:0], payload...)
 	if hc.stream != nil {
 		hc.stream.XORKeyStream(buf, buf)
 	}
@@ -325,7 +358,7 @@ func (hc *HalfConn) decryptStream(seq uint64, typ uint8, version uint16, payload
 	return content, hc.checkMAC(seq, typ, version, content, got), nil
 }
 
-func (hc *HalfConn) decryptCBC(seq uint64, typ uint8, version uint16, payload []byte) ([]byte, MACResult, error) {
+func (hc *HalfConn) decryptCBC(dst []byte, seq uint64, typ uint8, version uint16, payload []byte) ([]byte, MACResult, error) {
 	bs, macLen := hc.suite.BlockSize, hc.suite.MACLen
 	explicit := 0
 	if hc.version >= VersionTLS11 {
@@ -348,31 +381,8 @@ func (hc *HalfConn) decryptCBC(seq uint64, typ uint8, version uint16, payload []
 	if len(ct) < explicit+bs || len(ct)%bs != 0 {
 		return nil, MACNone, fmt.Errorf("%w: %d bytes with %d-byte blocks", ErrBadLength, len(ct), bs)
 	}
-	var iv []byte
-	if explicit > 0 {
-		iv, ct = ct[:bs], ct[bs:]
-	} else {
-		iv = hc.cbcIV
-		// The next record's IV is this record's last ciphertext block.
-		defer func(last []byte) { hc.cbcIV = append(hc.cbcIV[:0], last...) }(ct[len(ct)-bs:])
-	}
-	pt := make([]byte, len(ct))
-	cipher.NewCBCDecrypter(hc.block, iv).CryptBlocks(pt, ct)
-
-	// Padding: TLS requires padding_length+1 bytes all equal to
-	// padding_length; SSL 3.0 only that it is shorter than a block.
-	padLen := int(pt[len(pt)-1])
-	padOK := padLen+1 <= len(pt)
-	if padOK && hc.version == VersionSSL30 {
-		padOK = padLen < bs
-	} else if padOK {
-		for _, b := range pt[len(pt)-1-padLen:] {
-			if int(b) != padLen {
-				padOK = false
-				break
-			}
-		}
-	}
+	pt := hc.cbcDecrypt(dst, ct, explicit)
+	padLen, padOK := hc.cbcPadding(pt)
 	if hc.etm {
 		if !padOK {
 			return pt, MACFailed, nil
@@ -391,7 +401,56 @@ func (hc *HalfConn) decryptCBC(seq uint64, typ uint8, version uint16, payload []
 	return content, hc.checkMAC(seq, typ, version, content, got), nil
 }
 
-func (hc *HalfConn) decryptAEAD(seq uint64, typ uint8, version uint16, payload []byte) ([]byte, MACResult, error) {
+// cbcDecrypt decrypts the CBC blocks of ct into dst: the first explicit
+// bytes of ct are the IV (TLS 1.1+), else the IV is the last ciphertext
+// block of the previous record (SSL 3.0, TLS 1.0).
+func (hc *HalfConn) cbcDecrypt(dst, ct []byte, explicit int) []byte {
+	bs := hc.suite.BlockSize
+	var iv []byte
+	if explicit > 0 {
+		iv, ct = ct[:explicit], ct[explicit:]
+	} else {
+		iv = hc.cbcIV
+	}
+	var pt []byte
+	if cap(dst) >= len(ct) {
+		pt = dst[:len(ct)]
+	} else {
+		pt = make([]byte, len(ct))
+	}
+	if hc.cbc != nil {
+		hc.cbc.SetIV(iv)
+		hc.cbc.CryptBlocks(pt, ct)
+	} else {
+		cipher.NewCBCDecrypter(hc.block, iv).CryptBlocks(pt, ct)
+	}
+	if explicit == 0 {
+		// The next record's IV is this record's last ciphertext block.
+		hc.cbcIV = append(hc.cbcIV[:0], ct[len(ct)-bs:]...)
+	}
+	return pt
+}
+
+// cbcPadding reads the padding at the end of a decrypted CBC record: TLS
+// requires padding_length+1 bytes all equal to padding_length; SSL 3.0
+// only that it is shorter than a block.
+func (hc *HalfConn) cbcPadding(pt []byte) (padLen int, ok bool) {
+	padLen = int(pt[len(pt)-1])
+	ok = padLen+1 <= len(pt)
+	if ok && hc.version == VersionSSL30 {
+		ok = padLen < hc.suite.BlockSize
+	} else if ok {
+		for _, b := range pt[len(pt)-1-padLen:] {
+			if int(b) != padLen {
+				ok = false
+				break
+			}
+		}
+	}
+	return padLen, ok
+}
+
+func (hc *HalfConn) decryptAEAD(dst []byte, seq uint64, typ uint8, version uint16, payload []byte) ([]byte, MACResult, error) {
 	explicit, tag := hc.suite.ExplicitNonceLen, hc.aead.Overhead()
 	if len(payload) < explicit+tag {
 		return nil, MACNone, fmt.Errorf("%w: %d bytes, AEAD needs %d", ErrShortRecord, len(payload), explicit+tag)
@@ -401,11 +460,11 @@ func (hc *HalfConn) decryptAEAD(seq uint64, typ uint8, version uint16, payload [
 		nonce = hc.xorNonce(seq)
 	} else {
 		// RFC 5288 3: salt (fixed IV) || nonce_explicit from the record.
-		nonce = append(append(make([]byte, 0, 12), hc.fixedIV...), payload[:explicit]...)
+		nonce = append(append(hc.nonce[:0], hc.fixedIV...), payload[:explicit]...)
 	}
 	ct := payload[explicit:]
 	aad := hc.macHeader(seq, typ, version, len(ct)-tag)
-	pt, err := hc.aead.Open(nil, nonce, ct, aad)
+	pt, err := hc.aead.Open(dst[:0], nonce, ct, aad)
 	if err != nil {
 		return nil, MACFailed, nil
 	}

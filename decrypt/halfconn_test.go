@@ -245,7 +245,7 @@ var sealCases = []suiteCase{
 }
 
 // keysFor derives a direction's keys from a fixed master secret.
-func keysFor(t testing.TB, c suiteCase) (*Suite, *Keys) {
+func keysFor(t testing.TB, c suiteCase) (*Suite, *KeyBlock) {
 	t.Helper()
 	s, ok := LookupSuite(c.id)
 	if !ok {

@@ -165,8 +165,9 @@ func MasterFromPreMaster(version uint16, suite *Suite, pms, clientRandom, server
 	return masterFromPreMaster(version, suite, pms, clientRandom, serverRandom)
 }
 
-// Keys is the key material of one connection (both directions).
-type Keys struct {
+// KeyBlock is the key block of an SSL 3.0 - TLS 1.2 connection (RFC 5246
+// 6.3), split into each side's MAC key, cipher key and IV.
+type KeyBlock struct {
 	ClientMAC, ServerMAC []byte
 	ClientKey, ServerKey []byte
 	ClientIV, ServerIV   []byte
@@ -212,8 +213,9 @@ func keysFromMasterSecret(version uint16, suite *Suite, master, clientRandom, se
 	return
 }
 
-// KeysFromMasterSecret is keysFromMasterSecret with its result in a Keys.
-func KeysFromMasterSecret(version uint16, suite *Suite, master, clientRandom, serverRandom []byte) (*Keys, error) {
+// KeysFromMasterSecret is keysFromMasterSecret with its result in a
+// KeyBlock.
+func KeysFromMasterSecret(version uint16, suite *Suite, master, clientRandom, serverRandom []byte) (*KeyBlock, error) {
 	if len(master) != masterSecretLen {
 		return nil, fmt.Errorf("%w: master secret is %d bytes, want 48", ErrKeyLength, len(master))
 	}
@@ -221,7 +223,7 @@ func KeysFromMasterSecret(version uint16, suite *Suite, master, clientRandom, se
 	if err != nil {
 		return nil, err
 	}
-	return &Keys{ClientMAC: cm, ServerMAC: sm, ClientKey: ck, ServerKey: sk, ClientIV: ci, ServerIV: si}, nil
+	return &KeyBlock{ClientMAC: cm, ServerMAC: sm, ClientKey: ck, ServerKey: sk, ClientIV: ci, ServerIV: si}, nil
 }
 
 // exportKeys derives the final write keys and IVs of a 40-bit export suite:
@@ -389,10 +391,10 @@ func ssl30Finished(master []byte, t *Transcript, client bool) ([]byte, error) {
 		padLen := ssl3PadLen(h)
 		inner.Write(sender)
 		inner.Write(master)
-		inner.Write(repeatByte(0x36, padLen))
+		inner.Write(ssl3Pad1[:padLen])
 		outer := h.New()
 		outer.Write(master)
-		outer.Write(repeatByte(0x5c, padLen))
+		outer.Write(ssl3Pad2[:padLen])
 		outer.Write(inner.Sum(nil))
 		out = outer.Sum(out)
 	}
@@ -407,8 +409,13 @@ func ssl3PadLen(h crypto.Hash) int {
 	return 40
 }
 
-func repeatByte(b byte, n int) []byte {
-	p := make([]byte, n)
+// ssl3Pad1 and ssl3Pad2 are the SSL 3.0 MAC and Finished pads (RFC 6101
+// 5.2.3.1): 0x36 and 0x5c repeated, of which the first ssl3PadLen bytes
+// are used. They are never written.
+var ssl3Pad1, ssl3Pad2 = repeatByte(0x36), repeatByte(0x5c)
+
+func repeatByte(b byte) [48]byte {
+	var p [48]byte
 	for i := range p {
 		p[i] = b
 	}

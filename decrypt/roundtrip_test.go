@@ -450,7 +450,7 @@ type conn12 struct {
 	suite        *Suite
 	ch, sh       hello
 	master       []byte
-	keys         *Keys
+	keys         *KeyBlock
 	cRecs, sRecs []record
 	cHS, sHS     [][]byte // plaintext handshake messages before CCS
 	cIdx, sIdx   int      // first protected record

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/parser"
 )
 
@@ -28,25 +29,6 @@ func (d Dir) role() string {
 		return "client"
 	}
 	return "server"
-}
-
-// MACResult is the outcome of verifying a record's MAC or AEAD tag.
-type MACResult uint8
-
-const (
-	MACNone   MACResult = iota // nothing to verify (plaintext, no keys, NULL MAC)
-	MACOK                      // verified
-	MACFailed                  // did not verify
-)
-
-func (m MACResult) String() string {
-	switch m {
-	case MACOK:
-		return "ok"
-	case MACFailed:
-		return "failed"
-	}
-	return "none"
 }
 
 // Note is an anomaly: parsing goes on after it (STYLE rule 11).
@@ -89,7 +71,7 @@ type RecordEvent struct {
 	// plaintext belongs to the stream only if the server accepts it
 	// (Conn.EarlyData).
 	EarlyData bool
-	MAC       MACResult
+	MAC       decrypt.MACResult // the record's MAC or AEAD tag: none (plaintext, no keys, NULL MAC), ok, failed
 	// Plaintext is the decrypted application data (or, for SSLv2 and
 	// plaintext records, nothing).
 	Plaintext []byte

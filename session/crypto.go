@@ -1,134 +1,43 @@
 package session
 
 import (
-	"github.com/ssldissect/ssldissect/parser"
-
 	"bytes"
-	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/ssldissect/ssldissect/decrypt"
+	"github.com/ssldissect/ssldissect/parser"
 )
 
-// Keys is the key material shared by every connection of a run: key logs
-// (files and pcapng Decryption Secrets Blocks), RSA private keys, and the
-// sessions learnt from earlier connections, so that a session resumed in a
-// later connection (or file) still decrypts.
-type Keys struct {
-	Log *decrypt.KeyLog
-	RSA *decrypt.RSAKeys
-
-	mu       sync.Mutex
-	byID     map[string]session
-	byTicket map[[32]byte]session
-}
-
-// session is what resumption needs of an earlier handshake.
-type session struct {
-	version uint16
-	suite   uint16
-	master  []byte
-}
-
-// maxSessions caps the session cache; past it, the oldest half is dropped.
-const maxSessions = 1 << 16
-
-// NewKeys makes an empty key store.
-func NewKeys() *Keys {
-	return &Keys{Log: &decrypt.KeyLog{}, RSA: &decrypt.RSAKeys{}, byID: map[string]session{}, byTicket: map[[32]byte]session{}}
-}
-
-func (k *Keys) remember(id []byte, ticket []byte, s session) {
-	if k == nil || len(s.master) == 0 {
-		return
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if len(k.byID)+len(k.byTicket) >= maxSessions {
-		k.byID = map[string]session{}
-		k.byTicket = map[[32]byte]session{}
-	}
-	if len(id) > 0 {
-		k.byID[string(id)] = s
-	}
-	if len(ticket) > 0 {
-		k.byTicket[sha256.Sum256(ticket)] = s
-	}
-}
-
-func (k *Keys) resume(id, ticket []byte) (session, bool) {
-	if k == nil {
-		return session{}, false
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if len(ticket) > 0 {
-		if s, ok := k.byTicket[sha256.Sum256(ticket)]; ok {
-			return s, true
-		}
-	}
-	if len(id) > 0 {
-		if s, ok := k.byID[string(id)]; ok {
-			return s, true
-		}
-	}
-	return session{}, false
-}
-
-// hsCrypto is the key state of one handshake (a renegotiation starts a new
-// one). Directions are indexed by Dir.
-type hsCrypto struct {
-	transcript   *decrypt.Transcript
-	clientRandom []byte
-	serverRandom []byte
-	sessionID    []byte // offered by the client
-	ticket       []byte // offered by the client (session_ticket extension)
-	version      uint16
-	suite        *decrypt.Suite
-	suiteID      uint16
-	ems, etm     bool
-	compression  uint8
-	master       []byte
-	keys         *decrypt.Keys
-	masterFrom   string
-	// masterAlts are other master secrets the key log gave for this
-	// client random (it disagreed with itself); tried in turn when the
-	// first record under master does not verify.
-	masterAlts [][]byte
-	// TLS 1.3 traffic secrets.
-	hsSecret  [2][]byte
-	appSecret [2][]byte
-	// opaque is set when a protected record of a direction was not
-	// decrypted after the ServerHello: the transcript may lack messages.
-	opaque [2]bool
-}
-
-// connCrypto is a connection's decryption state.
+// connCrypto is a connection's decryption state. The keys, ciphers and
+// sequence numbers are decrypt's (a Handshake per handshake, a
+// RecordProtection per direction); what is here is when to use them and
+// which notes to file.
 type connCrypto struct {
-	keys *Keys
-	hs   *hsCrypto
-	// read is the current cipher of each direction; next lists the ciphers
-	// a TLS 1.3 direction may move to (tried in order when the current one
-	// does not verify: early data rejected, partial key logs).
-	read [2]*decrypt.HalfConn
-	next [2][]*decrypt.HalfConn
-	// pending is the cipher each direction takes at its next
-	// change_cipher_spec (SSL 3.0 - TLS 1.2).
-	pending  [2]*decrypt.HalfConn
-	early    *decrypt.HalfConn // the client's 0-RTT cipher
-	verified [2]bool           // a record verified under the current TLS 1.3 key
-	// lost is set after a gap: records (and so sequence numbers) may be
-	// missing, and the next record is tried at the following numbers.
-	lost        [2]bool
+	keys *decrypt.KeyStore
+	hs   *decrypt.Handshake // the current handshake (a renegotiation starts a new one)
+	dirs [2]decrypt.RecordProtection
+	buf  decrypt.Buffer // both directions decrypt into it: a record's plaintext lives until the next record
+
 	missingNote bool
 	failNoted   [2]bool // a mac_failed note was filed for the direction
 	finished    [2]int  // Finished messages verified per direction
 }
 
+// side is decrypt's name for the sender of direction d: Dir and
+// decrypt.Side number the directions alike.
+func side(d Dir) decrypt.Side { return decrypt.Side(d) }
+
+// release lets the decryption state go once the connection ended; what
+// the summary shows (finished) stays.
+func (cc *connCrypto) release() {
+	cc.hs, cc.dirs = nil, [2]decrypt.RecordProtection{}
+	cc.buf.Release()
+}
+
 // SetKeys gives the connection the run's key material.
-func (c *Conn) SetKeys(k *Keys) { c.crypto.keys = k }
+func (c *Conn) SetKeys(k *decrypt.KeyStore) { c.crypto.keys = k }
 
 // FinishedVerified tells, per direction, whether a Finished message was
 // checked against the handshake transcript: 1 verified, -1 failed, 0 not
@@ -142,22 +51,23 @@ func (c *Conn) hsTranscript(d Dir, msg parser.Message, raw []byte) {
 	cc := &c.crypto
 	if ch, ok := msg.(*parser.ClientHello); ok && d == ClientToServer {
 		if cc.hs == nil || !c.hrrPending {
-			cc.hs = &hsCrypto{transcript: decrypt.NewTranscript()}
+			cc.hs = decrypt.NewHandshake()
+			cc.dirs[ClientToServer].StartHandshake()
+			cc.dirs[ServerToClient].StartHandshake()
 		}
-		h := cc.hs
-		h.clientRandom = bytes.Clone(ch.Random[:])
-		h.sessionID = ch.SessionID
+		var ticket []byte
 		if e := ch.Extension(parser.ExtSessionTicket); e != nil {
 			if st, ok := e.Parsed.(parser.SessionTicketExt); ok {
-				h.ticket = st.Ticket
+				ticket = st.Ticket
 			}
 		}
-		h.ems = ch.Extension(parser.ExtExtendedMasterSecret) != nil
+		cc.hs.ClientHello(ch.Random[:], ch.SessionID, ticket, ch.Extension(parser.ExtExtendedMasterSecret) != nil)
 	}
-	if cc.hs == nil {
+	h := cc.hs
+	if h == nil {
 		return
 	}
-	if parser.Version(cc.hs.version).IsTLS13() {
+	if parser.Version(h.Version).IsTLS13() {
 		switch msg.(type) {
 		case *parser.NewSessionTicket, *parser.KeyUpdate:
 			// Post-handshake messages (RFC 8446 4.6) are not in the
@@ -167,19 +77,12 @@ func (c *Conn) hsTranscript(d Dir, msg parser.Message, raw []byte) {
 		}
 	}
 	if sh, ok := msg.(*parser.ServerHello); ok && sh.IsHelloRetryRequest() {
-		// RFC 8446 4.4.1: ClientHello1 is replaced by a message_hash.
-		if s, ok := decrypt.LookupSuite(uint16(sh.CipherSuite)); ok && s.TLS13 {
-			ch1 := cc.hs.transcript.Sum(s.PRFHash)
-			t := decrypt.NewTranscript()
-			t.Write([]byte{byte(parser.HandshakeTypeMessageHash), 0, 0, byte(len(ch1))})
-			t.Write(ch1)
-			cc.hs.transcript = t
-		}
+		h.HelloRetryRequest(uint16(sh.CipherSuite))
 		c.hrrPending = true
 	} else if _, ok := msg.(*parser.ClientHello); ok {
 		c.hrrPending = false
 	}
-	cc.hs.transcript.Write(raw)
+	h.AddMessage(raw)
 }
 
 // afterServerHello sets up what the ServerHello settles.
@@ -188,24 +91,18 @@ func (c *Conn) afterServerHello(sh *parser.ServerHello) {
 	if h == nil {
 		return
 	}
-	h.serverRandom = bytes.Clone(sh.Random[:])
-	h.version = uint16(sh.SelectedVersion())
-	h.suiteID = uint16(sh.CipherSuite)
-	h.compression = uint8(sh.Compression)
-	h.ems = h.ems && sh.Extension(parser.ExtExtendedMasterSecret) != nil
-	h.etm = sh.Extension(parser.ExtEncryptThenMAC) != nil
-	s, ok := decrypt.LookupSuite(h.suiteID)
-	if !ok {
-		c.keyNote("unsupported_suite", fmt.Sprintf("no decryption for %s", parser.CipherSuite(h.suiteID)))
+	err := h.ServerHello(sh.Random[:], uint16(sh.SelectedVersion()), uint16(sh.CipherSuite), uint8(sh.Compression),
+		sh.Extension(parser.ExtExtendedMasterSecret) != nil, sh.Extension(parser.ExtEncryptThenMAC) != nil)
+	switch {
+	case errors.Is(err, decrypt.ErrUnknownSuite):
+		c.keyNote("unsupported_suite", fmt.Sprintf("no decryption for %s", parser.CipherSuite(h.SuiteID)))
+		return
+	case err != nil:
+		c.keyNote("unsupported_suite", fmt.Sprintf("the cipher of %s is not built in", parser.CipherSuite(h.SuiteID)))
 		return
 	}
-	if !s.Available {
-		c.keyNote("unsupported_suite", fmt.Sprintf("the cipher of %s is not built in", parser.CipherSuite(h.suiteID)))
-		return
-	}
-	h.suite = s
-	if parser.Version(h.version).IsTLS13() {
-		if h.version != uint16(parser.VersionTLS13) {
+	if parser.Version(h.Version).IsTLS13() {
+		if h.Version != uint16(parser.VersionTLS13) {
 			c.keyNote("unsupported_version", "TLS 1.3 drafts are not decrypted")
 			return
 		}
@@ -226,185 +123,70 @@ func (c *Conn) keyNote(code NoteCode, detail string) {
 	c.note(Note{Code: code, Detail: detail})
 }
 
-// findMaster looks for the master secret of a TLS 1.2-or-older handshake:
-// the key log (CLIENT_RANDOM), a pre-master secret (key log PMS_CLIENT_RANDOM
-// or RSA, or an RSA private key), or the session cache on resumption.
+// keyErrorCode is the note for a problem decrypt met finding keys.
+func keyErrorCode(err error) NoteCode {
+	switch {
+	case errors.Is(err, decrypt.ErrRSAKeyMismatch):
+		return "rsa_key_mismatch"
+	case errors.Is(err, decrypt.ErrPreMaster), errors.Is(err, decrypt.ErrPreMasterVersion):
+		return "rsa_decrypt_failed"
+	}
+	return "key_derivation_failed"
+}
+
+// findMaster looks for the master secret of a TLS 1.2-or-older handshake
+// (after the ServerHello, at the ClientKeyExchange, at a change_cipher_spec
+// while it is unknown) and, once found, sets the ciphers each direction
+// takes at its change_cipher_spec.
 func (c *Conn) findMaster(cke *parser.ClientKeyExchange) {
 	cc := &c.crypto
-	h := cc.hs
-	if h == nil || h.suite == nil || h.master != nil || cc.keys == nil {
+	if cc.hs == nil {
 		return
 	}
-	log := cc.keys.Log
-	if ms := log.LookupAll(decrypt.LabelClientRandom, h.clientRandom); len(ms) > 0 {
-		h.master, h.masterFrom, h.masterAlts = ms[0], "key log", ms[1:]
-	} else if pms, ok := log.Lookup(decrypt.LabelPMSClientRandom, h.clientRandom); ok {
-		c.masterFromPMS(pms, "key log (pre-master secret)")
-	} else if cke != nil && len(cke.EncryptedPreMaster) > 0 {
-		if pms, ok := log.LookupRSA(cke.EncryptedPreMaster); ok {
-			c.masterFromPMS(pms, "key log (RSA)")
-		} else if len(c.ServerCerts) > 0 && cc.keys.RSA != nil && cc.keys.RSA.Len() > 0 {
-			key, ok := cc.keys.RSA.Match(c.serverCertDER)
-			if !ok {
-				c.keyNote("rsa_key_mismatch", "no RSA key given matches the server certificate")
-			} else {
-				cv := uint16(0)
-				if c.ClientHello != nil {
-					cv = uint16(c.ClientHello.LegacyVersion)
-				}
-				pms, err := decrypt.DecryptPreMaster(key, cke.EncryptedPreMaster, cv)
-				if err != nil {
-					c.keyNote("rsa_decrypt_failed", err.Error())
-				}
-				if pms != nil {
-					c.masterFromPMS(pms, "RSA private key")
-				}
-			}
+	var rsa decrypt.RSAExchange
+	if cke != nil {
+		rsa.EncryptedPreMaster = cke.EncryptedPreMaster
+		if len(c.ServerCerts) > 0 {
+			rsa.ServerCert = c.serverCertDER
+		}
+		if c.ClientHello != nil {
+			rsa.ClientVersion = uint16(c.ClientHello.LegacyVersion)
 		}
 	}
-	if h.master == nil && c.Resumed {
-		if s, ok := cc.keys.resume(h.sessionID, h.ticket); ok && s.suite == h.suiteID && s.version == h.version {
-			h.master, h.masterFrom = s.master, "resumed session"
-		}
+	pending, found, errs := cc.hs.FindMaster(cc.keys, rsa, c.Resumed)
+	for _, err := range errs {
+		c.keyNote(keyErrorCode(err), err.Error())
 	}
-	if h.master == nil {
-		return
+	if found {
+		cc.dirs[ClientToServer].SetPending(pending[decrypt.Client])
+		cc.dirs[ServerToClient].SetPending(pending[decrypt.Server])
 	}
-	keys, err := decrypt.KeysFromMasterSecret(h.version, h.suite, h.master, h.clientRandom, h.serverRandom)
-	if err != nil {
-		c.keyNote("key_derivation_failed", err.Error())
-		h.master = nil
-		return
-	}
-	h.keys = keys
-	cc.pending[ClientToServer] = c.halfConn12(keys, ClientToServer)
-	cc.pending[ServerToClient] = c.halfConn12(keys, ServerToClient)
-}
-
-// halfConn12 makes direction d's cipher from a key block.
-func (c *Conn) halfConn12(keys *decrypt.Keys, d Dir) *decrypt.HalfConn {
-	h := c.crypto.hs
-	mac, key, iv := keys.ClientMAC, keys.ClientKey, keys.ClientIV
-	if d == ServerToClient {
-		mac, key, iv = keys.ServerMAC, keys.ServerKey, keys.ServerIV
-	}
-	hc, err := decrypt.NewHalfConn12(h.version, h.suite, mac, key, iv, h.etm, h.compression)
-	if err != nil {
-		c.keyNote("key_derivation_failed", err.Error())
-		return nil
-	}
-	return hc
-}
-
-// tryOtherMasters decrypts the first record of direction d under each
-// other master secret the key log gave (a conflicting duplicate line) once
-// it failed under the first. The one that verifies becomes the
-// connection's, for both directions and the Finished check.
-func (c *Conn) tryOtherMasters(d Dir, rec parser.Record) (pt []byte, inner uint8, ok bool) {
-	cc := &c.crypto
-	h := cc.hs
-	alts := h.masterAlts
-	h.masterAlts = nil
-	for _, m := range alts {
-		keys, err := decrypt.KeysFromMasterSecret(h.version, h.suite, m, h.clientRandom, h.serverRandom)
-		if err != nil {
-			continue
-		}
-		hc := c.halfConn12(keys, d)
-		if hc == nil {
-			continue
-		}
-		p, t, mr, err := hc.Decrypt(uint8(rec.Type), uint16(rec.Version), rec.Payload)
-		if mr != decrypt.MACOK || err != nil {
-			continue
-		}
-		h.master, h.keys = m, keys
-		cc.read[d] = hc
-		o := 1 - d
-		if cc.pending[o] != nil {
-			cc.pending[o] = c.halfConn12(keys, o)
-		} else if old := cc.read[o]; old != nil {
-			if hc := c.halfConn12(keys, o); hc != nil {
-				hc.SetSequence(old.Seq())
-				cc.read[o] = hc
-			}
-		}
-		c.note(Note{Code: NoteKeyLogConflict, Detail: fmt.Sprintf("the key log gave %d master secrets for client random %x; not the last logged but an earlier one decrypts this connection", len(alts)+1, h.clientRandom)})
-		return p, t, true
-	}
-	return nil, 0, false
-}
-
-// masterFromPMS derives the master secret from a pre-master secret, with
-// the extended master secret's session hash when negotiated (the
-// transcript up to the ClientKeyExchange, which has just been added).
-func (c *Conn) masterFromPMS(pms []byte, from string) {
-	h := c.crypto.hs
-	var sessionHash []byte
-	if h.ems {
-		var err error
-		sessionHash, err = h.transcript.SessionHash(h.version, h.suite)
-		if err != nil {
-			c.keyNote("key_derivation_failed", err.Error())
-			return
-		}
-	}
-	m, err := decrypt.MasterFromPreMaster(h.version, h.suite, pms, h.clientRandom, h.serverRandom, sessionHash)
-	if err != nil {
-		c.keyNote("key_derivation_failed", err.Error())
-		return
-	}
-	h.master, h.masterFrom = m, from
 }
 
 // changeCipherSpec switches a direction to its pending cipher (SSL 3.0 -
 // TLS 1.2).
 func (c *Conn) changeCipherSpec(d Dir) {
 	cc := &c.crypto
-	if cc.hs != nil && cc.hs.master == nil {
+	if cc.hs != nil && cc.hs.Master == nil {
 		c.findMaster(nil)
 	}
-	cc.read[d] = cc.pending[d]
-	cc.pending[d] = nil
+	cc.dirs[d].ChangeCipherSpec()
 }
 
 // setup13 prepares the TLS 1.3 ciphers from the key log's traffic secrets.
+// The client's early data (if any) is decrypted with the early secret
+// until its EndOfEarlyData: its handshake keys then follow.
 func (c *Conn) setup13() {
 	cc := &c.crypto
 	h := cc.hs
 	if cc.keys == nil {
 		return
 	}
-	log := cc.keys.Log
-	get := func(label string) []byte {
-		s, _ := log.Lookup(label, h.clientRandom)
-		return s
-	}
-	h.hsSecret[ClientToServer] = get(decrypt.LabelClientHandshakeTrafficSecret)
-	h.hsSecret[ServerToClient] = get(decrypt.LabelServerHandshakeTrafficSecret)
-	h.appSecret[ClientToServer] = get(decrypt.LabelClientTrafficSecret0)
-	h.appSecret[ServerToClient] = get(decrypt.LabelServerTrafficSecret0)
+	h.TrafficSecrets(cc.keys.Log)
 	for d := ClientToServer; d <= ServerToClient; d++ {
-		var list []*decrypt.HalfConn
-		for _, secret := range [][]byte{h.hsSecret[d], h.appSecret[d]} {
-			if secret == nil {
-				continue
-			}
-			hc, err := decrypt.NewHalfConn13(h.suite, secret)
-			if err != nil {
-				c.keyNote("key_derivation_failed", err.Error())
-				continue
-			}
-			list = append(list, hc)
-		}
-		// The client's early data (if any) was already decrypted with the
-		// early secret; its handshake flight follows.
-		if d == ClientToServer && cc.read[d] != nil {
-			cc.next[d] = list
-			continue
-		}
-		if len(list) > 0 {
-			cc.read[d], cc.next[d] = list[0], list[1:]
+		queue := d == ClientToServer && cc.dirs[d].Active()
+		for _, err := range cc.dirs[d].SetTrafficSecrets(h.Suite, h.HandshakeSecret[side(d)], h.AppSecret[side(d)], queue) {
+			c.keyNote("key_derivation_failed", err.Error())
 		}
 	}
 }
@@ -416,102 +198,59 @@ func (c *Conn) setupEarly(ch *parser.ClientHello) {
 	if cc.keys == nil || cc.hs == nil || ch.Extension(parser.ExtEarlyData) == nil {
 		return
 	}
-	secret, ok := cc.keys.Log.Lookup(decrypt.LabelClientEarlyTrafficSecret, cc.hs.clientRandom)
-	if !ok {
-		return
+	offered := make([]uint16, len(ch.CipherSuites))
+	for i, cs := range ch.CipherSuites {
+		offered[i] = uint16(cs)
 	}
-	// The early data's suite is the PSK's: the first offered TLS 1.3 suite
-	// that the key log's secret length fits is our best knowledge before
-	// the ServerHello.
-	for _, cs := range ch.CipherSuites {
-		s, ok := decrypt.LookupSuite(uint16(cs))
-		if !ok || !s.TLS13 || !s.Available || s.PRFHash.Size() != len(secret) {
-			continue
-		}
-		hc, err := decrypt.NewHalfConn13(s, secret)
-		if err == nil {
-			cc.read[ClientToServer] = hc
-			cc.early = hc
-			c.earlyData = true
-		}
-		return
-	}
-}
-
-// advance13 moves a TLS 1.3 direction to its next cipher (after its
-// Finished, or after EndOfEarlyData).
-func (c *Conn) advance13(d Dir) {
-	cc := &c.crypto
-	cc.verified[d] = false
-	if len(cc.next[d]) > 0 {
-		cc.read[d], cc.next[d] = cc.next[d][0], cc.next[d][1:]
-	} else {
-		cc.read[d] = nil
+	if hc := cc.hs.EarlyCipher(cc.keys.Log, offered); hc != nil {
+		cc.dirs[ClientToServer].SetEarly(hc)
+		c.earlyData = true
 	}
 }
 
 // decryptRecord decrypts a protected record. ok is false when there is no
 // key for it (the record stays opaque).
-func (c *Conn) decryptRecord(d Dir, rec parser.Record) (plain []byte, inner parser.ContentType, mac MACResult, ok bool) {
+func (c *Conn) decryptRecord(d Dir, rec parser.Record) (plain []byte, inner parser.ContentType, mac decrypt.MACResult, ok bool) {
 	cc := &c.crypto
-	hc := cc.read[d]
-	if hc == nil {
+	r := cc.dirs[d].Open(&cc.buf, uint8(rec.Type), uint16(rec.Version), rec.Payload)
+	if r.NoKey {
 		c.noKeyNote()
-		return nil, 0, MACNone, false
+		return nil, 0, decrypt.MACNone, false
 	}
-	seq := hc.Seq()
-	pt, it, m, err := hc.Decrypt(uint8(rec.Type), uint16(rec.Version), rec.Payload)
-	if m == decrypt.MACFailed && hc.Suite().TLS13 {
-		// Trial decryption: a record under the next key (a partial key
-		// log, a Finished we did not see).
-		hc.SetSequence(seq)
-		for i, cand := range cc.next[d] {
-			cseq := cand.Seq()
-			p2, t2, m2, err2 := cand.Decrypt(uint8(rec.Type), uint16(rec.Version), rec.Payload)
-			if m2 == decrypt.MACOK && err2 == nil {
-				cc.read[d], cc.next[d] = cand, cc.next[d][i+1:]
-				cc.verified[d] = true
-				return p2, parser.ContentType(t2), MACOK, true
-			}
-			cand.SetSequence(cseq)
-		}
-		if !cc.verified[d] && cc.hs != nil && cc.hs.hsSecret[d] == nil {
-			// Only later secrets are known: records before them stay
-			// encrypted, they did not fail.
-			c.noKeyNote()
-			return nil, 0, MACNone, false
-		}
-		hc.SetSequence(seq + 1)
+	if r.Resynced > 0 {
+		c.note(Note{Code: "sequence_resync", Dir: d, HasDir: true,
+			Detail: fmt.Sprintf("%d records lost in the gap: decryption resumed", r.Resynced)})
 	}
-	if m == decrypt.MACFailed && seq == 0 && cc.hs != nil && len(cc.hs.masterAlts) > 0 && !hc.Suite().TLS13 {
-		if p2, t2, ok := c.tryOtherMasters(d, rec); ok {
-			pt, it, m, err = p2, t2, decrypt.MACOK, nil
+	if r.Err != nil && r.Plaintext == nil {
+		c.keyNote("decrypt_error", r.Err.Error())
+		return nil, 0, decrypt.MACFailed, r.MAC == decrypt.MACFailed
+	}
+	if r.MAC == decrypt.MACFailed && cc.hs != nil && cc.hs.HasOtherMasters() && cc.dirs[d].FirstRecord() {
+		if pt, it, ok := c.tryOtherMasters(d, rec); ok {
+			return pt, parser.ContentType(it), decrypt.MACOK, true
 		}
 	}
-	if m == decrypt.MACFailed && cc.lost[d] {
-		if p2, t2, ok := c.resyncSequence(d, hc, seq, rec); ok {
-			pt, it, m, err = p2, t2, decrypt.MACOK, nil
-		}
+	if r.MAC == decrypt.MACFailed && r.Plaintext == nil {
+		return nil, 0, r.MAC, true
 	}
-	if m == decrypt.MACOK {
-		cc.verified[d] = true
-		cc.lost[d] = false
+	return r.Plaintext, parser.ContentType(r.Type), r.MAC, true
+}
+
+// tryOtherMasters decrypts the first record of direction d under the
+// other master secrets a conflicting key log gave, once it failed under
+// the last one logged; the one that verifies becomes the connection's,
+// for both directions and the Finished check.
+func (c *Conn) tryOtherMasters(d Dir, rec parser.Record) (pt []byte, inner uint8, ok bool) {
+	cc := &c.crypto
+	ciphers, pt, inner, held, ok := cc.hs.TryOtherMasters(side(d), uint8(rec.Type), uint16(rec.Version), rec.Payload)
+	if !ok {
+		return nil, 0, false
 	}
-	if err != nil && pt == nil {
-		c.keyNote("decrypt_error", err.Error())
-		return nil, 0, MACFailed, m == decrypt.MACFailed
-	}
-	res := MACNone
-	switch m {
-	case decrypt.MACOK:
-		res = MACOK
-	case decrypt.MACFailed:
-		res = MACFailed
-	}
-	if res == MACFailed && pt == nil {
-		return nil, 0, res, true
-	}
-	return pt, parser.ContentType(it), res, true
+	cc.dirs[d].ReplaceKeys(ciphers[side(d)], true)
+	o := 1 - d
+	cc.dirs[o].ReplaceKeys(ciphers[side(o)], false)
+	c.note(Note{Code: NoteKeyLogConflict, Detail: fmt.Sprintf("the key log gave %d master secrets for client random %x; not the last logged but an earlier one decrypts this connection", held, cc.hs.ClientRandom)})
+	return pt, inner, true
 }
 
 // noKeyNote says once which key a connection lacks.
@@ -521,21 +260,18 @@ func (c *Conn) noKeyNote() {
 		return
 	}
 	cc.missingNote = true
-	cr := ""
-	if cc.hs != nil {
-		cr = hex.EncodeToString(cc.hs.clientRandom)
-	}
+	h := cc.hs
 	switch {
-	case cc.hs == nil || cc.hs.clientRandom == nil:
+	case h == nil || h.ClientRandom == nil:
 		c.note(Note{Code: "no_keys", Detail: "encrypted records without a handshake: nothing to find keys by"})
 	case c.ServerHello == nil:
-		c.note(Note{Code: "no_keys", Detail: "no ServerHello seen (lost, or sent before the capture began): without its cipher suite and server random no keys can be derived for client random " + cr})
-	case cc.hs.suite == nil:
+		c.note(Note{Code: "no_keys", Detail: "no ServerHello seen (lost, or sent before the capture began): without its cipher suite and server random no keys can be derived for client random " + hex.EncodeToString(h.ClientRandom)})
+	case h.Suite == nil:
 		c.note(Note{Code: "no_keys", Detail: "the cipher suite cannot be decrypted"})
-	case parser.Version(cc.hs.version).IsTLS13():
-		c.note(Note{Code: "no_keys", Detail: "no TLS 1.3 traffic secrets in the key log for client random " + cr})
+	case parser.Version(h.Version).IsTLS13():
+		c.note(Note{Code: "no_keys", Detail: "no TLS 1.3 traffic secrets in the key log for client random " + hex.EncodeToString(h.ClientRandom)})
 	default:
-		detail := "no CLIENT_RANDOM in the key log for client random " + cr
+		detail := "no CLIENT_RANDOM in the key log for client random " + hex.EncodeToString(h.ClientRandom)
 		if c.KeyExchange.Kind == "RSA" {
 			detail += ", and no RSA private key for the server certificate"
 		}
@@ -546,7 +282,7 @@ func (c *Conn) noKeyNote() {
 // opaqueRecord notes a protected record of d that was not decrypted.
 func (c *Conn) opaqueRecord(d Dir) {
 	if h := c.crypto.hs; h != nil && c.ServerHello != nil {
-		h.opaque[d] = true
+		h.SetOpaque(side(d))
 	}
 }
 
@@ -554,32 +290,19 @@ func (c *Conn) opaqueRecord(d Dir) {
 // transcript (which does not yet include it). With records missing from
 // the transcript (only one direction's TLS 1.3 secrets) it cannot tell.
 func (c *Conn) verifyFinished(d Dir, f *parser.Finished, ev *RecordEvent) {
-	cc := &c.crypto
-	h := cc.hs
-	if h == nil || h.suite == nil || h.opaque[ClientToServer] || h.opaque[ServerToClient] {
+	h := c.crypto.hs
+	if h == nil {
 		return
 	}
-	var want []byte
-	var err error
-	if parser.Version(h.version).IsTLS13() {
-		if h.hsSecret[d] == nil {
-			return
-		}
-		want, err = decrypt.FinishedVerifyData13(h.suite, h.hsSecret[d], h.transcript.Sum(h.suite.PRFHash))
-	} else {
-		if h.master == nil {
-			return
-		}
-		want, err = decrypt.FinishedVerifyData(h.version, h.suite, h.master, h.transcript, d == ClientToServer)
-	}
-	if err != nil {
+	want, ok := h.FinishedVerifyData(side(d))
+	if !ok {
 		return
 	}
 	if bytes.Equal(want, f.VerifyData) {
-		cc.finished[d] = 1
+		c.crypto.finished[d] = 1
 		return
 	}
-	cc.finished[d] = -1
+	c.crypto.finished[d] = -1
 	ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, "finished_mismatch",
 		fmt.Errorf("verify_data %x, the transcript gives %x", f.VerifyData, want)))
 }
@@ -605,23 +328,21 @@ func (c *Conn) afterHandshakeMessage(d Dir, msg parser.Message) {
 			c.earlyVerdict(m.Extension(parser.ExtEarlyData) != nil)
 		}
 	case *parser.EndOfEarlyData:
-		c.advance13(ClientToServer)
+		cc.dirs[ClientToServer].Advance()
 	case *parser.Finished:
-		if h != nil && parser.Version(h.version).IsTLS13() {
-			c.advance13(d)
-		} else if h != nil && h.master != nil && d == ServerToClient {
+		if h != nil && parser.Version(h.Version).IsTLS13() {
+			cc.dirs[d].Advance()
+		} else if h != nil && h.Master != nil && d == ServerToClient {
 			// The session the server named can be resumed by its id.
-			cc.keys.remember(c.serverSessionID(), nil, session{version: h.version, suite: h.suiteID, master: h.master})
+			cc.keys.Remember(h, c.serverSessionID(), nil)
 		}
 	case *parser.NewSessionTicket:
-		if h != nil && h.master != nil && !m.TLS13 {
-			cc.keys.remember(c.serverSessionID(), m.Ticket, session{version: h.version, suite: h.suiteID, master: h.master})
+		if h != nil && h.Master != nil && !m.TLS13 {
+			cc.keys.Remember(h, c.serverSessionID(), m.Ticket)
 		}
 	case *parser.KeyUpdate:
-		if hc := cc.read[d]; hc != nil {
-			if err := hc.UpdateKey(); err != nil {
-				c.keyNote("key_update_failed", err.Error())
-			}
+		if err := cc.dirs[d].KeyUpdate(); err != nil {
+			c.keyNote("key_update_failed", err.Error())
 		}
 	}
 }
@@ -631,34 +352,6 @@ func (c *Conn) serverSessionID() []byte {
 		return c.ServerHello.SessionID
 	}
 	return nil
-}
-
-// maxLostRecords bounds how many records a gap may have swallowed when the
-// sequence number is searched for again.
-const maxLostRecords = 256
-
-// resyncSequence finds the sequence number of the first record after a
-// gap by trying the next numbers. It works where the record's protection
-// does not chain from the previous record: AEAD suites, TLS 1.3, and CBC
-// with explicit IVs (TLS 1.1+); RC4 and TLS 1.0 CBC cannot resume.
-func (c *Conn) resyncSequence(d Dir, hc *decrypt.HalfConn, seq uint64, rec parser.Record) ([]byte, uint8, bool) {
-	h := c.crypto.hs
-	s := hc.Suite()
-	chained := s.Mode == decrypt.ModeStream || (s.Mode == decrypt.ModeCBC && h != nil && h.version < uint16(parser.VersionTLS11))
-	if chained || h == nil || h.compression != 0 {
-		return nil, 0, false
-	}
-	for n := seq + 1; n <= seq+maxLostRecords; n++ {
-		hc.SetSequence(n)
-		pt, it, m, err := hc.Decrypt(uint8(rec.Type), uint16(rec.Version), rec.Payload)
-		if m == decrypt.MACOK && err == nil {
-			c.note(Note{Code: "sequence_resync", Dir: d, HasDir: true,
-				Detail: fmt.Sprintf("%d records lost in the gap: decryption resumed", n-seq)})
-			return pt, it, true
-		}
-	}
-	hc.SetSequence(seq + 1)
-	return nil, 0, false
 }
 
 // earlyVerdict records the server's answer to the client's 0-RTT data.
@@ -680,16 +373,11 @@ func (c *Conn) earlyVerdict(accepted bool) {
 }
 
 // nullCipherPayload gives the content of a record protected by a NULL
-// cipher suite (TLS_*_WITH_NULL_*), which needs no key: the record minus
-// its MAC. ok is false for any other suite, or a record shorter than the
-// MAC.
+// cipher suite, which needs no key (see decrypt.NullCipherContent); ok is
+// false in TLS 1.3, before a ServerHello, and for any other suite.
 func (c *Conn) nullCipherPayload(p []byte) ([]byte, bool) {
 	if c.Version.IsTLS13() || c.ServerHello == nil {
 		return nil, false
 	}
-	s, ok := decrypt.LookupSuite(uint16(c.CipherSuite))
-	if !ok || s.Cipher != "NULL" || s.Mode != decrypt.ModeStream || len(p) < s.MACLen {
-		return nil, false
-	}
-	return p[:len(p)-s.MACLen], true
+	return decrypt.NullCipherContent(uint16(c.CipherSuite), p)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/parser"
 )
 
@@ -43,7 +44,7 @@ func (c *Conn) record(d Dir, rec parser.Record, offset uint64, t time.Time, pack
 	}
 	h := &c.dirs[d]
 	protected := h.encrypted && (!c.Version.IsTLS13() || rec.Type == parser.ContentTypeApplicationData)
-	if !protected && c.earlyData && d == ClientToServer && rec.Type == parser.ContentTypeApplicationData && c.crypto.read[d] != nil {
+	if !protected && c.earlyData && d == ClientToServer && rec.Type == parser.ContentTypeApplicationData && c.crypto.dirs[d].Active() {
 		protected = true // 0-RTT data, before the ServerHello
 	}
 	payload, typ := rec.Payload, rec.Type
@@ -66,9 +67,9 @@ func (c *Conn) unprotect(ev *RecordEvent) (payload []byte, typ parser.ContentTyp
 	if ok {
 		ev.MAC = mac
 		switch mac {
-		case MACOK:
+		case decrypt.MACOK:
 			c.MACVerified++
-		case MACFailed:
+		case decrypt.MACFailed:
 			c.MACFailed++
 			if !c.crypto.failNoted[d] {
 				c.crypto.failNoted[d] = true
@@ -88,13 +89,13 @@ func (c *Conn) unprotect(ev *RecordEvent) (payload []byte, typ parser.ContentTyp
 			return clear, rec.Type, true
 		}
 	}
-	if !ok || mac == MACFailed {
+	if !ok || mac == decrypt.MACFailed {
 		c.opaque(ev)
 		return nil, 0, false
 	}
 	ev.Decrypted = true
 	c.Decrypted = true
-	ev.EarlyData = d == ClientToServer && c.crypto.early != nil && c.crypto.read[d] == c.crypto.early
+	ev.EarlyData = d == ClientToServer && c.crypto.dirs[d].EarlyData()
 	ev.ContentType = inner
 	return pt, inner, true
 }

@@ -102,7 +102,7 @@ func (c *Conn) Gap(d Dir, start uint64, n int, t time.Time) {
 	c.note(Note{Code: NoteGap, Dir: d, HasDir: true, Offset: start,
 		Detail: fmt.Sprintf("%d bytes missing", n)})
 	c.dirs[d].hs.Reset()
-	c.crypto.lost[d] = true
+	c.crypto.dirs[d].Lose()
 }
 
 // LoseRecordSync drops direction d's partial handshake message: the
@@ -129,6 +129,7 @@ func (c *Conn) End(cause string, t time.Time) {
 		c.EndTime = t
 	}
 	c.EndCause = cause
+	defer c.crypto.release()
 	if !c.TLS {
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/session"
 )
@@ -136,7 +137,7 @@ func TestNoKeysWithoutServerHello(t *testing.T) {
 	var s sink
 	c := session.NewConn(1, time.Unix(1, 0), &s)
 	c.SetEndpoints(netip.MustParseAddrPort("192.0.2.1:50000"), netip.MustParseAddrPort("192.0.2.2:443"), false)
-	c.SetKeys(session.NewKeys())
+	c.SetKeys(decrypt.NewKeyStore())
 	c.BeginTLS()
 	c.Record(session.ClientToServer, clientHelloRecordConfig(t, &tls.Config{ServerName: "a.example", MaxVersion: tls.VersionTLS12}), session.Position{})
 	// The client's change_cipher_spec and its encrypted Finished.

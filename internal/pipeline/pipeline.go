@@ -23,7 +23,7 @@ const FlushEvery = 4096
 type Options struct {
 	// Keys decrypts; nil means no keys (pcapng secrets are still used when
 	// the source was opened with Secrets).
-	Keys *session.Keys
+	Keys *decrypt.KeyStore
 	// Count stops after that many packets (0: no limit). Duration stops
 	// after that much capture time from the first packet, or, in a live
 	// run, that much wall time from the start of Run (0: no limit).
@@ -101,7 +101,7 @@ func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
 	var res Result
 	keys := opt.Keys
 	if keys == nil {
-		keys = session.NewKeys()
+		keys = decrypt.NewKeyStore()
 	}
 	an := tcp.NewAnalyzer(sink, keys)
 	asm := reassembly.New(an.Factory, opt.Reassembly)
@@ -157,7 +157,7 @@ func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
 
 // SecretsLoader returns a capture.Options.OnSecrets function that adds the
 // key-log secrets of pcapng Decryption Secrets Blocks to keys.
-func SecretsLoader(keys *session.Keys, warn func(error)) func(capture.Secret) {
+func SecretsLoader(keys *decrypt.KeyStore, warn func(error)) func(capture.Secret) {
 	return func(s capture.Secret) {
 		if s.Type != capture.SecretsTypeTLSKeyLog {
 			warn(fmt.Errorf("%s: block %d: decryption secrets of type %#x are not supported", s.File, s.Block, s.Type))
@@ -173,8 +173,8 @@ func SecretsLoader(keys *session.Keys, warn func(error)) func(capture.Secret) {
 // LoadKeys reads NSS key logs and PEM RSA private keys into a new key
 // store. A file that cannot be read is an error; a bad line in a key log
 // is a warning, with its file and line number.
-func LoadKeys(keylogs, rsaKeys []string, warn func(error)) (*session.Keys, error) {
-	keys := session.NewKeys()
+func LoadKeys(keylogs, rsaKeys []string, warn func(error)) (*decrypt.KeyStore, error) {
+	keys := decrypt.NewKeyStore()
 	for _, name := range keylogs {
 		f, err := openRegular(name, "a key log file (as SSLKEYLOGFILE names)")
 		if err != nil {

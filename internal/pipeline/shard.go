@@ -11,6 +11,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/ssldissect/ssldissect/capture"
+	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/reassembly"
 	"github.com/ssldissect/ssldissect/session"
 	"github.com/ssldissect/ssldissect/transport/tcp"
@@ -110,7 +111,7 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 	n := opt.Workers
 	keys := opt.Keys
 	if keys == nil {
-		keys = session.NewKeys()
+		keys = decrypt.NewKeyStore()
 	}
 	ropt := opt.Reassembly
 	switch total := ropt.MaxBufferedPagesTotal; {
@@ -274,7 +275,7 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop *a
 
 // work is one worker: it reassembles and parses its batches and answers
 // each with the events it made.
-func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *session.Keys, ropt reassembly.Options) {
+func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *decrypt.KeyStore, ropt reassembly.Options) {
 	rec := newRecorder()
 	an := tcp.NewAnalyzer(rec, keys)
 	asm := reassembly.New(func(k reassembly.ConnKey, t time.Time, pkt uint64) reassembly.Handler {
@@ -319,7 +320,7 @@ func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *session
 // the server: the one with the lower port (the other, on equal ports, the
 // lower address), so that it is the same for both directions without any
 // state. Connections to one server are parsed by one worker, in packet
-// order, so that the session cache (session.Keys) sees a full handshake
+// order, so that the session cache (decrypt.KeyStore) sees a full handshake
 // before the resumptions of its session, as the single loop does.
 func serverHash(p *capture.Packet) uint64 {
 	src, dst := p.Net.Src().Raw(), p.Net.Dst().Raw()

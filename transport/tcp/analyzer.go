@@ -3,6 +3,7 @@ package tcp
 import (
 	"time"
 
+	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/reassembly"
 	"github.com/ssldissect/ssldissect/session"
 )
@@ -12,14 +13,14 @@ import (
 // connections' first packets were seen, from 1.
 type Analyzer struct {
 	sink  session.Sink
-	keys  *session.Keys
+	keys  *decrypt.KeyStore
 	next  uint64
 	Conns uint64 // TCP connections seen
 }
 
 // NewAnalyzer makes an Analyzer that reports to sink and decrypts with
 // keys (which may be nil).
-func NewAnalyzer(sink session.Sink, keys *session.Keys) *Analyzer {
+func NewAnalyzer(sink session.Sink, keys *decrypt.KeyStore) *Analyzer {
 	return &Analyzer{sink: sink, keys: keys}
 }
 

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/internal/tlstest"
 	"github.com/ssldissect/ssldissect/reassembly"
-	"github.com/ssldissect/ssldissect/session"
 )
 
 // BenchmarkConn runs whole connections (both directions, handed over in
@@ -22,7 +22,7 @@ func BenchmarkConn(b *testing.B) {
 		b.Run(v.name, func(b *testing.B) {
 			c2s, s2c := tlstest.HandshakeStreams(b, v.v)
 			sink := &discardSink{}
-			an := NewAnalyzer(sink, session.NewKeys())
+			an := NewAnalyzer(sink, decrypt.NewKeyStore())
 			key := reassembly.ConnKey{A: netip.MustParseAddrPort("10.0.0.1:40000"), B: netip.MustParseAddrPort("10.0.0.2:443")}
 			t0 := time.Unix(1e9, 0)
 			feed := func(h reassembly.Handler, d reassembly.Dir, data []byte, pend *[]byte) {

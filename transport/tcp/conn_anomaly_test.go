@@ -8,6 +8,7 @@ package tcp
 import (
 	"fmt"
 
+	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/session"
 
 	"github.com/ssldissect/ssldissect/parser"
@@ -106,7 +107,7 @@ func TestConnStreamNotTLS(t *testing.T) {
 				name string
 				f    chunking
 			}{{"whole", chunkWhole}, {"random", randomChunks(3)}} {
-				rr := feedConn(t, ck.f(tt.writes), session.NewKeys(), streamClientAddr, streamServerAddr)
+				rr := feedConn(t, ck.f(tt.writes), decrypt.NewKeyStore(), streamClientAddr, streamServerAddr)
 				if rr.sink.ends != 0 || rr.c.TLS {
 					t.Errorf("%s: End called %d times, TLS %v, notes %+v", ck.name, rr.sink.ends, rr.c.TLS, rr.c.Notes)
 				}
@@ -247,7 +248,7 @@ func TestConnStreamGap(t *testing.T) {
 			want := countAll(t, run, tls13)
 			want[1]--
 			for _, withKeys := range []bool{false, true} {
-				var keys *session.Keys
+				var keys *decrypt.KeyStore
 				if withKeys {
 					keys = keysFrom(t, run.keylog)
 				}
@@ -379,7 +380,7 @@ func TestConnStreamCrafted(t *testing.T) {
 			name string
 			f    chunking
 		}{{"whole", chunkWhole}, {"bytewise", chunkBytewise}} {
-			r := feedConn(t, ck.f(writes), session.NewKeys(), streamClientAddr, streamServerAddr)
+			r := feedConn(t, ck.f(writes), decrypt.NewKeyStore(), streamClientAddr, streamServerAddr)
 			c := r.c
 			if r.sink.ends != 1 || c.ClientHello == nil || !c.ClientHello.SSLv2 {
 				t.Fatalf("%s: no SSLv2 ClientHello: ends %d notes %+v", ck.name, r.sink.ends, c.Notes)

@@ -1,6 +1,7 @@
 package tcp
 
 import (
+	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/session"
 
 	"github.com/ssldissect/ssldissect/parser"
@@ -141,9 +142,9 @@ func FuzzConn(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		keylog, chunks := decodeConnFuzzInput(in)
 		for _, withKeys := range []bool{false, true} {
-			var keys *session.Keys
+			var keys *decrypt.KeyStore
 			if withKeys {
-				keys = session.NewKeys()
+				keys = decrypt.NewKeyStore()
 				keys.Log.Load(bytes.NewReader(keylog), "fuzz")
 			}
 			sink := &streamSink{t: t}

@@ -12,9 +12,9 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/ssldissect/ssldissect/capture"
+	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/reassembly"
 	"github.com/ssldissect/ssldissect/report"
-	"github.com/ssldissect/ssldissect/session"
 	"github.com/ssldissect/ssldissect/transport/tcp"
 )
 
@@ -39,7 +39,7 @@ func TestMemoryPerEndedConnection(t *testing.T) {
 	tmpl := readPackets(t, "../../testdata/pcaps/curl-tls13-http.pcap")
 	cli := tmpl[0].Net.Src()
 	w := report.NewWriter(io.Discard, report.Options{Format: "text"})
-	an := tcp.NewAnalyzer(w, session.NewKeys())
+	an := tcp.NewAnalyzer(w, decrypt.NewKeyStore())
 	asm := reassembly.New(an.Factory, reassembly.Options{})
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var num uint64

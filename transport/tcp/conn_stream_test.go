@@ -6,6 +6,7 @@ package tcp
 // and the streamRecording is fed back to a Conn.
 
 import (
+	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/session"
 
 	"github.com/ssldissect/ssldissect/parser"
@@ -160,7 +161,7 @@ func TestConnStreamChunking(t *testing.T) {
 				name = sp.name + "/keys"
 			}
 			t.Run(name, func(t *testing.T) {
-				keys := func() *session.Keys {
+				keys := func() *decrypt.KeyStore {
 					if withKeys {
 						return keysFrom(t, run.keylog)
 					}
@@ -269,7 +270,7 @@ func TestConnStreamDecrypt(t *testing.T) {
 				for _, e := range r.sink.events {
 					if e.Opaque {
 						opaque++
-						if len(e.Msgs) > 0 || e.MAC != session.MACNone {
+						if len(e.Msgs) > 0 || e.MAC != decrypt.MACNone {
 							t.Errorf("opaque record with messages or a MAC result: %+v", e)
 						}
 					}
@@ -424,7 +425,7 @@ func TestConnStreamResumption(t *testing.T) {
 			t.Errorf("certificates in a resumed handshake")
 		}
 		// Without the first connection, nothing to resume from.
-		r3 := feedConn(t, chunkWhole(second.rec.writes), session.NewKeys(), streamClientAddr, streamServerAddr)
+		r3 := feedConn(t, chunkWhole(second.rec.writes), decrypt.NewKeyStore(), streamClientAddr, streamServerAddr)
 		if !r3.c.Resumed || r3.c.Decrypted || !connHasNote(r3.c, "no_keys") {
 			t.Errorf("alone: resumed %v decrypted %v notes %+v", r3.c.Resumed, r3.c.Decrypted, r3.c.Notes)
 		}

@@ -1,6 +1,7 @@
 package tcp
 
 import (
+	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/session"
 
 	"github.com/ssldissect/ssldissect/parser"
@@ -34,7 +35,7 @@ func (s *collectSink) End(c *session.Conn) { s.conns = append(s.conns, c) }
 func runCapture(t *testing.T, name string, drop func(num uint64) bool) *collectSink {
 	t.Helper()
 	base := "../../testdata/pcaps/" + name
-	keys := session.NewKeys()
+	keys := decrypt.NewKeyStore()
 	kl, err := os.Open(base + ".keylog")
 	if err != nil {
 		t.Fatal(err)

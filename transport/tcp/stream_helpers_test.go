@@ -6,6 +6,7 @@ package tcp
 // and the streamRecording is fed back to a Conn.
 
 import (
+	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/session"
 
 	"github.com/ssldissect/ssldissect/parser"
@@ -384,7 +385,7 @@ type streamEvent struct {
 	Msgs        []parser.HandshakeType
 	Opaque      bool
 	Decrypted   bool
-	MAC         session.MACResult
+	MAC         decrypt.MACResult
 	Plaintext   []byte
 	Heartbleed  bool
 	Notes       []string
@@ -472,7 +473,7 @@ type streamRun struct {
 	sink *streamSink
 }
 
-func feedConn(t testing.TB, chunks []streamChunk, keys *session.Keys, a, b netip.AddrPort) streamRun {
+func feedConn(t testing.TB, chunks []streamChunk, keys *decrypt.KeyStore, a, b netip.AddrPort) streamRun {
 	t.Helper()
 	sink := &streamSink{t: t}
 	c := NewStream(1, a, b, streamTime, sink)
@@ -540,9 +541,9 @@ func swapSides(cs []streamChunk) []streamChunk {
 	return out
 }
 
-func keysFrom(t testing.TB, keylog []byte) *session.Keys {
+func keysFrom(t testing.TB, keylog []byte) *decrypt.KeyStore {
 	t.Helper()
-	k := session.NewKeys()
+	k := decrypt.NewKeyStore()
 	if _, errs := k.Log.Load(bytes.NewReader(keylog), "test"); len(errs) > 0 {
 		t.Fatalf("key log: %v", errs)
 	}
