@@ -272,7 +272,7 @@ func (c *Conn) noKeyNote() {
 		c.note(Note{Code: "no_keys", Detail: "no TLS 1.3 traffic secrets in the key log for client random " + hex.EncodeToString(h.ClientRandom)})
 	default:
 		detail := "no CLIENT_RANDOM in the key log for client random " + hex.EncodeToString(h.ClientRandom)
-		if c.KeyExchange.Kind == "RSA" {
+		if c.KeyExchange.Kind == parser.KeyExchangeRSA {
 			detail += ", and no RSA private key for the server certificate"
 		}
 		c.note(Note{Code: "no_keys", Detail: detail})
