@@ -23,14 +23,6 @@ func (d Dir) String() string {
 	return "s2c"
 }
 
-// role names the side that sends in direction d.
-func (d Dir) role() string {
-	if d == ClientToServer {
-		return "client"
-	}
-	return "server"
-}
-
 // Note is an anomaly: parsing goes on after it (STYLE rule 11).
 type Note struct {
 	Code   NoteCode

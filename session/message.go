@@ -197,7 +197,7 @@ func (c *Conn) certificate(d Dir, m *parser.Certificate) {
 	}
 	c.drop(dropped, len(m.Entries)-n, func() Note {
 		return Note{Code: NoteCertificatesTruncated, Dir: d, HasDir: true, Offset: c.ev.Offset, Packet: c.ev.Packet,
-			Detail: capDetail(MaxCertificates, "certificates in the "+d.role()+"'s chain", d.role()+"_certificates")}
+			Detail: capDetail(MaxCertificates, "certificates in the "+side(d).String()+"'s chain", side(d).String()+"_certificates")}
 	})
 }
 
