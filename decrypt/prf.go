@@ -35,11 +35,12 @@ func pHash(out, secret, seed []byte, h func() hash.Hash) {
 	mac := hmac.New(h, secret)
 	mac.Write(seed)
 	a := mac.Sum(nil)
+	b := make([]byte, 0, len(a))
 	for len(out) > 0 {
 		mac.Reset()
 		mac.Write(a)
 		mac.Write(seed)
-		b := mac.Sum(nil)
+		b = mac.Sum(b[:0])
 		n := copy(out, b)
 		out = out[n:]
 		mac.Reset()
