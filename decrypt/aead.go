@@ -10,17 +10,25 @@ import (
 
 // ccm is the CCM mode of NIST SP 800-38C / RFC 3610 over a 128-bit block
 // cipher, as a cipher.AEAD. TLS uses it with a 12-byte nonce and a 16-byte
-// (CCM) or 8-byte (CCM_8) tag (RFC 6655, RFC 8446).
+// (CCM) or 8-byte (CCM_8) tag (RFC 6655, RFC 8446). Its blocks are scratch
+// space of its own, so that a record opens without allocating: unlike
+// crypto/cipher's AEADs it is not safe for concurrent use (each HalfConn
+// has its own).
 type ccm struct {
 	b        cipher.Block
 	nonceLen int
 	tagLen   int
+
+	ctrBlk, stream [16]byte // a counter block and its encryption
+	x, blk         [16]byte // CBC-MAC state and input block
+	aadBuf         [32]byte // a short formatted AAD (TLS: 2 + 13 bytes)
 }
 
 var errCCMOpen = errors.New("ccm: message authentication failed")
 
 // NewCCM returns the CCM mode of b (a 16-byte block cipher) with the given
-// nonce length (7 to 13 bytes) and tag length (4 to 16, even).
+// nonce length (7 to 13 bytes) and tag length (4 to 16, even). The AEAD is
+// not safe for concurrent use.
 func NewCCM(b cipher.Block, nonceLen, tagLen int) (cipher.AEAD, error) {
 	if b.BlockSize() != 16 {
 		return nil, fmt.Errorf("ccm: block size %d, want 16", b.BlockSize())
@@ -46,9 +54,10 @@ func (c *ccm) maxLen() uint64 {
 	return 1<<(8*q) - 1
 }
 
-// counter returns counter block i: flags (q-1) || nonce || [i]_q.
-func (c *ccm) counter(nonce []byte, i uint64) [16]byte {
-	var ctr [16]byte
+// counter sets c.ctrBlk to counter block i: flags (q-1) || nonce || [i]_q.
+func (c *ccm) counter(nonce []byte, i uint64) {
+	ctr := &c.ctrBlk
+	*ctr = [16]byte{}
 	q := 15 - c.nonceLen
 	ctr[0] = byte(q - 1)
 	copy(ctr[1:], nonce)
@@ -56,16 +65,19 @@ func (c *ccm) counter(nonce []byte, i uint64) [16]byte {
 		ctr[j] = byte(i)
 		i >>= 8
 	}
-	return ctr
+}
+
+// keyStream sets c.stream to S_i, the encryption of counter block i.
+func (c *ccm) keyStream(nonce []byte, i uint64) {
+	c.counter(nonce, i)
+	c.b.Encrypt(c.stream[:], c.ctrBlk[:])
 }
 
 // ctr XORs src with the key stream S_1, S_2, ... into dst.
 func (c *ccm) ctr(dst, src, nonce []byte) {
-	var s [16]byte
 	for i := 0; len(src) > 0; i++ {
-		ctr := c.counter(nonce, uint64(i+1))
-		c.b.Encrypt(s[:], ctr[:])
-		n := subtle.XORBytes(dst, src, s[:])
+		c.keyStream(nonce, uint64(i+1))
+		n := subtle.XORBytes(dst, src, c.stream[:])
 		dst, src = dst[n:], src[n:]
 	}
 }
@@ -73,7 +85,8 @@ func (c *ccm) ctr(dst, src, nonce []byte) {
 // mac computes the unencrypted tag T over B_0, the formatted associated data
 // and the payload (SP 800-38C A.2, 6.1 steps 1-5).
 func (c *ccm) mac(nonce, plaintext, aad []byte) [16]byte {
-	var x, blk [16]byte
+	x, blk := &c.x, &c.blk
+	*x, *blk = [16]byte{}, [16]byte{}
 	q := 15 - c.nonceLen
 	// B_0: flags || nonce || [len(P)]_q.
 	blk[0] = byte((c.tagLen-2)/2)<<3 | byte(q-1)
@@ -87,42 +100,55 @@ func (c *ccm) mac(nonce, plaintext, aad []byte) [16]byte {
 		n >>= 8
 	}
 	c.b.Encrypt(x[:], blk[:])
-
-	absorb := func(data []byte) {
-		for len(data) > 0 {
-			m := subtle.XORBytes(x[:], x[:], data) // XORBytes handles a short last block
-			c.b.Encrypt(x[:], x[:])
-			data = data[m:]
-		}
-	}
 	if len(aad) > 0 {
-		var hdr []byte
-		switch a := uint64(len(aad)); {
-		case a < 1<<16-1<<8:
-			hdr = binary.BigEndian.AppendUint16(nil, uint16(a))
-		case a <= 0xffffffff:
-			hdr = binary.BigEndian.AppendUint32([]byte{0xff, 0xfe}, uint32(a))
-		default:
-			hdr = binary.BigEndian.AppendUint64([]byte{0xff, 0xff}, a)
-		}
-		// The encoded length and the data, zero-padded to whole blocks.
-		buf := make([]byte, 0, (len(hdr)+len(aad)+15)/16*16)
-		buf = append(buf, hdr...)
-		buf = append(buf, aad...)
-		for len(buf)%16 != 0 {
-			buf = append(buf, 0)
-		}
-		absorb(buf)
+		c.absorb(c.formatAAD(aad))
 	}
 	for len(plaintext) > 0 {
 		m := min(16, len(plaintext))
-		var p [16]byte
-		copy(p[:], plaintext[:m])
-		subtle.XORBytes(x[:], x[:], p[:])
+		*blk = [16]byte{}
+		copy(blk[:], plaintext[:m])
+		subtle.XORBytes(x[:], x[:], blk[:])
 		c.b.Encrypt(x[:], x[:])
 		plaintext = plaintext[m:]
 	}
-	return x
+	return *x
+}
+
+// absorb runs the CBC-MAC state over whole blocks of data.
+func (c *ccm) absorb(data []byte) {
+	x := c.x[:]
+	for len(data) > 0 {
+		m := subtle.XORBytes(x, x, data) // XORBytes handles a short last block
+		c.b.Encrypt(x, x)
+		data = data[m:]
+	}
+}
+
+// formatAAD is the encoded length of aad and aad, zero-padded to whole
+// blocks (SP 800-38C A.2.2), in c.aadBuf when short enough.
+func (c *ccm) formatAAD(aad []byte) []byte {
+	var hdr [10]byte
+	var h []byte
+	switch a := uint64(len(aad)); {
+	case a < 1<<16-1<<8:
+		h = binary.BigEndian.AppendUint16(hdr[:0], uint16(a))
+	case a <= 0xffffffff:
+		h = binary.BigEndian.AppendUint32(append(hdr[:0], 0xff, 0xfe), uint32(a))
+	default:
+		h = binary.BigEndian.AppendUint64(append(hdr[:0], 0xff, 0xff), a)
+	}
+	n := (len(h) + len(aad) + 15) / 16 * 16
+	var buf []byte
+	if n <= len(c.aadBuf) {
+		buf = c.aadBuf[:0]
+	} else {
+		buf = make([]byte, 0, n)
+	}
+	buf = append(append(buf, h...), aad...)
+	for len(buf) < n {
+		buf = append(buf, 0)
+	}
+	return buf
 }
 
 // Seal encrypts and authenticates plaintext (used by tests and by no
@@ -137,10 +163,8 @@ func (c *ccm) Seal(dst, nonce, plaintext, aad []byte) []byte {
 	t := c.mac(nonce, plaintext, aad)
 	ret, out := sliceForAppend(dst, len(plaintext)+c.tagLen)
 	c.ctr(out, plaintext, nonce)
-	var s0 [16]byte
-	ctr0 := c.counter(nonce, 0)
-	c.b.Encrypt(s0[:], ctr0[:])
-	subtle.XORBytes(out[len(plaintext):], t[:c.tagLen], s0[:c.tagLen])
+	c.keyStream(nonce, 0)
+	subtle.XORBytes(out[len(plaintext):], t[:c.tagLen], c.stream[:c.tagLen])
 	return ret
 }
 
@@ -160,10 +184,8 @@ func (c *ccm) Open(dst, nonce, ciphertext, aad []byte) ([]byte, error) {
 	ret, out := sliceForAppend(dst, n)
 	c.ctr(out, ciphertext[:n], nonce)
 	t := c.mac(nonce, out, aad)
-	var s0 [16]byte
-	ctr0 := c.counter(nonce, 0)
-	c.b.Encrypt(s0[:], ctr0[:])
-	subtle.XORBytes(t[:c.tagLen], t[:c.tagLen], s0[:c.tagLen])
+	c.keyStream(nonce, 0)
+	subtle.XORBytes(t[:c.tagLen], t[:c.tagLen], c.stream[:c.tagLen])
 	if subtle.ConstantTimeCompare(t[:c.tagLen], ciphertext[n:]) != 1 {
 		clear(out)
 		return nil, errCCMOpen

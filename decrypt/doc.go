@@ -1,38 +1,61 @@
-// Package decrypt holds the cryptographic primitives a passive SSL/TLS
-// analyzer needs to read protected records: key logs, server RSA keys, the
-// key derivations of SSL 3.0 to TLS 1.3, the cipher suite crypto table, and
-// per-direction record protection state. It knows nothing of packets,
-// streams or handshake parsing: the connection state machine
-// (parser/conn.go) tells it the version, suite, randoms and secrets it saw,
-// and hands it one record at a time.
+// Package decrypt is the cryptography of a passive SSL/TLS analyzer: the
+// keys (key logs, server RSA keys, the session cache), the key schedules
+// of SSL 3.0 to TLS 1.3, the cipher suite crypto table, and the record
+// protection of each direction of a connection. It knows nothing of
+// packets, streams, records as parsed or handshake messages as structs:
+// the connection state machine (package session) hands it plain values
+// (randoms, version and suite numbers, secrets, a record's header fields
+// and payload, a handshake message's bytes) and decides when things happen
+// (a handshake starts, change_cipher_spec, Finished, KeyUpdate, a gap).
 //
 // Pieces:
 //
-//   - KeyLog: NSS key log lines (--keylog files and pcapng Decryption
-//     Secrets Blocks), indexed by (label, client random). Follower loads
-//     the lines a program appends to a key log file during a live capture.
-//   - RSAKeys, ParseRSAKeys, DecryptPreMaster: static-RSA key exchange.
-//   - MasterFromPreMaster, KeysFromMasterSecret, FinishedVerifyData,
-//     Transcript: the SSL 3.0 (RFC 6101) and TLS 1.0-1.2 (RFC 2246, 4346,
-//     5246) PRFs and key blocks, 40-bit export keys, extended master secret
-//     (RFC 7627).
-//   - FinishedVerifyData13, TrafficKey: the TLS 1.3 key schedule (RFC 8446
-//     7.1-7.3) on crypto/hkdf.
+//   - KeyStore (NewKeyStore): what every connection of a run shares, safe
+//     for concurrent use. KeyLog holds NSS key log lines (--keylog files
+//     and pcapng Decryption Secrets Blocks) indexed by (label, client
+//     random); Follower loads the lines a program appends to a key log file
+//     during a live capture. RSAKeys and DecryptPreMaster serve static-RSA
+//     key exchanges. The session cache remembers the master secrets of
+//     earlier handshakes by session ID and ticket (RFC 5246 7.3, RFC 5077),
+//     so that a resumed session decrypts in a later connection or file.
+//   - Handshake: the key state of one handshake. It takes the hellos'
+//     values, keeps the Transcript, finds the master secret (FindMaster:
+//     key log, pre-master secret, RSA key, session cache) or the TLS 1.3
+//     traffic secrets (TrafficSecrets), makes the client's 0-RTT cipher
+//     (EarlyCipher, RFC 8446 4.2.10) and the Finished verify_data.
+//   - Transcript: the handshake messages, hashed lazily with only the hash
+//     the negotiated version and suite need, and not at all when no
+//     Finished can be checked.
+//   - Key schedules: MasterFromPreMaster, KeysFromMasterSecret (a
+//     KeyBlock), FinishedVerifyData for SSL 3.0 (RFC 6101) and TLS 1.0-1.2
+//     (RFC 2246, 4346, 5246), 40-bit export keys, the extended master
+//     secret (RFC 7627); FinishedVerifyData13 and TrafficKey for TLS 1.3
+//     (RFC 8446 7.1-7.3) on crypto/hkdf, with HkdfLabel's prefix a
+//     parameter for DTLS 1.3 and QUIC.
 //   - LookupSuite: the crypto table (key, IV, nonce, MAC, tag lengths, PRF
 //     hash, key exchange kind) for the IANA suites whose ciphers exist here.
-//   - HalfConn: one direction's read state. Stream, CBC (explicit IVs of
-//     TLS 1.1+, SSL 3.0 MAC, encrypt-then-MAC of RFC 7366), AEAD (GCM of RFC
-//     5288, CCM of RFC 6655 via NewCCM, ChaCha20-Poly1305 of RFC 7905), TLS
-//     1.3 inner plaintext and KeyUpdate, and DEFLATE compression (RFC 3749).
+//   - RecordProtection: one direction's record protection: the current,
+//     pending (taken at change_cipher_spec) and next TLS 1.3 ciphers, the
+//     0-RTT cipher, TLS 1.3 trial decryption under the keys that follow,
+//     and the sequence number search after a gap. Open decrypts into a
+//     reused Buffer, without allocating.
+//   - HalfConn: one cipher state: stream, CBC (explicit IVs of TLS 1.1+,
+//     SSL 3.0 MAC, encrypt-then-MAC of RFC 7366), AEAD (GCM of RFC 5288,
+//     CCM of RFC 6655 via NewCCM, ChaCha20-Poly1305 of RFC 7905), TLS 1.3
+//     inner plaintext and KeyUpdate (RFC 8446 5.2, 4.6.3), and DEFLATE
+//     compression (RFC 3749). All nonce, AAD, IV and padding rules live
+//     there.
 //
 // A MAC, tag or padding that does not verify is reported as a MACResult,
 // never as a panic; malformed input gives errors. Nothing here keeps
 // package-level state that changes after initialization.
 //
 // Non-goals: encrypting (beyond what tests need), constant-time code (the
-// data is already captured), DTLS, SSLv2 records (and with them SSLv2's
-// RC2 cipher specs), QUIC, Kerberos, GOST and SM4 suites, key exchanges
-// that need private keys other than a static RSA server key (DHE/ECDHE
-// need a key log), and session resumption bookkeeping (the caller
-// remembers master secrets by session).
+// data is already captured), DTLS and QUIC record and packet protection
+// (the transports that will need them are not written; the key schedule
+// leaves room for their labels), SSLv2 records (and with them SSLv2's RC2
+// cipher specs), Kerberos, GOST and SM4 suites, key exchanges that need
+// private keys other than a static RSA server key (DHE/ECDHE need a key
+// log), and TLS 1.3 PSK resumption from cached secrets (the key log gives
+// each resumed connection's own traffic secrets).
 package decrypt

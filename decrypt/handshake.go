@@ -63,7 +63,8 @@ func (h *Handshake) ClientHello(random, sessionID, ticket []byte, ems bool) {
 // secret and encrypt-then-MAC as the server acknowledged them) and looks
 // the suite up: ErrUnknownSuite when it is not in the table,
 // ErrUnsupportedCipher when its cipher is not built in; Suite then stays
-// nil and nothing of the handshake decrypts.
+// nil and nothing of the handshake decrypts. From here the transcript
+// keeps only the hash the version and suite need.
 func (h *Handshake) ServerHello(random []byte, version, suite uint16, compression uint8, ems, etm bool) error {
 	h.ServerRandom = bytes.Clone(random)
 	h.Version, h.SuiteID, h.Compression = version, suite, compression
@@ -72,17 +73,25 @@ func (h *Handshake) ServerHello(random []byte, version, suite uint16, compressio
 	s, ok := LookupSuite(suite)
 	switch {
 	case !ok:
+		h.transcript.Drop()
 		return ErrUnknownSuite
 	case !s.Available:
+		h.transcript.Drop()
 		return ErrUnsupportedCipher
 	}
 	h.Suite = s
+	if version>>8 == 0x7f {
+		h.transcript.Drop() // TLS 1.3 drafts are not decrypted
+	} else {
+		h.transcript.Need(sessionHashes(version, s)...)
+	}
 	return nil
 }
 
 // AddMessage adds a handshake message (header and body, as on the wire) to
-// the transcript.
-func (h *Handshake) AddMessage(raw []byte) { h.transcript.Write(raw) }
+// the transcript. raw is kept, not copied, until it is hashed: the caller
+// must not change it (parser.HandshakeReader's messages are fresh copies).
+func (h *Handshake) AddMessage(raw []byte) { h.transcript.add(raw) }
 
 // HelloRetryRequest replaces ClientHello1 in the transcript by a
 // message_hash message (RFC 8446 4.4.1), with the hash of the suite the
@@ -105,8 +114,11 @@ const typeMessageHash = 254
 
 // SetOpaque tells that a protected record of side s was not decrypted
 // after the ServerHello: the transcript lacks what it held, so no
-// Finished of this handshake can be checked.
-func (h *Handshake) SetOpaque(s Side) { h.opaque[s] = true }
+// Finished of this handshake can be checked, and the transcript is let go.
+func (h *Handshake) SetOpaque(s Side) {
+	h.opaque[s] = true
+	h.transcript.Drop()
+}
 
 // FinishedVerifyData is the verify_data that the Finished of side s must
 // carry, from the transcript so far (which does not yet include that
@@ -114,7 +126,7 @@ func (h *Handshake) SetOpaque(s Side) { h.opaque[s] = true }
 // secret (TLS 1.3: no handshake traffic secret of s), or a protected
 // record of the handshake that was not decrypted.
 func (h *Handshake) FinishedVerifyData(s Side) (want []byte, ok bool) {
-	if h.Suite == nil || h.opaque[Client] || h.opaque[Server] {
+	if h.Suite == nil || h.opaque[Client] || h.opaque[Server] || h.transcript.dropped {
 		return nil, false
 	}
 	var err error
@@ -133,7 +145,8 @@ func (h *Handshake) FinishedVerifyData(s Side) (want []byte, ok bool) {
 }
 
 // TrafficSecrets takes the TLS 1.3 traffic secrets of both sides from the
-// key log.
+// key log. Without a handshake traffic secret for either side no Finished
+// can be checked: the transcript is let go; with one, it hashes from now.
 func (h *Handshake) TrafficSecrets(log *KeyLog) {
 	get := func(label string) []byte {
 		s, _ := log.Lookup(label, h.ClientRandom)
@@ -143,6 +156,11 @@ func (h *Handshake) TrafficSecrets(log *KeyLog) {
 	h.HandshakeSecret[Server] = get(LabelServerHandshakeTrafficSecret)
 	h.AppSecret[Client] = get(LabelClientTrafficSecret0)
 	h.AppSecret[Server] = get(LabelServerTrafficSecret0)
+	if h.HandshakeSecret[Client] == nil && h.HandshakeSecret[Server] == nil {
+		h.transcript.Drop()
+	} else {
+		h.transcript.begin()
+	}
 }
 
 // EarlyCipher makes the client's 0-RTT cipher (RFC 8446 4.2.10) from the
@@ -215,6 +233,7 @@ func (h *Handshake) FindMaster(ks *KeyStore, rsa RSAExchange, resumed bool) (pen
 		h.Master = nil
 		return pending, false, append(errs, err)
 	}
+	h.transcript.begin() // the Finished messages will be checked
 	return pending, true, errs
 }
 

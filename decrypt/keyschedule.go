@@ -16,24 +16,34 @@ const (
 	labelIV         = "iv"
 	labelFinished   = "finished"
 	labelTrafficUpd = "traffic upd"
-	tls13LabelPfx   = "tls13 "
 )
 
-// expandLabel is HKDF-Expand-Label of RFC 8446 7.1:
+// tls13LabelPfx is the HkdfLabel prefix of TLS 1.3, which QUIC keeps for
+// its packet protection labels ("quic key", "quic iv", "quic hp"; RFC 9001
+// 5.1); DTLS 1.3 has "dtls13" (RFC 9147 5.9). Their record and packet
+// protection would call hkdfExpandLabel with their own prefix and labels.
+const tls13LabelPfx = "tls13 "
+
+// expandLabel is HKDF-Expand-Label of RFC 8446 7.1 with the TLS 1.3 prefix.
+func expandLabel(h crypto.Hash, secret []byte, label string, context []byte, length int) ([]byte, error) {
+	return hkdfExpandLabel(h, tls13LabelPfx, secret, label, context, length)
+}
+
+// hkdfExpandLabel is HKDF-Expand(Secret, HkdfLabel, Length) with
 //
 //	struct {
 //	    uint16 length = Length;
-//	    opaque label<7..255> = "tls13 " + Label;
+//	    opaque label<7..255> = prefix + Label;
 //	    opaque context<0..255> = Context;
 //	} HkdfLabel;
-func expandLabel(h crypto.Hash, secret []byte, label string, context []byte, length int) ([]byte, error) {
-	if len(tls13LabelPfx)+len(label) > 255 || len(context) > 255 || length > 0xffff {
+func hkdfExpandLabel(h crypto.Hash, prefix string, secret []byte, label string, context []byte, length int) ([]byte, error) {
+	if len(prefix)+len(label) > 255 || len(context) > 255 || length > 0xffff {
 		return nil, fmt.Errorf("expandLabel: label, context or length too long")
 	}
 	var b cryptobyte.Builder
 	b.AddUint16(uint16(length))
 	b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) {
-		b.AddBytes([]byte(tls13LabelPfx))
+		b.AddBytes([]byte(prefix))
 		b.AddBytes([]byte(label))
 	})
 	b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) {

@@ -7,7 +7,6 @@ import (
 	csha1 "crypto/sha1"
 	_ "crypto/sha256" // register SHA-256 for crypto.Hash.New
 	_ "crypto/sha512" // register SHA-384
-	"encoding"
 	"fmt"
 	"hash"
 )
@@ -36,11 +35,12 @@ func pHash(out, secret, seed []byte, h func() hash.Hash) {
 	mac := hmac.New(h, secret)
 	mac.Write(seed)
 	a := mac.Sum(nil)
+	b := make([]byte, 0, len(a))
 	for len(out) > 0 {
 		mac.Reset()
 		mac.Write(a)
 		mac.Write(seed)
-		b := mac.Sum(nil)
+		b = mac.Sum(b[:0])
 		n := copy(out, b)
 		out = out[n:]
 		mac.Reset()
@@ -257,94 +257,6 @@ func exportKeys(version uint16, suite *Suite, ck, sk, clientRandom, serverRandom
 	ivBlock := prf(nil, labelIVBlock, cs, 2*ivLen)
 	clientIV, serverIV = ivBlock[:ivLen], ivBlock[ivLen:]
 	return
-}
-
-// Transcript accumulates the handshake messages (each with its 4-byte
-// header) and can give their hash at any point: it keeps running MD5,
-// SHA-1, SHA-256 and SHA-384 states. It is not safe for concurrent use.
-type Transcript struct {
-	hashes [4]hash.Hash
-}
-
-var transcriptHashes = [4]crypto.Hash{crypto.MD5, crypto.SHA1, crypto.SHA256, crypto.SHA384}
-
-// NewTranscript returns an empty transcript.
-func NewTranscript() *Transcript {
-	t := &Transcript{}
-	for i, h := range transcriptHashes {
-		t.hashes[i] = h.New()
-	}
-	return t
-}
-
-// Write adds handshake message bytes. It never fails.
-func (t *Transcript) Write(p []byte) (int, error) {
-	for _, h := range t.hashes {
-		h.Write(p)
-	}
-	return len(p), nil
-}
-
-func (t *Transcript) state(h crypto.Hash) (hash.Hash, bool) {
-	for i, th := range transcriptHashes {
-		if th == h {
-			return t.hashes[i], true
-		}
-	}
-	return nil, false
-}
-
-// Sum returns the hash (MD5, SHA-1, SHA-256 or SHA-384) of the messages so
-// far, or nil for another hash.
-func (t *Transcript) Sum(h crypto.Hash) []byte {
-	s, ok := t.state(h)
-	if !ok {
-		return nil
-	}
-	return s.Sum(nil)
-}
-
-// clone returns an independent copy of the running state of h.
-func (t *Transcript) clone(h crypto.Hash) (hash.Hash, error) {
-	s, ok := t.state(h)
-	if !ok {
-		return nil, fmt.Errorf("transcript: no %v state", h)
-	}
-	m, ok := s.(encoding.BinaryMarshaler)
-	if !ok {
-		return nil, fmt.Errorf("transcript: %v state cannot be cloned", h)
-	}
-	st, err := m.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
-	c := h.New()
-	if err := c.(encoding.BinaryUnmarshaler).UnmarshalBinary(st); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
-// SessionHash is the hash a TLS 1.0-1.2 PRF takes as handshake digest
-// (Finished, extended master secret): MD5 || SHA-1 before TLS 1.2, the
-// suite's PRF hash in TLS 1.2.
-func (t *Transcript) SessionHash(version uint16, suite *Suite) ([]byte, error) {
-	switch version {
-	case VersionSSL30, VersionTLS10, VersionTLS11:
-		return append(t.Sum(crypto.MD5), t.Sum(crypto.SHA1)...), nil
-	case VersionTLS12:
-		h := crypto.SHA256
-		if suite != nil && suite.PRFHash != 0 {
-			h = suite.PRFHash
-		}
-		return t.Sum(h), nil
-	case VersionTLS13:
-		if suite == nil {
-			return nil, fmt.Errorf("%w: TLS 1.3 transcript hash needs a suite", ErrVersion)
-		}
-		return t.Sum(suite.PRFHash), nil
-	}
-	return nil, fmt.Errorf("%w: %#04x", ErrVersion, version)
 }
 
 // FinishedVerifyData computes the verify_data of a Finished message sent by

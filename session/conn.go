@@ -37,9 +37,10 @@ type Note struct {
 // from it. It is handed to the Sink and must not be kept after Record
 // returns: each Conn reuses one RecordEvent for all its records, so the Sink
 // copies what it needs (report.Writer, report.Auditor and internal/oracle's
-// collector do). The slices it points to (Messages, Alerts, Notes,
-// Plaintext, Record.Payload) are not reused by the next record, but
-// Record.Payload and Plaintext may point into buffers that are.
+// collector do). Messages, Alerts and Notes are not reused by the next
+// record; Record.Payload points into the transport's buffers, and
+// Plaintext into the connection's decryption buffer
+// (decrypt.RecordProtection.Open), both reused.
 type RecordEvent struct {
 	Conn   *Conn
 	Dir    Dir

@@ -245,8 +245,9 @@ func (c *Conn) sslv2Record(ev *RecordEvent) {
 			return
 		}
 		ev.Messages = append(ev.Messages, ch)
-		// The handshake hashes cover the SSLv2 message itself (RFC 5246 E.2).
-		c.hsTranscript(ev.Dir, ch, p)
+		// The handshake hashes cover the SSLv2 message itself (RFC 5246
+		// E.2); the transcript keeps it, and p is the transport's.
+		c.hsTranscript(ev.Dir, ch, bytes.Clone(p))
 		c.message(ev, ch)
 		c.afterHandshakeMessage(ev.Dir, ch)
 		return
