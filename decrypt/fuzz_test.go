@@ -30,10 +30,12 @@ func fuzzSuites(t testing.TB) []*HalfConn {
 // FuzzDecrypt feeds records to every suite's HalfConn. Input: bytes 0-1
 // the suite id, byte 2 the version (0x03NN; a pair that does not exist
 // picks one that does), byte 3 the options (bit 0 DEFLATE, bits 1-7 where
-// the payload splits into two records), the rest the payload. Invariants:
-// no panic; the input is not modified; an AEAD failure gives no plaintext;
-// plaintext is never longer than the payload unless inflated, and then at
-// most 16 KiB.
+// the payload splits into two records), the rest the payload. The records
+// also go through a RecordProtection after a gap (RecordProtection.Open,
+// with its sequence search). Invariants: no panic; the input is not
+// modified; an AEAD failure gives no plaintext; plaintext is never longer
+// than the payload unless inflated, and then at most 16 KiB; a resync
+// skips at most maxLostRecords and verifies.
 func FuzzDecrypt(f *testing.F) {
 	testenv.SeedCorpus(f, "FuzzDecrypt")
 	pairs := fuzzSuites(f)
@@ -66,9 +68,7 @@ func FuzzDecrypt(f *testing.F) {
 		}
 		payload := data[4:]
 		split := min(int(data[3]>>1)*8, len(payload))
-		for _, rec := range [][]byte{payload[:split], payload[split:]} {
-			orig := append([]byte(nil), rec...)
-			pt, _, mac, _ := hc.Decrypt(typeApplicationData, version, rec)
+		check := func(rec, orig, pt []byte, mac MACResult) {
 			if !bytes.Equal(orig, rec) {
 				t.Fatalf("Decrypt modified its input")
 			}
@@ -80,6 +80,27 @@ func FuzzDecrypt(f *testing.F) {
 			}
 			if len(pt) > maxPlaintext && len(pt) > len(rec) {
 				t.Fatalf("inflated to %d bytes", len(pt))
+			}
+		}
+		recs := [][]byte{payload[:split], payload[split:]}
+		for _, rec := range recs {
+			orig := append([]byte(nil), rec...)
+			pt, _, mac, _ := hc.Decrypt(typeApplicationData, version, rec)
+			check(rec, orig, pt, mac)
+		}
+		// The same records through a RecordProtection after a gap (the
+		// sequence search runs), decrypted into one reused Buffer.
+		var p RecordProtection
+		p.SetPending(halfConnFor(t, hc.suite, version, comp))
+		p.ChangeCipherSpec()
+		p.Lose()
+		var buf Buffer
+		for _, rec := range recs {
+			orig := append([]byte(nil), rec...)
+			r := p.Open(&buf, typeApplicationData, version, rec)
+			check(rec, orig, r.Plaintext, r.MAC)
+			if r.Resynced > maxLostRecords || (r.Resynced > 0 && r.MAC != MACOK) {
+				t.Fatalf("resynced %d records, MAC %v", r.Resynced, r.MAC)
 			}
 		}
 	})
