@@ -24,9 +24,10 @@ const (
 	// per kind).
 	MaxNotes = 64
 	// MaxCertificates caps Conn.ServerCerts and Conn.ClientCerts: the
-	// certificates kept of a chain. Real chains have 1 to 5; a broken
-	// server that sends its whole trust store sends some 150.
-	MaxCertificates = 256
+	// certificates kept of a chain. Real chains have 1 to 5; a
+	// Certificate message (256 KiB at most) holds some 800 small real
+	// certificates, or 65,000 one-byte entries.
+	MaxCertificates = 64
 	// MaxALPNOffered caps Conn.ALPNOffered. Browsers offer 2 or 3
 	// protocols.
 	MaxALPNOffered = 64
