@@ -15,7 +15,8 @@ import "fmt"
 // one: the caps shorten the lists, not the analysis.
 //
 // The values are far above what any capture in testdata/ or in the
-// conformance corpus carries (a test holds them to that).
+// conformance corpus carries: internal/oracle's TestCapsMargin holds
+// every list of those captures to at most half its cap.
 const (
 	// MaxAlerts caps Conn.Alerts. A connection closes with one alert each
 	// way; a few warnings more in a long renegotiating session.
@@ -24,9 +25,10 @@ const (
 	// per kind).
 	MaxNotes = 64
 	// MaxCertificates caps Conn.ServerCerts and Conn.ClientCerts: the
-	// certificates kept of a chain. Real chains have 1 to 5; a broken
-	// server that sends its whole trust store sends some 150.
-	MaxCertificates = 256
+	// certificates kept of a chain. Real chains have 1 to 5; a
+	// Certificate message (256 KiB at most) holds some 800 small real
+	// certificates, or 65,000 one-byte entries.
+	MaxCertificates = 64
 	// MaxALPNOffered caps Conn.ALPNOffered. Browsers offer 2 or 3
 	// protocols.
 	MaxALPNOffered = 64
@@ -37,8 +39,10 @@ const (
 	// listed for one record (a full server flight in one record has 5).
 	MaxRecordMessages = 64
 	// MaxRecordAlerts caps RecordEvent.Alerts: the alerts listed for one
-	// record (one, in practice; a record can hold 9216).
-	MaxRecordAlerts = 16
+	// record (a record can hold 9216). A real one holds one, but an
+	// encrypted alert read as clear (its change_cipher_spec not captured)
+	// reads as 13 of them with AES-GCM, 40 with AES-CBC and SHA-384.
+	MaxRecordAlerts = 64
 	// MaxRecordNotes caps RecordEvent.Notes: the notes listed for one
 	// record.
 	MaxRecordNotes = 16

@@ -107,9 +107,9 @@ func TestCapRecordLists(t *testing.T) {
 		hs = append(hs, 0, 0, 0, 1, 0xff)
 	}
 	c.Record(session.ServerToClient, rec(parser.ContentTypeHandshake, hs), session.Position{Packet: 1})
-	// 40 alerts in one record.
-	alerts := make([]byte, 80)
-	for i := range 40 {
+	// 100 alerts in one record.
+	alerts := make([]byte, 200)
+	for i := range 100 {
 		alerts[2*i] = 1
 	}
 	c.Record(session.ClientToServer, rec(parser.ContentTypeAlert, alerts), session.Position{Packet: 2})
@@ -137,20 +137,20 @@ func TestCapRecordLists(t *testing.T) {
 		t.Errorf("history %q: want %d letters, one per hello_request", c.History, session.MaxHistory)
 	}
 	for i, ev := range s.events[1:] {
-		if len(ev.Alerts) != session.MaxRecordAlerts || ev.Dropped.Alerts != 40-session.MaxRecordAlerts {
+		if len(ev.Alerts) != session.MaxRecordAlerts || ev.Dropped.Alerts != 100-session.MaxRecordAlerts {
 			t.Errorf("record %d: %d alerts, %d dropped", i+2, len(ev.Alerts), ev.Dropped.Alerts)
 		}
 	}
 	if len(s.events[1].Notes) != 1 || len(s.events[2].Notes) != 0 {
 		t.Errorf("record_alerts_truncated must be filed once: %v, %v", s.events[1].Notes, s.events[2].Notes)
 	}
-	if len(c.Alerts) != 80 {
-		t.Errorf("connection: %d alerts, want all 80 (under MaxAlerts)", len(c.Alerts))
+	if len(c.Alerts) != 200 {
+		t.Errorf("connection: %d alerts, want all 200 (under MaxAlerts)", len(c.Alerts))
 	}
 	// 100 bad_hello_request notes on the connection; the 100 letters
 	// fill the history, the two alert records' letters are dropped.
 	want := session.Dropped{Notes: 100 - session.MaxNotes, History: 2,
-		RecordMessages: 100 - session.MaxRecordMessages, RecordAlerts: 2 * (40 - session.MaxRecordAlerts), RecordNotes: 100 - session.MaxRecordNotes}
+		RecordMessages: 100 - session.MaxRecordMessages, RecordAlerts: 2 * (100 - session.MaxRecordAlerts), RecordNotes: 100 - session.MaxRecordNotes}
 	if c.Dropped != want {
 		t.Errorf("connection dropped %+v, want %+v", c.Dropped, want)
 	}

@@ -7,8 +7,8 @@ import (
 )
 
 // history appends Zeek's ssl_history letter for an event: upper case for
-// the client, lower case for the server.
-// Past MaxHistory letters are counted in Dropped.History.
+// the client, lower case for the server. Past MaxHistory letters, they are
+// only counted, in Dropped.History.
 func (c *Conn) history(d Dir, letter byte) {
 	c.historyCapped = len(c.History) >= MaxHistory
 	if c.historyCapped {

@@ -171,6 +171,13 @@ func FuzzConn(f *testing.F) {
 			if c.MACVerified+c.MACFailed > len(sink.events) || len(c.History) > session.MaxHistory {
 				t.Fatalf("MAC %d/%d for %d records, history %d", c.MACVerified, c.MACFailed, len(sink.events), len(c.History))
 			}
+			// The per-connection caps, whatever the input (the
+			// *_truncated notes, one per kind, past MaxNotes).
+			if len(c.Alerts) > session.MaxAlerts || len(c.Notes) > session.MaxNotes+8 || len(c.ALPNOffered) > session.MaxALPNOffered ||
+				len(c.ServerCerts) > session.MaxCertificates || len(c.ClientCerts) > session.MaxCertificates {
+				t.Fatalf("lists past their caps: %d alerts, %d notes, %d ALPN, %d+%d certificates",
+					len(c.Alerts), len(c.Notes), len(c.ALPNOffered), len(c.ServerCerts), len(c.ClientCerts))
+			}
 		}
 	})
 }
