@@ -1,9 +1,7 @@
 package reassembly
 
 import (
-	"cmp"
 	"hash/maphash"
-	"slices"
 	"time"
 
 	"github.com/ssldissect/ssldissect/capture"
@@ -27,6 +25,13 @@ const (
 	DefaultIdleTimeout = 2 * time.Minute
 	// DefaultCloseTimeout: half-closed connections silent this long end.
 	DefaultCloseTimeout = 30 * time.Second
+	// DefaultMaxConns bounds the open connections of one Assembler: about
+	// 150 to 170 MB of peak RSS when every one is a TLS connection past its
+	// ClientHello (docs/PERFORMANCE.md; see MaxConns).
+	DefaultMaxConns = 16384
+	// DefaultMaxPendingBytesTotal bounds the bytes all handlers of one
+	// Assembler leave unconsumed (their pending buffers): 32 MiB.
+	DefaultMaxPendingBytesTotal = 32 << 20
 )
 
 // Options bounds an Assembler's memory and sets its timeouts. A zero field
@@ -53,6 +58,18 @@ type Options struct {
 	// CloseTimeout: FlushIdle ends connections that saw a FIN in one
 	// direction and no packet for this long, with EndHalfClose.
 	CloseTimeout time.Duration
+	// MaxConns caps the connections open at once. A new connection past
+	// it first ends the least recently active one (the one whose last
+	// packet is the oldest), with EndEvicted, counted in Stats.Evicted;
+	// what it had buffered out of order is dropped (Stats.AfterEnd). Its
+	// later packets start a new connection, picked up mid-stream.
+	MaxConns int
+	// MaxPendingBytesTotal caps the bytes of the pending buffers of all
+	// connections (what handlers left unconsumed, MaxPendingBytes each).
+	// Past it, the connections that have held pending bytes the longest
+	// without consuming them end with EndEvicted (Stats.EvictedPending)
+	// until the total is under the cap again.
+	MaxPendingBytesTotal int
 }
 
 func (o Options) withDefaults() Options {
@@ -75,6 +92,8 @@ func (o Options) withDefaults() Options {
 	def(&o.MaxPendingBytes, DefaultMaxPendingBytes)
 	defDur(&o.IdleTimeout, DefaultIdleTimeout)
 	defDur(&o.CloseTimeout, DefaultCloseTimeout)
+	def(&o.MaxConns, DefaultMaxConns)
+	def(&o.MaxPendingBytesTotal, DefaultMaxPendingBytesTotal)
 	return o
 }
 
@@ -95,6 +114,9 @@ type Stats struct {
 	IdleFlushed     uint64 // connections ended by FlushIdle (EndIdle or EndHalfClose)
 	Ignored         uint64 // packets of connections that had already ended
 	AfterEnd        uint64 // buffered bytes discarded because their connection had ended
+	Evicted         uint64 // connections ended by MaxConns or MaxPendingBytesTotal (EndEvicted)
+	EvictedPending  uint64 // of Evicted, those ended by MaxPendingBytesTotal
+	MaxOpen         int    // the most connections open at once
 }
 
 // mode tells stream callbacks what the Assembler is doing.
@@ -116,7 +138,9 @@ type Assembler struct {
 	asm     *gpr.Assembler
 	seed    maphash.Seed
 
-	live         map[*stream]struct{}
+	lists        [numLists]connList // open connections (lists.go)
+	pendingBytes int                // bytes of the pending buffers of open connections
+	oooHalves    int                // directions with bytes buffered out of order
 	stats        Stats
 	lastIdleScan time.Time // packet time of gopacket's last flush in FlushIdle
 
@@ -127,6 +151,8 @@ type Assembler struct {
 	curRST bool // the packet being added is a RST ...
 	curDir Dir  // ... in this direction
 	chunk  Chunk
+	segs   []Segment // scratch of stream.segments
+	forced bool      // gopacket's per-connection page cap is lowered for the packet being added (stream.buffered)
 
 	freeBufs [][]byte // pending buffers of ended or caught-up connections, for reuse
 
@@ -142,6 +168,7 @@ type Assembler struct {
 	// connection order (flushq.go).
 	deferring bool
 	ops       []flushOp
+	opStreams []*stream // streams with queued calls, in the order of their first
 	qdata     []byte
 	qsegs     []Segment
 }
@@ -152,13 +179,26 @@ func New(f Factory, opt Options) *Assembler {
 		opt:     opt.withDefaults(),
 		factory: f,
 		seed:    maphash.MakeSeed(),
-		live:    make(map[*stream]struct{}),
+	}
+	for k := range a.lists {
+		a.lists[k].kind = listKind(k)
 	}
 	pool := gpr.NewStreamPool(gpFactory{a})
 	a.asm = gpr.NewAssembler(pool)
 	a.asm.MaxBufferedPagesTotal = max(a.opt.MaxBufferedPagesTotal, 0)
-	a.asm.MaxBufferedPagesPerConnection = max(a.opt.MaxBufferedPagesPerConnection, 0)
+	a.asm.MaxBufferedPagesPerConnection = a.pageGuard()
 	return a
+}
+
+// pageBytes is the size of gopacket's pages of buffered data.
+const pageBytes = 1900
+
+// pageGuard is gopacket's own per-connection page cap. The cap of Options
+// is on bytes (MaxBufferedPagesPerConnection pages' worth, see
+// stream.buffered), as a segment takes a page however short it is; this
+// guard, four times as many pages, bounds the memory of tiny segments.
+func (a *Assembler) pageGuard() int {
+	return max(4*a.opt.MaxBufferedPagesPerConnection, 0)
 }
 
 // Add feeds one packet. Packets without a TCP layer are ignored. p and the
@@ -186,16 +226,24 @@ func (a *Assembler) Add(p *capture.Packet) {
 	a.now, a.mode, a.curRST = p.CI.Timestamp, modeAdd, false
 	a.asm.AssembleWithContext(p.Net, tcp, c)
 	a.curRST = false
+	if a.forced {
+		a.forced = false
+		a.asm.MaxBufferedPagesPerConnection = a.pageGuard()
+	}
 	if c.retained {
 		a.cur = nil
 	}
-	if len(a.toRelease) > 0 {
-		for i, s := range a.toRelease {
-			a.release(s)
-			a.toRelease[i] = nil
-		}
-		a.toRelease = a.toRelease[:0]
+	a.releaseQueued()
+}
+
+// releaseQueued releases the connections that ended while gopacket was
+// busy with a packet or a flush.
+func (a *Assembler) releaseQueued() {
+	for i := 0; i < len(a.toRelease); i++ { // release may queue more
+		a.release(a.toRelease[i])
+		a.toRelease[i] = nil
 	}
+	a.toRelease = a.toRelease[:0]
 }
 
 // FlushIdle ends, by packet time now, connections idle for IdleTimeout
@@ -206,40 +254,56 @@ func (a *Assembler) Add(p *capture.Packet) {
 // Handlers are called connection by connection, in the order the
 // connections were first seen.
 //
-// gopacket's flush visits every connection, so it runs at most once per
-// IdleTimeout/16 of packet time: a connection ends between IdleTimeout and
-// 17/16 IdleTimeout after its last packet.
+// Idle connections are looked for at most once per IdleTimeout/16 of packet
+// time: a connection ends between IdleTimeout and 17/16 IdleTimeout after
+// its last packet. They are taken from the front of the least recently
+// active list, so that the work is in proportion to the connections that
+// end; only while some connection has bytes buffered out of order is
+// gopacket's flush, which visits every connection, run instead.
 func (a *Assembler) FlushIdle(now time.Time) {
 	a.now, a.mode = now, modeIdle
+	var more []*stream
+	var idleBefore time.Time // zero: no idle connections are looked for
 	if t := a.opt.IdleTimeout; t > 0 && (a.lastIdleScan.IsZero() || now.Sub(a.lastIdleScan) >= t/16 || now.Before(a.lastIdleScan)) {
 		a.lastIdleScan = now
 		old := now.Add(-t)
-		a.deferred(func() { a.asm.FlushWithOptions(gpr.FlushOptions{T: old, TC: old}) })
+		if a.oooHalves > 0 {
+			a.deferred(func() { a.asm.FlushWithOptions(gpr.FlushOptions{T: old, TC: old}) })
+		} else {
+			idleBefore = old
+			more = a.front(recent, old, more)
+		}
 		a.closed.expire(old)
 	}
-	var closing []*stream
-	var closeIdle func(*stream)
+	var closeBefore time.Time
 	if a.opt.CloseTimeout > 0 {
-		old := now.Add(-a.opt.CloseTimeout)
-		halfClosed := func(s *stream) bool {
-			return !s.ended && (s.half[0].done || s.half[1].done) && s.lastSeen.Before(old)
-		}
-		for s := range a.live {
-			if halfClosed(s) {
-				closing = append(closing, s)
-			}
-		}
-		// A connection with queued calls is looked at again after them:
-		// they may end a direction.
-		closeIdle = func(s *stream) {
-			if halfClosed(s) {
-				s.end(EndHalfClose)
-				a.release(s)
-			}
-		}
+		closeBefore = now.Add(-a.opt.CloseTimeout)
+		more = a.front(halfClosed, closeBefore, more)
 	}
-	a.settle(closing, closeIdle)
+	a.settle(more, func(s *stream) {
+		// A connection with queued calls is looked at after them: they
+		// may end a direction.
+		switch {
+		case s.ended:
+		case !idleBefore.IsZero() && s.lastSeen.Before(idleBefore):
+			s.end(EndIdle)
+			a.release(s)
+		case !closeBefore.IsZero() && s.half[0].done != s.half[1].done && s.lastSeen.Before(closeBefore):
+			s.end(EndHalfClose)
+			a.release(s)
+		}
+	})
+	a.releaseQueued()
 	a.mode = modeAdd
+}
+
+// front appends to ss the connections at the front of list k whose last
+// packet is before t.
+func (a *Assembler) front(k listKind, t time.Time, ss []*stream) []*stream {
+	for s := a.lists[k].head; s != nil && s.lastSeen.Before(t); s = s.links[k].next {
+		ss = append(ss, s)
+	}
+	return ss
 }
 
 // FlushAll delivers everything buffered, reporting what is missing as gaps,
@@ -250,35 +314,49 @@ func (a *Assembler) FlushIdle(now time.Time) {
 func (a *Assembler) FlushAll(t time.Time) {
 	a.now, a.mode = t, modeFlush
 	a.deferred(func() { a.asm.FlushAll() })
-	live := make([]*stream, 0, len(a.live))
-	for s := range a.live {
-		live = append(live, s)
+	// Connections that had ended before: their calls only count bytes.
+	for _, s := range a.opStreams {
+		if s.ended {
+			a.runOps(s)
+		}
 	}
-	a.settle(live, func(s *stream) { s.end(EndFlush) })
+	l := &a.lists[byID]
+	for l.head != nil {
+		s := l.head
+		a.runOps(s)
+		s.end(EndFlush) // takes it off the list
+	}
+	a.clearOps()
+	a.releaseQueued()
 	a.mode = modeAdd
 }
 
 // forget remembers an ended connection that leaves gopacket's pool while
 // packets are added, so that its late packets are ignored (closed.go).
+// Connections ended idle or evicted are not remembered: a later packet of
+// theirs starts a new connection.
 func (a *Assembler) forget(s *stream) {
 	if !s.released {
 		s.released = true
-		a.closed.add(a.keyHash(s.key.A, s.key.B), s.lastSeen, s.reason == EndFIN)
+		if s.reason != EndIdle && s.reason != EndEvicted {
+			a.closed.add(a.keyHash(s.key.A, s.key.B), s.lastSeen, s.reason == EndFIN)
+		}
 	}
 }
 
 // Stats returns the counters so far.
 func (a *Assembler) Stats() Stats {
 	st := a.stats
-	st.Open = len(a.live)
+	st.Open = a.lists[byID].n
 	return st
 }
 
-func sortByID(ss []*stream) {
-	slices.SortFunc(ss, func(x, y *stream) int { return cmp.Compare(x.id, y.id) })
-}
-
 func (a *Assembler) newStream(key ConnKey, swap bool, t time.Time, num uint64) *stream {
+	if lim := a.opt.MaxConns; lim > 0 && a.lists[byID].n >= lim {
+		if v := a.lists[recent].head; v != nil {
+			v.end(EndEvicted) // released once gopacket is done with this packet
+		}
+	}
 	h := a.factory(key, t, num)
 	if h == nil {
 		h = discard{}
@@ -286,6 +364,8 @@ func (a *Assembler) newStream(key ConnKey, swap bool, t time.Time, num uint64) *
 	a.stats.Connections++
 	a.pooled++
 	s := &stream{a: a, h: h, key: key, swap: swap, id: a.stats.Connections, lastSeen: t}
-	a.live[s] = struct{}{}
+	a.lists[byID].pushBack(s)
+	a.lists[recent].pushBack(s)
+	a.stats.MaxOpen = max(a.stats.MaxOpen, a.lists[byID].n)
 	return s
 }

@@ -57,22 +57,51 @@
 // first seen (the order of the Factory calls), so that the same input
 // always gives the same calls in the same order. gopacket's flushes visit
 // connections in map order: what they deliver is queued, its bytes
-// copied, and handed over afterwards in that order.
+// copied, and handed over afterwards in that order (flushq.go).
 //
 // # Caps
 //
-// Memory is bounded by Options: MaxBufferedPagesTotal and
-// MaxBufferedPagesPerConnection bound buffered out-of-order data (reaching
-// them delivers what is buffered, reporting the missing bytes as a Gap and
-// counting Stats.CapGaps); MaxPendingBytes bounds the unconsumed bytes of
-// each direction (exceeding it drops them, reported with Gap and a note);
-// IdleTimeout bounds how long an idle connection or a hole is waited for.
+// Memory is bounded by Options, not by what the traffic sends:
+//
+//   - MaxConns bounds the open connections: a new one past it ends the
+//     least recently active (EndEvicted, Stats.Evicted), which is reported
+//     like any other end. Until a handler makes more of it, a connection
+//     costs about 1.5 KB here and in gopacket.
+//   - MaxBufferedPagesTotal bounds the out-of-order data buffered in
+//     gopacket's pages (reaching it delivers what is buffered, reporting
+//     the missing bytes as a Gap and counting Stats.CapGaps).
+//     MaxBufferedPagesPerConnection bounds one connection's, in bytes: the
+//     buffered data may reach that many pages' worth of bytes (1900 each)
+//     past the next expected byte, however many segments carry it, so that
+//     a stream sent in tiny segments out of order is not given up on. As
+//     every segment takes a page, gopacket's own per-connection page cap is
+//     set at four times as many pages, to bound the memory of tiny ones.
+//   - MaxPendingBytes bounds the unconsumed bytes of each direction
+//     (exceeding it drops them, reported with Gap and a note), and
+//     MaxPendingBytesTotal those of all connections: past it, the
+//     connections that have held pending bytes the longest end
+//     (EndEvicted, Stats.EvictedPending).
+//   - IdleTimeout bounds how long an idle connection or a hole is waited
+//     for.
+//
 // Per connection, the retransmission history is fixed at 16 segments per
 // direction. A connection that ended (FIN, RST, half close) is let go at
 // once: what stays is a ~50-byte entry in a set of recently closed
 // connections (a hash of the endpoints and the time of the last packet),
 // kept IdleTimeout after the last packet so that late packets are
 // ignored, at most 65,536 entries (the oldest are forgotten first).
+// Connections ended idle or evicted are not kept there: a later packet of
+// theirs starts a new connection, picked up mid-stream.
+//
+// # Cost
+//
+// Nothing visits every connection per packet or per flush, but gopacket's
+// flush while some connection has bytes buffered out of order (once per
+// IdleTimeout/16 of packet time) and FlushAll: the open connections are on
+// intrusive lists (lists.go) by creation, by recent activity, half-closed,
+// and holding pending bytes, so that eviction, the idle and half-close
+// timeouts and the final flush take the connections they end from the
+// front of a list, in time proportional to what they end.
 //
 // # Non-goals
 //

@@ -60,9 +60,14 @@ const (
 	EndIdle
 	// EndFlush: FlushAll, at the end of the input.
 	EndFlush
+	// EndEvicted: the connection was ended to make room, as the least
+	// recently active past Options.MaxConns, or as the one holding pending
+	// bytes the longest past Options.MaxPendingBytesTotal.
+	EndEvicted
 )
 
-// String returns a lower-case name: "fin", "rst", "half_close", "idle", "flush".
+// String returns a lower-case name: "fin", "rst", "half_close", "idle",
+// "flush", "evicted".
 func (r EndReason) String() string {
 	switch r {
 	case EndFIN:
@@ -75,6 +80,8 @@ func (r EndReason) String() string {
 		return "idle"
 	case EndFlush:
 		return "flush"
+	case EndEvicted:
+		return "evicted"
 	}
 	return fmt.Sprintf("end_reason(%d)", uint8(r))
 }

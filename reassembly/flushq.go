@@ -12,8 +12,10 @@ import (
 // over during one of its flushes is queued rather than given to the
 // handlers: the ScatterGathers, read at once (their bytes copied, their
 // packets mapped, gopacket's next expected byte moved on), and the
-// completions. After the flush the queue is sorted by connection, each
-// connection's calls kept in gopacket's order, and run by settle.
+// completions. Each connection's calls are chained in gopacket's order
+// (stream.ops, flushOp.next); after the flush they are run connection by
+// connection: FlushAll walks the connections in creation order (lists.go),
+// FlushIdle sorts the few it touched.
 //
 // What runs from the queue is what would have run at once: nothing outside
 // a connection's own state decides what its handler is told, and gopacket
@@ -32,6 +34,7 @@ type flushOp struct {
 	start    uint64
 	data     [2]int // range of Assembler.qdata
 	segs     [2]int // range of Assembler.qsegs
+	next     int32  // the connection's next queued call, 1-based; 0: none
 }
 
 // maxKeptQueue is the capacity of the queue's byte buffer kept from one
@@ -54,41 +57,59 @@ func (a *Assembler) queue(s *stream, d Dir, start uint64, skip int, data []byte,
 	op.segs[0] = len(a.qsegs)
 	a.qsegs = append(a.qsegs, segs...)
 	op.segs[1] = len(a.qsegs)
-	a.ops = append(a.ops, op)
+	a.push(op)
 }
 
 func (a *Assembler) queueComplete(s *stream) {
-	a.ops = append(a.ops, flushOp{s: s, complete: true})
+	a.push(flushOp{s: s, complete: true})
+}
+
+// push queues op on its connection's chain.
+func (a *Assembler) push(op flushOp) {
+	s := op.s
+	a.ops = append(a.ops, op)
+	i := int32(len(a.ops))
+	if s.ops[0] == 0 {
+		s.ops[0] = i
+		a.opStreams = append(a.opStreams, s)
+	} else {
+		a.ops[s.ops[1]-1].next = i
+	}
+	s.ops[1] = i
+}
+
+// runOps runs the queued calls of s, in order.
+func (a *Assembler) runOps(s *stream) {
+	for i := s.ops[0]; i != 0; {
+		op := &a.ops[i-1]
+		a.run(op)
+		i = op.next
+	}
+	s.ops = [2]int32{}
 }
 
 // settle runs the queued calls and then, for each connection, after; it
 // goes connection by connection, in creation order, over those with
-// queued calls and those of more (which need not be sorted, and may
-// repeat some of the former).
+// queued calls and those of more (which may repeat some of them).
 func (a *Assembler) settle(more []*stream, after func(*stream)) {
-	ops := a.ops
-	slices.SortStableFunc(ops, func(x, y flushOp) int { return cmp.Compare(x.s.id, y.s.id) })
-	sortByID(more)
-	i, j := 0, 0
-	for i < len(ops) || j < len(more) {
-		var s *stream
-		if j == len(more) || (i < len(ops) && ops[i].s.id <= more[j].id) {
-			s = ops[i].s
-		} else {
-			s = more[j]
-		}
-		for ; i < len(ops) && ops[i].s == s; i++ {
-			a.run(&ops[i])
-		}
-		for j < len(more) && more[j] == s {
-			j++
-		}
+	ss := append(more, a.opStreams...)
+	slices.SortFunc(ss, func(x, y *stream) int { return cmp.Compare(x.id, y.id) })
+	ss = slices.Compact(ss)
+	for _, s := range ss {
+		a.runOps(s)
 		if after != nil {
 			after(s)
 		}
 	}
-	clear(ops)
-	a.ops = ops[:0]
+	a.clearOps()
+}
+
+// clearOps empties the queue once every call in it has run.
+func (a *Assembler) clearOps() {
+	clear(a.ops)
+	a.ops = a.ops[:0]
+	clear(a.opStreams)
+	a.opStreams = a.opStreams[:0]
 	a.qsegs = a.qsegs[:0]
 	if cap(a.qdata) > maxKeptQueue {
 		a.qdata = nil

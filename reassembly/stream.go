@@ -29,11 +29,11 @@ type half struct {
 	next     uint64 // stream offset of gopacket's next expected byte
 	consumed uint64 // stream offset of the first byte the handler has not consumed
 	done     bool   // a FIN or RST ended this direction
+	ahead    uint64 // stream offset past the last byte buffered out of order, 0 when none is
 	pend     []byte // bytes left unconsumed by the handler, at offset consumed: buf[off:off+len(pend)]
 	buf      []byte // backing array of pend
 	off      int
 	pendSegs []Segment
-	segs     []Segment               // scratch
 	hist     *[historySize]segRecord // allocated with the first payload, dropped at End
 	histPos  int
 }
@@ -50,6 +50,8 @@ type stream struct {
 	released bool      // out of gopacket's pool, in a.closed
 	reason   EndReason // why it ended
 	half     [2]half
+	links    [numLists]links // on the Assembler's lists (lists.go)
+	ops      [2]int32        // first and last of its queued calls in Assembler.ops, 1-based (flushq.go)
 }
 
 func (s *stream) dir(d gpr.TCPFlowDirection) Dir {
@@ -85,6 +87,8 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 	if ci.Timestamp.After(s.lastSeen) {
 		s.lastSeen = ci.Timestamp
 	}
+	a.lists[recent].touch(s)
+	a.lists[halfClosed].touch(s)
 	c, _ := ac.(*pktCtx)
 	if c == nil {
 		return false
@@ -108,6 +112,7 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 	diff := nextSeq.Difference(gpr.Sequence(c.seq))
 	if diff > 0 && len(payload) > 0 {
 		c.retained = true // gopacket buffers it, keeping c
+		s.buffered(h, diff, len(payload))
 	}
 	if len(payload) == 0 || tcp.SYN {
 		return true // a SYN on a started direction is dropped by gopacket
@@ -131,6 +136,27 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 		s.remember(h, c, payload)
 	}
 	return true
+}
+
+// buffered notes that gopacket buffers n bytes of direction h diff bytes
+// past its next expected one. When they reach further than the
+// per-connection cap allows (MaxBufferedPagesPerConnection pages' worth of
+// bytes), gopacket is made to deliver the connection's first buffered
+// range now, after a Gap for what is missing before it (see Add).
+func (s *stream) buffered(h *half, diff, n int) {
+	a := s.a
+	end := h.next + uint64(diff) + uint64(n)
+	if end <= h.ahead {
+		return
+	}
+	if h.ahead == 0 {
+		a.oooHalves++
+	}
+	h.ahead = end
+	if lim := a.opt.MaxBufferedPagesPerConnection; lim > 0 && end-h.next > uint64(lim)*pageBytes {
+		a.asm.MaxBufferedPagesPerConnection = 1 // read by gopacket after Accept
+		a.forced = true
+	}
 }
 
 func (s *stream) remember(h *half, c *pktCtx, payload []byte) {
@@ -218,6 +244,10 @@ func (s *stream) ReassembledSG(sg gpr.ScatterGather, ac gpr.AssemblerContext) {
 		}
 		h.next += uint64(len(data))
 	}
+	if h.ahead != 0 && h.next >= h.ahead {
+		h.ahead = 0
+		a.oooHalves--
+	}
 	if a.deferring {
 		a.queue(s, d, start, skip, data, segs, end)
 		return
@@ -238,7 +268,7 @@ func (s *stream) take(d Dir, start uint64, skip int, data []byte, segs []Segment
 	if skip > 0 {
 		if n := len(h.pend); n > 0 {
 			a.stats.PendingDropped += uint64(n)
-			a.clearPending(h)
+			a.clearPending(s, h)
 		}
 		a.stats.Gaps++
 		a.stats.MissingBytes += uint64(skip)
@@ -255,6 +285,8 @@ func (s *stream) take(d Dir, start uint64, skip int, data []byte, segs []Segment
 		h.done = true
 		if a.mode == modeAdd && a.curRST && a.curDir == d {
 			s.end(EndRST)
+		} else if !s.ended && !s.half[d.Reverse()].done {
+			a.lists[halfClosed].pushBack(s)
 		}
 	}
 }
@@ -268,8 +300,8 @@ func (s *stream) segments(sg gpr.ScatterGather, h *half, n int, ac gpr.Assembler
 		}
 		return fallback
 	}
-	segs := h.segs[:0]
-	defer func() { h.segs = segs }()
+	segs := s.a.segs[:0]
+	defer func() { s.a.segs = segs }()
 	if sg.Stats().Chunks <= 1 {
 		if c := at(0); c != nil {
 			segs = append(segs, Segment{Offset: 0, Time: c.ci.Timestamp, Packet: c.num})
@@ -333,7 +365,7 @@ func (s *stream) deliver(d Dir, h *half, data []byte, segs []Segment) {
 		a.chunk = Chunk{Data: data, Segments: segs}
 	} else {
 		base := len(h.pend)
-		a.appendPending(h, data)
+		a.appendPending(s, h, data)
 		for _, sg := range segs {
 			sg.Offset += base
 			h.pendSegs = append(h.pendSegs, sg)
@@ -348,15 +380,16 @@ func (s *stream) deliver(d Dir, h *half, data []byte, segs []Segment) {
 	}
 	h.consumed += uint64(consumed)
 	rest := n - consumed
+	defer a.checkPending(s)
 	switch {
 	case rest == 0:
-		a.clearPending(h)
+		a.clearPending(s, h)
 	case a.opt.MaxPendingBytes >= 0 && rest > a.opt.MaxPendingBytes:
 		a.stats.PendingOverflow++
 		a.stats.PendingDropped += uint64(rest)
 		start := h.consumed
 		h.consumed += uint64(rest)
-		a.clearPending(h)
+		a.clearPending(s, h)
 		var pkt uint64
 		if len(segs) > 0 {
 			pkt = segs[len(segs)-1].Packet
@@ -371,7 +404,7 @@ func (s *stream) deliver(d Dir, h *half, data []byte, segs []Segment) {
 			Detail: fmt.Sprintf("%d bytes left unconsumed, more than %d", rest, a.opt.MaxPendingBytes),
 		})
 	case fresh:
-		a.appendPending(h, data[consumed:])
+		a.appendPending(s, h, data[consumed:])
 		h.pendSegs = append(h.pendSegs[:0], trimSegments(segs, consumed)...)
 	default:
 		h.off += consumed
@@ -386,19 +419,22 @@ func (s *stream) deliver(d Dir, h *half, data []byte, segs []Segment) {
 // consuming from the front copies nothing. Buffers come from, and go back
 // to, the assembler's free list, so that a connection holds one only while
 // it has bytes pending.
-func (a *Assembler) appendPending(h *half, data []byte) {
+func (a *Assembler) appendPending(s *stream, h *half, data []byte) {
 	if len(h.pend) == 0 {
 		h.off = 0
 	}
 	n := len(h.pend)
 	if h.buf == nil {
 		h.buf = a.getBuf()
+		a.pendingBytes += len(h.buf)
+		a.lists[pendingList].pushBack(s)
 	}
 	if h.off+n+len(data) > len(h.buf) {
 		if n+len(data) > len(h.buf) {
 			nb := make([]byte, max(2*len(h.buf), n+len(data), pendBufSize))
 			copy(nb, h.pend)
 			a.putBuf(h.buf)
+			a.pendingBytes += len(nb) - len(h.buf)
 			h.buf = nb
 		} else {
 			copy(h.buf, h.pend)
@@ -409,10 +445,35 @@ func (a *Assembler) appendPending(h *half, data []byte) {
 	h.pend = h.buf[h.off : h.off+n+len(data)]
 }
 
+// checkPending ends, while the pending buffers of all connections take
+// more than MaxPendingBytesTotal, the connection other than s that has held
+// pending bytes the longest (EndEvicted).
+func (a *Assembler) checkPending(s *stream) {
+	lim := a.opt.MaxPendingBytesTotal
+	if lim < 0 || a.mode == modeFlush {
+		return
+	}
+	for a.pendingBytes > lim {
+		v := a.lists[pendingList].head
+		if v == s {
+			v = v.links[pendingList].next
+		}
+		if v == nil {
+			return
+		}
+		a.stats.EvictedPending++
+		v.end(EndEvicted)
+	}
+}
+
 // clearPending empties the pending bytes and gives the buffer back.
-func (a *Assembler) clearPending(h *half) {
+func (a *Assembler) clearPending(s *stream, h *half) {
+	a.pendingBytes -= len(h.buf)
 	a.putBuf(h.buf)
 	h.buf, h.pend, h.off, h.pendSegs = nil, nil, 0, h.pendSegs[:0]
+	if s.half[0].buf == nil && s.half[1].buf == nil {
+		a.lists[pendingList].remove(s)
+	}
 }
 
 const (
@@ -481,7 +542,9 @@ func (s *stream) end(reason EndReason) {
 	s.ended = true
 	s.reason = reason
 	a := s.a
-	delete(a.live, s)
+	for k := range a.lists {
+		a.lists[k].remove(s)
+	}
 	if reason == EndRST && a.mode == modeAdd {
 		// gopacket keeps it while the other direction is open: release it
 		// once gopacket is done with the packet.
@@ -491,9 +554,19 @@ func (s *stream) end(reason EndReason) {
 		a.stats.IdleFlushed++
 	}
 	for i := range s.half {
-		a.stats.PendingDropped += uint64(len(s.half[i].pend))
-		a.putBuf(s.half[i].buf)
-		s.half[i] = half{done: s.half[i].done, next: s.half[i].next}
+		h := &s.half[i]
+		a.stats.PendingDropped += uint64(len(h.pend))
+		a.pendingBytes -= len(h.buf)
+		a.putBuf(h.buf)
+		if h.ahead != 0 {
+			a.oooHalves--
+		}
+		*h = half{done: h.done, next: h.next}
+	}
+	if reason == EndEvicted {
+		// Out of gopacket's pool once it is done with the packet or flush.
+		a.stats.Evicted++
+		a.toRelease = append(a.toRelease, s)
 	}
 	h := s.h
 	s.h = discard{} // gopacket may hold the stream a while: let the handler go

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -247,19 +248,39 @@ func TestStreams(t *testing.T) {
 			},
 		},
 		{
+			// The cap is on bytes: 1 page is 1900 bytes of sequence space
+			// ahead of the next expected byte.
 			name: "gap forced by the per-connection cap, then data",
-			opt:  Options{MaxBufferedPagesPerConnection: 2},
+			opt:  Options{MaxBufferedPagesPerConnection: 1},
 			packets: withHandshake(
 				tp{dir: Dir0, flags: "A", seq: c, data: "aaaa"},
 				tp{dir: Dir0, flags: "A", seq: c + 10, data: "cccc"},
 				tp{dir: Dir0, flags: "A", seq: c + 14, data: "dddd"},
-				tp{dir: Dir0, flags: "A", seq: c + 18, data: "ee"},
+				tp{dir: Dir0, flags: "A", seq: c + 1900, data: "ee"}, // reaches 1898 bytes past "aaaa": kept
+				tp{dir: Dir0, flags: "A", seq: c + 1910, data: "ff"}, // 1908: the first range goes
 			),
 			want: []string{
 				`D0 "aaaa" [0@4]`,
 				`G0 4+6`,
 				`D0 "ccccdddd" [0@5 4@6]`,
-				`D0 "ee" [0@7]`,
+			},
+		},
+		{
+			// A segment takes a page however short: past four times the
+			// cap in pages, tiny segments force the gap too.
+			name: "gap forced by tiny segments past the page guard",
+			opt:  Options{MaxBufferedPagesPerConnection: 1},
+			packets: withHandshake(
+				tp{dir: Dir0, flags: "A", seq: c, data: "a"},
+				tp{dir: Dir0, flags: "A", seq: c + 3, data: "c"},
+				tp{dir: Dir0, flags: "A", seq: c + 5, data: "e"},
+				tp{dir: Dir0, flags: "A", seq: c + 7, data: "g"},
+				tp{dir: Dir0, flags: "A", seq: c + 9, data: "i"},
+			),
+			want: []string{
+				`D0 "a" [0@4]`,
+				`G0 1+2`, // at the fourth page
+				`D0 "c" [0@5]`,
 			},
 		},
 		{
@@ -374,5 +395,44 @@ func TestStreams(t *testing.T) {
 				t.Errorf("key %v, want %v", r.key, ConnKey{A: cliAddr, B: srvAddr})
 			}
 		})
+	}
+}
+
+// TestTinySegmentsWithinCap: 257 one-byte segments that arrive in reverse
+// order, behind a first byte, are one contiguous stream: the
+// per-connection cap of 256 pages is on bytes, not on segments, so
+// nothing is given up on.
+func TestTinySegmentsWithinCap(t *testing.T) {
+	const c = cliISN + 1
+	h := newHarness(t, Options{MaxBufferedPagesPerConnection: 256})
+	ps := []tp{{dir: Dir0, flags: "A", seq: c, data: "x"}}
+	var want strings.Builder
+	want.WriteString("x")
+	for i := 258; i >= 2; i-- {
+		ps = append(ps, tp{dir: Dir0, flags: "A", seq: c + uint32(i), data: string(rune('a' + i%26))})
+	}
+	ps = append(ps, tp{dir: Dir0, flags: "A", seq: c + 1, data: "y"})
+	want.WriteString("y")
+	for i := 2; i <= 258; i++ {
+		want.WriteByte(byte('a' + i%26))
+	}
+	h.add(withHandshake(ps...)...)
+	var got strings.Builder
+	for _, l := range h.only().log {
+		if !strings.HasPrefix(l, "D0 ") {
+			t.Fatalf("call %s, want only data", l)
+		}
+		q := l[3:strings.LastIndex(l, " [")]
+		u, err := strconv.Unquote(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.WriteString(u)
+	}
+	if got.String() != want.String() {
+		t.Errorf("stream %q\nwant %q", got.String(), want.String())
+	}
+	if st := h.a.Stats(); st.Gaps != 0 || st.CapGaps != 0 {
+		t.Errorf("gaps %d, cap gaps %d, want none", st.Gaps, st.CapGaps)
 	}
 }

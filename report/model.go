@@ -171,17 +171,20 @@ type Dropped struct {
 
 // Summary is the last line of a run, `"type":"summary"`.
 type Summary struct {
-	Type                  string `json:"type"`
-	Packets               uint64 `json:"packets"`
-	Bytes                 uint64 `json:"bytes"`
-	TCPPackets            uint64 `json:"tcp_packets"`
-	Connections           uint64 `json:"connections"`
-	TLSConnections        uint64 `json:"tls_connections"`
-	DecryptedConnections  uint64 `json:"decrypted_connections"`
-	Records               uint64 `json:"records"`
-	Gaps                  uint64 `json:"gaps"`
-	GapBytes              uint64 `json:"gap_bytes"`
-	DroppedByCaps         uint64 `json:"dropped_by_caps"`
+	Type                 string `json:"type"`
+	Packets              uint64 `json:"packets"`
+	Bytes                uint64 `json:"bytes"`
+	TCPPackets           uint64 `json:"tcp_packets"`
+	Connections          uint64 `json:"connections"`
+	TLSConnections       uint64 `json:"tls_connections"`
+	DecryptedConnections uint64 `json:"decrypted_connections"`
+	Records              uint64 `json:"records"`
+	Gaps                 uint64 `json:"gaps"`
+	GapBytes             uint64 `json:"gap_bytes"`
+	DroppedByCaps        uint64 `json:"dropped_by_caps"`
+	// Connections ended to make room (--max-conns, or the budget of
+	// reassembly's pending bytes).
+	EvictedConnections    uint64 `json:"evicted_connections"`
 	RetransmissionsDiffer uint64 `json:"retransmissions_differ"`
 	// What the capture layer did not pass on, and why (capture.Stats):
 	// frames that are not IP, IP frames without TCP, frames the filter

@@ -140,6 +140,10 @@ func (w *Writer) Summary(s Summary) {
 		_, err = fmt.Fprintf(w.out, "Not analysed: %d frames with a malformed or truncated header, %d IP fragments refused, %d stream ranges dropped by the reassembly caps\n",
 			s.DecodeErrors, s.FragmentsDropped, s.DroppedByCaps)
 	}
+	if err == nil && s.EvictedConnections > 0 {
+		_, err = fmt.Fprintf(w.out, "Evicted: %d connections ended early to keep within --max-conns (or the budget of bytes waiting for a record's end)\n",
+			s.EvictedConnections)
+	}
 	if err == nil && s.Dropped != nil {
 		_, err = fmt.Fprintf(w.out, "Dropped by the per-connection caps, in %d connections: %s\n",
 			s.CappedConnections, droppedText(s.Dropped.counts()))

@@ -175,9 +175,9 @@ type Conn struct {
 	clientKX      bool   // the client sent a ClientKeyExchange (so not TLS 1.3)
 
 	sink     Sink
-	ev       RecordEvent // the event of the record being processed, reused (see RecordEvent)
-	dirs     [2]dirState // by Dir
-	rolesSet bool        // SetEndpoints was called
+	ev       *RecordEvent // the event of the record being processed, nil between records
+	dirs     [2]dirState  // by Dir
+	rolesSet bool         // SetEndpoints was called
 	// historyCapped: the last history letter was dropped (History full).
 	historyCapped bool
 	notesKept     int // notes in Notes but for the *_truncated ones

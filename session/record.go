@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ssldissect/ssldissect/decrypt"
@@ -19,10 +20,15 @@ func (c *Conn) begin(d Dir, rec parser.Record, offset uint64, t time.Time, packe
 	if t.After(c.EndTime) {
 		c.EndTime = t
 	}
-	ev := &c.ev
+	ev := eventPool.Get().(*RecordEvent)
 	*ev = RecordEvent{Conn: c, Dir: d, Time: t, Packet: packet, Offset: offset, Record: rec, ContentType: rec.Type}
+	c.ev = ev
 	return ev
 }
+
+// eventPool holds the RecordEvents of records being processed: one is
+// needed per goroutine at a time, not one per open connection.
+var eventPool = sync.Pool{New: func() any { return new(RecordEvent) }}
 
 // emit hands the event, its lists cut to the record caps, to the sink and
 // forgets it.
@@ -30,6 +36,8 @@ func (c *Conn) emit(ev *RecordEvent) {
 	c.capRecord(ev)
 	c.sink.Record(ev)
 	*ev = RecordEvent{} // keep nothing of the record alive
+	c.ev = nil
+	eventPool.Put(ev)
 }
 
 // record processes one record and hands it to the sink.

@@ -145,6 +145,7 @@ func runOptions(o *options, w output) pipeline.Options {
 	}
 	opt.Reassembly.MaxBufferedPagesTotal = o.maxPages
 	opt.Reassembly.MaxBufferedPagesPerConnection = o.maxConnPages
+	opt.Reassembly.MaxConns = o.maxConns
 	opt.Reassembly.IdleTimeout = o.idleTimeout
 	return opt
 }
@@ -163,6 +164,7 @@ func summary(packets, bytes uint64, res pipeline.Result, warnings *warnings, beg
 		Gaps:                  rs.Gaps,
 		GapBytes:              rs.MissingBytes,
 		DroppedByCaps:         rs.CapGaps + rs.PendingOverflow,
+		EvictedConnections:    rs.Evicted,
 		RetransmissionsDiffer: rs.Mismatches,
 		NonIPPackets:          cs.NonIP,
 		NonTCPPackets:         cs.NonTCP,

@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/ssldissect/ssldissect/reassembly"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -55,7 +57,10 @@ Output:
 Limits:
         --idle-timeout D   flush a connection idle this long in capture time (default 2m)
         --max-pages N      reassembly buffer pages in total, 1900 bytes each (default 65536)
-        --max-conn-pages N reassembly buffer pages per connection (default 256)
+        --max-conn-pages N reassembly buffer per connection, in pages' worth of
+                           bytes ahead of a hole (default 256)
+        --max-conns N      TCP connections open at once; past it the least recently
+                           active ends, end_cause "evicted" (default 16384)
 
 Performance:
         --workers N        reassemble and parse capture files on N goroutines, 1 to 64
@@ -89,6 +94,7 @@ type options struct {
 	idleTimeout  time.Duration
 	maxPages     int
 	maxConnPages int
+	maxConns     int
 	write        string        // -w: pcapng file for live capture
 	keyWait      time.Duration // live: how long packets wait for key-log lines
 	workers      int           // reassembly and parsing goroutines (files)
@@ -155,6 +161,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Minute, "")
 	fs.IntVar(&o.maxPages, "max-pages", 65536, "")
 	fs.IntVar(&o.maxConnPages, "max-conn-pages", 256, "")
+	fs.IntVar(&o.maxConns, "max-conns", reassembly.DefaultMaxConns, "")
 	fs.IntVar(&o.workers, "workers", 1, "")
 	var help bool
 	boolean(&help, "h", "help")
@@ -259,8 +266,8 @@ func (o *options) validate() error {
 	if o.idleTimeout <= 0 {
 		return usagef("", "--idle-timeout must be positive")
 	}
-	if o.maxPages <= 0 || o.maxConnPages <= 0 {
-		return usagef("", "--max-pages and --max-conn-pages must be positive")
+	if o.maxPages <= 0 || o.maxConnPages <= 0 || o.maxConns <= 0 {
+		return usagef("", "--max-pages, --max-conn-pages and --max-conns must be positive")
 	}
 	if o.workers < 1 || o.workers > maxWorkers {
 		return usagef("--workers 1 is the single-threaded pipeline", "--workers must be from 1 to %d", maxWorkers)

@@ -1,7 +1,6 @@
 package hostile
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -287,22 +286,9 @@ func Merge(lists ...[]Frame) []Frame {
 // WritePcap writes frames as a little-endian Ethernet pcap with
 // nanosecond times.
 func WritePcap(w io.Writer, frames []Frame) error {
-	bw := bufio.NewWriter(w)
-	le := binary.LittleEndian
-	bw.Write(le.AppendUint32(nil, 0xa1b23c4d))
-	bw.Write(le.AppendUint16(nil, 2))
-	bw.Write(le.AppendUint16(nil, 4))
-	for _, v := range []uint32{0, 0, 65536, 1} { // zone, sigfigs, snaplen, Ethernet
-		bw.Write(le.AppendUint32(nil, v))
-	}
+	pw := newPcapWriter(w)
 	for _, f := range frames {
-		var h []byte
-		h = le.AppendUint32(h, uint32(f.Time.Unix()))
-		h = le.AppendUint32(h, uint32(f.Time.Nanosecond()))
-		h = le.AppendUint32(h, uint32(len(f.Data)))
-		h = le.AppendUint32(h, uint32(len(f.Data)))
-		bw.Write(h)
-		bw.Write(f.Data)
+		pw.write(f.Time, f.Data)
 	}
-	return bw.Flush()
+	return pw.flush()
 }

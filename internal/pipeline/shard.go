@@ -120,6 +120,8 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 	case total > 0:
 		ropt.MaxBufferedPagesTotal = max(1, (total+n-1)/n)
 	}
+	ropt.MaxConns = share(ropt.MaxConns, reassembly.DefaultMaxConns, n)
+	ropt.MaxPendingBytesTotal = share(ropt.MaxPendingBytesTotal, reassembly.DefaultMaxPendingBytesTotal, n)
 	ins := make([]chan *batch, n)
 	outs := make([]chan answer, n)
 	frees := make([]chan *batch, n)
@@ -351,4 +353,16 @@ func addStats(t *reassembly.Stats, s reassembly.Stats) {
 			f.SetUint(f.Uint() + sv.Field(i).Uint())
 		}
 	}
+}
+
+// share is one worker's part of a cap for n workers: v, or def when v is
+// 0, divided among them (rounded up); a negative v (no cap) stays.
+func share(v, def, n int) int {
+	switch {
+	case v == 0:
+		return max(1, (def+n-1)/n)
+	case v > 0:
+		return max(1, (v+n-1)/n)
+	}
+	return v
 }

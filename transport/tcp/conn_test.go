@@ -177,7 +177,7 @@ func TestConnMidstreamSingleRecords(t *testing.T) {
 	c2 := NewStream(2, netip.MustParseAddrPort("10.0.0.1:50000"), netip.MustParseAddrPort("10.0.0.2:443"), time.Unix(1, 0), sink2)
 	c2.Data(0, append(appData(54), 0x47), onePacket{})
 	c2.Close("test", time.Unix(2, 0))
-	if c2.TLS {
+	if c2.IsTLS() {
 		t.Error("a record followed by a byte that cannot start a record was taken as TLS")
 	}
 }

@@ -45,7 +45,7 @@ func (x *sniffer) start(at int, mode halfMode) (int, bool) {
 		c.sniffed += at
 	}
 	h.mode = mode
-	c.BeginTLS()
+	c.sess().BeginTLS()
 	if h.base+uint64(at) > 0 && c.StartTLS == "" {
 		c.StartTLS = guessStartTLS(c.prefix[0], c.prefix[1])
 		_, p := x.pos.At(x.base + at)

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/session"
 )
@@ -29,7 +30,14 @@ type Positioner interface {
 // record after a gap) and feeds them to its session.Conn, which it embeds
 // so that the connection's summary reads through it.
 type Stream struct {
+	// Conn is nil until the connection shows SSL/TLS (or reassembly has
+	// a gap or a note to tell of it): a connection that never does costs
+	// no session state. sess makes it.
 	*session.Conn
+	id      uint64
+	start   time.Time
+	sink    session.Sink
+	keys    *decrypt.KeyStore
 	addrs   [2]netip.AddrPort // by Side
 	halves  [2]half           // by Side
 	client  int               // Side of the client, -1 until known
@@ -63,7 +71,24 @@ const (
 // 0), b the responder's. The Conn it feeds has the given id and reports to
 // sink.
 func NewStream(id uint64, a, b netip.AddrPort, start time.Time, sink session.Sink) *Stream {
-	return &Stream{Conn: session.NewConn(id, start, sink), addrs: [2]netip.AddrPort{a, b}, client: -1}
+	return &Stream{id: id, start: start, sink: sink, addrs: [2]netip.AddrPort{a, b}, client: -1}
+}
+
+// sess returns the connection's session.Conn, made on first use.
+func (c *Stream) sess() *session.Conn {
+	if c.Conn == nil {
+		c.Conn = session.NewConn(c.id, c.start, c.sink)
+		c.Conn.SetKeys(c.keys)
+	}
+	return c.Conn
+}
+
+// SetKeys sets the key store the connection decrypts with.
+func (c *Stream) SetKeys(k *decrypt.KeyStore) {
+	c.keys = k
+	if c.Conn != nil {
+		c.Conn.SetKeys(k)
+	}
 }
 
 func (c *Stream) dirOf(s Side) session.Dir {
@@ -79,7 +104,7 @@ func (c *Stream) setRoles(client Side, guessed bool) {
 		return
 	}
 	c.client = int(client)
-	c.SetEndpoints(c.addrs[client], c.addrs[1-client], guessed)
+	c.sess().SetEndpoints(c.addrs[client], c.addrs[1-client], guessed)
 }
 
 // guessClient picks the client side from the ports when no hello tells: the
@@ -209,10 +234,8 @@ func (c *Stream) sslv2Records(s Side, b []byte, pos Positioner, base int) (n int
 // missing. That side loses record sync; the other side is unaffected.
 func (c *Stream) Gap(s Side, start uint64, n int, t time.Time) {
 	h := &c.halves[s]
-	if c.dead {
-		c.Gaps++
-	} else {
-		c.Conn.Gap(c.dirOf(s), start, n, t)
+	if !c.dead {
+		c.sess().Gap(c.dirOf(s), start, n, t)
 	}
 	h.base = start + uint64(max(n, 0))
 	if h.mode == modeTLS || h.mode == modeSSLv2 {
@@ -222,12 +245,15 @@ func (c *Stream) Gap(s Side, start uint64, n int, t time.Time) {
 
 // AddNote files a note that reassembly made about one side.
 func (c *Stream) AddNote(s Side, code string, offset, packet uint64, detail string) {
-	c.Conn.AddNote(c.dirOf(s), session.NoteCode(code), offset, packet, detail)
+	c.sess().AddNote(c.dirOf(s), session.NoteCode(code), offset, packet, detail)
 }
 
 // Close ends the connection: the summary goes to the sink if the
 // connection carried SSL/TLS.
 func (c *Stream) Close(cause string, t time.Time) {
+	if c.Conn == nil {
+		return // never SSL/TLS: nothing to report
+	}
 	if c.TLS && c.client < 0 {
 		c.setRoles(c.guessClient(), true)
 	}
@@ -265,3 +291,6 @@ func guessStartTLS(a, b []byte) string {
 	}
 	return "unknown"
 }
+
+// IsTLS reports whether SSL/TLS was recognised in either direction.
+func (c *Stream) IsTLS() bool { return c.Conn != nil && c.TLS }
