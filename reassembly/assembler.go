@@ -263,7 +263,8 @@ func (a *Assembler) FlushAll(t time.Time) {
 func (a *Assembler) forget(s *stream) {
 	if !s.released {
 		s.released = true
-		a.closed.add(a.keyHash(s.key.A, s.key.B), s.lastSeen, s.reason == EndFIN)
+		e := closedConn{isn: s.isn, hasISN: s.hasISN, synOK: s.reason == EndFIN || s.reason == EndRST}
+		a.closed.add(a.keyHash(s.key.A, s.key.B), s.lastSeen, e)
 	}
 }
 

@@ -47,8 +47,9 @@
 // A FIN ends its direction once all bytes before it arrived; the connection
 // ends (EndFIN) when both directions have. A RST at the next expected
 // sequence number ends the connection at once (EndRST); a RST elsewhere is
-// ignored, as a receiver would (RFC 5961). After a FIN-ended connection,
-// late ACKs and retransmissions are ignored and a new SYN on the same
+// ignored, as a receiver would (RFC 5961). After a connection ended by
+// FINs or a RST, late ACKs and retransmissions are ignored (a retransmitted
+// SYN too, known by its sequence number) and a new SYN on the same
 // addresses and ports starts a new connection. FlushIdle ends connections
 // by packet time (EndIdle, EndHalfClose); FlushAll ends the rest (EndFlush).
 //
@@ -69,8 +70,9 @@
 // IdleTimeout bounds how long an idle connection or a hole is waited for.
 // Per connection, the retransmission history is fixed at 16 segments per
 // direction. A connection that ended (FIN, RST, half close) is let go at
-// once: what stays is a ~50-byte entry in a set of recently closed
-// connections (a hash of the endpoints and the time of the last packet),
+// once: what stays is a ~60-byte entry in a set of recently closed
+// connections (a hash of the endpoints, the time of the last packet and
+// the sequence numbers of its SYNs),
 // kept IdleTimeout after the last packet so that late packets are
 // ignored, at most 65,536 entries (the oldest are forgotten first).
 //
@@ -80,5 +82,7 @@
 // TCP state machine beyond SYN/FIN/RST as above, no guessing of which side
 // is the TLS client (the parser decides from the ClientHello), no urgent
 // data, and no following of a new connection that reuses the addresses and
-// ports of one ended by a RST less than IdleTimeout before.
+// ports of one ended by a half close less than IdleTimeout before, nor of
+// one that starts without a SYN on the addresses of one ended less than
+// IdleTimeout before.
 package reassembly

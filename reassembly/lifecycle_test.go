@@ -228,8 +228,8 @@ func TestEndedReleased(t *testing.T) {
 		synOK  bool // a SYN on the same ports starts a new connection
 	}{
 		{"fin", []tp{{dir: Dir0, flags: "FA", seq: c, data: "x"}, {dir: Dir1, flags: "FA", seq: s, data: "y"}}, "fin", true},
-		{"rst", []tp{{dir: Dir0, flags: "A", seq: c, data: "x"}, {dir: Dir1, flags: "A", seq: s + 4, data: "later"}, {dir: Dir0, flags: "R", seq: c + 1}}, "rst", false},
-		{"rst-before-data", []tp{{dir: Dir1, flags: "R", seq: s}}, "rst", false},
+		{"rst", []tp{{dir: Dir0, flags: "A", seq: c, data: "x"}, {dir: Dir1, flags: "A", seq: s + 4, data: "later"}, {dir: Dir0, flags: "R", seq: c + 1}}, "rst", true},
+		{"rst-before-data", []tp{{dir: Dir1, flags: "R", seq: s}}, "rst", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, Options{})
@@ -262,6 +262,35 @@ func TestEndedReleased(t *testing.T) {
 			last := h.conns[len(h.conns)-1]
 			checkLog(t, last.log, []string{`D0 "new" [0@` + fmt.Sprint(h.num) + ` (time ` + t0.Add(11*time.Minute).String() + `)]`})
 		})
+	}
+}
+
+// A SYN on the addresses of a connection ended by a RST starts a new
+// connection, unless it is a retransmission of the old connection's SYN
+// (same sequence number), which is ignored like its other late packets.
+func TestPortReuseAfterRST(t *testing.T) {
+	const c, s = cliISN + 1, srvISN + 1
+	h := newHarness(t, Options{})
+	h.add(withHandshake(
+		tp{dir: Dir0, flags: "A", seq: c, data: "one"},
+		tp{dir: Dir1, flags: "R", seq: s},
+		tp{dir: Dir0, flags: "S", seq: cliISN}, // the old SYN again
+		tp{dir: Dir1, flags: "SA", seq: srvISN},
+		tp{dir: Dir0, flags: "S", seq: 90000},
+		tp{dir: Dir1, flags: "SA", seq: 70000},
+		tp{dir: Dir0, flags: "A", seq: 90001, data: "two"},
+	)...)
+	h.a.FlushAll(t0.Add(time.Hour))
+	if len(h.conns) != 2 {
+		t.Fatalf("got %d connections, want 2", len(h.conns))
+	}
+	checkLog(t, h.conns[0].log, []string{`D0 "one" [0@4]`, `E rst`})
+	checkLog(t, h.conns[1].log, []string{`D0 "two" [0@10]`, `E flush`})
+	if h.conns[1].first != 8 {
+		t.Errorf("second connection made at packet %d, want 8", h.conns[1].first)
+	}
+	if st := h.a.Stats(); st.Ignored != 2 {
+		t.Errorf("stats %+v, want the old SYN and SYN-ACK ignored", st)
 	}
 }
 

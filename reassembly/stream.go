@@ -50,6 +50,8 @@ type stream struct {
 	released bool      // out of gopacket's pool, in a.closed
 	reason   EndReason // why it ended
 	half     [2]half
+	isn      [2]uint32 // sequence number of each direction's SYN ...
+	hasISN   [2]bool   // ... when seen, to know its retransmissions once ended
 }
 
 func (s *stream) dir(d gpr.TCPFlowDirection) Dir {
@@ -100,6 +102,9 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 		// First packet of this direction: the stream starts here.
 		*start = true
 		h.base = c.seq
+		if tcp.SYN {
+			s.isn[d], s.hasISN[d] = tcp.Seq, true
+		}
 		if len(payload) > 0 {
 			s.remember(h, c, payload)
 		}
