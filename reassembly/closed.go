@@ -12,7 +12,7 @@ import (
 )
 
 // maxClosed bounds the connections remembered as recently closed: about
-// 60 bytes each, so at most ~4 MiB however many connections end within
+// 80 bytes each, so at most ~5 MiB however many connections end within
 // IdleTimeout. Past it, the oldest are forgotten first; a late packet of a
 // forgotten connection starts a new one, as it would after IdleTimeout.
 const maxClosed = 1 << 16

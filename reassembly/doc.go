@@ -18,7 +18,9 @@
 //     the rest comes again in front of the next bytes, up to MaxPendingBytes.
 //   - Gaps: bytes that never arrive (before a page cap, IdleTimeout or
 //     FlushAll gives up on them) are reported with Handler.Gap, with their
-//     stream offset and length, and delivery resumes after them. Stream
+//     stream offset and length, and delivery resumes after them. Bytes
+//     missing before a FIN that arrived ahead of them are reported when the
+//     connection ends. Stream
 //     offsets count from 0 at the first byte of the direction (after the
 //     SYN, or at the first segment seen).
 //   - Anomalies as notes: a retransmission whose bytes differ from those of
@@ -70,7 +72,7 @@
 // IdleTimeout bounds how long an idle connection or a hole is waited for.
 // Per connection, the retransmission history is fixed at 16 segments per
 // direction. A connection that ended (FIN, RST, half close) is let go at
-// once: what stays is a ~60-byte entry in a set of recently closed
+// once: what stays is a ~80-byte entry in a set of recently closed
 // connections (a hash of the endpoints, the time of the last packet and
 // the sequence numbers of its SYNs),
 // kept IdleTimeout after the last packet so that late packets are

@@ -424,3 +424,48 @@ func TestFlushOrder(t *testing.T) {
 		}
 	}
 }
+
+// Bytes lost just before a FIN are a gap, reported when the connection
+// ends (at a flush, or when its other direction's close times out), like
+// a loss before bytes that did arrive.
+func TestGapBeforeFIN(t *testing.T) {
+	const c, s = cliISN + 1, srvISN + 1
+	lost := withHandshake(
+		tp{dir: Dir0, flags: "A", seq: c, data: "abc"},
+		// "def" lost
+		tp{dir: Dir0, flags: "FA", seq: c + 6},
+		tp{dir: Dir1, flags: "A", seq: s, data: "xy"},
+	)
+	for _, tc := range []struct {
+		name  string
+		extra []tp
+		flush func(a *Assembler)
+		want  []string
+	}{
+		{"flush all", nil, func(a *Assembler) { a.FlushAll(t0.Add(time.Second)) },
+			[]string{`D0 "abc" [0@4]`, `D1 "xy" [0@6]`, `G0 3+3`, `E flush`}},
+		{"idle", nil, func(a *Assembler) { a.FlushIdle(t0.Add(time.Hour)) },
+			[]string{`D0 "abc" [0@4]`, `D1 "xy" [0@6]`, `G0 3+3`, `E idle`}},
+		{"half close", []tp{{dir: Dir1, flags: "FA", seq: s + 2}}, func(a *Assembler) { a.FlushIdle(t0.Add(time.Minute)) },
+			[]string{`D0 "abc" [0@4]`, `D1 "xy" [0@6]`, `G0 3+3`, `E half_close`}},
+		{"FIN with data", []tp{{dir: Dir0, flags: "FA", seq: c + 5, data: "f"}}, func(a *Assembler) { a.FlushAll(t0.Add(time.Second)) },
+			[]string{`D0 "abc" [0@4]`, `D1 "xy" [0@6]`, `G0 3+2`, `D0 "f" [0@7]`, `E flush`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, Options{})
+			h.consume = func(d Dir, ch *Chunk) int { return len(ch.Data) - 1 } // a record cut by the loss
+			h.add(append(append([]tp{}, lost...), tc.extra...)...)
+			tc.flush(h.a)
+			h.a.FlushAll(t0.Add(2 * time.Hour))
+			checkLog(t, h.only().log, tc.want)
+			// "c" of Dir0 dropped at the gap, "y" of Dir1 (and "f") at the end.
+			missing, dropped := uint64(3), uint64(2)
+			if tc.name == "FIN with data" {
+				missing, dropped = 2, 3
+			}
+			if st := h.a.Stats(); st.Gaps != 1 || st.MissingBytes != missing || st.CapGaps != 0 || st.PendingDropped != dropped {
+				t.Errorf("stats %+v, want 1 gap of %d bytes", st, missing)
+			}
+		})
+	}
+}

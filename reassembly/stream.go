@@ -29,6 +29,8 @@ type half struct {
 	next     uint64 // stream offset of gopacket's next expected byte
 	consumed uint64 // stream offset of the first byte the handler has not consumed
 	done     bool   // a FIN or RST ended this direction
+	hasFin   bool   // a FIN was seen at stream offset fin ...
+	fin      uint64 // ... which may be ahead of the bytes that arrived
 	pend     []byte // bytes left unconsumed by the handler, at offset consumed: buf[off:off+len(pend)]
 	buf      []byte // backing array of pend
 	off      int
@@ -111,6 +113,11 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 		return true
 	}
 	diff := nextSeq.Difference(gpr.Sequence(c.seq))
+	if tcp.FIN && !tcp.RST {
+		if e := int64(diff) + int64(len(payload)); e >= 0 {
+			h.fin, h.hasFin = h.next+uint64(e), true
+		}
+	}
 	if diff > 0 && len(payload) > 0 {
 		c.retained = true // gopacket buffers it, keeping c
 	}
@@ -241,17 +248,7 @@ func (s *stream) take(d Dir, start uint64, skip int, data []byte, segs []Segment
 		return
 	}
 	if skip > 0 {
-		if n := len(h.pend); n > 0 {
-			a.stats.PendingDropped += uint64(n)
-			a.clearPending(h)
-		}
-		a.stats.Gaps++
-		a.stats.MissingBytes += uint64(skip)
-		if a.mode == modeAdd {
-			a.stats.CapGaps++
-		}
-		s.h.Gap(d, start, skip, a.now)
-		h.consumed = start + uint64(skip)
+		s.gap(d, h, start, skip, a.mode == modeAdd)
 	}
 	if len(data) > 0 {
 		s.deliver(d, h, data, segs)
@@ -263,6 +260,40 @@ func (s *stream) take(d Dir, start uint64, skip int, data []byte, segs []Segment
 		}
 	}
 }
+
+// gap reports n missing bytes of direction d from stream offset start,
+// after dropping the pending bytes before them; forced says a
+// MaxBufferedPages* cap gave up on them.
+func (s *stream) gap(d Dir, h *half, start uint64, n int, forced bool) {
+	a := s.a
+	if p := len(h.pend); p > 0 {
+		a.stats.PendingDropped += uint64(p)
+		a.clearPending(h)
+	}
+	a.stats.Gaps++
+	a.stats.MissingBytes += uint64(n)
+	if forced {
+		a.stats.CapGaps++
+	}
+	s.h.Gap(d, start, n, a.now)
+	h.consumed = start + uint64(n)
+}
+
+// finGaps reports, as a Gap, the bytes missing before a FIN that arrived
+// ahead of them: gopacket keeps no page for a FIN without payload, so that
+// none of its flushes skips to it.
+func (s *stream) finGaps() {
+	for d := Dir0; d <= Dir1; d++ {
+		h := &s.half[d]
+		if h.hasFin && !h.done && h.fin > h.next {
+			n := h.fin - h.next
+			s.gap(d, h, h.next, int(min(n, uint64(maxInt))), false)
+			h.next = h.fin
+		}
+	}
+}
+
+const maxInt = int(^uint(0) >> 1)
 
 // segments maps the n bytes of sg to the packets that carried them.
 func (s *stream) segments(sg gpr.ScatterGather, h *half, n int, ac gpr.AssemblerContext) []Segment {
@@ -495,6 +526,7 @@ func (s *stream) end(reason EndReason) {
 	if reason == EndIdle || reason == EndHalfClose {
 		a.stats.IdleFlushed++
 	}
+	s.finGaps()
 	for i := range s.half {
 		a.stats.PendingDropped += uint64(len(s.half[i].pend))
 		a.putBuf(s.half[i].buf)
