@@ -29,6 +29,12 @@ const (
 	DefaultCloseTimeout = 30 * time.Second
 )
 
+// RSTGrace: a connection that saw a RST at the next expected sequence
+// number ends (EndRST) at the first FlushIdle after it saw no packet for
+// this long (packet time), so that bytes its peers go on sending after an
+// injected RST are still delivered (NoteDataAfterRST).
+const RSTGrace = time.Second
+
 // Options bounds an Assembler's memory and sets its timeouts. A zero field
 // takes its Default*; a negative one disables the cap or timeout.
 type Options struct {
@@ -90,6 +96,8 @@ type Stats struct {
 	OutOfOrder      uint64 // packets buffered ahead of missing bytes
 	Retransmissions uint64 // packets carrying bytes already received
 	Mismatches      uint64 // retransmissions whose bytes differ (NoteRetransmissionMismatch)
+	RSTs            uint64 // connections that saw a RST at the next expected sequence number
+	DataAfterRST    uint64 // bytes delivered from packets after such a RST (NoteDataAfterRST)
 	PendingOverflow uint64 // times a handler left more than MaxPendingBytes
 	PendingDropped  uint64 // bytes left unconsumed and dropped (overflow, gap, or end)
 	IdleFlushed     uint64 // connections ended by FlushIdle (EndIdle or EndHalfClose)
@@ -121,19 +129,17 @@ type Assembler struct {
 	lastIdleScan time.Time // packet time of gopacket's last flush in FlushIdle
 
 	// Per call state.
-	cur    *pktCtx   // context of the packet being added, reused when gopacket keeps no reference
-	now    time.Time // packet time, or flush time
-	mode   mode
-	curRST bool // the packet being added is a RST ...
-	curDir Dir  // ... in this direction
-	chunk  Chunk
+	cur   *pktCtx   // context of the packet being added, reused when gopacket keeps no reference
+	now   time.Time // packet time, or flush time
+	mode  mode
+	chunk Chunk
 
 	freeBufs [][]byte // pending buffers of ended or caught-up connections, for reuse
 
 	// Ended connections out of gopacket's pool (closed.go).
 	closed    closedSet
-	toRelease []*stream // ended by the packet being added
-	releasing *stream   // release is closing its open halves
+	reset     map[uint64]*stream // live connections that saw a RST, by keyHash
+	releasing *stream            // release is closing its open halves
 	rstHdr    [20]byte
 	rstTCP    layers.TCP
 	pooled    int // streams in gopacket's pool: made, not yet let go by ReassemblyComplete
@@ -168,6 +174,10 @@ func (a *Assembler) Add(p *capture.Packet) {
 		return
 	}
 	a.stats.Packets++
+	if p.TCP.SYN && len(a.reset) > 0 {
+		a.now, a.mode = p.CI.Timestamp, modeAdd
+		a.restart(p)
+	}
 	c := a.cur
 	if c == nil {
 		c = new(pktCtx)
@@ -183,24 +193,31 @@ func (a *Assembler) Add(p *capture.Packet) {
 	}
 	c.end = c.seq + uint32(len(tcp.Payload))
 	c.retained = false
-	a.now, a.mode, a.curRST = p.CI.Timestamp, modeAdd, false
+	a.now, a.mode = p.CI.Timestamp, modeAdd
 	a.asm.AssembleWithContext(p.Net, tcp, c)
-	a.curRST = false
 	if c.retained {
 		a.cur = nil
 	}
-	if len(a.toRelease) > 0 {
-		for i, s := range a.toRelease {
-			a.release(s)
-			a.toRelease[i] = nil
-		}
-		a.toRelease = a.toRelease[:0]
+}
+
+// restart ends (EndRST) the connection that saw a RST on the addresses of
+// SYN p, unless p is a retransmission of one of its SYNs, so that p starts
+// a new connection.
+func (a *Assembler) restart(p *capture.Packet) {
+	tf := p.TCP.TransportFlow()
+	key := a.keyHash(addrPort(p.Net.Src(), tf.Src()), addrPort(p.Net.Dst(), tf.Dst()))
+	s, ok := a.reset[key]
+	if !ok || s.hasISN[0] && s.isn[0] == p.TCP.Seq || s.hasISN[1] && s.isn[1] == p.TCP.Seq {
+		return
 	}
+	s.end(EndRST)
+	a.release(s)
 }
 
 // FlushIdle ends, by packet time now, connections idle for IdleTimeout
-// (EndIdle) and half-closed connections idle for CloseTimeout
-// (EndHalfClose), and delivers out-of-order bytes buffered for
+// (EndIdle), half-closed connections idle for CloseTimeout (EndHalfClose)
+// and connections that saw a RST and then no packet for RSTGrace
+// (EndRST), and delivers out-of-order bytes buffered for
 // IdleTimeout, after a Gap for the bytes missing before them. The pipeline
 // calls it every few thousand packets with the current packet's time.
 // Handlers are called connection by connection, in the order the
@@ -218,33 +235,41 @@ func (a *Assembler) FlushIdle(now time.Time) {
 		a.closed.expire(old)
 	}
 	var closing []*stream
-	var closeIdle func(*stream)
-	if a.opt.CloseTimeout > 0 {
-		old := now.Add(-a.opt.CloseTimeout)
-		halfClosed := func(s *stream) bool {
-			return !s.ended && (s.half[0].done || s.half[1].done) && s.lastSeen.Before(old)
+	for s := range a.live {
+		if _, ok := a.closeDue(s, now); ok {
+			closing = append(closing, s)
 		}
-		for s := range a.live {
-			if halfClosed(s) {
-				closing = append(closing, s)
-			}
-		}
-		// A connection with queued calls is looked at again after them:
-		// they may end a direction.
-		closeIdle = func(s *stream) {
-			if halfClosed(s) {
-				s.end(EndHalfClose)
-				a.release(s)
-			}
+	}
+	// A connection with queued calls is looked at again after them: they
+	// may end a direction, or the connection.
+	closeIdle := func(s *stream) {
+		if r, ok := a.closeDue(s, now); ok {
+			s.end(r)
+			a.release(s)
 		}
 	}
 	a.settle(closing, closeIdle)
 	a.mode = modeAdd
 }
 
+// closeDue tells whether FlushIdle at now ends s, and why: it saw a RST
+// and no packet for RSTGrace (EndRST), or a FIN in one direction and no
+// packet for CloseTimeout (EndHalfClose).
+func (a *Assembler) closeDue(s *stream, now time.Time) (EndReason, bool) {
+	switch {
+	case s.ended:
+		return 0, false
+	case s.rst && !s.lastSeen.After(now.Add(-RSTGrace)):
+		return EndRST, true
+	case a.opt.CloseTimeout > 0 && (s.half[0].done || s.half[1].done) && s.lastSeen.Before(now.Add(-a.opt.CloseTimeout)):
+		return EndHalfClose, true
+	}
+	return 0, false
+}
+
 // FlushAll delivers everything buffered, reporting what is missing as gaps,
-// and ends every connection (EndFlush, or EndFIN when both directions had
-// ended with a FIN) at time t. Call it at the end of the input. Handlers
+// and ends every connection (EndFlush; EndFIN when both directions had
+// ended with a FIN, EndRST when it saw a RST) at time t. Call it at the end of the input. Handlers
 // are called connection by connection, in the order the connections were
 // first seen.
 func (a *Assembler) FlushAll(t time.Time) {
@@ -254,7 +279,12 @@ func (a *Assembler) FlushAll(t time.Time) {
 	for s := range a.live {
 		live = append(live, s)
 	}
-	a.settle(live, func(s *stream) { s.end(EndFlush) })
+	a.settle(live, func(s *stream) {
+		if s.rst {
+			s.end(EndRST)
+		}
+		s.end(EndFlush)
+	})
 	a.mode = modeAdd
 }
 

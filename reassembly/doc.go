@@ -25,7 +25,8 @@
 //     SYN, or at the first segment seen).
 //   - Anomalies as notes: a retransmission whose bytes differ from those of
 //     an earlier segment for the same range (NoteRetransmissionMismatch),
-//     and a handler leaving too much unconsumed (NotePendingOverflow).
+//     a handler leaving too much unconsumed (NotePendingOverflow), and
+//     bytes after a RST (NoteDataAfterRST).
 //   - One End per connection, with its reason.
 //   - Counters (Stats), and no package-level state: an Assembler is used
 //     from one goroutine, and several can run side by side, each with its
@@ -47,9 +48,16 @@
 // boundaries, or older than that, are not checked.
 //
 // A FIN ends its direction once all bytes before it arrived; the connection
-// ends (EndFIN) when both directions have. A RST at the next expected
-// sequence number ends the connection at once (EndRST); a RST elsewhere is
-// ignored, as a receiver would (RFC 5961). After a connection ended by
+// ends (EndFIN) when both directions have. A RST elsewhere than at the next
+// expected sequence number is ignored, as a receiver would (RFC 5961). One
+// at it does not end the connection at once, as an injected RST may be
+// followed by what the real peers go on sending: those bytes are delivered
+// with a NoteDataAfterRST note, and the connection ends (EndRST) at the
+// first FlushIdle after RSTGrace (packet time) without a packet, at
+// FlushAll, or when a SYN with a new sequence number comes on its
+// addresses (EndFIN if both directions end with FINs first). So a
+// connection ended by a RST is reported at the next FlushIdle, not at the
+// RST. After a connection ended by
 // FINs or a RST, late ACKs and retransmissions are ignored (a retransmitted
 // SYN too, known by its sequence number) and a new SYN on the same
 // addresses and ports starts a new connection. FlushIdle ends connections

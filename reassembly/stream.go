@@ -54,6 +54,10 @@ type stream struct {
 	half     [2]half
 	isn      [2]uint32 // sequence number of each direction's SYN ...
 	hasISN   [2]bool   // ... when seen, to know its retransmissions once ended
+	rst      bool      // a RST was seen at the next expected sequence number ...
+	rstPkt   uint64    // ... in packet rstPkt: bytes of later packets are noted
+	rstKey   uint64    // keyHash, in Assembler.reset
+	rstNoted [2]bool   // NoteDataAfterRST given, by Dir
 }
 
 func (s *stream) dir(d gpr.TCPFlowDirection) Dir {
@@ -98,7 +102,9 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 	if h.done {
 		return false
 	}
-	a.curDir, a.curRST = d, tcp.RST
+	if tcp.RST && a.releasing == nil {
+		return s.acceptRST(c, nextSeq)
+	}
 	payload := tcp.Payload
 	if nextSeq == invalidSeq {
 		// First packet of this direction: the stream starts here.
@@ -143,6 +149,57 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 		s.remember(h, c, payload)
 	}
 	return true
+}
+
+// acceptRST takes a RST. gopacket ignores one that is not at the next
+// expected sequence number, as a receiver would (RFC 5961), and closes the
+// direction of one that is, losing what the peers send after it. Such a
+// RST (or one that is the direction's first packet) is kept from gopacket
+// and marks the connection, which ends with EndRST once no packet comes
+// for RSTGrace (FlushIdle), at FlushAll, or when a new SYN comes; bytes
+// that come after it are delivered with a NoteDataAfterRST note.
+func (s *stream) acceptRST(c *pktCtx, nextSeq gpr.Sequence) bool {
+	if nextSeq != invalidSeq && nextSeq.Difference(gpr.Sequence(c.seq)) != 0 {
+		return true // for gopacket to ignore
+	}
+	if !s.rst {
+		a := s.a
+		s.rst, s.rstPkt = true, c.num
+		s.rstKey = a.keyHash(s.key.A, s.key.B)
+		if a.reset == nil {
+			a.reset = make(map[uint64]*stream)
+		}
+		a.reset[s.rstKey] = s
+		a.stats.RSTs++
+	}
+	return false
+}
+
+// afterRST notes, once per direction, bytes about to be delivered at
+// stream offset at that came in packets after the connection's RST.
+func (s *stream) afterRST(d Dir, at uint64, data []byte, segs []Segment) {
+	for i, sg := range segs {
+		if sg.Packet <= s.rstPkt {
+			continue
+		}
+		end := len(data)
+		if i+1 < len(segs) {
+			end = segs[i+1].Offset
+		}
+		n := end - sg.Offset
+		s.a.stats.DataAfterRST += uint64(n)
+		if !s.rstNoted[d] {
+			s.rstNoted[d] = true
+			s.h.Note(Note{
+				Code:   NoteDataAfterRST,
+				Dir:    d,
+				Offset: at + uint64(sg.Offset),
+				Packet: sg.Packet,
+				Time:   sg.Time,
+				Detail: fmt.Sprintf("bytes came after the RST of packet %d: it did not end the connection (injected, or the peers ignored it)", s.rstPkt),
+			})
+		}
+	}
 }
 
 func (s *stream) remember(h *half, c *pktCtx, payload []byte) {
@@ -251,13 +308,13 @@ func (s *stream) take(d Dir, start uint64, skip int, data []byte, segs []Segment
 		s.gap(d, h, start, skip, a.mode == modeAdd)
 	}
 	if len(data) > 0 {
+		if s.rst {
+			s.afterRST(d, h.consumed+uint64(len(h.pend)), data, segs)
+		}
 		s.deliver(d, h, data, segs)
 	}
 	if end {
 		h.done = true
-		if a.mode == modeAdd && a.curRST && a.curDir == d {
-			s.end(EndRST)
-		}
 	}
 }
 
@@ -502,6 +559,8 @@ func (s *stream) complete() {
 	switch {
 	case s.half[0].done && s.half[1].done:
 		s.end(EndFIN)
+	case s.rst:
+		s.end(EndRST)
 	case s.a.mode == modeIdle:
 		s.end(EndIdle)
 	default:
@@ -518,10 +577,8 @@ func (s *stream) end(reason EndReason) {
 	s.reason = reason
 	a := s.a
 	delete(a.live, s)
-	if reason == EndRST && a.mode == modeAdd {
-		// gopacket keeps it while the other direction is open: release it
-		// once gopacket is done with the packet.
-		a.toRelease = append(a.toRelease, s)
+	if s.rst {
+		delete(a.reset, s.rstKey)
 	}
 	if reason == EndIdle || reason == EndHalfClose {
 		a.stats.IdleFlushed++

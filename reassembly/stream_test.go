@@ -310,7 +310,10 @@ func TestStreams(t *testing.T) {
 			},
 		},
 		{
-			name: "RST ends the connection once",
+			// An injected RST (or one the peers ignore): what they send
+			// after it is delivered, with a note, and the connection ends
+			// once, with EndRST.
+			name: "RST, then data: delivered with a note, one end",
 			packets: withHandshake(
 				tp{dir: Dir0, flags: "A", seq: c, data: "abc"},
 				tp{dir: Dir1, flags: "A", seq: s + 10, data: "queued"},
@@ -318,10 +321,17 @@ func TestStreams(t *testing.T) {
 				tp{dir: Dir0, flags: "R", seq: c + 3},
 				tp{dir: Dir0, flags: "A", seq: c + 3, data: "late"},
 				tp{dir: Dir1, flags: "A", seq: s, data: "late"},
+				tp{dir: Dir0, flags: "R", seq: c + 7}, // the real one
 			),
 			flush: true,
 			want: []string{
 				`D0 "abc" [0@4]`,
+				`N0 data_after_rst @3 p8`,
+				`D0 "late" [0@8]`,
+				`N1 data_after_rst @0 p9`,
+				`D1 "late" [0@9]`,
+				`G1 4+6`,
+				`D1 "queued" [0@5]`,
 				`E rst`,
 			},
 		},
