@@ -95,7 +95,7 @@ type Stats struct {
 	CapGaps         uint64 // of Gaps, those forced by a MaxBufferedPages* cap
 	OutOfOrder      uint64 // packets buffered ahead of missing bytes
 	Retransmissions uint64 // packets carrying bytes already received
-	Mismatches      uint64 // retransmissions whose bytes differ (NoteRetransmissionMismatch)
+	Mismatches      uint64 // overlapping segments whose bytes differ (NoteRetransmissionMismatch, NoteOverlapMismatch)
 	RSTs            uint64 // connections that saw a RST at the next expected sequence number
 	DataAfterRST    uint64 // bytes delivered from packets after such a RST (NoteDataAfterRST)
 	PendingOverflow uint64 // times a handler left more than MaxPendingBytes
@@ -134,7 +134,8 @@ type Assembler struct {
 	mode  mode
 	chunk Chunk
 
-	freeBufs [][]byte // pending buffers of ended or caught-up connections, for reuse
+	freeBufs  [][]byte          // pending buffers of ended or caught-up connections, for reuse
+	freeRings []*[ringSize]byte // overlap rings of ended connections, for reuse
 
 	// Ended connections out of gopacket's pool (closed.go).
 	closed    closedSet

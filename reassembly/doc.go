@@ -23,8 +23,9 @@
 //     connection ends. Stream
 //     offsets count from 0 at the first byte of the direction (after the
 //     SYN, or at the first segment seen).
-//   - Anomalies as notes: a retransmission whose bytes differ from those of
-//     an earlier segment for the same range (NoteRetransmissionMismatch),
+//   - Anomalies as notes: a segment whose bytes differ from those of an
+//     earlier one it overlaps (NoteRetransmissionMismatch,
+//     NoteOverlapMismatch),
 //     a handler leaving too much unconsumed (NotePendingOverflow), and
 //     bytes after a RST (NoteDataAfterRST).
 //   - One End per connection, with its reason.
@@ -42,10 +43,16 @@
 // overlap only adds its new bytes. Among bytes still buffered, a later
 // overlapping segment replaces earlier ones (gopacket's rule).
 //
-// Retransmissions are checked against the last 16 segments of their
-// direction, kept as (sequence range, hash): a segment wholly covered by a
-// retransmission is compared by hash. Retransmissions with other
-// boundaries, or older than that, are not checked.
+// Overlapping segments are checked against the last 16 segments of their
+// direction (delivered or buffered out of order), kept as (sequence range,
+// hash, place in a ring of the direction's last 4 KiB of payload, by
+// arrival): the overlapping bytes are compared byte by byte while the
+// earlier segment's are in the ring, else by hash if the new segment
+// covers it wholly. A difference is a NoteRetransmissionMismatch when the
+// earlier segment is wholly covered, a NoteOverlapMismatch when partly.
+// Overlaps with older segments, or partial ones with bytes gone from the
+// ring, are not checked. A segment that starts at or after the end of
+// every remembered one (the in-order common case) is not compared.
 //
 // A FIN ends its direction once all bytes before it arrived; the connection
 // ends (EndFIN) when both directions have. A RST elsewhere than at the next
@@ -78,8 +85,8 @@
 // counting Stats.CapGaps); MaxPendingBytes bounds the unconsumed bytes of
 // each direction (exceeding it drops them, reported with Gap and a note);
 // IdleTimeout bounds how long an idle connection or a hole is waited for.
-// Per connection, the retransmission history is fixed at 16 segments per
-// direction. A connection that ended (FIN, RST, half close) is let go at
+// Per connection, the overlap history is fixed at 16 segments and a 4 KiB
+// ring per direction (allocated with the first payload, reused after End). A connection that ended (FIN, RST, half close) is let go at
 // once: what stays is a ~80-byte entry in a set of recently closed
 // connections (a hash of the endpoints, the time of the last packet and
 // the sequence numbers of its SYNs),

@@ -88,6 +88,11 @@ const (
 	// an earlier segment for the same sequence range. Offset is the stream
 	// offset of the first byte of the earlier segment's range.
 	NoteRetransmissionMismatch = "retransmission_mismatch"
+	// NoteOverlapMismatch: a segment overlapped part of an earlier one
+	// (delivered or buffered out of order) with different bytes. Offset is
+	// the stream offset of the first overlapping byte. Which copy is
+	// delivered follows gopacket's rule (see the package documentation).
+	NoteOverlapMismatch = "overlap_mismatch"
 	// NotePendingOverflow: the handler left more than
 	// Options.MaxPendingBytes unconsumed; they were dropped and reported as
 	// a Gap starting at Offset.

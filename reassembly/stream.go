@@ -1,6 +1,7 @@
 package reassembly
 
 import (
+	"bytes"
 	"fmt"
 	"hash/maphash"
 	"time"
@@ -11,8 +12,12 @@ import (
 )
 
 // historySize is how many recent segments per direction are remembered, as
-// (sequence range, hash), to check retransmissions against.
+// (sequence range, hash, place in the ring), to check overlaps against.
 const historySize = 16
+
+// ringSize is how many of the latest payload bytes of a direction, by
+// arrival, are kept to compare overlapping segments byte by byte.
+const ringSize = 4 << 10
 
 // invalidSeq is gopacket's "no sequence number yet".
 const invalidSeq = gpr.Sequence(-1)
@@ -21,6 +26,7 @@ type segRecord struct {
 	seq, n uint32
 	hash   uint64
 	packet uint64
+	at     uint64 // half.ringPos of its first byte
 }
 
 // half is the state of one direction.
@@ -38,6 +44,9 @@ type half struct {
 	segs     []Segment               // scratch
 	hist     *[historySize]segRecord // allocated with the first payload, dropped at End
 	histPos  int
+	ring     *[ringSize]byte // the latest payload bytes, at ringPos modulo ringSize
+	ringPos  uint64          // payload bytes written to ring
+	hiSeq    uint32          // end of the highest remembered segment: nothing overlaps from there
 }
 
 // stream is one connection: gopacket's Stream, feeding a Handler.
@@ -130,17 +139,18 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 	if len(payload) == 0 || tcp.SYN {
 		return true // a SYN on a started direction is dropped by gopacket
 	}
+	if h.hist != nil && int32(c.seq-h.hiSeq) < 0 {
+		s.checkOverlap(d, h, c, payload, diff)
+	}
 	switch {
 	case diff < 0:
 		a.stats.Retransmissions++
-		s.checkRetransmission(d, h, c, payload, diff)
 		if diff+len(payload) > 0 {
 			s.remember(h, c, payload)
 		}
 	case diff > 0:
 		if h.seen(c.seq) {
 			a.stats.Retransmissions++
-			s.checkRetransmission(d, h, c, payload, diff)
 		} else {
 			a.stats.OutOfOrder++
 			s.remember(h, c, payload)
@@ -202,12 +212,41 @@ func (s *stream) afterRST(d Dir, at uint64, data []byte, segs []Segment) {
 	}
 }
 
+// remember records a segment in the history, and its bytes in the ring.
 func (s *stream) remember(h *half, c *pktCtx, payload []byte) {
 	if h.hist == nil {
 		h.hist = new([historySize]segRecord)
+		h.ring = s.a.getRing()
+		h.hiSeq = c.seq
 	}
-	h.hist[h.histPos] = segRecord{seq: c.seq, n: uint32(len(payload)), hash: maphash.Bytes(s.a.seed, payload), packet: c.num}
+	h.hist[h.histPos] = segRecord{seq: c.seq, n: uint32(len(payload)), hash: maphash.Bytes(s.a.seed, payload), packet: c.num, at: h.ringPos}
 	h.histPos = (h.histPos + 1) % historySize
+	b := payload
+	if len(b) > ringSize {
+		b = b[len(b)-ringSize:]
+	}
+	h.ringPos += uint64(len(payload) - len(b))
+	for len(b) > 0 {
+		n := copy(h.ring[h.ringPos%ringSize:], b)
+		b = b[n:]
+		h.ringPos += uint64(n)
+	}
+	if int32(c.end-h.hiSeq) > 0 {
+		h.hiSeq = c.end
+	}
+}
+
+// ringEqual tells whether b is the ring's bytes from position pos on.
+func (h *half) ringEqual(pos uint64, b []byte) bool {
+	for len(b) > 0 {
+		i := int(pos % ringSize)
+		n := min(len(b), ringSize-i)
+		if !bytes.Equal(h.ring[i:i+n], b[:n]) {
+			return false
+		}
+		b, pos = b[n:], pos+uint64(n)
+	}
+	return true
 }
 
 func (h *half) seen(seq uint32) bool {
@@ -222,34 +261,54 @@ func (h *half) seen(seq uint32) bool {
 	return false
 }
 
-// checkRetransmission compares the payload of a retransmission against the
-// remembered segments it covers entirely, and notes the first that differs.
-// diff is the payload's position relative to the next expected byte.
-func (s *stream) checkRetransmission(d Dir, h *half, c *pktCtx, payload []byte, diff int) {
-	if h.hist == nil {
-		return
-	}
+// checkOverlap compares the payload of a segment with the remembered
+// segments it overlaps, and notes the first that differs: byte by byte
+// where their bytes are still in the ring, else by hash where the payload
+// covers them entirely. A difference from a segment wholly covered is a
+// NoteRetransmissionMismatch, from one partly covered a
+// NoteOverlapMismatch. diff is the payload's position relative to the next
+// expected byte.
+func (s *stream) checkOverlap(d Dir, h *half, c *pktCtx, payload []byte, diff int) {
+	oldest := h.ringPos - min(h.ringPos, ringSize) // first position still in the ring
 	for i := range h.hist {
 		r := &h.hist[i]
 		if r.n == 0 {
 			continue
 		}
-		off := r.seq - c.seq // position of the record in payload, modulo 2^32
-		if uint64(off)+uint64(r.n) > uint64(len(payload)) {
+		rel := int64(int32(r.seq - c.seq)) // the record's start in payload
+		lo, hi := max(rel, 0), min(rel+int64(r.n), int64(len(payload)))
+		if lo >= hi {
 			continue
 		}
-		if maphash.Bytes(s.a.seed, payload[off:off+r.n]) == r.hash {
+		whole := lo == rel && hi == rel+int64(r.n)
+		var same bool
+		if from := r.at + uint64(lo-rel); from+uint64(hi-lo) > oldest {
+			if skip := int64(max(oldest, from) - from); skip > 0 {
+				lo += skip // its first bytes are gone from the ring
+				from += uint64(skip)
+			}
+			same = h.ringEqual(from, payload[lo:hi])
+		} else if whole {
+			same = maphash.Bytes(s.a.seed, payload[lo:hi]) == r.hash
+		} else {
+			continue // its bytes are gone
+		}
+		if same {
 			continue
 		}
 		s.a.stats.Mismatches++
-		at := int64(h.next) + int64(diff) + int64(off)
+		code := NoteOverlapMismatch
+		if whole {
+			code = NoteRetransmissionMismatch
+		}
+		at := int64(h.next) + int64(diff) + lo
 		s.h.Note(Note{
-			Code:   NoteRetransmissionMismatch,
+			Code:   code,
 			Dir:    d,
 			Offset: uint64(max(at, 0)),
 			Packet: c.num,
 			Time:   c.ci.Timestamp,
-			Detail: fmt.Sprintf("%d bytes differ from those of packet %d", r.n, r.packet),
+			Detail: fmt.Sprintf("%d bytes differ from those of packet %d", hi-lo, r.packet),
 		})
 		return
 	}
@@ -517,6 +576,24 @@ const (
 	maxFreeBufSize = 64 << 10
 )
 
+// getRing returns a ring for a direction's latest bytes, from the free
+// list when it has one.
+func (a *Assembler) getRing() *[ringSize]byte {
+	if n := len(a.freeRings); n > 0 {
+		r := a.freeRings[n-1]
+		a.freeRings[n-1] = nil
+		a.freeRings = a.freeRings[:n-1]
+		return r
+	}
+	return new([ringSize]byte)
+}
+
+func (a *Assembler) putRing(r *[ringSize]byte) {
+	if r != nil && len(a.freeRings) < maxFreeBufs {
+		a.freeRings = append(a.freeRings, r)
+	}
+}
+
 func (a *Assembler) getBuf() []byte {
 	if n := len(a.freeBufs); n > 0 {
 		b := a.freeBufs[n-1]
@@ -587,6 +664,7 @@ func (s *stream) end(reason EndReason) {
 	for i := range s.half {
 		a.stats.PendingDropped += uint64(len(s.half[i].pend))
 		a.putBuf(s.half[i].buf)
+		a.putRing(s.half[i].ring)
 		s.half[i] = half{done: s.half[i].done, next: s.half[i].next}
 	}
 	h := s.h
