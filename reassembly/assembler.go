@@ -34,6 +34,12 @@ const (
 	DefaultMaxPendingBytesTotal = 32 << 20
 )
 
+// RSTGrace: a connection that saw a RST at the next expected sequence
+// number ends (EndRST) at the first FlushIdle after it saw no packet for
+// this long (packet time), so that bytes its peers go on sending after an
+// injected RST are still delivered (NoteDataAfterRST).
+const RSTGrace = time.Second
+
 // Options bounds an Assembler's memory and sets its timeouts. A zero field
 // takes its Default*; a negative one disables the cap or timeout.
 type Options struct {
@@ -108,15 +114,22 @@ type Stats struct {
 	CapGaps         uint64 // of Gaps, those forced by a MaxBufferedPages* cap
 	OutOfOrder      uint64 // packets buffered ahead of missing bytes
 	Retransmissions uint64 // packets carrying bytes already received
-	Mismatches      uint64 // retransmissions whose bytes differ (NoteRetransmissionMismatch)
-	PendingOverflow uint64 // times a handler left more than MaxPendingBytes
-	PendingDropped  uint64 // bytes left unconsumed and dropped (overflow, gap, or end)
-	IdleFlushed     uint64 // connections ended by FlushIdle (EndIdle or EndHalfClose)
-	Ignored         uint64 // packets of connections that had already ended
-	AfterEnd        uint64 // buffered bytes discarded because their connection had ended
-	Evicted         uint64 // connections ended by MaxConns or MaxPendingBytesTotal (EndEvicted)
-	EvictedPending  uint64 // of Evicted, those ended by MaxPendingBytesTotal
-	MaxOpen         int    // the most connections open at once
+	Mismatches      uint64 // overlapping segments whose bytes differ (NoteRetransmissionMismatch, NoteOverlapMismatch)
+	RSTs            uint64 // connections that saw a RST at the next expected sequence number
+	DataAfterRST    uint64 // bytes delivered from packets after such a RST (NoteDataAfterRST)
+	// Overlaps that could not be compared, their earlier bytes gone (out of
+	// the direction's ring, or it had none), and directions given no ring
+	// (maxRings).
+	OverlapsUnchecked uint64
+	RingsRefused      uint64
+	PendingOverflow   uint64 // times a handler left more than MaxPendingBytes
+	PendingDropped    uint64 // bytes left unconsumed and dropped (overflow, gap, or end)
+	IdleFlushed       uint64 // connections ended by FlushIdle (EndIdle or EndHalfClose)
+	Ignored           uint64 // packets of connections that had already ended
+	AfterEnd          uint64 // buffered bytes discarded because their connection had ended
+	Evicted           uint64 // connections ended by MaxConns or MaxPendingBytesTotal (EndEvicted)
+	EvictedPending    uint64 // of Evicted, those ended by MaxPendingBytesTotal
+	MaxOpen           int    // the most connections open at once
 }
 
 // mode tells stream callbacks what the Assembler is doing.
@@ -148,18 +161,19 @@ type Assembler struct {
 	cur    *pktCtx   // context of the packet being added, reused when gopacket keeps no reference
 	now    time.Time // packet time, or flush time
 	mode   mode
-	curRST bool // the packet being added is a RST ...
-	curDir Dir  // ... in this direction
 	chunk  Chunk
 	segs   []Segment // scratch of stream.segments
 	forced bool      // gopacket's per-connection page cap is lowered for the packet being added (stream.buffered)
 
-	freeBufs [][]byte // pending buffers of ended or caught-up connections, for reuse
+	freeBufs  [][]byte          // pending buffers of ended or caught-up connections, for reuse
+	freeRings []*[ringSize]byte // overlap rings of ended connections, for reuse
+	rings     int               // rings held by open connections
 
 	// Ended connections out of gopacket's pool (closed.go).
 	closed    closedSet
-	toRelease []*stream // ended by the packet being added
-	releasing *stream   // release is closing its open halves
+	reset     map[uint64]*stream // live connections that saw a RST, by keyHash
+	toRelease []*stream          // ended while gopacket was busy: released after
+	releasing *stream            // release is closing its open halves
 	rstHdr    [20]byte
 	rstTCP    layers.TCP
 	pooled    int // streams in gopacket's pool: made, not yet let go by ReassemblyComplete
@@ -208,6 +222,10 @@ func (a *Assembler) Add(p *capture.Packet) {
 		return
 	}
 	a.stats.Packets++
+	if p.TCP.SYN && len(a.reset) > 0 {
+		a.now, a.mode = p.CI.Timestamp, modeAdd
+		a.restart(p)
+	}
 	c := a.cur
 	if c == nil {
 		c = new(pktCtx)
@@ -223,9 +241,8 @@ func (a *Assembler) Add(p *capture.Packet) {
 	}
 	c.end = c.seq + uint32(len(tcp.Payload))
 	c.retained = false
-	a.now, a.mode, a.curRST = p.CI.Timestamp, modeAdd, false
+	a.now, a.mode = p.CI.Timestamp, modeAdd
 	a.asm.AssembleWithContext(p.Net, tcp, c)
-	a.curRST = false
 	if a.forced {
 		a.forced = false
 		a.asm.MaxBufferedPagesPerConnection = a.pageGuard()
@@ -246,9 +263,24 @@ func (a *Assembler) releaseQueued() {
 	a.toRelease = a.toRelease[:0]
 }
 
+// restart ends (EndRST) the connection that saw a RST on the addresses of
+// SYN p, unless p is a retransmission of one of its SYNs, so that p starts
+// a new connection.
+func (a *Assembler) restart(p *capture.Packet) {
+	tf := p.TCP.TransportFlow()
+	key := a.keyHash(addrPort(p.Net.Src(), tf.Src()), addrPort(p.Net.Dst(), tf.Dst()))
+	s, ok := a.reset[key]
+	if !ok || s.hasISN[0] && s.isn[0] == p.TCP.Seq || s.hasISN[1] && s.isn[1] == p.TCP.Seq {
+		return
+	}
+	s.end(EndRST)
+	a.release(s)
+}
+
 // FlushIdle ends, by packet time now, connections idle for IdleTimeout
-// (EndIdle) and half-closed connections idle for CloseTimeout
-// (EndHalfClose), and delivers out-of-order bytes buffered for
+// (EndIdle), half-closed connections idle for CloseTimeout (EndHalfClose)
+// and connections that saw a RST and then no packet for RSTGrace
+// (EndRST), and delivers out-of-order bytes buffered for
 // IdleTimeout, after a Gap for the bytes missing before them. The pipeline
 // calls it every few thousand packets with the current packet's time.
 // Handlers are called connection by connection, in the order the
@@ -280,15 +312,24 @@ func (a *Assembler) FlushIdle(now time.Time) {
 		closeBefore = now.Add(-a.opt.CloseTimeout)
 		more = a.front(halfClosed, closeBefore, more)
 	}
+	rstBefore := now.Add(-RSTGrace)
+	for _, s := range a.reset {
+		if !s.lastSeen.After(rstBefore) {
+			more = append(more, s)
+		}
+	}
 	a.settle(more, func(s *stream) {
 		// A connection with queued calls is looked at after them: they
-		// may end a direction.
+		// may end a direction, or the connection.
 		switch {
 		case s.ended:
+		case s.rst && !s.lastSeen.After(rstBefore):
+			s.end(EndRST)
+			a.release(s)
 		case !idleBefore.IsZero() && s.lastSeen.Before(idleBefore):
 			s.end(EndIdle)
 			a.release(s)
-		case !closeBefore.IsZero() && s.half[0].done != s.half[1].done && s.lastSeen.Before(closeBefore):
+		case !closeBefore.IsZero() && (s.half[0].done || s.half[1].done) && s.lastSeen.Before(closeBefore):
 			s.end(EndHalfClose)
 			a.release(s)
 		}
@@ -307,8 +348,8 @@ func (a *Assembler) front(k listKind, t time.Time, ss []*stream) []*stream {
 }
 
 // FlushAll delivers everything buffered, reporting what is missing as gaps,
-// and ends every connection (EndFlush, or EndFIN when both directions had
-// ended with a FIN) at time t. Call it at the end of the input. Handlers
+// and ends every connection (EndFlush; EndFIN when both directions had
+// ended with a FIN, EndRST when it saw a RST) at time t. Call it at the end of the input. Handlers
 // are called connection by connection, in the order the connections were
 // first seen.
 func (a *Assembler) FlushAll(t time.Time) {
@@ -324,6 +365,9 @@ func (a *Assembler) FlushAll(t time.Time) {
 	for l.head != nil {
 		s := l.head
 		a.runOps(s)
+		if s.rst {
+			s.end(EndRST)
+		}
 		s.end(EndFlush) // takes it off the list
 	}
 	a.clearOps()
@@ -339,7 +383,8 @@ func (a *Assembler) forget(s *stream) {
 	if !s.released {
 		s.released = true
 		if s.reason != EndIdle && s.reason != EndEvicted {
-			a.closed.add(a.keyHash(s.key.A, s.key.B), s.lastSeen, s.reason == EndFIN)
+			e := closedConn{isn: s.isn, hasISN: s.hasISN, synOK: s.reason == EndFIN || s.reason == EndRST}
+			a.closed.add(a.keyHash(s.key.A, s.key.B), s.lastSeen, e)
 		}
 	}
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // maxClosed bounds the connections remembered as recently closed: about
-// 50 bytes each, so at most ~3 MiB however many connections end within
+// 80 bytes each, so at most ~5 MiB however many connections end within
 // IdleTimeout. Past it, the oldest are forgotten first; a late packet of a
 // forgotten connection starts a new one, as it would after IdleTimeout.
 const maxClosed = 1 << 16
@@ -22,8 +22,10 @@ const maxClosed = 1 << 16
 // gopacket's pool. Their late packets (the last ACKs, retransmitted FINs)
 // are ignored rather than starting a new connection, for IdleTimeout after
 // the last of them, as when gopacket kept them in its pool. A SYN starts a
-// new connection on the addresses of one ended by FINs, not of one ended by
-// RST or half close (see the package documentation).
+// new connection on the addresses of one ended by FINs or by a RST, unless
+// its sequence number is that of a SYN of the old connection (a
+// retransmission of it); not on those of one ended by a half close (see
+// the package documentation).
 //
 // Connections are known by a 64-bit hash of their two endpoints, so that an
 // entry is small; two different address pairs with the same hash among
@@ -35,8 +37,10 @@ type closedSet struct {
 }
 
 type closedConn struct {
-	last  int64 // packet time (UnixNano) of the last packet seen
-	synOK bool  // a SYN starts a new connection
+	last   int64     // packet time (UnixNano) of the last packet seen
+	isn    [2]uint32 // sequence numbers of the SYNs seen, by Dir ...
+	hasISN [2]bool   // ... when seen
+	synOK  bool      // a SYN with another sequence number starts a new connection
 }
 
 type closedAt struct {
@@ -46,8 +50,9 @@ type closedAt struct {
 
 func (c *closedSet) len() int { return len(c.m) }
 
-// add remembers key, closed at packet time t.
-func (c *closedSet) add(key uint64, t time.Time, synOK bool) {
+// add remembers key, closed at packet time t, with what is known of the
+// old connection's SYNs (e.isn, e.hasISN, e.synOK).
+func (c *closedSet) add(key uint64, t time.Time, e closedConn) {
 	if c.m == nil {
 		c.m = make(map[uint64]closedConn)
 	}
@@ -55,7 +60,8 @@ func (c *closedSet) add(key uint64, t time.Time, synOK bool) {
 		c.evictOldest()
 	}
 	ns := t.UnixNano()
-	c.m[key] = closedConn{last: ns, synOK: synOK}
+	e.last = ns
+	c.m[key] = e
 	c.push(closedAt{key, ns})
 }
 
@@ -82,15 +88,16 @@ func (c *closedSet) evictOldest() {
 	clear(c.m) // not reached: every key of m is in the queue
 }
 
-// seen tells whether a packet at time t, with the given SYN flag, belongs
-// to a connection that has ended, and then refreshes its last packet time.
-// A SYN that may start a new connection forgets the old one.
-func (c *closedSet) seen(key uint64, t time.Time, syn bool) bool {
+// seen tells whether a packet at time t, with the given SYN flag and
+// sequence number, belongs to a connection that has ended, and then
+// refreshes its last packet time. A SYN that may start a new connection
+// (not a retransmitted SYN of the old one) forgets the old one.
+func (c *closedSet) seen(key uint64, t time.Time, syn bool, seq uint32) bool {
 	v, ok := c.m[key]
 	if !ok {
 		return false
 	}
-	if syn && v.synOK {
+	if syn && v.synOK && !v.oldSYN(seq) {
 		delete(c.m, key)
 		return false
 	}
@@ -99,6 +106,12 @@ func (c *closedSet) seen(key uint64, t time.Time, syn bool) bool {
 		c.m[key] = v
 	}
 	return true
+}
+
+// oldSYN tells whether seq is the sequence number of a SYN of the old
+// connection, in either direction.
+func (v *closedConn) oldSYN(seq uint32) bool {
+	return v.hasISN[0] && v.isn[0] == seq || v.hasISN[1] && v.isn[1] == seq
 }
 
 // expire forgets the connections whose last packet is before old.

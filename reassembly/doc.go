@@ -18,12 +18,16 @@
 //     the rest comes again in front of the next bytes, up to MaxPendingBytes.
 //   - Gaps: bytes that never arrive (before a page cap, IdleTimeout or
 //     FlushAll gives up on them) are reported with Handler.Gap, with their
-//     stream offset and length, and delivery resumes after them. Stream
+//     stream offset and length, and delivery resumes after them. Bytes
+//     missing before a FIN that arrived ahead of them are reported when the
+//     connection ends. Stream
 //     offsets count from 0 at the first byte of the direction (after the
 //     SYN, or at the first segment seen).
-//   - Anomalies as notes: a retransmission whose bytes differ from those of
-//     an earlier segment for the same range (NoteRetransmissionMismatch),
-//     and a handler leaving too much unconsumed (NotePendingOverflow).
+//   - Anomalies as notes: a segment whose bytes differ from those of an
+//     earlier one it overlaps (NoteRetransmissionMismatch,
+//     NoteOverlapMismatch),
+//     a handler leaving too much unconsumed (NotePendingOverflow), and
+//     bytes after a RST (NoteDataAfterRST).
 //   - One End per connection, with its reason.
 //   - Counters (Stats), and no package-level state: an Assembler is used
 //     from one goroutine, and several can run side by side, each with its
@@ -39,16 +43,30 @@
 // overlap only adds its new bytes. Among bytes still buffered, a later
 // overlapping segment replaces earlier ones (gopacket's rule).
 //
-// Retransmissions are checked against the last 16 segments of their
-// direction, kept as (sequence range, hash): a segment wholly covered by a
-// retransmission is compared by hash. Retransmissions with other
-// boundaries, or older than that, are not checked.
+// Overlapping segments are checked against the last 16 segments of their
+// direction (delivered or buffered out of order), kept as (sequence range,
+// hash, place in a ring of the direction's last 4 KiB of payload, by
+// arrival): the overlapping bytes are compared byte by byte while the
+// earlier segment's are in the ring, else by hash if the new segment
+// covers it wholly. A difference is a NoteRetransmissionMismatch when the
+// earlier segment is wholly covered, a NoteOverlapMismatch when partly.
+// Overlaps with older segments, or partial ones with bytes gone from the
+// ring, are not checked. A segment that starts at or after the end of
+// every remembered one (the in-order common case) is not compared.
 //
 // A FIN ends its direction once all bytes before it arrived; the connection
-// ends (EndFIN) when both directions have. A RST at the next expected
-// sequence number ends the connection at once (EndRST); a RST elsewhere is
-// ignored, as a receiver would (RFC 5961). After a FIN-ended connection,
-// late ACKs and retransmissions are ignored and a new SYN on the same
+// ends (EndFIN) when both directions have. A RST elsewhere than at the next
+// expected sequence number is ignored, as a receiver would (RFC 5961). One
+// at it does not end the connection at once, as an injected RST may be
+// followed by what the real peers go on sending: those bytes are delivered
+// with a NoteDataAfterRST note, and the connection ends (EndRST) at the
+// first FlushIdle after RSTGrace (packet time) without a packet, at
+// FlushAll, or when a SYN with a new sequence number comes on its
+// addresses (EndFIN if both directions end with FINs first). So a
+// connection ended by a RST is reported at the next FlushIdle, not at the
+// RST. After a connection ended by
+// FINs or a RST, late ACKs and retransmissions are ignored (a retransmitted
+// SYN too, known by its sequence number) and a new SYN on the same
 // addresses and ports starts a new connection. FlushIdle ends connections
 // by packet time (EndIdle, EndHalfClose); FlushAll ends the rest (EndFlush).
 //
@@ -84,10 +102,14 @@
 //   - IdleTimeout bounds how long an idle connection or a hole is waited
 //     for.
 //
-// Per connection, the retransmission history is fixed at 16 segments per
-// direction. A connection that ended (FIN, RST, half close) is let go at
-// once: what stays is a ~50-byte entry in a set of recently closed
-// connections (a hash of the endpoints and the time of the last packet),
+// Per connection, the overlap history is fixed at 16 segments per
+// direction, and a direction that has seen a retransmission or an
+// out-of-order segment also keeps a 4 KiB ring of its latest bytes (at most
+// maxRings rings per Assembler, reused after End; past them overlaps are
+// checked by hash only, counted in Stats.RingsRefused). A connection that
+// ended (FIN, RST, half close) is let go at once: what stays is a ~80-byte
+// entry in a set of recently closed connections (a hash of the endpoints,
+// the time of the last packet and the sequence numbers of its SYNs),
 // kept IdleTimeout after the last packet so that late packets are
 // ignored, at most 65,536 entries (the oldest are forgotten first).
 // Connections ended idle or evicted are not kept there: a later packet of
@@ -109,5 +131,7 @@
 // TCP state machine beyond SYN/FIN/RST as above, no guessing of which side
 // is the TLS client (the parser decides from the ClientHello), no urgent
 // data, and no following of a new connection that reuses the addresses and
-// ports of one ended by a RST less than IdleTimeout before.
+// ports of one ended by a half close less than IdleTimeout before, nor of
+// one that starts without a SYN on the addresses of one ended less than
+// IdleTimeout before.
 package reassembly

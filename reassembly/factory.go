@@ -117,7 +117,7 @@ func (f gpFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac gpr.A
 	src := addrPort(netFlow.Src(), tcpFlow.Src())
 	dst := addrPort(netFlow.Dst(), tcpFlow.Dst())
 	c, _ := ac.(*pktCtx)
-	if a.closed.len() > 0 && c != nil && a.closed.seen(a.keyHash(src, dst), c.ci.Timestamp, tcp.SYN) {
+	if a.closed.len() > 0 && c != nil && a.closed.seen(a.keyHash(src, dst), c.ci.Timestamp, tcp.SYN, tcp.Seq) {
 		a.stats.Ignored++ // a late packet of an ended connection
 		return nil
 	}

@@ -50,8 +50,11 @@ type EndReason uint8
 const (
 	// EndFIN: both directions were closed by a FIN, after all their bytes.
 	EndFIN EndReason = iota + 1
-	// EndRST: a RST was accepted in either direction. Bytes of the other
-	// direction that were still waiting for missing data are not delivered.
+	// EndRST: a RST at the next expected sequence number was seen in
+	// either direction; the connection ended once no packet followed for
+	// RSTGrace (at FlushIdle), at FlushAll, or at a new SYN on its
+	// addresses. Bytes that came after the RST were delivered, with a
+	// NoteDataAfterRST note.
 	EndRST
 	// EndHalfClose: one direction was closed by a FIN, and the connection
 	// then saw no packet for Options.CloseTimeout.
@@ -92,10 +95,20 @@ const (
 	// an earlier segment for the same sequence range. Offset is the stream
 	// offset of the first byte of the earlier segment's range.
 	NoteRetransmissionMismatch = "retransmission_mismatch"
+	// NoteOverlapMismatch: a segment overlapped part of an earlier one
+	// (delivered or buffered out of order) with different bytes. Offset is
+	// the stream offset of the first overlapping byte. Which copy is
+	// delivered follows gopacket's rule (see the package documentation).
+	NoteOverlapMismatch = "overlap_mismatch"
 	// NotePendingOverflow: the handler left more than
 	// Options.MaxPendingBytes unconsumed; they were dropped and reported as
 	// a Gap starting at Offset.
 	NotePendingOverflow = "pending_overflow"
+	// NoteDataAfterRST: bytes came in packets after a RST at the next
+	// expected sequence number (an injected RST, or peers that went on);
+	// they were delivered. Offset is the first of them; one note per
+	// direction, the bytes are counted in Stats.DataAfterRST.
+	NoteDataAfterRST = "data_after_rst"
 )
 
 // Note is an anomaly seen while reassembling one direction. Reassembly goes

@@ -228,12 +228,19 @@ func TestEndedReleased(t *testing.T) {
 		synOK  bool // a SYN on the same ports starts a new connection
 	}{
 		{"fin", []tp{{dir: Dir0, flags: "FA", seq: c, data: "x"}, {dir: Dir1, flags: "FA", seq: s, data: "y"}}, "fin", true},
-		{"rst", []tp{{dir: Dir0, flags: "A", seq: c, data: "x"}, {dir: Dir1, flags: "A", seq: s + 4, data: "later"}, {dir: Dir0, flags: "R", seq: c + 1}}, "rst", false},
-		{"rst-before-data", []tp{{dir: Dir1, flags: "R", seq: s}}, "rst", false},
+		{"rst", []tp{{dir: Dir0, flags: "A", seq: c, data: "x"}, {dir: Dir1, flags: "A", seq: s + 4, data: "later"}, {dir: Dir0, flags: "R", seq: c + 1}}, "rst", true},
+		{"rst-before-data", []tp{{dir: Dir1, flags: "R", seq: s}}, "rst", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, Options{})
 			h.add(withHandshake(tc.close...)...)
+			if tc.reason == "rst" {
+				// Its end waits RSTGrace for packets after the RST.
+				if h.a.Stats().Open != 1 {
+					t.Fatalf("ended at the RST")
+				}
+				h.a.FlushIdle(t0.Add(RSTGrace + 10*time.Millisecond))
+			}
 			if h.a.pooled != 0 || h.a.closed.len() != 1 || h.a.Stats().Open != 0 {
 				t.Fatalf("after close: %d in gopacket's pool, %d remembered, %d open; want 0, 1, 0", h.a.pooled, h.a.closed.len(), h.a.Stats().Open)
 			}
@@ -262,6 +269,78 @@ func TestEndedReleased(t *testing.T) {
 			last := h.conns[len(h.conns)-1]
 			checkLog(t, last.log, []string{`D0 "new" [0@` + fmt.Sprint(h.num) + ` (time ` + t0.Add(11*time.Minute).String() + `)]`})
 		})
+	}
+}
+
+// A SYN on the addresses of a connection ended by a RST starts a new
+// connection, unless it is a retransmission of the old connection's SYN
+// (same sequence number), which is ignored like its other late packets.
+func TestPortReuseAfterRST(t *testing.T) {
+	const c, s = cliISN + 1, srvISN + 1
+	for _, settled := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ended %v", settled), func(t *testing.T) {
+			h := newHarness(t, Options{})
+			h.add(withHandshake(
+				tp{dir: Dir0, flags: "A", seq: c, data: "one"},
+				tp{dir: Dir1, flags: "R", seq: s},
+			)...)
+			if settled { // ended by FlushIdle, out of gopacket's pool
+				h.a.FlushIdle(t0.Add(RSTGrace + 10*time.Millisecond))
+			}
+			at := func(i int) time.Duration { return RSTGrace + time.Duration(10+i)*time.Millisecond }
+			h.add(
+				tp{dir: Dir0, flags: "S", seq: cliISN, at: at(1)}, // the old SYN again
+				tp{dir: Dir1, flags: "SA", seq: srvISN, at: at(2)},
+				tp{dir: Dir0, flags: "S", seq: 90000, at: at(3)},
+				tp{dir: Dir1, flags: "SA", seq: 70000, at: at(4)},
+				tp{dir: Dir0, flags: "A", seq: 90001, data: "two"},
+			)
+			h.a.FlushAll(t0.Add(time.Hour))
+			if len(h.conns) != 2 {
+				t.Fatalf("got %d connections, want 2", len(h.conns))
+			}
+			checkLog(t, h.conns[0].log, []string{`D0 "one" [0@4]`, `E rst`})
+			checkLog(t, h.conns[1].log, []string{`D0 "two" [0@10]`, `E flush`})
+			if h.conns[1].first != 8 {
+				t.Errorf("second connection made at packet %d, want 8", h.conns[1].first)
+			}
+			if st := h.a.Stats(); settled && st.Ignored != 2 {
+				t.Errorf("stats %+v, want the old SYN and SYN-ACK ignored", st)
+			}
+		})
+	}
+}
+
+// Bytes after a RST at the next expected sequence number (injected while
+// the peers go on) are delivered with a note; the connection ends with
+// EndRST at the first FlushIdle RSTGrace after its last packet.
+func TestDataAfterRST(t *testing.T) {
+	const c, s = cliISN + 1, srvISN + 1
+	h := newHarness(t, Options{})
+	h.add(withHandshake(
+		tp{dir: Dir0, flags: "A", seq: c, data: "abc"},
+		tp{dir: Dir1, flags: "R", seq: s},                    // injected
+		tp{dir: Dir1, flags: "A", seq: s, data: "more"},      // the server goes on
+		tp{dir: Dir0, flags: "A", seq: c + 3, data: "defg"},  // and the client
+		tp{dir: Dir1, flags: "A", seq: s + 4, data: "again"}, // one note per direction
+	)...)
+	h.a.FlushIdle(t0.Add(8*time.Millisecond + RSTGrace/2))
+	if h.a.Stats().Open != 1 {
+		t.Fatalf("ended within RSTGrace")
+	}
+	h.a.FlushIdle(t0.Add(8*time.Millisecond + RSTGrace))
+	h.a.FlushAll(t0.Add(time.Hour))
+	checkLog(t, h.only().log, []string{
+		`D0 "abc" [0@4]`,
+		`N1 data_after_rst @0 p6`,
+		`D1 "more" [0@6]`,
+		`N0 data_after_rst @3 p7`,
+		`D0 "defg" [0@7]`,
+		`D1 "again" [0@8]`,
+		`E rst`,
+	})
+	if st := h.a.Stats(); st.RSTs != 1 || st.DataAfterRST != 13 || st.Ignored != 0 || st.Open != 0 || st.Bytes != 16 {
+		t.Errorf("stats %+v", st)
 	}
 }
 
@@ -393,5 +472,50 @@ func TestFlushOrder(t *testing.T) {
 				t.Errorf("round %d: connection %d: no gap before the last bytes (%q)", round, i, r.log)
 			}
 		}
+	}
+}
+
+// Bytes lost just before a FIN are a gap, reported when the connection
+// ends (at a flush, or when its other direction's close times out), like
+// a loss before bytes that did arrive.
+func TestGapBeforeFIN(t *testing.T) {
+	const c, s = cliISN + 1, srvISN + 1
+	lost := withHandshake(
+		tp{dir: Dir0, flags: "A", seq: c, data: "abc"},
+		// "def" lost
+		tp{dir: Dir0, flags: "FA", seq: c + 6},
+		tp{dir: Dir1, flags: "A", seq: s, data: "xy"},
+	)
+	for _, tc := range []struct {
+		name  string
+		extra []tp
+		flush func(a *Assembler)
+		want  []string
+	}{
+		{"flush all", nil, func(a *Assembler) { a.FlushAll(t0.Add(time.Second)) },
+			[]string{`D0 "abc" [0@4]`, `D1 "xy" [0@6]`, `G0 3+3`, `E flush`}},
+		{"idle", nil, func(a *Assembler) { a.FlushIdle(t0.Add(time.Hour)) },
+			[]string{`D0 "abc" [0@4]`, `D1 "xy" [0@6]`, `G0 3+3`, `E idle`}},
+		{"half close", []tp{{dir: Dir1, flags: "FA", seq: s + 2}}, func(a *Assembler) { a.FlushIdle(t0.Add(time.Minute)) },
+			[]string{`D0 "abc" [0@4]`, `D1 "xy" [0@6]`, `G0 3+3`, `E half_close`}},
+		{"FIN with data", []tp{{dir: Dir0, flags: "FA", seq: c + 5, data: "f"}}, func(a *Assembler) { a.FlushAll(t0.Add(time.Second)) },
+			[]string{`D0 "abc" [0@4]`, `D1 "xy" [0@6]`, `G0 3+2`, `D0 "f" [0@7]`, `E flush`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, Options{})
+			h.consume = func(d Dir, ch *Chunk) int { return len(ch.Data) - 1 } // a record cut by the loss
+			h.add(append(append([]tp{}, lost...), tc.extra...)...)
+			tc.flush(h.a)
+			h.a.FlushAll(t0.Add(2 * time.Hour))
+			checkLog(t, h.only().log, tc.want)
+			// "c" of Dir0 dropped at the gap, "y" of Dir1 (and "f") at the end.
+			missing, dropped := uint64(3), uint64(2)
+			if tc.name == "FIN with data" {
+				missing, dropped = 2, 3
+			}
+			if st := h.a.Stats(); st.Gaps != 1 || st.MissingBytes != missing || st.CapGaps != 0 || st.PendingDropped != dropped {
+				t.Errorf("stats %+v, want 1 gap of %d bytes", st, missing)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package reassembly
 
 import (
+	"bytes"
 	"fmt"
 	"hash/maphash"
 	"time"
@@ -11,8 +12,25 @@ import (
 )
 
 // historySize is how many recent segments per direction are remembered, as
-// (sequence range, hash), to check retransmissions against.
+// (sequence range, hash, place in the ring), to check overlaps against.
 const historySize = 16
+
+// ringSize is how many of the latest payload bytes of a direction, by
+// arrival, are kept to compare overlapping segments byte by byte.
+const ringSize = 4 << 10
+
+// maxRings bounds the rings of one Assembler (8 MiB): a direction whose
+// first payload comes while as many are in use keeps none, and its
+// overlaps are checked by hash only (Stats.RingsRefused,
+// Stats.OverlapsUnchecked).
+const maxRings = 2048
+
+func max32(x, y uint32) uint32 {
+	if int32(y-x) > 0 {
+		return y
+	}
+	return x
+}
 
 // invalidSeq is gopacket's "no sequence number yet".
 const invalidSeq = gpr.Sequence(-1)
@@ -21,6 +39,7 @@ type segRecord struct {
 	seq, n uint32
 	hash   uint64
 	packet uint64
+	at     uint64 // half.ringPos of its first byte
 }
 
 // half is the state of one direction.
@@ -30,12 +49,17 @@ type half struct {
 	consumed uint64 // stream offset of the first byte the handler has not consumed
 	done     bool   // a FIN or RST ended this direction
 	ahead    uint64 // stream offset past the last byte buffered out of order, 0 when none is
+	hasFin   bool   // a FIN was seen at stream offset fin ...
+	fin      uint64 // ... which may be ahead of the bytes that arrived
 	pend     []byte // bytes left unconsumed by the handler, at offset consumed: buf[off:off+len(pend)]
 	buf      []byte // backing array of pend
 	off      int
 	pendSegs []Segment
-	hist     *[historySize]segRecord // allocated with the first payload, dropped at End
+	hist     []segRecord // up to historySize, grown with the payloads, dropped at End
 	histPos  int
+	ring     *[ringSize]byte // the latest payload bytes, at ringPos modulo ringSize
+	ringPos  uint64          // payload bytes written to ring
+	hiSeq    uint32          // end of the highest remembered segment: nothing overlaps from there
 }
 
 // stream is one connection: gopacket's Stream, feeding a Handler.
@@ -52,6 +76,12 @@ type stream struct {
 	half     [2]half
 	links    [numLists]links // on the Assembler's lists (lists.go)
 	ops      [2]int32        // first and last of its queued calls in Assembler.ops, 1-based (flushq.go)
+	isn      [2]uint32       // sequence number of each direction's SYN ...
+	hasISN   [2]bool         // ... when seen, to know its retransmissions once ended
+	rst      bool            // a RST was seen at the next expected sequence number ...
+	rstPkt   uint64          // ... in packet rstPkt: bytes of later packets are noted
+	rstKey   uint64          // keyHash, in Assembler.reset
+	rstNoted [2]bool         // NoteDataAfterRST given, by Dir
 }
 
 func (s *stream) dir(d gpr.TCPFlowDirection) Dir {
@@ -98,18 +128,28 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 	if h.done {
 		return false
 	}
-	a.curDir, a.curRST = d, tcp.RST
+	if tcp.RST && a.releasing == nil {
+		return s.acceptRST(c, nextSeq)
+	}
 	payload := tcp.Payload
 	if nextSeq == invalidSeq {
 		// First packet of this direction: the stream starts here.
 		*start = true
 		h.base = c.seq
+		if tcp.SYN {
+			s.isn[d], s.hasISN[d] = tcp.Seq, true
+		}
 		if len(payload) > 0 {
 			s.remember(h, c, payload)
 		}
 		return true
 	}
 	diff := nextSeq.Difference(gpr.Sequence(c.seq))
+	if tcp.FIN && !tcp.RST {
+		if e := int64(diff) + int64(len(payload)); e >= 0 {
+			h.fin, h.hasFin = h.next+uint64(e), true
+		}
+	}
 	if diff > 0 && len(payload) > 0 {
 		c.retained = true // gopacket buffers it, keeping c
 		s.buffered(h, diff, len(payload))
@@ -117,17 +157,18 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 	if len(payload) == 0 || tcp.SYN {
 		return true // a SYN on a started direction is dropped by gopacket
 	}
+	if h.hist != nil && int32(c.seq-h.hiSeq) < 0 {
+		s.checkOverlap(d, h, c, payload, diff)
+	}
 	switch {
 	case diff < 0:
 		a.stats.Retransmissions++
-		s.checkRetransmission(d, h, c, payload, diff)
 		if diff+len(payload) > 0 {
 			s.remember(h, c, payload)
 		}
 	case diff > 0:
 		if h.seen(c.seq) {
 			a.stats.Retransmissions++
-			s.checkRetransmission(d, h, c, payload, diff)
 		} else {
 			a.stats.OutOfOrder++
 			s.remember(h, c, payload)
@@ -159,12 +200,101 @@ func (s *stream) buffered(h *half, diff, n int) {
 	}
 }
 
+// acceptRST takes a RST. gopacket ignores one that is not at the next
+// expected sequence number, as a receiver would (RFC 5961), and closes the
+// direction of one that is, losing what the peers send after it. Such a
+// RST (or one that is the direction's first packet) is kept from gopacket
+// and marks the connection, which ends with EndRST once no packet comes
+// for RSTGrace (FlushIdle), at FlushAll, or when a new SYN comes; bytes
+// that come after it are delivered with a NoteDataAfterRST note.
+func (s *stream) acceptRST(c *pktCtx, nextSeq gpr.Sequence) bool {
+	if nextSeq != invalidSeq && nextSeq.Difference(gpr.Sequence(c.seq)) != 0 {
+		return true // for gopacket to ignore
+	}
+	if !s.rst {
+		a := s.a
+		s.rst, s.rstPkt = true, c.num
+		s.rstKey = a.keyHash(s.key.A, s.key.B)
+		if a.reset == nil {
+			a.reset = make(map[uint64]*stream)
+		}
+		a.reset[s.rstKey] = s
+		a.stats.RSTs++
+	}
+	return false
+}
+
+// afterRST notes, once per direction, bytes about to be delivered at
+// stream offset at that came in packets after the connection's RST.
+func (s *stream) afterRST(d Dir, at uint64, data []byte, segs []Segment) {
+	for i, sg := range segs {
+		if sg.Packet <= s.rstPkt {
+			continue
+		}
+		end := len(data)
+		if i+1 < len(segs) {
+			end = segs[i+1].Offset
+		}
+		n := end - sg.Offset
+		s.a.stats.DataAfterRST += uint64(n)
+		if !s.rstNoted[d] {
+			s.rstNoted[d] = true
+			s.h.Note(Note{
+				Code:   NoteDataAfterRST,
+				Dir:    d,
+				Offset: at + uint64(sg.Offset),
+				Packet: sg.Packet,
+				Time:   sg.Time,
+				Detail: fmt.Sprintf("bytes came after the RST of packet %d: it did not end the connection (injected, or the peers ignored it)", s.rstPkt),
+			})
+		}
+	}
+}
+
+// remember records a segment in the history, and its bytes in the ring.
 func (s *stream) remember(h *half, c *pktCtx, payload []byte) {
 	if h.hist == nil {
-		h.hist = new([historySize]segRecord)
+		h.hist = make([]segRecord, 0, 2)
+		h.ring = s.a.getRing()
+		h.hiSeq = c.seq
 	}
-	h.hist[h.histPos] = segRecord{seq: c.seq, n: uint32(len(payload)), hash: maphash.Bytes(s.a.seed, payload), packet: c.num}
+	r := segRecord{seq: c.seq, n: uint32(len(payload)), hash: maphash.Bytes(s.a.seed, payload), packet: c.num, at: h.ringPos}
+	if len(h.hist) < historySize {
+		h.hist = append(h.hist, r)
+	} else {
+		h.hist[h.histPos] = r
+	}
 	h.histPos = (h.histPos + 1) % historySize
+	if h.ring == nil {
+		h.hiSeq = max32(h.hiSeq, c.end)
+		return // checked by hash only
+	}
+	b := payload
+	if len(b) > ringSize {
+		b = b[len(b)-ringSize:]
+	}
+	h.ringPos += uint64(len(payload) - len(b))
+	for len(b) > 0 {
+		n := copy(h.ring[h.ringPos%ringSize:], b)
+		b = b[n:]
+		h.ringPos += uint64(n)
+	}
+	if int32(c.end-h.hiSeq) > 0 {
+		h.hiSeq = c.end
+	}
+}
+
+// ringEqual tells whether b is the ring's bytes from position pos on.
+func (h *half) ringEqual(pos uint64, b []byte) bool {
+	for len(b) > 0 {
+		i := int(pos % ringSize)
+		n := min(len(b), ringSize-i)
+		if !bytes.Equal(h.ring[i:i+n], b[:n]) {
+			return false
+		}
+		b, pos = b[n:], pos+uint64(n)
+	}
+	return true
 }
 
 func (h *half) seen(seq uint32) bool {
@@ -179,34 +309,55 @@ func (h *half) seen(seq uint32) bool {
 	return false
 }
 
-// checkRetransmission compares the payload of a retransmission against the
-// remembered segments it covers entirely, and notes the first that differs.
-// diff is the payload's position relative to the next expected byte.
-func (s *stream) checkRetransmission(d Dir, h *half, c *pktCtx, payload []byte, diff int) {
-	if h.hist == nil {
-		return
-	}
+// checkOverlap compares the payload of a segment with the remembered
+// segments it overlaps, and notes the first that differs: byte by byte
+// where their bytes are still in the ring, else by hash where the payload
+// covers them entirely. A difference from a segment wholly covered is a
+// NoteRetransmissionMismatch, from one partly covered a
+// NoteOverlapMismatch. diff is the payload's position relative to the next
+// expected byte.
+func (s *stream) checkOverlap(d Dir, h *half, c *pktCtx, payload []byte, diff int) {
+	oldest := h.ringPos - min(h.ringPos, ringSize) // first position still in the ring
 	for i := range h.hist {
 		r := &h.hist[i]
 		if r.n == 0 {
 			continue
 		}
-		off := r.seq - c.seq // position of the record in payload, modulo 2^32
-		if uint64(off)+uint64(r.n) > uint64(len(payload)) {
+		rel := int64(int32(r.seq - c.seq)) // the record's start in payload
+		lo, hi := max(rel, 0), min(rel+int64(r.n), int64(len(payload)))
+		if lo >= hi {
 			continue
 		}
-		if maphash.Bytes(s.a.seed, payload[off:off+r.n]) == r.hash {
+		whole := lo == rel && hi == rel+int64(r.n)
+		var same bool
+		if from := r.at + uint64(lo-rel); h.ring != nil && from+uint64(hi-lo) > oldest {
+			if skip := int64(max(oldest, from) - from); skip > 0 {
+				lo += skip // its first bytes are gone from the ring
+				from += uint64(skip)
+			}
+			same = h.ringEqual(from, payload[lo:hi])
+		} else if whole {
+			same = maphash.Bytes(s.a.seed, payload[lo:hi]) == r.hash
+		} else {
+			s.a.stats.OverlapsUnchecked++
+			continue // its bytes are gone
+		}
+		if same {
 			continue
 		}
 		s.a.stats.Mismatches++
-		at := int64(h.next) + int64(diff) + int64(off)
+		code := NoteOverlapMismatch
+		if whole {
+			code = NoteRetransmissionMismatch
+		}
+		at := int64(h.next) + int64(diff) + lo
 		s.h.Note(Note{
-			Code:   NoteRetransmissionMismatch,
+			Code:   code,
 			Dir:    d,
 			Offset: uint64(max(at, 0)),
 			Packet: c.num,
 			Time:   c.ci.Timestamp,
-			Detail: fmt.Sprintf("%d bytes differ from those of packet %d", r.n, r.packet),
+			Detail: fmt.Sprintf("%d bytes differ from those of packet %d", hi-lo, r.packet),
 		})
 		return
 	}
@@ -266,30 +417,55 @@ func (s *stream) take(d Dir, start uint64, skip int, data []byte, segs []Segment
 		return
 	}
 	if skip > 0 {
-		if n := len(h.pend); n > 0 {
-			a.stats.PendingDropped += uint64(n)
-			a.clearPending(s, h)
-		}
-		a.stats.Gaps++
-		a.stats.MissingBytes += uint64(skip)
-		if a.mode == modeAdd {
-			a.stats.CapGaps++
-		}
-		s.h.Gap(d, start, skip, a.now)
-		h.consumed = start + uint64(skip)
+		s.gap(d, h, start, skip, a.mode == modeAdd)
 	}
 	if len(data) > 0 {
+		if s.rst {
+			s.afterRST(d, h.consumed+uint64(len(h.pend)), data, segs)
+		}
 		s.deliver(d, h, data, segs)
 	}
 	if end {
 		h.done = true
-		if a.mode == modeAdd && a.curRST && a.curDir == d {
-			s.end(EndRST)
-		} else if !s.ended && !s.half[d.Reverse()].done {
+		if !s.ended && !s.half[d.Reverse()].done {
 			a.lists[halfClosed].pushBack(s)
 		}
 	}
 }
+
+// gap reports n missing bytes of direction d from stream offset start,
+// after dropping the pending bytes before them; forced says a
+// MaxBufferedPages* cap gave up on them.
+func (s *stream) gap(d Dir, h *half, start uint64, n int, forced bool) {
+	a := s.a
+	if p := len(h.pend); p > 0 {
+		a.stats.PendingDropped += uint64(p)
+		a.clearPending(s, h)
+	}
+	a.stats.Gaps++
+	a.stats.MissingBytes += uint64(n)
+	if forced {
+		a.stats.CapGaps++
+	}
+	s.h.Gap(d, start, n, a.now)
+	h.consumed = start + uint64(n)
+}
+
+// finGaps reports, as a Gap, the bytes missing before a FIN that arrived
+// ahead of them: gopacket keeps no page for a FIN without payload, so that
+// none of its flushes skips to it.
+func (s *stream) finGaps() {
+	for d := Dir0; d <= Dir1; d++ {
+		h := &s.half[d]
+		if h.hasFin && !h.done && h.fin > h.next {
+			n := h.fin - h.next
+			s.gap(d, h, h.next, int(min(n, uint64(maxInt))), false)
+			h.next = h.fin
+		}
+	}
+}
+
+const maxInt = int(^uint(0) >> 1)
 
 // segments maps the n bytes of sg to the packets that carried them.
 func (s *stream) segments(sg gpr.ScatterGather, h *half, n int, ac gpr.AssemblerContext) []Segment {
@@ -485,6 +661,32 @@ const (
 	maxFreeBufSize = 64 << 10
 )
 
+// getRing returns a ring for a direction's latest bytes, from the free
+// list when it has one.
+func (a *Assembler) getRing() *[ringSize]byte {
+	if a.rings >= maxRings {
+		a.stats.RingsRefused++
+		return nil
+	}
+	a.rings++
+	if n := len(a.freeRings); n > 0 {
+		r := a.freeRings[n-1]
+		a.freeRings[n-1] = nil
+		a.freeRings = a.freeRings[:n-1]
+		return r
+	}
+	return new([ringSize]byte)
+}
+
+func (a *Assembler) putRing(r *[ringSize]byte) {
+	if r != nil {
+		a.rings--
+	}
+	if r != nil && len(a.freeRings) < maxFreeBufs {
+		a.freeRings = append(a.freeRings, r)
+	}
+}
+
 func (a *Assembler) getBuf() []byte {
 	if n := len(a.freeBufs); n > 0 {
 		b := a.freeBufs[n-1]
@@ -527,6 +729,8 @@ func (s *stream) complete() {
 	switch {
 	case s.half[0].done && s.half[1].done:
 		s.end(EndFIN)
+	case s.rst:
+		s.end(EndRST)
 	case s.a.mode == modeIdle:
 		s.end(EndIdle)
 	default:
@@ -545,19 +749,19 @@ func (s *stream) end(reason EndReason) {
 	for k := range a.lists {
 		a.lists[k].remove(s)
 	}
-	if reason == EndRST && a.mode == modeAdd {
-		// gopacket keeps it while the other direction is open: release it
-		// once gopacket is done with the packet.
-		a.toRelease = append(a.toRelease, s)
+	if s.rst {
+		delete(a.reset, s.rstKey)
 	}
 	if reason == EndIdle || reason == EndHalfClose {
 		a.stats.IdleFlushed++
 	}
+	s.finGaps()
 	for i := range s.half {
 		h := &s.half[i]
 		a.stats.PendingDropped += uint64(len(h.pend))
 		a.pendingBytes -= len(h.buf)
 		a.putBuf(h.buf)
+		a.putRing(h.ring)
 		if h.ahead != 0 {
 			a.oooHalves--
 		}

@@ -331,7 +331,10 @@ func TestStreams(t *testing.T) {
 			},
 		},
 		{
-			name: "RST ends the connection once",
+			// An injected RST (or one the peers ignore): what they send
+			// after it is delivered, with a note, and the connection ends
+			// once, with EndRST.
+			name: "RST, then data: delivered with a note, one end",
 			packets: withHandshake(
 				tp{dir: Dir0, flags: "A", seq: c, data: "abc"},
 				tp{dir: Dir1, flags: "A", seq: s + 10, data: "queued"},
@@ -339,10 +342,17 @@ func TestStreams(t *testing.T) {
 				tp{dir: Dir0, flags: "R", seq: c + 3},
 				tp{dir: Dir0, flags: "A", seq: c + 3, data: "late"},
 				tp{dir: Dir1, flags: "A", seq: s, data: "late"},
+				tp{dir: Dir0, flags: "R", seq: c + 7}, // the real one
 			),
 			flush: true,
 			want: []string{
 				`D0 "abc" [0@4]`,
+				`N0 data_after_rst @3 p8`,
+				`D0 "late" [0@8]`,
+				`N1 data_after_rst @0 p9`,
+				`D1 "late" [0@9]`,
+				`G1 4+6`,
+				`D1 "queued" [0@5]`,
 				`E rst`,
 			},
 		},
@@ -434,5 +444,82 @@ func TestTinySegmentsWithinCap(t *testing.T) {
 	}
 	if st := h.a.Stats(); st.Gaps != 0 || st.CapGaps != 0 {
 		t.Errorf("gaps %d, cap gaps %d, want none", st.Gaps, st.CapGaps)
+	}
+}
+
+// Overlaps with different bytes are noted whatever their boundaries: a
+// partial overlap of delivered bytes, of bytes buffered out of order, and a
+// later segment replacing buffered bytes; overlaps with the same bytes are
+// not. Bytes gone from the ring are compared by hash when wholly covered.
+func TestOverlapMismatch(t *testing.T) {
+	const c = cliISN + 1
+	for _, tc := range []struct {
+		name    string
+		packets []tp
+		want    []string
+		notes   uint64
+	}{
+		{"partial overlap of delivered bytes", withHandshake(
+			tp{dir: Dir0, flags: "A", seq: c, data: "abcdef"},
+			tp{dir: Dir0, flags: "A", seq: c + 4, data: "eXgh"},     // "ef" again, differs
+			tp{dir: Dir0, flags: "A", seq: c + 2, data: "cdefghij"}, // differs from packet 5
+		), []string{
+			`D0 "abcdef" [0@4]`,
+			`N0 overlap_mismatch @4 p5`,
+			`D0 "gh" [0@5]`,
+			`N0 retransmission_mismatch @4 p6`,
+			`D0 "ij" [0@6]`,
+		}, 2},
+		{"overlap among buffered segments", withHandshake(
+			tp{dir: Dir0, flags: "A", seq: c + 4, data: "efgh"},
+			tp{dir: Dir0, flags: "A", seq: c + 6, data: "GHij"}, // overlaps "gh"
+			tp{dir: Dir0, flags: "A", seq: c, data: "abcd"},
+		), []string{
+			`N0 overlap_mismatch @6 p5`,
+			`D0 "abcdefGHij" [0@6 4@4 6@5]`,
+		}, 1},
+		{"in-order segment replacing buffered bytes", withHandshake(
+			tp{dir: Dir0, flags: "A", seq: c + 4, data: "efgh"},
+			tp{dir: Dir0, flags: "A", seq: c, data: "abcdEF"}, // covers "ef" of the buffered one
+		), []string{
+			`N0 overlap_mismatch @4 p5`,
+			`D0 "abcdEFgh" [0@5 6@4]`,
+		}, 1},
+		{"same bytes, other boundaries", withHandshake(
+			tp{dir: Dir0, flags: "A", seq: c + 4, data: "efgh"},
+			tp{dir: Dir0, flags: "A", seq: c + 2, data: "cdef"},
+			tp{dir: Dir0, flags: "A", seq: c, data: "abcdefghi"},
+		), []string{
+			`D0 "abcdefghi" [0@6]`,
+		}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, Options{})
+			h.add(tc.packets...)
+			checkLog(t, h.only().log, tc.want)
+			if st := h.a.Stats(); st.Mismatches != tc.notes {
+				t.Errorf("%d mismatches, want %d", st.Mismatches, tc.notes)
+			}
+		})
+	}
+}
+
+// A retransmission of a segment whose bytes left the ring (more than
+// ringSize bytes ago) is still compared, by hash, when it covers it.
+func TestOverlapMismatchOld(t *testing.T) {
+	const c = cliISN + 1
+	h := newHarness(t, Options{})
+	big := strings.Repeat("x", ringSize)
+	h.add(withHandshake(
+		tp{dir: Dir0, flags: "A", seq: c, data: "abcd"},
+		tp{dir: Dir0, flags: "A", seq: c + 4, data: big},
+		tp{dir: Dir0, flags: "A", seq: c, data: "abXd"},   // covers the first: hash
+		tp{dir: Dir0, flags: "A", seq: c + 1, data: "bX"}, // partly: unchecked
+	)...)
+	if st := h.a.Stats(); st.Mismatches != 1 {
+		t.Errorf("%d mismatches, want 1", st.Mismatches)
+	}
+	if n := len(h.only().log); n != 3 || h.only().log[2] != `N0 retransmission_mismatch @0 p6` {
+		t.Errorf("log %q", h.only().log)
 	}
 }

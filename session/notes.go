@@ -21,7 +21,9 @@ const (
 	NoteRolesGuessed            NoteCode = "roles_guessed"
 	NoteStartTLS                NoteCode = "starttls"
 	NoteRetransmissionMismatch  NoteCode = "retransmission_mismatch"
+	NoteOverlapMismatch         NoteCode = "overlap_mismatch"
 	NotePendingOverflow         NoteCode = "pending_overflow"
+	NoteDataAfterRST            NoteCode = "data_after_rst"
 	NoteHeartbleed              NoteCode = "heartbleed"
 	NoteSSLv2                   NoteCode = "sslv2"
 	NoteBadAlert                NoteCode = "bad_alert"
@@ -79,7 +81,9 @@ var NoteCodes = []NoteInfo{
 	{NoteRolesGuessed, "no ClientHello was seen: the client was taken to be the side with the higher port", "check the client and server fields before relying on direction"},
 	{NoteStartTLS, "TLS starts after a plaintext exchange (SMTP, IMAP, POP3, FTP, LDAP, XMPP, PostgreSQL, MySQL, or unknown)", "none: informational"},
 	{NoteRetransmissionMismatch, "a retransmitted TCP segment carried different bytes than the first copy (the first is kept)", "suspect injection or a broken middlebox"},
+	{NoteOverlapMismatch, "a TCP segment overlapped part of an earlier one (already delivered, or buffered out of order) with different bytes; checked against the last 4 KiB received per direction", "suspect injection or a broken middlebox"},
 	{NotePendingOverflow, "reassembly gave up waiting for missing bytes of a direction (buffer caps): the bytes after were delivered after a gap", "raise --max-conn-pages / --max-pages if memory allows"},
+	{NoteDataAfterRST, "TCP bytes came after a RST that should have ended the connection (at the next expected sequence number): they were dissected; the connection ends rst once no packet follows for a second", "suspect an injected reset (a middlebox or censor) if the peers went on; otherwise none"},
 	{NoteHeartbleed, "a heartbeat request whose payload_length exceeds the bytes sent (CVE-2014-0160 probe)", "investigate the client; patch the server"},
 	{NoteSSLv2, "the server answered in SSL 2.0", "disable SSL 2.0 on the server"},
 	{NoteBadAlert, "an alert record that does not parse", "none: the record is shown raw"},
