@@ -117,6 +117,7 @@ type Stats struct {
 	Mismatches      uint64 // overlapping segments whose bytes differ (NoteRetransmissionMismatch, NoteOverlapMismatch)
 	RSTs            uint64 // connections that saw a RST at the next expected sequence number
 	DataAfterRST    uint64 // bytes delivered from packets after such a RST (NoteDataAfterRST)
+	RSTPayload      uint64 // bytes carried by such RSTs, not delivered
 	// Overlaps that could not be compared, their earlier bytes gone (out of
 	// the direction's ring, or it had none), and directions given no ring
 	// (maxRings).
@@ -167,6 +168,7 @@ type Assembler struct {
 
 	freeBufs  [][]byte          // pending buffers of ended or caught-up connections, for reuse
 	freeRings []*[ringSize]byte // overlap rings of ended connections, for reuse
+	freePS    []*pendState      // pending states let go, for reuse
 	rings     int               // rings held by open connections
 
 	// Ended connections out of gopacket's pool (closed.go).

@@ -77,7 +77,7 @@ func TestMaxConns(t *testing.T) {
 // connection that has held pending bytes the longest ends (EndEvicted),
 // however recently active; one that consumed its bytes is not touched.
 func TestMaxPendingBytesTotal(t *testing.T) {
-	m := newMulti(t, Options{MaxPendingBytesTotal: 2 * pendBufSize})
+	m := newMulti(t, Options{MaxPendingBytesTotal: 2 * smallPend})
 	m.consume = func(d Dir, c *Chunk) int {
 		if c.Data[0] == 'k' {
 			return 0 // keep it all pending

@@ -28,10 +28,10 @@ const (
 	numLists
 )
 
-// links are a stream's neighbours on one list.
+// links are a stream's neighbours on one list. A stream is on the list
+// when it has a neighbour or is its head.
 type links struct {
 	prev, next *stream
-	in         bool
 }
 
 // connList is a doubly linked list of streams, through their links[kind].
@@ -41,12 +41,17 @@ type connList struct {
 	n          int
 }
 
-func (l *connList) pushBack(s *stream) {
+func (l *connList) has(s *stream) bool {
 	ln := &s.links[l.kind]
-	if ln.in {
+	return ln.prev != nil || ln.next != nil || l.head == s
+}
+
+func (l *connList) pushBack(s *stream) {
+	if l.has(s) {
 		return
 	}
-	*ln = links{prev: l.tail, in: true}
+	ln := &s.links[l.kind]
+	*ln = links{prev: l.tail}
 	if l.tail != nil {
 		l.tail.links[l.kind].next = s
 	} else {
@@ -57,10 +62,10 @@ func (l *connList) pushBack(s *stream) {
 }
 
 func (l *connList) remove(s *stream) {
-	ln := &s.links[l.kind]
-	if !ln.in {
+	if !l.has(s) {
 		return
 	}
+	ln := &s.links[l.kind]
 	if ln.prev != nil {
 		ln.prev.links[l.kind].next = ln.next
 	} else {
@@ -77,7 +82,7 @@ func (l *connList) remove(s *stream) {
 
 // touch moves s to the back, if it is on the list.
 func (l *connList) touch(s *stream) {
-	if s.links[l.kind].in && l.tail != s {
+	if l.tail != s && l.has(s) {
 		l.remove(s)
 		l.pushBack(s)
 	}

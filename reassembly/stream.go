@@ -44,22 +44,28 @@ type segRecord struct {
 
 // half is the state of one direction.
 type half struct {
-	base     uint32 // sequence number of stream offset 0
-	next     uint64 // stream offset of gopacket's next expected byte
-	consumed uint64 // stream offset of the first byte the handler has not consumed
-	done     bool   // a FIN or RST ended this direction
-	ahead    uint64 // stream offset past the last byte buffered out of order, 0 when none is
-	hasFin   bool   // a FIN was seen at stream offset fin ...
-	fin      uint64 // ... which may be ahead of the bytes that arrived
-	pend     []byte // bytes left unconsumed by the handler, at offset consumed: buf[off:off+len(pend)]
-	buf      []byte // backing array of pend
-	off      int
-	pendSegs []Segment
+	base     uint32      // sequence number of stream offset 0
+	hiSeq    uint32      // end of the highest remembered segment: nothing overlaps from there
+	next     uint64      // stream offset of gopacket's next expected byte
+	consumed uint64      // stream offset of the first byte the handler has not consumed
+	ahead    uint64      // stream offset past the last byte buffered out of order, 0 when none is
+	fin      uint64      // stream offset of a FIN (hasFin), which may be ahead of the bytes that arrived
+	done     bool        // a FIN or RST ended this direction
+	hasFin   bool        // fin is set
+	pend     []byte      // bytes left unconsumed by the handler, at offset consumed: ps.buf[ps.off:ps.off+len(pend)]
+	ps       *pendState  // while bytes are pending
 	hist     []segRecord // up to historySize, grown with the payloads, dropped at End
 	histPos  int
 	ring     *[ringSize]byte // the latest payload bytes, at ringPos modulo ringSize
 	ringPos  uint64          // payload bytes written to ring
-	hiSeq    uint32          // end of the highest remembered segment: nothing overlaps from there
+}
+
+// pendState backs the pending bytes of a direction: made when a handler
+// first leaves bytes unconsumed, let go when it has consumed them all.
+type pendState struct {
+	buf  []byte // backing array of half.pend
+	off  int
+	segs []Segment // the packets of half.pend
 }
 
 // stream is one connection: gopacket's Stream, feeding a Handler.
@@ -67,21 +73,20 @@ type stream struct {
 	a        *Assembler
 	h        Handler
 	key      ConnKey
-	swap     bool   // gopacket's client->server half is Dir1
 	id       uint64 // order of creation
 	lastSeen time.Time
-	ended    bool
-	released bool      // out of gopacket's pool, in a.closed
-	reason   EndReason // why it ended
 	half     [2]half
 	links    [numLists]links // on the Assembler's lists (lists.go)
 	ops      [2]int32        // first and last of its queued calls in Assembler.ops, 1-based (flushq.go)
 	isn      [2]uint32       // sequence number of each direction's SYN ...
+	rstPkt   uint64          // packet of the RST (rst): bytes of later packets are noted
 	hasISN   [2]bool         // ... when seen, to know its retransmissions once ended
-	rst      bool            // a RST was seen at the next expected sequence number ...
-	rstPkt   uint64          // ... in packet rstPkt: bytes of later packets are noted
-	rstKey   uint64          // keyHash, in Assembler.reset
+	rst      bool            // a RST was seen at the next expected sequence number (in Assembler.reset)
 	rstNoted [2]bool         // NoteDataAfterRST given, by Dir
+	swap     bool            // gopacket's client->server half is Dir1
+	ended    bool
+	released bool      // out of gopacket's pool, in a.closed
+	reason   EndReason // why it ended
 }
 
 func (s *stream) dir(d gpr.TCPFlowDirection) Dir {
@@ -211,14 +216,15 @@ func (s *stream) acceptRST(c *pktCtx, nextSeq gpr.Sequence) bool {
 	if nextSeq != invalidSeq && nextSeq.Difference(gpr.Sequence(c.seq)) != 0 {
 		return true // for gopacket to ignore
 	}
+	// A RST's payload is diagnostic text, not stream data (RFC 9293 3.5.3).
+	s.a.stats.RSTPayload += uint64(c.end - c.seq)
 	if !s.rst {
 		a := s.a
 		s.rst, s.rstPkt = true, c.num
-		s.rstKey = a.keyHash(s.key.A, s.key.B)
 		if a.reset == nil {
 			a.reset = make(map[uint64]*stream)
 		}
-		a.reset[s.rstKey] = s
+		a.reset[a.keyHash(s.key.A, s.key.B)] = s
 		a.stats.RSTs++
 	}
 	return false
@@ -254,7 +260,7 @@ func (s *stream) afterRST(d Dir, at uint64, data []byte, segs []Segment) {
 // remember records a segment in the history, and its bytes in the ring.
 func (s *stream) remember(h *half, c *pktCtx, payload []byte) {
 	if h.hist == nil {
-		h.hist = make([]segRecord, 0, 2)
+		h.hist = make([]segRecord, 0, 1)
 		h.ring = s.a.getRing()
 		h.hiSeq = c.seq
 	}
@@ -544,9 +550,9 @@ func (s *stream) deliver(d Dir, h *half, data []byte, segs []Segment) {
 		a.appendPending(s, h, data)
 		for _, sg := range segs {
 			sg.Offset += base
-			h.pendSegs = append(h.pendSegs, sg)
+			h.ps.segs = append(h.ps.segs, sg)
 		}
-		a.chunk = Chunk{Data: h.pend, Segments: h.pendSegs}
+		a.chunk = Chunk{Data: h.pend, Segments: h.ps.segs}
 	}
 	n := len(a.chunk.Data)
 	consumed := min(max(s.h.Data(d, &a.chunk), 0), n)
@@ -581,12 +587,12 @@ func (s *stream) deliver(d Dir, h *half, data []byte, segs []Segment) {
 		})
 	case fresh:
 		a.appendPending(s, h, data[consumed:])
-		h.pendSegs = append(h.pendSegs[:0], trimSegments(segs, consumed)...)
+		h.ps.segs = append(h.ps.segs[:0], trimSegments(segs, consumed)...)
 	default:
-		h.off += consumed
+		h.ps.off += consumed
 		h.pend = h.pend[consumed:]
-		trimmed := trimSegments(h.pendSegs, consumed)
-		h.pendSegs = h.pendSegs[:copy(h.pendSegs, trimmed)]
+		trimmed := trimSegments(h.ps.segs, consumed)
+		h.ps.segs = h.ps.segs[:copy(h.ps.segs, trimmed)]
 	}
 }
 
@@ -596,29 +602,37 @@ func (s *stream) deliver(d Dir, h *half, data []byte, segs []Segment) {
 // to, the assembler's free list, so that a connection holds one only while
 // it has bytes pending.
 func (a *Assembler) appendPending(s *stream, h *half, data []byte) {
-	if len(h.pend) == 0 {
-		h.off = 0
-	}
-	n := len(h.pend)
-	if h.buf == nil {
-		h.buf = a.getBuf()
-		a.pendingBytes += len(h.buf)
+	if h.ps == nil {
+		h.ps = a.getPendState()
+		if len(data) <= smallPend {
+			// A few bytes (a record header, the tail kept while looking
+			// for TLS): a small buffer, not one of the free list's.
+			h.ps.buf = make([]byte, smallPend)
+		} else {
+			h.ps.buf = a.getBuf()
+		}
+		a.pendingBytes += len(h.ps.buf)
 		a.lists[pendingList].pushBack(s)
 	}
-	if h.off+n+len(data) > len(h.buf) {
-		if n+len(data) > len(h.buf) {
-			nb := make([]byte, max(2*len(h.buf), n+len(data), pendBufSize))
-			copy(nb, h.pend)
-			a.putBuf(h.buf)
-			a.pendingBytes += len(nb) - len(h.buf)
-			h.buf = nb
-		} else {
-			copy(h.buf, h.pend)
-		}
-		h.off = 0
+	ps := h.ps
+	if len(h.pend) == 0 {
+		ps.off = 0
 	}
-	copy(h.buf[h.off+n:], data)
-	h.pend = h.buf[h.off : h.off+n+len(data)]
+	n := len(h.pend)
+	if ps.off+n+len(data) > len(ps.buf) {
+		if n+len(data) > len(ps.buf) {
+			nb := make([]byte, max(2*len(ps.buf), n+len(data), pendBufSize))
+			copy(nb, h.pend)
+			a.putBuf(ps.buf)
+			a.pendingBytes += len(nb) - len(ps.buf)
+			ps.buf = nb
+		} else {
+			copy(ps.buf, h.pend)
+		}
+		ps.off = 0
+	}
+	copy(ps.buf[ps.off+n:], data)
+	h.pend = ps.buf[ps.off : ps.off+n+len(data)]
 }
 
 // checkPending ends, while the pending buffers of all connections take
@@ -644,10 +658,9 @@ func (a *Assembler) checkPending(s *stream) {
 
 // clearPending empties the pending bytes and gives the buffer back.
 func (a *Assembler) clearPending(s *stream, h *half) {
-	a.pendingBytes -= len(h.buf)
-	a.putBuf(h.buf)
-	h.buf, h.pend, h.off, h.pendSegs = nil, nil, 0, h.pendSegs[:0]
-	if s.half[0].buf == nil && s.half[1].buf == nil {
+	a.putPendState(h.ps)
+	h.ps, h.pend = nil, nil
+	if s.half[0].ps == nil && s.half[1].ps == nil {
 		a.lists[pendingList].remove(s)
 	}
 }
@@ -656,6 +669,8 @@ const (
 	// pendBufSize is the least size of a new pending buffer; it doubles
 	// as needed. Small, as thousands of connections may each hold one.
 	pendBufSize = 4 << 10
+	// smallPend is the size of the buffer of a few pending bytes.
+	smallPend = 64
 	// maxFreeBufs bounds the free list; larger buffers are not kept.
 	maxFreeBufs    = 64
 	maxFreeBufSize = 64 << 10
@@ -687,6 +702,30 @@ func (a *Assembler) putRing(r *[ringSize]byte) {
 	}
 }
 
+// getPendState returns an empty pendState, from the free list if it can.
+func (a *Assembler) getPendState() *pendState {
+	if n := len(a.freePS); n > 0 {
+		ps := a.freePS[n-1]
+		a.freePS[n-1] = nil
+		a.freePS = a.freePS[:n-1]
+		return ps
+	}
+	return new(pendState)
+}
+
+// putPendState gives back ps and its buffer (ps may be nil).
+func (a *Assembler) putPendState(ps *pendState) {
+	if ps == nil {
+		return
+	}
+	a.pendingBytes -= len(ps.buf)
+	a.putBuf(ps.buf)
+	ps.buf, ps.off, ps.segs = nil, 0, ps.segs[:0]
+	if len(a.freePS) < maxFreeBufs {
+		a.freePS = append(a.freePS, ps)
+	}
+}
+
 func (a *Assembler) getBuf() []byte {
 	if n := len(a.freeBufs); n > 0 {
 		b := a.freeBufs[n-1]
@@ -698,7 +737,7 @@ func (a *Assembler) getBuf() []byte {
 }
 
 func (a *Assembler) putBuf(b []byte) {
-	if b != nil && len(b) <= maxFreeBufSize && len(a.freeBufs) < maxFreeBufs {
+	if len(b) >= pendBufSize && len(b) <= maxFreeBufSize && len(a.freeBufs) < maxFreeBufs {
 		a.freeBufs = append(a.freeBufs, b)
 	}
 }
@@ -750,7 +789,7 @@ func (s *stream) end(reason EndReason) {
 		a.lists[k].remove(s)
 	}
 	if s.rst {
-		delete(a.reset, s.rstKey)
+		delete(a.reset, a.keyHash(s.key.A, s.key.B))
 	}
 	if reason == EndIdle || reason == EndHalfClose {
 		a.stats.IdleFlushed++
@@ -759,8 +798,7 @@ func (s *stream) end(reason EndReason) {
 	for i := range s.half {
 		h := &s.half[i]
 		a.stats.PendingDropped += uint64(len(h.pend))
-		a.pendingBytes -= len(h.buf)
-		a.putBuf(h.buf)
+		a.putPendState(h.ps)
 		a.putRing(h.ring)
 		if h.ahead != 0 {
 			a.oooHalves--

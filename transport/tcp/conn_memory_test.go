@@ -125,3 +125,77 @@ func readPackets(t *testing.T, file string) []capture.Packet {
 	}
 	return ps
 }
+
+// TestMemoryPerOpenFlow opens 20,000 flows that never end, with no cap on
+// open connections, and measures the heap after GC per open flow between
+// the 2,000th and the 20,000th: a flow that is not TLS (a three-way
+// handshake and an HTTP request) must cost under 2 KB, as nothing is made
+// for it beyond the reassembly's and gopacket's state; one that sent a
+// ClientHello (the first four packets of a shipped capture) under 8 KB.
+// A bare SYN is measured too. Before session state was made lazily and the
+// pending buffers shrank, a flow that was not TLS took ~3.2 KB.
+func TestMemoryPerOpenFlow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	const (
+		flows      = 20000
+		warm       = 2000
+		maxNotTLS  = 2048 // bytes, of which gopacket's ~1000
+		maxTLSFlow = 8192
+	)
+	tmpl := readPackets(t, "../../testdata/pcaps/curl-tls13-http.pcap")[:4]
+	plain := make([]capture.Packet, 4)
+	copy(plain, tmpl)
+	req := *tmpl[3].TCP
+	req.Payload = []byte("GET /index.html HTTP/1.1\r\nHost: example.test\r\n\r\n")
+	plain[3].TCP = &req
+	for _, c := range []struct {
+		name string
+		tmpl []capture.Packet
+		max  float64
+	}{{"SYN", tmpl[:1], maxNotTLS}, {"not TLS", plain, maxNotTLS}, {"ClientHello", tmpl, maxTLSFlow}} {
+		t.Run(c.name, func(t *testing.T) {
+			an := tcp.NewAnalyzer(report.NewWriter(io.Discard, report.Options{Format: "text"}), decrypt.NewKeyStore())
+			asm := reassembly.New(an.Factory, reassembly.Options{MaxConns: -1})
+			cli := c.tmpl[0].Net.Src()
+			t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			var num, heapWarm uint64
+			for i := range flows {
+				addr := net.IPv4(10, 9, byte(i>>8), byte(i)).To4()
+				for _, p := range c.tmpl {
+					num++
+					tcp := *p.TCP
+					src, dst := p.Net.Src(), p.Net.Dst()
+					if src == cli {
+						src = layers.NewIPEndpoint(addr)
+					} else {
+						dst = layers.NewIPEndpoint(addr)
+					}
+					tcp.SetInternalPortsForTesting()
+					nf, _ := gopacket.FlowFromEndpoints(src, dst)
+					q := capture.Packet{Num: num, CI: p.CI, Net: nf, TCP: &tcp, Len: p.Len}
+					q.CI.Timestamp = t0.Add(time.Duration(num) * time.Microsecond)
+					asm.Add(&q)
+					if num%4096 == 0 {
+						asm.FlushIdle(q.CI.Timestamp)
+					}
+				}
+				if i+1 == warm {
+					heapWarm = heapAfterGC()
+				}
+			}
+			heap := heapAfterGC()
+			per := (float64(heap) - float64(heapWarm)) / (flows - warm)
+			t.Logf("%.0f bytes per open flow", per)
+			if st := asm.Stats(); st.Open != flows {
+				t.Fatalf("%d flows open, want %d", st.Open, flows)
+			}
+			if per > c.max {
+				t.Errorf("%.0f bytes per open flow, want at most %.0f", per, c.max)
+			}
+			runtime.KeepAlive(asm)
+			runtime.KeepAlive(an)
+		})
+	}
+}

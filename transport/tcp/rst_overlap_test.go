@@ -116,7 +116,27 @@ func runMixed(t *testing.T, name string, bad func([]*capsrc.Packet) []*capsrc.Pa
 	if len(sink.ends) != 2 {
 		t.Fatalf("%d connections ended, want 2", len(sink.ends))
 	}
-	return sink.ends[1], sink.ends[2], sink
+	clean = sink.ends[1]
+	for id, c := range sink.ends {
+		if id != 1 {
+			hurt = c
+		}
+	}
+	return clean, hurt, sink
+}
+
+// splitReversed replaces packet k by one-byte segments of its payload,
+// sent last byte first.
+func splitReversed(ps []*capsrc.Packet, k int) []*capsrc.Packet {
+	p := ps[k]
+	var parts []*capsrc.Packet
+	for i := len(p.TCP.Payload) - 1; i >= 0; i-- {
+		q := copyPacket(p, 0)
+		q.TCP.Seq += uint32(i)
+		q.TCP.Payload = q.TCP.Payload[i : i+1]
+		parts = append(parts, q)
+	}
+	return append(ps[:k:k], append(parts, ps[k+1:]...)...)
 }
 
 // serverData returns the indexes of the server's data packets.
@@ -176,6 +196,43 @@ func TestHurtNextToClean(t *testing.T) {
 		}, func(t *testing.T, c *session.Conn, plain *[2][]byte) {
 			if c.Gaps != 1 || noteCodes(c)["gap"] != 1 {
 				t.Errorf("%d gaps, notes %v; want the loss before the FIN as a gap", c.Gaps, noteCodes(c))
+			}
+		}},
+		{"tiny segments in reverse", func(ps []*capsrc.Packet) []*capsrc.Packet {
+			// More one-byte segments out of order than the per-connection
+			// cap has pages (1024): all of them are within its bytes.
+			k, n := -1, 0
+			for _, i := range serverData(ps) {
+				if l := len(ps[i].TCP.Payload); l > n {
+					k, n = i, l
+				}
+			}
+			if n <= reassembly.DefaultMaxBufferedPagesPerConnection {
+				t.Fatalf("the largest server segment has %d bytes: too few", n)
+			}
+			return splitReversed(ps, k)
+		}, func(t *testing.T, c *session.Conn, plain *[2][]byte) {
+			if c.Gaps != 0 || len(c.Notes) != 0 {
+				t.Errorf("%d gaps, notes %v; want none", c.Gaps, noteCodes(c))
+			}
+			if plain == nil || !bytes.Equal(plain[0], want[0]) || !bytes.Equal(plain[1], want[1]) {
+				t.Errorf("not all decrypted")
+			}
+		}},
+		{"new SYN after a RST", func(ps []*capsrc.Packet) []*capsrc.Packet {
+			// An attempt on the same addresses and ports that the client
+			// resets, then the real connection.
+			syn, rst := copyPacket(ps[0], 0), copyPacket(ps[0], 0)
+			syn.TCP.Seq -= 100000
+			rst.TCP.Seq = syn.TCP.Seq + 1
+			rst.TCP.SYN, rst.TCP.RST = false, true
+			return append([]*capsrc.Packet{syn, rst}, ps...)
+		}, func(t *testing.T, c *session.Conn, plain *[2][]byte) {
+			if len(c.Notes) != 0 || c.EndCause != "fin" {
+				t.Errorf("notes %v, end %q; want none and fin", noteCodes(c), c.EndCause)
+			}
+			if plain == nil || !bytes.Equal(plain[0], want[0]) || !bytes.Equal(plain[1], want[1]) {
+				t.Errorf("not all decrypted")
 			}
 		}},
 		{"overlap with other bytes", func(ps []*capsrc.Packet) []*capsrc.Packet {
