@@ -1,12 +1,15 @@
 package pipeline
 
 import (
+	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ssldissect/ssldissect/capture"
+	"github.com/ssldissect/ssldissect/internal/hostile"
 	"github.com/ssldissect/ssldissect/internal/synth"
 	"github.com/ssldissect/ssldissect/session"
 )
@@ -84,4 +87,46 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkOpenFlows runs floods of flows that send a SYN and a
+// ClientHello and never close (internal/hostile.Flood) through the packet
+// loop with the default caps: the CPU time per flow (cpu-µs/flow) should
+// not grow with the number of flows, as nothing visits every open
+// connection per packet or per flush and --max-conns evicts in constant
+// time.
+func BenchmarkOpenFlows(b *testing.B) {
+	for _, flows := range []int{25000, 100000} {
+		b.Run(strconv.Itoa(flows), func(b *testing.B) {
+			name := filepath.Join(b.TempDir(), "flood.pcap")
+			f, err := os.Create(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := hostile.Flood(f, hostile.FloodOptions{Flows: flows, Hello: true, Start: time.Unix(1e9, 0)}); err != nil {
+				b.Fatal(err)
+			}
+			if err := f.Close(); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			var sink countSink
+			cpu0 := cpuTime()
+			for b.Loop() {
+				src, err := capture.OpenFiles([]string{name}, capture.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				sink = countSink{}
+				if _, err := Run(src, &sink, Options{}); err != nil {
+					b.Fatal(err)
+				}
+				src.Close()
+			}
+			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N)/float64(flows), "cpu-µs/flow")
+			if sink.ends != flows {
+				b.Fatalf("%d connections reported, want %d", sink.ends, flows)
+			}
+		})
+	}
 }
