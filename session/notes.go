@@ -17,6 +17,7 @@ const (
 	NoteGap                     NoteCode = "gap"
 	NoteResync                  NoteCode = "resync"
 	NoteRecordDesync            NoteCode = "record_desync"
+	NoteRecordCut               NoteCode = "record_cut"
 	NoteMidstream               NoteCode = "midstream"
 	NoteRolesGuessed            NoteCode = "roles_guessed"
 	NoteStartTLS                NoteCode = "starttls"
@@ -76,6 +77,7 @@ type NoteInfo struct {
 var NoteCodes = []NoteInfo{
 	{NoteGap, "bytes of a direction were never captured (lost by the capture, or before it started); the detail says how many", "capture with a bigger buffer or snap length; only that direction's records around the gap are affected"},
 	{NoteResync, "the record boundary was found again after a gap or a bad header, that many bytes later", "none: the records in between are lost, the rest is dissected"},
+	{NoteRecordCut, "a record whose other bytes never came (a gap, or the end of the stream, cut it): its type and length, and how many of its bytes arrived, are in the detail; those bytes are not dissected", "capture with a bigger buffer; the records after a gap are found again (resync)"},
 	{NoteRecordDesync, "a record header was not plausible (bad type, version or length): record sync is lost in that direction", "look for a non-TLS protocol on the port or a corrupted capture; sync is searched for again (resync)"},
 	{NoteMidstream, "the capture starts inside the TLS stream: no handshake was seen", "start the capture before the connection; without the handshake nothing can be decrypted unless its session is resumed later"},
 	{NoteRolesGuessed, "no ClientHello was seen: the client was taken to be the side with the higher port", "check the client and server fields before relying on direction"},

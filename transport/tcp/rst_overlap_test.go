@@ -190,12 +190,16 @@ func TestHurtNextToClean(t *testing.T) {
 			}
 		}},
 		{"lost before FIN", func(ps []*capsrc.Packet) []*capsrc.Packet {
+			// The server's last data segment in two, the second half
+			// lost: the record in it is cut.
 			sd := serverData(ps)
 			k := sd[len(sd)-1]
-			return append(ps[:k:k], ps[k+1:]...)
+			first := copyPacket(ps[k], 0)
+			first.TCP.Payload = first.TCP.Payload[:len(first.TCP.Payload)/2]
+			return append(ps[:k:k], append([]*capsrc.Packet{first}, ps[k+1:]...)...)
 		}, func(t *testing.T, c *session.Conn, plain *[2][]byte) {
-			if c.Gaps != 1 || noteCodes(c)["gap"] != 1 {
-				t.Errorf("%d gaps, notes %v; want the loss before the FIN as a gap", c.Gaps, noteCodes(c))
+			if c.Gaps != 1 || noteCodes(c)["gap"] != 1 || noteCodes(c)["record_cut"] != 1 {
+				t.Errorf("%d gaps, notes %v; want the loss before the FIN as a gap, and the record it cut", c.Gaps, noteCodes(c))
 			}
 		}},
 		{"tiny segments in reverse", func(ps []*capsrc.Packet) []*capsrc.Packet {

@@ -59,6 +59,17 @@ const (
 type half struct {
 	mode halfMode
 	base uint64 // stream offset of the next byte Data will see
+	cut  cutRecord
+}
+
+// cutRecord is the start of a record left unconsumed for want of its
+// other bytes, so that a gap (or the end) that cuts it can say what it cut.
+type cutRecord struct {
+	ok  bool
+	n   int // bytes of hdr known
+	hdr [5]byte
+	at  uint64 // stream offset of the record
+	got int    // bytes of it seen
 }
 
 // Limits on the search for TLS in a connection's first bytes.
@@ -184,9 +195,13 @@ func (c *Stream) desync(s Side, err error, packet uint64) {
 // records splits one side's bytes into records and processes each.
 func (c *Stream) records(s Side, b []byte, pos Positioner, base int) (n int, stop bool) {
 	off := 0
+	c.halves[s].cut.ok = false
 	for off < len(b) {
 		rec, m, err := parser.ParseRecord(b[off:])
 		if errors.Is(err, parser.ErrNeedMore) {
+			h := &c.halves[s]
+			h.cut = cutRecord{ok: true, at: h.base + uint64(off), got: len(b) - off}
+			h.cut.n = copy(h.cut.hdr[:], b[off:])
 			return off, true
 		}
 		if err != nil {
@@ -236,6 +251,7 @@ func (c *Stream) Gap(s Side, start uint64, n int, t time.Time) {
 	h := &c.halves[s]
 	if !c.dead {
 		c.sess().Gap(c.dirOf(s), start, n, t)
+		c.noteCut(s, fmt.Sprintf("the gap at offset %d", start))
 	}
 	h.base = start + uint64(max(n, 0))
 	if h.mode == modeTLS || h.mode == modeSSLv2 {
@@ -253,6 +269,9 @@ func (c *Stream) AddNote(s Side, code string, offset, packet uint64, detail stri
 func (c *Stream) Close(cause string, t time.Time) {
 	if c.Conn == nil {
 		return // never SSL/TLS: nothing to report
+	}
+	for s := range c.halves {
+		c.noteCut(Side(s), "the end of the stream")
 	}
 	if c.TLS && c.client < 0 {
 		c.setRoles(c.guessClient(), true)
@@ -294,3 +313,21 @@ func guessStartTLS(a, b []byte) string {
 
 // IsTLS reports whether SSL/TLS was recognised in either direction.
 func (c *Stream) IsTLS() bool { return c.Conn != nil && c.TLS }
+
+// noteCut notes the record that side s left waiting for its other bytes,
+// if any, as cut by what: the bytes of it that came are dropped.
+func (c *Stream) noteCut(s Side, by string) {
+	h := &c.halves[s]
+	if !h.cut.ok || h.cut.at != h.base || h.mode != modeTLS {
+		h.cut.ok = false
+		return
+	}
+	h.cut.ok = false
+	detail := fmt.Sprintf("a record was cut by %s: %d bytes of its header arrived", by, h.cut.got)
+	if h.cut.n == 5 {
+		if rh, err := parser.ParseRecordHeader(h.cut.hdr[:]); err == nil {
+			detail = fmt.Sprintf("a %s record of %d bytes was cut by %s: %d of its bytes arrived", rh.Type, 5+rh.Length, by, h.cut.got)
+		}
+	}
+	c.Note(session.Note{Code: session.NoteRecordCut, Dir: c.dirOf(s), HasDir: true, Offset: h.cut.at, Detail: detail})
+}
