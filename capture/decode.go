@@ -71,6 +71,7 @@ type decoder struct {
 	unsupported bool // the link type is not one we decode
 	ipVersion   uint8
 	tcpOK       bool
+	udpOK       bool
 	net         gopacket.Flow
 
 	ip4d      *ip4defrag.IPv4Defragmenter
@@ -151,7 +152,7 @@ func (d *decoder) decode(link layers.LinkType, data []byte, ci gopacket.CaptureI
 func (d *decoder) decodeFrame(link layers.LinkType, data []byte, ci gopacket.CaptureInfo, st *Stats) {
 	d.vlan.ids = d.vlan.ids[:0]
 	d.meta = filter.Meta{Link: data, Length: ci.Length}
-	d.unsupported, d.ipVersion, d.tcpOK, d.net = false, 0, false, gopacket.Flow{}
+	d.unsupported, d.ipVersion, d.tcpOK, d.udpOK, d.net = false, 0, false, false, gopacket.Flow{}
 
 	first, ok := firstLayer(link, data)
 	if !ok {
@@ -198,7 +199,7 @@ func (d *decoder) defrag(m *filter.Meta, frag4, frag6 bool, ci gopacket.CaptureI
 	// carries no TCP segment until its datagram is whole.
 	if !m.Fragment && m.L4 != nil {
 		d.transport(m, m.L4)
-		d.tcpOK = false
+		d.tcpOK, d.udpOK = false, false
 	}
 	d.fragCount++
 	if d.fragCount%fragExpireEvery == 0 {
@@ -275,6 +276,7 @@ func (d *decoder) walk(m *filter.Meta, decoded []gopacket.LayerType) (frag4, fra
 			m.HasPorts, m.SrcPort, m.DstPort = true, uint16(t.SrcPort), uint16(t.DstPort)
 			m.TCPFlags = tcpFlags(t)
 		case layers.LayerTypeUDP:
+			d.udpOK = true
 			m.HasPorts, m.SrcPort, m.DstPort = true, uint16(d.udp.SrcPort), uint16(d.udp.DstPort)
 		}
 	}

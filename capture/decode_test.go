@@ -132,9 +132,12 @@ func TestNotTCP(t *testing.T) {
 		t.Fatalf("%d packets", len(res.pkts))
 	}
 	for i, p := range res.pkts {
-		if p.TCP {
-			t.Errorf("packet %d has TCP", i+1)
+		if p.TCP || p.UDP != (i == 0) {
+			t.Errorf("packet %d: TCP %v, UDP %v", i+1, p.TCP, p.UDP)
 		}
+	}
+	if p := res.pkts[0]; p.Ports != [2]uint16{5353, 53} || p.Payload != "dns" {
+		t.Errorf("UDP datagram: ports %v, payload %q", p.Ports, p.Payload)
 	}
 	if m := metas[0]; m.Proto != uint8(layers.IPProtocolUDP) || !m.HasPorts || m.SrcPort != 5353 || m.DstPort != 53 {
 		t.Errorf("UDP meta %+v", m)
@@ -143,7 +146,7 @@ func TestNotTCP(t *testing.T) {
 		t.Errorf("ARP meta %+v", m)
 	}
 	st := res.stats
-	want := Stats{Files: 1, Packets: 5, Bytes: st.Bytes, Delivered: 5, NonIP: 3, NonTCP: 2, DecodeErrs: 2}
+	want := Stats{Files: 1, Packets: 5, Bytes: st.Bytes, Delivered: 5, NonIP: 3, NonTCP: 2, UDP: 1, DecodeErrs: 2}
 	if st != want {
 		t.Errorf("stats\n got %+v\nwant %+v", st, want)
 	}

@@ -306,6 +306,7 @@ type got struct {
 	Link         layers.LinkType
 	Net          string
 	TCP          bool
+	UDP          bool
 	Ports        [2]uint16
 	Payload      string
 	Len          int
@@ -370,10 +371,14 @@ func readAll(t testing.TB, paths []string, opt Options) (result, error) {
 			t.Fatalf("Next: %v", err)
 		}
 		g := got{Num: p.Num, FileNum: p.FileNum, File: filepath.Base(p.File), TS: p.CI.Timestamp,
-			Link: p.LinkType, Net: p.Net.String(), TCP: p.TCP != nil, Len: p.Len}
+			Link: p.LinkType, Net: p.Net.String(), TCP: p.TCP != nil, UDP: p.UDP != nil, Len: p.Len}
 		if p.TCP != nil {
 			g.Ports = [2]uint16{uint16(p.TCP.SrcPort), uint16(p.TCP.DstPort)}
 			g.Payload = string(p.TCP.Payload)
+		}
+		if p.UDP != nil {
+			g.Ports = [2]uint16{uint16(p.UDP.SrcPort), uint16(p.UDP.DstPort)}
+			g.Payload = string(p.UDP.Payload)
 		}
 		if mr != nil {
 			g.VLANs = mr.last.VLANs

@@ -24,6 +24,10 @@ type Packet struct {
 	// TCP is the TCP layer, or nil when the packet carries no TCP segment
 	// (inside a tunnel, the innermost one's).
 	TCP *layers.TCP
+	// UDP is the UDP layer, or nil when the packet carries no UDP datagram
+	// (inside a tunnel, the innermost one's; a UDP tunnel that is opened
+	// is not one). Its Payload is the datagram's data.
+	UDP *layers.UDP
 	// Len is the packet's length on the wire (CI.Length).
 	Len int
 	// LinkType is the link-layer header type of the frame (per pcapng

@@ -65,6 +65,7 @@ type Stats struct {
 	TCP         uint64 // frames that carry a TCP segment (a whole datagram's, for fragments)
 	NonIP       uint64 // frames that are not IPv4 or IPv6 (or whose link type is not supported)
 	NonTCP      uint64 // IP frames that carry no TCP segment (UDP, ICMP, incomplete fragments, ...)
+	UDP         uint64 // of NonTCP, those that carry a UDP datagram (Packet.UDP)
 	Filtered    uint64 // frames the filter rejected
 	DecodeErrs  uint64 // frames with a malformed or truncated header
 	Fragments   uint64 // IP fragments seen
@@ -280,6 +281,9 @@ func (d *decoder) deliver(st *Stats, match matcher, pkt *Packet, p Packet) bool 
 		st.TCP++
 	} else if d.ipVersion != 0 {
 		st.NonTCP++
+		if d.udpOK {
+			st.UDP++
+		}
 	}
 	if match != nil && !match.Match(&d.meta) {
 		st.Filtered++
@@ -291,6 +295,8 @@ func (d *decoder) deliver(st *Stats, match matcher, pkt *Packet, p Packet) bool 
 	p.Len = p.CI.Length
 	if d.tcpOK {
 		p.TCP = &d.tcp
+	} else if d.udpOK {
+		p.UDP = &d.udp
 	}
 	*pkt = p
 	return true

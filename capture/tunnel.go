@@ -224,7 +224,7 @@ func (d *decoder) decapsulate(ts gopacket.CaptureInfo, st *Stats) {
 		if first != layers.LayerTypeEthernet {
 			m.L3 = inner
 		}
-		d.tcpOK = false
+		d.tcpOK, d.udpOK = false, false
 		err := d.parser(first).DecodeLayers(inner, &d.decoded)
 		frag4, frag6 := d.walk(m, d.decoded)
 		if err != nil {
