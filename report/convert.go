@@ -1,6 +1,9 @@
 package report
 
 import (
+	"encoding/hex"
+	"fmt"
+
 	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/session"
 )
@@ -122,6 +125,11 @@ func ConnectionOf(c *session.Conn) Connection {
 		out.Version = c.Version.String()
 		out.VersionID = hex16(uint16(c.Version))
 	}
+	out.Transport = c.Transport
+	if q := c.QUIC; q != nil {
+		out.QUICConn = quicConnOf(q)
+		out.History = string(q.History)
+	}
 	if c.ServerHello != nil {
 		out.CipherSuite = c.CipherSuite.String()
 		out.CipherSuiteID = hex16(uint16(c.CipherSuite))
@@ -184,4 +192,20 @@ func finishedOf(v [2]int) Finished {
 		return "unchecked"
 	}
 	return Finished{C2S: name(v[session.ClientToServer]), S2C: name(v[session.ServerToClient])}
+}
+
+func quicConnOf(q *session.QUICInfo) *QUICConn {
+	perDir := func(v [2]int) PerDir {
+		return PerDir{C2S: int64(v[session.ClientToServer]), S2C: int64(v[session.ServerToClient])}
+	}
+	return &QUICConn{
+		QUICVersion:        fmt.Sprintf("0x%08x", q.Version),
+		QUICVersionName:    q.VersionName,
+		OriginalDCID:       hex.EncodeToString(q.OriginalDCID),
+		Retry:              q.Retry,
+		VersionNegotiation: q.VersionNegotiation,
+		KeyUpdates:         perDir(q.KeyUpdates),
+		Packets:            perDir(q.Packets),
+		DecryptedPackets:   perDir(q.DecryptedPackets),
+	}
 }

@@ -117,6 +117,7 @@ type Connection struct {
 	Start              string        `json:"start"`
 	End                string        `json:"end"`
 	EndCause           string        `json:"end_cause"`
+	Transport          string        `json:"transport,omitempty"`
 	Version            string        `json:"version"`
 	VersionID          string        `json:"version_id"`
 	CipherSuite        string        `json:"cipher_suite"`
@@ -149,6 +150,8 @@ type Connection struct {
 	History            string        `json:"history"`
 	ServerCertificates []Certificate `json:"server_certificates"`
 	ClientCertificates []Certificate `json:"client_certificates"`
+	// QUIC connections only (CONTRACT.md "QUIC and DTLS").
+	*QUICConn
 	// Dropped counts what the per-connection caps (session/limits.go)
 	// left out of the lists above; absent when nothing was.
 	Dropped *Dropped `json:"dropped,omitempty"`
@@ -275,3 +278,15 @@ var hex8Table, hex16Table = func() (a, b [256]string) {
 	}
 	return
 }()
+
+// QUICConn holds the fields of a QUIC connection's line.
+type QUICConn struct {
+	QUICVersion        string `json:"quic_version"`
+	QUICVersionName    string `json:"quic_version_name"`
+	OriginalDCID       string `json:"original_dcid"`
+	Retry              bool   `json:"retry"`
+	VersionNegotiation bool   `json:"version_negotiation"`
+	KeyUpdates         PerDir `json:"key_updates"`
+	Packets            PerDir `json:"packets"`
+	DecryptedPackets   PerDir `json:"decrypted_packets"`
+}

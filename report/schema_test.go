@@ -372,6 +372,10 @@ func keysPresent(t *testing.T, typ reflect.Type, v any, path string) {
 			if !sf.IsExported() || name == "-" {
 				continue
 			}
+			if sf.Anonymous && name == "" {
+				keysPresent(t, sf.Type, v, path) // its fields are the object's
+				continue
+			}
 			if name == "" {
 				name = sf.Name
 			}

@@ -146,6 +146,24 @@ func (w *Writer) textEnd(c *session.Conn) {
 		writeKey(w.out, "      ", k)
 		writeStrings(w.out, " ", v, "\n")
 	}
+	if q := out.QUICConn; q != nil {
+		line("quic", q.QUICVersionName+" ("+q.QUICVersion+"), original_dcid "+q.OriginalDCID)
+		line("quic_packets", fmt.Sprintf("c2s %d (%d decrypted), s2c %d (%d decrypted)",
+			q.Packets.C2S, q.DecryptedPackets.C2S, q.Packets.S2C, q.DecryptedPackets.S2C))
+		var qf []string
+		if q.Retry {
+			qf = append(qf, "retry")
+		}
+		if q.VersionNegotiation {
+			qf = append(qf, "version_negotiation")
+		}
+		if q.KeyUpdates.C2S+q.KeyUpdates.S2C > 0 {
+			qf = append(qf, fmt.Sprintf("key_updates c2s %d s2c %d", q.KeyUpdates.C2S, q.KeyUpdates.S2C))
+		}
+		if len(qf) > 0 {
+			line("quic_flags", strings.Join(qf, ", "))
+		}
+	}
 	if out.Version != "" {
 		line("version", out.Version+" ("+out.VersionID+")")
 	}

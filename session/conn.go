@@ -121,6 +121,10 @@ type Conn struct {
 	Start    time.Time
 	EndTime  time.Time
 	EndCause string
+	// Transport is TransportTCP (""), TransportQUIC or TransportDTLS; QUIC
+	// is set by the QUIC transport.
+	Transport string
+	QUIC      *QUICInfo
 
 	// TLS is set once SSL/TLS was recognised in either direction.
 	TLS bool
