@@ -94,16 +94,7 @@ func TestCapsHostileConnection(t *testing.T) {
 	if !good.Decrypted || good.Finished.C2S != "ok" || good.Finished.S2C != "ok" || good.Dropped != nil {
 		t.Errorf("neighbour: decrypted %v, finished %+v, dropped %+v", good.Decrypted, good.Finished, good.Dropped)
 	}
-	for _, ext := range []string{"c2s", "s2c"} {
-		want, err := os.ReadFile(strings.TrimSuffix(neighbour, ".pcap") + "." + ext)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := os.ReadFile(filepath.Join(plain, itoa(id)+"."+ext))
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("neighbour %s: %d bytes decrypted (%v), want the %d the endpoint sent", ext, len(got), err, len(want))
-		}
-	}
+	checkPlaintext(t, neighbour, plain, id)
 
 	// The hostile connection: cut to the caps, and counted.
 	if len(bad.Alerts) != session.MaxAlerts || len(bad.ServerCertificates) != session.MaxCertificates ||
@@ -197,4 +188,21 @@ func TestCapsHostileConnection(t *testing.T) {
 func itoa(n uint64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// checkPlaintext checks that connection id's plaintext files in dir hold
+// the bytes each endpoint of the shipped capture pcap sent (its .c2s and
+// .s2c files).
+func checkPlaintext(t *testing.T, pcap, dir string, id uint64) {
+	t.Helper()
+	for _, ext := range []string{"c2s", "s2c"} {
+		want, err := os.ReadFile(strings.TrimSuffix(pcap, ".pcap") + "." + ext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(dir, itoa(id)+"."+ext))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s %s: %d bytes decrypted (%v), want the %d the endpoint sent", filepath.Base(pcap), ext, len(got), err, len(want))
+		}
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -109,16 +108,7 @@ func TestMaxConnsFlood(t *testing.T) {
 				a, _ := json.Marshal(alone[0])
 				t.Errorf("the neighbour's connection differs from the capture alone:\n%s\n%s", g, a)
 			}
-			for _, ext := range []string{"c2s", "s2c"} {
-				want, err := os.ReadFile(strings.TrimSuffix(neighbour, ".pcap") + "." + ext)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := os.ReadFile(filepath.Join(plain, itoa(id)+"."+ext))
-				if err != nil || !bytes.Equal(got, want) {
-					t.Errorf("neighbour %s: %d bytes decrypted (%v), want the %d the endpoint sent", ext, len(got), err, len(want))
-				}
-			}
+			checkPlaintext(t, neighbour, plain, id)
 		})
 	}
 }

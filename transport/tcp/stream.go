@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"time"
 
@@ -57,19 +58,20 @@ const (
 
 // half is one side's framing state.
 type half struct {
-	mode halfMode
 	base uint64 // stream offset of the next byte Data will see
+	mode halfMode
 	cut  cutRecord
 }
 
 // cutRecord is the start of a record left unconsumed for want of its
-// other bytes, so that a gap (or the end) that cuts it can say what it cut.
+// other bytes, at stream offset base (records consumes up to it), so that
+// a gap (or the end) that cuts it can say what it cut. Small: every open
+// connection has two.
 type cutRecord struct {
-	ok  bool
-	n   int // bytes of hdr known
 	hdr [5]byte
-	at  uint64 // stream offset of the record
-	got int    // bytes of it seen
+	n   uint8 // bytes of hdr known
+	ok  bool
+	got uint32 // bytes of the record seen
 }
 
 // Limits on the search for TLS in a connection's first bytes.
@@ -200,8 +202,8 @@ func (c *Stream) records(s Side, b []byte, pos Positioner, base int) (n int, sto
 		rec, m, err := parser.ParseRecord(b[off:])
 		if errors.Is(err, parser.ErrNeedMore) {
 			h := &c.halves[s]
-			h.cut = cutRecord{ok: true, at: h.base + uint64(off), got: len(b) - off}
-			h.cut.n = copy(h.cut.hdr[:], b[off:])
+			h.cut = cutRecord{ok: true, got: uint32(min(len(b)-off, math.MaxUint32))}
+			h.cut.n = uint8(copy(h.cut.hdr[:], b[off:]))
 			return off, true
 		}
 		if err != nil {
@@ -318,7 +320,7 @@ func (c *Stream) IsTLS() bool { return c.Conn != nil && c.TLS }
 // if any, as cut by what: the bytes of it that came are dropped.
 func (c *Stream) noteCut(s Side, by string) {
 	h := &c.halves[s]
-	if !h.cut.ok || h.cut.at != h.base || h.mode != modeTLS {
+	if !h.cut.ok || h.mode != modeTLS {
 		h.cut.ok = false
 		return
 	}
@@ -329,5 +331,5 @@ func (c *Stream) noteCut(s Side, by string) {
 			detail = fmt.Sprintf("a %s record of %d bytes was cut by %s: %d of its bytes arrived", rh.Type, 5+rh.Length, by, h.cut.got)
 		}
 	}
-	c.Note(session.Note{Code: session.NoteRecordCut, Dir: c.dirOf(s), HasDir: true, Offset: h.cut.at, Detail: detail})
+	c.Note(session.Note{Code: session.NoteRecordCut, Dir: c.dirOf(s), HasDir: true, Offset: h.base, Detail: detail})
 }
