@@ -169,6 +169,7 @@ type Assembler struct {
 	freeBufs  [][]byte          // pending buffers of ended or caught-up connections, for reuse
 	freeRings []*[ringSize]byte // overlap rings of ended connections, for reuse
 	freePS    []*pendState      // pending states let go, for reuse
+	freeSmall [][]byte          // small pending buffers let go, for reuse
 	rings     int               // rings held by open connections
 
 	// Ended connections out of gopacket's pool (closed.go).

@@ -25,6 +25,10 @@ const ringSize = 4 << 10
 // Stats.OverlapsUnchecked).
 const maxRings = 2048
 
+// maxFreeRings bounds the rings kept for reuse (1 MiB): enough for the
+// connections that end between two that start on a busy link.
+const maxFreeRings = 256
+
 func max32(x, y uint32) uint32 {
 	if int32(y-x) > 0 {
 		return y
@@ -606,8 +610,8 @@ func (a *Assembler) appendPending(s *stream, h *half, data []byte) {
 		h.ps = a.getPendState()
 		if len(data) <= smallPend {
 			// A few bytes (a record header, the tail kept while looking
-			// for TLS): a small buffer, not one of the free list's.
-			h.ps.buf = make([]byte, smallPend)
+			// for TLS): a small buffer, not one of 4 KiB.
+			h.ps.buf = a.getSmall()
 		} else {
 			h.ps.buf = a.getBuf()
 		}
@@ -620,8 +624,14 @@ func (a *Assembler) appendPending(s *stream, h *half, data []byte) {
 	}
 	n := len(h.pend)
 	if ps.off+n+len(data) > len(ps.buf) {
-		if n+len(data) > len(ps.buf) {
-			nb := make([]byte, max(2*len(ps.buf), n+len(data), pendBufSize))
+		if need := n + len(data); need > len(ps.buf) {
+			var nb []byte
+			if need <= pendBufSize {
+				nb = a.getBuf()
+			}
+			if nb == nil {
+				nb = make([]byte, max(2*len(ps.buf), need, pendBufSize))
+			}
 			copy(nb, h.pend)
 			a.putBuf(ps.buf)
 			a.pendingBytes += len(nb) - len(ps.buf)
@@ -671,6 +681,8 @@ const (
 	pendBufSize = 4 << 10
 	// smallPend is the size of the buffer of a few pending bytes.
 	smallPend = 64
+	// maxFreeSmall bounds the free list of small buffers (64 KiB).
+	maxFreeSmall = 1024
 	// maxFreeBufs bounds the free list; larger buffers are not kept.
 	maxFreeBufs    = 64
 	maxFreeBufSize = 64 << 10
@@ -697,7 +709,7 @@ func (a *Assembler) putRing(r *[ringSize]byte) {
 	if r != nil {
 		a.rings--
 	}
-	if r != nil && len(a.freeRings) < maxFreeBufs {
+	if r != nil && len(a.freeRings) < maxFreeRings {
 		a.freeRings = append(a.freeRings, r)
 	}
 }
@@ -736,7 +748,23 @@ func (a *Assembler) getBuf() []byte {
 	return nil
 }
 
+// getSmall returns a buffer of smallPend bytes, from its free list if it
+// can.
+func (a *Assembler) getSmall() []byte {
+	if n := len(a.freeSmall); n > 0 {
+		b := a.freeSmall[n-1]
+		a.freeSmall[n-1] = nil
+		a.freeSmall = a.freeSmall[:n-1]
+		return b
+	}
+	return make([]byte, smallPend)
+}
+
 func (a *Assembler) putBuf(b []byte) {
+	if len(b) == smallPend && len(a.freeSmall) < maxFreeSmall {
+		a.freeSmall = append(a.freeSmall, b)
+		return
+	}
 	if len(b) >= pendBufSize && len(b) <= maxFreeBufSize && len(a.freeBufs) < maxFreeBufs {
 		a.freeBufs = append(a.freeBufs, b)
 	}
