@@ -45,15 +45,21 @@
 //     inner plaintext and KeyUpdate (RFC 8446 5.2, 4.6.3), and DEFLATE
 //     compression (RFC 3749). All nonce, AAD, IV and padding rules live
 //     there.
+//   - QUICKeys: QUIC packet protection (RFC 9001 section 5, RFC 9369
+//     section 3.3 for v2, the salts of the drafts and of Google's Q050 and
+//     T05x): Initial keys from the client's first DCID, keys from a TLS 1.3
+//     traffic secret, header protection (AES and ChaCha20), AEAD open, key
+//     phase updates ("quic ku", section 6) and the Retry integrity tag
+//     (VerifyQUICRetry, section 5.8).
 //
 // A MAC, tag or padding that does not verify is reported as a MACResult,
 // never as a panic; malformed input gives errors. Nothing here keeps
 // package-level state that changes after initialization.
 //
 // Non-goals: encrypting (beyond what tests need), constant-time code (the
-// data is already captured), DTLS and QUIC record and packet protection
-// (the transports that will need them are not written; the key schedule
-// leaves room for their labels), SSLv2 records (and with them SSLv2's RC2
+// data is already captured), DTLS record protection (its transport is not
+// written; the key schedule leaves room for its labels), QUIC packet
+// number decoding and CRYPTO reassembly (transport/quic), SSLv2 records (and with them SSLv2's RC2
 // cipher specs), Kerberos, GOST and SM4 suites, key exchanges that need
 // private keys other than a static RSA server key (DHE/ECDHE need a key
 // log), and TLS 1.3 PSK resumption from cached secrets (the key log gives
