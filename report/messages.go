@@ -372,6 +372,16 @@ func extensionObject(a *objArena, e *parser.Extension) Object {
 	if e.Err != nil {
 		o = append(o, Field{"error", e.Err.Error()})
 	}
+	if e.Type == parser.ExtQUICTransportParameters {
+		params, err := transportParameters(e.Data)
+		if err != nil {
+			o = append(o, Field{"error", err.Error()})
+		}
+		if params == nil {
+			params = []Object{}
+		}
+		return append(o, Field{"parameters", params})
+	}
 	switch x := e.Parsed.(type) {
 	case parser.ServerNameExt:
 		names := make([]string, 0, len(x.Names))

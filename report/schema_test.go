@@ -607,6 +607,8 @@ func TestSchemaKindLists(t *testing.T) {
 func TestSchemaEvents(t *testing.T) {
 	f := &filler{t: t}
 	full := f.filled(reflect.TypeFor[session.RecordEvent](), "RecordEvent", 0).Interface().(session.RecordEvent)
+	quicEv := full // a QUIC packet's event: written as a quic_packet
+	full.QUIC = nil
 	var evs []*session.RecordEvent
 	for _, alerts := range []int{2, 1, 0} { // a record's alerts: several, one, none
 		ev := full
@@ -618,7 +620,7 @@ func TestSchemaEvents(t *testing.T) {
 	}
 	plain := full // not SSLv2, not opaque, no messages
 	plain.Record.SSLv2, plain.Opaque, plain.Messages, plain.Heartbeat, plain.Notes = false, false, nil, nil, nil
-	evs = append(evs, &plain, &session.RecordEvent{Conn: &session.Conn{}})
+	evs = append(evs, &plain, &session.RecordEvent{Conn: &session.Conn{}}, &quicEv)
 	conns := []*session.Conn{full.Conn, {}}
 	sum := f.filled(reflect.TypeFor[Summary](), "Summary", 0).Interface().(Summary)
 
@@ -634,7 +636,11 @@ func TestSchemaEvents(t *testing.T) {
 	}
 	for _, ev := range evs {
 		w.Record(ev)
-		add(RecordOf(ev))
+		if ev.QUIC != nil {
+			add(QUICPacketOf(ev))
+		} else {
+			add(RecordOf(ev))
+		}
 	}
 	for _, c := range conns {
 		w.End(c)

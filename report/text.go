@@ -34,7 +34,14 @@ func (w *Writer) textConn(c *session.Conn, t time.Time) *textConn {
 		w.conns[c.ID] = tc
 		// "New TCP connection #%d: %s(%d) <-> %s(%d)\n", appended.
 		b := w.out.AvailableBuffer()
-		b = append(b, "New TCP connection #"...)
+		switch c.Transport {
+		case session.TransportQUIC:
+			b = append(b, "New QUIC connection #"...)
+		case session.TransportDTLS:
+			b = append(b, "New DTLS connection #"...)
+		default:
+			b = append(b, "New TCP connection #"...)
+		}
 		b = strconv.AppendUint(b, c.ID, 10)
 		b = append(b, ": "...)
 		b = appendAddrPort(b, c.Client)

@@ -81,6 +81,10 @@ func (w *Writer) Record(ev *session.RecordEvent) {
 	if w.err != nil {
 		return
 	}
+	if ev.QUIC != nil {
+		w.quicPacket(ev)
+		return
+	}
 	if w.opt.Format == "json" {
 		r := recordOf(&w.arena, ev)
 		w.setErr(w.writeRecord(&r))
@@ -88,6 +92,17 @@ func (w *Writer) Record(ev *session.RecordEvent) {
 		return
 	}
 	w.textRecord(ev)
+}
+
+// quicPacket writes the event of a QUIC packet.
+func (w *Writer) quicPacket(ev *session.RecordEvent) {
+	if w.opt.Format == "json" {
+		p := quicPacketOf(&w.arena, ev)
+		w.setErr(w.writeLine(&p))
+		w.arena.reset()
+		return
+	}
+	w.textQUICPacket(ev)
 }
 
 // End writes a connection's summary.

@@ -72,6 +72,9 @@ type RecordEvent struct {
 	// Dropped counts what the record caps (limits.go) left out of
 	// Messages, Alerts and Notes.
 	Dropped RecordDropped
+	// QUIC is set for the event of a QUIC packet (Conn.QUICPacket):
+	// Messages are those its CRYPTO frames completed; Record is empty.
+	QUIC *QUICPacket
 }
 
 // Sink receives the events of every connection, in the order they happen.

@@ -1,5 +1,11 @@
 package session
 
+import (
+	"github.com/ssldissect/ssldissect/decrypt"
+	"github.com/ssldissect/ssldissect/parser"
+	"github.com/ssldissect/ssldissect/parser/quic"
+)
+
 // QUICInfo is what the QUIC transport tells of one connection, for its
 // summary: the session state machine reads none of it.
 type QUICInfo struct {
@@ -23,3 +29,74 @@ const (
 	TransportQUIC = "quic"
 	TransportDTLS = "dtls"
 )
+
+// AddHistory appends a letter to the QUIC history, upper case for the
+// client, while there is room (MaxHistory, as for the TLS history).
+func (q *QUICInfo) AddHistory(d Dir, letter byte) {
+	if len(q.History) >= MaxHistory {
+		return
+	}
+	if d == ServerToClient && letter >= 'A' && letter <= 'Z' {
+		letter += 'a' - 'A'
+	}
+	q.History = append(q.History, letter)
+}
+
+// QUICPacket is one QUIC packet as the transport read it, for the
+// packet's event (RecordEvent.QUIC).
+type QUICPacket struct {
+	Type    quic.PacketType
+	Version uint32 // 0 for short headers
+	DCID    []byte
+	SCID    []byte
+	// Token is the Initial's token or the Retry token; Versions the
+	// versions a Version Negotiation packet offers.
+	Token    []byte
+	Versions []uint32
+	// Length is the packet's length on the wire, header included.
+	Length int
+	// PN is the full packet number, when HasPN (header protection removed).
+	PN    uint64
+	HasPN bool
+	// KeyPhase is the key phase bit of a 1-RTT packet.
+	KeyPhase  bool
+	Decrypted bool
+	MAC       decrypt.MACResult
+	// For a Retry, MAC tells of its integrity tag (none: a version
+	// without a known tag key).
+	// Frames are the packet's frames, up to MaxPacketFrames, without
+	// their bulk data: the Length of a STREAM, CRYPTO or DATAGRAM frame is
+	// the length of its data.
+	Frames     []quic.Frame
+	MoreFrames int // frames past the cap, not kept
+	Notes      []Note
+}
+
+// MaxPacketFrames caps QUICPacket.Frames (a packet of 1-byte PINGs could
+// hold 1,500).
+const MaxPacketFrames = 64
+
+// QUICHandshake is handshake data a QUIC packet's CRYPTO frames released:
+// the next bytes, in order, of one encryption level's stream.
+type QUICHandshake struct {
+	Level Level
+	Data  []byte
+}
+
+// QUICPacket reports one QUIC packet of direction d: its header, frames
+// and the handshake bytes its CRYPTO frames made contiguous, which the
+// session parses as messages. It is one event for the sink, with
+// RecordEvent.QUIC set and Record an empty handshake record. The packet
+// and its slices must stay valid until the call returns.
+func (c *Conn) QUICPacket(d Dir, p *QUICPacket, hs []QUICHandshake, pos Position) {
+	rec := parser.Record{Type: parser.ContentTypeHandshake, Version: parser.VersionTLS13}
+	ev := c.begin(d, rec, pos.Offset, pos.Time, pos.Packet)
+	ev.QUIC = p
+	ev.Decrypted = p.Decrypted
+	ev.MAC = p.MAC
+	ev.Notes = append(ev.Notes, p.Notes...)
+	for _, h := range hs {
+		c.handshake(ev, h.Data)
+	}
+	c.emit(ev)
+}

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/ssldissect/ssldissect/capture"
-	"github.com/ssldissect/ssldissect/reassembly"
 )
 
 // Live makes Run follow a live capture. The source must be a capture.Live,
@@ -67,28 +66,28 @@ func startLive(src capture.Live, cfg Live, d time.Duration) *liveRun {
 }
 
 // idle is the loop's turn when the source had no packet.
-func (l *liveRun) idle(asm *reassembly.Assembler, res *Result) error {
+func (l *liveRun) idle(tr *transports, res *Result) error {
 	if l.cfg.Poll != nil {
 		if err := l.cfg.Poll(false); err != nil {
 			return err
 		}
 	}
-	return l.tick(asm, res)
+	return l.tick(tr, res)
 }
 
 // tick flushes idle connections when FlushInterval has passed, then calls
 // Tick.
-func (l *liveRun) tick(asm *reassembly.Assembler, res *Result) error {
+func (l *liveRun) tick(tr *transports, res *Result) error {
 	now := l.cfg.Now()
 	if now.Sub(l.lastFlush) >= l.cfg.FlushInterval {
 		l.lastFlush = now
-		asm.FlushIdle(now.Add(-l.cfg.Lag))
+		tr.flushIdle(now.Add(-l.cfg.Lag))
 	}
 	if l.cfg.Tick == nil {
 		return nil
 	}
 	r := *res
-	r.Capture, r.Assembly = l.src.Stats(), asm.Stats()
+	r.Capture, r.Assembly, r.QUIC = l.src.Stats(), tr.asm.Stats(), tr.qa.Stats
 	return l.cfg.Tick(now, r)
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ssldissect/ssldissect/session"
+	"github.com/ssldissect/ssldissect/transport/quic"
 	"github.com/ssldissect/ssldissect/transport/tcp"
 
 	"github.com/ssldissect/ssldissect/capture"
@@ -59,6 +60,7 @@ type Result struct {
 	Last     time.Time
 	Capture  capture.Stats
 	Assembly reassembly.Stats
+	QUIC     quic.Stats
 	// Flushed tells that the run ended the connections still open at its
 	// end: false when a hook's error cut it short.
 	Flushed bool
@@ -103,13 +105,16 @@ func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
 	if keys == nil {
 		keys = decrypt.NewKeyStore()
 	}
-	an := tcp.NewAnalyzer(sink, keys)
+	sw := &switchSink{Sink: sink}
+	an := tcp.NewAnalyzer(sw, keys)
 	asm := reassembly.New(an.Factory, opt.Reassembly)
+	qa := quic.NewAnalyzer(sw, keys, an.NextID, quicOptions(opt.Reassembly))
+	tr := &transports{asm: asm, qa: qa, sw: sw}
 	cut := func(err error) (Result, error) {
 		if lv != nil {
 			lv.end(false)
 		}
-		res.Capture, res.Assembly = src.Stats(), asm.Stats()
+		res.Capture, res.Assembly, res.QUIC = src.Stats(), asm.Stats(), qa.Stats
 		return res, err
 	}
 	var err error
@@ -118,7 +123,7 @@ func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
 		if p == nil {
 			if errors.Is(e, capture.ErrNoPacket) {
 				if lv != nil {
-					if e := lv.idle(asm, &res); e != nil {
+					if e := lv.idle(tr, &res); e != nil {
 						return cut(e)
 					}
 				}
@@ -132,13 +137,15 @@ func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
 		}
 		if p.TCP != nil {
 			asm.Add(p)
+		} else if p.UDP != nil {
+			qa.Datagram(p)
 		}
 		if lv != nil {
-			if e := lv.tick(asm, &res); e != nil {
+			if e := lv.tick(tr, &res); e != nil {
 				return cut(e)
 			}
 		} else if res.Packets%FlushEvery == 0 {
-			asm.FlushIdle(res.Last)
+			tr.flushIdle(res.Last)
 		}
 		if (opt.Count > 0 && res.Packets >= opt.Count) || (opt.Stop != nil && opt.Stop()) {
 			break
@@ -149,10 +156,71 @@ func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
 			return cut(e)
 		}
 	}
-	asm.FlushAll(res.Last)
+	tr.flushAll(res.Last)
 	res.Flushed = true
-	res.Capture, res.Assembly = src.Stats(), asm.Stats()
+	res.Capture, res.Assembly, res.QUIC = src.Stats(), asm.Stats(), qa.Stats
 	return res, err
+}
+
+// transports are the TCP reassembler and the QUIC transport of a
+// single-threaded run, whose flushes hand their events to the sink in
+// connection id order, across both.
+type transports struct {
+	asm *reassembly.Assembler
+	qa  *quic.Analyzer
+	sw  *switchSink
+}
+
+func (t *transports) flushIdle(at time.Time) { t.flush(t.asm.FlushIdle, t.qa.FlushIdle, at) }
+func (t *transports) flushAll(at time.Time)  { t.flush(t.asm.FlushAll, t.qa.FlushAll, at) }
+
+func (t *transports) flush(tcpFlush, quicFlush func(time.Time), at time.Time) {
+	if t.qa.Open() == 0 {
+		tcpFlush(at)
+		return
+	}
+	sink, rec := t.sw.Sink, newRecorder()
+	t.sw.Sink = rec
+	evs := flushMerged(rec, tcpFlush, quicFlush, at)
+	t.sw.Sink = sink
+	for i := range evs {
+		replayOne(sink, &evs[i], evs[i].conn)
+	}
+}
+
+// switchSink passes events to Sink, which a flush replaces for a while.
+type switchSink struct{ session.Sink }
+
+// flushMerged runs the flushes of both transports, recorded by rec, and
+// returns their events merged by connection id (each flush gives its
+// connections' events in id order, one connection after another).
+func flushMerged(rec *recorder, tcpFlush, quicFlush func(time.Time), at time.Time) []event {
+	tcpFlush(at)
+	a := rec.take()
+	quicFlush(at)
+	b := rec.take()
+	if len(b) == 0 {
+		return a
+	}
+	out := make([]event, 0, len(a)+len(b))
+	for len(a) > 0 || len(b) > 0 {
+		from := &a
+		if len(a) == 0 || (len(b) > 0 && b[0].conn < a[0].conn) {
+			from = &b
+		}
+		id, i := (*from)[0].conn, 0
+		for i < len(*from) && (*from)[i].conn == id {
+			i++
+		}
+		out = append(out, (*from)[:i]...)
+		*from = (*from)[i:]
+	}
+	return out
+}
+
+// quicOptions are the QUIC transport's caps, from the reassembler's.
+func quicOptions(o reassembly.Options) quic.Options {
+	return quic.Options{MaxConns: o.MaxConns, IdleTimeout: o.IdleTimeout}
 }
 
 // SecretsLoader returns a capture.Options.OnSecrets function that adds the

@@ -14,6 +14,7 @@ import (
 	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/reassembly"
 	"github.com/ssldissect/ssldissect/session"
+	"github.com/ssldissect/ssldissect/transport/quic"
 	"github.com/ssldissect/ssldissect/transport/tcp"
 )
 
@@ -67,7 +68,9 @@ const depth = 8
 type pktCopy struct {
 	p         capture.Packet
 	tcp       layers.TCP
-	off, hlen int // the TCP header in batch.buf, followed by ...
+	udp       layers.UDP
+	isUDP     bool
+	off, hlen int // the TCP or UDP header in batch.buf, followed by ...
 	n         int // ... the payload
 }
 
@@ -82,17 +85,36 @@ type batch struct {
 }
 
 func (b *batch) add(p *capture.Packet) {
+	if p.TCP == nil {
+		b.addUDP(p)
+		return
+	}
 	pc := pktCopy{p: *p, off: len(b.buf), hlen: len(p.TCP.Contents), n: len(p.TCP.Payload)}
-	pc.p.TCP, pc.p.Data, pc.p.CI.AncillaryData = nil, nil, nil
+	pc.p.TCP, pc.p.UDP, pc.p.Data, pc.p.CI.AncillaryData = nil, nil, nil, nil
 	b.pkts = append(b.pkts, pc)
 	b.buf = append(b.buf, p.TCP.Contents...)
 	b.buf = append(b.buf, p.TCP.Payload...)
 }
 
-// decode makes packet i's TCP layer from its copied bytes, on the worker.
+// addUDP copies a UDP datagram (for the QUIC transport).
+func (b *batch) addUDP(p *capture.Packet) {
+	pc := pktCopy{p: *p, isUDP: true, off: len(b.buf), n: len(p.UDP.Payload)}
+	pc.udp = layers.UDP{SrcPort: p.UDP.SrcPort, DstPort: p.UDP.DstPort}
+	pc.p.TCP, pc.p.UDP, pc.p.Data, pc.p.CI.AncillaryData = nil, nil, nil, nil
+	b.pkts = append(b.pkts, pc)
+	b.buf = append(b.buf, p.UDP.Payload...)
+}
+
+// decode makes packet i's TCP (or UDP) layer from its copied bytes, on
+// the worker.
 func (b *batch) decode(i int) *capture.Packet {
 	pc := &b.pkts[i]
 	end := pc.off + pc.hlen + pc.n
+	if pc.isUDP {
+		pc.udp.Payload = b.buf[pc.off:end:end]
+		pc.p.UDP = &pc.udp
+		return &pc.p
+	}
 	if err := pc.tcp.DecodeFromBytes(b.buf[pc.off:end:end], gopacket.NilDecodeFeedback); err != nil {
 		return nil // it decoded once: not expected
 	}
@@ -105,6 +127,7 @@ type answer struct {
 	events []event
 	final  bool
 	stats  reassembly.Stats // with the final answer
+	quic   quic.Stats
 }
 
 func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, error) {
@@ -155,6 +178,7 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 		replayOne(sink, e, e.conn)
 	}
 	var stats reassembly.Stats
+	var qstats quic.Stats
 	for final := false; !final; {
 		for w := range n {
 			ans[w] = <-outs[w]
@@ -186,6 +210,7 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 		for w := range n {
 			if ans[w].final {
 				addStats(&stats, ans[w].stats)
+				addCounts(&qstats, ans[w].quic)
 			}
 		}
 		for {
@@ -216,7 +241,7 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 	} else {
 		res.Flushed = true
 	}
-	res.Capture, res.Assembly = src.Stats(), stats
+	res.Capture, res.Assembly, res.QUIC = src.Stats(), stats, qstats
 	return res, err
 }
 
@@ -258,8 +283,13 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop *a
 			err = e
 			break
 		}
-		if p.TCP != nil {
+		switch {
+		case p.TCP != nil:
 			cur[serverHash(p)%uint64(n)].add(p)
+		case p.UDP != nil:
+			// QUIC connections are found by connection ID, which migrates
+			// across addresses: all of UDP goes to one worker.
+			cur[0].add(p)
 		}
 		inRound++
 		if flush := res.Packets%FlushEvery == 0; flush || inRound == roundPackets {
@@ -280,30 +310,40 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop *a
 func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *decrypt.KeyStore, ropt reassembly.Options) {
 	rec := newRecorder()
 	an := tcp.NewAnalyzer(rec, keys)
-	asm := reassembly.New(func(k reassembly.ConnKey, t time.Time, pkt uint64) reassembly.Handler {
-		h := an.Factory(k, t, pkt)
-		rec.created(an.Conns) // the Analyzer numbers connections 1, 2, ...: Conns is the id just given
-		return h
-	}, ropt)
+	// Both transports number their connections 1, 2, ... from the
+	// Analyzer's sequence; the recorder notes each id as it is given.
+	an.OnNewID = rec.created
+	nextID := func() uint64 {
+		id := an.NextID()
+		rec.created(id)
+		return id
+	}
+	asm := reassembly.New(an.Factory, ropt)
+	qa := quic.NewAnalyzer(rec, keys, nextID, quicOptions(ropt))
 	for b := range in {
 		rec.flush = false
 		for i := range b.pkts {
 			if p := b.decode(i); p != nil {
 				rec.pkt = p.Num
-				asm.Add(p)
+				if p.UDP != nil {
+					qa.Datagram(p)
+				} else {
+					asm.Add(p)
+				}
 			}
 		}
 		rec.flush = true
+		evs := rec.take()
 		switch {
 		case b.abort:
 		case b.final:
-			asm.FlushAll(b.at)
+			evs = append(evs, flushMerged(rec, asm.FlushAll, qa.FlushAll, b.at)...)
 		case b.flush:
-			asm.FlushIdle(b.at)
+			evs = append(evs, flushMerged(rec, asm.FlushIdle, qa.FlushIdle, b.at)...)
 		}
-		a := answer{events: rec.take(), final: b.final}
+		a := answer{events: evs, final: b.final}
 		if b.final {
-			a.stats = asm.Stats()
+			a.stats, a.quic = asm.Stats(), qa.Stats
 		}
 		// The reassembler keeps nothing of a packet after Add.
 		b.pkts, b.buf = b.pkts[:0], b.buf[:0]
@@ -342,7 +382,10 @@ func serverHash(p *capture.Packet) uint64 {
 
 // addStats adds one worker's reassembly counters to the run's: every
 // integer field of reassembly.Stats is a count to add up.
-func addStats(t *reassembly.Stats, s reassembly.Stats) {
+func addStats(t *reassembly.Stats, s reassembly.Stats) { addCounts(t, s) }
+
+// addCounts adds the integer fields of the struct s to those of *t.
+func addCounts[T any](t *T, s T) {
 	tv, sv := reflect.ValueOf(t).Elem(), reflect.ValueOf(s)
 	for i := range tv.NumField() {
 		f := tv.Field(i)

@@ -177,3 +177,21 @@ func LooksLikeQUIC(p []byte) bool {
 	_, _, err := ParseLong(p)
 	return err == nil
 }
+
+// DecodePacketNumber reconstructs a full packet number from its truncated
+// value of pnLen bytes, given the largest packet number received so far in
+// its packet number space, or -1 when none was (RFC 9000 Appendix A.3).
+func DecodePacketNumber(largest int64, truncated uint64, pnLen int) uint64 {
+	expected := uint64(largest + 1)
+	win := uint64(1) << (8 * pnLen)
+	hwin := win / 2
+	mask := win - 1
+	candidate := expected&^mask | truncated
+	switch {
+	case candidate+hwin <= expected && candidate < 1<<62-win:
+		return candidate + win
+	case candidate > expected+hwin && candidate >= win:
+		return candidate - win
+	}
+	return candidate
+}

@@ -16,6 +16,8 @@ type Analyzer struct {
 	keys  *decrypt.KeyStore
 	next  uint64
 	Conns uint64 // TCP connections seen
+	// OnNewID, when set, is told the id of each TCP connection made.
+	OnNewID func(id uint64)
 }
 
 // NewAnalyzer makes an Analyzer that reports to sink and decrypts with
@@ -24,11 +26,21 @@ func NewAnalyzer(sink session.Sink, keys *decrypt.KeyStore) *Analyzer {
 	return &Analyzer{sink: sink, keys: keys}
 }
 
+// NextID takes the next connection id: the other transports of a run
+// (QUIC, DTLS) number their connections from the same sequence.
+func (a *Analyzer) NextID() uint64 {
+	a.next++
+	return a.next
+}
+
 // Factory is a reassembly.Factory.
 func (a *Analyzer) Factory(key reassembly.ConnKey, t time.Time, packet uint64) reassembly.Handler {
-	a.next++
 	a.Conns++
-	c := NewStream(a.next, key.A, key.B, t, a.sink)
+	id := a.NextID()
+	if a.OnNewID != nil {
+		a.OnNewID(id)
+	}
+	c := NewStream(id, key.A, key.B, t, a.sink)
 	c.SetKeys(a.keys)
 	return &connHandler{c: c}
 }

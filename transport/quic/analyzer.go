@@ -1,0 +1,329 @@
+package quic
+
+import (
+	"cmp"
+	"container/list"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/ssldissect/ssldissect/capture"
+	"github.com/ssldissect/ssldissect/decrypt"
+	"github.com/ssldissect/ssldissect/parser"
+	wire "github.com/ssldissect/ssldissect/parser/quic"
+	"github.com/ssldissect/ssldissect/session"
+)
+
+// Options bound the transport's memory.
+type Options struct {
+	// MaxConns caps the open QUIC connections: past it the least recently
+	// active one ends as "evicted". 0: DefaultMaxConns.
+	MaxConns int
+	// IdleTimeout ends a connection silent for that long (capture time).
+	// 0: DefaultIdleTimeout.
+	IdleTimeout time.Duration
+}
+
+// Defaults of Options.
+const (
+	DefaultMaxConns    = 16384
+	DefaultIdleTimeout = 5 * time.Minute
+	// maxCIDsPerConn caps the connection IDs (and address pairs) a
+	// connection is found by; NEW_CONNECTION_ID frames past it are not
+	// followed.
+	maxCIDsPerConn = 32
+	// maxFramesParsed caps the frames read from one packet (each at
+	// least a byte; a 64 KiB datagram of PINGs would be 65,536).
+	maxFramesParsed = 4096
+)
+
+// Stats counts what the transport saw.
+type Stats struct {
+	Datagrams    int64 // UDP datagrams that carried QUIC
+	Packets      int64 // QUIC packets (coalesced ones counted apart)
+	Decrypted    int64 // packets decrypted and authenticated
+	AuthFailed   int64 // packets whose AEAD tag did not verify
+	NoKeys       int64 // packets with no keys for their level
+	Malformed    int64 // packets that did not parse
+	Connections  int64 // QUIC connections seen
+	Evicted      int64 // connections ended by MaxConns
+	CryptoDrops  int64 // CRYPTO bytes refused by the stream caps
+	UnknownShort int64 // short-header packets of no known connection
+}
+
+// Analyzer finds QUIC connections in UDP datagrams and reports them to a
+// Sink, through session.Conn. Connection ids come from NextID, shared with
+// the TCP transport so that ids follow the order of first packets.
+type Analyzer struct {
+	sink   session.Sink
+	keys   *decrypt.KeyStore
+	nextID func() uint64
+	opt    Options
+
+	byCID  map[string]route
+	byAddr map[addrPair]route
+	// cidLens counts the registered connection IDs by length: a short
+	// header is matched by trying each length in use.
+	cidLens map[int]int
+	lru     *list.List // *conn, most recently active at the front
+	Stats   Stats
+
+	scratch []byte // a packet copy, header protection removed in place
+	plain   []byte // the decrypted payload
+	hsBuf   []byte // handshake bytes released by one packet
+}
+
+// route is where a connection ID or address pair leads: the connection
+// and the direction of the packets that carry it.
+type route struct {
+	c   *conn
+	dir session.Dir
+}
+
+type addrPair struct{ src, dst netip.AddrPort }
+
+// NewAnalyzer makes an Analyzer reporting to sink, decrypting with keys
+// (nil: Initial packets only), numbering connections with nextID.
+func NewAnalyzer(sink session.Sink, keys *decrypt.KeyStore, nextID func() uint64, opt Options) *Analyzer {
+	if opt.MaxConns <= 0 {
+		opt.MaxConns = DefaultMaxConns
+	}
+	if opt.IdleTimeout <= 0 {
+		opt.IdleTimeout = DefaultIdleTimeout
+	}
+	return &Analyzer{sink: sink, keys: keys, nextID: nextID, opt: opt,
+		byCID: map[string]route{}, byAddr: map[addrPair]route{}, cidLens: map[int]int{}, lru: list.New()}
+}
+
+// Open reports the connections still open.
+func (a *Analyzer) Open() int { return a.lru.Len() }
+
+// Datagram takes one UDP datagram and reports whether it was QUIC (a
+// packet of a known connection, or one that starts a connection).
+func (a *Analyzer) Datagram(p *capture.Packet) bool {
+	if p.UDP == nil || len(p.UDP.Payload) == 0 {
+		return false
+	}
+	src, dst := endpoints(p)
+	payload := p.UDP.Payload
+	r, ok := a.find(payload, src, dst)
+	if !ok {
+		if !wire.LooksLikeQUIC(payload) {
+			return false
+		}
+		h, _, err := wire.ParseLong(payload)
+		if err != nil || h.Type != wire.PacketInitial || wire.LookupVersion(h.Version).Family != wire.FamilyIETF && !isGoogleIETF(h.Version) {
+			return false
+		}
+		r = route{c: a.newConn(h, src, dst, p.CI.Timestamp), dir: session.ClientToServer}
+	}
+	a.Stats.Datagrams++
+	c := r.c
+	a.lru.MoveToFront(c.elem)
+	c.last = p.CI.Timestamp
+	a.learnAddr(c, src, dst, r.dir)
+	pos := session.Position{Time: p.CI.Timestamp, Packet: p.Num}
+	for len(payload) > 0 {
+		var rest []byte
+		rest = a.packet(c, r.dir, payload, pos)
+		if len(rest) == len(payload) {
+			break
+		}
+		payload = rest
+		if len(payload) > 0 {
+			// A coalesced packet: its own route, by its DCID (the same
+			// connection, the same direction, unless malformed).
+			if !wire.IsLong(payload[0]) {
+				continue
+			}
+		}
+	}
+	return true
+}
+
+// isGoogleIETF: Google versions with IETF Initial protection.
+func isGoogleIETF(v uint32) bool {
+	return v == 0x51303530 || v == 0x54303530 || v == 0x54303531
+}
+
+func endpoints(p *capture.Packet) (src, dst netip.AddrPort) {
+	s, _ := netip.AddrFromSlice(p.Net.Src().Raw())
+	d, _ := netip.AddrFromSlice(p.Net.Dst().Raw())
+	return netip.AddrPortFrom(s.Unmap(), uint16(p.UDP.SrcPort)), netip.AddrPortFrom(d.Unmap(), uint16(p.UDP.DstPort))
+}
+
+// find looks a datagram's first packet up by its destination connection
+// ID, then by its addresses (zero-length connection IDs).
+func (a *Analyzer) find(payload []byte, src, dst netip.AddrPort) (route, bool) {
+	if wire.IsLong(payload[0]) {
+		if len(payload) < 6 {
+			return route{}, false
+		}
+		n := int(payload[5])
+		if n > 0 && len(payload) >= 6+n {
+			if r, ok := a.byCID[string(payload[6:6+n])]; ok {
+				return r, true
+			}
+		}
+		if n == 0 {
+			r, ok := a.byAddr[addrPair{src, dst}]
+			return r, ok
+		}
+		return route{}, false
+	}
+	for n := range a.cidLens {
+		if n > 0 && len(payload) >= 1+n {
+			if r, ok := a.byCID[string(payload[1:1+n])]; ok {
+				return r, true
+			}
+		}
+	}
+	if r, ok := a.byAddr[addrPair{src, dst}]; ok && r.c.cidLen[r.dir] == 0 {
+		return r, true
+	}
+	if payload[0]&0x40 != 0 && len(a.byCID) > 0 {
+		a.Stats.UnknownShort++
+	}
+	return route{}, false
+}
+
+// newConn starts a connection at a client's first Initial packet.
+func (a *Analyzer) newConn(h wire.Header, client, server netip.AddrPort, t time.Time) *conn {
+	if a.lru.Len() >= a.opt.MaxConns {
+		if e := a.lru.Back(); e != nil {
+			a.Stats.Evicted++
+			a.end(e.Value.(*conn), "evicted", t)
+		}
+	}
+	a.Stats.Connections++
+	sc := session.NewConn(a.nextID(), t, a.sink)
+	sc.SetKeys(a.keys)
+	sc.Transport = session.TransportQUIC
+	info := &session.QUICInfo{Version: h.Version, VersionName: wire.LookupVersion(h.Version).Name,
+		OriginalDCID: append([]byte(nil), h.DCID...)}
+	sc.QUIC = info
+	sc.BeginTLS()
+	sc.SetEndpoints(client, server, false)
+	c := &conn{s: sc, info: info, version: h.Version, client: client, server: server, last: t}
+	for i := range c.largest {
+		c.largest[i] = [2]int64{-1, -1}
+	}
+	c.cidLen = [2]int{len(h.DCID), len(h.SCID)}
+	c.elem = a.lru.PushFront(c)
+	a.deriveInitial(c, h.DCID)
+	a.addCID(c, h.DCID, session.ClientToServer)
+	a.addCID(c, h.SCID, session.ServerToClient)
+	return c
+}
+
+func (a *Analyzer) deriveInitial(c *conn, dcid []byte) {
+	cl, sv, err := decrypt.QUICInitialKeys(c.version, dcid)
+	if err != nil {
+		c.s.AddNote(session.ClientToServer, "quic_no_initial_keys", 0, 0, err.Error())
+		return
+	}
+	c.keys[levelInitial] = [2]*decrypt.QUICKeys{cl, sv}
+}
+
+// addCID registers a connection ID: packets that carry it as their DCID
+// go in direction d.
+func (a *Analyzer) addCID(c *conn, cid []byte, d session.Dir) {
+	if len(cid) == 0 || len(c.cids) >= maxCIDsPerConn {
+		return
+	}
+	k := string(cid)
+	if _, ok := a.byCID[k]; ok {
+		return
+	}
+	a.byCID[k] = route{c, d}
+	a.cidLens[len(cid)]++
+	c.cids = append(c.cids, k)
+}
+
+// learnAddr registers the address pair of a packet of c (migration and
+// rebinding give new ones; zero-length connection IDs need them).
+func (a *Analyzer) learnAddr(c *conn, src, dst netip.AddrPort, d session.Dir) {
+	k := addrPair{src, dst}
+	if r, ok := a.byAddr[k]; ok && r.c == c {
+		return
+	}
+	if len(c.addrs) >= maxCIDsPerConn {
+		return
+	}
+	a.byAddr[k] = route{c, d}
+	a.byAddr[addrPair{dst, src}] = route{c, 1 - d}
+	c.addrs = append(c.addrs, k)
+}
+
+// end ends connection c and forgets its routes.
+func (a *Analyzer) end(c *conn, cause string, t time.Time) {
+	for _, k := range c.cids {
+		if r, ok := a.byCID[k]; ok && r.c == c {
+			delete(a.byCID, k)
+			if a.cidLens[len(k)]--; a.cidLens[len(k)] == 0 {
+				delete(a.cidLens, len(k))
+			}
+		}
+	}
+	for _, k := range c.addrs {
+		for _, kk := range []addrPair{k, {k.dst, k.src}} {
+			if r, ok := a.byAddr[kk]; ok && r.c == c {
+				delete(a.byAddr, kk)
+			}
+		}
+	}
+	a.lru.Remove(c.elem)
+	for d := range c.crypto {
+		for l := range c.crypto[d] {
+			a.Stats.CryptoDrops += int64(c.crypto[d][l].dropped)
+		}
+	}
+	c.s.End(cause, t)
+}
+
+// FlushIdle ends the connections idle since before now - IdleTimeout,
+// in connection id order.
+func (a *Analyzer) FlushIdle(now time.Time) {
+	limit := now.Add(-a.opt.IdleTimeout)
+	var idle []*conn
+	for e := a.lru.Back(); e != nil; e = e.Prev() {
+		c := e.Value.(*conn)
+		if !c.last.Before(limit) {
+			break
+		}
+		idle = append(idle, c)
+	}
+	sortByID(idle)
+	for _, c := range idle {
+		a.end(c, c.endCause("idle"), c.last)
+	}
+}
+
+// FlushAll ends every open connection, in connection id order.
+func (a *Analyzer) FlushAll(t time.Time) {
+	var open []*conn
+	for e := a.lru.Front(); e != nil; e = e.Next() {
+		open = append(open, e.Value.(*conn))
+	}
+	sortByID(open)
+	for _, c := range open {
+		a.end(c, c.endCause("flush"), c.last)
+	}
+}
+
+func sortByID(cs []*conn) {
+	slices.SortFunc(cs, func(x, y *conn) int { return cmp.Compare(x.s.ID, y.s.ID) })
+}
+
+// hexCID is a connection ID as notes print it.
+func hexCID(b []byte) string {
+	if len(b) == 0 {
+		return "(empty)"
+	}
+	return hex.EncodeToString(b)
+}
+
+var _ = fmt.Sprintf
+var _ = parser.ContentTypeHandshake

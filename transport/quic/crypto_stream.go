@@ -1,0 +1,78 @@
+package quic
+
+// cryptoStream reassembles one direction's CRYPTO stream at one
+// encryption level (RFC 9000 section 19.6): frames may come out of order,
+// overlap and repeat. Bytes past the next expected offset are kept, up to
+// maxCryptoPending, until the hole before them is filled.
+type cryptoStream struct {
+	next    uint64 // offset of the next byte to release
+	pending []cryptoFrag
+	held    int // bytes in pending
+	// Dropped counts bytes refused (past the window or the cap).
+	dropped int
+}
+
+type cryptoFrag struct {
+	off  uint64
+	data []byte
+}
+
+// Caps of one CRYPTO stream: the bytes held out of order, and how far
+// past the next expected offset a frame may reach (a ClientHello with a
+// post-quantum key share is ~1.8 KB, a certificate chain some tens of KB).
+const (
+	maxCryptoPending = 256 << 10
+	maxCryptoWindow  = 1 << 20
+)
+
+// add takes a CRYPTO frame's data at offset off and appends to out what
+// became contiguous, in order. dup tells the frame brought nothing new.
+func (s *cryptoStream) add(out []byte, off uint64, data []byte) (_ []byte, dup bool) {
+	end := off + uint64(len(data))
+	if end <= s.next {
+		return out, true
+	}
+	if off > s.next {
+		if end-s.next > maxCryptoWindow || s.held+len(data) > maxCryptoPending {
+			s.dropped += len(data)
+			return out, false
+		}
+		s.insert(off, data)
+		return out, false
+	}
+	out = append(out, data[s.next-off:]...)
+	s.next = end
+	// Release what the frame made contiguous.
+	for len(s.pending) > 0 && s.pending[0].off <= s.next {
+		f := s.pending[0]
+		s.pending = s.pending[1:]
+		s.held -= len(f.data)
+		if fe := f.off + uint64(len(f.data)); fe > s.next {
+			out = append(out, f.data[s.next-f.off:]...)
+			s.next = fe
+		}
+	}
+	if len(s.pending) == 0 {
+		s.pending = nil
+	}
+	return out, false
+}
+
+// insert keeps a copy of a frame past the next offset, in offset order.
+func (s *cryptoStream) insert(off uint64, data []byte) {
+	i := len(s.pending)
+	for i > 0 && s.pending[i-1].off > off {
+		i--
+	}
+	if i > 0 {
+		p := s.pending[i-1]
+		if p.off+uint64(len(p.data)) >= off+uint64(len(data)) {
+			return // within what is held
+		}
+	}
+	f := cryptoFrag{off: off, data: append([]byte(nil), data...)}
+	s.pending = append(s.pending, cryptoFrag{})
+	copy(s.pending[i+1:], s.pending[i:])
+	s.pending[i] = f
+	s.held += len(data)
+}
