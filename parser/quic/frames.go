@@ -216,7 +216,7 @@ type Frame struct {
 
 // ParseFrames decodes the frames of a decrypted packet payload, in order.
 // It keeps the first max of them and counts the others in more (they are
-// still decoded and checked). At the first frame that cannot be decoded it
+// still decoded and checked; max <= 0 keeps none). At the first frame that cannot be decoded it
 // returns the frames before it and an error wrapping ErrMalformed that
 // names the frame's type and offset: frames have no length, so nothing
 // after a bad or unknown frame can be read.
