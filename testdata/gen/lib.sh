@@ -17,6 +17,10 @@
 #   OUT_EXTS   the file endings cap_start removes from $OUT before a capture
 #   SRV_STDIN  the servers' stdin when SRV_IN is not set; empty: the
 #              script's own stdin
+# and may set (mkpcaps-quic.sh):
+#   CAP_FILTER the capture filter; unset: tcp
+#   SRV_PROTO  what srv_start waits for the server to listen on: tcp (unset)
+#              or udp
 # and calls require TOOL... and work_init PREFIX before the rest.
 
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -134,9 +138,9 @@ cap_start() {
 	for e in $OUT_EXTS; do rm -f "$OUT/$name.$e"; done
 	: > "$WORK/cap.log"
 	case $fmt in
-	pcap) ip netns exec $NSS tcpdump -Z root -i $VS -s 0 -U --immediate-mode -n -w "$OUT/$name.pcap" tcp 2>"$WORK/cap.log" 5>&- 6>&- & ;;
-	nano) ip netns exec $NSS tcpdump -Z root -i $VS -s 0 -U --immediate-mode -n --time-stamp-precision=nano -w "$OUT/$name.pcap" tcp 2>"$WORK/cap.log" 5>&- 6>&- & ;;
-	pcapng) ip netns exec $NSS dumpcap -q -i $VS -s 0 -f tcp -w "$OUT/$name.pcapng" 2>"$WORK/cap.log" 5>&- 6>&- & ;;
+	pcap) ip netns exec $NSS tcpdump -Z root -i $VS -s 0 -U --immediate-mode -n -w "$OUT/$name.pcap" "${CAP_FILTER:-tcp}" 2>"$WORK/cap.log" 5>&- 6>&- & ;;
+	nano) ip netns exec $NSS tcpdump -Z root -i $VS -s 0 -U --immediate-mode -n --time-stamp-precision=nano -w "$OUT/$name.pcap" "${CAP_FILTER:-tcp}" 2>"$WORK/cap.log" 5>&- 6>&- & ;;
+	pcapng) ip netns exec $NSS dumpcap -q -i $VS -s 0 -f "${CAP_FILTER:-tcp}" -w "$OUT/$name.pcapng" 2>"$WORK/cap.log" 5>&- 6>&- & ;;
 	esac
 	CAP_PID=$!
 	PIDS+=("$CAP_PID")
@@ -169,7 +173,7 @@ srv_start() {
 	PIDS+=("$SRV_PID")
 	local i
 	for i in $(seq "$WAIT_N"); do
-		inS ss -Hltn "sport = :$port" | grep -q . && return 0
+		if [[ ${SRV_PROTO:-tcp} == udp ]]; then inS ss -Hlun "sport = :$port"; else inS ss -Hltn "sport = :$port"; fi | grep -q . && return 0
 		kill -0 "$SRV_PID" 2>/dev/null || break
 		sleep 0.05
 	done
