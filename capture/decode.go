@@ -139,6 +139,27 @@ func firstLayer(link layers.LinkType, data []byte) (first gopacket.LayerType, ok
 	return gopacket.LayerTypeZero, false
 }
 
+// pppPayload is the IPv4 or IPv6 packet of a PPP frame, or nothing when
+// it carries another protocol.
+func pppPayload(b []byte) []byte {
+	if len(b) >= 2 && b[0] == 0xff && b[1] == 0x03 {
+		b = b[2:]
+	}
+	var proto uint16
+	switch {
+	case len(b) >= 1 && b[0]&1 == 1: // a compressed one-byte protocol
+		proto, b = uint16(b[0]), b[1:]
+	case len(b) >= 2:
+		proto, b = uint16(b[0])<<8|uint16(b[1]), b[2:]
+	default:
+		return nil
+	}
+	if proto != 0x21 && proto != 0x57 {
+		return nil
+	}
+	return b
+}
+
 // decode decodes one frame, fills d.meta and the results, and counts
 // into st what it finds.
 func (d *decoder) decode(link layers.LinkType, data []byte, ci gopacket.CaptureInfo, st *Stats) {
@@ -154,6 +175,13 @@ func (d *decoder) decodeFrame(link layers.LinkType, data []byte, ci gopacket.Cap
 	d.meta = filter.Meta{Link: data, Length: ci.Length}
 	d.unsupported, d.ipVersion, d.tcpOK, d.udpOK, d.net = false, 0, false, false, gopacket.Flow{}
 
+	if link == layers.LinkTypePPP {
+		// PPP in HDLC-like framing (RFC 1662): the address and control
+		// bytes (0xff 0x03) may be left out, the protocol field be one
+		// byte (RFC 1661 6.5); IPv4 (0x21) and IPv6 (0x57) are read on.
+		data = pppPayload(data)
+		link = layers.LinkTypeRaw
+	}
 	first, ok := firstLayer(link, data)
 	if !ok {
 		d.unsupported = true

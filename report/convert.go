@@ -202,6 +202,8 @@ func quicConnOf(q *session.QUICInfo) *QUICConn {
 		QUICVersion:        fmt.Sprintf("0x%08x", q.Version),
 		QUICVersionName:    q.VersionName,
 		OriginalDCID:       hex.EncodeToString(q.OriginalDCID),
+		ClientSCID:         hex.EncodeToString(q.ClientSCID),
+		ServerSCID:         hex.EncodeToString(q.ServerSCID),
 		Retry:              q.Retry,
 		VersionNegotiation: q.VersionNegotiation,
 		KeyUpdates:         perDir(q.KeyUpdates),

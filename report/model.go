@@ -174,11 +174,18 @@ type Dropped struct {
 
 // Summary is the last line of a run, `"type":"summary"`.
 type Summary struct {
-	Type                 string `json:"type"`
-	Packets              uint64 `json:"packets"`
-	Bytes                uint64 `json:"bytes"`
-	TCPPackets           uint64 `json:"tcp_packets"`
+	Type       string `json:"type"`
+	Packets    uint64 `json:"packets"`
+	Bytes      uint64 `json:"bytes"`
+	TCPPackets uint64 `json:"tcp_packets"`
+	UDPPackets uint64 `json:"udp_packets"`
+	// Connections counts TCP and QUIC connections; QUICConnections the
+	// QUIC ones, QUICPackets their packets (coalesced ones counted apart)
+	// and QUICDecryptedPackets those decrypted and authenticated.
 	Connections          uint64 `json:"connections"`
+	QUICConnections      uint64 `json:"quic_connections"`
+	QUICPackets          uint64 `json:"quic_packets"`
+	QUICDecryptedPackets uint64 `json:"quic_decrypted_packets"`
 	TLSConnections       uint64 `json:"tls_connections"`
 	DecryptedConnections uint64 `json:"decrypted_connections"`
 	Records              uint64 `json:"records"`
@@ -284,6 +291,8 @@ type QUICConn struct {
 	QUICVersion        string `json:"quic_version"`
 	QUICVersionName    string `json:"quic_version_name"`
 	OriginalDCID       string `json:"original_dcid"`
+	ClientSCID         string `json:"client_scid"`
+	ServerSCID         string `json:"server_scid"`
 	Retry              bool   `json:"retry"`
 	VersionNegotiation bool   `json:"version_negotiation"`
 	KeyUpdates         PerDir `json:"key_updates"`

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/ssldissect/ssldissect/parser"
@@ -55,7 +56,7 @@ func NewWriter(w io.Writer, opt Options) *Writer {
 	wr.enc = json.NewEncoder(wr.out)
 	wr.enc.SetEscapeHTML(false)
 	if opt.PlaintextDir != "" {
-		wr.plain = &plaintextFiles{dir: opt.PlaintextDir, files: map[plainKey]*plainFile{}, early: map[uint64]int64{}}
+		wr.plain = &plaintextFiles{dir: opt.PlaintextDir, files: map[plainKey]*plainFile{}, early: map[uint64]int64{}, streams: map[uint64][]plainKey{}}
 	}
 	return wr
 }
@@ -72,7 +73,9 @@ func (w *Writer) Err() error { return w.err }
 // Record writes one record.
 func (w *Writer) Record(ev *session.RecordEvent) {
 	w.Records++
-	if w.plain != nil {
+	if w.plain != nil && ev.QUIC != nil {
+		w.setErr(w.plain.quicStreams(ev))
+	} else if w.plain != nil {
 		w.setErr(w.plain.settleEarly(ev.Conn))
 		if len(ev.Plaintext) > 0 && ev.ContentType == parser.ContentTypeApplicationData {
 			w.setErr(w.plain.data(ev))
@@ -149,8 +152,12 @@ func (w *Writer) Summary(s Summary) {
 		w.setErr(w.writeLine(&s))
 		return
 	}
-	_, err := fmt.Fprintf(w.out, "\nSummary: %d packets, %d bytes, %d TCP connections, %d SSL/TLS (%d decrypted), %d records, %d gaps (%d bytes), %.3fs\n",
-		s.Packets, s.Bytes, s.Connections, s.TLSConnections, s.DecryptedConnections, s.Records, s.Gaps, s.GapBytes, s.ElapsedSeconds)
+	quicConns := ""
+	if s.QUICConnections > 0 {
+		quicConns = fmt.Sprintf(", %d QUIC connections (%d of %d packets decrypted)", s.QUICConnections, s.QUICDecryptedPackets, s.QUICPackets)
+	}
+	_, err := fmt.Fprintf(w.out, "\nSummary: %d packets, %d bytes, %d TCP connections%s, %d SSL/TLS (%d decrypted), %d records, %d gaps (%d bytes), %.3fs\n",
+		s.Packets, s.Bytes, s.Connections-s.QUICConnections, quicConns, s.TLSConnections, s.DecryptedConnections, s.Records, s.Gaps, s.GapBytes, s.ElapsedSeconds)
 	if err == nil && s.DecodeErrors+s.FragmentsDropped+s.DroppedByCaps > 0 {
 		_, err = fmt.Fprintf(w.out, "Not analysed: %d frames with a malformed or truncated header, %d IP fragments refused, %d stream ranges dropped by the reassembly caps\n",
 			s.DecodeErrors, s.FragmentsDropped, s.DroppedByCaps)
@@ -211,8 +218,10 @@ func (w *Writer) Close() error {
 }
 
 type plainKey struct {
-	conn uint64
-	dir  session.Dir
+	conn   uint64
+	dir    session.Dir
+	quic   bool   // a QUIC stream's file
+	stream uint64 // its stream id
 }
 
 // plaintextFiles writes --plaintext-dir files, opened on first data.
@@ -227,6 +236,8 @@ type plaintextFiles struct {
 	dir   string
 	files map[plainKey]*plainFile
 	early map[uint64]int64 // connections whose 0-RTT data awaits the server's verdict: where it starts in the c2s file
+	// streams lists the QUIC stream files each connection opened.
+	streams map[uint64][]plainKey
 }
 
 // plainFile is an open --plaintext-dir file and how many bytes it holds.
@@ -250,7 +261,7 @@ func (p *plaintextFiles) data(ev *session.RecordEvent) error {
 		return nil // 0-RTT data that came after the server's answer
 	case !pending:
 		start = 0
-		if f := p.files[plainKey{c.ID, session.ClientToServer}]; f != nil {
+		if f := p.files[plainKey{conn: c.ID, dir: session.ClientToServer}]; f != nil {
 			start = f.size
 		}
 		p.early[c.ID] = start
@@ -276,7 +287,7 @@ func (p *plaintextFiles) settleEarly(c *session.Conn) error {
 }
 
 func (p *plaintextFiles) write(conn uint64, d session.Dir, b []byte) error {
-	k := plainKey{conn, d}
+	k := plainKey{conn: conn, dir: d}
 	f := p.files[k]
 	if f == nil {
 		fh, err := os.Create(p.name(k))
@@ -292,13 +303,55 @@ func (p *plaintextFiles) write(conn uint64, d session.Dir, b []byte) error {
 }
 
 func (p *plaintextFiles) name(k plainKey) string {
+	if k.quic {
+		return filepath.Join(p.dir, fmt.Sprintf("%d.s%d.%s", k.conn, k.stream, k.dir))
+	}
 	return filepath.Join(p.dir, fmt.Sprintf("%d.%s", k.conn, k.dir))
+}
+
+// quicStreams writes the stream data of a QUIC packet, each stream to its
+// own file (DIR/<conn>.s<stream>.<dir>); a file is closed at its stream's
+// FIN, so that a connection with many streams does not hold as many
+// files open.
+func (p *plaintextFiles) quicStreams(ev *session.RecordEvent) error {
+	for _, s := range ev.QUIC.Streams {
+		k := plainKey{conn: ev.Conn.ID, dir: ev.Dir, quic: true, stream: s.ID}
+		f := p.files[k]
+		if f == nil {
+			// A stream written before (data after its FIN) is appended to;
+			// a new one replaces any file of an earlier run.
+			flag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+			if slices.Contains(p.streams[ev.Conn.ID], k) {
+				flag = os.O_WRONLY | os.O_APPEND
+			} else {
+				p.streams[ev.Conn.ID] = append(p.streams[ev.Conn.ID], k)
+			}
+			fh, err := os.OpenFile(p.name(k), flag, 0o666)
+			if err != nil {
+				return err
+			}
+			f = &plainFile{f: fh}
+			p.files[k] = f
+		}
+		n, err := f.f.Write(s.Data)
+		f.size += int64(n)
+		if err != nil {
+			return err
+		}
+		if s.Fin {
+			delete(p.files, k)
+			if err := f.f.Close(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // truncate cuts a file back to size bytes; a file cut to nothing is
 // removed, as if it had never been written.
 func (p *plaintextFiles) truncate(conn uint64, d session.Dir, size int64) error {
-	k := plainKey{conn, d}
+	k := plainKey{conn: conn, dir: d}
 	f := p.files[k]
 	if f == nil || f.size <= size {
 		return nil
@@ -320,8 +373,17 @@ func (p *plaintextFiles) truncate(conn uint64, d session.Dir, size int64) error 
 
 func (p *plaintextFiles) close(conn uint64) error {
 	var first error
+	for _, k := range p.streams[conn] {
+		if f := p.files[k]; f != nil {
+			if err := f.f.Close(); err != nil && first == nil {
+				first = err
+			}
+			delete(p.files, k)
+		}
+	}
+	delete(p.streams, conn)
 	for _, d := range []session.Dir{session.ClientToServer, session.ServerToClient} {
-		k := plainKey{conn, d}
+		k := plainKey{conn: conn, dir: d}
 		if f := p.files[k]; f != nil {
 			if err := f.f.Close(); err != nil && first == nil {
 				first = err

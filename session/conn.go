@@ -153,7 +153,7 @@ type Conn struct {
 	JA4, JA4S         string
 	Resumed           bool
 	Decrypted         bool
-	Records           [2]int   // indexed by Dir
+	Records           [2]int   // indexed by Dir; QUIC: packets
 	PlaintextBytes    [2]int64 // indexed by Dir
 	MACVerified       int
 	MACFailed         int

@@ -56,6 +56,13 @@ const (
 	NoteDecryptError            NoteCode = "decrypt_error"
 	NoteRSAKeyMismatch          NoteCode = "rsa_key_mismatch"
 	NoteRSADecryptFailed        NoteCode = "rsa_decrypt_failed"
+	NoteQUICMalformed           NoteCode = "quic_malformed"
+	NoteQUICNoKeys              NoteCode = "quic_no_keys"
+	NoteQUICNoInitialKeys       NoteCode = "quic_no_initial_keys"
+	NoteQUICBadFrame            NoteCode = "quic_bad_frame"
+	NoteQUICFrameNotAllowed     NoteCode = "quic_frame_not_allowed"
+	NoteQUICRetryTag            NoteCode = "quic_retry_tag"
+	NoteQUICStreamsCapped       NoteCode = "quic_streams_capped"
 
 	// noteBadPrefix starts the bad_<message> codes (BadMessage).
 	noteBadPrefix = "bad_"
@@ -118,6 +125,13 @@ var NoteCodes = []NoteInfo{
 	{NoteDecryptError, "a record could not be decrypted for a reason other than its MAC (bad padding length, bad size for the cipher)", "check the keys and the capture"},
 	{NoteRSAKeyMismatch, "no RSA private key given matches the server certificate", "give the key of the certificate the server sent (-k)"},
 	{NoteRSADecryptFailed, "the RSA key matched but the pre-master secret did not decrypt", "the key is for another certificate with the same modulus, or the ClientKeyExchange is corrupt"},
+	{NoteQUICMalformed, "a QUIC packet whose header does not parse, or too short to remove its header protection: the rest of its datagram is skipped", "look for a corrupted capture, or a non-QUIC protocol sharing the connection's ports"},
+	{NoteQUICNoKeys, "QUIC Handshake, 0-RTT or 1-RTT packets in a direction with no secret for them (once per level and direction): the detail names the key-log label and client random that are missing", "give the key log (-l, or a pcapng with secrets) of this connection: the ordinary TLS 1.3 labels"},
+	{NoteQUICNoInitialKeys, "a QUIC version whose Initial protection is not known: its Initial packets are not decrypted", "none: the version is named, its packets counted"},
+	{NoteQUICBadFrame, "a decrypted QUIC packet whose frames do not parse from some frame on: the frames before it are kept, the rest of the packet is skipped", "look for a buggy peer or an extension frame type not known here"},
+	{NoteQUICFrameNotAllowed, "a frame in a packet type that may not carry it (RFC 9000 section 12.4: e.g. STREAM in an Initial packet)", "suspect a broken or hostile peer"},
+	{NoteQUICRetryTag, "a Retry packet whose integrity tag does not verify against the client's original DCID: it is not followed", "suspect an injected Retry (an off-path attacker) or a corrupted capture"},
+	{NoteQUICStreamsCapped, "a QUIC connection with more streams open at once than the cap (4096): the data of the others is not reassembled", "none: a connection that wide is an attack or a broken peer"},
 }
 
 // KnownNoteCode reports whether code is in NoteCodes (bad_<message> for

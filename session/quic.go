@@ -12,6 +12,11 @@ type QUICInfo struct {
 	Version      uint32 // of the packets that settled it (after Version Negotiation)
 	VersionName  string // "QUIC v1", "QUIC v2", "draft-29", ...
 	OriginalDCID []byte // the destination connection ID of the client's first Initial
+	// ClientSCID is the source connection ID of the client's first
+	// Initial; ServerSCID that of the server's first long-header packet
+	// (nil until seen); RetrySCID the SCID of a Retry, which the client's
+	// Initials then go to.
+	ClientSCID, ServerSCID, RetrySCID []byte
 	// Retry: the server sent a Retry; VersionNegotiation: it sent a Version
 	// Negotiation packet.
 	Retry, VersionNegotiation bool
@@ -69,7 +74,19 @@ type QUICPacket struct {
 	// the length of its data.
 	Frames     []quic.Frame
 	MoreFrames int // frames past the cap, not kept
-	Notes      []Note
+	// Streams is the stream data the packet's STREAM frames made
+	// contiguous: the next bytes, in order, of each stream (decrypted
+	// packets only).
+	Streams []QUICStreamData
+	Notes   []Note
+}
+
+// QUICStreamData is the next bytes of one stream, in stream order, that
+// a packet made contiguous; Fin: they end the stream.
+type QUICStreamData struct {
+	ID   uint64
+	Data []byte
+	Fin  bool
 }
 
 // MaxPacketFrames caps QUICPacket.Frames (a packet of 1-byte PINGs could
@@ -95,6 +112,10 @@ func (c *Conn) QUICPacket(d Dir, p *QUICPacket, hs []QUICHandshake, pos Position
 	ev.Decrypted = p.Decrypted
 	ev.MAC = p.MAC
 	ev.Notes = append(ev.Notes, p.Notes...)
+	c.Records[d]++ // for QUIC: packets
+	for _, s := range p.Streams {
+		c.PlaintextBytes[d] += int64(len(s.Data))
+	}
 	for _, h := range hs {
 		c.handshake(ev, h.Data)
 	}

@@ -28,7 +28,11 @@ func longest(r *Result) capLists {
 		m.notes = max(m.notes, len(c.Notes))
 		m.certs = max(m.certs, len(c.ServerCertificates), len(c.ClientCertificates))
 		m.alpn = max(m.alpn, len(c.ALPNOffered))
-		m.history = max(m.history, len(c.History))
+		if c.Transport != "quic" {
+			// QUIC's history has a letter per packet, capped at 100 as in
+			// Zeek's quic.log: any connection of 100 packets fills it.
+			m.history = max(m.history, len(c.History))
+		}
 	}
 	for _, rec := range r.Records {
 		m.recMessages = max(m.recMessages, len(rec.Handshake))

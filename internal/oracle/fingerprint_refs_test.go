@@ -510,25 +510,14 @@ var refExceptions = map[string]string{
 }
 
 // pendingRefs lists the references of connections we do not find yet,
-// because the transport that carries them is not implemented: QUIC and
-// DTLS (../shared/CONTRACT.md "QUIC and DTLS"). Each key is one reference
+// because the transport that carries them is not implemented: DTLS
+// (../shared/CONTRACT.md "QUIC and DTLS"). Each key is one reference
 // that fails today with "no connection". An entry allows that and nothing
 // else: once the connection is found, a value equal to the reference fails
 // the test until the entry is removed, and a different value fails it
 // until it is fixed or moved to refExceptions with its reason. So the QUIC
 // and DTLS work turns these green by deleting them.
 var pendingRefs = map[string]string{
-	// Arkime's QUIC v1 sessions (arkime/expected/quicietf.test and
-	// quicietfooo.test; in quicietfooo the ClientHello's CRYPTO frames
-	// come out of order): JA4 with the q prefix and JA3 of the
-	// ClientHello carried in the Initial packets. Arkime's gQUIC sessions
-	// (quic34, quic43) have no tls fields, so nothing to compare.
-	"arkime arkime/pcap/quicietf.pcap 57349 ja4":         whyNoQUIC,
-	"arkime arkime/pcap/quicietf.pcap 57349 ja3":         whyNoQUIC,
-	"arkime arkime/pcap/quicietf.pcap 57349 ja3_full":    whyNoQUIC,
-	"arkime arkime/pcap/quicietfooo.pcap 53730 ja4":      whyNoQUIC,
-	"arkime arkime/pcap/quicietfooo.pcap 53730 ja3":      whyNoQUIC,
-	"arkime arkime/pcap/quicietfooo.pcap 53730 ja3_full": whyNoQUIC,
 	// Arkime's DTLS sessions: JA4 with the d prefix (DTLS 1.0 "d1", DTLS
 	// 1.2 "d2", and "00" for the pre-RFC version 0x0100 of
 	// wireshark-dtls0). Arkime gives no JA3 for DTLS.
@@ -537,10 +526,7 @@ var pendingRefs = map[string]string{
 	"arkime arkime/pcap/wireshark-dtls12.pcap 48809 ja4": whyNoDTLS,
 }
 
-const (
-	whyNoQUIC = "QUIC not implemented yet (issue 11)"
-	whyNoDTLS = "DTLS not implemented yet (issue 12)"
-)
+const whyNoDTLS = "DTLS not implemented yet (issue 12)"
 
 const (
 	whyALPNHex             = "non-alphanumeric ALPN 0xba 0xad: the spec prints the hex digits (bd), FoxIO Python and Rust print 99"

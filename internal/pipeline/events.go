@@ -72,7 +72,7 @@ func fieldsOf(c *session.Conn) snapFields {
 
 func snapshot(c *session.Conn) *session.Conn {
 	return &session.Conn{
-		ID: c.ID, Client: c.Client, Server: c.Server, Start: c.Start, EndTime: c.EndTime,
+		ID: c.ID, Transport: c.Transport, Client: c.Client, Server: c.Server, Start: c.Start, EndTime: c.EndTime,
 		EndCause: c.EndCause, TLS: c.TLS, RolesGuessed: c.RolesGuessed, StartTLS: c.StartTLS,
 		ClientHello: c.ClientHello, ServerHello: c.ServerHello, HelloRetryRequest: c.HelloRetryRequest,
 		Version: c.Version, CipherSuite: c.CipherSuite, KeyExchange: c.KeyExchange,

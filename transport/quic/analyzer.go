@@ -155,7 +155,12 @@ func endpoints(p *capture.Packet) (src, dst netip.AddrPort) {
 }
 
 // find looks a datagram's first packet up by its destination connection
-// ID, then by its addresses (zero-length connection IDs).
+// ID, then by its addresses: zero-length connection IDs, and DCIDs the
+// connection announced where they could not be seen (in an encrypted
+// NEW_CONNECTION_ID frame), which are then learnt. A client Initial found by its
+// addresses only belongs to the connection if it opens with the
+// connection's Initial keys: else it starts a new connection on the same
+// ports.
 func (a *Analyzer) find(payload []byte, src, dst netip.AddrPort) (route, bool) {
 	if wire.IsLong(payload[0]) {
 		if len(payload) < 6 {
@@ -167,11 +172,19 @@ func (a *Analyzer) find(payload []byte, src, dst netip.AddrPort) (route, bool) {
 				return r, true
 			}
 		}
-		if n == 0 {
-			r, ok := a.byAddr[addrPair{src, dst}]
-			return r, ok
+		r, ok := a.byAddr[addrPair{src, dst}]
+		if !ok {
+			return route{}, false
 		}
-		return route{}, false
+		if h, _, err := wire.ParseLong(payload); err == nil && h.Type == wire.PacketInitial && r.dir == session.ClientToServer {
+			if !a.opensInitial(r.c, h) {
+				return route{}, false
+			}
+		}
+		if n > 0 && len(payload) >= 6+n {
+			a.addCID(r.c, payload[6:6+n], r.dir)
+		}
+		return r, true
 	}
 	for n := range a.cidLens {
 		if n > 0 && len(payload) >= 1+n {
@@ -180,13 +193,38 @@ func (a *Analyzer) find(payload []byte, src, dst netip.AddrPort) (route, bool) {
 			}
 		}
 	}
-	if r, ok := a.byAddr[addrPair{src, dst}]; ok && r.c.cidLen[r.dir] == 0 {
+	if r, ok := a.byAddr[addrPair{src, dst}]; ok {
+		// Zero-length connection IDs, or one the receiver handed out in
+		// an encrypted NEW_CONNECTION_ID frame (quic-go switches at once):
+		// the same addresses, and the length of the receiver's others.
+		if n := r.c.cidLen[r.dir]; n > 0 && len(payload) >= 1+n {
+			a.addCID(r.c, payload[1:1+n], r.dir)
+		}
 		return r, true
 	}
 	if payload[0]&0x40 != 0 && len(a.byCID) > 0 {
 		a.Stats.UnknownShort++
 	}
 	return route{}, false
+}
+
+// opensInitial reports whether a client Initial decrypts with c's
+// Initial keys.
+func (a *Analyzer) opensInitial(c *conn, h wire.Header) bool {
+	k := c.keys[levelInitial][session.ClientToServer]
+	if k == nil || h.Version != c.version {
+		return false
+	}
+	end := h.PNOffset + h.Length
+	a.scratch = append(a.scratch[:0], h.Raw[:end]...)
+	pnLen, trunc, err := k.Unprotect(a.scratch, h.PNOffset)
+	if err != nil {
+		return false
+	}
+	pn := wire.DecodePacketNumber(c.largest[0][session.ClientToServer], trunc, pnLen)
+	hdr := h.PNOffset + pnLen
+	_, err = k.Open(a.plain[:0], pn, a.scratch[:hdr], a.scratch[hdr:end])
+	return err == nil
 }
 
 // newConn starts a connection at a client's first Initial packet.
@@ -202,7 +240,7 @@ func (a *Analyzer) newConn(h wire.Header, client, server netip.AddrPort, t time.
 	sc.SetKeys(a.keys)
 	sc.Transport = session.TransportQUIC
 	info := &session.QUICInfo{Version: h.Version, VersionName: wire.LookupVersion(h.Version).Name,
-		OriginalDCID: append([]byte(nil), h.DCID...)}
+		OriginalDCID: append([]byte(nil), h.DCID...), ClientSCID: append([]byte{}, h.SCID...)}
 	sc.QUIC = info
 	sc.BeginTLS()
 	sc.SetEndpoints(client, server, false)
@@ -221,7 +259,7 @@ func (a *Analyzer) newConn(h wire.Header, client, server netip.AddrPort, t time.
 func (a *Analyzer) deriveInitial(c *conn, dcid []byte) {
 	cl, sv, err := decrypt.QUICInitialKeys(c.version, dcid)
 	if err != nil {
-		c.s.AddNote(session.ClientToServer, "quic_no_initial_keys", 0, 0, err.Error())
+		c.s.AddNote(session.ClientToServer, session.NoteQUICNoInitialKeys, 0, 0, err.Error())
 		return
 	}
 	c.keys[levelInitial] = [2]*decrypt.QUICKeys{cl, sv}

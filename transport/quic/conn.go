@@ -62,6 +62,66 @@ type conn struct {
 	// retrySCID is the server's SCID of a verified Retry: the Initial
 	// keys come from it after.
 	retrySCID []byte
+	// streams are the open streams' reassembly state; done the streams
+	// finished (their FIN delivered), whose late retransmissions are
+	// duplicates.
+	streams       map[uint64]*streamState
+	done          map[uint64]struct{}
+	streamsCapped bool
+}
+
+// streamState is one stream's reassembly, both directions (a stream id
+// names one stream; each side sends its own half).
+type streamState struct {
+	dirs [2]struct {
+		cryptoStream
+		fin   bool
+		final uint64
+		ended bool
+	}
+}
+
+// maxStreams caps the streams a connection reassembles at once, and the
+// finished ones it remembers.
+const maxStreams = 1 << 12
+
+// streamData takes a STREAM frame of direction d and returns the data it
+// made contiguous (a fresh slice) and whether that ends the stream.
+func (c *conn) streamData(d session.Dir, f *wire.Frame) (data []byte, fin, ok bool) {
+	key := f.StreamID<<1 | uint64(d)
+	if _, finished := c.done[key]; finished {
+		return nil, false, false
+	}
+	st := c.streams[f.StreamID]
+	if st == nil {
+		if len(c.streams) >= maxStreams {
+			if !c.streamsCapped {
+				c.streamsCapped = true
+				c.s.AddNote(d, session.NoteQUICStreamsCapped, 0, 0, fmt.Sprintf("more than %d streams open at once: the data of the others is not reassembled", maxStreams))
+			}
+			return nil, false, false
+		}
+		if c.streams == nil {
+			c.streams, c.done = map[uint64]*streamState{}, map[uint64]struct{}{}
+		}
+		st = new(streamState)
+		c.streams[f.StreamID] = st
+	}
+	h := &st.dirs[d]
+	if f.Fin {
+		h.fin, h.final = true, f.Offset+uint64(len(f.Data))
+	}
+	data, _ = h.addCapped(nil, f.Offset, f.Data, maxStreamPending, maxStreamWindow)
+	if h.fin && h.next >= h.final && !h.ended {
+		h.ended, fin = true, true
+		if len(c.done) < 1<<16 {
+			c.done[key] = struct{}{}
+		}
+		if st.dirs[1-d].ended { // both halves done: forget the stream
+			delete(c.streams, f.StreamID)
+		}
+	}
+	return data, fin, len(data) > 0 || fin
 }
 
 func (c *conn) endCause(otherwise string) string {
@@ -124,7 +184,7 @@ func (a *Analyzer) packet(c *conn, d session.Dir, b []byte, pos session.Position
 	if err != nil {
 		a.Stats.Malformed++
 		p.Length = len(b)
-		p.Notes = append(p.Notes, session.Note{Code: "quic_malformed", Dir: d, HasDir: true, Packet: pos.Packet, Detail: err.Error()})
+		p.Notes = append(p.Notes, session.Note{Code: session.NoteQUICMalformed, Dir: d, HasDir: true, Packet: pos.Packet, Detail: err.Error()})
 		c.s.QUICPacket(d, p, nil, pos)
 		return nil
 	}
@@ -145,6 +205,9 @@ func (a *Analyzer) packet(c *conn, d session.Dir, b []byte, pos session.Position
 			// second try after Version Negotiation: the keys follow.
 			c.version, c.info.Version, c.info.VersionName = h.Version, h.Version, wire.LookupVersion(h.Version).Name
 			a.deriveInitial(c, c.initialDCID())
+		}
+		if d == session.ServerToClient && c.info.ServerSCID == nil {
+			c.info.ServerSCID = append([]byte{}, h.SCID...)
 		}
 		if d == session.ServerToClient && len(h.SCID) > 0 {
 			a.addCID(c, h.SCID, session.ClientToServer)
@@ -181,11 +244,12 @@ func (a *Analyzer) retry(c *conn, h wire.Header, p *session.QUICPacket) {
 		p.MAC = decrypt.MACOK
 	default:
 		p.MAC = decrypt.MACFailed
-		p.Notes = append(p.Notes, session.Note{Code: "quic_retry_tag", Dir: session.ServerToClient, HasDir: true,
+		p.Notes = append(p.Notes, session.Note{Code: session.NoteQUICRetryTag, Dir: session.ServerToClient, HasDir: true,
 			Detail: "the Retry integrity tag does not verify against the original DCID " + hexCID(c.info.OriginalDCID)})
 		return
 	}
 	c.retrySCID = append([]byte(nil), h.SCID...)
+	c.info.RetrySCID = c.retrySCID
 	a.addCID(c, h.SCID, session.ClientToServer)
 	a.deriveInitial(c, c.retrySCID)
 }
@@ -200,7 +264,7 @@ func (a *Analyzer) protected(c *conn, d session.Dir, h wire.Header, p *session.Q
 		a.Stats.NoKeys++
 		if !c.noKeys[level][d] && level != levelInitial {
 			c.noKeys[level][d] = true
-			c.s.AddNote(d, "quic_no_keys", 0, pos.Packet, a.noKeysDetail(c, level, d))
+			c.s.AddNote(d, session.NoteQUICNoKeys, 0, pos.Packet, a.noKeysDetail(c, level, d))
 		}
 		return nil
 	}
@@ -209,7 +273,7 @@ func (a *Analyzer) protected(c *conn, d session.Dir, h wire.Header, p *session.Q
 	pkt := a.scratch
 	pnLen, trunc, err := k.Unprotect(pkt, h.PNOffset)
 	if err != nil {
-		p.Notes = append(p.Notes, session.Note{Code: "quic_malformed", Dir: d, HasDir: true, Packet: pos.Packet, Detail: err.Error()})
+		p.Notes = append(p.Notes, session.Note{Code: session.NoteQUICMalformed, Dir: d, HasDir: true, Packet: pos.Packet, Detail: err.Error()})
 		a.Stats.Malformed++
 		return nil
 	}
@@ -244,14 +308,14 @@ func (a *Analyzer) protected(c *conn, d session.Dir, h wire.Header, p *session.Q
 	}
 	frames, more, ferr := wire.ParseFrames(plain, maxFramesParsed)
 	if ferr != nil {
-		p.Notes = append(p.Notes, session.Note{Code: "quic_bad_frame", Dir: d, HasDir: true, Packet: pos.Packet, Detail: ferr.Error()})
+		p.Notes = append(p.Notes, session.Note{Code: session.NoteQUICBadFrame, Dir: d, HasDir: true, Packet: pos.Packet, Detail: ferr.Error()})
 	}
 	var out []session.QUICHandshake
 	a.hsBuf = a.hsBuf[:0]
 	for i := range frames {
 		f := &frames[i]
 		if !f.Type.AllowedIn(h.Type) {
-			p.Notes = append(p.Notes, session.Note{Code: "quic_frame_not_allowed", Dir: d, HasDir: true, Packet: pos.Packet,
+			p.Notes = append(p.Notes, session.Note{Code: session.NoteQUICFrameNotAllowed, Dir: d, HasDir: true, Packet: pos.Packet,
 				Detail: fmt.Sprintf("a %v frame in a %v packet", f.Type, h.Type)})
 		}
 		switch f.Type {
@@ -263,6 +327,11 @@ func (a *Analyzer) protected(c *conn, d session.Dir, h wire.Header, p *session.Q
 			}
 		case wire.FrameNewConnectionID:
 			a.addCID(c, f.ConnectionID, 1-d)
+		case wire.FrameStream, wire.FrameStream + 1, wire.FrameStream + 2, wire.FrameStream + 3,
+			wire.FrameStream + 4, wire.FrameStream + 5, wire.FrameStream + 6, wire.FrameStream + 7:
+			if data, fin, ok := c.streamData(d, f); ok {
+				p.Streams = append(p.Streams, session.QUICStreamData{ID: f.StreamID, Data: data, Fin: fin})
+			}
 		case wire.FrameConnectionClose, wire.FrameConnectionCloseApp:
 			c.closed = true
 			c.info.AddHistory(d, 'C')

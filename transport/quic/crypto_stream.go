@@ -1,9 +1,9 @@
 package quic
 
 // cryptoStream reassembles one direction's CRYPTO stream at one
-// encryption level (RFC 9000 section 19.6): frames may come out of order,
-// overlap and repeat. Bytes past the next expected offset are kept, up to
-// maxCryptoPending, until the hole before them is filled.
+// encryption level (RFC 9000 section 19.6), or one STREAM's data: frames
+// may come out of order, overlap and repeat. Bytes past the next expected
+// offset are kept, up to a cap, until the hole before them is filled.
 type cryptoStream struct {
 	next    uint64 // offset of the next byte to release
 	pending []cryptoFrag
@@ -25,15 +25,27 @@ const (
 	maxCryptoWindow  = 1 << 20
 )
 
+// Caps of one stream's data.
+const (
+	maxStreamPending = 1 << 20
+	maxStreamWindow  = 64 << 20
+)
+
 // add takes a CRYPTO frame's data at offset off and appends to out what
 // became contiguous, in order. dup tells the frame brought nothing new.
 func (s *cryptoStream) add(out []byte, off uint64, data []byte) (_ []byte, dup bool) {
+	return s.addCapped(out, off, data, maxCryptoPending, maxCryptoWindow)
+}
+
+// addCapped is add with the caps given: at most pending bytes held, none
+// further than window past the next offset.
+func (s *cryptoStream) addCapped(out []byte, off uint64, data []byte, pending int, window uint64) (_ []byte, dup bool) {
 	end := off + uint64(len(data))
 	if end <= s.next {
 		return out, true
 	}
 	if off > s.next {
-		if end-s.next > maxCryptoWindow || s.held+len(data) > maxCryptoPending {
+		if end-s.next > window || s.held+len(data) > pending {
 			s.dropped += len(data)
 			return out, false
 		}

@@ -1,0 +1,309 @@
+package quic_test
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ssldissect/ssldissect/capture"
+	"github.com/ssldissect/ssldissect/decrypt"
+	"github.com/ssldissect/ssldissect/internal/pipeline"
+	"github.com/ssldissect/ssldissect/internal/testenv"
+	wire "github.com/ssldissect/ssldissect/parser/quic"
+	"github.com/ssldissect/ssldissect/session"
+)
+
+// collector keeps what a run reported: every connection, and per
+// connection the stream bytes of its packets in order.
+type collector struct {
+	conns   []*session.Conn
+	packets int
+	streams map[string][]byte // "<conn>.s<id>.<dir>"
+	types   map[wire.PacketType]int
+	failed  int // packets whose tag failed
+}
+
+func (c *collector) Record(ev *session.RecordEvent) {
+	if ev.QUIC == nil {
+		return
+	}
+	c.packets++
+	c.types[ev.QUIC.Type]++
+	if ev.QUIC.MAC == decrypt.MACFailed {
+		c.failed++
+	}
+	for _, s := range ev.QUIC.Streams {
+		k := streamKey(ev.Conn.ID, s.ID, ev.Dir)
+		c.streams[k] = append(c.streams[k], s.Data...)
+	}
+}
+
+func (c *collector) End(s *session.Conn) { c.conns = append(c.conns, s) }
+
+func streamKey(conn, id uint64, d session.Dir) string {
+	return strings.Join([]string{itoa(conn), "s" + itoa(id), d.String()}, ".")
+}
+
+func itoa(v uint64) string { return strconv.FormatUint(v, 10) }
+
+// run dissects a capture with a key log (or none) and workers workers.
+func run(t *testing.T, pcap, keylog string, workers int) *collector {
+	t.Helper()
+	keys := decrypt.NewKeyStore()
+	if keylog != "" {
+		f, err := os.Open(keylog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, errs := keys.Log.Load(f, keylog); len(errs) > 0 {
+			t.Fatalf("key log: %v", errs)
+		}
+		f.Close()
+	}
+	src, err := capture.OpenFiles([]string{pcap}, capture.Options{OnSecrets: pipeline.SecretsLoader(keys, func(err error) { t.Log(err) })})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	col := &collector{streams: map[string][]byte{}, types: map[wire.PacketType]int{}}
+	if _, err := pipeline.Run(src, col, pipeline.Options{Keys: keys, Workers: workers}); err != nil {
+		t.Fatal(err)
+	}
+	return col
+}
+
+// TestQUICGoCaptures checks the quic-go captures of testdata/pcaps (made
+// by testdata/gen/mkpcaps-quic.sh) with their key logs: every packet but
+// the Retry decrypts and authenticates, both Finished verify, the stream
+// bytes are exactly what the endpoints sent (the .s<id>.c2s/.s2c files
+// the client wrote), with one worker and with two.
+func TestQUICGoCaptures(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		version string
+		conns   int
+		retry   bool
+		zeroRTT bool
+	}{
+		{"quicgo-v1", "QUIC v1", 1, false, false},
+		{"quicgo-v2", "QUIC v2", 1, false, false},
+		{"quicgo-retry", "QUIC v1", 1, true, false},
+		{"quicgo-0rtt", "QUIC v1", 2, false, true},
+	} {
+		for _, workers := range []int{1, 2} {
+			t.Run(tc.name+"/workers="+itoa(uint64(workers)), func(t *testing.T) {
+				base := filepath.Join("..", "..", "testdata", "pcaps", tc.name)
+				col := run(t, base+".pcap", base+".keylog", workers)
+				if len(col.conns) != tc.conns {
+					t.Fatalf("%d connections, want %d", len(col.conns), tc.conns)
+				}
+				if col.failed > 0 {
+					t.Errorf("%d packets failed their tag", col.failed)
+				}
+				for i, c := range col.conns {
+					q := c.QUIC
+					if c.Transport != session.TransportQUIC || q == nil {
+						t.Fatalf("conn %d: transport %q", c.ID, c.Transport)
+					}
+					if q.VersionName != tc.version || c.SNI != "server.test" || c.ALPN != "ssldissect-test" {
+						t.Errorf("conn %d: version %q sni %q alpn %q", c.ID, q.VersionName, c.SNI, c.ALPN)
+					}
+					if q.Retry != tc.retry {
+						t.Errorf("conn %d: retry %v, want %v", c.ID, q.Retry, tc.retry)
+					}
+					want := q.Packets
+					if tc.retry {
+						want[session.ServerToClient]-- // the Retry is not protected
+					}
+					if q.DecryptedPackets != want {
+						t.Errorf("conn %d: decrypted %v of %v packets", c.ID, q.DecryptedPackets, q.Packets)
+					}
+					if f := c.FinishedVerified(); f != [2]int{1, 1} {
+						t.Errorf("conn %d: Finished verified %v, want both", c.ID, f)
+					}
+					if !c.Decrypted || c.EndCause != "close" {
+						t.Errorf("conn %d: decrypted %v, end %q", c.ID, c.Decrypted, c.EndCause)
+					}
+					if tc.zeroRTT && i == 1 && !bytes.Contains(q.History, []byte("Z")) {
+						t.Errorf("conn %d: no 0-RTT packet in history %q", c.ID, q.History)
+					}
+				}
+				if tc.zeroRTT && col.types[wire.Packet0RTT] == 0 {
+					t.Error("no 0-RTT packet")
+				}
+				// The stream bytes, against the client's files.
+				files, _ := filepath.Glob(base + ".*s*.c2s")
+				more, _ := filepath.Glob(base + ".*s*.s2c")
+				files = append(files, more...)
+				if len(files) == 0 {
+					t.Fatal("no stream files beside the capture")
+				}
+				for _, f := range files {
+					suffix := strings.TrimPrefix(f, base+".")
+					conn := "1"
+					if strings.HasPrefix(suffix, "c") { // c<N>.s<id>.<dir>: connection N of the capture
+						conn, suffix, _ = strings.Cut(strings.TrimPrefix(suffix, "c"), ".")
+					}
+					want, err := os.ReadFile(f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					k := conn + "." + suffix
+					if got := col.streams[k]; !bytes.Equal(got, want) {
+						t.Errorf("stream %s: %d bytes, want the %d of %s", k, len(got), len(want), filepath.Base(f))
+					}
+					delete(col.streams, k)
+				}
+				for k, v := range col.streams {
+					t.Errorf("stream %s (%d bytes) has no file", k, len(v))
+				}
+			})
+		}
+	}
+}
+
+// zeekQUIC is one line of a Zeek quic.log baseline.
+type zeekQUIC struct {
+	origP, respP                                    string
+	version, dcid, cscid, sscid, sni, alpn, history string
+}
+
+// readZeekQUIC reads the quic.log lines of a baseline (full logs only,
+// with the id and connection ID columns).
+func readZeekQUIC(t *testing.T, path string) []zeekQUIC {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var fields []string
+	var out []zeekQUIC
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if rest, ok := strings.CutPrefix(line, "#fields\t"); ok {
+			fields = strings.Split(rest, "\t")
+			continue
+		}
+		if rest, ok := strings.CutPrefix(line, "ts\t"); ok && fields == nil { // a zeek-cut header
+			fields = append([]string{"ts"}, strings.Split(rest, "\t")...)
+			continue
+		}
+		if strings.HasPrefix(line, "#") || line == "" {
+			continue
+		}
+		cols := strings.Split(line, "\t")
+		get := func(name string) string {
+			for i, f := range fields {
+				if f == name && i < len(cols) {
+					return cols[i]
+				}
+			}
+			return ""
+		}
+		out = append(out, zeekQUIC{origP: get("id.orig_p"), respP: get("id.resp_p"), version: get("version"),
+			dcid: get("client_initial_dcid"), cscid: get("client_scid"), sscid: get("server_scid"),
+			sni: get("server_name"), alpn: get("client_protocol"), history: get("history")})
+	}
+	return out
+}
+
+// zeekVersion is a version as quic.log writes it.
+func zeekVersion(v uint32) string {
+	switch v {
+	case 1:
+		return "1"
+	case wire.Version2:
+		return "quicv2"
+	}
+	return "unknown-" + hex.EncodeToString([]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+func orEmpty(b []byte) string {
+	if len(b) == 0 {
+		return "(empty)"
+	}
+	return hex.EncodeToString(b)
+}
+
+func orUnset(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// TestZeekQUICBaselines runs the QUIC traces of Zeek's test suite and
+// compares each connection with its quic.log line: ports, version, the
+// client's initial DCID, both SCIDs, SNI and the first ALPN offered. A
+// Retry makes two lines in Zeek (it logs and starts over), one connection
+// here: the second line's DCID is the Retry's SCID. The history column is
+// not compared (Zeek writes 'X' for packets it could not decrypt, and
+// fewer 1-RTT letters; see docs/QUIC.md).
+func TestZeekQUICBaselines(t *testing.T) {
+	dir := testenv.Conformance(t, "the Zeek QUIC traces and their quic.log baselines")
+	traces := filepath.Join(dir, "zeek", "traces", "quic")
+	for _, tc := range []struct{ test, trace string }{
+		{"chromium", "chromium-115.0.5790.110-api-cirrus-com.pcap"},
+		{"curl-http3", "curl-8.1.2-dev-http3-www-google-de.pcap"},
+		{"39264-rand", "quic-39264-rand.pcap"},
+		{"dpd-custom-port", "chromium-dpd-custom-port-4433.pcap"},
+		{"dpd-v2-custom-port", "quicv2-echo-dpd-custom-port-4433.pcap"},
+		{"firefox", "firefox-102.13.0esr-blog-cloudflare-com.pcap"},
+		{"interop.quic-go_quic-go.handshake", "interop/quic-go_quic-go/handshake.pcap"},
+		{"interop.quic-go_quic-go.retry", "interop/quic-go_quic-go/retry.pcap"},
+		{"interop.quic-go_quic-go.zerortt", "interop/quic-go_quic-go/zerortt.pcap"},
+		{"merlinc2", "merlinc2_Zeek_example.pcapng"},
+		{"quic-log", "chromium-115.0.5790.110-google-de-fragmented.pcap"},
+		{"quicdoq", "quicdoq.pcap"},
+		{"quicv2-echo-443", "quicv2-echo-443.pcap"},
+		{"quicv2-http3-443", "quicv2-http3-443.pcap"},
+	} {
+		t.Run(tc.test, func(t *testing.T) {
+			lines := readZeekQUIC(t, filepath.Join(dir, "zeek", "baseline", "scripts.base.protocols.quic."+tc.test, "quic.log"))
+			col := run(t, filepath.Join(traces, tc.trace), "", 1)
+			var got []zeekQUIC
+			for _, c := range col.conns {
+				q := c.QUIC
+				if q == nil {
+					continue
+				}
+				line := zeekQUIC{origP: itoa(uint64(c.Client.Port())), respP: itoa(uint64(c.Server.Port())),
+					version: zeekVersion(q.Version), dcid: hex.EncodeToString(q.OriginalDCID), cscid: orEmpty(q.ClientSCID),
+					sscid: orEmpty(q.ServerSCID), sni: orUnset(c.SNI), alpn: "-"}
+				if len(c.ALPNOffered) > 0 {
+					line.alpn = c.ALPNOffered[0]
+				}
+				if q.Retry {
+					first := line
+					first.sscid = "-"
+					got = append(got, first)
+					line.dcid = hex.EncodeToString(q.RetrySCID)
+				}
+				got = append(got, line)
+			}
+			if len(got) != len(lines) {
+				t.Fatalf("%d quic.log lines, want %d:\ngot  %+v\nwant %+v", len(got), len(lines), got, lines)
+			}
+			// Zeek writes a line when a connection ends or retries: compare
+			// in the order of the client's port and DCID.
+			byConn := func(x, y zeekQUIC) int { return cmp.Or(cmp.Compare(x.origP, y.origP), cmp.Compare(x.dcid, y.dcid)) }
+			slices.SortStableFunc(lines, byConn)
+			slices.SortStableFunc(got, byConn)
+			for i := range lines {
+				want := lines[i]
+				want.history, got[i].history = "", ""
+				if got[i] != want {
+					t.Errorf("line %d:\ngot  %+v\nwant %+v", i+1, got[i], want)
+				}
+			}
+		})
+	}
+}
