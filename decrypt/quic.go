@@ -59,11 +59,14 @@ var (
 		labelPfx: "quic ",
 		retryKey: mustHex("ccce187ed09a09d05728155a6cb96be1"), retryNonce: mustHex("e54930f97f2136f0530a8c1c"),
 	}
-	quicDraft23 = quicVersionParams{ // drafts 23 to 28
+	quicDraft25 = quicVersionParams{ // drafts 25 to 28
 		salt:     mustHex("c3eef712c72ebb5a11a7d2432bb46365bef9f502"),
 		labelPfx: "quic ",
 		retryKey: mustHex("4d32ecdb2a2133c841e4043df27d4430"), retryNonce: mustHex("4d1611d05513a552c587d575"),
 	}
+	// Drafts 23 and 24: the salt of 25 to 28; a Retry carried the original
+	// DCID and no integrity tag.
+	quicDraft23 = quicVersionParams{salt: mustHex("c3eef712c72ebb5a11a7d2432bb46365bef9f502"), labelPfx: "quic "}
 	quicDraft22 = quicVersionParams{salt: mustHex("7fbcdb0e7c66bbe9193a96cd21519ebd7a02644a"), labelPfx: "quic "}
 	// Google QUIC versions that use IETF long headers and Initial
 	// protection with their own salts (as Chromium and Wireshark have them).
@@ -93,7 +96,9 @@ func quicParams(version uint32) (*quicVersionParams, error) {
 			return &quicV1, nil
 		case d >= 29 && d <= 32:
 			return &quicDraft29, nil
-		case d >= 23 && d <= 28:
+		case d >= 25 && d <= 28:
+			return &quicDraft25, nil
+		case d == 23 || d == 24:
 			return &quicDraft23, nil
 		case d == 22 || d == 21:
 			return &quicDraft22, nil

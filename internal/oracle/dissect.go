@@ -24,6 +24,8 @@ const (
 type Result struct {
 	Conns   []report.Connection
 	Records []report.Record
+	// QUICPackets are the quic_packet objects, in output order.
+	QUICPackets []report.QUICPacket
 	// FrameOf maps capture.Packet.Num (the Packet of a record) to the
 	// frame number within its file, as tshark numbers frames.
 	FrameOf  map[uint64]uint64
@@ -36,6 +38,10 @@ type Result struct {
 type collector struct{ r *Result }
 
 func (c collector) Record(ev *session.RecordEvent) {
+	if ev.QUIC != nil {
+		c.r.QUICPackets = append(c.r.QUICPackets, report.QUICPacketOf(ev))
+		return
+	}
 	c.r.Records = append(c.r.Records, report.RecordOf(ev))
 }
 func (c collector) End(conn *session.Conn) { c.r.Conns = append(c.r.Conns, report.ConnectionOf(conn)) }

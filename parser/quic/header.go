@@ -1,6 +1,9 @@
 package quic
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // PacketType is the type of a QUIC packet, across versions.
 type PacketType uint8
@@ -51,8 +54,10 @@ type Header struct {
 	Token   []byte // Initial: the token; Retry: the retry token
 	// Versions are the versions a Version Negotiation packet offers.
 	Versions []uint32
-	// RetryTag is a Retry packet's integrity tag.
-	RetryTag []byte
+	// RetryTag is a Retry packet's integrity tag; RetryODCID the original
+	// DCID that a Retry of the drafts before 25 carries instead.
+	RetryTag   []byte
+	RetryODCID []byte
 	// PNOffset is the offset of the (protected) packet number within the
 	// packet; Length is the packet's length from the packet number on, as
 	// the header declares it (long headers with a Length field), or what is
@@ -118,6 +123,15 @@ func ParseLong(p []byte) (Header, []byte, error) {
 		return h, nil, fmt.Errorf("%w: connection ID of %d/%d bytes", ErrMalformed, len(h.DCID), len(h.SCID))
 	}
 	h.Type = longType(h.First>>4&3, h.Version)
+	if d := LookupVersion(h.Version).Draft; h.Type == PacketRetry && d > 0 && d < 25 {
+		// Drafts before 25: the original DCID in the packet, no tag.
+		h.RetryODCID = r.bytes(uint64(r.u8()))
+		if r.bad {
+			return h, nil, fmt.Errorf("%w: retry", ErrMalformed)
+		}
+		h.Token, h.Raw = r.b, p
+		return h, nil, nil
+	}
 	if h.Type == PacketRetry {
 		if len(r.b) < RetryTagLen {
 			return h, nil, fmt.Errorf("%w: retry shorter than its tag", ErrMalformed)
@@ -135,7 +149,8 @@ func ParseLong(p []byte) (Header, []byte, error) {
 		return h, nil, fmt.Errorf("%w: %v header", ErrMalformed, h.Type)
 	}
 	if length > uint64(len(r.b)) {
-		return h, nil, fmt.Errorf("%w: %v packet of %d bytes, %d in the datagram", ErrMalformed, h.Type, length, len(r.b))
+		h.PNOffset = r.off
+		return h, nil, fmt.Errorf("%w: %v packet of %d bytes, %d in the datagram", ErrTruncated, h.Type, length, len(r.b))
 	}
 	h.PNOffset = r.off
 	h.Length = int(length)
@@ -153,6 +168,11 @@ func ParseShort(p []byte, cidLen int) (Header, error) {
 	return Header{Type: Packet1RTT, First: p[0], DCID: p[1 : 1+cidLen : 1+cidLen],
 		PNOffset: 1 + cidLen, Length: len(p) - 1 - cidLen, Raw: p}, nil
 }
+
+// ErrTruncated: a long header whose Length runs past the datagram (a
+// capture cut short by its snap length, or a broken packet). The Header
+// returned with it has every field up to the packet number.
+var ErrTruncated = fmt.Errorf("%w: packet longer than its datagram", ErrMalformed)
 
 // ErrUnknownVersion: a long header of a version this package cannot read
 // past the invariants.
@@ -175,7 +195,7 @@ func LooksLikeQUIC(p []byte) bool {
 		return false
 	}
 	_, _, err := ParseLong(p)
-	return err == nil
+	return err == nil || errors.Is(err, ErrTruncated)
 }
 
 // DecodePacketNumber reconstructs a full packet number from its truncated

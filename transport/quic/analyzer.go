@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"container/list"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -51,6 +52,9 @@ type Stats struct {
 	Evicted      int64 // connections ended by MaxConns
 	CryptoDrops  int64 // CRYPTO bytes refused by the stream caps
 	UnknownShort int64 // short-header packets of no known connection
+	// TrailingBytes counts bytes after the last packet of a datagram that
+	// are no packet of its connection (padding, junk).
+	TrailingBytes int64
 }
 
 // Analyzer finds QUIC connections in UDP datagrams and reports them to a
@@ -114,10 +118,22 @@ func (a *Analyzer) Datagram(p *capture.Packet) bool {
 			return false
 		}
 		h, _, err := wire.ParseLong(payload)
-		if err != nil || h.Type != wire.PacketInitial || wire.LookupVersion(h.Version).Family != wire.FamilyIETF && !isGoogleIETF(h.Version) {
+		if (err != nil && !errors.Is(err, wire.ErrTruncated)) || h.Type != wire.PacketInitial ||
+			wire.LookupVersion(h.Version).Family != wire.FamilyIETF && !isGoogleIETF(h.Version) {
 			return false
 		}
-		r = route{c: a.newConn(h, src, dst, p.CI.Timestamp), dir: session.ClientToServer}
+		size := len(p.UDP.Payload)
+		if n := int(p.UDP.Length) - 8; n > size {
+			size = n // the datagram as sent, when the capture cut it
+		}
+		if size < minClientInitial {
+			// A client pads its first Initial datagram to 1200 bytes (RFC
+			// 9000 section 14.1): this is the server's, whose client's
+			// first Initial (and with it the Initial keys) was not seen.
+			r = route{c: a.newConnAtServer(h, dst, src, p.CI.Timestamp), dir: session.ServerToClient}
+		} else {
+			r = route{c: a.newConn(h, src, dst, p.CI.Timestamp), dir: session.ClientToServer}
+		}
 	}
 	a.Stats.Datagrams++
 	c := r.c
@@ -125,22 +141,40 @@ func (a *Analyzer) Datagram(p *capture.Packet) bool {
 	c.last = p.CI.Timestamp
 	a.learnAddr(c, src, dst, r.dir)
 	pos := session.Position{Time: p.CI.Timestamp, Packet: p.Num}
-	for len(payload) > 0 {
-		var rest []byte
-		rest = a.packet(c, r.dir, payload, pos)
+	for first := true; len(payload) > 0; first = false {
+		if !first && !a.coalesced(c, r.dir, payload) {
+			a.Stats.TrailingBytes += int64(len(payload))
+			break
+		}
+		rest := a.packet(c, r.dir, payload, pos)
 		if len(rest) == len(payload) {
 			break
 		}
 		payload = rest
-		if len(payload) > 0 {
-			// A coalesced packet: its own route, by its DCID (the same
-			// connection, the same direction, unless malformed).
-			if !wire.IsLong(payload[0]) {
-				continue
-			}
-		}
 	}
 	return true
+}
+
+// coalesced reports whether what follows a packet in its datagram is
+// another packet of the connection (RFC 9000 section 12.2): a long header
+// of a known version (compatible version negotiation changes it within a
+// datagram), or a short header with one of its connection IDs; the fixed
+// bit is not asked for, as peers may grease it (RFC 9287). Else
+// it is padding or junk after the packet (Chrome pads Initial datagrams
+// with zeros and random bytes), counted and not parsed.
+func (a *Analyzer) coalesced(c *conn, d session.Dir, b []byte) bool {
+	if wire.IsLong(b[0]) {
+		return len(b) >= 7 && wire.Known(uint32(b[1])<<24|uint32(b[2])<<16|uint32(b[3])<<8|uint32(b[4]))
+	}
+	n := c.cidLen[d]
+	if len(b) < 1+n {
+		return false
+	}
+	if n == 0 {
+		return b[0]&0x40 != 0
+	}
+	r, ok := a.byCID[string(b[1:1+n])]
+	return ok && r.c == c
 }
 
 // isGoogleIETF: Google versions with IETF Initial protection.
@@ -225,6 +259,20 @@ func (a *Analyzer) opensInitial(c *conn, h wire.Header) bool {
 	hdr := h.PNOffset + pnLen
 	_, err = k.Open(a.plain[:0], pn, a.scratch[:hdr], a.scratch[hdr:end])
 	return err == nil
+}
+
+// minClientInitial is the smallest UDP payload of a client's Initial.
+const minClientInitial = 1200
+
+// newConnAtServer starts a connection at the server's Initial: its
+// client's first Initial was not captured, so neither the original DCID
+// nor the Initial keys are known.
+func (a *Analyzer) newConnAtServer(h wire.Header, client, server netip.AddrPort, t time.Time) *conn {
+	c := a.newConn(wire.Header{Version: h.Version, DCID: nil, SCID: h.DCID}, client, server, t)
+	c.keys[levelInitial] = [2]*decrypt.QUICKeys{}
+	c.s.AddNote(session.ServerToClient, session.NoteQUICNoInitialKeys, 0, 0,
+		"the client's first Initial packet was not captured: its DCID, from which the Initial keys come, is unknown")
+	return c
 }
 
 // newConn starts a connection at a client's first Initial packet.

@@ -1,6 +1,7 @@
 package quic
 
 import (
+	"bytes"
 	"container/list"
 	"fmt"
 	"net/netip"
@@ -59,9 +60,11 @@ type conn struct {
 	largest  [3][2]int64          // by space and direction; -1: none yet
 	crypto   [2][numLevels]cryptoStream
 	sawHello [2]bool
-	// retrySCID is the server's SCID of a verified Retry: the Initial
-	// keys come from it after.
-	retrySCID []byte
+	// retrySCID is the server's SCID of the verified Retry the client
+	// followed: the Initial keys come from it after; retryCands are the
+	// SCIDs of the verified Retries seen.
+	retrySCID  []byte
+	retryCands [][]byte
 	// streams are the open streams' reassembly state; done the streams
 	// finished (their FIN delivered), whose late retransmissions are
 	// duplicates.
@@ -215,6 +218,9 @@ func (a *Analyzer) packet(c *conn, d session.Dir, b []byte, pos session.Position
 		}
 		if d == session.ClientToServer && h.Type == wire.PacketInitial {
 			c.cidLen[session.ServerToClient] = len(h.SCID)
+			if len(c.retryCands) > 0 {
+				a.followRetry(c, h.DCID)
+			}
 		}
 	}
 	hs := a.protected(c, d, h, p, pos)
@@ -238,6 +244,11 @@ func (a *Analyzer) retry(c *conn, h wire.Header, p *session.QUICPacket) {
 	c.info.Retry = true
 	ok, checked := decrypt.VerifyQUICRetry(h.Version, c.info.OriginalDCID, h.Raw)
 	switch {
+	case h.RetryODCID != nil && !bytes.Equal(h.RetryODCID, c.info.OriginalDCID):
+		// A draft Retry names the DCID it answers.
+		p.Notes = append(p.Notes, session.Note{Code: session.NoteQUICRetryTag, Dir: session.ServerToClient, HasDir: true,
+			Detail: "the Retry names original DCID " + hexCID(h.RetryODCID) + ", not the client's " + hexCID(c.info.OriginalDCID)})
+		return
 	case !checked:
 		p.MAC = decrypt.MACNone
 	case ok:
@@ -248,10 +259,29 @@ func (a *Analyzer) retry(c *conn, h wire.Header, p *session.QUICPacket) {
 			Detail: "the Retry integrity tag does not verify against the original DCID " + hexCID(c.info.OriginalDCID)})
 		return
 	}
-	c.retrySCID = append([]byte(nil), h.SCID...)
-	c.info.RetrySCID = c.retrySCID
+	// The client follows the first Retry it accepts and ignores the
+	// others (RFC 9000 section 17.2.5.2), so each valid one is only a
+	// candidate: the keys follow the DCID of its next Initials.
 	a.addCID(c, h.SCID, session.ClientToServer)
-	a.deriveInitial(c, c.retrySCID)
+	if len(c.retryCands) < 4 {
+		c.retryCands = append(c.retryCands, append([]byte(nil), h.SCID...))
+	}
+}
+
+// followRetry switches the Initial keys when a client Initial goes to the
+// SCID of a Retry: its keys come from that DCID (RFC 9001 section 5.2).
+func (a *Analyzer) followRetry(c *conn, dcid []byte) {
+	if bytes.Equal(dcid, c.retrySCID) {
+		return
+	}
+	for _, cand := range c.retryCands {
+		if bytes.Equal(cand, dcid) {
+			c.retrySCID = cand
+			c.info.RetrySCID = cand
+			a.deriveInitial(c, cand)
+			return
+		}
+	}
 }
 
 // protected removes the protection of an Initial, 0-RTT, Handshake or
