@@ -159,7 +159,7 @@ func frameSummary(p *session.QUICPacket) string {
 // frameObject is a frame's JSON object: its type and the fields of that
 // type. Bulk data (STREAM, CRYPTO, DATAGRAM) is given by length.
 func frameObject(f *quic.Frame) Object {
-	o := Object{{"type", f.Type.String()}}
+	o := Object{{"type", f.Type.String()}, {"type_id", fmt.Sprintf("0x%02x", uint64(f.Type))}}
 	add := func(k string, v any) { o = append(o, Field{k, v}) }
 	switch t := f.Type; {
 	case t == quic.FramePadding:
@@ -227,6 +227,8 @@ func frameObject(f *quic.Frame) Object {
 		add("reason", string(f.Reason))
 	case t == quic.FrameDatagram || t == quic.FrameDatagramLen:
 		add("length", f.Length)
+	case t == quic.FrameTimestamp:
+		add("timestamp", f.Value)
 	case t == quic.FrameAckFrequency:
 		add("sequence_number", f.SequenceNumber)
 		add("ack_eliciting_threshold", f.Value)

@@ -33,10 +33,11 @@ const (
 	FrameConnectionClose    FrameType = 0x1c // transport error
 	FrameConnectionCloseApp FrameType = 0x1d // application error
 	FrameHandshakeDone      FrameType = 0x1e
-	FrameImmediateAck       FrameType = 0x1f // draft-ietf-quic-ack-frequency
-	FrameDatagram           FrameType = 0x30 // RFC 9221, to the end of the packet
-	FrameDatagramLen        FrameType = 0x31 // RFC 9221, with a length
-	FrameAckFrequency       FrameType = 0xaf // draft-ietf-quic-ack-frequency
+	FrameImmediateAck       FrameType = 0x1f  // draft-ietf-quic-ack-frequency
+	FrameDatagram           FrameType = 0x30  // RFC 9221, to the end of the packet
+	FrameDatagramLen        FrameType = 0x31  // RFC 9221, with a length
+	FrameAckFrequency       FrameType = 0xaf  // draft-ietf-quic-ack-frequency
+	FrameTimestamp          FrameType = 0x2f5 // draft-huitema-quic-ts (picoquic): one timestamp
 )
 
 // STREAM frame type bits (RFC 9000 section 19.8).
@@ -92,6 +93,8 @@ func (t FrameType) String() string {
 		return "datagram"
 	case FrameAckFrequency:
 		return "ack_frequency"
+	case FrameTimestamp:
+		return "time_stamp"
 	}
 	return fmt.Sprintf("frame_0x%x", uint64(t))
 }
@@ -129,7 +132,7 @@ func (t FrameType) AllowedIn(pt PacketType) bool {
 
 // known reports whether ParseFrames decodes frames of type t.
 func (t FrameType) known() bool {
-	return t < FrameType(len(frameNames)) || t == FrameDatagram || t == FrameDatagramLen || t == FrameAckFrequency
+	return t < FrameType(len(frameNames)) || t == FrameDatagram || t == FrameDatagramLen || t == FrameAckFrequency || t == FrameTimestamp
 }
 
 // MaxAckRanges is the number of ACK ranges after the first one a Frame
@@ -194,7 +197,7 @@ type Frame struct {
 
 	// Value: the maximum of MAX_DATA, MAX_STREAM_DATA and MAX_STREAMS, the
 	// limit of DATA_BLOCKED, STREAM_DATA_BLOCKED and STREAMS_BLOCKED, the
-	// Ack-Eliciting Threshold of ACK_FREQUENCY.
+	// Ack-Eliciting Threshold of ACK_FREQUENCY, the timestamp of TIME_STAMP.
 	Value uint64
 
 	// SequenceNumber: NEW_CONNECTION_ID, RETIRE_CONNECTION_ID,
@@ -334,6 +337,8 @@ func parseFrame(r *reader) (Frame, error) {
 		f.Value = r.varint()
 		f.AckDelay = r.varint()
 		f.ReorderingThreshold = r.varint()
+	case t == FrameTimestamp:
+		f.Value = r.varint() // the sender's time, in its ack delay units
 	default:
 		return bad("unknown frame type")
 	}
