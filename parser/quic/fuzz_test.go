@@ -108,3 +108,36 @@ func FuzzParseTransportParameters(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseLong: a long header's fields and the rest of the datagram lie
+// inside the input, the packet's Length inside what follows the header,
+// and the rest is exactly what follows the packet.
+func FuzzParseLong(f *testing.F) {
+	f.Add([]byte{0xc3, 0, 0, 0, 1, 8, 0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08, 0, 0, 0x40, 0x05, 0, 0, 0, 2, 9})
+	f.Add([]byte{0xff, 0, 0, 0, 1, 0, 8, 0xf0, 0x67, 0xa5, 0x50, 0x2a, 0x42, 0x62, 0xb5, 't', 'o', 'k', 'e', 'n',
+		4, 0xa2, 0x65, 0xba, 0x2e, 0xff, 0x4d, 0x82, 0x90, 0x58, 0xfb, 0x3f, 0x0f, 0x24, 0x96, 0xba})
+	f.Add([]byte{0x80, 0, 0, 0, 0, 1, 1, 1, 2, 0, 0, 0, 1, 0xff, 0, 0, 0x1d})
+	f.Add([]byte{0xd0, 0xff, 0, 0, 24, 1, 7, 1, 8, 3, 1, 2, 3, 't'})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		h, rest, err := ParseLong(in)
+		if !within(h.DCID, in) || !within(h.SCID, in) || !within(h.Token, in) || !within(h.Raw, in) || !within(rest, in) {
+			t.Fatalf("a slice outside the input: %+v", h)
+		}
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrUnknownVersion) {
+				t.Fatalf("error %v wraps neither ErrMalformed nor ErrUnknownVersion", err)
+			}
+			return
+		}
+		if len(h.Raw)+len(rest) != len(in) {
+			t.Fatalf("packet %d + rest %d != input %d", len(h.Raw), len(rest), len(in))
+		}
+		if h.Length > 0 && h.PNOffset+h.Length != len(h.Raw) {
+			t.Fatalf("PNOffset %d + Length %d != packet %d", h.PNOffset, h.Length, len(h.Raw))
+		}
+		LooksLikeQUIC(in)
+		if s, err := ParseShort(in, int(in[0])%21); err == nil && !within(s.DCID, in) {
+			t.Fatal("short DCID outside the input")
+		}
+	})
+}

@@ -112,11 +112,11 @@ func ParseLong(p []byte) (Header, []byte, error) {
 		for len(r.b) > 0 {
 			h.Versions = append(h.Versions, r.u32())
 		}
-		h.Raw = p
+		h.Raw = p[:len(p):len(p)]
 		return h, nil, nil
 	}
 	if !Known(h.Version) {
-		h.Raw = p
+		h.Raw = p[:len(p):len(p)]
 		return h, nil, fmt.Errorf("%w: version 0x%08x", ErrUnknownVersion, h.Version)
 	}
 	if len(h.DCID) > MaxCIDLen || len(h.SCID) > MaxCIDLen {
@@ -129,16 +129,17 @@ func ParseLong(p []byte) (Header, []byte, error) {
 		if r.bad {
 			return h, nil, fmt.Errorf("%w: retry", ErrMalformed)
 		}
-		h.Token, h.Raw = r.b, p
+		h.Token, h.Raw = r.b[:len(r.b):len(r.b)], p[:len(p):len(p)]
 		return h, nil, nil
 	}
 	if h.Type == PacketRetry {
 		if len(r.b) < RetryTagLen {
 			return h, nil, fmt.Errorf("%w: retry shorter than its tag", ErrMalformed)
 		}
-		h.Token = r.b[:len(r.b)-RetryTagLen]
-		h.RetryTag = r.b[len(r.b)-RetryTagLen:]
-		h.Raw = p
+		n := len(r.b) - RetryTagLen
+		h.Token = r.b[:n:n]
+		h.RetryTag = r.b[n:len(r.b):len(r.b)]
+		h.Raw = p[:len(p):len(p)]
 		return h, nil, nil
 	}
 	if h.Type == PacketInitial {
@@ -156,7 +157,7 @@ func ParseLong(p []byte) (Header, []byte, error) {
 	h.Length = int(length)
 	end := r.off + int(length)
 	h.Raw = p[:end:end]
-	return h, p[end:], nil
+	return h, p[end:len(p):len(p)], nil
 }
 
 // ParseShort decodes a short header whose destination connection ID is
@@ -166,7 +167,7 @@ func ParseShort(p []byte, cidLen int) (Header, error) {
 		return Header{}, fmt.Errorf("%w: short header", ErrMalformed)
 	}
 	return Header{Type: Packet1RTT, First: p[0], DCID: p[1 : 1+cidLen : 1+cidLen],
-		PNOffset: 1 + cidLen, Length: len(p) - 1 - cidLen, Raw: p}, nil
+		PNOffset: 1 + cidLen, Length: len(p) - 1 - cidLen, Raw: p[:len(p):len(p)]}, nil
 }
 
 // ErrTruncated: a long header whose Length runs past the datagram (a
