@@ -90,6 +90,10 @@ func quicParams(version uint32) (*quicVersionParams, error) {
 		return &quicT050, nil
 	case version == 0x54303531: // T051
 		return &quicT051, nil
+	case version == 0xfaceb001: // mvfst on draft-22
+		return &quicDraft22, nil
+	case version == 0xfaceb002 || version == 0xfaceb00e: // mvfst on draft-27
+		return &quicDraft25, nil
 	case version>>8 == 0xff0000:
 		switch d := version & 0xff; {
 		case d == 33 || d == 34:

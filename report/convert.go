@@ -205,6 +205,8 @@ func quicConnOf(q *session.QUICInfo) *QUICConn {
 		ClientSCID:         hex.EncodeToString(q.ClientSCID),
 		ServerSCID:         hex.EncodeToString(q.ServerSCID),
 		Retry:              q.Retry,
+		UserAgent:          q.UserAgent,
+		CHLOTags:           q.CHLOTags,
 		VersionNegotiation: q.VersionNegotiation,
 		KeyUpdates:         perDir(q.KeyUpdates),
 		Packets:            perDir(q.Packets),

@@ -295,6 +295,8 @@ type QUICConn struct {
 	ServerSCID         string `json:"server_scid"`
 	Retry              bool   `json:"retry"`
 	VersionNegotiation bool   `json:"version_negotiation"`
+	UserAgent          string   `json:"quic_user_agent,omitempty"` // Google QUIC: the CHLO's UAID
+	CHLOTags           []string `json:"quic_chlo_tags,omitempty"`  // Google QUIC: the CHLO's tags, in order
 	KeyUpdates         PerDir `json:"key_updates"`
 	Packets            PerDir `json:"packets"`
 	DecryptedPackets   PerDir `json:"decrypted_packets"`

@@ -20,6 +20,10 @@ type QUICInfo struct {
 	// Retry: the server sent a Retry; VersionNegotiation: it sent a Version
 	// Negotiation packet.
 	Retry, VersionNegotiation bool
+	// Google QUIC: the client's CHLO named the browser (UAID) and listed
+	// these tags.
+	UserAgent string
+	CHLOTags  []string
 	// By Dir: key updates followed, packets seen, packets decrypted
 	// (Initial ones too: their keys come from OriginalDCID).
 	KeyUpdates, Packets, DecryptedPackets [2]int

@@ -97,6 +97,11 @@ func quicVersionName(v string) (string, bool) {
 		return "QUIC v2", true
 	case strings.HasPrefix(v, "draft-") && !strings.Contains(v, ","):
 		return v, true
+	case strings.HasPrefix(v, "0xfaceb") && strings.HasSuffix(v, ")") && !strings.Contains(v, ","): // mvfst
+		_, name, _ := strings.Cut(strings.TrimSuffix(v, ")"), "(")
+		return name, true
+	case len(v) == 4 && v[0] == 'Q' && !strings.Contains(v, ","): // Google QUIC: named, SNI and UAID read
+		return v, true
 	}
 	return "", false
 }
@@ -182,6 +187,11 @@ func TestQUICTshark(t *testing.T) {
 		}
 		check("version", oc.QUICVersionName, want)
 		check("sni", oc.SNI, row["sni"])
+		if strings.HasPrefix(row["quic_versions"], "Q0") {
+			ua, _ := strings.CutPrefix(row["notes"], "UAID ")
+			check("user_agent", oc.UserAgent, ua)
+			continue // gQUIC crypto: nothing more that tshark shows
+		}
 		check("alpn_offered", strings.Join(oc.ALPNOffered, ","), row["alpn_offered"])
 		if row["ch_ja3"] != "" {
 			check("ja3", oc.JA3, row["ch_ja3"])

@@ -31,6 +31,8 @@ func (t PacketType) String() string {
 		return "version_negotiation"
 	case Packet1RTT:
 		return "1rtt"
+	case PacketGoogle:
+		return "gquic"
 	}
 	return fmt.Sprintf("packet_type(%d)", uint8(t))
 }

@@ -43,6 +43,12 @@ func LookupVersion(v uint32) VersionInfo {
 		return VersionInfo{Family: FamilyIETF, Name: fmt.Sprintf("draft-%d", d), Draft: d}
 	case v&0x0f0f0f0f == 0x0a0a0a0a:
 		return VersionInfo{Name: "reserved"}
+	case v == 0xfaceb001: // Facebook's mvfst, draft-22 wire image
+		return VersionInfo{Family: FamilyIETF, Name: "mvfst-22", Draft: 22}
+	case v == 0xfaceb002: // mvfst, draft-27 wire image
+		return VersionInfo{Family: FamilyIETF, Name: "mvfst-27", Draft: 27}
+	case v == 0xfaceb00e: // mvfst's experimental version, draft-27 wire image
+		return VersionInfo{Family: FamilyIETF, Name: "mvfst-exp", Draft: 27}
 	}
 	// Google: 'Q' or 'T' followed by three ASCII digits.
 	b := [4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}

@@ -113,27 +113,24 @@ func (a *Analyzer) Datagram(p *capture.Packet) bool {
 	src, dst := endpoints(p)
 	payload := p.UDP.Payload
 	r, ok := a.find(payload, src, dst)
-	if !ok {
-		if !wire.LooksLikeQUIC(payload) {
+	switch {
+	case ok && r.c.google:
+		// gQUIC's connection ID is the same both ways: the addresses tell.
+		r.dir = session.ClientToServer
+		if src != r.c.client {
+			r.dir = session.ServerToClient
+		}
+	case ok:
+	case wire.LooksLikeQUIC(payload):
+		if r, ok = a.start(p, payload, src, dst); !ok {
 			return false
 		}
-		h, _, err := wire.ParseLong(payload)
-		if (err != nil && !errors.Is(err, wire.ErrTruncated)) || h.Type != wire.PacketInitial ||
-			wire.LookupVersion(h.Version).Family != wire.FamilyIETF && !isGoogleIETF(h.Version) {
+	default:
+		gh, ok := wire.ParseGoogle(payload)
+		if !ok {
 			return false
 		}
-		size := len(p.UDP.Payload)
-		if n := int(p.UDP.Length) - 8; n > size {
-			size = n // the datagram as sent, when the capture cut it
-		}
-		if size < minClientInitial {
-			// A client pads its first Initial datagram to 1200 bytes (RFC
-			// 9000 section 14.1): this is the server's, whose client's
-			// first Initial (and with it the Initial keys) was not seen.
-			r = route{c: a.newConnAtServer(h, dst, src, p.CI.Timestamp), dir: session.ServerToClient}
-		} else {
-			r = route{c: a.newConn(h, src, dst, p.CI.Timestamp), dir: session.ClientToServer}
-		}
+		r = route{c: a.newGoogleConn(gh, src, dst, p.CI.Timestamp), dir: session.ClientToServer}
 	}
 	a.Stats.Datagrams++
 	c := r.c
@@ -141,6 +138,10 @@ func (a *Analyzer) Datagram(p *capture.Packet) bool {
 	c.last = p.CI.Timestamp
 	a.learnAddr(c, src, dst, r.dir)
 	pos := session.Position{Time: p.CI.Timestamp, Packet: p.Num}
+	if c.publicHeader {
+		a.googlePacket(c, r.dir, payload, pos)
+		return true
+	}
 	for first := true; len(payload) > 0; first = false {
 		if !first && !a.coalesced(c, r.dir, payload) {
 			a.Stats.TrailingBytes += int64(len(payload))
@@ -175,6 +176,27 @@ func (a *Analyzer) coalesced(c *conn, d session.Dir, b []byte) bool {
 	}
 	r, ok := a.byCID[string(b[1:1+n])]
 	return ok && r.c == c
+}
+
+// start makes a connection for the first packet of a datagram that no
+// connection owns: an Initial of a known version.
+func (a *Analyzer) start(p *capture.Packet, payload []byte, src, dst netip.AddrPort) (route, bool) {
+	h, _, err := wire.ParseLong(payload)
+	if (err != nil && !errors.Is(err, wire.ErrTruncated)) || h.Type != wire.PacketInitial ||
+		wire.LookupVersion(h.Version).Family != wire.FamilyIETF && !isGoogleIETF(h.Version) {
+		return route{}, false
+	}
+	size := len(payload)
+	if n := int(p.UDP.Length) - 8; n > size {
+		size = n // the datagram as sent, when the capture cut it
+	}
+	if size < minClientInitial {
+		// A client pads its first Initial datagram to 1200 bytes (RFC
+		// 9000 section 14.1): this is the server's, whose client's
+		// first Initial (and with it the Initial keys) was not seen.
+		return route{c: a.newConnAtServer(h, dst, src, p.CI.Timestamp), dir: session.ServerToClient}, true
+	}
+	return route{c: a.newConn(h, src, dst, p.CI.Timestamp), dir: session.ClientToServer}, true
 }
 
 // isGoogleIETF: Google versions with IETF Initial protection.
@@ -261,6 +283,41 @@ func (a *Analyzer) opensInitial(c *conn, h wire.Header) bool {
 	return err == nil
 }
 
+// newGoogleConn starts a gQUIC connection (Q046 and older: the public or
+// Q046 header) at a client's packet that carries its version.
+func (a *Analyzer) newGoogleConn(h wire.GoogleHeader, client, server netip.AddrPort, t time.Time) *conn {
+	c := a.newConn(wire.Header{Version: h.Version, DCID: nil, SCID: nil}, client, server, t)
+	c.google, c.publicHeader = true, true
+	c.keys[levelInitial] = [2]*decrypt.QUICKeys{}
+	c.cidLen = [2]int{len(h.CID), 0}
+	a.addCID(c, h.CID, session.ClientToServer)
+	return c
+}
+
+// googlePacket reports a gQUIC packet, reading the client's CHLO (in clear
+// up to Q046) for the server name and user agent.
+func (a *Analyzer) googlePacket(c *conn, d session.Dir, b []byte, pos session.Position) {
+	a.Stats.Packets++
+	c.info.Packets[d]++
+	p := &session.QUICPacket{Type: wire.PacketGoogle, Version: c.version, Length: len(b)}
+	if d == session.ClientToServer && !c.sawHello[d] {
+		a.chlo(c, b)
+	}
+	c.s.QUICPacket(d, p, nil, pos)
+}
+
+// chlo takes a client hello of Google QUIC crypto, if b holds one.
+func (a *Analyzer) chlo(c *conn, b []byte) {
+	ch, ok := wire.FindCHLO(b)
+	if !ok {
+		return
+	}
+	c.sawHello[session.ClientToServer] = true
+	c.s.SNI = ch.SNI
+	c.info.UserAgent, c.info.CHLOTags = ch.UAID, ch.Tags
+	c.info.AddHistory(session.ClientToServer, 'S')
+}
+
 // minClientInitial is the smallest UDP payload of a client's Initial.
 const minClientInitial = 1200
 
@@ -297,6 +354,7 @@ func (a *Analyzer) newConn(h wire.Header, client, server netip.AddrPort, t time.
 		c.largest[i] = [2]int64{-1, -1}
 	}
 	c.cidLen = [2]int{len(h.DCID), len(h.SCID)}
+	c.google = wire.LookupVersion(h.Version).Family == wire.FamilyGoogle && h.Version>>24 == 'Q'
 	c.elem = a.lru.PushFront(c)
 	a.deriveInitial(c, h.DCID)
 	a.addCID(c, h.DCID, session.ClientToServer)

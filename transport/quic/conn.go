@@ -71,6 +71,9 @@ type conn struct {
 	streams       map[uint64]*streamState
 	done          map[uint64]struct{}
 	streamsCapped bool
+	// google: a Google QUIC version (its own crypto, not TLS);
+	// publicHeader: one older than Q050, without IETF packets.
+	google, publicHeader bool
 }
 
 // streamState is one stream's reassembly, both directions (a stream id
@@ -292,7 +295,7 @@ func (a *Analyzer) protected(c *conn, d session.Dir, h wire.Header, p *session.Q
 	k := a.keysFor(c, level, d)
 	if k == nil {
 		a.Stats.NoKeys++
-		if !c.noKeys[level][d] && level != levelInitial {
+		if !c.noKeys[level][d] && level != levelInitial && !c.google {
 			c.noKeys[level][d] = true
 			c.s.AddNote(d, session.NoteQUICNoKeys, 0, pos.Packet, a.noKeysDetail(c, level, d))
 		}
@@ -335,6 +338,14 @@ func (a *Analyzer) protected(c *conn, d session.Dir, h wire.Header, p *session.Q
 	}
 	if level == levelApp || level == levelEarly {
 		c.s.Decrypted = true
+	}
+	if c.google {
+		// Q050: gQUIC frames (not RFC 9000's) inside IETF packets; the
+		// client's CHLO is in clear once the Initial is decrypted.
+		if d == session.ClientToServer && !c.sawHello[d] {
+			a.chlo(c, plain)
+		}
+		return nil
 	}
 	frames, more, ferr := wire.ParseFrames(plain, maxFramesParsed)
 	if ferr != nil {
