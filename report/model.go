@@ -288,16 +288,16 @@ var hex8Table, hex16Table = func() (a, b [256]string) {
 
 // QUICConn holds the fields of a QUIC connection's line.
 type QUICConn struct {
-	QUICVersion        string `json:"quic_version"`
-	QUICVersionName    string `json:"quic_version_name"`
-	OriginalDCID       string `json:"original_dcid"`
-	ClientSCID         string `json:"client_scid"`
-	ServerSCID         string `json:"server_scid"`
-	Retry              bool   `json:"retry"`
-	VersionNegotiation bool   `json:"version_negotiation"`
+	QUICVersion        string   `json:"quic_version"`
+	QUICVersionName    string   `json:"quic_version_name"`
+	OriginalDCID       string   `json:"original_dcid"`
+	ClientSCID         string   `json:"client_scid"`
+	ServerSCID         string   `json:"server_scid"`
+	Retry              bool     `json:"retry"`
+	VersionNegotiation bool     `json:"version_negotiation"`
 	UserAgent          string   `json:"quic_user_agent,omitempty"` // Google QUIC: the CHLO's UAID
 	CHLOTags           []string `json:"quic_chlo_tags,omitempty"`  // Google QUIC: the CHLO's tags, in order
-	KeyUpdates         PerDir `json:"key_updates"`
-	Packets            PerDir `json:"packets"`
-	DecryptedPackets   PerDir `json:"decrypted_packets"`
+	KeyUpdates         PerDir   `json:"key_updates"`
+	Packets            PerDir   `json:"packets"`
+	DecryptedPackets   PerDir   `json:"decrypted_packets"`
 }
