@@ -198,7 +198,12 @@ func quicConnOf(q *session.QUICInfo) *QUICConn {
 	perDir := func(v [2]int) PerDir {
 		return PerDir{C2S: int64(v[session.ClientToServer]), S2C: int64(v[session.ServerToClient])}
 	}
+	var cyu []CYU
+	for _, c := range q.CYU {
+		cyu = append(cyu, CYU{String: c.String, Hash: c.Hash})
+	}
 	return &QUICConn{
+		CYU:                cyu,
 		QUICVersion:        fmt.Sprintf("0x%08x", q.Version),
 		QUICVersionName:    q.VersionName,
 		OriginalDCID:       hex.EncodeToString(q.OriginalDCID),

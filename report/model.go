@@ -286,6 +286,13 @@ var hex8Table, hex16Table = func() (a, b [256]string) {
 	return
 }()
 
+// CYU is a Google QUIC CHLO's fingerprint: "<version>,<tags joined by ->"
+// and its MD5.
+type CYU struct {
+	String string `json:"string"`
+	Hash   string `json:"hash"`
+}
+
 // QUICConn holds the fields of a QUIC connection's line.
 type QUICConn struct {
 	QUICVersion        string   `json:"quic_version"`
@@ -297,6 +304,7 @@ type QUICConn struct {
 	VersionNegotiation bool     `json:"version_negotiation"`
 	UserAgent          string   `json:"quic_user_agent,omitempty"` // Google QUIC: the CHLO's UAID
 	CHLOTags           []string `json:"quic_chlo_tags,omitempty"`  // Google QUIC: the CHLO's tags, in order
+	CYU                []CYU    `json:"quic_cyu,omitempty"`        // Google QUIC: each CHLO's fingerprint, as Suricata's quic.cyu
 	KeyUpdates         PerDir   `json:"key_updates"`
 	Packets            PerDir   `json:"packets"`
 	DecryptedPackets   PerDir   `json:"decrypted_packets"`

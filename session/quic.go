@@ -24,6 +24,10 @@ type QUICInfo struct {
 	// these tags.
 	UserAgent string
 	CHLOTags  []string
+	// CYU is the fingerprint of each CHLO (up to MaxCHLOs; a client sends
+	// another after the server's REJ) as Suricata and Cisco's Joy write
+	// it.
+	CYU []CYU
 	// By Dir: key updates followed, packets seen, packets decrypted
 	// (Initial ones too: their keys come from OriginalDCID).
 	KeyUpdates, Packets, DecryptedPackets [2]int
@@ -31,6 +35,13 @@ type QUICInfo struct {
 	// seen (upper case from the client), capped at MaxHistory.
 	History []byte
 }
+
+// CYU is a gQUIC CHLO's fingerprint: String is the version number, a
+// comma and the tags joined by "-"; Hash its MD5 in hex.
+type CYU struct{ String, Hash string }
+
+// MaxCHLOs caps QUICInfo.CYU.
+const MaxCHLOs = 4
 
 // Transport names of Conn.Transport.
 const (

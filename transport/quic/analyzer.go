@@ -3,16 +3,17 @@ package quic
 import (
 	"cmp"
 	"container/list"
+	"crypto/md5"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ssldissect/ssldissect/capture"
 	"github.com/ssldissect/ssldissect/decrypt"
-	"github.com/ssldissect/ssldissect/parser"
 	wire "github.com/ssldissect/ssldissect/parser/quic"
 	"github.com/ssldissect/ssldissect/session"
 )
@@ -300,7 +301,7 @@ func (a *Analyzer) googlePacket(c *conn, d session.Dir, b []byte, pos session.Po
 	a.Stats.Packets++
 	c.info.Packets[d]++
 	p := &session.QUICPacket{Type: wire.PacketGoogle, Version: c.version, Length: len(b)}
-	if d == session.ClientToServer && !c.sawHello[d] {
+	if d == session.ClientToServer && len(c.info.CYU) < session.MaxCHLOs {
 		a.chlo(c, b)
 	}
 	c.s.QUICPacket(d, p, nil, pos)
@@ -310,6 +311,13 @@ func (a *Analyzer) googlePacket(c *conn, d session.Dir, b []byte, pos session.Po
 func (a *Analyzer) chlo(c *conn, b []byte) {
 	ch, ok := wire.FindCHLO(b)
 	if !ok {
+		return
+	}
+	v := c.version
+	cyu := fmt.Sprintf("%c%c,%s", byte(v>>8), byte(v), strings.Join(ch.Tags, "-"))
+	sum := md5.Sum([]byte(cyu))
+	c.info.CYU = append(c.info.CYU, session.CYU{String: cyu, Hash: hex.EncodeToString(sum[:])})
+	if c.sawHello[session.ClientToServer] {
 		return
 	}
 	c.sawHello[session.ClientToServer] = true
@@ -468,6 +476,3 @@ func hexCID(b []byte) string {
 	}
 	return hex.EncodeToString(b)
 }
-
-var _ = fmt.Sprintf
-var _ = parser.ContentTypeHandshake

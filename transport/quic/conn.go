@@ -342,7 +342,7 @@ func (a *Analyzer) protected(c *conn, d session.Dir, h wire.Header, p *session.Q
 	if c.google {
 		// Q050: gQUIC frames (not RFC 9000's) inside IETF packets; the
 		// client's CHLO is in clear once the Initial is decrypted.
-		if d == session.ClientToServer && !c.sawHello[d] {
+		if d == session.ClientToServer && len(c.info.CYU) < session.MaxCHLOs {
 			a.chlo(c, plain)
 		}
 		return nil
