@@ -67,7 +67,11 @@ func quicPacketOf(a *objArena, ev *session.RecordEvent) QUICPacket {
 		out.KeyPhase = &kp
 	}
 	for i := range p.Frames {
-		out.Frames = append(out.Frames, frameObject(&p.Frames[i]))
+		o := frameObject(&p.Frames[i])
+		if h3, ok := p.H3[i]; ok {
+			o = append(o, Field{"http3", h3})
+		}
+		out.Frames = append(out.Frames, o)
 	}
 	for _, m := range ev.Messages {
 		out.Handshake = append(out.Handshake, messageObject(a, m))

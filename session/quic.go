@@ -89,6 +89,11 @@ type QUICPacket struct {
 	// the length of its data.
 	Frames     []quic.Frame
 	MoreFrames int // frames past the cap, not kept
+	// H3 names, by index in Frames, what a STREAM frame at the start of
+	// its stream begins with on an HTTP/3 connection: the type of a
+	// unidirectional stream ("control", "qpack_encoder", ...) or the
+	// first HTTP/3 frame of a request stream ("headers", ...).
+	H3 map[int]string
 	// Streams is the stream data the packet's STREAM frames made
 	// contiguous: the next bytes, in order, of each stream (decrypted
 	// packets only).

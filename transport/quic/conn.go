@@ -5,6 +5,7 @@ import (
 	"container/list"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/ssldissect/ssldissect/decrypt"
@@ -382,8 +383,35 @@ func (a *Analyzer) protected(c *conn, d session.Dir, h wire.Header, p *session.Q
 		more += len(frames) - session.MaxPacketFrames
 		frames = frames[:session.MaxPacketFrames]
 	}
+	if strings.HasPrefix(c.s.ALPN, "h3") {
+		for i := range frames {
+			if name := h3Start(&frames[i]); name != "" {
+				if p.H3 == nil {
+					p.H3 = map[int]string{}
+				}
+				p.H3[i] = name
+			}
+		}
+	}
 	p.Frames, p.MoreFrames = keepFrames(frames), more
 	return out
+}
+
+// h3Start names what a STREAM frame at offset 0 starts its stream with
+// (RFC 9114 section 6.2 and 7.2): a unidirectional stream's type, or a
+// request stream's first frame; "" for any other frame.
+func h3Start(f *wire.Frame) string {
+	if !f.Type.IsStream() || f.Offset != 0 || len(f.Data) == 0 {
+		return ""
+	}
+	v, n := wire.ReadVarint(f.Data)
+	if n == 0 {
+		return ""
+	}
+	if f.StreamID&0x2 != 0 {
+		return "stream " + wire.H3StreamTypeName(v)
+	}
+	return "frame " + wire.H3FrameTypeName(v)
 }
 
 // keepFrames makes the frames of a packet's event independent of the
