@@ -16,8 +16,9 @@ import (
 type AuditReport struct {
 	AsOf string `json:"as_of,omitempty"` // time of a live snapshot
 	// Capture counters (from the pipeline's summary; 0 in a live snapshot).
-	Packets        uint64 `json:"packets"`
-	TCPConnections uint64 `json:"tcp_connections"`
+	Packets         uint64 `json:"packets"`
+	TCPConnections  uint64 `json:"tcp_connections"`
+	QUICConnections uint64 `json:"quic_connections"`
 	// Connections counts the SSL/TLS connections; WithoutServerHello those
 	// of them whose handshake showed no ServerHello (no suite to count).
 	Connections          int                `json:"connections"`
@@ -153,7 +154,8 @@ func (a *Auditor) Snapshot() AuditReport {
 		Findings:             []AuditFinding{},
 	}
 	if a.summary != nil {
-		rep.Packets, rep.TCPConnections = a.summary.Packets, a.summary.Connections
+		rep.Packets, rep.QUICConnections = a.summary.Packets, a.summary.QUICConnections
+		rep.TCPConnections = a.summary.Connections - a.summary.QUICConnections
 	}
 	if r, ok := a.worst(); ok {
 		rep.Rating = r.String()

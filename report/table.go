@@ -37,9 +37,9 @@ func auditSections(rep AuditReport, sep string) []section {
 		return "no"
 	}
 	sum := section{name: "summary", title: "Summary",
-		header: []string{"connections", "without_server_hello", "decrypted_connections", "packets", "tcp_connections", "rating"}}
+		header: []string{"connections", "without_server_hello", "decrypted_connections", "packets", "tcp_connections", "quic_connections", "rating"}}
 	sum.rows = append(sum.rows, []string{itoa(rep.Connections), itoa(rep.WithoutServerHello), itoa(rep.DecryptedConnections),
-		strconv.FormatUint(rep.Packets, 10), strconv.FormatUint(rep.TCPConnections, 10), rep.Rating})
+		strconv.FormatUint(rep.Packets, 10), strconv.FormatUint(rep.TCPConnections, 10), strconv.FormatUint(rep.QUICConnections, 10), rep.Rating})
 	if rep.AsOf != "" {
 		sum.header = append(sum.header, "as_of")
 		sum.rows[0] = append(sum.rows[0], rep.AsOf)

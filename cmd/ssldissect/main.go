@@ -24,7 +24,8 @@ Usage:
 
 FILE is a pcap or pcapng file, gzip-compressed or not; "-" is standard input.
 Several files are read as one capture, merged by time. TLS is found by content
-on any TCP port, also after a STARTTLS exchange.
+on any TCP port, also after a STARTTLS exchange; QUIC (v1, v2, drafts, Google
+QUIC) by content on any UDP port, its Initial packets decrypted without keys.
 
 Input:
     -i, --interface IFACE  sniff a live interface instead of files
@@ -47,7 +48,8 @@ Output:
         --format F         dissect: text (default) or json (NDJSON)
                            audit: table (default), json, csv or markdown
         --plaintext-dir D  write each connection's decrypted application data
-                           to D/<id>.c2s and D/<id>.s2c
+                           to D/<id>.c2s and D/<id>.s2c (QUIC: each stream's,
+                           to D/<id>.s<stream>.c2s and .s2c)
     -x, --hex              dissect text: hex dump of decrypted application data
     -a, --ascii            dissect text: decrypted application data as text
         --fail-on R        audit: exit with status 3 if anything rated R or worse
@@ -59,8 +61,9 @@ Limits:
         --max-pages N      reassembly buffer pages in total, 1900 bytes each (default 65536)
         --max-conn-pages N reassembly buffer per connection, in pages' worth of
                            bytes ahead of a hole (default 256)
-        --max-conns N      TCP connections open at once; past it the least recently
-                           active ends, end_cause "evicted" (default 16384)
+        --max-conns N      TCP connections (and QUIC connections) open at once; past
+                           it the least recently active ends, end_cause "evicted"
+                           (default 16384)
 
 Performance:
         --workers N        reassemble and parse capture files on N goroutines, 1 to 64
@@ -73,6 +76,7 @@ Examples:
     ssldissect capture.pcapng
     ssldissect dissect -l keys.log --format json capture.pcap.gz | jq 'select(.type=="connection")'
     ssldissect dissect -k server.key --plaintext-dir out/ -f 'tcp port 443' capture.pcap
+    ssldissect dissect -l keys.log -f 'udp port 443' http3.pcapng
     ssldissect audit --format markdown --fail-on insecure day1.pcap day2.pcap
 `
 
