@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# mkpcaps-ngtcp2.sh — makes the QUIC test captures testdata/pcaps/ngtcp2-*.pcap
+# with Debian 12's ngtcp2 example programs (packages ngtcp2-client and
+# ngtcp2-server 0.12.1, GnuTLS backend: /usr/bin/gtlsclient and
+# /usr/sbin/gtlsserver) speaking HTTP/3 over a veth pair between two network
+# namespaces that this script creates and removes; the sibling of
+# mkpcaps-quic.sh (quic-go) with the same lib.sh helpers and addresses.
+#
+# Needs root (ip netns, ethtool, tcpdump), plus tcpdump, ethtool, iproute2,
+# gtlsclient, gtlsserver, python3; tshark, if present, for the checks at the
+# end.
+#
+#   apt-get install ngtcp2-client ngtcp2-server
+#   testdata/gen/mkpcaps-ngtcp2.sh           # (re)make every ngtcp2 capture
+#   testdata/gen/mkpcaps-ngtcp2.sh NAME...   # only these (ngtcp2-aes256 ...)
+#
+# Traffic stays inside the namespaces sslds-nc (10.77.0.1) and sslds-ns
+# (10.77.0.2), UDP port 443; tcpdump (`udp`) runs in the server namespace on
+# the server's veth end, offloads off on both ends (lib.sh netns_up), and the
+# server sends one datagram per sendmsg (--max-gso-dgrams=1), so every
+# datagram is one <=1500-byte frame.
+#
+# For every capture NAME it writes NAME.pcap, NAME.keylog (the client's NSS
+# key log, written by GnuTLS from SSLKEYLOGFILE) and NAME.body: the exact
+# response body the server sent (the file it served, /NAME.txt from its
+# document root). The client downloads it (--download) and the script checks
+# the download against it. HTTP/3 frames the body (HEADERS with QPACK, then
+# DATA) so there are no per-stream byte files: the body must appear inside
+# the decrypted data the server sent on the request stream, stream 0.
+# Re-running replaces the captures with new (equally valid, not
+# byte-identical) ones.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=testdata/gen/lib.sh
+. "$HERE/lib.sh"
+ME=mkpcaps-ngtcp2.sh
+NSC=sslds-nc NSS=sslds-ns
+VC=sslds-nvc VS=sslds-nvs
+C4=10.77.0.1 S4=10.77.0.2 C6= S6=
+WAIT_N=100
+OUT_EXTS="pcap keylog body"
+SRV_STDIN=/dev/null
+CAP_FILTER=udp
+SRV_PROTO=udp
+
+require tcpdump ethtool ip timeout python3 gtlsclient gtlsserver
+work_init sslds-ngtcp2
+
+TLS13="NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL"
+
+# ngtcp2 NAME SIZE "SERVER FLAGS" "CLIENT FLAGS" — one capture: gtlsserver
+# on 10.77.0.2:443 (ECDSA cert) serving $WORK/www/NAME.txt (SIZE bytes of
+# lib.sh body lines), gtlsclient GETting https://server.test/NAME.txt once,
+# with SNI server.test, writing NAME.keylog; then NAME.body.
+ngtcp2() {
+	local name=$1 size=$2 sflags=$3 cflags=$4
+	rm -f "$OUT/$name".*
+	mkdir -p "$WORK/www" "$WORK/dl"
+	body "$name" "$size" > "$WORK/www/$name.txt"
+	rm -f "$WORK/dl/$name.txt"
+	cap_start "$name"
+	# shellcheck disable=SC2086
+	srv_start 443 gtlsserver -q -d "$WORK/www" --max-gso-dgrams=1 $sflags \
+		$S4 443 "$CERTS/server-ecdsa.key" "$CERTS/server-ecdsa.pem"
+	# shellcheck disable=SC2086
+	SSLKEYLOGFILE="$OUT/$name.keylog" timeout 30 ip netns exec $NSC gtlsclient -q --sni=server.test \
+		--exit-on-all-streams-close --download="$WORK/dl" $cflags $S4 443 "https://server.test/$name.txt" \
+		>"$WORK/cli.log" 2>&1 ||
+		{ echo "gtlsclient failed" >&2; cat "$WORK/cli.log" >&2; srv_wait 1; cap_stop; cat "$WORK/srv.log" >&2; return 1; }
+	srv_wait 1
+	cap_stop
+	same "$WORK/www/$name.txt" "$WORK/dl/$name.txt" "$name download" || return 1
+	cp "$WORK/www/$name.txt" "$OUT/$name.body"
+}
+
+cap_ngtcp2-aes256() { ngtcp2 "$1" 30000 "--ciphers=$TLS13:+AES-256-GCM" "--ciphers=$TLS13:+AES-256-GCM"; }
+cap_ngtcp2-chacha20() { ngtcp2 "$1" 30000 "--ciphers=$TLS13:+CHACHA20-POLY1305" "--ciphers=$TLS13:+CHACHA20-POLY1305"; }
+# The client starts a key update 1 ms after the handshake; the server
+# follows (RFC 9001 6.2), so both sides flip the key phase bit mid-download.
+cap_ngtcp2-keyupdate() { ngtcp2 "$1" 200000 "" "--key-update=1ms"; }
+
+ALL=(ngtcp2-aes256 ngtcp2-chacha20 ngtcp2-keyupdate)
+
+# tshark_check NAME — packets tshark cannot decrypt (should be none), the
+# cipher suite of the ServerHello, and the key phase bits of 1-RTT packets.
+tshark_check() {
+	command -v tshark >/dev/null || return 0
+	local name=$1 k=tls.keylog_file:$OUT/$1.keylog q f c kp
+	q=$(tshark -r "$OUT/$name.pcap" -Y quic -T fields -e frame.number 2>/dev/null | wc -l)
+	f=$(tshark -r "$OUT/$name.pcap" -o "$k" -Y quic.decryption_failed -T fields -e frame.number 2>/dev/null | wc -l)
+	c=$(tshark -r "$OUT/$name.pcap" -o "$k" -Y tls.handshake.type==2 -T fields -e tls.handshake.ciphersuite 2>/dev/null)
+	kp=$(tshark -r "$OUT/$name.pcap" -o "$k" -Y 'quic.header_form==0' -T fields -e ip.src -e quic.key_phase 2>/dev/null |
+		sort | uniq -c | awk '{printf "%s KP%s x%s; ", $2, $3, $1}')
+	log "$name: tshark: $q QUIC frames, $f not decrypted, cipher suite $c, short headers: $kp"
+	((f == 0)) || echo "WARNING: $name: $f frames tshark cannot decrypt" >&2
+}
+
+main() {
+	mkdir -p "$OUT"
+	netns_up
+	local names=("$@")
+	((${#names[@]})) || names=("${ALL[@]}")
+	local n
+	for n in "${names[@]}"; do
+		declare -F "cap_$n" >/dev/null || { echo "unknown capture $n" >&2; exit 1; }
+		log "$n"
+		"cap_$n" "$n"
+		tshark_check "$n"
+		ls -l "$OUT/$n.pcap" >&2
+	done
+}
+
+main "$@"
