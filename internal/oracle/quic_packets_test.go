@@ -21,7 +21,9 @@ func TestQUICPacketsTshark(t *testing.T) {
 	testenv.Need(t, "tshark", "the packet-by-packet comparison with tshark cannot run")
 	type capture struct{ pcap, keylog string }
 	var caps []capture
-	for _, n := range []string{"quicgo-v1", "quicgo-v2", "quicgo-retry", "quicgo-0rtt"} {
+	// ngtcp2-ccm is left out: tshark 4.0 does not decrypt AES-CCM in QUIC
+	// (transport/quic's TestNgtcp2Captures checks it against the served file).
+	for _, n := range []string{"quicgo-v1", "quicgo-v2", "quicgo-retry", "quicgo-0rtt", "ngtcp2-aes256", "ngtcp2-chacha20", "ngtcp2-keyupdate"} {
 		base := filepath.Join("..", "..", "testdata", "pcaps", n)
 		caps = append(caps, capture{base + ".pcap", base + ".keylog"})
 	}

@@ -307,3 +307,48 @@ func TestZeekQUICBaselines(t *testing.T) {
 		})
 	}
 }
+
+// TestNgtcp2Captures checks the captures Debian's ngtcp2 0.12 (GnuTLS)
+// made (testdata/gen/mkpcaps-ngtcp2.sh): an HTTP/3 GET under each TLS 1.3
+// suite, and one with key updates both ways. Every packet authenticates,
+// both Finished verify, and the served file (NAME.body) is the server's
+// request stream after its 18 bytes of HEADERS and DATA frame headers.
+func TestNgtcp2Captures(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		suite     uint16
+		keyUpdate bool
+	}{
+		{"ngtcp2-aes256", 0x1302, false},
+		{"ngtcp2-chacha20", 0x1303, false},
+		{"ngtcp2-ccm", 0x1304, false},
+		{"ngtcp2-keyupdate", 0x1301, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := filepath.Join("..", "..", "testdata", "pcaps", tc.name)
+			col := run(t, base+".pcap", base+".keylog", 1)
+			if len(col.conns) != 1 {
+				t.Fatalf("%d connections, want 1", len(col.conns))
+			}
+			c := col.conns[0]
+			q := c.QUIC
+			if uint16(c.CipherSuite) != tc.suite || c.ALPN != "h3" || q.DecryptedPackets != q.Packets || col.failed > 0 {
+				t.Errorf("suite %v alpn %q, %v of %v packets decrypted, %d failed", c.CipherSuite, c.ALPN, q.DecryptedPackets, q.Packets, col.failed)
+			}
+			if f := c.FinishedVerified(); f != [2]int{1, 1} {
+				t.Errorf("Finished verified %v, want both", f)
+			}
+			if updated := q.KeyUpdates[0] > 0 && q.KeyUpdates[1] > 0; updated != tc.keyUpdate {
+				t.Errorf("key updates %v, want some both ways: %v", q.KeyUpdates, tc.keyUpdate)
+			}
+			body, err := os.ReadFile(base + ".body")
+			if err != nil {
+				t.Fatal(err)
+			}
+			s0 := col.streams[streamKey(c.ID, 0, session.ServerToClient)]
+			if len(s0) != 18+len(body) || !bytes.Equal(s0[18:], body) {
+				t.Errorf("stream 0 s2c: %d bytes, want 18 + the %d of the body", len(s0), len(body))
+			}
+		})
+	}
+}
