@@ -63,6 +63,8 @@ const (
 	NoteQUICFrameNotAllowed     NoteCode = "quic_frame_not_allowed"
 	NoteQUICRetryTag            NoteCode = "quic_retry_tag"
 	NoteQUICStreamsCapped       NoteCode = "quic_streams_capped"
+	NoteQUICCryptoGap           NoteCode = "quic_crypto_gap"
+	NoteQUICStreamGap           NoteCode = "quic_stream_gap"
 
 	// noteBadPrefix starts the bad_<message> codes (BadMessage).
 	noteBadPrefix = "bad_"
@@ -132,6 +134,8 @@ var NoteCodes = []NoteInfo{
 	{NoteQUICFrameNotAllowed, "a frame in a packet type that may not carry it (RFC 9000 section 12.4: e.g. STREAM in an Initial packet)", "suspect a broken or hostile peer"},
 	{NoteQUICRetryTag, "a Retry packet whose integrity tag does not verify against the client's original DCID: it is not followed", "suspect an injected Retry (an off-path attacker) or a corrupted capture"},
 	{NoteQUICStreamsCapped, "a QUIC connection with more streams open at once than the cap (4096): the data of the others is not reassembled", "none: a connection that wide is an attack or a broken peer"},
+	{NoteQUICCryptoGap, "a QUIC CRYPTO stream (one encryption level and direction) with bytes after a hole that was never filled, at the end of the connection: the packet that carried the hole was lost or not captured, and the handshake messages after it were not read", "capture with a bigger buffer; the packets themselves are still shown"},
+	{NoteQUICStreamGap, "QUIC streams of a direction whose data stops at a hole (a packet lost or not captured): the bytes after it are counted, never written to --plaintext-dir", "capture with a bigger buffer; the stream files hold the bytes up to the hole"},
 }
 
 // KnownNoteCode reports whether code is in NoteCodes (bad_<message> for

@@ -429,10 +429,46 @@ func (a *Analyzer) end(c *conn, cause string, t time.Time) {
 	a.lru.Remove(c.elem)
 	for d := range c.crypto {
 		for l := range c.crypto[d] {
-			a.Stats.CryptoDrops += int64(c.crypto[d][l].dropped)
+			cs := &c.crypto[d][l]
+			a.Stats.CryptoDrops += int64(cs.dropped)
+			if cs.held > 0 || cs.dropped > 0 {
+				c.s.AddNote(session.Dir(d), session.NoteQUICCryptoGap, cs.next, 0, fmt.Sprintf(
+					"%d bytes of the %s CRYPTO stream came after a hole at offset %d that was never filled (%d more refused by the caps): the handshake messages there were not read",
+					cs.held, levelName[l], cs.next, cs.dropped))
+			}
 		}
 	}
+	streamGapNotes(c)
 	c.s.End(cause, t)
+}
+
+var levelName = [numLevels]string{"Initial", "0-RTT", "Handshake", "1-RTT"}
+
+// streamGapNotes files, per direction, a note for the streams whose data
+// stops at a hole (a packet lost, or not captured): the bytes after it
+// are counted, never written.
+func streamGapNotes(c *conn) {
+	for d := range 2 {
+		var n, held int
+		var first uint64
+		var firstOff uint64
+		for id, st := range c.streams {
+			h := &st.dirs[d]
+			if h.held == 0 && h.dropped == 0 {
+				continue
+			}
+			if n == 0 || id < first {
+				first, firstOff = id, h.next
+			}
+			n++
+			held += h.held + h.dropped
+		}
+		if n > 0 {
+			c.s.AddNote(session.Dir(d), session.NoteQUICStreamGap, firstOff, 0, fmt.Sprintf(
+				"%d streams stop at a hole (packets lost or not captured), stream %d first at offset %d; %d bytes after the holes are not in the plaintext",
+				n, first, firstOff, held))
+		}
+	}
 }
 
 // FlushIdle ends the connections idle since before now - IdleTimeout,
