@@ -191,10 +191,11 @@ func (a *Analyzer) start(p *capture.Packet, payload []byte, src, dst netip.AddrP
 	if n := int(p.UDP.Length) - 8; n > size {
 		size = n // the datagram as sent, when the capture cut it
 	}
-	if size < minClientInitial {
+	if size < minClientInitial && src.Port() < dst.Port() {
 		// A client pads its first Initial datagram to 1200 bytes (RFC
-		// 9000 section 14.1): this is the server's, whose client's
-		// first Initial (and with it the Initial keys) was not seen.
+		// 9000 section 14.1), and servers have the lower port: this is
+		// the server's, whose client's first Initial (and with it the
+		// Initial keys) was not seen.
 		return route{c: a.newConnAtServer(h, dst, src, p.CI.Timestamp), dir: session.ServerToClient}, true
 	}
 	return route{c: a.newConn(h, src, dst, p.CI.Timestamp), dir: session.ClientToServer}, true
