@@ -25,12 +25,36 @@ import (
 // replayed connection is the captured one). With the capture's key log,
 // every packet must be decrypted and each stream's bytes written to
 // --plaintext-dir must be those the quic-go client sent and received.
+// The second run writes the key log only after the first datagrams went
+// out, as a client logs its secrets during the handshake: the sniffer's
+// --key-wait holds the packets until then.
 func TestLiveQUIC(t *testing.T) {
 	testenv.Need(t, "root", "a live capture needs root")
 	bin := ssldissectBinary(t)
+	for _, late := range []bool{false, true} {
+		name := "keys-first"
+		if late {
+			name = "keys-late"
+		}
+		t.Run(name, func(t *testing.T) { liveQUIC(t, bin, late) })
+	}
+}
+
+func liveQUIC(t *testing.T, bin string, late bool) {
 	dir := t.TempDir()
 	base := filepath.Join("..", "..", "testdata", "pcaps", "quicgo-v1")
-	keylog, _ := filepath.Abs(base + ".keylog")
+	keys, err := os.ReadFile(base + ".keylog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keylog := filepath.Join(dir, "keys.log")
+	first := keys
+	if late {
+		first = nil
+	}
+	if err := os.WriteFile(keylog, first, 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	client, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -76,6 +100,11 @@ func TestLiveQUIC(t *testing.T) {
 			t.Fatal(err)
 		}
 		sent++
+		if late && sent == 3 { // the client's Initials and the server's first flight are out
+			if err := os.WriteFile(keylog, keys, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
 		time.Sleep(time.Millisecond) // keep the kernel's order and the ring's pace
 	}
 	src.Close()
