@@ -284,10 +284,31 @@ func (k *QUICKeys) Open(dst []byte, pn uint64, header, payload []byte) ([]byte, 
 	return out, nil
 }
 
-// seal is Open's inverse, for tests that build packets.
-func (k *QUICKeys) seal(dst []byte, pn uint64, header, plaintext []byte) []byte {
+// Seal is Open's inverse, for tests and generators that build packets:
+// it appends the protected payload of plaintext to dst.
+func (k *QUICKeys) Seal(dst []byte, pn uint64, header, plaintext []byte) []byte {
 	k.setNonce(pn)
 	return k.aead.Seal(dst, k.nonce[:], plaintext, header)
+}
+
+// Protect applies header protection in place to a packet whose payload is
+// already sealed (Unprotect's inverse): pnLen is the packet number's
+// length, which the first byte's low bits already tell.
+func (k *QUICKeys) Protect(pkt []byte, pnOffset int) error {
+	if pnOffset+4+QUICSampleLen > len(pkt) || pnOffset < 1 {
+		return ErrQUICShort
+	}
+	pnLen := int(pkt[0]&0x03) + 1
+	m := k.mask(pkt[pnOffset+4 : pnOffset+4+QUICSampleLen])
+	if pkt[0]&0x80 != 0 {
+		pkt[0] ^= m[0] & 0x0f
+	} else {
+		pkt[0] ^= m[0] & 0x1f
+	}
+	for i := 0; i < pnLen; i++ {
+		pkt[pnOffset+i] ^= m[1+i]
+	}
+	return nil
 }
 
 func (k *QUICKeys) setNonce(pn uint64) {

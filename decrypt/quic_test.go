@@ -56,7 +56,7 @@ func TestQUICClientInitialProtection(t *testing.T) {
 	header := unhex(t, "c300000001088394c8f03e5157080000449e00000002")
 	plain := make([]byte, 1162)
 	copy(plain, unhex(t, "060040f1010000ed0303ebf8fa56f129"))
-	pkt := append(append([]byte(nil), header...), c.seal(nil, 2, header, plain)...)
+	pkt := append(append([]byte(nil), header...), c.Seal(nil, 2, header, plain)...)
 	pnOffset := len(header) - 4
 	if got, want := hex.EncodeToString(pkt[pnOffset+4:pnOffset+20]), "d1b1c98dd7689fb8ec11d242b123dc9b"; got != want {
 		t.Fatalf("sample %s, want %s", got, want)

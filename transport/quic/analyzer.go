@@ -26,6 +26,10 @@ type Options struct {
 	// IdleTimeout ends a connection silent for that long (capture time).
 	// 0: DefaultIdleTimeout.
 	IdleTimeout time.Duration
+	// MaxHeldBytes caps the CRYPTO and stream bytes held out of order
+	// across all connections (0: DefaultMaxHeldBytes); past it, such bytes
+	// are refused and counted (a gap note at the connection's end).
+	MaxHeldBytes int64
 }
 
 // Defaults of Options.
@@ -75,6 +79,7 @@ type Analyzer struct {
 	lru     *list.List // *conn, most recently active at the front
 	Stats   Stats
 
+	held    budget // out-of-order bytes held by all connections
 	scratch []byte // a packet copy, header protection removed in place
 	plain   []byte // the decrypted payload
 	hsBuf   []byte // handshake bytes released by one packet
@@ -98,12 +103,19 @@ func NewAnalyzer(sink session.Sink, keys *decrypt.KeyStore, nextID func() uint64
 	if opt.IdleTimeout <= 0 {
 		opt.IdleTimeout = DefaultIdleTimeout
 	}
+	if opt.MaxHeldBytes <= 0 {
+		opt.MaxHeldBytes = DefaultMaxHeldBytes
+	}
 	return &Analyzer{sink: sink, keys: keys, nextID: nextID, opt: opt,
-		byCID: map[string]route{}, byAddr: map[addrPair]route{}, cidLens: map[int]int{}, lru: list.New()}
+		byCID: map[string]route{}, byAddr: map[addrPair]route{}, cidLens: map[int]int{}, lru: list.New(),
+		held: budget{max: opt.MaxHeldBytes}}
 }
 
 // Open reports the connections still open.
 func (a *Analyzer) Open() int { return a.lru.Len() }
+
+// Held reports the bytes all connections hold out of order.
+func (a *Analyzer) Held() int64 { return a.held.held }
 
 // Datagram takes one UDP datagram and reports whether it was QUIC (a
 // packet of a known connection, or one that starts a connection).
@@ -440,6 +452,15 @@ func (a *Analyzer) end(c *conn, cause string, t time.Time) {
 		}
 	}
 	streamGapNotes(c)
+	for d := range c.crypto {
+		for l := range c.crypto[d] {
+			c.crypto[d][l].release(&a.held)
+		}
+	}
+	for _, st := range c.streams {
+		st.dirs[0].release(&a.held)
+		st.dirs[1].release(&a.held)
+	}
 	c.s.End(cause, t)
 }
 

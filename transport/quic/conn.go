@@ -94,7 +94,7 @@ const maxStreams = 1 << 12
 
 // streamData takes a STREAM frame of direction d and returns the data it
 // made contiguous (a fresh slice) and whether that ends the stream.
-func (c *conn) streamData(d session.Dir, f *wire.Frame) (data []byte, fin, ok bool) {
+func (c *conn) streamData(b *budget, d session.Dir, f *wire.Frame) (data []byte, fin, ok bool) {
 	key := f.StreamID<<1 | uint64(d)
 	if _, finished := c.done[key]; finished {
 		return nil, false, false
@@ -118,13 +118,15 @@ func (c *conn) streamData(d session.Dir, f *wire.Frame) (data []byte, fin, ok bo
 	if f.Fin {
 		h.fin, h.final = true, f.Offset+uint64(len(f.Data))
 	}
-	data, _ = h.addCapped(nil, f.Offset, f.Data, maxStreamPending, maxStreamWindow)
+	data, _ = h.addCapped(b, nil, f.Offset, f.Data, maxStreamPending, maxStreamWindow)
 	if h.fin && h.next >= h.final && !h.ended {
 		h.ended, fin = true, true
 		if len(c.done) < 1<<16 {
 			c.done[key] = struct{}{}
 		}
 		if st.dirs[1-d].ended { // both halves done: forget the stream
+			st.dirs[0].release(b)
+			st.dirs[1].release(b)
 			delete(c.streams, f.StreamID)
 		}
 	}
@@ -363,7 +365,7 @@ func (a *Analyzer) protected(c *conn, d session.Dir, h wire.Header, p *session.Q
 		switch f.Type {
 		case wire.FrameCrypto:
 			start := len(a.hsBuf)
-			a.hsBuf, _ = c.crypto[d][level].add(a.hsBuf, f.Offset, f.Data)
+			a.hsBuf, _ = c.crypto[d][level].add(&a.held, a.hsBuf, f.Offset, f.Data)
 			if len(a.hsBuf) > start {
 				out = append(out, session.QUICHandshake{Level: sessionLevel[level], Data: a.hsBuf[start:len(a.hsBuf):len(a.hsBuf)]})
 			}
@@ -371,7 +373,7 @@ func (a *Analyzer) protected(c *conn, d session.Dir, h wire.Header, p *session.Q
 			a.addCID(c, f.ConnectionID, 1-d)
 		case wire.FrameStream, wire.FrameStream + 1, wire.FrameStream + 2, wire.FrameStream + 3,
 			wire.FrameStream + 4, wire.FrameStream + 5, wire.FrameStream + 6, wire.FrameStream + 7:
-			if data, fin, ok := c.streamData(d, f); ok {
+			if data, fin, ok := c.streamData(&a.held, d, f); ok {
 				p.Streams = append(p.Streams, session.QUICStreamData{ID: f.StreamID, Data: data, Fin: fin})
 			}
 		case wire.FrameConnectionClose, wire.FrameConnectionCloseApp:

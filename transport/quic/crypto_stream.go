@@ -31,27 +31,39 @@ const (
 	maxStreamWindow  = 64 << 20
 )
 
+// budget bounds the bytes that all the streams of an Analyzer hold out of
+// order, whoever sends them (Initial packets need no keys).
+type budget struct{ held, max int64 }
+
+// DefaultMaxHeldBytes is the budget of out-of-order CRYPTO and stream
+// bytes across all QUIC connections.
+const DefaultMaxHeldBytes = 64 << 20
+
 // add takes a CRYPTO frame's data at offset off and appends to out what
 // became contiguous, in order. dup tells the frame brought nothing new.
-func (s *cryptoStream) add(out []byte, off uint64, data []byte) (_ []byte, dup bool) {
-	return s.addCapped(out, off, data, maxCryptoPending, maxCryptoWindow)
+func (s *cryptoStream) add(b *budget, out []byte, off uint64, data []byte) (_ []byte, dup bool) {
+	return s.addCapped(b, out, off, data, maxCryptoPending, maxCryptoWindow)
 }
 
 // addCapped is add with the caps given: at most pending bytes held, none
-// further than window past the next offset.
-func (s *cryptoStream) addCapped(out []byte, off uint64, data []byte, pending int, window uint64) (_ []byte, dup bool) {
+// further than window past the next offset, within the budget b.
+func (s *cryptoStream) addCapped(b *budget, out []byte, off uint64, data []byte, pending int, window uint64) (_ []byte, dup bool) {
 	end := off + uint64(len(data))
 	if end <= s.next {
 		return out, true
 	}
 	if off > s.next {
-		if end-s.next > window || s.held+len(data) > pending {
+		if end-s.next > window || s.held+len(data) > pending || b.held+int64(len(data)) > b.max {
 			s.dropped += len(data)
 			return out, false
 		}
+		before := s.held
 		s.insert(off, data)
+		b.held += int64(s.held - before)
 		return out, false
 	}
+	before := s.held
+	defer func() { b.held -= int64(before - s.held) }()
 	out = append(out, data[s.next-off:]...)
 	s.next = end
 	// Release what the frame made contiguous.
@@ -68,6 +80,12 @@ func (s *cryptoStream) addCapped(out []byte, off uint64, data []byte, pending in
 		s.pending = nil
 	}
 	return out, false
+}
+
+// release gives back to b what s holds (its connection ended).
+func (s *cryptoStream) release(b *budget) {
+	b.held -= int64(s.held)
+	s.held, s.pending = 0, nil
 }
 
 // insert keeps a copy of a frame past the next offset, in offset order.

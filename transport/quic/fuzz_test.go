@@ -73,7 +73,7 @@ func FuzzDatagrams(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		sink := &countSink{t: t}
 		var next uint64
-		a := quic.NewAnalyzer(sink, keys, func() uint64 { next++; return next }, quic.Options{MaxConns: 4})
+		a := quic.NewAnalyzer(sink, keys, func() uint64 { next++; return next }, quic.Options{MaxConns: 4, MaxHeldBytes: 1 << 20})
 		t0 := time.Unix(1700000000, 0)
 		for i := 0; len(in) >= 3; i++ {
 			n := int(binary.BigEndian.Uint16(in))
@@ -84,11 +84,14 @@ func FuzzDatagrams(f *testing.F) {
 			in = in[n:]
 			p := datagram(payload, dir, t0.Add(time.Duration(i)*time.Millisecond), uint64(i+1))
 			a.Datagram(p)
-			if a.Open() > 4 {
-				t.Fatalf("%d connections open, cap 4", a.Open())
+			if a.Open() > 4 || a.Held() < 0 || a.Held() > 1<<20 {
+				t.Fatalf("%d connections open (cap 4), %d bytes held (cap 1 MiB)", a.Open(), a.Held())
 			}
 		}
 		a.FlushAll(t0.Add(time.Hour))
+		if a.Held() != 0 {
+			t.Fatalf("%d bytes still held after every connection ended", a.Held())
+		}
 		if a.Open() != 0 || uint64(sink.ends) != next {
 			t.Fatalf("%d open after the flush, %d ended of %d made", a.Open(), sink.ends, next)
 		}
