@@ -92,16 +92,7 @@ func (w *Writer) textQUICPacket(ev *session.RecordEvent) {
 	tc := w.textConn(c, ev.Time)
 	tc.n++
 	p := ev.QUIC
-	b := w.out.AvailableBuffer()
-	b = strconv.AppendUint(b, c.ID, 10)
-	b = append(b, ' ')
-	b = strconv.AppendInt(b, int64(tc.n), 10)
-	b = append(b, "  "...)
-	b = strconv.AppendFloat(b, ev.Time.Sub(tc.start).Seconds(), 'f', 4, 64)
-	b = append(b, " ("...)
-	b = strconv.AppendFloat(b, ev.Time.Sub(tc.last).Seconds(), 'f', 4, 64)
-	b = append(b, ")  "...)
-	b = append(b, dirArrow(ev.Dir)...)
+	b := appendEventPrefix(w.out.AvailableBuffer(), c.ID, tc, ev)
 	b = append(b, "  quic "...)
 	b = append(b, p.Type.String()...)
 	if p.HasPN {

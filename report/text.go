@@ -81,16 +81,7 @@ func (w *Writer) textRecord(ev *session.RecordEvent) {
 	}
 	// "%d %d  %.4f (%.4f)  %s  %s  %s\n" with the flags joined by two
 	// spaces, appended straight into the output buffer.
-	b := w.out.AvailableBuffer()
-	b = strconv.AppendUint(b, c.ID, 10)
-	b = append(b, ' ')
-	b = strconv.AppendInt(b, int64(tc.n), 10)
-	b = append(b, "  "...)
-	b = strconv.AppendFloat(b, ev.Time.Sub(tc.start).Seconds(), 'f', 4, 64)
-	b = append(b, " ("...)
-	b = strconv.AppendFloat(b, ev.Time.Sub(tc.last).Seconds(), 'f', 4, 64)
-	b = append(b, ")  "...)
-	b = append(b, dirArrow(ev.Dir)...)
+	b := appendEventPrefix(w.out.AvailableBuffer(), c.ID, tc, ev)
 	b = append(b, "  "...)
 	b = append(b, name...)
 	b = append(b, "  "...)
@@ -513,4 +504,18 @@ func writePlaintext(w textOut, b []byte, asHex bool) {
 	}
 	sb.WriteString("\n    ---------------------------------------------------------------\n")
 	w.WriteString(sb.String())
+}
+
+// appendEventPrefix appends the start of an event's text line: "conn n
+// time (since the last)  direction".
+func appendEventPrefix(b []byte, id uint64, tc *textConn, ev *session.RecordEvent) []byte {
+	b = strconv.AppendUint(b, id, 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(tc.n), 10)
+	b = append(b, "  "...)
+	b = strconv.AppendFloat(b, ev.Time.Sub(tc.start).Seconds(), 'f', 4, 64)
+	b = append(b, " ("...)
+	b = strconv.AppendFloat(b, ev.Time.Sub(tc.last).Seconds(), 'f', 4, 64)
+	b = append(b, ")  "...)
+	return append(b, dirArrow(ev.Dir)...)
 }

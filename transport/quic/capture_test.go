@@ -177,16 +177,18 @@ type zeekQUIC struct {
 	version, dcid, cscid, sscid, sni, alpn, history string
 }
 
-// readZeekQUIC reads the quic.log lines of a baseline (full logs only,
-// with the id and connection ID columns).
-func readZeekQUIC(t *testing.T, path string) []zeekQUIC {
+// readZeekLog reads the lines of a Zeek log baseline (TSV with a
+// #fields header, or zeek-cut's output with a "ts" header line) as maps
+// of column name to value; nil when the file is absent.
+func readZeekLog(t *testing.T, path string) []map[string]string {
+	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
-		t.Fatal(err)
+		return nil
 	}
 	defer f.Close()
 	var fields []string
-	var out []zeekQUIC
+	var out []map[string]string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := sc.Text()
@@ -201,18 +203,29 @@ func readZeekQUIC(t *testing.T, path string) []zeekQUIC {
 		if strings.HasPrefix(line, "#") || line == "" {
 			continue
 		}
-		cols := strings.Split(line, "\t")
-		get := func(name string) string {
-			for i, f := range fields {
-				if f == name && i < len(cols) {
-					return cols[i]
-				}
+		row := map[string]string{}
+		for i, c := range strings.Split(line, "\t") {
+			if i < len(fields) {
+				row[fields[i]] = c
 			}
-			return ""
 		}
-		out = append(out, zeekQUIC{origP: get("id.orig_p"), respP: get("id.resp_p"), version: get("version"),
-			dcid: get("client_initial_dcid"), cscid: get("client_scid"), sscid: get("server_scid"),
-			sni: get("server_name"), alpn: get("client_protocol"), history: get("history")})
+		out = append(out, row)
+	}
+	return out
+}
+
+// readZeekQUIC reads the quic.log lines of a baseline (full logs only,
+// with the id and connection ID columns).
+func readZeekQUIC(t *testing.T, path string) []zeekQUIC {
+	rows := readZeekLog(t, path)
+	if rows == nil {
+		t.Fatalf("%s: no such baseline", path)
+	}
+	var out []zeekQUIC
+	for _, r := range rows {
+		out = append(out, zeekQUIC{origP: r["id.orig_p"], respP: r["id.resp_p"], version: r["version"],
+			dcid: r["client_initial_dcid"], cscid: r["client_scid"], sscid: r["server_scid"],
+			sni: r["server_name"], alpn: r["client_protocol"], history: r["history"]})
 	}
 	return out
 }
@@ -324,55 +337,34 @@ var zeekSSLHistory = map[string]string{
 // ssl_history, by client port.
 func compareZeekSSL(t *testing.T, path string, conns []*session.Conn) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
+	rows := readZeekLog(t, path)
+	if rows == nil {
 		return // not every baseline has one
 	}
-	defer f.Close()
 	byPort := map[string]*session.Conn{}
 	for _, c := range conns {
 		byPort[itoa(uint64(c.Client.Port()))] = c
 	}
-	var fields []string
-	sc := bufio.NewScanner(f)
-	n := 0
-	for sc.Scan() {
-		line := sc.Text()
-		if rest, ok := strings.CutPrefix(line, "#fields\t"); ok {
-			fields = strings.Split(rest, "\t")
-			continue
-		}
-		if strings.HasPrefix(line, "#") || line == "" {
-			continue
-		}
-		cols := strings.Split(line, "\t")
-		get := func(name string) string {
-			for i, f := range fields {
-				if f == name && i < len(cols) {
-					return cols[i]
-				}
-			}
-			return ""
-		}
-		c := byPort[get("id.orig_p")]
+	test := strings.TrimPrefix(filepath.Base(filepath.Dir(path)), "scripts.base.protocols.quic.")
+	for _, r := range rows {
+		port := r["id.orig_p"]
+		c := byPort[port]
 		if c == nil {
-			t.Errorf("ssl.log: no connection from port %s", get("id.orig_p"))
+			t.Errorf("ssl.log: no connection from port %s", port)
 			continue
 		}
-		n++
 		version := map[string]string{"TLS 1.3": "TLSv13"}[c.Version.String()]
 		resumed := map[bool]string{true: "T", false: "F"}[c.Resumed]
 		got := []string{version, c.CipherSuite.String(), c.KeyExchange.Group.String(), orUnset(c.SNI), resumed, string(c.History)}
-		want := []string{get("version"), get("cipher"), get("curve"), get("server_name"), get("resumed"), get("ssl_history")}
-		test := strings.TrimPrefix(filepath.Base(filepath.Dir(path)), "scripts.base.protocols.quic.")
-		if h, ok := zeekSSLHistory[test+" "+get("id.orig_p")]; ok {
+		want := []string{r["version"], r["cipher"], r["curve"], r["server_name"], r["resumed"], r["ssl_history"]}
+		if h, ok := zeekSSLHistory[test+" "+port]; ok {
 			want[5] = h
 		}
 		if strings.Join(got, "|") != strings.Join(want, "|") {
-			t.Errorf("ssl.log, port %s: ours %v, Zeek's %v", get("id.orig_p"), got, want)
+			t.Errorf("ssl.log, port %s: ours %v, Zeek's %v", port, got, want)
 		}
 	}
-	if n == 0 {
+	if len(rows) == 0 {
 		t.Errorf("%s: no line compared", path)
 	}
 }
@@ -428,22 +420,7 @@ func TestNgtcp2Captures(t *testing.T) {
 // bytes up to there exact) with a quic_stream_gap note, and the others are
 // whole.
 func TestQUICLostPacket(t *testing.T) {
-	base := filepath.Join("..", "..", "testdata", "pcaps", "quicgo-v1")
-	keys := decrypt.NewKeyStore()
-	kf, err := os.Open(base + ".keylog")
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys.Log.Load(kf, "quicgo-v1.keylog")
-	kf.Close()
-	src, err := capture.OpenFiles([]string{base + ".pcap"}, capture.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	col := &collector{streams: map[string][]byte{}, types: map[wire.PacketType]int{}}
-	var next uint64
-	a := quic.NewAnalyzer(col, keys, func() uint64 { next++; return next }, quic.Options{})
+	base, src, col, a := quicgoV1(t, quic.Options{})
 	dropped := false
 	var last time.Time
 	for {
@@ -514,4 +491,28 @@ func TestZeekQUICCrashTraces(t *testing.T) {
 	if col := run(t, filepath.Join(dir, "zeek", "traces", "quic", "vector-max-size-crash.pcap"), "", 1); len(col.conns) != 0 {
 		t.Errorf("vector-max-size-crash: %d connections, want none", len(col.conns))
 	}
+}
+
+// quicgoV1 opens quicgo-v1 and makes an Analyzer with opt and its key
+// log, reporting to a collector: for the tests that feed it datagrams
+// themselves (and drop or add some).
+func quicgoV1(t *testing.T, opt quic.Options) (base string, src capture.Source, col *collector, a *quic.Analyzer) {
+	t.Helper()
+	base = filepath.Join("..", "..", "testdata", "pcaps", "quicgo-v1")
+	keys := decrypt.NewKeyStore()
+	kf, err := os.Open(base + ".keylog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys.Log.Load(kf, "quicgo-v1.keylog")
+	kf.Close()
+	src, err = capture.OpenFiles([]string{base + ".pcap"}, capture.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close() })
+	col = &collector{streams: map[string][]byte{}, types: map[wire.PacketType]int{}}
+	var next uint64
+	a = quic.NewAnalyzer(col, keys, func() uint64 { next++; return next }, opt)
+	return base, src, col, a
 }

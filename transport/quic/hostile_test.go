@@ -1,14 +1,11 @@
 package quic_test
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
 
-	"github.com/ssldissect/ssldissect/capture"
 	"github.com/ssldissect/ssldissect/decrypt"
 	wire "github.com/ssldissect/ssldissect/parser/quic"
 	"github.com/ssldissect/ssldissect/session"
@@ -50,24 +47,8 @@ func clientInitial(t *testing.T, dcid []byte, off uint64, n int) []byte {
 // a clean connection among them (quicgo-v1, with its key log) still
 // decrypts and reads its handshake.
 func TestHeldBytesBudget(t *testing.T) {
-	base := filepath.Join("..", "..", "testdata", "pcaps", "quicgo-v1")
-	keys := decrypt.NewKeyStore()
-	kf, err := os.Open(base + ".keylog")
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys.Log.Load(kf, "quicgo-v1.keylog")
-	kf.Close()
-	src, err := capture.OpenFiles([]string{base + ".pcap"}, capture.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-
-	col := &collector{streams: map[string][]byte{}, types: map[wire.PacketType]int{}}
-	var next uint64
 	const budget = 64 << 10
-	a := quic.NewAnalyzer(col, keys, func() uint64 { next++; return next }, quic.Options{MaxHeldBytes: budget})
+	_, src, col, a := quicgoV1(t, quic.Options{MaxHeldBytes: budget})
 	t0 := time.Unix(1700000000, 0)
 	var last time.Time
 	for i := 0; ; i++ {
