@@ -516,3 +516,22 @@ func quicgoV1(t *testing.T, opt quic.Options) (base string, src capture.Source, 
 	a = quic.NewAnalyzer(col, keys, func() uint64 { next++; return next }, opt)
 	return base, src, col, a
 }
+
+// TestQUICNATRebinding: nat-rebinding-min (from a Zeek pull request)
+// holds one quic-go connection seen on both sides of a NAT, with the
+// same connection IDs on two address pairs: it stays one connection, its
+// Initial packets all decrypted, its hellos read once.
+func TestQUICNATRebinding(t *testing.T) {
+	dir := testenv.Conformance(t, "Zeek's nat-rebinding-min trace")
+	col := run(t, filepath.Join(dir, "zeek", "traces", "quic", "nat-rebinding-min.pcapng"), "", 1)
+	if len(col.conns) != 1 {
+		t.Fatalf("%d connections, want 1", len(col.conns))
+	}
+	c := col.conns[0]
+	if c.SNI != "localhost" || c.ServerHello == nil || col.types[wire.PacketInitial] < 8 {
+		t.Errorf("sni %q, server hello %v, %d Initial packets", c.SNI, c.ServerHello != nil, col.types[wire.PacketInitial])
+	}
+	if n := c.QUIC.Packets[0] + c.QUIC.Packets[1]; n != col.packets || n < 540 {
+		t.Errorf("the connection has %d of the %d QUIC packets (540 datagrams, both legs)", n, col.packets)
+	}
+}
