@@ -4,9 +4,11 @@ import (
 	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 
 	"golang.org/x/crypto/chacha20"
 )
@@ -138,14 +140,8 @@ func QUICInitialKeys(version uint32, dcid []byte) (client, server *QUICKeys, err
 	if err != nil {
 		return nil, nil, err
 	}
-	cs, err := expandLabel(crypto.SHA256, initial, "client in", nil, 32)
-	if err != nil {
-		return nil, nil, err
-	}
-	ss, err := expandLabel(crypto.SHA256, initial, "server in", nil, 32)
-	if err != nil {
-		return nil, nil, err
-	}
+	e := newLabelExpander(crypto.SHA256, initial)
+	cs, ss := e.expand("client in", 32), e.expand("server in", 32)
 	if client, err = newQUICKeys(vp, suite, cs, nil); err != nil {
 		return nil, nil, err
 	}
@@ -171,19 +167,46 @@ func NewQUICKeys(version uint32, suiteID uint16, secret []byte) (*QUICKeys, erro
 	return newQUICKeys(vp, suite, secret, nil)
 }
 
+// labelExpander is HKDF-Expand-Label (RFC 8446 7.1) for the outputs of at
+// most one hash block that packet protection needs: one HMAC keyed with
+// the secret serves every label (HKDF-Expand with L <= HashLen is
+// HMAC(secret, HkdfLabel || 0x01)), where hkdfExpandLabel keys a new one
+// per label. QUIC derives six such values per connection and direction.
+type labelExpander struct {
+	h   hash.Hash
+	buf []byte
+}
+
+func newLabelExpander(h crypto.Hash, secret []byte) *labelExpander {
+	return &labelExpander{h: hmac.New(h.New, secret), buf: make([]byte, 0, 64)}
+}
+
+// expand returns n bytes of HKDF-Expand-Label(secret, "tls13 "+label, "", n);
+// n is at most the hash's size.
+func (e *labelExpander) expand(label string, n int) []byte {
+	b := append(e.buf[:0], byte(n>>8), byte(n), byte(len(tls13LabelPfx)+len(label)))
+	b = append(b, tls13LabelPfx...)
+	b = append(b, label...)
+	b = append(b, 0, 1) // an empty context, then HKDF's block counter
+	e.buf = b
+	e.h.Reset()
+	e.h.Write(b)
+	return e.h.Sum(nil)[:n:n]
+}
+
 // newQUICKeys derives the packet keys of secret; hp, when not nil, is the
 // header protection of the previous key phase, which a key update keeps
 // (RFC 9001 section 6.1).
 func newQUICKeys(vp *quicVersionParams, suite *Suite, secret []byte, hp *QUICKeys) (*QUICKeys, error) {
 	h := suite.PRFHash
+	if suite.KeyLen > h.Size() {
+		return nil, fmt.Errorf("%w: cipher suite 0x%04x in QUIC", ErrUnsupportedCipher, suite.ID)
+	}
 	k := &QUICKeys{Suite: suite, version: vp, secret: secret}
-	key, err := hkdfExpandLabel(h, tls13LabelPfx, secret, vp.labelPfx+"key", nil, suite.KeyLen)
-	if err != nil {
-		return nil, err
-	}
-	if k.iv, err = hkdfExpandLabel(h, tls13LabelPfx, secret, vp.labelPfx+"iv", nil, 12); err != nil {
-		return nil, err
-	}
+	e := newLabelExpander(h, secret)
+	key := e.expand(vp.labelPfx+"key", suite.KeyLen)
+	k.iv = e.expand(vp.labelPfx+"iv", 12)
+	var err error
 	if k.aead, err = suite.spec.newAEAD(key); err != nil {
 		return nil, err
 	}
@@ -194,10 +217,7 @@ func newQUICKeys(vp *quicVersionParams, suite *Suite, secret []byte, hp *QUICKey
 		k.hpAES, k.hpChaCha = hp.hpAES, hp.hpChaCha
 		return k, nil
 	}
-	hpKey, err := hkdfExpandLabel(h, tls13LabelPfx, secret, vp.labelPfx+"hp", nil, suite.KeyLen)
-	if err != nil {
-		return nil, err
-	}
+	hpKey := e.expand(vp.labelPfx+"hp", suite.KeyLen)
 	if suite.ID == 0x1303 {
 		k.hpChaCha = hpKey
 	} else if k.hpAES, err = aes.NewCipher(hpKey); err != nil {

@@ -1,6 +1,7 @@
 package quic_test
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -103,4 +104,44 @@ func TestHeldBytesBudget(t *testing.T) {
 	if gaps != 300 {
 		t.Errorf("%d quic_crypto_gap notes, want one per hostile connection (300)", gaps)
 	}
+}
+
+// BenchmarkInitialFlood feeds client Initials, each of a new connection
+// (new DCID, new port), as an Initial flood would: the cost per Initial
+// (key derivation, decryption, the ClientHello-less CRYPTO data held) and
+// the heap per open connection, under the default caps.
+func BenchmarkInitialFlood(b *testing.B) {
+	t := &testing.T{}
+	const n = 4096
+	pkts := make([][]byte, n)
+	for i := range pkts {
+		pkts[i] = clientInitial(t, []byte{0xbe, 0xef, byte(i >> 8), byte(i), 5, 6, 7, 8}, 0, 200)
+	}
+	t0 := time.Unix(1700000000, 0)
+	feed := func() *quic.Analyzer {
+		sink := &countSink{t: t}
+		var next uint64
+		a := quic.NewAnalyzer(sink, nil, func() uint64 { next++; return next }, quic.Options{})
+		for i, pk := range pkts {
+			p := datagram(pk, false, t0, uint64(i+1))
+			p.UDP.SrcPort = layers.UDPPort(1024 + i)
+			a.Datagram(p)
+		}
+		return a
+	}
+	// The heap per open connection, measured once, outside the timing.
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	a := feed()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	perConn := float64(after.HeapAlloc-before.HeapAlloc) / n
+	a.FlushAll(t0)
+	b.ReportAllocs()
+	for b.Loop() {
+		feed().FlushAll(t0)
+	}
+	b.ReportMetric(perConn, "heap-B/conn")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/initial")
 }
