@@ -212,3 +212,53 @@ func TestCaptureDemux(t *testing.T) {
 		t.Errorf("kinds %v", kinds)
 	}
 }
+
+// TestCaptureDTLS13 reads a DTLS 1.3 connection (wolfSSL, port 11111):
+// four plain handshake records, then fourteen records with unified headers
+// (16-bit sequence numbers, lengths, epochs 2 and 3) that TShark 4.0 does
+// not dissect.
+func TestCaptureDTLS13(t *testing.T) {
+	dir := conformanceDir()
+	path := filepath.Join(dir, "ndpi/pcap/dtls.pcap")
+	if _, err := os.Stat(path); dir == "" || err != nil {
+		t.Skip("capture absent")
+	}
+	src, err := capture.OpenFiles([]string{path}, capture.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	plainRecs, unified := 0, 0
+	epochs := map[uint8]int{}
+	for {
+		p, err := src.Next()
+		if err != nil {
+			break
+		}
+		if p.UDP == nil || p.UDP.SrcPort != 11111 && p.UDP.DstPort != 11111 {
+			continue
+		}
+		d := p.UDP.Payload
+		if !LooksLikeDTLS(d) {
+			t.Errorf("frame %d: not recognised as DTLS", p.FileNum)
+		}
+		recs, _, err := ParseDatagram(d, 0, 64)
+		if err != nil {
+			t.Errorf("frame %d: %v", p.FileNum, err)
+		}
+		for _, rec := range recs {
+			if !rec.Unified {
+				plainRecs++
+				continue
+			}
+			unified++
+			epochs[rec.EpochBits]++
+			if rec.SeqLen != 2 || !rec.HasLength || len(rec.Header) != 5 || rec.CID != nil {
+				t.Errorf("frame %d: %+v", p.FileNum, rec)
+			}
+		}
+	}
+	if plainRecs != 4 || unified != 14 || epochs[2]+epochs[3] != 14 || epochs[2] == 0 || epochs[3] == 0 {
+		t.Errorf("%d plain records, %d unified, epochs %v", plainRecs, unified, epochs)
+	}
+}
