@@ -100,77 +100,101 @@ type Record struct {
 // length past the datagram or above MaxRecordLen is an error wrapping
 // ErrMalformed.
 func ParseRecord(b []byte, cidLen int) (Record, []byte, error) {
+	rec, rest, f := parseRecord(b, cidLen)
+	if f.kind != failNone {
+		return rec, nil, f.err(len(b))
+	}
+	return rec, rest, nil
+}
+
+// failure is why a record does not parse, as a value, so that probing
+// (LooksLikeDTLS) allocates nothing; err makes the error.
+type failure struct {
+	kind uint8
+	n    int // the value at fault: a length, a content type
+	have int // bytes left for the payload
+}
+
+const (
+	failNone = iota
+	failCIDLen
+	failEmpty
+	failType
+	failHeader
+	failTooLarge
+	failPastEnd
+)
+
+func (f failure) err(size int) error {
+	switch f.kind {
+	case failCIDLen:
+		return fmt.Errorf("%w: connection ID length %d", ErrMalformed, f.n)
+	case failEmpty:
+		return fmt.Errorf("%w: empty record", ErrMalformed)
+	case failType:
+		return fmt.Errorf("%w: content type %d", ErrMalformed, f.n)
+	case failHeader:
+		return fmt.Errorf("%w: record header of %d bytes", ErrMalformed, size)
+	case failTooLarge:
+		return fmt.Errorf("%w: record of %d bytes, above %d", ErrMalformed, f.n, MaxRecordLen)
+	}
+	return fmt.Errorf("%w: record of %d bytes, %d in the datagram", ErrMalformed, f.n, f.have)
+}
+
+// parseRecord is ParseRecord with a failure value instead of an error.
+func parseRecord(b []byte, cidLen int) (Record, []byte, failure) {
 	if cidLen < 0 || cidLen > MaxCIDLen {
-		return Record{}, nil, fmt.Errorf("%w: connection ID length %d", ErrMalformed, cidLen)
+		return Record{}, nil, failure{kind: failCIDLen, n: cidLen}
 	}
 	if len(b) == 0 {
-		return Record{}, nil, fmt.Errorf("%w: empty record", ErrMalformed)
-	}
-	if b[0]&UnifiedFixedMask == UnifiedFixed {
-		return parseUnified(b, cidLen)
+		return Record{}, nil, failure{kind: failEmpty}
 	}
 	var rec Record
 	r := reader{b: b}
-	rec.ContentType = r.u8()
-	if rec.ContentType < ContentChangeCipherSpec || rec.ContentType > ContentACK {
-		return rec, nil, fmt.Errorf("%w: content type %d", ErrMalformed, rec.ContentType)
-	}
-	rec.Version = r.u16()
-	rec.Epoch = r.u16()
-	rec.Seq = r.u48()
-	if rec.ContentType == ContentTLS12CID {
-		rec.CID = r.bytes(cidLen)
-	}
-	n := int(r.u16())
-	if r.bad {
-		return rec, nil, fmt.Errorf("%w: record header of %d bytes", ErrMalformed, len(b))
-	}
-	hdr := r.off
-	if n > MaxRecordLen {
-		return rec, nil, fmt.Errorf("%w: record of %d bytes, above %d", ErrMalformed, n, MaxRecordLen)
-	}
-	rec.Payload = r.bytes(n)
-	if r.bad {
-		return rec, nil, fmt.Errorf("%w: record of %d bytes, %d in the datagram", ErrMalformed, n, len(b)-hdr)
-	}
-	rec.Header = b[:hdr:hdr]
-	return rec, r.rest(), nil
-}
-
-// parseUnified decodes a DTLS 1.3 unified header (RFC 9147 section 4).
-func parseUnified(b []byte, cidLen int) (Record, []byte, error) {
-	rec := Record{Unified: true, SeqLen: 1}
-	r := reader{b: b}
 	first := r.u8()
 	rec.ContentType = first
-	rec.EpochBits = first & UnifiedEpoch
-	rec.HasLength = first&UnifiedLength != 0
-	if first&UnifiedCID != 0 {
-		rec.CID = r.bytes(cidLen)
-	}
-	if first&UnifiedSeq16 != 0 {
-		rec.SeqLen = 2
-		rec.Seq = uint64(r.u16())
+	n := 0
+	if first&UnifiedFixedMask == UnifiedFixed {
+		// DTLS 1.3 unified header (RFC 9147 section 4).
+		rec.Unified, rec.SeqLen = true, 1
+		rec.EpochBits = first & UnifiedEpoch
+		rec.HasLength = first&UnifiedLength != 0
+		if first&UnifiedCID != 0 {
+			rec.CID = r.bytes(cidLen)
+		}
+		if first&UnifiedSeq16 != 0 {
+			rec.SeqLen = 2
+		}
+		rec.Seq = r.uint(rec.SeqLen)
+		n = len(r.b)
+		if rec.HasLength {
+			n = int(r.u16())
+		}
 	} else {
-		rec.Seq = uint64(r.u8())
-	}
-	n := len(r.b)
-	if rec.HasLength {
+		if first < ContentChangeCipherSpec || first > ContentACK {
+			return rec, nil, failure{kind: failType, n: int(first)}
+		}
+		rec.Version = r.u16()
+		rec.Epoch = r.u16()
+		rec.Seq = r.u48()
+		if first == ContentTLS12CID {
+			rec.CID = r.bytes(cidLen)
+		}
 		n = int(r.u16())
 	}
 	if r.bad {
-		return rec, nil, fmt.Errorf("%w: unified header of %d bytes", ErrMalformed, len(b))
+		return rec, nil, failure{kind: failHeader}
 	}
 	hdr := r.off
 	if n > MaxRecordLen {
-		return rec, nil, fmt.Errorf("%w: record of %d bytes, above %d", ErrMalformed, n, MaxRecordLen)
+		return rec, nil, failure{kind: failTooLarge, n: n}
 	}
 	rec.Payload = r.bytes(n)
 	if r.bad {
-		return rec, nil, fmt.Errorf("%w: record of %d bytes, %d in the datagram", ErrMalformed, n, len(b)-hdr)
+		return rec, nil, failure{kind: failPastEnd, n: n, have: len(b) - hdr}
 	}
 	rec.Header = b[:hdr:hdr]
-	return rec, r.rest(), nil
+	return rec, r.rest(), failure{}
 }
 
 // ParseDatagram decodes the records of one UDP datagram: it keeps the
@@ -216,8 +240,8 @@ func LooksLikeDTLS(b []byte) bool {
 			return false
 		}
 		if b[0]&UnifiedCID == 0 {
-			rec, _, err := ParseRecord(b, 0)
-			return err == nil && len(rec.Payload) >= 16
+			rec, _, f := parseRecord(b, 0)
+			return f.kind == failNone && len(rec.Payload) >= 16
 		}
 		return anyCIDLen(b)
 	}
@@ -228,19 +252,36 @@ func LooksLikeDTLS(b []byte) bool {
 	if b[0] == ContentTLS12CID {
 		return anyCIDLen(b)
 	}
-	_, _, err := ParseRecord(b, 0)
-	return err == nil
+	_, _, f := parseRecord(b, 0)
+	return f.kind == failNone
 }
 
 // anyCIDLen reports whether some connection ID length makes all of b parse.
 func anyCIDLen(b []byte) bool {
 	for n := 0; n <= MaxCIDLen && n < len(b); n++ {
-		if _, _, err := ParseDatagram(b, n, 0); err == nil {
+		if fits(b, n) {
 			return true
 		}
 	}
 	return false
 }
+
+// fits reports whether b is whole records when read with cidLen, at most
+// maxProbe of them, without allocating.
+func fits(b []byte, cidLen int) bool {
+	for i := 0; len(b) > 0; i++ {
+		_, rest, f := parseRecord(b, cidLen)
+		if f.kind != failNone || i == maxProbe {
+			return false
+		}
+		b = rest
+	}
+	return true
+}
+
+// maxProbe bounds the records fits reads: 256 connection ID lengths times
+// this many records per datagram.
+const maxProbe = 16
 
 // IsDTLSFirstByte reports whether a UDP payload starting with b0 is DTLS
 // by the demultiplexing ranges of RFC 7983 section 7 (20 to 63).
