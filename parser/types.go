@@ -49,6 +49,11 @@ const (
 	VersionTLS11 Version = 0x0302
 	VersionTLS12 Version = 0x0303
 	VersionTLS13 Version = 0x0304
+	// DTLS (RFC 6347, RFC 9147), and OpenSSL's pre-RFC DTLS 0x0100.
+	VersionDTLS10    Version = 0xfeff
+	VersionDTLS12    Version = 0xfefd
+	VersionDTLS13    Version = 0xfefc
+	VersionDTLS10Pre Version = 0x0100
 )
 
 // String gives "SSL 3.0", "TLS 1.2", "TLS 1.3 draft 23" (0x7f17), "GREASE"
@@ -67,6 +72,14 @@ func (v Version) String() string {
 		return "TLS 1.2"
 	case VersionTLS13:
 		return "TLS 1.3"
+	case VersionDTLS10:
+		return "DTLS 1.0"
+	case VersionDTLS12:
+		return "DTLS 1.2"
+	case VersionDTLS13:
+		return "DTLS 1.3"
+	case VersionDTLS10Pre:
+		return "DTLS 1.0 (OpenSSL pre-RFC)"
 	}
 	if v>>8 == 0x7f {
 		return fmt.Sprintf("TLS 1.3 draft %d", uint8(v))
@@ -79,6 +92,21 @@ func (v Version) String() string {
 
 // IsTLS13Draft reports whether v is a TLS 1.3 draft version (0x7fxx).
 func (v Version) IsTLS13Draft() bool { return v>>8 == 0x7f }
+
+// TLSEquivalent is the TLS version whose message layouts a DTLS version
+// uses (RFC 6347 section 1: DTLS 1.0 is TLS 1.1's, DTLS 1.2 TLS 1.2's;
+// RFC 9147: DTLS 1.3 is TLS 1.3's); other versions are themselves.
+func (v Version) TLSEquivalent() Version {
+	switch v {
+	case VersionDTLS10, VersionDTLS10Pre:
+		return VersionTLS11
+	case VersionDTLS12:
+		return VersionTLS12
+	case VersionDTLS13:
+		return VersionTLS13
+	}
+	return v
+}
 
 // IsTLS13 reports whether v is TLS 1.3 or one of its drafts.
 func (v Version) IsTLS13() bool { return v == VersionTLS13 || v.IsTLS13Draft() }

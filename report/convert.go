@@ -55,6 +55,10 @@ func recordOf(a *objArena, ev *session.RecordEvent) Record {
 	if d := ev.Dropped; d.Any() {
 		r.Dropped = &RecordDropped{Handshake: d.Messages, Alerts: d.Alerts, Notes: d.Notes}
 	}
+	if x := ev.DTLS; x != nil {
+		epoch, seq := x.Epoch, x.Seq
+		r.Epoch, r.Seq = &epoch, &seq
+	}
 	return r
 }
 

@@ -35,6 +35,10 @@ type Record struct {
 	// Dropped counts what the record caps left out of Handshake, Alerts
 	// and Notes; absent when nothing was.
 	Dropped *RecordDropped `json:"dropped,omitempty"`
+	// DTLS records: the epoch and sequence number of the record header
+	// (for a DTLS 1.3 unified header, the low bits as sent).
+	Epoch *uint16 `json:"epoch,omitempty"`
+	Seq   *uint64 `json:"seq,omitempty"`
 }
 
 // RecordDropped counts the items of a record's lists past the record caps

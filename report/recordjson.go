@@ -97,6 +97,14 @@ func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
 			return nil, err
 		}
 	}
+	if r.Epoch != nil {
+		b = append(b, `,"epoch":`...)
+		b = strconv.AppendUint(b, uint64(*r.Epoch), 10)
+	}
+	if r.Seq != nil {
+		b = append(b, `,"seq":`...)
+		b = strconv.AppendUint(b, *r.Seq, 10)
+	}
 	return append(b, "}\n"...), nil
 }
 

@@ -75,6 +75,8 @@ type RecordEvent struct {
 	// QUIC is set for the event of a QUIC packet (Conn.QUICPacket):
 	// Messages are those its CRYPTO frames completed; Record is empty.
 	QUIC *QUICPacket
+	// DTLS is set for a DTLS record's event (Conn.DTLSRecord).
+	DTLS *DTLSRecordInfo
 }
 
 // Sink receives the events of every connection, in the order they happen.
@@ -174,7 +176,13 @@ type Conn struct {
 	EarlyData  string
 	earlyBytes int64 // decrypted 0-RTT bytes awaiting the server's verdict
 
-	crypto        connCrypto
+	crypto   connCrypto
+	nextDTLS *DTLSRecordInfo // for the event begin makes next
+	// NoDecrypt, when set, says why protected records are not decrypted
+	// (a transport whose record protection is not implemented): they stay
+	// opaque, with one note.
+	NoDecrypt     string
+	noDecryptNote bool
 	hrrPending    bool   // a HelloRetryRequest awaits the second ClientHello
 	earlyData     bool   // the client's 0-RTT data is being decrypted
 	serverCertDER []byte // the server's end-entity certificate

@@ -21,7 +21,8 @@ func (c *Conn) begin(d Dir, rec parser.Record, offset uint64, t time.Time, packe
 		c.EndTime = t
 	}
 	ev := eventPool.Get().(*RecordEvent)
-	*ev = RecordEvent{Conn: c, Dir: d, Time: t, Packet: packet, Offset: offset, Record: rec, ContentType: rec.Type}
+	*ev = RecordEvent{Conn: c, Dir: d, Time: t, Packet: packet, Offset: offset, Record: rec, ContentType: rec.Type, DTLS: c.nextDTLS}
+	c.nextDTLS = nil
 	c.ev = ev
 	return ev
 }
@@ -56,6 +57,14 @@ func (c *Conn) record(d Dir, rec parser.Record, offset uint64, t time.Time, pack
 		protected = true // 0-RTT data, before the ServerHello
 	}
 	payload, typ := rec.Payload, rec.Type
+	if protected && c.NoDecrypt != "" {
+		ev.Opaque = true
+		if !c.noDecryptNote {
+			c.noDecryptNote = true
+			c.note(Note{Code: NoteNotDecrypted, Dir: d, HasDir: true, Detail: c.NoDecrypt})
+		}
+		return
+	}
 	if protected {
 		var readable bool
 		payload, typ, readable = c.unprotect(ev)
@@ -273,7 +282,7 @@ func (c *Conn) handshake(ev *RecordEvent, payload []byte) {
 			h.hs.Reset()
 			return
 		}
-		ctx := parser.Context{Version: c.Version, CipherSuite: c.CipherSuite, FromServer: ev.Dir == ServerToClient}
+		ctx := parser.Context{Version: c.Version.TLSEquivalent(), CipherSuite: c.CipherSuite, FromServer: ev.Dir == ServerToClient}
 		msg, err := parser.ParseHandshake(typ, body, ctx)
 		if err != nil {
 			ev.Notes = append(ev.Notes, c.recordNote(ev.Dir, ev.Offset, ev.Packet, badMessage(typ), err))

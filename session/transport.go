@@ -75,6 +75,10 @@ func (c *Conn) AssumeProtected() {
 	c.dirs[ClientToServer].encrypted, c.dirs[ServerToClient].encrypted = true, true
 }
 
+// AssumeProtectedDir marks direction d as protected from the next record
+// on (DTLS 1.3: a record with the unified header is always encrypted).
+func (c *Conn) AssumeProtectedDir(d Dir) { c.dirs[d].encrypted = true }
+
 // Record processes one record of direction d, framed by the transport at
 // pos, and hands it to the sink.
 func (c *Conn) Record(d Dir, rec parser.Record, pos Position) {

@@ -517,16 +517,7 @@ var refExceptions = map[string]string{
 // the test until the entry is removed, and a different value fails it
 // until it is fixed or moved to refExceptions with its reason. So the QUIC
 // and DTLS work turns these green by deleting them.
-var pendingRefs = map[string]string{
-	// Arkime's DTLS sessions: JA4 with the d prefix (DTLS 1.0 "d1", DTLS
-	// 1.2 "d2", and "00" for the pre-RFC version 0x0100 of
-	// wireshark-dtls0). Arkime gives no JA3 for DTLS.
-	"arkime arkime/pcap/cloudshark-dtls1.pcap 6000 ja4":  whyNoDTLS,
-	"arkime arkime/pcap/wireshark-dtls0.pcap 33192 ja4":  whyNoDTLS,
-	"arkime arkime/pcap/wireshark-dtls12.pcap 48809 ja4": whyNoDTLS,
-}
-
-const whyNoDTLS = "DTLS not implemented yet (issue 12)"
+var pendingRefs = map[string]string{}
 
 const (
 	whyALPNHex             = "non-alphanumeric ALPN 0xba 0xad: the spec prints the hex digits (bd), FoxIO Python and Rust print 99"

@@ -19,13 +19,24 @@ type quicRow map[string]string
 
 func readQUICTshark(t *testing.T, dir string) []quicRow {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "QUIC_TSHARK.tsv"))
+	var rows []quicRow
+	for _, r := range readTSVRows(t, filepath.Join(dir, "QUIC_TSHARK.tsv")) {
+		rows = append(rows, quicRow(r))
+	}
+	return rows
+}
+
+// readTSVRows reads a tab-separated file whose first line that is not a
+// "#" comment names the columns.
+func readTSVRows(t *testing.T, path string) []map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
 	var header []string
-	var rows []quicRow
+	var rows []map[string]string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := sc.Text()
@@ -37,7 +48,7 @@ func readQUICTshark(t *testing.T, dir string) []quicRow {
 			header = cols
 			continue
 		}
-		r := quicRow{}
+		r := map[string]string{}
 		for i, h := range header {
 			if i < len(cols) {
 				r[h] = cols[i]

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ssldissect/ssldissect/session"
+	"github.com/ssldissect/ssldissect/transport/dtls"
 	"github.com/ssldissect/ssldissect/transport/quic"
 	"github.com/ssldissect/ssldissect/transport/tcp"
 
@@ -61,6 +62,7 @@ type Result struct {
 	Capture  capture.Stats
 	Assembly reassembly.Stats
 	QUIC     quic.Stats
+	DTLS     dtls.Stats
 	// Flushed tells that the run ended the connections still open at its
 	// end: false when a hook's error cut it short.
 	Flushed bool
@@ -109,12 +111,13 @@ func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
 	an := tcp.NewAnalyzer(sw, keys)
 	asm := reassembly.New(an.Factory, opt.Reassembly)
 	qa := quic.NewAnalyzer(sw, keys, an.NextID, quicOptions(opt.Reassembly))
-	tr := &transports{asm: asm, qa: qa, sw: sw}
+	da := dtls.NewAnalyzer(sw, an.NextID, dtlsOptions(opt.Reassembly))
+	tr := &transports{asm: asm, qa: qa, da: da, sw: sw}
 	cut := func(err error) (Result, error) {
 		if lv != nil {
 			lv.end(false)
 		}
-		res.Capture, res.Assembly, res.QUIC = src.Stats(), asm.Stats(), qa.Stats
+		res.Capture, res.Assembly, res.QUIC, res.DTLS = src.Stats(), asm.Stats(), qa.Stats, da.Stats
 		return res, err
 	}
 	var err error
@@ -138,7 +141,7 @@ func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
 		if p.TCP != nil {
 			asm.Add(p)
 		} else if p.UDP != nil {
-			qa.Datagram(p)
+			udp(qa, da, p)
 		}
 		if lv != nil {
 			if e := lv.tick(tr, &res); e != nil {
@@ -158,8 +161,21 @@ func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
 	}
 	tr.flushAll(res.Last)
 	res.Flushed = true
-	res.Capture, res.Assembly, res.QUIC = src.Stats(), asm.Stats(), qa.Stats
+	res.Capture, res.Assembly, res.QUIC, res.DTLS = src.Stats(), asm.Stats(), qa.Stats, da.Stats
 	return res, err
+}
+
+// udp gives a datagram to the QUIC transport, and to DTLS's when it is no
+// QUIC (the first bytes of the two never look alike: RFC 9443).
+func udp(qa *quic.Analyzer, da *dtls.Analyzer, p *capture.Packet) {
+	if !qa.Datagram(p) {
+		da.Datagram(p)
+	}
+}
+
+// dtlsOptions are the DTLS transport's caps, from the reassembler's.
+func dtlsOptions(o reassembly.Options) dtls.Options {
+	return dtls.Options{MaxConns: o.MaxConns, IdleTimeout: o.IdleTimeout}
 }
 
 // transports are the TCP reassembler and the QUIC transport of a
@@ -168,20 +184,25 @@ func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
 type transports struct {
 	asm *reassembly.Assembler
 	qa  *quic.Analyzer
+	da  *dtls.Analyzer
 	sw  *switchSink
 }
 
-func (t *transports) flushIdle(at time.Time) { t.flush(t.asm.FlushIdle, t.qa.FlushIdle, at) }
-func (t *transports) flushAll(at time.Time)  { t.flush(t.asm.FlushAll, t.qa.FlushAll, at) }
+func (t *transports) flushIdle(at time.Time) {
+	t.flush(at, t.asm.FlushIdle, t.qa.FlushIdle, t.da.FlushIdle)
+}
+func (t *transports) flushAll(at time.Time) {
+	t.flush(at, t.asm.FlushAll, t.qa.FlushAll, t.da.FlushAll)
+}
 
-func (t *transports) flush(tcpFlush, quicFlush func(time.Time), at time.Time) {
-	if t.qa.Open() == 0 {
-		tcpFlush(at)
+func (t *transports) flush(at time.Time, flushes ...func(time.Time)) {
+	if t.qa.Open() == 0 && t.da.Open() == 0 {
+		flushes[0](at)
 		return
 	}
 	sink, rec := t.sw.Sink, newRecorder()
 	t.sw.Sink = rec
-	evs := flushMerged(rec, tcpFlush, quicFlush, at)
+	evs := flushMerged(rec, at, flushes...)
 	t.sw.Sink = sink
 	for i := range evs {
 		replayOne(sink, &evs[i], evs[i].conn)
@@ -191,31 +212,37 @@ func (t *transports) flush(tcpFlush, quicFlush func(time.Time), at time.Time) {
 // switchSink passes events to Sink, which a flush replaces for a while.
 type switchSink struct{ session.Sink }
 
-// flushMerged runs the flushes of both transports, recorded by rec, and
+// flushMerged runs the flushes of the transports, recorded by rec, and
 // returns their events merged by connection id (each flush gives its
 // connections' events in id order, one connection after another).
-func flushMerged(rec *recorder, tcpFlush, quicFlush func(time.Time), at time.Time) []event {
-	tcpFlush(at)
-	a := rec.take()
-	quicFlush(at)
-	b := rec.take()
-	if len(b) == 0 {
-		return a
+func flushMerged(rec *recorder, at time.Time, flushes ...func(time.Time)) []event {
+	lists := make([][]event, 0, len(flushes))
+	total := 0
+	for _, f := range flushes {
+		f(at)
+		l := rec.take()
+		total += len(l)
+		lists = append(lists, l)
 	}
-	out := make([]event, 0, len(a)+len(b))
-	for len(a) > 0 || len(b) > 0 {
-		from := &a
-		if len(a) == 0 || (len(b) > 0 && b[0].conn < a[0].conn) {
-			from = &b
+	out := make([]event, 0, total)
+	for {
+		best := -1
+		for i, l := range lists {
+			if len(l) > 0 && (best < 0 || l[0].conn < lists[best][0].conn) {
+				best = i
+			}
 		}
-		id, i := (*from)[0].conn, 0
-		for i < len(*from) && (*from)[i].conn == id {
-			i++
+		if best < 0 {
+			return out
 		}
-		out = append(out, (*from)[:i]...)
-		*from = (*from)[i:]
+		l := lists[best]
+		id, n := l[0].conn, 0
+		for n < len(l) && l[n].conn == id {
+			n++
+		}
+		out = append(out, l[:n]...)
+		lists[best] = l[n:]
 	}
-	return out
 }
 
 // quicOptions are the QUIC transport's caps, from the reassembler's.

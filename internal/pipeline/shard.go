@@ -14,6 +14,7 @@ import (
 	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/reassembly"
 	"github.com/ssldissect/ssldissect/session"
+	"github.com/ssldissect/ssldissect/transport/dtls"
 	"github.com/ssldissect/ssldissect/transport/quic"
 	"github.com/ssldissect/ssldissect/transport/tcp"
 )
@@ -128,6 +129,7 @@ type answer struct {
 	final  bool
 	stats  reassembly.Stats // with the final answer
 	quic   quic.Stats
+	dtls   dtls.Stats
 }
 
 func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, error) {
@@ -179,6 +181,7 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 	}
 	var stats reassembly.Stats
 	var qstats quic.Stats
+	var dstats dtls.Stats
 	for final := false; !final; {
 		for w := range n {
 			ans[w] = <-outs[w]
@@ -211,6 +214,7 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 			if ans[w].final {
 				addStats(&stats, ans[w].stats)
 				addCounts(&qstats, ans[w].quic)
+				addCounts(&dstats, ans[w].dtls)
 			}
 		}
 		for {
@@ -241,7 +245,7 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 	} else {
 		res.Flushed = true
 	}
-	res.Capture, res.Assembly, res.QUIC = src.Stats(), stats, qstats
+	res.Capture, res.Assembly, res.QUIC, res.DTLS = src.Stats(), stats, qstats, dstats
 	return res, err
 }
 
@@ -320,13 +324,14 @@ func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *decrypt
 	}
 	asm := reassembly.New(an.Factory, ropt)
 	qa := quic.NewAnalyzer(rec, keys, nextID, quicOptions(ropt))
+	da := dtls.NewAnalyzer(rec, nextID, dtlsOptions(ropt))
 	for b := range in {
 		rec.flush = false
 		for i := range b.pkts {
 			if p := b.decode(i); p != nil {
 				rec.pkt = p.Num
 				if p.UDP != nil {
-					qa.Datagram(p)
+					udp(qa, da, p)
 				} else {
 					asm.Add(p)
 				}
@@ -337,13 +342,13 @@ func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *decrypt
 		switch {
 		case b.abort:
 		case b.final:
-			evs = append(evs, flushMerged(rec, asm.FlushAll, qa.FlushAll, b.at)...)
+			evs = append(evs, flushMerged(rec, b.at, asm.FlushAll, qa.FlushAll, da.FlushAll)...)
 		case b.flush:
-			evs = append(evs, flushMerged(rec, asm.FlushIdle, qa.FlushIdle, b.at)...)
+			evs = append(evs, flushMerged(rec, b.at, asm.FlushIdle, qa.FlushIdle, da.FlushIdle)...)
 		}
 		a := answer{events: evs, final: b.final}
 		if b.final {
-			a.stats, a.quic = asm.Stats(), qa.Stats
+			a.stats, a.quic, a.dtls = asm.Stats(), qa.Stats, da.Stats
 		}
 		// The reassembler keeps nothing of a packet after Add.
 		b.pkts, b.buf = b.pkts[:0], b.buf[:0]

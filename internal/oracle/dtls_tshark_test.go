@@ -1,0 +1,96 @@
+package oracle
+
+import (
+	"net/netip"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ssldissect/ssldissect/report"
+)
+
+// dtlsExceptions are the differences with tshark found and explained:
+// "FILE CLIENT FIELD" -> why.
+var dtlsExceptions = map[string]string{
+	"ndpi/pcap/dtls.pcap 127.0.0.1:40983 records":                 whyDTLS13Unified,
+	"zeek/traces/dtls13-cid.pcap 10.168.36.147:47904 records":     whyDTLS13Unified,
+	"zeek/traces/dtls13-wolfssl.pcap 10.168.36.147:33714 records": whyDTLS13Unified,
+}
+
+const whyDTLS13Unified = "DTLS 1.3: tshark 4.0 does not dissect records with the unified header (the encrypted ones, RFC 9147 section 4) and counts only the plaintext ones; we count every record, their unified headers parsed"
+
+// TestDTLSTshark compares every DTLS flow of DTLS_TSHARK.tsv (tshark
+// 4.0.17's view, made by the corpus collector) with our connection of the
+// same addresses: the records counted, the first ClientHello's JA3, the
+// ServerHello's cipher suite and JA3S, the SNI. Decryption is not
+// compared yet (DTLS record protection is issue 12's next step).
+func TestDTLSTshark(t *testing.T) {
+	t.Parallel()
+	dir := needConformance(t)
+	rows := readTSVRows(t, filepath.Join(dir, "DTLS_TSHARK.tsv"))
+	results := map[string]*Result{}
+	compared, conns := 0, 0
+	seen := map[string]bool{}
+	for _, row := range rows {
+		file := row["file"]
+		res := results[file]
+		if res == nil {
+			var err error
+			if res, err = Dissect(filepath.Join(dir, file)); err != nil {
+				t.Errorf("%s: %v", file, err)
+				continue
+			}
+			results[file] = res
+		}
+		client, _ := netip.ParseAddrPort(row["client"])
+		server, _ := netip.ParseAddrPort(row["server"])
+		var oc *report.Connection
+		for i := range res.Conns {
+			c := &res.Conns[i]
+			if c.Transport != "dtls" {
+				continue
+			}
+			if (c.Client == client.String() && c.Server == server.String()) || (c.Client == server.String() && c.Server == client.String()) {
+				oc = c
+				break
+			}
+		}
+		conns++
+		key := file + " " + row["client"]
+		check := func(field, got, want string) {
+			compared++
+			if got == want {
+				return
+			}
+			if why, ok := dtlsExceptions[key+" "+field]; ok {
+				seen[key+" "+field] = true
+				t.Logf("%s %s: ours %q, tshark %q: allowed: %s", key, field, got, want, why)
+				return
+			}
+			t.Errorf("%s %s: ours %q, tshark %q", key, field, got, want)
+		}
+		if oc == nil {
+			check("connection", "none", "DTLS "+row["record_versions"])
+			continue
+		}
+		check("records", strconv.FormatInt(int64(oc.Records.C2S+oc.Records.S2C), 10), row["records"])
+		if ja3, _, _ := strings.Cut(row["ch_ja3"], ","); ja3 != "" {
+			check("ja3", oc.JA3, ja3)
+		}
+		if row["sh_cipher"] != "" {
+			check("cipher_suite", oc.CipherSuiteID, row["sh_cipher"])
+			// With a HelloRetryRequest tshark lists both JA3S; ours is
+			// the ServerHello's, the last.
+			js := strings.Split(row["sh_ja3s"], ",")
+			check("ja3s", oc.JA3S, js[len(js)-1])
+		}
+		check("sni", oc.SNI, row["sni"])
+	}
+	for k := range dtlsExceptions {
+		if !seen[k] {
+			t.Errorf("exception %q no longer needed: remove it", k)
+		}
+	}
+	t.Logf("DTLS: %d flows of DTLS_TSHARK.tsv, %d fields compared, %d differences explained", conns, compared, len(seen))
+}

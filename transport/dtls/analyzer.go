@@ -1,0 +1,250 @@
+package dtls
+
+import (
+	"cmp"
+	"container/list"
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/ssldissect/ssldissect/capture"
+	"github.com/ssldissect/ssldissect/parser"
+	wire "github.com/ssldissect/ssldissect/parser/dtls"
+	"github.com/ssldissect/ssldissect/session"
+)
+
+// Options bound the transport's memory.
+type Options struct {
+	MaxConns    int           // open connections; 0: DefaultMaxConns
+	IdleTimeout time.Duration // 0: DefaultIdleTimeout
+}
+
+// Defaults of Options, and the caps of one connection.
+const (
+	DefaultMaxConns    = 16384
+	DefaultIdleTimeout = 5 * time.Minute
+	maxRecords         = 64        // records read from one datagram
+	maxPendingMessages = 8         // messages being reassembled per direction
+	maxMessageBytes    = 256 << 10 // one handshake message
+)
+
+// Stats counts what the transport saw.
+type Stats struct {
+	Datagrams       int64 // UDP datagrams that carried DTLS
+	Records         int64
+	Connections     int64
+	Evicted         int64
+	OtherDatagrams  int64 // STUN, RTP, ... on a DTLS connection's ports
+	Retransmissions int64 // handshake fragments already seen
+	Malformed       int64
+}
+
+// Analyzer finds DTLS connections in UDP datagrams and reports them to a
+// Sink through session.Conn, numbering them with nextID (shared with the
+// other transports).
+type Analyzer struct {
+	sink   session.Sink
+	nextID func() uint64
+	opt    Options
+	byAddr map[addrPair]route
+	lru    *list.List
+	Stats  Stats
+}
+
+type addrPair struct{ src, dst netip.AddrPort }
+
+type route struct {
+	c   *conn
+	dir session.Dir
+}
+
+// NewAnalyzer makes an Analyzer.
+func NewAnalyzer(sink session.Sink, nextID func() uint64, opt Options) *Analyzer {
+	if opt.MaxConns <= 0 {
+		opt.MaxConns = DefaultMaxConns
+	}
+	if opt.IdleTimeout <= 0 {
+		opt.IdleTimeout = DefaultIdleTimeout
+	}
+	return &Analyzer{sink: sink, nextID: nextID, opt: opt, byAddr: map[addrPair]route{}, lru: list.New()}
+}
+
+// Open reports the connections still open.
+func (a *Analyzer) Open() int { return a.lru.Len() }
+
+// conn is one DTLS connection's transport state.
+type conn struct {
+	s      *session.Conn
+	client netip.AddrPort
+	server netip.AddrPort
+	last   time.Time
+	elem   *list.Element
+	hs     [2]assembler
+}
+
+// Datagram takes one UDP datagram and reports whether it was DTLS (or
+// another protocol multiplexed on a DTLS connection's ports).
+func (a *Analyzer) Datagram(p *capture.Packet) bool {
+	if p.UDP == nil || len(p.UDP.Payload) == 0 {
+		return false
+	}
+	src, dst := endpoints(p)
+	payload := p.UDP.Payload
+	r, ok := a.byAddr[addrPair{src, dst}]
+	if ok && wire.Classify(payload) != "dtls" {
+		a.Stats.OtherDatagrams++ // STUN, RTP, ... beside DTLS (RFC 7983)
+		return true
+	}
+	if !ok {
+		if !wire.LooksLikeDTLS(payload) {
+			return false
+		}
+		r, ok = a.start(payload, src, dst, p.CI.Timestamp)
+		if !ok {
+			return false
+		}
+	}
+	a.Stats.Datagrams++
+	c := r.c
+	a.lru.MoveToFront(c.elem)
+	c.last = p.CI.Timestamp
+	recs, more, err := wire.ParseDatagram(payload, 0, maxRecords)
+	pos := session.Position{Time: p.CI.Timestamp, Packet: p.Num}
+	for i := range recs {
+		a.record(c, r.dir, &recs[i], pos)
+	}
+	if err != nil || more > 0 {
+		a.Stats.Malformed++
+		detail := fmt.Sprintf("%d records after the first %d of the datagram not read", more, len(recs))
+		if err != nil {
+			detail = err.Error()
+		}
+		c.s.AddNote(r.dir, session.NoteDTLSBadRecord, 0, p.Num, detail)
+	}
+	return true
+}
+
+// start makes a connection for a datagram no connection owns (its first
+// record plausible DTLS). A ClientHello tells the client; a server's
+// first flight (HelloVerifyRequest, ServerHello) tells it the other way;
+// anything else leaves the roles to the ports, and a first record that is
+// not a handshake one starts the connection mid-stream.
+func (a *Analyzer) start(payload []byte, src, dst netip.AddrPort, t time.Time) (route, bool) {
+	rec, _, err := wire.ParseRecord(payload, 0)
+	if err != nil {
+		return route{}, false
+	}
+	client, server, guessed, midstream := src, dst, false, false
+	var frags []wire.Fragment
+	if !rec.Unified && rec.ContentType == 22 && rec.Epoch == 0 {
+		frags, _, _ = wire.ParseFragments(rec.Payload, 1)
+	}
+	switch {
+	case len(frags) > 0 && frags[0].Type == 1: // client_hello
+	case len(frags) > 0 && (frags[0].Type == 2 || frags[0].Type == 3): // server_hello, hello_verify_request
+		client, server = dst, src
+	default:
+		// The capture starts inside the connection: the server is taken
+		// to be the side with the lower port.
+		guessed, midstream = true, len(frags) == 0
+		if src.Port() < dst.Port() {
+			client, server = dst, src
+		}
+	}
+	if a.lru.Len() >= a.opt.MaxConns {
+		if e := a.lru.Back(); e != nil {
+			a.Stats.Evicted++
+			a.end(e.Value.(*conn), "evicted", t)
+		}
+	}
+	a.Stats.Connections++
+	sc := session.NewConn(a.nextID(), t, a.sink)
+	sc.Transport = session.TransportDTLS
+	sc.NoDecrypt = "DTLS record protection is not implemented yet: the records after change_cipher_spec (DTLS 1.2) or the ServerHello (DTLS 1.3) stay opaque"
+	sc.BeginTLS()
+	sc.SetEndpoints(client, server, guessed)
+	if midstream {
+		sc.AssumeProtected()
+		sc.AddNote(session.ClientToServer, session.NoteMidstream, 0, 0, "the capture starts inside the DTLS connection: no handshake was seen")
+	}
+	c := &conn{s: sc, client: client, server: server, last: t}
+	c.elem = a.lru.PushFront(c)
+	a.byAddr[addrPair{client, server}] = route{c, session.ClientToServer}
+	a.byAddr[addrPair{server, client}] = route{c, session.ServerToClient}
+	d := session.ClientToServer
+	if src != client {
+		d = session.ServerToClient
+	}
+	return route{c, d}, true
+}
+
+// record hands one record to the session, with the handshake messages its
+// fragments completed.
+func (a *Analyzer) record(c *conn, d session.Dir, r *wire.Record, pos session.Position) {
+	a.Stats.Records++
+	info := session.DTLSRecordInfo{Epoch: r.Epoch, Seq: r.Seq, Unified: r.Unified, CID: r.CID}
+	rec := parser.Record{Type: parser.ContentType(r.ContentType), Version: parser.Version(r.Version), Payload: r.Payload}
+	if r.Unified {
+		// The real type is encrypted; a unified header carries no version,
+		// and only DTLS 1.3 has it.
+		rec.Type, rec.Version = parser.ContentTypeApplicationData, parser.VersionDTLS13
+		c.s.AssumeProtectedDir(d)
+	}
+	var hs []byte
+	if rec.Type == parser.ContentTypeHandshake && r.Epoch == 0 {
+		hs = c.hs[d].add(a, c, d, r.Payload, pos)
+	}
+	c.s.DTLSRecord(d, rec, info, hs, pos)
+}
+
+// end ends connection c and forgets its routes.
+func (a *Analyzer) end(c *conn, cause string, t time.Time) {
+	delete(a.byAddr, addrPair{c.client, c.server})
+	delete(a.byAddr, addrPair{c.server, c.client})
+	a.lru.Remove(c.elem)
+	for d := range c.hs {
+		if n := c.hs[d].retrans; n > 0 {
+			c.s.AddNote(session.Dir(d), session.NoteDTLSRetransmission, 0, 0,
+				fmt.Sprintf("%d handshake fragments were sent again (retransmitted flights): each message is shown once", n))
+		}
+	}
+	c.s.End(cause, t)
+}
+
+// FlushIdle ends the connections idle since before now - IdleTimeout, in
+// connection id order.
+func (a *Analyzer) FlushIdle(now time.Time) {
+	limit := now.Add(-a.opt.IdleTimeout)
+	var idle []*conn
+	for e := a.lru.Back(); e != nil; e = e.Prev() {
+		c := e.Value.(*conn)
+		if !c.last.Before(limit) {
+			break
+		}
+		idle = append(idle, c)
+	}
+	a.endAll(idle, "idle")
+}
+
+// FlushAll ends every open connection, in connection id order.
+func (a *Analyzer) FlushAll(t time.Time) {
+	var open []*conn
+	for e := a.lru.Front(); e != nil; e = e.Next() {
+		open = append(open, e.Value.(*conn))
+	}
+	a.endAll(open, "flush")
+}
+
+func (a *Analyzer) endAll(cs []*conn, cause string) {
+	slices.SortFunc(cs, func(x, y *conn) int { return cmp.Compare(x.s.ID, y.s.ID) })
+	for _, c := range cs {
+		a.end(c, cause, c.last)
+	}
+}
+
+func endpoints(p *capture.Packet) (src, dst netip.AddrPort) {
+	s, _ := netip.AddrFromSlice(p.Net.Src().Raw())
+	d, _ := netip.AddrFromSlice(p.Net.Dst().Raw())
+	return netip.AddrPortFrom(s.Unmap(), uint16(p.UDP.SrcPort)), netip.AddrPortFrom(d.Unmap(), uint16(p.UDP.DstPort))
+}
