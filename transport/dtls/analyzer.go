@@ -18,6 +18,9 @@ import (
 type Options struct {
 	MaxConns    int           // open connections; 0: DefaultMaxConns
 	IdleTimeout time.Duration // 0: DefaultIdleTimeout
+	// MaxHeldBytes caps the buffers of handshake messages being rebuilt
+	// across all connections (0: DefaultMaxHeldBytes).
+	MaxHeldBytes int64
 }
 
 // Defaults of Options, and the caps of one connection.
@@ -27,6 +30,8 @@ const (
 	maxRecords         = 64        // records read from one datagram
 	maxPendingMessages = 8         // messages being reassembled per direction
 	maxMessageBytes    = 256 << 10 // one handshake message
+	// DefaultMaxHeldBytes is the budget of Options.MaxHeldBytes.
+	DefaultMaxHeldBytes = 64 << 20
 )
 
 // Stats counts what the transport saw.
@@ -38,6 +43,7 @@ type Stats struct {
 	OtherDatagrams  int64 // STUN, RTP, ... on a DTLS connection's ports
 	Retransmissions int64 // handshake fragments already seen
 	Malformed       int64
+	Refused         int64 // fragments refused by the caps (messages in flight, the budget)
 }
 
 // Analyzer finds DTLS connections in UDP datagrams and reports them to a
@@ -49,6 +55,7 @@ type Analyzer struct {
 	opt    Options
 	byAddr map[addrPair]route
 	lru    *list.List
+	held   int64 // bytes of the messages being rebuilt, all connections
 	Stats  Stats
 }
 
@@ -67,11 +74,17 @@ func NewAnalyzer(sink session.Sink, nextID func() uint64, opt Options) *Analyzer
 	if opt.IdleTimeout <= 0 {
 		opt.IdleTimeout = DefaultIdleTimeout
 	}
+	if opt.MaxHeldBytes <= 0 {
+		opt.MaxHeldBytes = DefaultMaxHeldBytes
+	}
 	return &Analyzer{sink: sink, nextID: nextID, opt: opt, byAddr: map[addrPair]route{}, lru: list.New()}
 }
 
 // Open reports the connections still open.
 func (a *Analyzer) Open() int { return a.lru.Len() }
+
+// Held reports the bytes of the handshake messages being rebuilt.
+func (a *Analyzer) Held() int64 { return a.held }
 
 // conn is one DTLS connection's transport state.
 type conn struct {
@@ -204,6 +217,7 @@ func (a *Analyzer) end(c *conn, cause string, t time.Time) {
 	delete(a.byAddr, addrPair{c.server, c.client})
 	a.lru.Remove(c.elem)
 	for d := range c.hs {
+		c.hs[d].release(a)
 		if n := c.hs[d].retrans; n > 0 {
 			c.s.AddNote(session.Dir(d), session.NoteDTLSRetransmission, 0, 0,
 				fmt.Sprintf("%d handshake fragments were sent again (retransmitted flights): each message is shown once", n))

@@ -70,8 +70,9 @@ func (as *assembler) add(a *Analyzer, c *conn, d session.Dir, payload []byte, po
 			}
 			continue
 		}
-		m := as.find(f)
+		m := as.find(a, f)
 		if m == nil {
+			a.Stats.Refused++
 			continue
 		}
 		if m.typ != f.Type || m.length != f.Length {
@@ -79,29 +80,41 @@ func (as *assembler) add(a *Analyzer, c *conn, d session.Dir, payload []byte, po
 		}
 		copy(m.body[f.Offset:], f.Data)
 		m.cover(f.Offset, f.Offset+f.FragLen)
-		out = as.deliver(out)
+		out = as.deliver(a, out)
 	}
 	return out
 }
 
 // find returns the message of a fragment's message_seq, made on its first
 // fragment, within the cap on messages being rebuilt.
-func (as *assembler) find(f wire.Fragment) *message {
+func (as *assembler) find(a *Analyzer, f wire.Fragment) *message {
 	for _, m := range as.pending {
 		if m.seq == f.MessageSeq {
 			return m
 		}
 	}
-	if len(as.pending) >= maxPendingMessages {
+	// A message's buffer is its declared length, which the sender
+	// chooses: all connections' buffers share one budget.
+	if len(as.pending) >= maxPendingMessages || a.held+int64(f.Length) > a.opt.MaxHeldBytes {
 		return nil
 	}
+	a.held += int64(f.Length)
 	m := &message{seq: f.MessageSeq, typ: f.Type, length: f.Length, body: make([]byte, f.Length)}
 	as.pending = append(as.pending, m)
 	return m
 }
 
+// release gives back to the budget the buffers of the messages still
+// being rebuilt.
+func (as *assembler) release(a *Analyzer) {
+	for _, m := range as.pending {
+		a.held -= int64(m.length)
+	}
+	as.pending = nil
+}
+
 // deliver appends the whole messages due next.
-func (as *assembler) deliver(out []byte) []byte {
+func (as *assembler) deliver(a *Analyzer, out []byte) []byte {
 	for {
 		i := -1
 		for k, m := range as.pending {
@@ -114,6 +127,7 @@ func (as *assembler) deliver(out []byte) []byte {
 		}
 		m := as.pending[i]
 		as.pending = append(as.pending[:i], as.pending[i+1:]...)
+		a.held -= int64(m.length)
 		as.next++
 		body := m.body
 		if m.typ == 1 { // client_hello: its cookie field is DTLS's own
