@@ -155,7 +155,7 @@ func (a *Auditor) Snapshot() AuditReport {
 	}
 	if a.summary != nil {
 		rep.Packets, rep.QUICConnections = a.summary.Packets, a.summary.QUICConnections
-		rep.TCPConnections = a.summary.Connections - a.summary.QUICConnections
+		rep.TCPConnections = a.summary.Connections - a.summary.QUICConnections - a.summary.DTLSConnections
 	}
 	if r, ok := a.worst(); ok {
 		rep.Rating = r.String()

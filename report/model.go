@@ -183,11 +183,12 @@ type Summary struct {
 	Bytes      uint64 `json:"bytes"`
 	TCPPackets uint64 `json:"tcp_packets"`
 	UDPPackets uint64 `json:"udp_packets"`
-	// Connections counts TCP and QUIC connections; QUICConnections the
+	// Connections counts TCP, QUIC and DTLS connections; QUICConnections the
 	// QUIC ones, QUICPackets their packets (coalesced ones counted apart)
 	// and QUICDecryptedPackets those decrypted and authenticated.
 	Connections          uint64 `json:"connections"`
 	QUICConnections      uint64 `json:"quic_connections"`
+	DTLSConnections      uint64 `json:"dtls_connections"`
 	QUICPackets          uint64 `json:"quic_packets"`
 	QUICDecryptedPackets uint64 `json:"quic_decrypted_packets"`
 	TLSConnections       uint64 `json:"tls_connections"`
