@@ -1,6 +1,8 @@
 package capture
 
 import (
+	"net/netip"
+
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
@@ -36,4 +38,16 @@ type Packet struct {
 	// Data is the captured frame, from the link-layer header on (for
 	// writing it to a capture file).
 	Data []byte
+}
+
+// UDPEndpoints are the source and destination addresses and ports of a
+// packet carrying a UDP datagram (IPv4-mapped IPv6 addresses unmapped);
+// zero values when it carries none.
+func (p *Packet) UDPEndpoints() (src, dst netip.AddrPort) {
+	if p.UDP == nil {
+		return src, dst
+	}
+	s, _ := netip.AddrFromSlice(p.Net.Src().Raw())
+	d, _ := netip.AddrFromSlice(p.Net.Dst().Raw())
+	return netip.AddrPortFrom(s.Unmap(), uint16(p.UDP.SrcPort)), netip.AddrPortFrom(d.Unmap(), uint16(p.UDP.DstPort))
 }

@@ -102,7 +102,7 @@ func (a *Analyzer) Datagram(p *capture.Packet) bool {
 	if p.UDP == nil || len(p.UDP.Payload) == 0 {
 		return false
 	}
-	src, dst := endpoints(p)
+	src, dst := p.UDPEndpoints()
 	payload := p.UDP.Payload
 	r, ok := a.byAddr[addrPair{src, dst}]
 	if ok && wire.Classify(payload) != "dtls" {
@@ -255,10 +255,4 @@ func (a *Analyzer) endAll(cs []*conn, cause string) {
 	for _, c := range cs {
 		a.end(c, cause, c.last)
 	}
-}
-
-func endpoints(p *capture.Packet) (src, dst netip.AddrPort) {
-	s, _ := netip.AddrFromSlice(p.Net.Src().Raw())
-	d, _ := netip.AddrFromSlice(p.Net.Dst().Raw())
-	return netip.AddrPortFrom(s.Unmap(), uint16(p.UDP.SrcPort)), netip.AddrPortFrom(d.Unmap(), uint16(p.UDP.DstPort))
 }

@@ -1,8 +1,6 @@
 package dtls_test
 
 import (
-	"bufio"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,37 +30,6 @@ func dissect(t *testing.T, pcap string) conns {
 	return out
 }
 
-// zeekSSL reads the lines of a Zeek ssl.log baseline as column maps.
-func zeekSSL(t *testing.T, path string) []map[string]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var fields []string
-	var rows []map[string]string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if rest, ok := strings.CutPrefix(line, "#fields\t"); ok {
-			fields = strings.Split(rest, "\t")
-			continue
-		}
-		if strings.HasPrefix(line, "#") || line == "" {
-			continue
-		}
-		r := map[string]string{}
-		for i, c := range strings.Split(line, "\t") {
-			if i < len(fields) {
-				r[fields[i]] = c
-			}
-		}
-		rows = append(rows, r)
-	}
-	return rows
-}
-
 // zeekDTLSHistory lists the ssl_history letters where Zeek and we differ,
 // with why.
 var zeekDTLSHistory = map[string]string{
@@ -86,7 +53,7 @@ func TestZeekDTLSBaselines(t *testing.T) {
 	} {
 		t.Run(tc.trace, func(t *testing.T) {
 			cs := dissect(t, filepath.Join(dir, "zeek", "traces", tc.trace))
-			rows := zeekSSL(t, filepath.Join(base, tc.log))
+			rows := testenv.ReadZeekLog(filepath.Join(base, tc.log))
 			if len(rows) == 0 || len(cs) != len(rows) {
 				t.Fatalf("%d connections, Zeek %d", len(cs), len(rows))
 			}

@@ -123,7 +123,7 @@ func (a *Analyzer) Datagram(p *capture.Packet) bool {
 	if p.UDP == nil || len(p.UDP.Payload) == 0 {
 		return false
 	}
-	src, dst := endpoints(p)
+	src, dst := p.UDPEndpoints()
 	payload := p.UDP.Payload
 	r, ok := a.find(payload, src, dst)
 	switch {
@@ -216,12 +216,6 @@ func (a *Analyzer) start(p *capture.Packet, payload []byte, src, dst netip.AddrP
 // isGoogleIETF: Google versions with IETF Initial protection.
 func isGoogleIETF(v uint32) bool {
 	return v == 0x51303530 || v == 0x54303530 || v == 0x54303531
-}
-
-func endpoints(p *capture.Packet) (src, dst netip.AddrPort) {
-	s, _ := netip.AddrFromSlice(p.Net.Src().Raw())
-	d, _ := netip.AddrFromSlice(p.Net.Dst().Raw())
-	return netip.AddrPortFrom(s.Unmap(), uint16(p.UDP.SrcPort)), netip.AddrPortFrom(d.Unmap(), uint16(p.UDP.DstPort))
 }
 
 // find looks a datagram's first packet up by its destination connection

@@ -1,7 +1,6 @@
 package quic_test
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"encoding/hex"
@@ -177,47 +176,10 @@ type zeekQUIC struct {
 	version, dcid, cscid, sscid, sni, alpn, history string
 }
 
-// readZeekLog reads the lines of a Zeek log baseline (TSV with a
-// #fields header, or zeek-cut's output with a "ts" header line) as maps
-// of column name to value; nil when the file is absent.
-func readZeekLog(t *testing.T, path string) []map[string]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	var fields []string
-	var out []map[string]string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if rest, ok := strings.CutPrefix(line, "#fields\t"); ok {
-			fields = strings.Split(rest, "\t")
-			continue
-		}
-		if rest, ok := strings.CutPrefix(line, "ts\t"); ok && fields == nil { // a zeek-cut header
-			fields = append([]string{"ts"}, strings.Split(rest, "\t")...)
-			continue
-		}
-		if strings.HasPrefix(line, "#") || line == "" {
-			continue
-		}
-		row := map[string]string{}
-		for i, c := range strings.Split(line, "\t") {
-			if i < len(fields) {
-				row[fields[i]] = c
-			}
-		}
-		out = append(out, row)
-	}
-	return out
-}
-
 // readZeekQUIC reads the quic.log lines of a baseline (full logs only,
 // with the id and connection ID columns).
 func readZeekQUIC(t *testing.T, path string) []zeekQUIC {
-	rows := readZeekLog(t, path)
+	rows := testenv.ReadZeekLog(path)
 	if rows == nil {
 		t.Fatalf("%s: no such baseline", path)
 	}
@@ -337,7 +299,7 @@ var zeekSSLHistory = map[string]string{
 // ssl_history, by client port.
 func compareZeekSSL(t *testing.T, path string, conns []*session.Conn) {
 	t.Helper()
-	rows := readZeekLog(t, path)
+	rows := testenv.ReadZeekLog(path)
 	if rows == nil {
 		return // not every baseline has one
 	}
