@@ -125,6 +125,15 @@ func (p *RecordProtection) ReplaceKeys(hc *HalfConn, inUse bool) {
 // failed Open).
 func (p *RecordProtection) FirstRecord() bool { return p.cur != nil && p.cur.Seq() <= 1 }
 
+// SetSequence gives the sequence number of the next record to open, for
+// a transport whose records carry it (DTLS: epoch << 48 | sequence
+// number, RFC 6347 section 4.1.2.1).
+func (p *RecordProtection) SetSequence(n uint64) {
+	if p.cur != nil {
+		p.cur.SetSequence(n)
+	}
+}
+
 // ChangeCipherSpec switches the direction to its pending cipher.
 func (p *RecordProtection) ChangeCipherSpec() {
 	p.cur, p.pending = p.pending, nil

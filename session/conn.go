@@ -183,6 +183,8 @@ type Conn struct {
 	// opaque, with one note.
 	NoDecrypt     string
 	noDecryptNote bool
+	// dtlsHandshake: see SetDTLSHandshake.
+	dtlsHandshake func(d Dir, fragments []byte, pos Position) []byte
 	hrrPending    bool   // a HelloRetryRequest awaits the second ClientHello
 	earlyData     bool   // the client's 0-RTT data is being decrypted
 	serverCertDER []byte // the server's end-entity certificate

@@ -168,3 +168,11 @@ func (c *Conn) DTLSRecord(d Dir, rec parser.Record, info DTLSRecordInfo, hs []by
 	}
 	c.record(d, rec, pos.Offset, pos.Time, pos.Packet)
 }
+
+// SetDTLSHandshake gives the DTLS transport's rebuilding of handshake
+// messages: f turns the plaintext of a decrypted DTLS handshake record
+// (fragments with their DTLS headers) into the handshake bytes, in TLS
+// framing, of the messages it completes.
+func (c *Conn) SetDTLSHandshake(f func(d Dir, fragments []byte, pos Position) []byte) {
+	c.dtlsHandshake = f
+}

@@ -65,6 +65,9 @@ func (c *Conn) record(d Dir, rec parser.Record, offset uint64, t time.Time, pack
 		}
 		return
 	}
+	if protected && ev.DTLS != nil {
+		c.crypto.dirs[d].SetSequence(uint64(ev.DTLS.Epoch)<<48 | ev.DTLS.Seq)
+	}
 	if protected {
 		var readable bool
 		payload, typ, readable = c.unprotect(ev)
@@ -153,6 +156,11 @@ func (c *Conn) content(ev *RecordEvent, typ parser.ContentType, payload []byte) 
 		}
 	case parser.ContentTypeHandshake:
 		c.dirs[d].lastType = parser.ContentTypeHandshake
+		if ev.DTLS != nil && c.dtlsHandshake != nil {
+			// A decrypted DTLS handshake record: fragments, which the
+			// transport rebuilds into messages.
+			payload = c.dtlsHandshake(d, payload, Position{Offset: ev.Offset, Time: ev.Time, Packet: ev.Packet})
+		}
 		c.handshake(ev, payload)
 	case parser.ContentTypeApplicationData:
 		c.applicationData(ev, payload)

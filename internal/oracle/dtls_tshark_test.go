@@ -13,9 +13,10 @@ import (
 // dtlsExceptions are the differences with tshark found and explained:
 // "FILE CLIENT FIELD" -> why.
 var dtlsExceptions = map[string]string{
-	"ndpi/pcap/dtls.pcap 127.0.0.1:40983 records":                 whyDTLS13Unified,
-	"zeek/traces/dtls13-cid.pcap 10.168.36.147:47904 records":     whyDTLS13Unified,
-	"zeek/traces/dtls13-wolfssl.pcap 10.168.36.147:33714 records": whyDTLS13Unified,
+	"ndpi/pcap/dtls.pcap 127.0.0.1:40983 records":                                                      whyDTLS13Unified,
+	"zeek/traces/dtls13-cid.pcap 10.168.36.147:47904 records":                                          whyDTLS13Unified,
+	"zeek/traces/dtls13-wolfssl.pcap 10.168.36.147:33714 records":                                      whyDTLS13Unified,
+	"hotplace/dtls12/dtls12_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256.pcapng [::1]:49229 decryption": "tshark 4.0's TLS debug log says AEAD auth tag mismatch for this DTLS ChaCha20-Poly1305 connection; every tag verifies here (the nonce is the IV XOR epoch||sequence, RFC 7905 with RFC 6347's 64-bit sequence), and the client's data is the line the OpenSSL server printed (transport/dtls TestHotplaceDTLS12)",
 }
 
 const whyDTLS13Unified = "DTLS 1.3: tshark 4.0 does not dissect records with the unified header (the encrypted ones, RFC 9147 section 4) and counts only the plaintext ones; we count every record, their unified headers parsed"
@@ -30,6 +31,12 @@ func TestDTLSTshark(t *testing.T) {
 	dir := needConformance(t)
 	rows := readTSVRows(t, filepath.Join(dir, "DTLS_TSHARK.tsv"))
 	results := map[string]*Result{}
+	keylogFor := func(row map[string]string) []string {
+		if m := row["key_material"]; m != "" && m != "—" && m != "embedded pcapng DSB" {
+			return []string{filepath.Join(dir, m)}
+		}
+		return nil
+	}
 	compared, conns := 0, 0
 	seen := map[string]bool{}
 	for _, row := range rows {
@@ -37,7 +44,7 @@ func TestDTLSTshark(t *testing.T) {
 		res := results[file]
 		if res == nil {
 			var err error
-			if res, err = Dissect(filepath.Join(dir, file)); err != nil {
+			if res, err = DissectKeys(keylogFor(row), nil, filepath.Join(dir, file)); err != nil {
 				t.Errorf("%s: %v", file, err)
 				continue
 			}
@@ -86,6 +93,19 @@ func TestDTLSTshark(t *testing.T) {
 			check("ja3s", oc.JA3S, js[len(js)-1])
 		}
 		check("sni", oc.SNI, row["sni"])
+		// Decryption (DTLS 1.0 and 1.2, with the corpus's key log): where
+		// tshark decrypts, we do, every MAC verified.
+		if td := row["tshark_decrypts"]; strings.HasPrefix(td, "yes") || strings.HasPrefix(td, "no (Finished 0→0") && row["key_material"] != "—" {
+			want := "decrypted, 0 failed"
+			if !strings.HasPrefix(td, "yes") {
+				want = "not decrypted"
+			}
+			got := "not decrypted"
+			if oc.Decrypted {
+				got = "decrypted, " + strconv.Itoa(oc.MAC.Failed) + " failed"
+			}
+			check("decryption", got, want)
+		}
 	}
 	for k := range dtlsExceptions {
 		if !seen[k] {

@@ -111,7 +111,7 @@ func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
 	an := tcp.NewAnalyzer(sw, keys)
 	asm := reassembly.New(an.Factory, opt.Reassembly)
 	qa := quic.NewAnalyzer(sw, keys, an.NextID, quicOptions(opt.Reassembly))
-	da := dtls.NewAnalyzer(sw, an.NextID, dtlsOptions(opt.Reassembly))
+	da := dtls.NewAnalyzer(sw, keys, an.NextID, dtlsOptions(opt.Reassembly))
 	tr := &transports{asm: asm, qa: qa, da: da, sw: sw}
 	cut := func(err error) (Result, error) {
 		if lv != nil {

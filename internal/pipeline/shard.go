@@ -324,7 +324,7 @@ func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *decrypt
 	}
 	asm := reassembly.New(an.Factory, ropt)
 	qa := quic.NewAnalyzer(rec, keys, nextID, quicOptions(ropt))
-	da := dtls.NewAnalyzer(rec, nextID, dtlsOptions(ropt))
+	da := dtls.NewAnalyzer(rec, keys, nextID, dtlsOptions(ropt))
 	for b := range in {
 		rec.flush = false
 		for i := range b.pkts {

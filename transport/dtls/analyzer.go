@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ssldissect/ssldissect/capture"
+	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/parser"
 	wire "github.com/ssldissect/ssldissect/parser/dtls"
 	"github.com/ssldissect/ssldissect/session"
@@ -51,6 +52,7 @@ type Stats struct {
 // other transports).
 type Analyzer struct {
 	sink   session.Sink
+	keys   *decrypt.KeyStore
 	nextID func() uint64
 	opt    Options
 	byAddr map[addrPair]route
@@ -67,7 +69,7 @@ type route struct {
 }
 
 // NewAnalyzer makes an Analyzer.
-func NewAnalyzer(sink session.Sink, nextID func() uint64, opt Options) *Analyzer {
+func NewAnalyzer(sink session.Sink, keys *decrypt.KeyStore, nextID func() uint64, opt Options) *Analyzer {
 	if opt.MaxConns <= 0 {
 		opt.MaxConns = DefaultMaxConns
 	}
@@ -77,7 +79,7 @@ func NewAnalyzer(sink session.Sink, nextID func() uint64, opt Options) *Analyzer
 	if opt.MaxHeldBytes <= 0 {
 		opt.MaxHeldBytes = DefaultMaxHeldBytes
 	}
-	return &Analyzer{sink: sink, nextID: nextID, opt: opt, byAddr: map[addrPair]route{}, lru: list.New()}
+	return &Analyzer{sink: sink, keys: keys, nextID: nextID, opt: opt, byAddr: map[addrPair]route{}, lru: list.New()}
 }
 
 // Open reports the connections still open.
@@ -174,7 +176,7 @@ func (a *Analyzer) start(payload []byte, src, dst netip.AddrPort, t time.Time) (
 	a.Stats.Connections++
 	sc := session.NewConn(a.nextID(), t, a.sink)
 	sc.Transport = session.TransportDTLS
-	sc.NoDecrypt = "DTLS record protection is not implemented yet: the records after change_cipher_spec (DTLS 1.2) or the ServerHello (DTLS 1.3) stay opaque"
+	sc.SetKeys(a.keys)
 	sc.BeginTLS()
 	sc.SetEndpoints(client, server, guessed)
 	if midstream {
@@ -182,6 +184,9 @@ func (a *Analyzer) start(payload []byte, src, dst netip.AddrPort, t time.Time) (
 		sc.AddNote(session.ClientToServer, session.NoteMidstream, 0, 0, "the capture starts inside the DTLS connection: no handshake was seen")
 	}
 	c := &conn{s: sc, client: client, server: server, last: t}
+	sc.SetDTLSHandshake(func(d session.Dir, frags []byte, pos session.Position) []byte {
+		return c.hs[d].add(a, c, d, frags, pos)
+	})
 	c.elem = a.lru.PushFront(c)
 	a.byAddr[addrPair{client, server}] = route{c, session.ClientToServer}
 	a.byAddr[addrPair{server, client}] = route{c, session.ServerToClient}
@@ -203,6 +208,8 @@ func (a *Analyzer) record(c *conn, d session.Dir, r *wire.Record, pos session.Po
 		// and only DTLS 1.3 has it.
 		rec.Type, rec.Version = parser.ContentTypeApplicationData, parser.VersionDTLS13
 		c.s.AssumeProtectedDir(d)
+		c.s.NoDecrypt = "DTLS 1.3 record protection (record number encryption, its key schedule labels) is not implemented yet: its encrypted records stay opaque"
+
 	}
 	var hs []byte
 	if rec.Type == parser.ContentTypeHandshake && r.Epoch == 0 {

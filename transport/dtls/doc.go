@@ -10,7 +10,13 @@
 // RFCs: 6347 (DTLS 1.2), 9147 (DTLS 1.3), 9146 (connection IDs), 7983
 // (demultiplexing).
 //
-// Not yet (issue 12): record decryption (protected records stay opaque
-// with a not_decrypted note), connection IDs on the wire of an unknown
-// length, DTLS 1.3 ACK records beyond their framing.
+// DTLS 1.0 and 1.2 records are decrypted by the session's TLS record
+// protection, given each record's epoch and sequence number (RFC 6347
+// section 4.1.2.1); the plaintext of a decrypted handshake record comes
+// back here to be rebuilt (session.Conn.SetDTLSHandshake).
+//
+// Not yet (issue 12): the Finished check over the DTLS transcript, DTLS
+// 1.3 record protection (its records stay opaque with a not_decrypted
+// note), connection IDs on the wire of an unknown length, DTLS 1.3 ACK
+// records beyond their framing.
 package dtls

@@ -68,7 +68,7 @@ func FuzzDatagrams(f *testing.F) {
 		sink := &counter{}
 		var made uint64
 		const held = 1 << 20
-		a := dtls.NewAnalyzer(sink, func() uint64 { made++; return made }, dtls.Options{MaxConns: 4, MaxHeldBytes: held})
+		a := dtls.NewAnalyzer(sink, nil, func() uint64 { made++; return made }, dtls.Options{MaxConns: 4, MaxHeldBytes: held})
 		t0 := time.Unix(1700000000, 0)
 		for i := 0; len(in) >= 4; i++ {
 			n := int(binary.BigEndian.Uint16(in))
