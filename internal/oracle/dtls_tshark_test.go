@@ -37,8 +37,8 @@ func TestDTLSTshark(t *testing.T) {
 		}
 		return nil
 	}
-	compared, conns := 0, 0
-	seen := map[string]bool{}
+	conns := 0
+	fc := &fieldChecker{t: t, exceptions: dtlsExceptions, seen: map[string]bool{}}
 	for _, row := range rows {
 		file := row["file"]
 		res := results[file]
@@ -64,19 +64,7 @@ func TestDTLSTshark(t *testing.T) {
 			}
 		}
 		conns++
-		key := file + " " + row["client"]
-		check := func(field, got, want string) {
-			compared++
-			if got == want {
-				return
-			}
-			if why, ok := dtlsExceptions[key+" "+field]; ok {
-				seen[key+" "+field] = true
-				t.Logf("%s %s: ours %q, tshark %q: allowed: %s", key, field, got, want, why)
-				return
-			}
-			t.Errorf("%s %s: ours %q, tshark %q", key, field, got, want)
-		}
+		check := fc.forKey(file + " " + row["client"])
 		if oc == nil {
 			check("connection", "none", "DTLS "+row["record_versions"])
 			continue
@@ -107,10 +95,6 @@ func TestDTLSTshark(t *testing.T) {
 			check("decryption", got, want)
 		}
 	}
-	for k := range dtlsExceptions {
-		if !seen[k] {
-			t.Errorf("exception %q no longer needed: remove it", k)
-		}
-	}
-	t.Logf("DTLS: %d flows of DTLS_TSHARK.tsv, %d fields compared, %d differences explained", conns, compared, len(seen))
+	fc.unused()
+	t.Logf("DTLS: %d flows of DTLS_TSHARK.tsv, %d fields compared, %d differences explained", conns, fc.compared, len(fc.seen))
 }

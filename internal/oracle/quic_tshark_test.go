@@ -146,8 +146,8 @@ func TestQUICTshark(t *testing.T) {
 	dir := needConformance(t)
 	rows := mergeQUICRows(readQUICTshark(t, dir))
 	results := map[string]*Result{}
-	compared, conns := 0, 0
-	seen := map[string]bool{}
+	conns := 0
+	fc := &fieldChecker{t: t, exceptions: quicExceptions, seen: map[string]bool{}}
 	for _, row := range rows {
 		want, ok := quicVersionName(row["quic_versions"])
 		if !ok {
@@ -178,19 +178,7 @@ func TestQUICTshark(t *testing.T) {
 			}
 		}
 		conns++
-		key := file + " " + row["client"]
-		check := func(field, got, want string) {
-			compared++
-			if got == want {
-				return
-			}
-			if why, ok := quicExceptions[key+" "+field]; ok {
-				seen[key+" "+field] = true
-				t.Logf("%s %s: ours %q, tshark %q: allowed: %s", key, field, got, want, why)
-				return
-			}
-			t.Errorf("%s %s: ours %q, tshark %q", key, field, got, want)
-		}
+		check := fc.forKey(file + " " + row["client"])
 		if oc == nil {
 			check("connection", "none", "QUIC "+row["quic_versions"])
 			continue
@@ -239,13 +227,44 @@ func TestQUICTshark(t *testing.T) {
 			}
 		}
 	}
-	for k := range quicExceptions {
-		if !seen[k] {
-			t.Errorf("exception %q no longer needed: remove it", k)
-		}
-	}
-	t.Logf("QUIC: %d connections of QUIC_TSHARK.tsv, %d fields compared, %d differences explained", conns, compared, len(seen))
+	fc.unused()
+	t.Logf("QUIC: %d connections of QUIC_TSHARK.tsv, %d fields compared, %d differences explained", conns, fc.compared, len(fc.seen))
 	if conns == 0 {
 		t.Fatal("no IETF QUIC connection in QUIC_TSHARK.tsv")
+	}
+}
+
+// fieldChecker compares our fields with an oracle's, allowing the
+// differences listed in exceptions ("<key> <field>" -> why), and counts.
+type fieldChecker struct {
+	t          *testing.T
+	exceptions map[string]string
+	seen       map[string]bool
+	compared   int
+}
+
+// forKey returns the check of one connection's fields.
+func (fc *fieldChecker) forKey(key string) func(field, got, want string) {
+	return func(field, got, want string) {
+		fc.t.Helper()
+		fc.compared++
+		if got == want {
+			return
+		}
+		if why, ok := fc.exceptions[key+" "+field]; ok {
+			fc.seen[key+" "+field] = true
+			fc.t.Logf("%s %s: ours %q, the oracle %q: allowed: %s", key, field, got, want, why)
+			return
+		}
+		fc.t.Errorf("%s %s: ours %q, the oracle %q", key, field, got, want)
+	}
+}
+
+// unused fails the test for the exceptions no longer met.
+func (fc *fieldChecker) unused() {
+	for k := range fc.exceptions {
+		if !fc.seen[k] {
+			fc.t.Errorf("exception %q no longer needed: remove it", k)
+		}
 	}
 }
