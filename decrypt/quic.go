@@ -6,6 +6,7 @@ import (
 	"crypto/cipher"
 	"crypto/hmac"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
@@ -27,22 +28,13 @@ type quicVersionParams struct {
 	retryNonce []byte
 }
 
+// mustHex decodes a hex constant of this file.
 func mustHex(s string) []byte {
-	b := make([]byte, len(s)/2)
-	for i := range b {
-		b[i] = hexNibble(s[2*i])<<4 | hexNibble(s[2*i+1])
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic("decrypt: bad hex constant " + s)
 	}
 	return b
-}
-
-func hexNibble(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	}
-	panic("decrypt: bad hex constant")
 }
 
 var (
@@ -274,21 +266,35 @@ func (k *QUICKeys) mask(sample []byte) (m [5]byte) {
 // taken 4 bytes past it). It returns the packet number's length and its
 // truncated value; pkt[0] and the packet number bytes are left in clear.
 func (k *QUICKeys) Unprotect(pkt []byte, pnOffset int) (pnLen int, truncated uint64, err error) {
-	if pnOffset+4+QUICSampleLen > len(pkt) || pnOffset < 1 {
-		return 0, 0, ErrQUICShort
+	m, err := k.sampleMask(pkt, pnOffset)
+	if err != nil {
+		return 0, 0, err
 	}
-	m := k.mask(pkt[pnOffset+4 : pnOffset+4+QUICSampleLen])
-	if pkt[0]&0x80 != 0 {
-		pkt[0] ^= m[0] & 0x0f
-	} else {
-		pkt[0] ^= m[0] & 0x1f
-	}
-	pnLen = int(pkt[0]&0x03) + 1
+	pkt[0] ^= m[0] & firstByteBits(pkt[0])
+	pnLen = int(pkt[0]&0x03) + 1 // in clear now
 	for i := 0; i < pnLen; i++ {
 		pkt[pnOffset+i] ^= m[1+i]
 		truncated = truncated<<8 | uint64(pkt[pnOffset+i])
 	}
 	return pnLen, truncated, nil
+}
+
+// sampleMask is the mask of a packet's header protection sample, 4 bytes
+// past the start of its packet number.
+func (k *QUICKeys) sampleMask(pkt []byte, pnOffset int) ([5]byte, error) {
+	if pnOffset+4+QUICSampleLen > len(pkt) || pnOffset < 1 {
+		return [5]byte{}, ErrQUICShort
+	}
+	return k.mask(pkt[pnOffset+4 : pnOffset+4+QUICSampleLen]), nil
+}
+
+// firstByteBits are the bits of the first byte that header protection
+// covers: 4 of a long header, 5 of a short one (RFC 9001 section 5.4.1).
+func firstByteBits(b0 byte) byte {
+	if b0&0x80 != 0 {
+		return 0x0f
+	}
+	return 0x1f
 }
 
 // Open decrypts and verifies a packet payload: header is the unprotected
@@ -315,16 +321,12 @@ func (k *QUICKeys) Seal(dst []byte, pn uint64, header, plaintext []byte) []byte 
 // already sealed (Unprotect's inverse): pnLen is the packet number's
 // length, which the first byte's low bits already tell.
 func (k *QUICKeys) Protect(pkt []byte, pnOffset int) error {
-	if pnOffset+4+QUICSampleLen > len(pkt) || pnOffset < 1 {
-		return ErrQUICShort
+	m, err := k.sampleMask(pkt, pnOffset)
+	if err != nil {
+		return err
 	}
-	pnLen := int(pkt[0]&0x03) + 1
-	m := k.mask(pkt[pnOffset+4 : pnOffset+4+QUICSampleLen])
-	if pkt[0]&0x80 != 0 {
-		pkt[0] ^= m[0] & 0x0f
-	} else {
-		pkt[0] ^= m[0] & 0x1f
-	}
+	pnLen := int(pkt[0]&0x03) + 1 // before the bits are hidden
+	pkt[0] ^= m[0] & firstByteBits(pkt[0])
 	for i := 0; i < pnLen; i++ {
 		pkt[pnOffset+i] ^= m[1+i]
 	}
