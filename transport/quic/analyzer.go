@@ -279,15 +279,11 @@ func (a *Analyzer) opensInitial(c *conn, h wire.Header) bool {
 	if k == nil || h.Version != c.version {
 		return false
 	}
-	end := h.PNOffset + h.Length
-	a.scratch = append(a.scratch[:0], h.Raw[:end]...)
-	pnLen, trunc, err := k.Unprotect(a.scratch, h.PNOffset)
+	pkt, hdr, end, pn, err := a.unprotect(k, h, c.largest[0][session.ClientToServer])
 	if err != nil {
 		return false
 	}
-	pn := wire.DecodePacketNumber(c.largest[0][session.ClientToServer], trunc, pnLen)
-	hdr := h.PNOffset + pnLen
-	_, err = k.Open(a.plain[:0], pn, a.scratch[:hdr], a.scratch[hdr:end])
+	_, err = k.Open(a.plain[:0], pn, pkt[:hdr], pkt[hdr:end])
 	return err == nil
 }
 

@@ -304,19 +304,14 @@ func (a *Analyzer) protected(c *conn, d session.Dir, h wire.Header, p *session.Q
 		}
 		return nil
 	}
-	end := h.PNOffset + h.Length
-	a.scratch = append(a.scratch[:0], h.Raw[:end]...)
-	pkt := a.scratch
-	pnLen, trunc, err := k.Unprotect(pkt, h.PNOffset)
+	sp := space(level)
+	pkt, hdr, end, pn, err := a.unprotect(k, h, c.largest[sp][d])
 	if err != nil {
 		p.Notes = append(p.Notes, session.Note{Code: session.NoteQUICMalformed, Dir: d, HasDir: true, Packet: pos.Packet, Detail: err.Error()})
 		a.Stats.Malformed++
 		return nil
 	}
-	sp := space(level)
-	pn := wire.DecodePacketNumber(c.largest[sp][d], trunc, pnLen)
 	p.PN, p.HasPN = pn, true
-	hdr := h.PNOffset + pnLen
 	if level == levelApp {
 		p.KeyPhase = pkt[0]&0x04 != 0
 		k = a.phaseKeys(c, d, p.KeyPhase, pn, pkt[:hdr], pkt[hdr:end])
@@ -439,6 +434,20 @@ func clone(b []byte) []byte {
 		return nil
 	}
 	return append([]byte(nil), b...)
+}
+
+// unprotect copies a long or short header packet into the scratch buffer
+// and removes its header protection with k: the packet, where its header
+// and its protected payload end, and the full packet number, given the
+// largest one of its space so far (-1 for none).
+func (a *Analyzer) unprotect(k *decrypt.QUICKeys, h wire.Header, largest int64) (pkt []byte, hdr, end int, pn uint64, err error) {
+	end = h.PNOffset + h.Length
+	a.scratch = append(a.scratch[:0], h.Raw[:end]...)
+	pnLen, trunc, err := k.Unprotect(a.scratch, h.PNOffset)
+	if err != nil {
+		return nil, 0, 0, 0, err
+	}
+	return a.scratch, h.PNOffset + pnLen, end, wire.DecodePacketNumber(largest, trunc, pnLen), nil
 }
 
 // phaseKeys picks the 1-RTT keys of a packet's key phase (RFC 9001
