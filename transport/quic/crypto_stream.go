@@ -25,6 +25,11 @@ const (
 	maxCryptoWindow  = 1 << 20
 )
 
+// maxStreamFrags caps the pieces one stream holds out of order: each
+// insert costs a pass over them, so 1-byte frames sent backwards would
+// otherwise cost the square of their number.
+const maxStreamFrags = 1024
+
 // Caps of one stream's data.
 const (
 	maxStreamPending = 1 << 20
@@ -53,7 +58,7 @@ func (s *cryptoStream) addCapped(b *budget, out []byte, off uint64, data []byte,
 		return out, true
 	}
 	if off > s.next {
-		if end-s.next > window || s.held+len(data) > pending || b.held+int64(len(data)) > b.max {
+		if end-s.next > window || s.held+len(data) > pending || b.held+int64(len(data)) > b.max || len(s.pending) >= maxStreamFrags {
 			s.dropped += len(data)
 			return out, false
 		}
