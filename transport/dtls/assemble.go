@@ -16,6 +16,10 @@ type assembler struct {
 	retrans int
 }
 
+// maxSpans caps the separate received ranges of one message (a real
+// flight has a few fragments per message).
+const maxSpans = 256
+
 type message struct {
 	seq    uint16
 	typ    uint8
@@ -26,6 +30,16 @@ type message struct {
 
 func (m *message) complete() bool {
 	return len(m.spans) == 1 && m.spans[0][0] == 0 && m.spans[0][1] == m.length || m.length == 0
+}
+
+// touches reports whether [from, to) overlaps or adjoins a received range.
+func (m *message) touches(from, to uint32) bool {
+	for _, s := range m.spans {
+		if s[0] <= to && from <= s[1] {
+			return true
+		}
+	}
+	return false
 }
 
 // cover adds [from, to) to the received ranges.
@@ -77,6 +91,13 @@ func (as *assembler) add(a *Analyzer, c *conn, d session.Dir, payload []byte, po
 		}
 		if m.typ != f.Type || m.length != f.Length {
 			continue // a fragment that disagrees with the first: ignored
+		}
+		if len(m.spans) >= maxSpans && !m.touches(f.Offset, f.Offset+f.FragLen) {
+			// Each fragment costs a pass over the ranges: past the cap, a
+			// fragment that would make a new range is refused (one that
+			// joins or covers ranges is taken).
+			a.Stats.Refused++
+			continue
 		}
 		copy(m.body[f.Offset:], f.Data)
 		m.cover(f.Offset, f.Offset+f.FragLen)
