@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/ssldissect/ssldissect/parser"
@@ -56,7 +55,7 @@ func NewWriter(w io.Writer, opt Options) *Writer {
 	wr.enc = json.NewEncoder(wr.out)
 	wr.enc.SetEscapeHTML(false)
 	if opt.PlaintextDir != "" {
-		wr.plain = &plaintextFiles{dir: opt.PlaintextDir, files: map[plainKey]*plainFile{}, early: map[uint64]int64{}, streams: map[uint64][]plainKey{}}
+		wr.plain = &plaintextFiles{dir: opt.PlaintextDir, files: map[plainKey]*plainFile{}, early: map[uint64]int64{}, streams: map[uint64][]plainKey{}, written: map[plainKey]struct{}{}}
 	}
 	return wr
 }
@@ -239,8 +238,10 @@ type plaintextFiles struct {
 	dir   string
 	files map[plainKey]*plainFile
 	early map[uint64]int64 // connections whose 0-RTT data awaits the server's verdict: where it starts in the c2s file
-	// streams lists the QUIC stream files each connection opened.
+	// streams lists the QUIC stream files each connection opened; written
+	// has the same keys, to look them up.
 	streams map[uint64][]plainKey
+	written map[plainKey]struct{}
 }
 
 // plainFile is an open --plaintext-dir file and how many bytes it holds.
@@ -324,9 +325,10 @@ func (p *plaintextFiles) quicStreams(ev *session.RecordEvent) error {
 			// A stream written before (data after its FIN) is appended to;
 			// a new one replaces any file of an earlier run.
 			flag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-			if slices.Contains(p.streams[ev.Conn.ID], k) {
+			if _, again := p.written[k]; again {
 				flag = os.O_WRONLY | os.O_APPEND
 			} else {
+				p.written[k] = struct{}{}
 				p.streams[ev.Conn.ID] = append(p.streams[ev.Conn.ID], k)
 			}
 			fh, err := os.OpenFile(p.name(k), flag, 0o666)
@@ -377,6 +379,7 @@ func (p *plaintextFiles) truncate(conn uint64, d session.Dir, size int64) error 
 func (p *plaintextFiles) close(conn uint64) error {
 	var first error
 	for _, k := range p.streams[conn] {
+		delete(p.written, k)
 		if f := p.files[k]; f != nil {
 			if err := f.f.Close(); err != nil && first == nil {
 				first = err
