@@ -25,7 +25,8 @@ Usage:
 FILE is a pcap or pcapng file, gzip-compressed or not; "-" is standard input.
 Several files are read as one capture, merged by time. TLS is found by content
 on any TCP port, also after a STARTTLS exchange; QUIC (v1, v2, drafts, Google
-QUIC) by content on any UDP port, its Initial packets decrypted without keys.
+QUIC) and DTLS by content on any UDP port, QUIC's Initial packets decrypted
+without keys.
 
 Input:
     -i, --interface IFACE  sniff a live interface instead of files
@@ -61,9 +62,9 @@ Limits:
         --max-pages N      reassembly buffer pages in total, 1900 bytes each (default 65536)
         --max-conn-pages N reassembly buffer per connection, in pages' worth of
                            bytes ahead of a hole (default 256)
-        --max-conns N      TCP connections (and QUIC connections) open at once; past
-                           it the least recently active ends, end_cause "evicted"
-                           (default 16384)
+        --max-conns N      connections open at once, per transport (TCP, QUIC, DTLS);
+                           past it the least recently active ends, end_cause
+                           "evicted" (default 16384)
 
 Performance:
         --workers N        reassemble and parse capture files on N goroutines, 1 to 64

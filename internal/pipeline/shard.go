@@ -154,7 +154,7 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 		ins[w] = make(chan *batch, depth)
 		outs[w] = make(chan answer, depth)
 		frees[w] = make(chan *batch, depth+2)
-		go work(ins[w], outs[w], frees[w], keys, ropt)
+		go work(ins[w], outs[w], frees[w], keys, ropt, opt.Reassembly)
 	}
 	var stop atomic.Bool
 	var res Result
@@ -310,8 +310,10 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop *a
 }
 
 // work is one worker: it reassembles and parses its batches and answers
-// each with the events it made.
-func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *decrypt.KeyStore, ropt reassembly.Options) {
+// each with the events it made. ropt are its share of the reassembler's
+// caps; uopt the run's own, for QUIC and DTLS: all UDP goes to worker 0,
+// so their caps are not shared out.
+func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *decrypt.KeyStore, ropt, uopt reassembly.Options) {
 	rec := newRecorder()
 	an := tcp.NewAnalyzer(rec, keys)
 	// Both transports number their connections 1, 2, ... from the
@@ -323,8 +325,8 @@ func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *decrypt
 		return id
 	}
 	asm := reassembly.New(an.Factory, ropt)
-	qa := quic.NewAnalyzer(rec, keys, nextID, quicOptions(ropt))
-	da := dtls.NewAnalyzer(rec, keys, nextID, dtlsOptions(ropt))
+	qa := quic.NewAnalyzer(rec, keys, nextID, quicOptions(uopt))
+	da := dtls.NewAnalyzer(rec, keys, nextID, dtlsOptions(uopt))
 	for b := range in {
 		rec.flush = false
 		for i := range b.pkts {
