@@ -1,11 +1,9 @@
 package dtls
 
 import (
-	"cmp"
 	"container/list"
 	"fmt"
 	"net/netip"
-	"slices"
 	"time"
 
 	"github.com/ssldissect/ssldissect/capture"
@@ -13,6 +11,7 @@ import (
 	"github.com/ssldissect/ssldissect/parser"
 	wire "github.com/ssldissect/ssldissect/parser/dtls"
 	"github.com/ssldissect/ssldissect/session"
+	"github.com/ssldissect/ssldissect/transport/internal/lru"
 )
 
 // Options bound the transport's memory.
@@ -56,7 +55,7 @@ type Analyzer struct {
 	nextID func() uint64
 	opt    Options
 	byAddr map[addrPair]route
-	lru    *list.List
+	lru    lru.List[*conn]
 	held   int64 // bytes of the messages being rebuilt, all connections
 	Stats  Stats
 }
@@ -79,7 +78,7 @@ func NewAnalyzer(sink session.Sink, keys *decrypt.KeyStore, nextID func() uint64
 	if opt.MaxHeldBytes <= 0 {
 		opt.MaxHeldBytes = DefaultMaxHeldBytes
 	}
-	return &Analyzer{sink: sink, keys: keys, nextID: nextID, opt: opt, byAddr: map[addrPair]route{}, lru: list.New()}
+	return &Analyzer{sink: sink, keys: keys, nextID: nextID, opt: opt, byAddr: map[addrPair]route{}}
 }
 
 // Open reports the connections still open.
@@ -122,7 +121,7 @@ func (a *Analyzer) Datagram(p *capture.Packet) bool {
 	}
 	a.Stats.Datagrams++
 	c := r.c
-	a.lru.MoveToFront(c.elem)
+	a.lru.Touch(c.elem)
 	c.last = p.CI.Timestamp
 	recs, more, err := wire.ParseDatagram(payload, 0, maxRecords)
 	pos := session.Position{Time: p.CI.Timestamp, Packet: p.Num}
@@ -168,9 +167,9 @@ func (a *Analyzer) start(payload []byte, src, dst netip.AddrPort, t time.Time) (
 		}
 	}
 	if a.lru.Len() >= a.opt.MaxConns {
-		if e := a.lru.Back(); e != nil {
+		if old, ok := a.lru.Oldest(); ok {
 			a.Stats.Evicted++
-			a.end(e.Value.(*conn), "evicted", t)
+			a.end(old, "evicted", t)
 		}
 	}
 	a.Stats.Connections++
@@ -187,7 +186,7 @@ func (a *Analyzer) start(payload []byte, src, dst netip.AddrPort, t time.Time) (
 	sc.SetDTLSHandshake(func(d session.Dir, frags []byte, pos session.Position) []byte {
 		return c.hs[d].add(a, c, d, frags, pos)
 	})
-	c.elem = a.lru.PushFront(c)
+	c.elem = a.lru.Push(c)
 	a.byAddr[addrPair{client, server}] = route{c, session.ClientToServer}
 	a.byAddr[addrPair{server, client}] = route{c, session.ServerToClient}
 	d := session.ClientToServer
@@ -236,30 +235,18 @@ func (a *Analyzer) end(c *conn, cause string, t time.Time) {
 // FlushIdle ends the connections idle since before now - IdleTimeout, in
 // connection id order.
 func (a *Analyzer) FlushIdle(now time.Time) {
-	limit := now.Add(-a.opt.IdleTimeout)
-	var idle []*conn
-	for e := a.lru.Back(); e != nil; e = e.Prev() {
-		c := e.Value.(*conn)
-		if !c.last.Before(limit) {
-			break
-		}
-		idle = append(idle, c)
+	for _, c := range a.lru.IdleSince(now.Add(-a.opt.IdleTimeout)) {
+		a.end(c, "idle", c.last)
 	}
-	a.endAll(idle, "idle")
 }
 
 // FlushAll ends every open connection, in connection id order.
 func (a *Analyzer) FlushAll(t time.Time) {
-	var open []*conn
-	for e := a.lru.Front(); e != nil; e = e.Next() {
-		open = append(open, e.Value.(*conn))
+	for _, c := range a.lru.All() {
+		a.end(c, "flush", c.last)
 	}
-	a.endAll(open, "flush")
 }
 
-func (a *Analyzer) endAll(cs []*conn, cause string) {
-	slices.SortFunc(cs, func(x, y *conn) int { return cmp.Compare(x.s.ID, y.s.ID) })
-	for _, c := range cs {
-		a.end(c, cause, c.last)
-	}
-}
+// ID and LastActive are what the list of open connections needs.
+func (c *conn) ID() uint64            { return c.s.ID }
+func (c *conn) LastActive() time.Time { return c.last }

@@ -1,14 +1,11 @@
 package quic
 
 import (
-	"cmp"
-	"container/list"
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +13,7 @@ import (
 	"github.com/ssldissect/ssldissect/decrypt"
 	wire "github.com/ssldissect/ssldissect/parser/quic"
 	"github.com/ssldissect/ssldissect/session"
+	"github.com/ssldissect/ssldissect/transport/internal/lru"
 )
 
 // Options bound the transport's memory.
@@ -76,7 +74,7 @@ type Analyzer struct {
 	// cidLens counts the registered connection IDs by length: a short
 	// header is matched by trying each length in use.
 	cidLens map[int]int
-	lru     *list.List // *conn, most recently active at the front
+	lru     lru.List[*conn]
 	Stats   Stats
 
 	held    budget // out-of-order bytes held by all connections
@@ -107,7 +105,7 @@ func NewAnalyzer(sink session.Sink, keys *decrypt.KeyStore, nextID func() uint64
 		opt.MaxHeldBytes = DefaultMaxHeldBytes
 	}
 	return &Analyzer{sink: sink, keys: keys, nextID: nextID, opt: opt,
-		byCID: map[string]route{}, byAddr: map[addrPair]route{}, cidLens: map[int]int{}, lru: list.New(),
+		byCID: map[string]route{}, byAddr: map[addrPair]route{}, cidLens: map[int]int{},
 		held: budget{max: opt.MaxHeldBytes}}
 }
 
@@ -147,7 +145,7 @@ func (a *Analyzer) Datagram(p *capture.Packet) bool {
 	}
 	a.Stats.Datagrams++
 	c := r.c
-	a.lru.MoveToFront(c.elem)
+	a.lru.Touch(c.elem)
 	c.last = p.CI.Timestamp
 	a.learnAddr(c, src, dst, r.dir)
 	pos := session.Position{Time: p.CI.Timestamp, Packet: p.Num}
@@ -346,9 +344,9 @@ func (a *Analyzer) newConnAtServer(h wire.Header, client, server netip.AddrPort,
 // newConn starts a connection at a client's first Initial packet.
 func (a *Analyzer) newConn(h wire.Header, client, server netip.AddrPort, t time.Time) *conn {
 	if a.lru.Len() >= a.opt.MaxConns {
-		if e := a.lru.Back(); e != nil {
+		if old, ok := a.lru.Oldest(); ok {
 			a.Stats.Evicted++
-			a.end(e.Value.(*conn), "evicted", t)
+			a.end(old, "evicted", t)
 		}
 	}
 	a.Stats.Connections++
@@ -366,7 +364,7 @@ func (a *Analyzer) newConn(h wire.Header, client, server netip.AddrPort, t time.
 	}
 	c.cidLen = [2]int{len(h.DCID), len(h.SCID)}
 	c.google = wire.LookupVersion(h.Version).Family == wire.FamilyGoogle && h.Version>>24 == 'Q'
-	c.elem = a.lru.PushFront(c)
+	c.elem = a.lru.Push(c)
 	a.deriveInitial(c, h.DCID)
 	a.addCID(c, h.DCID, session.ClientToServer)
 	a.addCID(c, h.SCID, session.ServerToClient)
@@ -486,35 +484,16 @@ func streamGapNotes(c *conn) {
 // FlushIdle ends the connections idle since before now - IdleTimeout,
 // in connection id order.
 func (a *Analyzer) FlushIdle(now time.Time) {
-	limit := now.Add(-a.opt.IdleTimeout)
-	var idle []*conn
-	for e := a.lru.Back(); e != nil; e = e.Prev() {
-		c := e.Value.(*conn)
-		if !c.last.Before(limit) {
-			break
-		}
-		idle = append(idle, c)
-	}
-	sortByID(idle)
-	for _, c := range idle {
+	for _, c := range a.lru.IdleSince(now.Add(-a.opt.IdleTimeout)) {
 		a.end(c, c.endCause("idle"), c.last)
 	}
 }
 
 // FlushAll ends every open connection, in connection id order.
 func (a *Analyzer) FlushAll(t time.Time) {
-	var open []*conn
-	for e := a.lru.Front(); e != nil; e = e.Next() {
-		open = append(open, e.Value.(*conn))
-	}
-	sortByID(open)
-	for _, c := range open {
+	for _, c := range a.lru.All() {
 		a.end(c, c.endCause("flush"), c.last)
 	}
-}
-
-func sortByID(cs []*conn) {
-	slices.SortFunc(cs, func(x, y *conn) int { return cmp.Compare(x.s.ID, y.s.ID) })
 }
 
 // hexCID is a connection ID as notes print it.

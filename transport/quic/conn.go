@@ -133,6 +133,10 @@ func (c *conn) streamData(b *budget, d session.Dir, f *wire.Frame) (data []byte,
 	return data, fin, len(data) > 0 || fin
 }
 
+// ID and LastActive are what the list of open connections needs.
+func (c *conn) ID() uint64            { return c.s.ID }
+func (c *conn) LastActive() time.Time { return c.last }
+
 func (c *conn) endCause(otherwise string) string {
 	if c.closed {
 		return "close"
