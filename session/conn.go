@@ -111,12 +111,13 @@ type Position struct {
 	Packet uint64
 }
 
-// Conn is one connection's SSL/TLS state. A transport (package
-// transport/tcp for TCP) feeds it through the transport interface
-// (transport.go): SetEndpoints once the client is known, then Record for
-// each record framed on the wire, HandshakeData for handshake bytes
-// that arrive outside records (QUIC's CRYPTO frames), Gap for lost bytes,
-// AddNote for the transport's own anomalies and End once. It produces a
+// Conn is one connection's SSL/TLS state. A transport (transport/tcp,
+// transport/quic, transport/dtls) feeds it through the transport
+// interface (transport.go): SetEndpoints once the client is known, then
+// Record for each TLS record framed on the wire (DTLSRecord for a DTLS
+// record, QUICPacket for a QUIC packet, both with the handshake bytes
+// they completed), Gap for lost bytes, AddNote for the transport's own
+// anomalies and End once. It produces a
 // RecordEvent per record and, at the end, its summary (the exported
 // fields).
 type Conn struct {

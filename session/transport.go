@@ -13,9 +13,10 @@ import (
 // DTLS: records from datagrams; QUIC: CRYPTO frames from decrypted packets)
 // and knows which side is the client; the Conn does the rest.
 //
-//	SetEndpoints  once, before the first Record or HandshakeData
-//	Record        a record as framed on the wire, protected or not
-//	HandshakeData handshake bytes at an encryption level, outside records
+//	SetEndpoints  once, before the first Record, DTLSRecord or QUICPacket
+//	Record        a TLS record as framed on the wire, protected or not (TCP)
+//	DTLSRecord    a DTLS record, with the handshake bytes its fragments completed
+//	QUICPacket    a QUIC packet, with the handshake bytes its CRYPTO frames completed
 //	Gap           bytes of a direction lost: record and message sync are gone
 //	AddNote       an anomaly the transport saw
 //	End           once, at FIN/RST, idle timeout or end of input
@@ -85,18 +86,6 @@ func (c *Conn) Record(d Dir, rec parser.Record, pos Position) {
 	c.record(d, rec, pos.Offset, pos.Time, pos.Packet)
 }
 
-// HandshakeData takes handshake-message bytes of direction d that reached
-// the transport outside TLS records (QUIC's CRYPTO frames, already
-// deprotected at level), in order; messages may span calls. Each call is
-// reported to the sink as one event whose Record is a handshake record of
-// the connection's version carrying data.
-func (c *Conn) HandshakeData(d Dir, level Level, data []byte, pos Position) {
-	_ = level // the keys of each level are the transport's: nothing to switch here
-	rec := parser.Record{Type: parser.ContentTypeHandshake, Version: parser.VersionTLS12, Payload: data}
-	ev := c.begin(d, rec, pos.Offset, pos.Time, pos.Packet)
-	defer c.emit(ev)
-	c.handshake(ev, data)
-}
 
 // Gap tells that n bytes of direction d, from stream offset start, are
 // missing. That direction loses handshake-message sync, and decryption

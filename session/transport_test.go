@@ -50,9 +50,9 @@ func clientHelloRecordConfig(t *testing.T, cfg *tls.Config) parser.Record {
 }
 
 // TestTransportInterface feeds a Conn without any TCP: one ClientHello as a
-// framed record (as TCP and DTLS do), and the same hello as handshake bytes
-// in two pieces at the Initial level (as QUIC's CRYPTO frames do). Both
-// give the same hello fields and fingerprints.
+// framed record (as TCP does), and the same hello as the handshake bytes of
+// two QUIC packets at the Initial level (as CRYPTO frames bring it). Both
+// give the same hello fields and fingerprints; each packet is an event.
 func TestTransportInterface(t *testing.T) {
 	rec := clientHelloRecord(t)
 	client, server := netip.MustParseAddrPort("192.0.2.1:50000"), netip.MustParseAddrPort("192.0.2.2:443")
@@ -69,8 +69,10 @@ func TestTransportInterface(t *testing.T) {
 	c2.SetEndpoints(client, server, false)
 	c2.BeginTLS()
 	half := len(rec.Payload) / 2
-	c2.HandshakeData(session.ClientToServer, session.LevelInitial, rec.Payload[:half], session.Position{Time: t0, Packet: 1})
-	c2.HandshakeData(session.ClientToServer, session.LevelInitial, rec.Payload[half:], session.Position{Offset: uint64(half), Time: t0, Packet: 2})
+	for i, part := range [][]byte{rec.Payload[:half], rec.Payload[half:]} {
+		hs := []session.QUICHandshake{{Level: session.LevelInitial, Data: part}}
+		c2.QUICPacket(session.ClientToServer, &session.QUICPacket{}, hs, session.Position{Time: t0, Packet: uint64(i + 1)})
+	}
 	c2.End("fin", t0.Add(time.Second))
 
 	for _, c := range []*session.Conn{c1, c2} {
@@ -84,8 +86,8 @@ func TestTransportInterface(t *testing.T) {
 	if c1.JA3 != c2.JA3 || c1.JA4 != c2.JA4 {
 		t.Errorf("fingerprints differ: record %q %q, bytes %q %q", c1.JA3, c1.JA4, c2.JA3, c2.JA4)
 	}
-	if c1.Records[session.ClientToServer] != 1 || c2.Records[session.ClientToServer] != 0 {
-		t.Errorf("records: %v via records, %v via handshake bytes (not records)", c1.Records, c2.Records)
+	if c1.Records[session.ClientToServer] != 1 || c2.Records[session.ClientToServer] != 2 {
+		t.Errorf("records: %v via records, %v via QUIC packets (counted as records)", c1.Records, c2.Records)
 	}
 	if len(viaRecord.events) != 1 || len(viaRecord.events[0].Messages) != 1 {
 		t.Fatalf("record path: %d events", len(viaRecord.events))
