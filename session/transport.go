@@ -86,7 +86,6 @@ func (c *Conn) Record(d Dir, rec parser.Record, pos Position) {
 	c.record(d, rec, pos.Offset, pos.Time, pos.Packet)
 }
 
-
 // Gap tells that n bytes of direction d, from stream offset start, are
 // missing. That direction loses handshake-message sync, and decryption
 // looks for the sequence number again; the other direction is unaffected.
