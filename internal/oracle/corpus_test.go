@@ -1,7 +1,6 @@
 package oracle
 
 import (
-	"bufio"
 	"os"
 	"path/filepath"
 	"slices"
@@ -58,35 +57,9 @@ type summaryRow map[string]string
 // readSummary reads TSHARK_SUMMARY.tsv: capture path -> column -> value.
 func readSummary(t *testing.T, dir string) map[string]summaryRow {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "TSHARK_SUMMARY.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	out := map[string]summaryRow{}
-	var header []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") || line == "" {
-			continue
-		}
-		cols := strings.Split(line, "\t")
-		if header == nil {
-			header = cols
-			continue
-		}
-		r := summaryRow{}
-		for i, c := range cols {
-			if i < len(header) {
-				r[header[i]] = c
-			}
-		}
-		out[cols[0]] = r
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
+	for _, r := range readTSVRows(t, filepath.Join(dir, "TSHARK_SUMMARY.tsv")) {
+		out[r["file"]] = r
 	}
 	if len(out) == 0 {
 		t.Fatal("TSHARK_SUMMARY.tsv has no rows")

@@ -38,6 +38,7 @@ func readTSVRows(t *testing.T, path string) []map[string]string {
 	var header []string
 	var rows []map[string]string
 	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
 		if strings.HasPrefix(line, "#") || line == "" {
@@ -55,6 +56,9 @@ func readTSVRows(t *testing.T, path string) []map[string]string {
 			}
 		}
 		rows = append(rows, r)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return rows
 }
