@@ -2,15 +2,13 @@ package dtls_test
 
 import (
 	"encoding/binary"
-	"net"
+	"net/netip"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-
 	"github.com/ssldissect/ssldissect/capture"
+	"github.com/ssldissect/ssldissect/internal/synth"
 	"github.com/ssldissect/ssldissect/internal/testenv"
 	"github.com/ssldissect/ssldissect/session"
 	"github.com/ssldissect/ssldissect/transport/dtls"
@@ -22,15 +20,11 @@ func (c *counter) Record(*session.RecordEvent) {}
 func (c *counter) End(*session.Conn)           { c.ends++ }
 
 func udpPacket(payload []byte, fromServer bool, t time.Time, num uint64, port uint16) *capture.Packet {
-	c, s := net.IP{10, 9, 0, 1}, net.IP{10, 9, 0, 2}
-	cp, sp := layers.UDPPort(port), layers.UDPPort(4433)
+	c, s := netip.AddrPortFrom(netip.MustParseAddr("10.9.0.1"), port), netip.MustParseAddrPort("10.9.0.2:4433")
 	if fromServer {
-		c, s, cp, sp = s, c, sp, cp
+		c, s = s, c
 	}
-	udp := &layers.UDP{SrcPort: cp, DstPort: sp, Length: uint16(8 + len(payload))}
-	udp.Payload = payload
-	return &capture.Packet{Num: num, CI: gopacket.CaptureInfo{Timestamp: t, Length: len(payload) + 28, CaptureLength: len(payload) + 28},
-		Net: gopacket.NewFlow(layers.EndpointIPv4, c.To4(), s.To4()), UDP: udp}
+	return synth.UDPPacket(payload, c, s, t, num)
 }
 
 // FuzzDatagrams feeds runs of datagrams (each prefixed by its length,

@@ -2,17 +2,15 @@ package quic_test
 
 import (
 	"encoding/binary"
-	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-
 	"github.com/ssldissect/ssldissect/capture"
 	"github.com/ssldissect/ssldissect/decrypt"
+	"github.com/ssldissect/ssldissect/internal/synth"
 	"github.com/ssldissect/ssldissect/session"
 	"github.com/ssldissect/ssldissect/transport/quic"
 )
@@ -101,13 +99,9 @@ func FuzzDatagrams(f *testing.F) {
 // datagram makes a packet carrying a UDP payload between the client
 // 10.77.0.1:40000 and the server 10.77.0.2:443 (dir: from the server).
 func datagram(payload []byte, fromServer bool, t time.Time, num uint64) *capture.Packet {
-	c, s := net.IP{10, 77, 0, 1}, net.IP{10, 77, 0, 2}
-	cp, sp := layers.UDPPort(40000), layers.UDPPort(443)
+	c, s := netip.MustParseAddrPort("10.77.0.1:40000"), netip.MustParseAddrPort("10.77.0.2:443")
 	if fromServer {
-		c, s, cp, sp = s, c, sp, cp
+		c, s = s, c
 	}
-	udp := &layers.UDP{SrcPort: cp, DstPort: sp, Length: uint16(8 + len(payload))}
-	udp.Payload = payload
-	return &capture.Packet{Num: num, CI: gopacket.CaptureInfo{Timestamp: t, Length: len(payload) + 28, CaptureLength: len(payload) + 28},
-		Net: gopacket.NewFlow(layers.EndpointIPv4, c.To4(), s.To4()), UDP: udp}
+	return synth.UDPPacket(payload, c, s, t, num)
 }
