@@ -120,6 +120,12 @@ func (h *Handshake) SetOpaque(s Side) {
 	h.transcript.Drop()
 }
 
+// DropTranscript tells that a message the transcript should hold is not
+// known as it was hashed (DTLS: a message whose DTLS form the transport
+// did not give): no Finished of this handshake can be checked, and the
+// transcript is let go.
+func (h *Handshake) DropTranscript() { h.transcript.Drop() }
+
 // FinishedVerifyData is the verify_data that the Finished of side s must
 // carry, from the transcript so far (which does not yet include that
 // Finished). ok is false when it cannot be told: no suite, no master

@@ -186,11 +186,15 @@ type Conn struct {
 	noDecryptNote bool
 	// dtlsHandshake: see SetDTLSHandshake.
 	dtlsHandshake func(d Dir, fragments []byte, pos Position) []byte
-	hrrPending    bool   // a HelloRetryRequest awaits the second ClientHello
-	earlyData     bool   // the client's 0-RTT data is being decrypted
-	serverCertDER []byte // the server's end-entity certificate
-	serverFlight  int    // server handshake messages after the ServerHello
-	clientKX      bool   // the client sent a ClientKeyExchange (so not TLS 1.3)
+	dtlsForms     [2][][]byte // see DTLSTranscript
+	dtlsMsg       []byte      // the DTLS form of the message being processed
+	dtlsCH        []byte      // the DTLS form of a ClientHello awaiting the version
+	dtls13        bool        // the ServerHello chose DTLS 1.3
+	hrrPending    bool        // a HelloRetryRequest awaits the second ClientHello
+	earlyData     bool        // the client's 0-RTT data is being decrypted
+	serverCertDER []byte      // the server's end-entity certificate
+	serverFlight  int         // server handshake messages after the ServerHello
+	clientKX      bool        // the client sent a ClientKeyExchange (so not TLS 1.3)
 
 	sink     Sink
 	ev       *RecordEvent // the event of the record being processed, nil between records

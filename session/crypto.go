@@ -76,6 +76,11 @@ func (c *Conn) hsTranscript(d Dir, msg parser.Message, raw []byte) {
 			return
 		}
 	}
+	if c.Transport == TransportDTLS {
+		if raw = c.dtlsHashed(h, msg); raw == nil {
+			return
+		}
+	}
 	if sh, ok := msg.(*parser.ServerHello); ok && sh.IsHelloRetryRequest() {
 		h.HelloRetryRequest(uint16(sh.CipherSuite))
 		c.hrrPending = true
@@ -83,6 +88,72 @@ func (c *Conn) hsTranscript(d Dir, msg parser.Message, raw []byte) {
 		c.hrrPending = false
 	}
 	h.AddMessage(raw)
+}
+
+// DTLSTranscript gives the next handshake message of direction d as DTLS
+// hashes it: its DTLS header as one whole fragment (dtls.Header12) and its
+// body as sent, a ClientHello with its cookie. The transport gives one per
+// message it delivers, in order, before the handshake bytes that hold them
+// (DTLSRecord, the SetDTLSHandshake hook); msg is kept.
+func (c *Conn) DTLSTranscript(d Dir, msg []byte) {
+	if len(c.dtlsForms[d]) >= maxDTLSForms {
+		c.dtlsForms[d] = c.dtlsForms[d][1:] // never taken: the oldest is dropped
+	}
+	c.dtlsForms[d] = append(c.dtlsForms[d], msg)
+}
+
+// maxDTLSForms bounds the DTLS forms waiting for their messages (a record
+// completes a few).
+const maxDTLSForms = 64
+
+// dtlsForm takes the DTLS form of the message of type typ that direction
+// d's handshake reader just gave, nil when the transport gave none for it.
+func (c *Conn) dtlsForm(d Dir, typ uint8) []byte {
+	q := c.dtlsForms[d]
+	if len(q) == 0 || q[0][0] != typ {
+		c.dtlsForms[d] = nil
+		return nil
+	}
+	c.dtlsForms[d] = q[1:]
+	return q[0]
+}
+
+// dtlsHashed is the form in which a DTLS handshake message enters the
+// transcript, nil when it is held (a ClientHello). DTLS 1.0 and 1.2 hash
+// each message with its 12-byte DTLS header, the ClientHello with its
+// cookie; the first ClientHello and the HelloVerifyRequest are left out
+// (RFC 6347 section 4.2.6), which follows from a new handshake starting at
+// the second ClientHello. DTLS 1.3 hashes TLS 1.3's 4-byte headers (RFC
+// 9147 section 5.2). The version is known at the ServerHello (or
+// HelloRetryRequest), so the ClientHello waits for it. A message whose
+// DTLS form is not known leaves no Finished to check.
+func (c *Conn) dtlsHashed(h *decrypt.Handshake, msg parser.Message) []byte {
+	form := c.dtlsMsg
+	c.dtlsMsg = nil
+	if form == nil || len(form) < 12 {
+		h.DropTranscript()
+		return nil
+	}
+	if _, ok := msg.(*parser.ClientHello); ok {
+		c.dtlsCH, c.hrrPending = form, false
+		return nil
+	}
+	if sh, ok := msg.(*parser.ServerHello); ok {
+		c.dtls13 = sh.SelectedVersion() == parser.VersionDTLS13
+	}
+	if c.dtlsCH != nil {
+		h.AddMessage(c.dtlsHeader(c.dtlsCH))
+		c.dtlsCH = nil
+	}
+	return c.dtlsHeader(form)
+}
+
+// dtlsHeader gives a DTLS form with the header the version hashes.
+func (c *Conn) dtlsHeader(form []byte) []byte {
+	if c.dtls13 {
+		return append(form[:4:4], form[12:]...)
+	}
+	return form
 }
 
 // afterServerHello sets up what the ServerHello settles.
@@ -292,10 +363,7 @@ func (c *Conn) opaqueRecord(d Dir) {
 // the transcript (only one direction's TLS 1.3 secrets) it cannot tell.
 func (c *Conn) verifyFinished(d Dir, f *parser.Finished, ev *RecordEvent) {
 	h := c.crypto.hs
-	if h == nil || c.Transport == TransportDTLS {
-		// DTLS hashes its messages with their 12-byte DTLS headers and
-		// leaves out the first ClientHello and HelloVerifyRequest (RFC
-		// 6347 section 4.2.6): not kept yet, so the check is not made.
+	if h == nil {
 		return
 	}
 	want, ok := h.FinishedVerifyData(side(d))

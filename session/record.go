@@ -302,6 +302,9 @@ func (c *Conn) handshake(ev *RecordEvent, payload []byte) {
 		if f, ok := msg.(*parser.Finished); ok {
 			c.verifyFinished(ev.Dir, f, ev)
 		}
+		if c.Transport == TransportDTLS {
+			c.dtlsMsg = c.dtlsForm(ev.Dir, uint8(typ))
+		}
 		c.hsTranscript(ev.Dir, msg, raw)
 		c.message(ev, msg)
 		c.afterHandshakeMessage(ev.Dir, msg)

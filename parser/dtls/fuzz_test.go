@@ -148,6 +148,10 @@ func FuzzParseFragments(f *testing.F) {
 			if h[0] != fr.Type || uint32(h[1])<<16|uint32(h[2])<<8|uint32(h[3]) != fr.Length {
 				t.Fatalf("Header4 = %x for %+v", h, fr)
 			}
+			if h12 := Header12(fr.Type, fr.Length, fr.MessageSeq); fr.Whole() && !bytes.Equal(h12[:], in[off-len(fr.Data)-FragmentHeaderLen:off-len(fr.Data)]) {
+				// A whole message's own header is the one Header12 makes.
+				t.Fatalf("Header12 = %x for the header %x", h12, in[off-len(fr.Data)-FragmentHeaderLen:off-len(fr.Data)])
+			}
 		}
 		if err == nil && more == 0 && off != len(in) {
 			t.Fatalf("%d fragments over %d of %d bytes", len(frags), off, len(in))

@@ -87,6 +87,15 @@ func Header4(t uint8, length uint32) [4]byte {
 	return [4]byte{t, byte(length >> 16), byte(length >> 8), byte(length)}
 }
 
+// Header12 returns the DTLS header of a whole handshake message of type t,
+// length bytes and message_seq seq, as one fragment (fragment_offset 0,
+// fragment_length = length; lengths cut to 24 bits). DTLS 1.0 and 1.2 hash
+// their handshake messages with this header (RFC 6347 section 4.2.6).
+func Header12(t uint8, length uint32, seq uint16) [12]byte {
+	l0, l1, l2 := byte(length>>16), byte(length>>8), byte(length)
+	return [12]byte{t, l0, l1, l2, byte(seq >> 8), byte(seq), 0, 0, 0, l0, l1, l2}
+}
+
 // ParseHelloVerifyRequest decodes the body of a HelloVerifyRequest (RFC
 // 6347 section 4.2.1): server_version and cookie<0..2^8-1>. Bytes after the
 // cookie are an error.

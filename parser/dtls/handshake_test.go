@@ -241,6 +241,17 @@ func TestParseACK(t *testing.T) {
 	}
 }
 
+func TestHeader12(t *testing.T) {
+	// The ServerHello of RFC 6347's examples: type 2, 77 bytes, message_seq 1.
+	want := [12]byte{2, 0, 0, 77, 0, 1, 0, 0, 0, 0, 0, 77}
+	if h := Header12(2, 77, 1); h != want {
+		t.Errorf("Header12 = %x, want %x", h, want)
+	}
+	if h := Header12(11, 0x012345, 0xabcd); h != [12]byte{11, 1, 0x23, 0x45, 0xab, 0xcd, 0, 0, 0, 1, 0x23, 0x45} {
+		t.Errorf("Header12 = %x", h)
+	}
+}
+
 func TestHeader4(t *testing.T) {
 	if h := Header4(11, 0x012345); h != [4]byte{11, 0x01, 0x23, 0x45} {
 		t.Errorf("Header4 = %x", h)

@@ -101,7 +101,7 @@ func (as *assembler) add(a *Analyzer, c *conn, d session.Dir, payload []byte, po
 		}
 		copy(m.body[f.Offset:], f.Data)
 		m.cover(f.Offset, f.Offset+f.FragLen)
-		out = as.deliver(a, out)
+		out = as.deliver(a, c, d, out)
 	}
 	return out
 }
@@ -134,8 +134,9 @@ func (as *assembler) release(a *Analyzer) {
 	as.pending = nil
 }
 
-// deliver appends the whole messages due next.
-func (as *assembler) deliver(a *Analyzer, out []byte) []byte {
+// deliver appends the whole messages due next, and gives the session
+// each one's DTLS form for the transcript.
+func (as *assembler) deliver(a *Analyzer, c *conn, d session.Dir, out []byte) []byte {
 	for {
 		i := -1
 		for k, m := range as.pending {
@@ -150,6 +151,8 @@ func (as *assembler) deliver(a *Analyzer, out []byte) []byte {
 		as.pending = append(as.pending[:i], as.pending[i+1:]...)
 		a.held -= int64(m.length)
 		as.next++
+		form := wire.Header12(m.typ, m.length, m.seq)
+		c.s.DTLSTranscript(d, append(form[:], m.body...))
 		body := m.body
 		if m.typ == 1 { // client_hello: its cookie field is DTLS's own
 			if _, tlsBody, err := wire.ClientHelloCookie(body); err == nil {

@@ -110,7 +110,8 @@ func (p *plain) Record(ev *session.RecordEvent) {
 }
 
 // TestHotplaceDTLS12 decrypts hotplace's DTLS 1.2 captures (OpenSSL
-// s_server and s_client, and hotplace's own client, with their key log):
+// s_server and s_client, and hotplace's own client, with their key log;
+// each with a HelloVerifyRequest):
 // AES-CBC-SHA256, AES-GCM, ChaCha20-Poly1305 (which tshark 4.0 fails to
 // decrypt: "AEAD auth tag mismatch"), a 1500-byte MTU; every protected
 // record's MAC or tag verifies, and the client's data is what the
@@ -145,6 +146,12 @@ func TestHotplaceDTLS12(t *testing.T) {
 			c := p.conns[0]
 			if !c.Decrypted || c.MACVerified < 4 || c.MACFailed != 0 {
 				t.Errorf("decrypted %v, MAC verified %d, failed %d", c.Decrypted, c.MACVerified, c.MACFailed)
+			}
+			// Each capture has a cookie exchange: the Finished messages
+			// verify over the DTLS transcript without the first
+			// ClientHello and the HelloVerifyRequest.
+			if f := c.FinishedVerified(); f != [2]int{1, 1} {
+				t.Errorf("finished %v, want both verified", f)
 			}
 			log, err := os.ReadFile(filepath.Join(h, "README_"+name+"_server.md"))
 			if err != nil {
