@@ -34,6 +34,9 @@ type Handshake struct {
 	// side, nil where the key log has none.
 	HandshakeSecret [2][]byte
 	AppSecret       [2][]byte
+	// DTLS13 is set by the caller for a DTLS 1.3 handshake: its Finished
+	// keys have DTLS 1.3's label prefix.
+	DTLS13 bool
 
 	transcript *Transcript
 	sessionID  []byte // offered by the client
@@ -140,7 +143,11 @@ func (h *Handshake) FinishedVerifyData(s Side) (want []byte, ok bool) {
 		if h.HandshakeSecret[s] == nil {
 			return nil, false
 		}
-		want, err = FinishedVerifyData13(h.Suite, h.HandshakeSecret[s], h.transcript.Sum(h.Suite.PRFHash))
+		f := FinishedVerifyData13
+		if h.DTLS13 {
+			f = FinishedVerifyDataDTLS13
+		}
+		want, err = f(h.Suite, h.HandshakeSecret[s], h.transcript.Sum(h.Suite.PRFHash))
 	} else {
 		if h.Master == nil {
 			return nil, false

@@ -20,8 +20,7 @@ const (
 
 // tls13LabelPfx is the HkdfLabel prefix of TLS 1.3, which QUIC keeps for
 // its packet protection labels ("quic key", "quic iv", "quic hp"; RFC 9001
-// 5.1); DTLS 1.3 has "dtls13" (RFC 9147 5.9). Their record and packet
-// protection would call hkdfExpandLabel with their own prefix and labels.
+// 5.1); DTLS 1.3 has "dtls13" (RFC 9147 5.9, dtls13.go).
 const tls13LabelPfx = "tls13 "
 
 // expandLabel is HKDF-Expand-Label of RFC 8446 7.1 with the TLS 1.3 prefix.
@@ -88,20 +87,19 @@ func nextTrafficSecret(suite *Suite, secret []byte) ([]byte, error) {
 	return expandLabel(suite.PRFHash, secret, labelTrafficUpd, nil, suite.PRFHash.Size())
 }
 
-// finishedKey is HKDF-Expand-Label(BaseKey, "finished", "", Hash.length)
-// (RFC 8446 4.4.4).
-func finishedKey(h crypto.Hash, baseSecret []byte) ([]byte, error) {
-	return expandLabel(h, baseSecret, labelFinished, nil, h.Size())
-}
-
 // FinishedVerifyData13 is the verify_data of a TLS 1.3 Finished (RFC 8446
 // 4.4.4): HMAC(finished_key, Transcript-Hash(... up to CertificateVerify)),
 // where baseSecret is the sender's handshake traffic secret.
 func FinishedVerifyData13(suite *Suite, baseSecret, transcriptHash []byte) ([]byte, error) {
+	return finishedVerifyData13(tls13LabelPfx, suite, baseSecret, transcriptHash)
+}
+
+// finishedVerifyData13 is FinishedVerifyData13 under the label prefix pfx.
+func finishedVerifyData13(pfx string, suite *Suite, baseSecret, transcriptHash []byte) ([]byte, error) {
 	if suite == nil || !suite.TLS13 {
 		return nil, fmt.Errorf("%w: not a TLS 1.3 suite", ErrVersion)
 	}
-	fk, err := finishedKey(suite.PRFHash, baseSecret)
+	fk, err := hkdfExpandLabel(suite.PRFHash, pfx, baseSecret, labelFinished, nil, suite.PRFHash.Size())
 	if err != nil {
 		return nil, err
 	}

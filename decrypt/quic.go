@@ -109,14 +109,50 @@ func quicParams(version uint32) (*quicVersionParams, error) {
 // the AEAD key and IV and the header protection key of one secret. It is
 // not safe for concurrent use.
 type QUICKeys struct {
-	Suite    *Suite
-	version  *quicVersionParams
-	secret   []byte
-	aead     cipher.AEAD
-	iv       []byte
-	hpAES    cipher.Block // AES-based suites
-	hpChaCha []byte       // ChaCha20-Poly1305: the 32-byte header protection key
-	nonce    [12]byte
+	Suite   *Suite
+	version *quicVersionParams
+	secret  []byte
+	aead    cipher.AEAD
+	iv      []byte
+	hp      headerMask
+	nonce   [12]byte
+}
+
+// headerMask makes the mask of QUIC header protection (RFC 9001 section
+// 5.4) and of DTLS 1.3 record number encryption (RFC 9147 section
+// 4.2.3), the same computation over a 16-byte sample of the ciphertext:
+// AES-ECB of the sample for the AES-based suites, the ChaCha20 keystream
+// with the sample as block counter and nonce for ChaCha20-Poly1305.
+type headerMask struct {
+	aes    cipher.Block // AES-based suites
+	chacha []byte       // ChaCha20-Poly1305: the 32-byte key
+}
+
+// newHeaderMask keys the mask of suite with key.
+func newHeaderMask(suite *Suite, key []byte) (headerMask, error) {
+	if suite.ID == 0x1303 {
+		return headerMask{chacha: key}, nil
+	}
+	b, err := aes.NewCipher(key)
+	return headerMask{aes: b}, err
+}
+
+// mask is the mask of a 16-byte sample (RFC 9001 sections 5.4.3, 5.4.4).
+func (h *headerMask) mask(sample []byte) (m [5]byte) {
+	if h.chacha != nil {
+		counter := binary.LittleEndian.Uint32(sample[:4])
+		c, err := chacha20.NewUnauthenticatedCipher(h.chacha, sample[4:16])
+		if err != nil { // the key and nonce lengths are fixed: cannot happen
+			panic(err)
+		}
+		c.SetCounter(counter)
+		c.XORKeyStream(m[:], m[:])
+		return m
+	}
+	var out [16]byte
+	h.aes.Encrypt(out[:], sample)
+	copy(m[:], out[:5])
+	return m
 }
 
 // QUICInitialKeys derives the Initial keys of both directions from the
@@ -166,18 +202,19 @@ func NewQUICKeys(version uint32, suiteID uint16, secret []byte) (*QUICKeys, erro
 // per label. QUIC derives six such values per connection and direction.
 type labelExpander struct {
 	h   hash.Hash
+	pfx string // the HkdfLabel prefix: "tls13 ", or DTLS 1.3's "dtls13"
 	buf []byte
 }
 
 func newLabelExpander(h crypto.Hash, secret []byte) *labelExpander {
-	return &labelExpander{h: hmac.New(h.New, secret), buf: make([]byte, 0, 64)}
+	return &labelExpander{h: hmac.New(h.New, secret), pfx: tls13LabelPfx, buf: make([]byte, 0, 64)}
 }
 
-// expand returns n bytes of HKDF-Expand-Label(secret, "tls13 "+label, "", n);
+// expand returns n bytes of HKDF-Expand-Label(secret, prefix+label, "", n);
 // n is at most the hash's size.
 func (e *labelExpander) expand(label string, n int) []byte {
-	b := append(e.buf[:0], byte(n>>8), byte(n), byte(len(tls13LabelPfx)+len(label)))
-	b = append(b, tls13LabelPfx...)
+	b := append(e.buf[:0], byte(n>>8), byte(n), byte(len(e.pfx)+len(label)))
+	b = append(b, e.pfx...)
 	b = append(b, label...)
 	b = append(b, 0, 1) // an empty context, then HKDF's block counter
 	e.buf = b
@@ -206,13 +243,10 @@ func newQUICKeys(vp *quicVersionParams, suite *Suite, secret []byte, hp *QUICKey
 		return nil, fmt.Errorf("%w: cipher suite 0x%04x in QUIC", ErrUnsupportedCipher, suite.ID)
 	}
 	if hp != nil {
-		k.hpAES, k.hpChaCha = hp.hpAES, hp.hpChaCha
+		k.hp = hp.hp
 		return k, nil
 	}
-	hpKey := e.expand(vp.labelPfx+"hp", suite.KeyLen)
-	if suite.ID == 0x1303 {
-		k.hpChaCha = hpKey
-	} else if k.hpAES, err = aes.NewCipher(hpKey); err != nil {
+	if k.hp, err = newHeaderMask(suite, e.expand(vp.labelPfx+"hp", suite.KeyLen)); err != nil {
 		return nil, err
 	}
 	return k, nil
@@ -242,25 +276,6 @@ var ErrQUICAuth = errors.New("decrypt: QUIC packet authentication failed")
 // ErrQUICShort: a packet too short to hold a packet number and a sample.
 var ErrQUICShort = errors.New("decrypt: QUIC packet too short for header protection")
 
-// mask is the header protection mask of sample (RFC 9001 section 5.4.3,
-// 5.4.4).
-func (k *QUICKeys) mask(sample []byte) (m [5]byte) {
-	if k.hpChaCha != nil {
-		counter := binary.LittleEndian.Uint32(sample[:4])
-		c, err := chacha20.NewUnauthenticatedCipher(k.hpChaCha, sample[4:16])
-		if err != nil { // the key and nonce lengths are fixed: cannot happen
-			panic(err)
-		}
-		c.SetCounter(counter)
-		c.XORKeyStream(m[:], m[:])
-		return m
-	}
-	var out [16]byte
-	k.hpAES.Encrypt(out[:], sample)
-	copy(m[:], out[:5])
-	return m
-}
-
 // Unprotect removes header protection in place from the packet pkt, whose
 // packet number starts at pnOffset (RFC 9001 section 5.4.2: the sample is
 // taken 4 bytes past it). It returns the packet number's length and its
@@ -285,7 +300,7 @@ func (k *QUICKeys) sampleMask(pkt []byte, pnOffset int) ([5]byte, error) {
 	if pnOffset+4+QUICSampleLen > len(pkt) || pnOffset < 1 {
 		return [5]byte{}, ErrQUICShort
 	}
-	return k.mask(pkt[pnOffset+4 : pnOffset+4+QUICSampleLen]), nil
+	return k.hp.mask(pkt[pnOffset+4 : pnOffset+4+QUICSampleLen]), nil
 }
 
 // firstByteBits are the bits of the first byte that header protection

@@ -61,11 +61,11 @@ func TestQUICClientInitialProtection(t *testing.T) {
 	if got, want := hex.EncodeToString(pkt[pnOffset+4:pnOffset+20]), "d1b1c98dd7689fb8ec11d242b123dc9b"; got != want {
 		t.Fatalf("sample %s, want %s", got, want)
 	}
-	if got := c.mask(pkt[pnOffset+4 : pnOffset+20]); hex.EncodeToString(got[:]) != "437b9aec36" {
+	if got := c.hp.mask(pkt[pnOffset+4 : pnOffset+20]); hex.EncodeToString(got[:]) != "437b9aec36" {
 		t.Fatalf("mask %x, want 437b9aec36", got)
 	}
 	// Protect the header as a sender would, then take it off again.
-	m := c.mask(pkt[pnOffset+4 : pnOffset+20])
+	m := c.hp.mask(pkt[pnOffset+4 : pnOffset+20])
 	pkt[0] ^= m[0] & 0x0f
 	for i := 0; i < 4; i++ {
 		pkt[pnOffset+i] ^= m[1+i]

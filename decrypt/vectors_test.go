@@ -180,7 +180,7 @@ func TestKeySchedule13RFC8448(t *testing.T) {
 		})
 	}
 
-	fk, _ := finishedKey(h, unhex(t, rfc8448SHSTraffic))
+	fk, _ := expandLabel(h, unhex(t, rfc8448SHSTraffic), labelFinished, nil, h.Size())
 	checkHex(t, "server finished key", fk, rfc8448SFinishedKey)
 	vd, err := FinishedVerifyData13(suite, unhex(t, rfc8448SHSTraffic), unhex(t, rfc8448CVHash))
 	if err != nil {

@@ -179,11 +179,6 @@ type Conn struct {
 
 	crypto   connCrypto
 	nextDTLS *DTLSRecordInfo // for the event begin makes next
-	// NoDecrypt, when set, says why protected records are not decrypted
-	// (a transport whose record protection is not implemented): they stay
-	// opaque, with one note.
-	NoDecrypt     string
-	noDecryptNote bool
 	// dtlsHandshake: see SetDTLSHandshake.
 	dtlsHandshake func(d Dir, fragments []byte, pos Position) []byte
 	dtlsForms     [2][][]byte // see DTLSTranscript

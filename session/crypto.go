@@ -18,7 +18,10 @@ type connCrypto struct {
 	keys *decrypt.KeyStore
 	hs   *decrypt.Handshake // the current handshake (a renegotiation starts a new one)
 	dirs [2]decrypt.RecordProtection
-	buf  decrypt.Buffer // both directions decrypt into it: a record's plaintext lives until the next record
+	// dtls13 is DTLS 1.3's record protection, for records with the
+	// unified header.
+	dtls13 [2]decrypt.DTLS13Protection
+	buf    decrypt.Buffer // both directions decrypt into it: a record's plaintext lives until the next record
 
 	missingNote bool
 	failNoted   [2]bool // a mac_failed note was filed for the direction
@@ -32,7 +35,7 @@ func side(d Dir) decrypt.Side { return decrypt.Side(d) }
 // release lets the decryption state go once the connection ended; what
 // the summary shows (finished) stays.
 func (cc *connCrypto) release() {
-	cc.hs, cc.dirs = nil, [2]decrypt.RecordProtection{}
+	cc.hs, cc.dirs, cc.dtls13 = nil, [2]decrypt.RecordProtection{}, [2]decrypt.DTLS13Protection{}
 	cc.buf.Release()
 }
 
@@ -255,6 +258,15 @@ func (c *Conn) setup13() {
 		return
 	}
 	h.TrafficSecrets(cc.keys.Log)
+	if c.Transport == TransportDTLS {
+		h.DTLS13 = true
+		for d := ClientToServer; d <= ServerToClient; d++ {
+			for _, err := range cc.dtls13[d].SetSecrets(h.Suite, nil, h.HandshakeSecret[side(d)], h.AppSecret[side(d)]) {
+				c.keyNote("key_derivation_failed", err.Error())
+			}
+		}
+		return
+	}
 	for d := ClientToServer; d <= ServerToClient; d++ {
 		queue := d == ClientToServer && cc.dirs[d].Active()
 		for _, err := range cc.dirs[d].SetTrafficSecrets(h.Suite, h.HandshakeSecret[side(d)], h.AppSecret[side(d)], queue) {
@@ -304,6 +316,27 @@ func (c *Conn) decryptRecord(d Dir, rec parser.Record) (plain []byte, inner pars
 	}
 	if r.MAC == decrypt.MACFailed && r.Plaintext == nil {
 		return nil, 0, r.MAC, true
+	}
+	return r.Plaintext, parser.ContentType(r.Type), r.MAC, true
+}
+
+// decryptUnified decrypts a DTLS 1.3 record with the unified header, and
+// puts its full epoch and sequence number in the event once it verified.
+func (c *Conn) decryptUnified(ev *RecordEvent) (plain []byte, inner parser.ContentType, mac decrypt.MACResult, ok bool) {
+	cc := &c.crypto
+	info := ev.DTLS
+	r := cc.dtls13[ev.Dir].Open(&cc.buf, decrypt.UnifiedRecord{Header: info.Header, SeqOffset: info.SeqOffset,
+		SeqLen: info.SeqLen, EpochBits: info.EpochBits, Payload: ev.Record.Payload})
+	if r.NoKey {
+		c.noKeyNote()
+		return nil, 0, decrypt.MACNone, false
+	}
+	if r.MAC == decrypt.MACOK {
+		info.Epoch, info.Seq = uint16(min(r.Epoch, 0xffff)), r.Seq
+	}
+	if r.Err != nil {
+		c.keyNote("decrypt_error", r.Err.Error())
+		return nil, 0, r.MAC, r.MAC != decrypt.MACNone
 	}
 	return r.Plaintext, parser.ContentType(r.Type), r.MAC, true
 }

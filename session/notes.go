@@ -64,7 +64,6 @@ const (
 	NoteQUICRetryTag            NoteCode = "quic_retry_tag"
 	NoteQUICStreamsCapped       NoteCode = "quic_streams_capped"
 	NoteQUICCryptoGap           NoteCode = "quic_crypto_gap"
-	NoteNotDecrypted            NoteCode = "not_decrypted"
 	NoteDTLSRetransmission      NoteCode = "dtls_retransmission"
 	NoteDTLSBadRecord           NoteCode = "dtls_bad_record"
 	NoteQUICStreamGap           NoteCode = "quic_stream_gap"
@@ -137,7 +136,6 @@ var NoteCodes = []NoteInfo{
 	{NoteQUICFrameNotAllowed, "a frame in a packet type that may not carry it (RFC 9000 section 12.4: e.g. STREAM in an Initial packet)", "suspect a broken or hostile peer"},
 	{NoteQUICRetryTag, "a Retry packet whose integrity tag does not verify against the client's original DCID: it is not followed", "suspect an injected Retry (an off-path attacker) or a corrupted capture"},
 	{NoteQUICStreamsCapped, "a QUIC connection with more streams open at once than the cap (4096): the data of the others is not reassembled", "none: a connection that wide is an attack or a broken peer"},
-	{NoteNotDecrypted, "protected records of a transport whose record protection is not implemented yet (DTLS: issue 12): they stay opaque, whatever keys were given", "none yet: the handshake in clear is dissected"},
 	{NoteDTLSRetransmission, "DTLS handshake messages sent again (a retransmitted flight): each message is shown once, the copies are counted in the detail at the end", "none: retransmissions are normal on lossy paths"},
 	{NoteDTLSBadRecord, "a DTLS datagram whose records do not parse from some record on: the records before it are kept", "look for a non-DTLS protocol on the same ports or a corrupted capture"},
 	{NoteQUICCryptoGap, "a QUIC CRYPTO stream (one encryption level and direction) with bytes after a hole that was never filled, at the end of the connection: the packet that carried the hole was lost or not captured, and the handshake messages after it were not read", "capture with a bigger buffer; the packets themselves are still shown"},

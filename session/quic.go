@@ -145,21 +145,30 @@ func (c *Conn) QUICPacket(d Dir, p *QUICPacket, hs []QUICHandshake, pos Position
 // DTLSRecordInfo is what a DTLS record's header says beside the fields
 // of a TLS record (RecordEvent.DTLS).
 type DTLSRecordInfo struct {
+	// Epoch and Seq are the header's; for a DTLS 1.3 unified header, the
+	// full values once the record is decrypted, else the low bits as sent
+	// (Seq encrypted).
 	Epoch   uint16
-	Seq     uint64 // 48 bits; for a DTLS 1.3 unified header, the low bits as sent
+	Seq     uint64 // 48 bits
 	Unified bool   // DTLS 1.3's unified header
 	CID     []byte
+	// For a unified header: the header as sent, where its sequence number
+	// starts and its length in bytes, and the epoch's low two bits.
+	Header    []byte
+	SeqOffset int
+	SeqLen    int
+	EpochBits uint8
 }
 
 // DTLSRecord processes one DTLS record of direction d. For a handshake
-// record in clear, hs holds the handshake bytes (in TLS framing: type,
+// record in clear (epoch 0), hs holds the handshake bytes (in TLS framing: type,
 // 24-bit length, body) that the record's fragments completed after the
 // transport's reassembly, and they are parsed instead of the record's
 // payload; other records go through as TLS records do. The event carries
 // info.
 func (c *Conn) DTLSRecord(d Dir, rec parser.Record, info DTLSRecordInfo, hs []byte, pos Position) {
 	c.nextDTLS = &info
-	if rec.Type == parser.ContentTypeHandshake && !c.dirs[d].encrypted {
+	if rec.Type == parser.ContentTypeHandshake && info.Epoch == 0 && !info.Unified {
 		c.Records[d]++
 		ev := c.begin(d, rec, pos.Offset, pos.Time, pos.Packet)
 		c.handshake(ev, hs)

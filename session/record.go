@@ -53,19 +53,15 @@ func (c *Conn) record(d Dir, rec parser.Record, offset uint64, t time.Time, pack
 	}
 	h := &c.dirs[d]
 	protected := h.encrypted && (!c.Version.IsTLS13() || rec.Type == parser.ContentTypeApplicationData)
+	if ev.DTLS != nil {
+		// DTLS says it in each record: epoch 0 is in clear.
+		protected = ev.DTLS.Unified || ev.DTLS.Epoch != 0
+	}
 	if !protected && c.earlyData && d == ClientToServer && rec.Type == parser.ContentTypeApplicationData && c.crypto.dirs[d].Active() {
 		protected = true // 0-RTT data, before the ServerHello
 	}
 	payload, typ := rec.Payload, rec.Type
-	if protected && c.NoDecrypt != "" {
-		ev.Opaque = true
-		if !c.noDecryptNote {
-			c.noDecryptNote = true
-			c.note(Note{Code: NoteNotDecrypted, Dir: d, HasDir: true, Detail: c.NoDecrypt})
-		}
-		return
-	}
-	if protected && ev.DTLS != nil {
+	if protected && ev.DTLS != nil && !ev.DTLS.Unified {
 		c.crypto.dirs[d].SetSequence(uint64(ev.DTLS.Epoch)<<48 | ev.DTLS.Seq)
 	}
 	if protected {
@@ -83,7 +79,15 @@ func (c *Conn) record(d Dir, rec parser.Record, offset uint64, t time.Time, pack
 // counted as opaque in the history.
 func (c *Conn) unprotect(ev *RecordEvent) (payload []byte, typ parser.ContentType, readable bool) {
 	d, rec := ev.Dir, ev.Record
-	pt, inner, mac, ok := c.decryptRecord(d, rec)
+	var pt []byte
+	var inner parser.ContentType
+	var mac decrypt.MACResult
+	var ok bool
+	if ev.DTLS != nil && ev.DTLS.Unified {
+		pt, inner, mac, ok = c.decryptUnified(ev)
+	} else {
+		pt, inner, mac, ok = c.decryptRecord(d, rec)
+	}
 	if ok {
 		ev.MAC = mac
 		switch mac {
@@ -116,6 +120,9 @@ func (c *Conn) unprotect(ev *RecordEvent) (payload []byte, typ parser.ContentTyp
 	ev.Decrypted = true
 	c.Decrypted = true
 	ev.EarlyData = d == ClientToServer && c.crypto.dirs[d].EarlyData()
+	if ev.DTLS != nil && ev.DTLS.Unified {
+		ev.EarlyData = ev.DTLS.Epoch == 1
+	}
 	ev.ContentType = inner
 	return pt, inner, true
 }
@@ -166,6 +173,12 @@ func (c *Conn) content(ev *RecordEvent, typ parser.ContentType, payload []byte) 
 		c.applicationData(ev, payload)
 	case parser.ContentTypeHeartbeat:
 		c.heartbeat(ev, payload)
+	case parser.ContentTypeACK:
+		// DTLS 1.3 acknowledgements (RFC 9147 section 7): the record
+		// numbers the peer received; nothing to reassemble.
+		if c.Transport != TransportDTLS {
+			ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, NoteUnknownContentType, fmt.Errorf("content type %d outside DTLS", ev.Record.Type)))
+		}
 	default:
 		c.history(d, 'Q')
 		ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, NoteUnknownContentType, fmt.Errorf("content type %d", ev.Record.Type)))

@@ -201,14 +201,15 @@ func (a *Analyzer) start(payload []byte, src, dst netip.AddrPort, t time.Time) (
 func (a *Analyzer) record(c *conn, d session.Dir, r *wire.Record, pos session.Position) {
 	a.Stats.Records++
 	info := session.DTLSRecordInfo{Epoch: r.Epoch, Seq: r.Seq, Unified: r.Unified, CID: r.CID}
+	if r.Unified {
+		info.Header, info.SeqOffset, info.SeqLen, info.EpochBits = r.Header, 1+len(r.CID), r.SeqLen, r.EpochBits
+	}
 	rec := parser.Record{Type: parser.ContentType(r.ContentType), Version: parser.Version(r.Version), Payload: r.Payload}
 	if r.Unified {
 		// The real type is encrypted; a unified header carries no version,
 		// and only DTLS 1.3 has it.
 		rec.Type, rec.Version = parser.ContentTypeApplicationData, parser.VersionDTLS13
 		c.s.AssumeProtectedDir(d)
-		c.s.NoDecrypt = "DTLS 1.3 record protection (record number encryption, its key schedule labels) is not implemented yet: its encrypted records stay opaque"
-
 	}
 	var hs []byte
 	if rec.Type == parser.ContentTypeHandshake && r.Epoch == 0 {

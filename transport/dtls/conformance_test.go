@@ -11,6 +11,7 @@ import (
 	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/internal/pipeline"
 	"github.com/ssldissect/ssldissect/internal/testenv"
+	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/session"
 )
 
@@ -165,5 +166,78 @@ func TestHotplaceDTLS12(t *testing.T) {
 				t.Errorf("the client's data %q is neither a line of the server's log nor the client's dump", p.c2s)
 			}
 		})
+	}
+}
+
+// TestNDPIDTLS13 decrypts the DTLS 1.3 connection of nDPI's dtls.pcap
+// (wolfSSL's example client and server, a pcapng whose Decryption Secrets
+// Block holds its TLS 1.3 secrets; tshark 4.0 decrypts none of it): a
+// HelloRetryRequest, then every unified-header record of epochs 2 and 3
+// (record number encryption, "dtls13" keys) verifies, the Finished
+// messages verify over the DTLS 1.3 transcript, the server's ACK is read,
+// and the application data is what wolfSSL's examples send ("hello
+// wolfssl!" and "I hear you fa shizzle!").
+func TestNDPIDTLS13(t *testing.T) {
+	dir := testenv.Conformance(t, "nDPI's DTLS 1.3 capture")
+	keys := decrypt.NewKeyStore()
+	src, err := capture.OpenFiles([]string{filepath.Join(dir, "ndpi", "pcap", "dtls.pcap")},
+		capture.Options{OnSecrets: pipeline.SecretsLoader(keys, func(err error) { t.Error(err) })})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var p dtls13Sink
+	if _, err := pipeline.Run(src, &p, pipeline.Options{Keys: keys}); err != nil {
+		t.Fatal(err)
+	}
+	var c *session.Conn
+	for _, s := range p.conns {
+		if s.Version == parser.VersionDTLS13 {
+			c = s
+		}
+	}
+	if c == nil {
+		t.Fatalf("no DTLS 1.3 connection among %d", len(p.conns))
+	}
+	if !c.HelloRetryRequest || c.MACVerified != 14 || c.MACFailed != 0 || c.FinishedVerified() != [2]int{1, 1} {
+		t.Errorf("hrr %v, MAC verified %d failed %d, finished %v; want a HelloRetryRequest, 14 records verified, both Finished verified",
+			c.HelloRetryRequest, c.MACVerified, c.MACFailed, c.FinishedVerified())
+	}
+	if got := string(p.data[0]); got != "hello wolfssl!" {
+		t.Errorf("client data %q", got)
+	}
+	if got := string(p.data[1]); got != "I hear you fa shizzle!" {
+		t.Errorf("server data %q", got)
+	}
+	// Every protected record with its full epoch and sequence number: the
+	// server's handshake flight is epoch 2, records 0 to 5; its ACK and
+	// data are epoch 3 from 0.
+	want := []string{"s2c 2/0 handshake", "s2c 2/1 handshake", "s2c 2/2 handshake", "s2c 2/3 handshake", "s2c 2/4 handshake", "s2c 2/5 handshake",
+		"c2s 2/0 handshake", "c2s 2/1 handshake", "c2s 2/2 handshake", "s2c 3/0 ack", "c2s 3/0 application_data", "s2c 3/1 application_data",
+		"s2c 3/2 alert", "c2s 3/1 alert"}
+	if strings.Join(p.unified, ",") != strings.Join(want, ",") {
+		t.Errorf("unified records:\n got %v\nwant %v", p.unified, want)
+	}
+}
+
+// dtls13Sink keeps the connections, each unified record's direction,
+// epoch, sequence number and inner type, and the application data.
+type dtls13Sink struct {
+	conns
+	unified []string
+	data    [2][]byte
+}
+
+func (p *dtls13Sink) Record(ev *session.RecordEvent) {
+	if ev.DTLS == nil || !ev.DTLS.Unified {
+		return
+	}
+	if !ev.Decrypted {
+		p.unified = append(p.unified, fmt.Sprintf("%s opaque", ev.Dir))
+		return
+	}
+	p.unified = append(p.unified, fmt.Sprintf("%s %d/%d %s", ev.Dir, ev.DTLS.Epoch, ev.DTLS.Seq, ev.ContentType))
+	if ev.ContentType == parser.ContentTypeApplicationData {
+		p.data[ev.Dir] = append(p.data[ev.Dir], ev.Plaintext...)
 	}
 }
