@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# mkpcaps-pion.sh — makes the DTLS 1.2 test captures testdata/pcaps/pion-*.pcap
-# with pion/dtls (testdata/gen/piondtls, its own Go module requiring
-# github.com/pion/dtls/v3 v3.1.16) on both sides, talking over a veth pair
-# between two network namespaces that this script creates and removes.
+# mkpcaps-pion.sh — makes the test captures testdata/pcaps/pion-*.pcap with
+# pion/dtls (testdata/gen/piondtls, its own Go module requiring
+# github.com/pion/dtls/v3 v3.1.16 for the DTLS 1.2 captures pion-dtls12-* and
+# github.com/pion/dtls/v4 v4.0.2 for the DTLS 1.3 captures pion-dtls13-*)
+# on both sides, talking over a veth pair between two network namespaces that
+# this script creates and removes.
 #
 # Needs root (ip netns, ethtool, tcpdump), plus tcpdump, ethtool, iproute2,
 # go (and the module proxy or module cache for pion/dtls); tshark, if
@@ -10,6 +12,7 @@
 #
 #   testdata/gen/mkpcaps-pion.sh            # (re)make every pion capture
 #   testdata/gen/mkpcaps-pion.sh NAME...    # only these (pion-dtls12-cid ...)
+#   testdata/gen/mkpcaps-pion.sh dtls12     # only the DTLS 1.2 ones (dtls13: 1.3)
 #
 # Traffic stays inside the namespaces sslds-pc (10.77.0.1) and sslds-ps
 # (10.77.0.2), veth sslds-pvc / sslds-pvs, UDP port 4433; tcpdump (`udp`)
@@ -18,7 +21,9 @@
 # bytes, so no datagram is IP-fragmented.
 #
 # For every capture NAME it writes NAME.pcap, NAME.keylog (the client's NSS
-# key log: CLIENT_RANDOM <client_random> <master_secret>), NAME.c2s (the
+# key log: DTLS 1.2: CLIENT_RANDOM <client_random> <master_secret>; DTLS 1.3:
+# CLIENT_/SERVER_HANDSHAKE_TRAFFIC_SECRET, CLIENT_/SERVER_TRAFFIC_SECRET_0 and
+# EXPORTER_SECRET), NAME.c2s (the
 # exact application bytes the client sent) and NAME.s2c (those the server
 # sent). Both sides record what they sent and received; the client checks
 # the server's bytes against the expected body and exits nonzero otherwise,
@@ -67,6 +72,27 @@ pion() {
 		same "$WORK/$name.srv.s2c" "$OUT/$name.s2c" "$name s2c (server's record vs client's)"
 }
 
+# pion13 NAME SEND RECV "COMMON FLAGS" "SERVER FLAGS" "CLIENT FLAGS" — the
+# same with the DTLS 1.3 subcommands server13 / client13 (pion/dtls v4).
+pion13() {
+	local name=$1 send=$2 recv=$3 common=$4 sflags=$5 cflags=$6
+	rm -f "$OUT/$name".*
+	cap_start "$name"
+	# shellcheck disable=SC2086
+	srv_start $PORT "$WORK/bin/piondtls" server13 -listen :$PORT -recv "$send" -send "$recv" \
+		-out "$WORK/$name.srv" $common $sflags
+	# shellcheck disable=SC2086
+	timeout 30 ip netns exec $NSC "$WORK/bin/piondtls" client13 -connect $S4:$PORT -servername server.test \
+		-ca "$CA" -keylog "$OUT/$name.keylog" -out "$OUT/$name" -send "$send" -recv "$recv" $common $cflags ||
+		{ echo "piondtls client13 failed" >&2; srv_wait 1; cap_stop; cat "$WORK/srv.log" >&2; return 1; }
+	srv_wait 5
+	cap_stop
+	cat "$WORK/srv.log" >&2
+	grep -q '^piondtls server13: done' "$WORK/srv.log" || { echo "piondtls server13 failed" >&2; return 1; }
+	same "$WORK/$name.srv.c2s" "$OUT/$name.c2s" "$name c2s (server's record vs client's)" &&
+		same "$WORK/$name.srv.s2c" "$OUT/$name.s2c" "$name s2c (server's record vs client's)"
+}
+
 ECDSA="-cert $CERTS/server-ecdsa.pem -key $CERTS/server-ecdsa.key"
 CHUNKS_C="-chunks 1000,1,517,1200,64"
 CHUNKS_S="-chunks 1200,333,1000,16"
@@ -100,7 +126,23 @@ cap_pion-dtls12-ems-off() {
 	pion "$1" 5000 7000 "-suite TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 -ems disable" "$ECDSA $CHUNKS_S" "$CHUNKS_C"
 }
 
-ALL=(pion-dtls12-cid pion-dtls12-cid-oneway pion-dtls12-ccm8 pion-dtls12-psk pion-dtls12-cbc pion-dtls12-ems-off)
+ALL12=(pion-dtls12-cid pion-dtls12-cid-oneway pion-dtls12-ccm8 pion-dtls12-psk pion-dtls12-cbc pion-dtls12-ems-off)
+
+# DTLS 1.3 (pion/dtls v4.0.2). A pion DTLS 1.3 server answers every first
+# ClientHello with a cookie HelloRetryRequest unless -no-cookie
+# (WithInsecureSkipVerifyHello); the client sends a key share for its first
+# group only. pion writes every DTLS 1.3 record after the ServerHello with a
+# unified header (16-bit sequence number, length present).
+
+# No HelloRetryRequest: -no-cookie, and both sides want X25519 first.
+cap_pion-dtls13-aes128-gcm() {
+	pion13 "$1" 5000 7000 "-suite TLS_AES_128_GCM_SHA256 -curves X25519,P-256" \
+		"$ECDSA $CHUNKS_S -no-cookie" "$CHUNKS_C"
+}
+
+ALL13=(pion-dtls13-aes128-gcm)
+declare -A CID13=()
+ALL=("${ALL12[@]}" "${ALL13[@]}")
 
 # tshark_check NAME — with NAME.keylog: the DTLS records tshark sees, how
 # many are tls12_cid (content type 25 on the wire: dtls.record.special_type),
@@ -134,18 +176,49 @@ print("%s: tshark: %s" % (name, "decrypted bytes match c2s/s2c" if ok else "MISM
 ' "$PORT" "$name" "$(wc -c <"$f.c2s")" "$(wc -c <"$f.s2c")" | sed 's/^/== /' >&2
 }
 
+# check13 NAME — a DTLS 1.3 capture: TShark 4.0 cannot decrypt DTLS 1.3 or
+# parse unified headers, so it is asked only for the handshake messages it
+# sees in clear (DTLSPlaintext, epoch 0: ClientHello, HelloRetryRequest /
+# ServerHello). The datagrams themselves are walked here (pcap-records13.py):
+# per direction the plaintext records by content type and the unified-header
+# records by epoch bits, sequence number width, length field and CID; with the
+# key log it decrypts them (its own HKDF, record number decryption and AEAD)
+# and fails unless every record decrypts and the application data each way
+# equals NAME.c2s / NAME.s2c. CID13[NAME] = "C2SLEN,S2CLEN", the CID lengths
+# on the wire each way (c2s records carry the CID the server asked for).
+check13() {
+	local name=$1 f=$OUT/$1
+	python3 "$HERE/pcap-records13.py" "$f.pcap" "$PORT" "$f.keylog" "$f.c2s" "$f.s2c" --cid "${CID13[$name]:-0,0}" |
+		sed "s/^/== $name: /" >&2 || { echo "$ME: $name: pcap-records13.py failed" >&2; return 1; }
+	echo "== $name: c2s $(wc -c <"$f.c2s") bytes, s2c $(wc -c <"$f.s2c") bytes" >&2
+	command -v tshark >/dev/null || return 0
+	local hs
+	# -d: the heuristic takes only the ClientHello datagram (the ServerHello
+	# one goes on with unified-header records TShark 4.0 does not know).
+	hs=$(tshark -r "$f.pcap" -d udp.port==$PORT,dtls -Y dtls.handshake -T fields -e udp.dstport \
+		-e dtls.handshake.type 2>/dev/null |
+		awk -v port=$PORT '{ d = ($1 == port) ? "c2s" : "s2c"; n = split($2, t, ","); for (i = 1; i <= n; i++) c[d " type " t[i]]++ }
+			END { for (k in c) { printf "%s%s x%d", sep, k, c[k]; sep = ", " } }' | sort)
+	echo "== $name: tshark (clear handshake messages, 1 ClientHello, 2 ServerHello/HRR): ${hs:-none}" >&2
+}
+
 main() {
 	mkdir -p "$OUT" "$WORK/bin"
 	(cd "$HERE/piondtls" && go build -o "$WORK/bin/piondtls" .)
 	netns_up
 	local names=("$@")
 	((${#names[@]})) || names=("${ALL[@]}")
+	if [[ ${names[*]} == dtls12 ]]; then names=("${ALL12[@]}"); fi
+	if [[ ${names[*]} == dtls13 ]]; then names=("${ALL13[@]}"); fi
 	local n
 	for n in "${names[@]}"; do
 		declare -F "cap_$n" >/dev/null || { echo "unknown capture $n" >&2; exit 1; }
 		log "$n"
 		"cap_$n" "$n"
-		tshark_check "$n"
+		case $n in
+		pion-dtls13-*) check13 "$n" ;;
+		*) tshark_check "$n" ;;
+		esac
 	done
 }
 

@@ -61,7 +61,7 @@ import (
 func main() {
 	log.SetFlags(0)
 	if len(os.Args) < 2 {
-		log.Fatal("piondtls: usage: piondtls server|client [flags]")
+		log.Fatal("piondtls: usage: piondtls server|client|server13|client13 [flags]")
 	}
 	switch os.Args[1] {
 	case "server":
@@ -70,6 +70,12 @@ func main() {
 	case "client":
 		log.SetPrefix("piondtls client: ")
 		client(os.Args[2:])
+	case "server13":
+		log.SetPrefix("piondtls server13: ")
+		server13(os.Args[2:])
+	case "client13":
+		log.SetPrefix("piondtls client13: ")
+		client13(os.Args[2:])
 	default:
 		log.Fatalf("piondtls: unknown subcommand %q", os.Args[1])
 	}
