@@ -197,8 +197,20 @@ cap_openssl-dtls12-mtu-fragmented() {
 	# -mtu 400 both sides: handshake messages fragmented to fit 400-byte datagrams.
 	ossl "$1" 20000 20000 1000 1 "-dtls1_2 -listen -mtu 400" "-dtls1_2 -mtu 400"
 }
+# Resumption: two connections to one s_server -naccept 2, without -listen:
+# after DTLSv1_listen s_server connect()s its one UDP socket to the first
+# client, so a second client (another source port) gets ECONNREFUSED.
+# Without -listen s_server still asks for a cookie (HelloVerifyRequest), but
+# on the unconnected socket it cannot query the path MTU and fragments its
+# handshake messages for a ~256-byte MTU.
 cap_openssl-dtls12-resumption() {
-	ossl "$1" 3000 3000 700 2 "-dtls1_2 -listen" "-dtls1_2 -sess_out $WORK/$1.sess" "-sess_in $WORK/$1.sess"
+	# Full handshake with NewSessionTicket, then resumption with the ticket.
+	ossl "$1" 3000 3000 700 2 "-dtls1_2" "-dtls1_2 -sess_out $WORK/$1.sess" "-sess_in $WORK/$1.sess"
+}
+cap_openssl-dtls12-resumption-id() {
+	# No tickets on either side: resumption by session ID.
+	ossl "$1" 3000 3000 700 2 "-dtls1_2 -no_ticket" "-dtls1_2 -no_ticket -sess_out $WORK/$1.sess" \
+		"-sess_in $WORK/$1.sess"
 }
 cap_openssl-dtls12-chacha20() {
 	ossl "$1" 3000 4000 700 1 "-dtls1_2 -listen -cipher ECDHE-RSA-CHACHA20-POLY1305" \
@@ -232,7 +244,7 @@ gnutls() {
 cap_gnutls-dtls12-aes256-gcm() {
 	gnutls "$1" 5000 700 NORMAL "NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+ECDHE-RSA:-CIPHER-ALL:+AES-256-GCM"
 }
-cap_gnutls-dtls10() {
+cap_gnutls-dtls10-ecdhe-rsa-aes128-cbc() {
 	gnutls "$1" 5000 700 NORMAL:+VERS-DTLS1.0 "NORMAL:-VERS-ALL:+VERS-DTLS1.0:-KX-ALL:+ECDHE-RSA:-CIPHER-ALL:+AES-128-CBC:-MAC-ALL:+SHA1"
 }
 
@@ -241,9 +253,10 @@ ALL=(
 	openssl-dtls10-ecdhe-rsa-aes128-cbc
 	openssl-dtls12-mtu-fragmented
 	openssl-dtls12-resumption
+	openssl-dtls12-resumption-id
 	openssl-dtls12-chacha20
 	gnutls-dtls12-aes256-gcm
-	gnutls-dtls10
+	gnutls-dtls10-ecdhe-rsa-aes128-cbc
 )
 
 # tshark_check NAME — DTLS records tshark sees, how many of the encrypted
