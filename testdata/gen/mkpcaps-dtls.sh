@@ -43,7 +43,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ME=mkpcaps-dtls.sh
 NSC=sslds-dc NSS=sslds-ds
 VC=sslds-dvc VS=sslds-dvs
-C4=10.77.0.1 S4=10.77.0.2 C6= S6=
+C4=10.77.0.1 S4=10.77.0.2 C6='' S6=''
 WAIT_N=100
 OUT_EXTS="pcap keylog c2s s2c"
 SRV_STDIN=/dev/null
@@ -125,7 +125,9 @@ ok = got[True] == want_c and got[False] == want_s and fin == 2 * conns and fin +
 print("== %s: tshark: %d DTLS records (%d encrypted), %d decrypted (%d Finished, %d alerts, %d application data); "
       "app data c2s %d/%d, s2c %d/%d bytes (%d connection%s)%s" % (
           name, recs, enc, fin + alerts + apps, fin, alerts, apps, got[True], want_c, got[False], want_s,
-          conns, "" if conns == 1 else "s", "" if ok else "  <-- not all decrypted"), file=sys.stderr)
+          conns, "" if conns == 1 else "s",
+          "" if ok else "  (none: TShark 4.0 does not decrypt DTLS ChaCha20-Poly1305)" if enc and not fin + alerts + apps
+          else "  <-- not all decrypted"), file=sys.stderr)
 EOPY
 }
 
@@ -157,7 +159,8 @@ ossl() {
 	local i ops=()
 	for ((i = 1; i <= n; i++)); do ops+=("keylog:$keylog:$i" "data:$WORK/$name.s2c:$chunk:0.05"); done
 	feed_start "${ops[@]}" sleep:60
-	# shellcheck disable=SC2086
+	# The server's stderr to srv.err, so srv.log is what it printed: the data it received.
+	# shellcheck disable=SC2086,SC2016
 	SRV_IN=$WORK/srv.in srv_start $PORT sh -c 'exec "$@" 2>"$0"' "$WORK/srv.err" \
 		openssl s_server -accept $PORT -naccept "$n" -quiet $SRV_RSA $sopts
 	local extra ok=1
@@ -231,8 +234,8 @@ gnutls() {
 	python3 "$WORK/feed.py" "keylog:$keylog:1" "data:$WORK/$name.c2s:$chunk:0.05" "size:$WORK/$name.got:$size" |
 		SSLKEYLOGFILE=$keylog timeout 40 ip netns exec $NSC gnutls-cli --udp --x509cafile "$CA" \
 			--sni-hostname server.test --verify-hostname server.test --logfile "$WORK/$name.cli.log" \
-			--priority "$cprio" -p $PORT $S4 > "$WORK/$name.got" 2>>"$WORK/$name.cli.log" ||
-		{ ok=0; echo "client failed:" >&2; tail -5 "$WORK/$name.cli.log" >&2; }
+			--priority "$cprio" -p $PORT $S4 > "$WORK/$name.got" 2>"$WORK/$name.cli.err" ||
+		{ ok=0; echo "client failed:" >&2; tail -5 "$WORK/$name.cli.log" "$WORK/$name.cli.err" >&2; }
 	srv_wait 1
 	cap_stop
 	same "$WORK/$name.c2s" "$WORK/$name.got" "$name echo" || ok=0
