@@ -70,6 +70,10 @@ type HalfConn struct {
 	// TLS 1.3.
 	secret []byte
 
+	// A DTLS tls12_cid record being opened (RFC 9146): its connection ID.
+	cidRecord bool
+	cid       []byte
+
 	// Scratch space, so that a record decrypts without allocating.
 	nonce  [16]byte
 	header [13]byte // MAC header or AEAD additional data
@@ -281,6 +285,24 @@ func (hc *HalfConn) decrypt13(dst []byte, seq uint64, contentType uint8, recordV
 	return pt[:i], pt[i], MACOK, nil
 }
 
+// typeTLS12CID is the content type of a DTLS record with a connection ID
+// (RFC 9146).
+const typeTLS12CID = 25
+
+// innerPlaintext splits a DTLSInnerPlaintext (RFC 9146 section 5) or
+// TLSInnerPlaintext: content || type || zeros. ok is false when it is all
+// zeros.
+func innerPlaintext(pt []byte) (content []byte, typ uint8, ok bool) {
+	i := len(pt) - 1
+	for i >= 0 && pt[i] == 0 {
+		i--
+	}
+	if i < 0 {
+		return nil, 0, false
+	}
+	return pt[:i], pt[i], true
+}
+
 // xorNonce is the per-record nonce of RFC 8446 5.3 and RFC 7905 2: the
 // 64-bit sequence number, left-padded to the IV length, XORed with the IV.
 // It lives in hc's scratch space until the next record.
@@ -296,8 +318,19 @@ func (hc *HalfConn) xorNonce(seq uint64) []byte {
 // macHeader is seq_num || type || version || length (RFC 5246 6.2.3.1);
 // SSL 3.0 has no version (RFC 6101 5.2.3.1). It lives in hc's scratch
 // space until the next record.
+//
+// For a DTLS tls12_cid record it is RFC 9146 section 5's: seq_num_placeholder
+// (8 bytes of 0xff) || tls12_cid || cid_length || tls12_cid || version ||
+// epoch and sequence number || cid || length.
 func (hc *HalfConn) macHeader(seq uint64, typ uint8, version uint16, n int) []byte {
 	h := hc.header[:0]
+	if hc.cidRecord {
+		h = append(h, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, typeTLS12CID, byte(len(hc.cid)), typeTLS12CID)
+		h = binary.BigEndian.AppendUint16(h, version)
+		h = binary.BigEndian.AppendUint64(h, seq)
+		h = append(h, hc.cid...)
+		return binary.BigEndian.AppendUint16(h, uint16(n))
+	}
 	h = binary.BigEndian.AppendUint64(h, seq)
 	h = append(h, typ)
 	if hc.version > VersionSSL30 {

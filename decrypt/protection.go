@@ -1,5 +1,7 @@
 package decrypt
 
+import "fmt"
+
 // Side is the sender of a direction's records: Client for the records from
 // client to server, Server for the other way. Arrays indexed by Side hold
 // one value per direction.
@@ -235,6 +237,32 @@ func (p *RecordProtection) Open(buf *Buffer, contentType uint8, version uint16, 
 		p.lost = false
 	}
 	return Opened{Plaintext: pt, Type: it, MAC: m, Err: err, Resynced: resynced}
+}
+
+// OpenCID is Open for a DTLS tls12_cid record (RFC 9146 section 5), whose
+// MAC or additional data covers its connection ID cid and whose plaintext
+// is a DTLSInnerPlaintext: Type is the real content type inside.
+func (p *RecordProtection) OpenCID(buf *Buffer, version uint16, cid, payload []byte) Opened {
+	hc := p.cur
+	if hc == nil {
+		return Opened{NoKey: true}
+	}
+	if len(cid) > 255 || hc.version == VersionTLS13 {
+		return Opened{Err: fmt.Errorf("%w: a tls12_cid record with a %d-byte connection ID", ErrBadLength, len(cid))}
+	}
+	hc.cidRecord, hc.cid = true, cid
+	r := p.Open(buf, typeTLS12CID, version, payload)
+	hc.cidRecord, hc.cid = false, nil
+	if r.Err != nil || r.MAC == MACFailed || r.Plaintext == nil {
+		return r
+	}
+	content, typ, ok := innerPlaintext(r.Plaintext)
+	if !ok {
+		r.Plaintext, r.Err = nil, ErrNoInnerType
+		return r
+	}
+	r.Plaintext, r.Type = content, typ
+	return r
 }
 
 // trial decrypts a TLS 1.3 record under each cipher that follows the

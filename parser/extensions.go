@@ -164,6 +164,13 @@ type KeyShareEntry struct {
 	Key   []byte
 }
 
+// ConnectionIDExt is connection_id (RFC 9146 section 3; RFC 9147 section
+// 9 for DTLS 1.3): the connection ID the sender wants to receive in the
+// records sent to it; empty when it will send one but wants none.
+type ConnectionIDExt struct {
+	CID []byte
+}
+
 // RenegotiationInfoExt is renegotiation_info (RFC 5746).
 type RenegotiationInfoExt struct {
 	RenegotiatedConnection []byte
@@ -344,6 +351,12 @@ func parseExtension(t ExtensionType, data []byte, msg HandshakeType) (any, bool)
 		v = e
 	case ExtKeyShare:
 		v, ok = parseKeyShare(&s, msg)
+	case ExtConnectionID, ExtConnectionIDDeprecated:
+		var e ConnectionIDExt
+		var cid cryptobyte.String
+		ok = s.ReadUint8LengthPrefixed(&cid)
+		e.CID = cid
+		v = e
 	case ExtRenegotiationInfo:
 		var e RenegotiationInfoExt
 		var rc cryptobyte.String

@@ -72,6 +72,12 @@ func TestParseExtensions(t *testing.T) {
 			tlstest.U8(b, func(b *cryptobyte.Builder) { b.AddUint16(2) })
 		}, CompressCertificateExt{Algorithms: []CertCompressionAlgorithm{CertCompressionBrotli}}},
 		{"record_size_limit", ExtRecordSizeLimit, HandshakeTypeClientHello, func(b *cryptobyte.Builder) { b.AddUint16(16385) }, RecordSizeLimitExt{Limit: 16385}},
+		{"connection_id", ExtConnectionID, HandshakeTypeServerHello, func(b *cryptobyte.Builder) {
+			b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes([]byte{1, 2, 3, 4, 5, 6, 7, 8}) })
+		}, ConnectionIDExt{CID: []byte{1, 2, 3, 4, 5, 6, 7, 8}}},
+		{"connection_id_empty", ExtConnectionID, HandshakeTypeClientHello, func(b *cryptobyte.Builder) {
+			b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) {})
+		}, ConnectionIDExt{CID: []byte{}}},
 		{"session_ticket_empty", ExtSessionTicket, HandshakeTypeClientHello, nil, SessionTicketExt{Ticket: []byte{}}},
 		{"session_ticket", ExtSessionTicket, HandshakeTypeClientHello, func(b *cryptobyte.Builder) { b.AddBytes([]byte("tkt")) }, SessionTicketExt{Ticket: []byte("tkt")}},
 		{"pre_shared_key_ch", ExtPreSharedKey, HandshakeTypeClientHello, func(b *cryptobyte.Builder) {
@@ -175,6 +181,7 @@ func TestParseExtensionsMalformed(t *testing.T) {
 		{"psk_short_binder", ExtPreSharedKey, HandshakeTypeClientHello, "0007 0001 61 00000000 0002 0100"},
 		{"ems_with_body", ExtExtendedMasterSecret, HandshakeTypeClientHello, "00"},
 		{"record_size_limit_short", ExtRecordSizeLimit, HandshakeTypeClientHello, "40"},
+		{"connection_id_past_end", ExtConnectionID, HandshakeTypeClientHello, "0801020304"},
 		{"heartbeat_empty", ExtHeartbeat, HandshakeTypeClientHello, ""},
 		{"renegotiation_info_overrun", ExtRenegotiationInfo, HandshakeTypeClientHello, "05 00"},
 		{"status_request_truncated", ExtStatusRequest, HandshakeTypeClientHello, "01 00"},

@@ -58,6 +58,7 @@ func recordOf(a *objArena, ev *session.RecordEvent) Record {
 	if x := ev.DTLS; x != nil {
 		epoch, seq := x.Epoch, x.Seq
 		r.Epoch, r.Seq = &epoch, &seq
+		r.CID = hex.EncodeToString(x.CID)
 	}
 	return r
 }

@@ -427,6 +427,8 @@ func extensionObject(a *objArena, e *parser.Extension) Object {
 		if x.HasMax {
 			o = append(o, Field{"max_early_data_size", x.MaxEarlyDataSize})
 		}
+	case parser.ConnectionIDExt:
+		o = append(o, Field{"cid", hex.EncodeToString(x.CID)})
 	case parser.RenegotiationInfoExt:
 		o = append(o, Field{"renegotiated_connection", hex.EncodeToString(x.RenegotiatedConnection)})
 	case parser.StatusRequestExt:

@@ -36,9 +36,11 @@ type Record struct {
 	// and Notes; absent when nothing was.
 	Dropped *RecordDropped `json:"dropped,omitempty"`
 	// DTLS records: the epoch and sequence number of the record header
-	// (for a DTLS 1.3 unified header, the low bits as sent).
+	// (for a DTLS 1.3 unified header, the full values once decrypted,
+	// else the low bits as sent), and the connection ID (RFC 9146), hex.
 	Epoch *uint16 `json:"epoch,omitempty"`
 	Seq   *uint64 `json:"seq,omitempty"`
+	CID   string  `json:"cid,omitempty"`
 }
 
 // RecordDropped counts the items of a record's lists past the record caps

@@ -105,6 +105,10 @@ func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
 		b = append(b, `,"seq":`...)
 		b = strconv.AppendUint(b, *r.Seq, 10)
 	}
+	if r.CID != "" {
+		b = append(b, `,"cid":`...)
+		b = appendStringNoHTML(b, r.CID)
+	}
 	return append(b, "}\n"...), nil
 }
 

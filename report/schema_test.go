@@ -83,7 +83,7 @@ var extensionKinds = []any{
 	tls.PaddingExt{}, tls.EmptyExt{}, tls.CompressCertificateExt{}, tls.RecordSizeLimitExt{},
 	tls.SessionTicketExt{}, tls.PreSharedKeyExt{}, tls.EarlyDataExt{}, tls.SupportedVersionsExt{},
 	tls.CookieExt{}, tls.PSKModesExt{}, tls.KeyShareExt{}, tls.RenegotiationInfoExt{},
-	tls.ApplicationSettingsExt{}, tls.NPNExt{}, tls.EncryptedClientHelloExt{},
+	tls.ConnectionIDExt{}, tls.ApplicationSettingsExt{}, tls.NPNExt{}, tls.EncryptedClientHelloExt{},
 }
 
 // filler sets every exported field it can reach to a value that is not

@@ -132,6 +132,12 @@ type Conn struct {
 	Transport string
 	QUIC      *QUICInfo
 
+	// CIDs are the DTLS connection IDs (RFC 9146) that the records of each
+	// direction carry, as their receiver asked for them (CIDSet: known;
+	// an empty CID: none).
+	CIDs   [2][]byte
+	CIDSet [2]bool
+
 	// TLS is set once SSL/TLS was recognised in either direction.
 	TLS bool
 	// RolesGuessed is set when no ClientHello was seen and the client was

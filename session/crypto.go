@@ -292,11 +292,17 @@ func (c *Conn) setupEarly(ch *parser.ClientHello) {
 	}
 }
 
-// decryptRecord decrypts a protected record. ok is false when there is no
+// decryptRecord decrypts a protected record (dtls: its DTLS header, for a
+// tls12_cid record's connection ID). ok is false when there is no
 // key for it (the record stays opaque).
-func (c *Conn) decryptRecord(d Dir, rec parser.Record) (plain []byte, inner parser.ContentType, mac decrypt.MACResult, ok bool) {
+func (c *Conn) decryptRecord(d Dir, rec parser.Record, dtls *DTLSRecordInfo) (plain []byte, inner parser.ContentType, mac decrypt.MACResult, ok bool) {
 	cc := &c.crypto
-	r := cc.dirs[d].Open(&cc.buf, uint8(rec.Type), uint16(rec.Version), rec.Payload)
+	var r decrypt.Opened
+	if rec.Type == parser.ContentTypeTLS12CID && dtls != nil {
+		r = cc.dirs[d].OpenCID(&cc.buf, uint16(rec.Version), dtls.CID, rec.Payload)
+	} else {
+		r = cc.dirs[d].Open(&cc.buf, uint8(rec.Type), uint16(rec.Version), rec.Payload)
+	}
 	if r.NoKey {
 		c.noKeyNote()
 		return nil, 0, decrypt.MACNone, false

@@ -80,9 +80,12 @@ func (c *Conn) message(ev *RecordEvent, msg parser.Message) {
 	switch m := msg.(type) {
 	case *parser.ClientHello:
 		c.clientHello(m)
+		c.connectionID(d, m.Extensions)
 	case *parser.ServerHello:
 		c.serverHello(m)
+		c.connectionID(d, m.Extensions)
 	case *parser.EncryptedExtensions:
+		c.connectionID(d, m.Extensions)
 		for i := range m.Extensions {
 			if a, ok := m.Extensions[i].Parsed.(parser.ALPNExt); ok && len(a.Protocols) > 0 {
 				c.ALPN = a.Protocols[0]
@@ -98,6 +101,20 @@ func (c *Conn) message(ev *RecordEvent, msg parser.Message) {
 			c.KeyExchange.Bits = m.RSABits()
 		case m.Group != 0:
 			c.KeyExchange.Group = m.Group
+		}
+	}
+}
+
+// connectionID keeps the DTLS connection ID that a hello (DTLS 1.3: the
+// server's EncryptedExtensions) of direction d asks for: the records sent
+// to its sender carry it (RFC 9146 section 3, RFC 9147 section 9).
+func (c *Conn) connectionID(d Dir, exts []parser.Extension) {
+	if c.Transport != TransportDTLS {
+		return
+	}
+	for i := range exts {
+		if e, ok := exts[i].Parsed.(parser.ConnectionIDExt); ok {
+			c.CIDs[1-d], c.CIDSet[1-d] = bytes.Clone(e.CID), true
 		}
 	}
 }

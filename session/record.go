@@ -86,7 +86,7 @@ func (c *Conn) unprotect(ev *RecordEvent) (payload []byte, typ parser.ContentTyp
 	if ev.DTLS != nil && ev.DTLS.Unified {
 		pt, inner, mac, ok = c.decryptUnified(ev)
 	} else {
-		pt, inner, mac, ok = c.decryptRecord(d, rec)
+		pt, inner, mac, ok = c.decryptRecord(d, rec, ev.DTLS)
 	}
 	if ok {
 		ev.MAC = mac

@@ -256,6 +256,25 @@ func LooksLikeDTLS(b []byte) bool {
 	return f.kind == failNone
 }
 
+// GuessCIDLen finds the connection ID length of a datagram whose reader
+// does not know it (DTLS 1.3 sends the server's in its encrypted
+// EncryptedExtensions): the shortest length, 0 to MaxCIDLen, with which
+// every record of b parses, and whether it is the only one. ok is false
+// when none does.
+func GuessCIDLen(b []byte) (n int, unique, ok bool) {
+	n = -1
+	for l := 0; l <= MaxCIDLen && l < len(b); l++ {
+		if !fits(b, l) {
+			continue
+		}
+		if n >= 0 {
+			return n, false, true
+		}
+		n = l
+	}
+	return n, n >= 0, n >= 0
+}
+
 // anyCIDLen reports whether some connection ID length makes all of b parse.
 func anyCIDLen(b []byte) bool {
 	for n := 0; n <= MaxCIDLen && n < len(b); n++ {
@@ -270,8 +289,10 @@ func anyCIDLen(b []byte) bool {
 // maxProbe of them, without allocating.
 func fits(b []byte, cidLen int) bool {
 	for i := 0; len(b) > 0; i++ {
-		_, rest, f := parseRecord(b, cidLen)
-		if f.kind != failNone || i == maxProbe {
+		rec, rest, f := parseRecord(b, cidLen)
+		if f.kind != failNone || i == maxProbe || rec.Unified && len(rec.Payload) < 16 {
+			// A unified header's record is encrypted, with at least
+			// the 16 bytes its sequence number protection samples.
 			return false
 		}
 		b = rest

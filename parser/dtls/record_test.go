@@ -247,3 +247,22 @@ func TestVersionName(t *testing.T) {
 		}
 	}
 }
+
+func TestGuessCIDLen(t *testing.T) {
+	// A unified header with the C bit, an 8-byte CID, a 16-bit sequence
+	// number and a length: only an 8-byte CID makes the datagram parse.
+	rec := append([]byte{0x3f}, bytes.Repeat([]byte{0xcc}, 8)...)
+	rec = append(rec, 0x12, 0x34, 0, 20)
+	rec = append(rec, make([]byte, 20)...)
+	if n, unique, ok := GuessCIDLen(rec); n != 8 || !unique || !ok {
+		t.Errorf("GuessCIDLen = %d, %v, %v; want 8, unique", n, unique, ok)
+	}
+	// Without a length field the record takes the rest: every length fits.
+	noLen := append([]byte{0x3b}, make([]byte, 40)...)
+	if n, unique, ok := GuessCIDLen(noLen); n != 0 || unique || !ok {
+		t.Errorf("no length field: %d, %v, %v; want 0, not unique", n, unique, ok)
+	}
+	if _, _, ok := GuessCIDLen([]byte{0x3f, 1, 2}); ok {
+		t.Error("3 bytes: a length found")
+	}
+}

@@ -95,6 +95,9 @@ type conn struct {
 	last   time.Time
 	elem   *list.Element
 	hs     [2]assembler
+	// guessedCID is the connection ID length found from the records of
+	// each direction, -1 until then (see cidLen).
+	guessedCID [2]int
 }
 
 // Datagram takes one UDP datagram and reports whether it was DTLS (or
@@ -123,7 +126,7 @@ func (a *Analyzer) Datagram(p *capture.Packet) bool {
 	c := r.c
 	a.lru.Touch(c.elem)
 	c.last = p.CI.Timestamp
-	recs, more, err := wire.ParseDatagram(payload, 0, maxRecords)
+	recs, more, err := wire.ParseDatagram(payload, c.cidLen(r.dir, payload), maxRecords)
 	pos := session.Position{Time: p.CI.Timestamp, Packet: p.Num}
 	for i := range recs {
 		a.record(c, r.dir, &recs[i], pos)
@@ -182,7 +185,7 @@ func (a *Analyzer) start(payload []byte, src, dst netip.AddrPort, t time.Time) (
 		sc.AssumeProtected()
 		sc.AddNote(session.ClientToServer, session.NoteMidstream, 0, 0, "the capture starts inside the DTLS connection: no handshake was seen")
 	}
-	c := &conn{s: sc, client: client, server: server, last: t}
+	c := &conn{s: sc, client: client, server: server, last: t, guessedCID: [2]int{-1, -1}}
 	sc.SetDTLSHandshake(func(d session.Dir, frags []byte, pos session.Position) []byte {
 		return c.hs[d].add(a, c, d, frags, pos)
 	})
@@ -194,6 +197,32 @@ func (a *Analyzer) start(payload []byte, src, dst netip.AddrPort, t time.Time) (
 		d = session.ServerToClient
 	}
 	return route{c, d}, true
+}
+
+// cidLen is the length of the connection ID in the records of direction d
+// (RFC 9146): the one the receiver asked for in its hello (the session
+// keeps it), else one found earlier from the records alone, else for this
+// datagram: 0 when it parses so, or the shortest length that makes it
+// parse, remembered when it is the only one. Without keys a DTLS 1.3
+// server's CID is only in its encrypted EncryptedExtensions.
+func (c *conn) cidLen(d session.Dir, payload []byte) int {
+	switch {
+	case c.s.CIDSet[d]:
+		return len(c.s.CIDs[d])
+	case c.guessedCID[d] >= 0:
+		return c.guessedCID[d]
+	}
+	if _, _, err := wire.ParseDatagram(payload, 0, 0); err == nil {
+		return 0
+	}
+	n, unique, ok := wire.GuessCIDLen(payload)
+	if !ok {
+		return 0
+	}
+	if unique {
+		c.guessedCID[d] = n
+	}
+	return n
 }
 
 // record hands one record to the session, with the handshake messages its
