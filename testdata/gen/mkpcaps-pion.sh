@@ -140,8 +140,36 @@ cap_pion-dtls13-aes128-gcm() {
 		"$ECDSA $CHUNKS_S -no-cookie" "$CHUNKS_C"
 }
 
-ALL13=(pion-dtls13-aes128-gcm)
-declare -A CID13=()
+# HelloRetryRequest with both a cookie (pion's default) and
+# key_share.selected_group: the client prefers X25519 and sends only an X25519
+# key share; the server prefers P-256, which the client offered in
+# supported_groups.
+cap_pion-dtls13-hrr() {
+	pion13 "$1" 5000 7000 "-suite TLS_AES_128_GCM_SHA256" \
+		"$ECDSA $CHUNKS_S -curves P-256,X25519" "$CHUNKS_C -curves X25519,P-256"
+}
+# 8-byte CIDs both ways (WithConnectionID(RandomCIDGenerator(8))); the
+# default cookie HRR.
+cap_pion-dtls13-cid() {
+	pion13 "$1" 6000 9000 "-suite TLS_AES_128_GCM_SHA256 -curves X25519 -cid 8" "$ECDSA $CHUNKS_S" "$CHUNKS_C"
+}
+# KeyUpdates: the client calls UpdateKeys(update_requested) after its 3rd and
+# 7th application records (epoch 3 -> 4 -> 5; the server answers each with its
+# own KeyUpdate: 3 -> 4 -> 5), the server calls UpdateKeys (not requested)
+# after its 4th record (5 -> 6: epoch bits 2 again, as in the handshake epoch).
+cap_pion-dtls13-keyupdate() {
+	pion13 "$1" 6000 9000 "-suite TLS_AES_128_GCM_SHA256 -curves X25519" \
+		"$ECDSA $CHUNKS_S -keyupdate 4" "$CHUNKS_C -keyupdate 3,7 -keyupdate-request"
+}
+cap_pion-dtls13-chacha20() {
+	pion13 "$1" 5000 7000 "-suite TLS_CHACHA20_POLY1305_SHA256 -curves X25519" "$ECDSA $CHUNKS_S" "$CHUNKS_C"
+}
+cap_pion-dtls13-aes256() {
+	pion13 "$1" 5000 7000 "-suite TLS_AES_256_GCM_SHA384 -curves P-384" "$ECDSA $CHUNKS_S" "$CHUNKS_C"
+}
+
+ALL13=(pion-dtls13-aes128-gcm pion-dtls13-hrr pion-dtls13-cid pion-dtls13-keyupdate pion-dtls13-chacha20 pion-dtls13-aes256)
+declare -A CID13=([pion-dtls13-cid]=8,8)
 ALL=("${ALL12[@]}" "${ALL13[@]}")
 
 # tshark_check NAME — with NAME.keylog: the DTLS records tshark sees, how

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""pcap-records13.py PCAP PORT [KEYLOG C2S S2C] [--cid C2SLEN,S2CLEN] — the
+"""pcap-records13.py PCAP PORT [KEYLOG C2S S2C] [--cid C2SLEN,S2CLEN] [--list] — the
 DTLS 1.3 (RFC 9147) records of a one-connection capture, for the pion-dtls13-*
 captures that TShark 4.0 can neither decrypt nor parse (it does not know the
 unified header). Used by mkpcaps-pion.sh.
@@ -20,6 +20,8 @@ of KeyUpdates), and prints the inner content types per epoch (handshake
 messages, ACK, alerts, application data), then compares the application
 data each way with C2S / S2C. The cipher suite is read from the ServerHello.
 Exits 1 if a record does not decrypt or the application bytes differ.
+--list also prints every record in capture order (datagram number, direction,
+epoch, record sequence number, what it holds).
 """
 import hashlib
 import hmac
@@ -101,6 +103,9 @@ def main():
         a, b = args[i + 1].split(",")
         cidlen = {"c2s": int(a), "s2c": int(b)}
         del args[i:i + 2]
+    listing = "--list" in args
+    if listing:
+        args.remove("--list")
     path, port = args[0], int(args[1])
     keylog = args[2] if len(args) > 2 else None
     want = {"c2s": open(args[3], "rb").read(), "s2c": open(args[4], "rb").read()} if len(args) > 4 else None
@@ -138,7 +143,14 @@ def main():
         keys[(d, epoch)] = k
         return k
 
+    ndg = 0
+
+    def note(d, what):
+        if listing:
+            print("#%d %s %s" % (ndg, d, what))
+
     for sport, dport, p in datagrams(path):
+        ndg += 1
         d = "c2s" if dport == port else "s2c"
         dgrams[d] += 1
         seen_uni = False
@@ -189,6 +201,8 @@ def main():
                     pt = pt.rstrip(b"\x00")
                     ct, content = pt[-1], pt[:-1]
                     ok = True
+                    note(d, "unified epoch %d seq %d (bits %d, wire seq %d): %s, %d bytes" % (
+                        epoch, seq, ebits, low, CT.get(ct, ct), len(content)))
                     if ct == 22:
                         q = content
                         while len(q) >= 12:
@@ -232,6 +246,7 @@ def main():
                             suite = s
                     label += " " + name
                 plain[d][label] += 1
+                note(d, "plaintext " + label)
         if seen_uni:
             uni_dgrams[d] += 1
 

@@ -2,7 +2,8 @@
 // connection IDs) server and client for making DTLS test captures with known
 // key logs and known application bytes. It is a separate module
 // (testdata/gen/piondtls/go.mod) so that the main module does not depend on
-// pion/dtls.
+// pion/dtls. The subcommands server13 and client13 (dtls13.go) are the
+// DTLS 1.3 (RFC 9147) side, built on github.com/pion/dtls/v4.
 //
 //	piondtls server -listen :4433 [-cert C/server-ecdsa.pem -key C/server-ecdsa.key] [COMMON] \
 //	        -recv N -send M [-out PREFIX]
