@@ -11,6 +11,7 @@
 #     --disable-shared --enable-static
 #     CFLAGS="-DHAVE_SECRET_CALLBACK -DDTLS_CID_MAX_SIZE=20"
 #
+# plus one source fix (below: the ChaCha20 record number mask).
 # (DTLS_CID_MAX_SIZE: wolfSSL 5.5.4 accepts connection IDs of at most 2
 # bytes unless told otherwise; --enable-dtls13 also turns on WOLFSSL_SEND_HRR_COOKIE: the server's
 # stateless HelloRetryRequest with a cookie; --enable-debug only makes the
@@ -35,7 +36,7 @@ CONFIGURE=(--enable-dtls --enable-dtls13 --enable-dtlscid --enable-tls13
 	--enable-aesgcm --enable-chacha --enable-poly1305 --enable-curve25519 --enable-ecc
 	--enable-debug --disable-examples --disable-shared --enable-static
 	"CFLAGS=-DHAVE_SECRET_CALLBACK -DDTLS_CID_MAX_SIZE=20")
-STAMP="${CONFIGURE[*]}"
+STAMP="${CONFIGURE[*]} patch:chacha-rn-mask-endian"
 
 if [[ -x $BUILD/dtls13peer && $BUILD/dtls13peer -nt $HERE/dtls13peer.c && -f $PREFIX/lib/libwolfssl.a &&
 	$(cat "$PREFIX/configure-flags" 2>/dev/null) == "$STAMP" ]]; then
@@ -73,6 +74,12 @@ SRC
 	apt-get source wolfssl
 fi
 SRCDIR=$(ls -d "$BUILD"/wolfssl-*/ | head -1)
+# The upstream fix of wolfSSL PR #6641 (5.6.4): Dtls13GetRnMask tested
+# BIG_ENDIAN, which glibc's <endian.h> always defines, so on little-endian
+# Linux 5.5.4 byte-swaps the ChaCha20 counter of the record number mask
+# (RFC 9147 4.2.3: ciphertext[0..3] little-endian) and its ChaCha20 records
+# interoperate with nothing else. wolfSSL's own macro is BIG_ENDIAN_ORDER.
+sed -i 's/^#ifdef BIG_ENDIAN$/#ifdef BIG_ENDIAN_ORDER/' "$SRCDIR/src/dtls13.c"
 echo "build.sh: wolfSSL source $SRCDIR ($(ls "$BUILD"/wolfssl_*.dsc))" >&2
 
 if [[ ! -f $PREFIX/lib/libwolfssl.a || $(cat "$PREFIX/configure-flags" 2>/dev/null) != "$STAMP" ]]; then
