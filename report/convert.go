@@ -68,7 +68,7 @@ func recordContentType(ev *session.RecordEvent) string {
 	switch {
 	case ev.Record.SSLv2:
 		return "sslv2"
-	case ev.Opaque && ev.ContentType == parser.ContentTypeApplicationData && ev.Conn.Version.IsTLS13():
+	case ev.Opaque && ev.ContentType == parser.ContentTypeApplicationData && ev.Conn.Version.TLSEquivalent().IsTLS13():
 		return "application_data"
 	}
 	return ev.ContentType.String()

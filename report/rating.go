@@ -158,7 +158,10 @@ func rateSuiteInfo(info parser.SuiteInfo) Assessment {
 
 // RateVersion rates a negotiated protocol version: SSL 2.0 and 3.0 are
 // insecure, TLS 1.0 and 1.1 weak (deprecated by RFC 8996), TLS 1.2 secure,
-// TLS 1.3 recommended; TLS 1.3 drafts and unknown values are weak.
+// TLS 1.3 recommended; TLS 1.3 drafts and unknown values are weak. DTLS
+// versions are rated as the TLS version they follow: DTLS 1.0 (TLS 1.1's
+// layouts) weak, as RFC 8996 deprecates it with them, DTLS 1.2 secure,
+// DTLS 1.3 recommended; OpenSSL's pre-RFC DTLS (0x0100) is insecure.
 func RateVersion(v parser.Version) Assessment {
 	switch {
 	case v == parser.VersionSSL20:
@@ -170,6 +173,14 @@ func RateVersion(v parser.Version) Assessment {
 	case v == parser.VersionTLS12:
 		return Assessment{Secure, nil}
 	case v == parser.VersionTLS13:
+		return Assessment{Recommended, nil}
+	case v == parser.VersionDTLS10Pre:
+		return Assessment{Insecure, []string{"OpenSSL's DTLS before RFC 4347 (DTLS1_BAD_VER)"}}
+	case v == parser.VersionDTLS10:
+		return Assessment{Weak, []string{"deprecated by RFC 8996"}}
+	case v == parser.VersionDTLS12:
+		return Assessment{Secure, nil}
+	case v == parser.VersionDTLS13:
 		return Assessment{Recommended, nil}
 	case v.IsTLS13Draft():
 		return Assessment{Weak, []string{"pre-standard TLS 1.3 draft"}}

@@ -131,6 +131,10 @@ func TestRateVersion(t *testing.T) {
 		{parser.VersionTLS11, Weak},
 		{parser.VersionTLS12, Secure},
 		{parser.VersionTLS13, Recommended},
+		{parser.VersionDTLS10Pre, Insecure},
+		{parser.VersionDTLS10, Weak},
+		{parser.VersionDTLS12, Secure},
+		{parser.VersionDTLS13, Recommended},
 		{0x7f17, Weak},
 		{0x0a0a, Weak},
 	}

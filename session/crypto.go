@@ -487,7 +487,7 @@ func (c *Conn) earlyVerdict(accepted bool) {
 // cipher suite, which needs no key (see decrypt.NullCipherContent); ok is
 // false in TLS 1.3, before a ServerHello, and for any other suite.
 func (c *Conn) nullCipherPayload(p []byte) ([]byte, bool) {
-	if c.Version.IsTLS13() || c.ServerHello == nil {
+	if c.Version.TLSEquivalent().IsTLS13() || c.ServerHello == nil {
 		return nil, false
 	}
 	return decrypt.NullCipherContent(uint16(c.CipherSuite), p)

@@ -167,7 +167,7 @@ func (c *Conn) serverHello(m *parser.ServerHello) {
 		c.HelloRetryRequest = true
 		c.earlyVerdict(false) // RFC 8446 4.2.10: a HelloRetryRequest rejects 0-RTT
 		c.rewriteLastHistory('S', 'J')
-		if v := m.SelectedVersion(); v.IsTLS13() {
+		if v := m.SelectedVersion(); v.TLSEquivalent().IsTLS13() {
 			c.Version = v
 		}
 		return
@@ -182,7 +182,7 @@ func (c *Conn) serverHello(m *parser.ServerHello) {
 		c.ALPN = p
 	}
 	c.serverFingerprints(m)
-	if c.Version.IsTLS13() {
+	if c.Version.TLSEquivalent().IsTLS13() {
 		c.Resumed = m.Extension(parser.ExtPreSharedKey) != nil
 		// Everything after the ServerHello is protected, both ways.
 		c.AssumeProtected()
@@ -222,7 +222,7 @@ func (c *Conn) certificate(d Dir, m *parser.Certificate) {
 func (c *Conn) keyExchangeFromHello(m *parser.ServerHello) {
 	info, _ := parser.CipherSuiteInfo(m.CipherSuite)
 	c.KeyExchange.Kind = info.KeyExchange
-	if !c.Version.IsTLS13() {
+	if !c.Version.TLSEquivalent().IsTLS13() {
 		return
 	}
 	if e := m.Extension(parser.ExtKeyShare); e != nil {

@@ -52,7 +52,7 @@ func (c *Conn) record(d Dir, rec parser.Record, offset uint64, t time.Time, pack
 		return
 	}
 	h := &c.dirs[d]
-	protected := h.encrypted && (!c.Version.IsTLS13() || rec.Type == parser.ContentTypeApplicationData)
+	protected := h.encrypted && (!c.Version.TLSEquivalent().IsTLS13() || rec.Type == parser.ContentTypeApplicationData)
 	if ev.DTLS != nil {
 		// DTLS says it in each record: epoch 0 is in clear.
 		protected = ev.DTLS.Unified || ev.DTLS.Epoch != 0
@@ -210,7 +210,7 @@ func (c *Conn) changeCipherSpecRecord(ev *RecordEvent, payload []byte) {
 	// it switches nothing either. Without a ServerHello (not captured), a
 	// client that does not offer TLS 1.3, or that sent a ClientKeyExchange,
 	// is in TLS 1.2 or older.
-	if c.Version.IsTLS13() || !(c.ServerHello != nil || c.ClientHello == nil || c.clientKX || !c.ClientHello.MaxVersion().IsTLS13()) {
+	if c.Version.TLSEquivalent().IsTLS13() || !(c.ServerHello != nil || c.ClientHello == nil || c.clientKX || !c.ClientHello.MaxVersion().IsTLS13()) {
 		return
 	}
 	if d == ServerToClient && c.ServerHello != nil && c.serverFlight == 0 && !c.Resumed {
