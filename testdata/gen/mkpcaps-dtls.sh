@@ -23,7 +23,8 @@
 # connection of a capture carries the same bytes). They are what this script
 # fed the programs on their stdin; the script also checks them against what
 # the other side printed (OpenSSL -quiet: the application data alone) or
-# echoed back (gnutls-serv --echo: s2c = c2s).
+# echoed back (gnutls-serv --echo: s2c = c2s). Static-RSA captures also get
+# NAME.key, a copy of certs/server-rsa.key (the server's private key).
 #
 # DTLS writes one record per SSL_write / gnutls_record_send, and neither
 # program splits its stdin reads to the path MTU (a read larger than the MTU
@@ -45,7 +46,7 @@ NSC=sslds-dc NSS=sslds-ds
 VC=sslds-dvc VS=sslds-dvs
 C4=10.77.0.1 S4=10.77.0.2 C6='' S6=''
 WAIT_N=100
-OUT_EXTS="pcap keylog c2s s2c"
+OUT_EXTS="pcap keylog c2s s2c key"
 SRV_STDIN=/dev/null
 CAP_FILTER=udp
 SRV_PROTO=udp
@@ -215,6 +216,12 @@ cap_openssl-dtls12-resumption-id() {
 	ossl "$1" 3000 3000 700 2 "-dtls1_2 -no_ticket" "-dtls1_2 -no_ticket -sess_out $WORK/$1.sess" \
 		"-sess_in $WORK/$1.sess"
 }
+cap_openssl-dtls12-rsa-aes128-gcm() {
+	# Static RSA key exchange; NAME.key = the server's key, so the capture
+	# decrypts with the key log or with the private key alone.
+	ossl "$1" 3000 4000 700 1 "-dtls1_2 -listen -cipher AES128-GCM-SHA256" \
+		"-dtls1_2 -cipher AES128-GCM-SHA256" && cp "$CERTS/server-rsa.key" "$OUT/$1.key"
+}
 cap_openssl-dtls12-chacha20() {
 	ossl "$1" 3000 4000 700 1 "-dtls1_2 -listen -cipher ECDHE-RSA-CHACHA20-POLY1305" \
 		"-dtls1_2 -cipher ECDHE-RSA-CHACHA20-POLY1305"
@@ -258,6 +265,7 @@ ALL=(
 	openssl-dtls12-resumption
 	openssl-dtls12-resumption-id
 	openssl-dtls12-chacha20
+	openssl-dtls12-rsa-aes128-gcm
 	gnutls-dtls12-aes256-gcm
 	gnutls-dtls10-ecdhe-rsa-aes128-cbc
 )
@@ -268,13 +276,23 @@ ALL=(
 # against NAME.c2s / NAME.s2c times the number of connections (counted as
 # the client's ClientHellos with an empty cookie: every connection here
 # starts with one). TShark 4.0 does not decrypt DTLS with ChaCha20-Poly1305.
+# Where NAME.key exists, the same once more with the private key alone
+# (uat:rsa_keys, no key log).
 tshark_check() {
 	command -v tshark >/dev/null || return 0
 	local name=$1
-	tshark -r "$OUT/$name.pcap" -o "tls.keylog_file:$OUT/$name.keylog" -Y dtls -T fields -E occurrence=a -E aggregator=';' \
+	tshark_count "$name" "" -o "tls.keylog_file:$OUT/$name.keylog"
+	if [[ -f $OUT/$name.key ]]; then
+		tshark_count "$name" "RSA key alone" -o "uat:rsa_keys:\"$OUT/$name.key\",\"\""
+	fi
+}
+# tshark_count NAME LABEL TSHARK-OPTS... — one tshark_check count with those keys.
+tshark_count() {
+	local name=$1 label=$2; shift 2
+	tshark -r "$OUT/$name.pcap" "$@" -Y dtls -T fields -E occurrence=a -E aggregator=';' \
 		-e ip.src -e dtls.record.epoch -e dtls.handshake.type -e dtls.handshake.cookie_length \
 		-e dtls.alert_message.desc -e data.len 2>/dev/null |
-		python3 "$WORK/tcheck.py" "$name" "$C4" "$OUT/$name.c2s" "$OUT/$name.s2c"
+		python3 "$WORK/tcheck.py" "$name${label:+ ($label)}" "$C4" "$OUT/$name.c2s" "$OUT/$name.s2c"
 }
 
 main() {
