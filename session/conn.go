@@ -188,6 +188,7 @@ type Conn struct {
 	// dtlsHandshake: see SetDTLSHandshake.
 	dtlsHandshake func(d Dir, fragments []byte, pos Position) []byte
 	dtlsForms     [2][][]byte // see DTLSTranscript
+	dtlsSeqs      [2]dtlsSeqs // the records' sequence numbers, for the ones lost
 	dtlsMsg       []byte      // the DTLS form of the message being processed
 	dtlsCH        []byte      // the DTLS form of a ClientHello awaiting the version
 	dtls13        bool        // the ServerHello chose DTLS 1.3

@@ -338,7 +338,7 @@ func (c *Conn) decryptUnified(ev *RecordEvent) (plain []byte, inner parser.Conte
 		return nil, 0, decrypt.MACNone, false
 	}
 	if r.MAC == decrypt.MACOK {
-		info.Epoch, info.Seq = uint16(min(r.Epoch, 0xffff)), r.Seq
+		info.Epoch, info.Seq, info.rebuilt = uint16(min(r.Epoch, 0xffff)), r.Seq, true
 	}
 	if r.Err != nil {
 		c.keyNote("decrypt_error", r.Err.Error())

@@ -158,6 +158,7 @@ type DTLSRecordInfo struct {
 	SeqOffset int
 	SeqLen    int
 	EpochBits uint8
+	rebuilt   bool // a unified header's Epoch and Seq are the full values
 }
 
 // DTLSRecord processes one DTLS record of direction d. For a handshake
@@ -168,6 +169,11 @@ type DTLSRecordInfo struct {
 // info.
 func (c *Conn) DTLSRecord(d Dir, rec parser.Record, info DTLSRecordInfo, hs []byte, pos Position) {
 	c.nextDTLS = &info
+	defer func() {
+		if !info.Unified || info.rebuilt {
+			c.dtlsSeqs[d].see(info.Epoch, info.Seq)
+		}
+	}()
 	if rec.Type == parser.ContentTypeHandshake && info.Epoch == 0 && !info.Unified {
 		c.Records[d]++
 		ev := c.begin(d, rec, pos.Offset, pos.Time, pos.Packet)
@@ -176,6 +182,52 @@ func (c *Conn) DTLSRecord(d Dir, rec parser.Record, info DTLSRecordInfo, hs []by
 		return
 	}
 	c.record(d, rec, pos.Offset, pos.Time, pos.Packet)
+}
+
+// dtlsSeqs follows the sequence numbers of one direction's DTLS records,
+// per epoch, to count the records that never came (RFC 6347 section
+// 4.1: each record has its own number, retransmissions too).
+type dtlsSeqs struct {
+	epochs []epochSeqs
+	over   bool // more epochs than kept: not counted
+}
+
+type epochSeqs struct {
+	epoch    uint16
+	lo, hi   uint64
+	received uint64
+}
+
+// maxSeqEpochs bounds the epochs followed per direction.
+const maxSeqEpochs = 8
+
+func (s *dtlsSeqs) see(epoch uint16, seq uint64) {
+	for i := range s.epochs {
+		e := &s.epochs[i]
+		if e.epoch == epoch {
+			e.lo, e.hi = min(e.lo, seq), max(e.hi, seq)
+			e.received++
+			return
+		}
+	}
+	if len(s.epochs) >= maxSeqEpochs {
+		s.over = true
+		return
+	}
+	s.epochs = append(s.epochs, epochSeqs{epoch: epoch, lo: seq, hi: seq, received: 1})
+}
+
+// lost is how many sequence numbers between the first and the last of
+// each epoch no record had (a record seen twice, duplicated on the way,
+// does not make up for a lost one beyond its epoch).
+func (s *dtlsSeqs) lost() uint64 {
+	var n uint64
+	for _, e := range s.epochs {
+		if span := e.hi - e.lo + 1; span > e.received {
+			n += span - e.received
+		}
+	}
+	return n
 }
 
 // SetDTLSHandshake gives the DTLS transport's rebuilding of handshake

@@ -125,6 +125,12 @@ func (c *Conn) End(cause string, t time.Time) {
 	if !c.TLS {
 		return
 	}
+	for d := range c.dtlsSeqs {
+		if n := c.dtlsSeqs[d].lost(); n > 0 {
+			c.note(Note{Code: NoteDTLSRecordsLost, Dir: Dir(d), HasDir: true,
+				Detail: fmt.Sprintf("%d records never came (gaps in the sequence numbers): lost on the way or by the capture; the records after them were read", n)})
+		}
+	}
 	for d := range c.dirs {
 		if p := c.dirs[d].hs.Pending(); p > 0 {
 			c.note(Note{Code: NoteHandshakeTruncated, Dir: Dir(d), HasDir: true,

@@ -80,9 +80,19 @@ func TestAuditAgainstTshark(t *testing.T) {
 	}
 	t.Parallel()
 	testenv.Need(t, "tshark", "no comparison of the audit's counts")
-	shipped, err := filepath.Glob("../../testdata/pcaps/*.pcap")
-	if err != nil || len(shipped) == 0 {
+	all, err := filepath.Glob("../../testdata/pcaps/*.pcap")
+	if err != nil || len(all) == 0 {
 		t.Fatalf("no captures in testdata/pcaps: %v", err)
+	}
+	// The DTLS captures are left out: tshark finds DTLS on these ports
+	// only by heuristics that miss DTLS 1.3 (its ServerHello is then not
+	// counted); their records are compared with tshark's one by one in
+	// internal/oracle (TestDTLSRecordsTshark, TestDTLSTshark).
+	var shipped []string
+	for _, f := range all {
+		if !strings.Contains(filepath.Base(f), "dtls") {
+			shipped = append(shipped, f)
+		}
 	}
 	sets := map[string][]string{"shipped": shipped}
 	if dir := haveConformance(t, "only the shipped captures are compared"); dir != "" {

@@ -15,6 +15,7 @@ import (
 var dtlsExceptions = map[string]string{
 	"ndpi/pcap/dtls.pcap 127.0.0.1:40983 records":                                                      whyDTLS13Unified,
 	"zeek/traces/dtls13-cid.pcap 10.168.36.147:47904 records":                                          whyDTLS13Unified,
+	"zeek/traces/dtls13-cid.pcap 10.168.36.147:57488 records":                                          whyDTLS13Unified,
 	"zeek/traces/dtls13-wolfssl.pcap 10.168.36.147:33714 records":                                      whyDTLS13Unified,
 	"ndpi/pcap/dtls.pcap 127.0.0.1:40983 decryption":                                                   "tshark 4.0 decrypts no DTLS 1.3; every record verifies here under the DSB's secrets, both Finished too, and the data is what wolfSSL's examples send (transport/dtls TestNDPIDTLS13)",
 	"hotplace/dtls12/dtls12_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256.pcapng [::1]:49229 decryption": "tshark 4.0's TLS debug log says AEAD auth tag mismatch for this DTLS ChaCha20-Poly1305 connection; every tag verifies here (the nonce is the IV XOR epoch||sequence, RFC 7905 with RFC 6347's 64-bit sequence), and the client's data is the line the OpenSSL server printed (transport/dtls TestHotplaceDTLS12)",
