@@ -24,8 +24,10 @@ import (
 // decrypts them with ours: each frame's records, in order, with their
 // content type (for a tls12_cid record, RFC 9146, the inner type, which
 // tshark shows once decrypted), epoch, sequence number, connection ID,
-// length (the header's), whether it was decrypted, and the decrypted
-// application data, byte for byte.
+// length (the header's), whether it was decrypted (and then that our MAC
+// or AEAD tag verified), the alerts (level and description), the
+// handshake types of the records of epoch 1 or later (the Finished), and
+// the decrypted application data, byte for byte.
 //
 // Left out: the ChaCha20-Poly1305 captures (openssl-dtls12-chacha20,
 // hotplace's dtls12_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256), whose
@@ -89,6 +91,8 @@ func TestDTLSRecordsTshark(t *testing.T) {
 					check(w, "cid", a.cid, b.cid)
 					check(w, "length", strconv.Itoa(a.length), strconv.Itoa(b.length))
 					check(w, "decrypted", strconv.FormatBool(a.decrypted), strconv.FormatBool(b.decrypted))
+					check(w, "alerts", a.alerts, b.alerts)
+					check(w, "handshake", a.handshake, b.handshake)
 					if a.decrypted {
 						check(w, "mac", a.mac, "ok")
 					}
@@ -127,6 +131,8 @@ type dtlsRec struct {
 	decrypted                  bool
 	mac                        string // ours only
 	data                       []byte // decrypted application data
+	alerts                     string // "level/description,...", decimal
+	handshake                  string // the handshake types, decimal, of a record of epoch 1 or later
 }
 
 // describeAppData is a record's application data in a failure message: its
@@ -249,6 +255,28 @@ func tsharkDTLSRecords(pcap, keylog string) (map[uint64][]dtlsRec, error) {
 			if _, opaque := r["dtls.enc_content"]; opaque {
 				d.decrypted = false
 			}
+			if isTree("dtls.alert_message") {
+				var as []field
+				if err := oneOrMany(r["dtls.alert_message"], &as); err != nil {
+					return nil, fmt.Errorf("frame %d: dtls.alert_message: %v", frame, err)
+				}
+				var l []string
+				for _, a := range as {
+					l = append(l, str(a, "dtls.alert_message.level")+"/"+str(a, "dtls.alert_message.desc"))
+				}
+				d.alerts = strings.Join(l, ",")
+			}
+			if d.epoch != 0 && isTree("dtls.handshake") {
+				var hs []field
+				if err := oneOrMany(r["dtls.handshake"], &hs); err != nil {
+					return nil, fmt.Errorf("frame %d: dtls.handshake: %v", frame, err)
+				}
+				var l []string
+				for _, h := range hs {
+					l = append(l, str(h, "dtls.handshake.type"))
+				}
+				d.handshake = strings.Join(l, ",")
+			}
 			if d.epoch != 0 && d.contentType == 23 {
 				if len(data) > 0 {
 					b, err := hex.DecodeString(strings.ReplaceAll(data[0].Data, ":", ""))
@@ -330,7 +358,18 @@ func (s *dtlsSink) Record(ev *session.RecordEvent) {
 	if x == nil || ev.QUIC != nil {
 		return
 	}
+	var alerts, hs []string
+	for _, a := range ev.Alerts {
+		alerts = append(alerts, fmt.Sprintf("%d/%d", a.Level, a.Description))
+	}
+	if x.Epoch != 0 {
+		for _, m := range ev.Messages {
+			hs = append(hs, strconv.Itoa(int(m.Type())))
+		}
+	}
 	s.recs = append(s.recs, dtlsRec{
+		alerts:      strings.Join(alerts, ","),
+		handshake:   strings.Join(hs, ","),
 		contentType: int(ev.ContentType),
 		epoch:       int(x.Epoch),
 		seq:         x.Seq,
