@@ -46,6 +46,9 @@ func recordOf(a *objArena, ev *session.RecordEvent) Record {
 	for _, a := range ev.Alerts {
 		r.Alerts = append(r.Alerts, alertOf(a, ""))
 	}
+	for _, a := range ev.ACKs {
+		r.ACKs = append(r.ACKs, RecordNumber{Epoch: a.Epoch, Seq: a.Seq})
+	}
 	if hb := ev.Heartbeat; hb != nil {
 		r.Heartbeat = &Heartbeat{Type: hb.Type.String(), PayloadLength: int(hb.PayloadLength), Received: hb.Actual, Heartbleed: hb.Heartbleed}
 	}

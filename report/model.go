@@ -26,12 +26,14 @@ type Record struct {
 	Handshake     []Object   `json:"handshake,omitempty"`
 	Alerts        []Alert    `json:"alerts"` // always a list: [] when the record carries none
 	Heartbeat     *Heartbeat `json:"heartbeat,omitempty"`
-	Decrypted     bool       `json:"decrypted"`
-	EarlyData     bool       `json:"early_data,omitempty"`
-	NullCipher    bool       `json:"null_cipher,omitempty"`
-	MAC           string     `json:"mac"`
-	Plaintext     int        `json:"plaintext_bytes,omitempty"`
-	Notes         []Note     `json:"notes,omitempty"`
+	// ACKs are the record numbers a DTLS 1.3 ACK record acknowledges.
+	ACKs       []RecordNumber `json:"acks,omitempty"`
+	Decrypted  bool           `json:"decrypted"`
+	EarlyData  bool           `json:"early_data,omitempty"`
+	NullCipher bool           `json:"null_cipher,omitempty"`
+	MAC        string         `json:"mac"`
+	Plaintext  int            `json:"plaintext_bytes,omitempty"`
+	Notes      []Note         `json:"notes,omitempty"`
 	// Dropped counts what the record caps left out of Handshake, Alerts
 	// and Notes; absent when nothing was.
 	Dropped *RecordDropped `json:"dropped,omitempty"`
@@ -41,6 +43,12 @@ type Record struct {
 	Epoch *uint16 `json:"epoch,omitempty"`
 	Seq   *uint64 `json:"seq,omitempty"`
 	CID   string  `json:"cid,omitempty"`
+}
+
+// RecordNumber is a DTLS 1.3 record number (RFC 9147 section 7).
+type RecordNumber struct {
+	Epoch uint64 `json:"epoch"`
+	Seq   uint64 `json:"seq"`
 }
 
 // RecordDropped counts the items of a record's lists past the record caps

@@ -71,6 +71,20 @@ func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
 			return nil, err
 		}
 	}
+	if len(r.ACKs) > 0 {
+		b = append(b, `,"acks":[`...)
+		for i, a := range r.ACKs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"epoch":`...)
+			b = strconv.AppendUint(b, a.Epoch, 10)
+			b = append(b, `,"seq":`...)
+			b = strconv.AppendUint(b, a.Seq, 10)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	b = append(b, `,"decrypted":`...)
 	b = strconv.AppendBool(b, r.Decrypted)
 	if r.EarlyData {

@@ -91,6 +91,19 @@ func (w *Writer) textRecord(ev *session.RecordEvent) {
 	}
 	b = append(b, "len="...)
 	b = strconv.AppendInt(b, int64(len(ev.Record.Payload)), 10)
+	if x := ev.DTLS; x != nil {
+		// DTLS 1.3's unified header: its full numbers once decrypted.
+		if !x.Unified || ev.Decrypted {
+			b = append(b, "  epoch="...)
+			b = strconv.AppendUint(b, uint64(x.Epoch), 10)
+			b = append(b, " seq="...)
+			b = strconv.AppendUint(b, x.Seq, 10)
+		}
+		if len(x.CID) > 0 {
+			b = append(b, "  cid="...)
+			b = hex.AppendEncode(b, x.CID)
+		}
+	}
 	switch {
 	case ev.Decrypted:
 		b = append(b, "  decrypted  mac="...)
@@ -113,6 +126,13 @@ func (w *Writer) textRecord(ev *session.RecordEvent) {
 	for _, a := range ev.Alerts {
 		writeStrings(w.out, "    alert: ", a.Description.String(), " (")
 		writeStrings(w.out, a.Level.String(), ")\n", "")
+	}
+	if len(ev.ACKs) > 0 {
+		w.out.WriteString("    acks:")
+		for _, a := range ev.ACKs {
+			fmt.Fprintf(w.out, " %d/%d", a.Epoch, a.Seq)
+		}
+		w.out.WriteString("\n")
 	}
 	if hb := ev.Heartbeat; hb != nil {
 		fmt.Fprintf(w.out, "    heartbeat %s payload_length=%d received=%d", hb.Type.String(), int(hb.PayloadLength), hb.Actual)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/parser"
+	dtlswire "github.com/ssldissect/ssldissect/parser/dtls"
 )
 
 // Dir is the direction of a record once the connection's roles are known.
@@ -56,6 +57,8 @@ type RecordEvent struct {
 	Messages  []parser.Message
 	Alerts    []parser.Alert
 	Heartbeat *parser.Heartbeat
+	// ACKs are the record numbers a DTLS 1.3 ACK record acknowledges.
+	ACKs      []dtlswire.RecordNumber
 	Decrypted bool
 	// Readable marks a record protected by a NULL cipher read without keys:
 	// its content is in clear, its MAC unchecked.

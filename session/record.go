@@ -9,6 +9,7 @@ import (
 
 	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/parser"
+	dtlswire "github.com/ssldissect/ssldissect/parser/dtls"
 )
 
 // begin starts the event of one input of direction d (a record, or
@@ -178,7 +179,13 @@ func (c *Conn) content(ev *RecordEvent, typ parser.ContentType, payload []byte) 
 		// numbers the peer received; nothing to reassemble.
 		if c.Transport != TransportDTLS {
 			ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, NoteUnknownContentType, fmt.Errorf("content type %d outside DTLS", ev.Record.Type)))
+			break
 		}
+		acks, err := dtlswire.ParseACK(payload)
+		if err != nil {
+			ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, NoteDTLSBadRecord, err))
+		}
+		ev.ACKs = acks
 	default:
 		c.history(d, 'Q')
 		ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, NoteUnknownContentType, fmt.Errorf("content type %d", ev.Record.Type)))
