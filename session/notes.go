@@ -67,6 +67,7 @@ const (
 	NoteDTLSRetransmission      NoteCode = "dtls_retransmission"
 	NoteDTLSBadRecord           NoteCode = "dtls_bad_record"
 	NoteDTLSRecordsLost         NoteCode = "dtls_records_lost"
+	NoteDTLSPeerMoved           NoteCode = "dtls_peer_moved"
 	NoteQUICStreamGap           NoteCode = "quic_stream_gap"
 
 	// noteBadPrefix starts the bad_<message> codes (BadMessage).
@@ -139,6 +140,7 @@ var NoteCodes = []NoteInfo{
 	{NoteQUICStreamsCapped, "a QUIC connection with more streams open at once than the cap (4096): the data of the others is not reassembled", "none: a connection that wide is an attack or a broken peer"},
 	{NoteDTLSRetransmission, "DTLS handshake messages sent again (a retransmitted flight): each message is shown once, the copies are counted in the detail at the end", "none: retransmissions are normal on lossy paths"},
 	{NoteDTLSBadRecord, "a DTLS datagram whose records do not parse from some record on: the records before it are kept", "look for a non-DTLS protocol on the same ports or a corrupted capture"},
+	{NoteDTLSPeerMoved, "records carrying a DTLS connection's connection ID (RFC 9146) came from another address or port: the peer moved (a NAT rebinding) and the connection is followed there", "none: this is what connection IDs are for; the connection keeps its first addresses in the report"},
 	{NoteDTLSRecordsLost, "DTLS records missing from the capture, told by the gaps in their sequence numbers (per epoch, between the first and the last seen): lost on the way or by the capture; only their own content is missing, the records after them decrypt", "capture closer to an endpoint, or with a larger buffer; the plaintext files lack these records"},
 	{NoteQUICCryptoGap, "a QUIC CRYPTO stream (one encryption level and direction) with bytes after a hole that was never filled, at the end of the connection: the packet that carried the hole was lost or not captured, and the handshake messages after it were not read", "capture with a bigger buffer; the packets themselves are still shown"},
 	{NoteQUICStreamGap, "QUIC streams of a direction whose data stops at a hole (a packet lost or not captured): the bytes after it are counted, never written to --plaintext-dir", "capture with a bigger buffer; the stream files hold the bytes up to the hole"},

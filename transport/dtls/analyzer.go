@@ -44,6 +44,7 @@ type Stats struct {
 	Retransmissions int64 // handshake fragments already seen
 	Malformed       int64
 	Refused         int64 // fragments refused by the caps (messages in flight, the budget)
+	Moved           int64 // datagrams from a new address, found by connection ID
 }
 
 // Analyzer finds DTLS connections in UDP datagrams and reports them to a
@@ -55,7 +56,13 @@ type Analyzer struct {
 	nextID func() uint64
 	opt    Options
 	byAddr map[addrPair]route
-	lru    lru.List[*conn]
+	// byCID finds a connection by the connection ID its records carry,
+	// for a datagram from an address it has not used (RFC 9146 section
+	// 6: a peer behind a NAT that rebound its port); cidLens counts the
+	// lengths of those IDs.
+	byCID   map[string]route
+	cidLens map[int]int
+	lru     lru.List[*conn]
 	held   int64 // bytes of the messages being rebuilt, all connections
 	Stats  Stats
 }
@@ -78,7 +85,8 @@ func NewAnalyzer(sink session.Sink, keys *decrypt.KeyStore, nextID func() uint64
 	if opt.MaxHeldBytes <= 0 {
 		opt.MaxHeldBytes = DefaultMaxHeldBytes
 	}
-	return &Analyzer{sink: sink, keys: keys, nextID: nextID, opt: opt, byAddr: map[addrPair]route{}}
+	return &Analyzer{sink: sink, keys: keys, nextID: nextID, opt: opt, byAddr: map[addrPair]route{},
+		byCID: map[string]route{}, cidLens: map[int]int{}}
 }
 
 // Open reports the connections still open.
@@ -95,6 +103,10 @@ type conn struct {
 	last   time.Time
 	elem   *list.Element
 	hs     [2]assembler
+	// cids are the connection IDs registered in byCID, by direction;
+	// moved the address pairs a peer moved to.
+	cids  [2]string
+	moved []addrPair
 	// guessedCID is the connection ID length found from the records of
 	// each direction, -1 until then (see cidLen).
 	guessedCID [2]int
@@ -114,6 +126,9 @@ func (a *Analyzer) Datagram(p *capture.Packet) bool {
 		return true
 	}
 	if !ok {
+		r, ok = a.moved(payload, src, dst, p.Num)
+	}
+	if !ok {
 		if !wire.LooksLikeDTLS(payload) {
 			return false
 		}
@@ -131,6 +146,7 @@ func (a *Analyzer) Datagram(p *capture.Packet) bool {
 	for i := range recs {
 		a.record(c, r.dir, &recs[i], pos)
 	}
+	a.learnCIDs(c)
 	if err != nil || more > 0 {
 		a.Stats.Malformed++
 		detail := fmt.Sprintf("%d records after the first %d of the datagram not read", more, len(recs))
@@ -199,6 +215,63 @@ func (a *Analyzer) start(payload []byte, src, dst netip.AddrPort, t time.Time) (
 	return route{c, d}, true
 }
 
+// maxMoves bounds the new addresses a connection is followed to.
+const maxMoves = 16
+
+// moved finds the connection of a datagram from an address pair no
+// connection uses, by the connection ID of its first record (a tls12_cid
+// record, or a unified header with the C bit), and routes that pair to
+// it from now on.
+func (a *Analyzer) moved(payload []byte, src, dst netip.AddrPort, packet uint64) (route, bool) {
+	if len(a.byCID) == 0 || len(payload) == 0 {
+		return route{}, false
+	}
+	off := 0
+	switch {
+	case payload[0] == wire.ContentTLS12CID:
+		off = 11 // type, version, epoch, sequence number
+	case payload[0]&(wire.UnifiedFixedMask|wire.UnifiedCID) == wire.UnifiedFixed|wire.UnifiedCID:
+		off = 1
+	default:
+		return route{}, false
+	}
+	for n := range a.cidLens {
+		if off+n > len(payload) {
+			continue
+		}
+		r, ok := a.byCID[string(payload[off:off+n])]
+		if !ok || len(r.c.moved) >= maxMoves {
+			continue
+		}
+		c := r.c
+		pair := addrPair{src, dst}
+		a.byAddr[pair] = r
+		a.byAddr[addrPair{dst, src}] = route{c, 1 - r.dir}
+		c.moved = append(c.moved, pair)
+		a.Stats.Moved++
+		c.s.AddNote(r.dir, session.NoteDTLSPeerMoved, 0, packet, fmt.Sprintf("records with the connection's CID %x came from %s to %s: the peer moved (NAT rebinding, RFC 9146 section 6), followed", payload[off:off+n], src, dst))
+		return r, true
+	}
+	return route{}, false
+}
+
+// learnCIDs registers the connection IDs the session learnt from the
+// hellos, for moved.
+func (a *Analyzer) learnCIDs(c *conn) {
+	for d := range c.cids {
+		if c.cids[d] != "" || !c.s.CIDSet[d] || len(c.s.CIDs[d]) == 0 {
+			continue
+		}
+		cid := string(c.s.CIDs[d])
+		if _, taken := a.byCID[cid]; taken {
+			continue // another connection's: not a way to tell them apart
+		}
+		c.cids[d] = cid
+		a.byCID[cid] = route{c, session.Dir(d)}
+		a.cidLens[len(cid)]++
+	}
+}
+
 // cidLen is the length of the connection ID in the records of direction d
 // (RFC 9146): the one the receiver asked for in its hello (the session
 // keeps it), else one found earlier from the records alone, else for this
@@ -251,6 +324,19 @@ func (a *Analyzer) record(c *conn, d session.Dir, r *wire.Record, pos session.Po
 func (a *Analyzer) end(c *conn, cause string, t time.Time) {
 	delete(a.byAddr, addrPair{c.client, c.server})
 	delete(a.byAddr, addrPair{c.server, c.client})
+	for _, p := range c.moved {
+		delete(a.byAddr, p)
+		delete(a.byAddr, addrPair{p.dst, p.src})
+	}
+	for _, cid := range c.cids {
+		if cid == "" {
+			continue
+		}
+		delete(a.byCID, cid)
+		if a.cidLens[len(cid)]--; a.cidLens[len(cid)] == 0 {
+			delete(a.cidLens, len(cid))
+		}
+	}
 	a.lru.Remove(c.elem)
 	for d := range c.hs {
 		c.hs[d].release(a)

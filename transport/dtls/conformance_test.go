@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gopacket/gopacket/layers"
 	"github.com/ssldissect/ssldissect/capture"
 	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/internal/pipeline"
@@ -482,5 +483,79 @@ func TestACKs(t *testing.T) {
 	want := []string{"s2c 3: 2/0", "s2c 3: 3/3", "c2s 4: 3/2", "s2c 4: 4/5", "c2s 5: 4/1", "c2s 5: 5/0"}
 	if strings.Join(s.acks, ",") != strings.Join(want, ",") {
 		t.Errorf("ACKs\n got %q\nwant %q", s.acks, want)
+	}
+}
+
+// movePort is a capture.Source in which the client's UDP port changes
+// from packet from on, both ways: a NAT rebinding.
+type movePort struct {
+	capture.Source
+	from     uint64
+	port, to uint16
+}
+
+func (m *movePort) Next() (*capture.Packet, error) {
+	p, err := m.Source.Next()
+	if err == nil && p.Num >= m.from && p.UDP != nil {
+		if uint16(p.UDP.SrcPort) == m.port {
+			p.UDP.SrcPort = layers.UDPPort(m.to)
+		}
+		if uint16(p.UDP.DstPort) == m.port {
+			p.UDP.DstPort = layers.UDPPort(m.to)
+		}
+	}
+	return p, err
+}
+
+// TestPeerMoved moves the client of pion's DTLS 1.2 connection-ID capture
+// to another port after its second application data record: its records
+// (with the server's CID) and the server's answers to the new port stay
+// one connection, found by the CID, and all of it decrypts.
+func TestPeerMoved(t *testing.T) {
+	base := filepath.Join("..", "..", "testdata", "pcaps", "pion-dtls12-cid")
+	keys := decrypt.NewKeyStore()
+	kf, err := os.Open(base + ".keylog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys.Log.Load(kf, "keylog")
+	kf.Close()
+	run := func(wrap func(capture.Source) capture.Source) *appSink {
+		src, err := capture.OpenFiles([]string{base + ".pcap"}, capture.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		var s appSink
+		if _, err := pipeline.Run(wrap(src), &s, pipeline.Options{Keys: keys}); err != nil {
+			t.Fatal(err)
+		}
+		return &s
+	}
+	whole := run(func(s capture.Source) capture.Source { return s })
+	port := whole.conns[0].Client.Port()
+	moved := run(func(s capture.Source) capture.Source {
+		return &movePort{Source: s, from: whole.packets[0][2], port: port, to: port + 1000}
+	})
+	if len(moved.conns) != 1 {
+		t.Fatalf("%d connections, want the one followed by its CID", len(moved.conns))
+	}
+	c := moved.conns[0]
+	if c.MACFailed != 0 || c.MACVerified != whole.conns[0].MACVerified {
+		t.Errorf("MAC verified %d (unmoved %d), failed %d", c.MACVerified, whole.conns[0].MACVerified, c.MACFailed)
+	}
+	for d := range moved.data {
+		if !bytes.Equal(moved.data[d], whole.data[d]) {
+			t.Errorf("%s: %d bytes, unmoved %d", session.Dir(d), len(moved.data[d]), len(whole.data[d]))
+		}
+	}
+	n := 0
+	for _, note := range c.Notes {
+		if note.Code == session.NoteDTLSPeerMoved {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d dtls_peer_moved notes, want 1", n)
 	}
 }
