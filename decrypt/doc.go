@@ -51,14 +51,20 @@
 //     traffic secret, header protection (AES and ChaCha20), AEAD open, key
 //     phase updates ("quic ku", section 6) and the Retry integrity tag
 //     (VerifyQUICRetry, section 5.8).
+//   - DTLS13Protection: DTLS 1.3 record protection (RFC 9147 section 4):
+//     per-epoch keys with the "dtls13" labels (KeyUpdate epochs derived on
+//     demand), record number encryption removed with the same mask as
+//     QUIC's header protection, epochs tried from the header's two bits and
+//     sequence numbers rebuilt; FinishedVerifyDataDTLS13. DTLS 1.0/1.2 use
+//     RecordProtection with SetSequence, and OpenCID for RFC 9146's
+//     tls12_cid records.
 //
 // A MAC, tag or padding that does not verify is reported as a MACResult,
 // never as a panic; malformed input gives errors. Nothing here keeps
 // package-level state that changes after initialization.
 //
 // Non-goals: encrypting (beyond what tests need), constant-time code (the
-// data is already captured), DTLS record protection (its transport is not
-// written; the key schedule leaves room for its labels), QUIC packet
+// data is already captured), DTLS 1.3 early data, QUIC packet
 // number decoding and CRYPTO reassembly (transport/quic), SSLv2 records (and with them SSLv2's RC2
 // cipher specs), Kerberos, GOST and SM4 suites, key exchanges that need
 // private keys other than a static RSA server key (DHE/ECDHE need a key

@@ -10,13 +10,18 @@
 // RFCs: 6347 (DTLS 1.2), 9147 (DTLS 1.3), 9146 (connection IDs), 7983
 // (demultiplexing).
 //
-// DTLS 1.0 and 1.2 records are decrypted by the session's TLS record
-// protection, given each record's epoch and sequence number (RFC 6347
-// section 4.1.2.1); the plaintext of a decrypted handshake record comes
-// back here to be rebuilt (session.Conn.SetDTLSHandshake).
+// Records are decrypted by the session (DTLS 1.0 and 1.2 by its TLS
+// record protection given each record's epoch and sequence number, RFC
+// 6347 section 4.1.2.1; DTLS 1.3 by decrypt.DTLS13Protection given the
+// unified header); the plaintext of a decrypted handshake record comes
+// back here to be rebuilt (session.Conn.SetDTLSHandshake), and each
+// message rebuilt goes to the session's transcript in its DTLS form
+// (session.Conn.DTLSTranscript). Connection IDs: each direction's length
+// from the hellos the session read, else found from the records; a
+// datagram from a new address carrying a known CID is routed to its
+// connection (RFC 9146 section 6).
 //
-// Not yet (issue 12): the Finished check over the DTLS transcript, DTLS
-// 1.3 record protection (its records stay opaque with a not_decrypted
-// note), connection IDs on the wire of an unknown length, DTLS 1.3 ACK
-// records beyond their framing.
+// Non-goals: DTLS 1.3 early data, CIDs changed by NewConnectionId
+// messages, SRTP (use_srtp is shown; the media stays opaque). docs/DTLS.md
+// has the details and the differences with other tools.
 package dtls
