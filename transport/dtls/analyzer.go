@@ -63,8 +63,8 @@ type Analyzer struct {
 	byCID   map[string]route
 	cidLens map[int]int
 	lru     lru.List[*conn]
-	held   int64 // bytes of the messages being rebuilt, all connections
-	Stats  Stats
+	held    int64 // bytes of the messages being rebuilt, all connections
+	Stats   Stats
 }
 
 type addrPair struct{ src, dst netip.AddrPort }
