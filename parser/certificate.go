@@ -82,6 +82,11 @@ func parseCertInfo(sum [32]byte, der []byte) CertInfo {
 	ci.NotBefore, ci.NotAfter = c.NotBefore.UTC(), c.NotAfter.UTC()
 	ci.Key = keyDescription(c)
 	ci.SignatureAlgorithm = c.SignatureAlgorithm.String()
+	if c.SignatureAlgorithm == x509.UnknownSignatureAlgorithm {
+		if n := pqSignatureName(c.Raw); n != "" {
+			ci.SignatureAlgorithm = n
+		}
+	}
 	ci.SAN = append(ci.SAN, c.DNSNames...)
 	for _, ip := range c.IPAddresses {
 		ci.SAN = append(ci.SAN, ip.String())
@@ -121,6 +126,9 @@ func keyDescription(c *x509.Certificate) string {
 		return fmt.Sprintf("DSA %d", k.P.BitLen())
 	case *ecdh.PublicKey:
 		return "X25519"
+	}
+	if n := pqKeyName(c); n != "" {
+		return n
 	}
 	return c.PublicKeyAlgorithm.String()
 }

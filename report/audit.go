@@ -36,6 +36,7 @@ type Auditor struct {
 	versions  map[parser.Version]int
 	suites    map[parser.CipherSuite]int
 	kex       map[kexKey]int
+	pq        pqAgg
 	servers   map[serverKey]*serverAgg
 	clients   map[clientKey]*clientAgg
 	certs     map[string]*certAgg
@@ -166,6 +167,7 @@ func (a *Auditor) End(c *session.Conn) {
 		a.keyExchange(c, ex)
 	}
 	a.client(c, ex)
+	a.postQuantum(c, ex)
 	for i, ci := range c.ServerCerts {
 		a.cert(ci, "server", i == 0, c, ex)
 	}

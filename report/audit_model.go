@@ -32,6 +32,7 @@ type AuditReport struct {
 	Clients              []AuditClient      `json:"clients"`
 	Certificates         []AuditCertificate `json:"certificates"`
 	Findings             []AuditFinding     `json:"findings"`
+	PostQuantum          AuditPostQuantum   `json:"post_quantum"`
 }
 
 // AuditVersion is one negotiated protocol version.
@@ -152,6 +153,7 @@ func (a *Auditor) Snapshot() AuditReport {
 		Clients:              []AuditClient{},
 		Certificates:         []AuditCertificate{},
 		Findings:             []AuditFinding{},
+		PostQuantum:          a.pq.report(),
 	}
 	if a.summary != nil {
 		rep.Packets, rep.QUICConnections = a.summary.Packets, a.summary.QUICConnections

@@ -239,6 +239,13 @@ func TestAuditAggregation(t *testing.T) {
 		"weak key_exchange 2",
 		"weak version 1",
 		"weak version 1",
+		// No synthetic client offers a post-quantum group: one finding
+		// per client (JA4, or address without a ClientHello's JA4).
+		"secure pq_not_offered 1",
+		"secure pq_not_offered 1",
+		"secure pq_not_offered 1",
+		"secure pq_not_offered 3",
+		"secure pq_not_offered 1",
 	}
 	if !reflect.DeepEqual(codes, wantF) {
 		t.Errorf("findings\n got %q\nwant %q", codes, wantF)

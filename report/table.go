@@ -93,7 +93,12 @@ func auditSections(rep AuditReport, sep string) []section {
 		}
 		fi.rows = append(fi.rows, []string{f.Severity, f.Code, f.Message, itoa(f.Connections), join(ex)})
 	}
-	return []section{sum, ver, cs, kx, srv, cl, ce, fi}
+	pq := section{name: "post_quantum", title: "Post-quantum", header: []string{"offered", "key_share_offered", "chosen", "declined",
+		"hello_retry_for_pq", "not_offered", "pq_certificates", "groups"}}
+	q := rep.PostQuantum
+	pq.rows = append(pq.rows, []string{itoa(q.Offered), itoa(q.KeyShareOffered), itoa(q.Chosen), itoa(q.Declined),
+		itoa(q.HelloRetryForPQ), itoa(q.NotOffered), itoa(q.PQCertificates), join(q.Groups)})
+	return []section{sum, ver, cs, kx, srv, cl, ce, pq, fi}
 }
 
 // writeAuditSections writes the report as tables (format "table"), GitHub
