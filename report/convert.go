@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 
+	"github.com/ssldissect/ssldissect/internal/communityid"
 	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/session"
 )
@@ -95,6 +96,16 @@ func noteOf(n session.Note) Note {
 	return out
 }
 
+// communityID is the Community ID v1 (seed 0) of the connection's flow:
+// TCP, or UDP for QUIC and DTLS.
+func communityID(c *session.Conn) string {
+	proto := uint8(communityid.ProtoTCP)
+	if c.Transport == session.TransportQUIC || c.Transport == session.TransportDTLS {
+		proto = communityid.ProtoUDP
+	}
+	return communityid.V1(0, proto, c.Client, c.Server)
+}
+
 // ConnectionOf maps a finished connection to its JSON form.
 func ConnectionOf(c *session.Conn) Connection {
 	out := Connection{
@@ -102,6 +113,7 @@ func ConnectionOf(c *session.Conn) Connection {
 		ID:                c.ID,
 		Client:            c.Client.String(),
 		Server:            c.Server.String(),
+		CommunityID:       communityID(c),
 		Start:             timeString(c.Start),
 		End:               timeString(c.EndTime),
 		EndCause:          c.EndCause,

@@ -128,6 +128,7 @@ type Connection struct {
 	ID                 uint64        `json:"id"`
 	Client             string        `json:"client"`
 	Server             string        `json:"server"`
+	CommunityID        string        `json:"community_id"` // Community ID v1, seed 0 (internal/communityid)
 	Start              string        `json:"start"`
 	End                string        `json:"end"`
 	EndCause           string        `json:"end_cause"`
