@@ -2,6 +2,7 @@ package report
 
 import (
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -430,6 +431,10 @@ func (a *Auditor) Render(w io.Writer, format string, now time.Time) error {
 	switch format {
 	case "json":
 		return writeAuditJSON(w, rep)
+	case "ndjson": // a live run's snapshots: one object per line
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(rep)
 	case "table", "markdown", "csv":
 		return writeAuditSections(w, format, rep)
 	}

@@ -23,7 +23,13 @@ type output interface {
 // newOutput picks the sink for o.command.
 func newOutput(o *options, stdout io.Writer) output {
 	if o.command == "audit" {
-		return &auditOutput{Auditor: report.NewAuditor(), w: stdout, format: o.format, failOn: o.failOn}
+		format := o.format
+		if o.iface != "" && format == "json" {
+			// A live run prints a snapshot every --interval and one at
+			// the end: one JSON object per line.
+			format = "ndjson"
+		}
+		return &auditOutput{Auditor: report.NewAuditor(), w: stdout, format: format, failOn: o.failOn}
 	}
 	return report.NewWriter(stdout, report.Options{Format: o.format, Hex: o.hex, ASCII: o.ascii, PlaintextDir: o.plaintextDir})
 }
@@ -63,14 +69,16 @@ func (a *auditOutput) failOnCheck() error {
 	return nil
 }
 
-// auditSnapshot prints the audit report as it stands, stamped with now:
-// a live run's Tick hook (live.go) calls it every --interval, before the
-// final Close prints the last one. For dissect it does nothing.
-func auditSnapshot(out output, now time.Time) error {
+// auditSnapshot prints the audit report as it stands, stamped with now,
+// with the capture's counters so far (s): a live run's Tick hook (live.go)
+// calls it every --interval, before the final Close prints the last one.
+// For dissect it does nothing.
+func auditSnapshot(out output, now time.Time, s report.Summary) error {
 	a, ok := out.(*auditOutput)
 	if !ok || a.err != nil {
 		return nil
 	}
+	a.SetSummary(s)
 	a.err = a.Render(a.w, a.format, now)
 	return a.err
 }

@@ -156,7 +156,7 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 			}
 			if o.interval > 0 && wall.Sub(lastSnap) >= o.interval {
 				lastSnap = wall
-				return auditSnapshot(w, wall)
+				return auditSnapshot(w, wall, summary(uint64(r.Packets), r.Bytes, r, warnings, begin))
 			}
 			return nil
 		},
