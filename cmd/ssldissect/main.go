@@ -46,7 +46,9 @@ Keys:
     -k, --rsa-key FILE     PEM RSA private key for static-RSA key exchange; repeatable
 
 Output:
-        --format F         dissect: text (default) or json (NDJSON)
+        --format F         dissect: text (default), json (NDJSON), or ecs (NDJSON
+                           in Elastic Common Schema names, one document per
+                           connection and a summary; no records)
                            audit: table (default), json, csv or markdown
         --plaintext-dir D  write each connection's decrypted application data
                            to D/<id>.c2s and D/<id>.s2c (QUIC: each stream's,
@@ -229,8 +231,8 @@ func (o *options) validate() error {
 		if o.format == "" {
 			o.format = "text"
 		}
-		if o.format != "text" && o.format != "json" {
-			return usagef("dissect takes --format text or json", "unknown format %q", o.format)
+		if o.format != "text" && o.format != "json" && o.format != "ecs" {
+			return usagef("dissect takes --format text, json or ecs", "unknown format %q", o.format)
 		}
 		if o.failOn != "" {
 			return usagef("use 'ssldissect audit --fail-on ...'", "--fail-on is an audit flag")
