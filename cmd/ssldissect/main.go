@@ -46,9 +46,11 @@ Keys:
     -k, --rsa-key FILE     PEM RSA private key for static-RSA key exchange; repeatable
 
 Output:
-        --format F         dissect: text (default), json (NDJSON), or ecs (NDJSON
-                           in Elastic Common Schema names, one document per
-                           connection and a summary; no records)
+        --format F         dissect: text (default), json (NDJSON), or ecs: NDJSON
+                           whose connection lines use Elastic Common Schema names
+                           (@timestamp, event.*, source.*, destination.*,
+                           network.*, tls.*), what ECS lacks (JA4, MAC counts,
+                           notes) under ssldissect.*; records are not written
                            audit: table (default), json, csv or markdown
         --plaintext-dir D  write each connection's decrypted application data
                            to D/<id>.c2s and D/<id>.s2c (QUIC: each stream's,
@@ -80,6 +82,7 @@ Examples:
     ssldissect dissect -l keys.log --format json capture.pcap.gz | jq 'select(.type=="connection")'
     ssldissect dissect -k server.key --plaintext-dir out/ -f 'tcp port 443' capture.pcap
     ssldissect dissect -l keys.log -f 'udp port 443' http3.pcapng
+    ssldissect dissect --format ecs capture.pcapng > tls.ndjson   # for Filebeat
     ssldissect audit --format markdown --fail-on insecure day1.pcap day2.pcap
 `
 
