@@ -55,6 +55,9 @@ type CertInfo struct {
 	SAN                []string
 	SelfSigned         bool // subject equals issuer and the signature verifies with its own key
 	Err                error
+	// DER is the certificate as sent: the bytes given to ParseCertInfo,
+	// not copied (every caller passes its own clone). The cache keeps no DER.
+	DER []byte
 }
 
 // ParseCertInfo summarizes one DER certificate. It never fails: see
@@ -62,10 +65,12 @@ type CertInfo struct {
 // Results are cached by the certificate's SHA-256 (certcache.go).
 func ParseCertInfo(der []byte) CertInfo {
 	sum := sha256.Sum256(der)
-	if ci, ok := cachedCertInfo(sum); ok {
-		return ci
+	ci, ok := cachedCertInfo(sum)
+	if !ok {
+		ci = cacheCertInfo(sum, parseCertInfo(sum, der))
 	}
-	return cacheCertInfo(sum, parseCertInfo(sum, der))
+	ci.DER = der
+	return ci
 }
 
 func parseCertInfo(sum [32]byte, der []byte) CertInfo {

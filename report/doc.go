@@ -1,6 +1,7 @@
 // Package report turns the parser's events into what users read: one line
 // per record in text (after ssldump), NDJSON objects for scripts (the schema
-// of CONTRACT.md lives in model.go), the plaintext files of --plaintext-dir,
+// of CONTRACT.md lives in model.go), Elastic Common Schema documents for
+// log pipelines (ecs.go), the plaintext files of --plaintext-dir,
 // and the audit tables.
 //
 // Parser structs are never serialized directly: model.go, object.go and

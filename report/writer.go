@@ -15,7 +15,7 @@ import (
 
 // Options shapes a Writer's output.
 type Options struct {
-	Format string // "text" or "json"
+	Format string // "text", "json" or "ecs" (ecs.go: connections and the summary only)
 	// Hex and ASCII show decrypted application data in text output.
 	Hex, ASCII bool
 	// PlaintextDir, when set, receives each connection's decrypted
@@ -34,6 +34,9 @@ type Writer struct {
 	err   error
 	conns map[uint64]*textConn
 	plain *plaintextFiles
+	// lastECS is the latest event.end of the ECS documents written, the
+	// summary document's @timestamp.
+	lastECS string
 	// Counters for the summary.
 	TLSConnections       uint64
 	DecryptedConnections uint64
@@ -83,6 +86,9 @@ func (w *Writer) Record(ev *session.RecordEvent) {
 	if w.err != nil {
 		return
 	}
+	if w.opt.Format == "ecs" {
+		return // ECS documents are connections
+	}
 	if ev.QUIC != nil {
 		w.quicPacket(ev)
 		return
@@ -126,9 +132,15 @@ func (w *Writer) End(c *session.Conn) {
 	if w.err != nil {
 		return
 	}
-	if w.opt.Format == "json" {
+	switch w.opt.Format {
+	case "json":
 		out := ConnectionOf(c)
 		w.setErr(w.writeLine(&out))
+		return
+	case "ecs":
+		d := ECSOf(c)
+		w.lastECS = max(w.lastECS, d.Event.End)
+		w.setErr(w.enc.Encode(&d))
 		return
 	}
 	w.textEnd(c)
@@ -147,8 +159,13 @@ func (w *Writer) Summary(s Summary) {
 		d := droppedOf(w.Dropped)
 		s.CappedConnections, s.Dropped = w.CappedConnections, &d
 	}
-	if w.opt.Format == "json" {
+	switch w.opt.Format {
+	case "json":
 		w.setErr(w.writeLine(&s))
+		return
+	case "ecs":
+		d := ECSSummaryOf(s, w.lastECS)
+		w.setErr(w.enc.Encode(&d))
 		return
 	}
 	quicConns := ""

@@ -46,7 +46,11 @@ Keys:
     -k, --rsa-key FILE     PEM RSA private key for static-RSA key exchange; repeatable
 
 Output:
-        --format F         dissect: text (default) or json (NDJSON)
+        --format F         dissect: text (default), json (NDJSON), or ecs: NDJSON
+                           whose connection lines use Elastic Common Schema names
+                           (@timestamp, event.*, source.*, destination.*,
+                           network.*, tls.*), what ECS lacks (JA4, MAC counts,
+                           notes) under ssldissect.*; records are not written
                            audit: table (default), json, csv or markdown
         --plaintext-dir D  write each connection's decrypted application data
                            to D/<id>.c2s and D/<id>.s2c (QUIC: each stream's,
@@ -78,6 +82,7 @@ Examples:
     ssldissect dissect -l keys.log --format json capture.pcap.gz | jq 'select(.type=="connection")'
     ssldissect dissect -k server.key --plaintext-dir out/ -f 'tcp port 443' capture.pcap
     ssldissect dissect -l keys.log -f 'udp port 443' http3.pcapng
+    ssldissect dissect --format ecs capture.pcapng > tls.ndjson   # for Filebeat
     ssldissect audit --format markdown --fail-on insecure day1.pcap day2.pcap
 `
 
@@ -229,8 +234,8 @@ func (o *options) validate() error {
 		if o.format == "" {
 			o.format = "text"
 		}
-		if o.format != "text" && o.format != "json" {
-			return usagef("dissect takes --format text or json", "unknown format %q", o.format)
+		if o.format != "text" && o.format != "json" && o.format != "ecs" {
+			return usagef("dissect takes --format text, json or ecs", "unknown format %q", o.format)
 		}
 		if o.failOn != "" {
 			return usagef("use 'ssldissect audit --fail-on ...'", "--fail-on is an audit flag")
