@@ -230,7 +230,7 @@ func ECSOf(c *session.Conn) ECSDoc {
 			d.Network.Type = "ipv4"
 		}
 	}
-	// TODO(merge): d.Network.CommunityID = j.CommunityID (wt-communityid's field).
+	d.Network.CommunityID = communityID(c)
 	if len(ips) > 0 || c.SNI != "" {
 		d.Related = &ecsRelated{IP: ips}
 		if c.SNI != "" {
