@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 )
 
@@ -76,6 +77,10 @@ type KeyLog struct {
 	mu      sync.RWMutex
 	secrets map[string][][]byte // label + "\x00" + client random -> values, newest first
 	n       int                 // values held
+	// used holds the keys of secrets a lookup found; labels the labels
+	// logged per client random (or RSA prefix), for Labels.
+	used   sync.Map
+	labels map[string][]string
 }
 
 // MaxAlternatives caps the different secrets kept for one label and
@@ -202,8 +207,12 @@ func (k *KeyLog) store(label string, first []byte, firstName string, secret []by
 	defer k.mu.Unlock()
 	if k.secrets == nil {
 		k.secrets = make(map[string][][]byte)
+		k.labels = make(map[string][]string)
 	}
 	vals := k.secrets[key]
+	if len(vals) == 0 {
+		k.labels[string(first)] = append(k.labels[string(first)], label)
+	}
 	if sequence && len(vals) == 1 {
 		if bytes.Equal(vals[0], secret) {
 			return 0, nil
@@ -236,10 +245,12 @@ func (k *KeyLog) store(label string, first []byte, firstName string, secret []by
 func (k *KeyLog) Lookup(label string, clientRandom []byte) ([]byte, bool) {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	vals := k.secrets[keyLogKey(label, clientRandom)]
+	key := keyLogKey(label, clientRandom)
+	vals := k.secrets[key]
 	if len(vals) == 0 {
 		return nil, false
 	}
+	k.used.Store(key, true)
 	return bytes.Clone(vals[0]), true
 }
 
@@ -250,7 +261,11 @@ func (k *KeyLog) Lookup(label string, clientRandom []byte) ([]byte, bool) {
 func (k *KeyLog) LookupAll(label string, clientRandom []byte) [][]byte {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	vals := k.secrets[keyLogKey(label, clientRandom)]
+	key := keyLogKey(label, clientRandom)
+	vals := k.secrets[key]
+	if len(vals) > 0 {
+		k.used.Store(key, true)
+	}
 	out := make([][]byte, len(vals))
 	for i, v := range vals {
 		out[i] = bytes.Clone(v)
@@ -265,6 +280,53 @@ func (k *KeyLog) LookupRSA(encryptedPMS []byte) ([]byte, bool) {
 		return nil, false
 	}
 	return k.Lookup(LabelRSA, encryptedPMS[:rsaPrefixLen])
+}
+
+// Labels returns the labels logged for a client random (or the first 8
+// bytes of an encrypted RSA pre-master secret), in the order first logged.
+func (k *KeyLog) Labels(first []byte) []string {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return append([]string(nil), k.labels[string(first)]...)
+}
+
+// Randoms returns how many client randoms the log holds secrets for.
+func (k *KeyLog) Randoms() int {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	n := 0
+	for first := range k.labels {
+		if len(first) == clientRandLen {
+			n++
+		}
+	}
+	return n
+}
+
+// neverLookedUp are the labels no decryption asks for (exporter secrets;
+// the _N traffic secrets a KeyUpdate would have us derive): Unused does
+// not count them.
+var neverLookedUp = map[string]bool{
+	LabelExporterSecret: true, LabelEarlyExporterSecret: true,
+	LabelClientTrafficSecretN: true, LabelServerTrafficSecretN: true,
+}
+
+// Unused returns how many secrets (by label and client random) no lookup
+// found: key-log lines that matched no connection.
+func (k *KeyLog) Unused() int {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	n := 0
+	for key := range k.secrets {
+		label, _, _ := strings.Cut(key, "\x00")
+		if neverLookedUp[label] {
+			continue
+		}
+		if _, ok := k.used.Load(key); !ok {
+			n++
+		}
+	}
+	return n
 }
 
 // Len returns the number of secrets held (each alternative counts).

@@ -145,6 +145,9 @@ func ConnectionOf(c *session.Conn) Connection {
 		out.Version = c.Version.String()
 		out.VersionID = hex16(uint16(c.Version))
 	}
+	for _, f := range c.DecryptFailures {
+		out.DecryptFailure = append(out.DecryptFailure, DecryptFailure{Dir: f.Dir.String(), Code: f.Code, Detail: f.Detail})
+	}
 	out.Transport = c.Transport
 	if q := c.QUIC; q != nil {
 		out.QUICConn = quicConnOf(q)

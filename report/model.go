@@ -122,49 +122,59 @@ type Certificate struct {
 	Error              string   `json:"error,omitempty"`
 }
 
+// DecryptFailure is one direction's reason for staying encrypted.
+type DecryptFailure struct {
+	Dir    string `json:"dir"`
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
+}
+
 // Connection is `"type":"connection"`.
 type Connection struct {
-	Type               string        `json:"type"`
-	ID                 uint64        `json:"id"`
-	Client             string        `json:"client"`
-	Server             string        `json:"server"`
-	CommunityID        string        `json:"community_id"` // Community ID v1, seed 0 (internal/communityid)
-	Start              string        `json:"start"`
-	End                string        `json:"end"`
-	EndCause           string        `json:"end_cause"`
-	Transport          string        `json:"transport,omitempty"`
-	Version            string        `json:"version"`
-	VersionID          string        `json:"version_id"`
-	CipherSuite        string        `json:"cipher_suite"`
-	CipherSuiteID      string        `json:"cipher_suite_id"`
-	KeyExchange        string        `json:"key_exchange,omitempty"`
-	KeyExchangeGroup   string        `json:"key_exchange_group,omitempty"`
-	KeyExchangeBits    int           `json:"key_exchange_bits,omitempty"`
-	SNI                string        `json:"sni"`
-	ALPN               string        `json:"alpn"`
-	ALPNOffered        []string      `json:"alpn_offered"`
-	JA3                string        `json:"ja3"`
-	JA3Full            string        `json:"ja3_full"`
-	JA3S               string        `json:"ja3s"`
-	JA3SFull           string        `json:"ja3s_full"`
-	JA4                string        `json:"ja4"`
-	JA4S               string        `json:"ja4s"`
-	HelloRetryRequest  bool          `json:"hello_retry_request"`
-	Resumed            bool          `json:"resumed"`
-	EarlyData          string        `json:"early_data,omitempty"`
-	Decrypted          bool          `json:"decrypted"`
-	StartTLS           string        `json:"starttls,omitempty"`
-	RolesGuessed       bool          `json:"roles_guessed,omitempty"`
-	Records            PerDir        `json:"records"`
-	PlaintextBytes     PerDir        `json:"plaintext_bytes"`
-	MAC                MACCounts     `json:"mac"`
-	Finished           Finished      `json:"finished"`
-	Alerts             []Alert       `json:"alerts"`
-	Gaps               int           `json:"gaps"`
-	Notes              []Note        `json:"notes"`
-	History            string        `json:"history"`
-	ServerCertificates []Certificate `json:"server_certificates"`
-	ClientCertificates []Certificate `json:"client_certificates"`
+	Type              string    `json:"type"`
+	ID                uint64    `json:"id"`
+	Client            string    `json:"client"`
+	Server            string    `json:"server"`
+	CommunityID       string    `json:"community_id"` // Community ID v1, seed 0 (internal/communityid)
+	Start             string    `json:"start"`
+	End               string    `json:"end"`
+	EndCause          string    `json:"end_cause"`
+	Transport         string    `json:"transport,omitempty"`
+	Version           string    `json:"version"`
+	VersionID         string    `json:"version_id"`
+	CipherSuite       string    `json:"cipher_suite"`
+	CipherSuiteID     string    `json:"cipher_suite_id"`
+	KeyExchange       string    `json:"key_exchange,omitempty"`
+	KeyExchangeGroup  string    `json:"key_exchange_group,omitempty"`
+	KeyExchangeBits   int       `json:"key_exchange_bits,omitempty"`
+	SNI               string    `json:"sni"`
+	ALPN              string    `json:"alpn"`
+	ALPNOffered       []string  `json:"alpn_offered"`
+	JA3               string    `json:"ja3"`
+	JA3Full           string    `json:"ja3_full"`
+	JA3S              string    `json:"ja3s"`
+	JA3SFull          string    `json:"ja3s_full"`
+	JA4               string    `json:"ja4"`
+	JA4S              string    `json:"ja4s"`
+	HelloRetryRequest bool      `json:"hello_retry_request"`
+	Resumed           bool      `json:"resumed"`
+	EarlyData         string    `json:"early_data,omitempty"`
+	Decrypted         bool      `json:"decrypted"`
+	StartTLS          string    `json:"starttls,omitempty"`
+	RolesGuessed      bool      `json:"roles_guessed,omitempty"`
+	Records           PerDir    `json:"records"`
+	PlaintextBytes    PerDir    `json:"plaintext_bytes"`
+	MAC               MACCounts `json:"mac"`
+	Finished          Finished  `json:"finished"`
+	Alerts            []Alert   `json:"alerts"`
+	Gaps              int       `json:"gaps"`
+	Notes             []Note    `json:"notes"`
+	// DecryptFailure says why a direction's protected records were not
+	// decrypted (CONTRACT.md "Why not decrypted"); absent when none was.
+	DecryptFailure     []DecryptFailure `json:"decrypt_failure,omitempty"`
+	History            string           `json:"history"`
+	ServerCertificates []Certificate    `json:"server_certificates"`
+	ClientCertificates []Certificate    `json:"client_certificates"`
 	// QUIC connections only (CONTRACT.md "QUIC and DTLS").
 	*QUICConn
 	// Dropped counts what the per-connection caps (session/limits.go)
@@ -233,7 +243,10 @@ type Summary struct {
 	CappedConnections uint64   `json:"capped_connections,omitempty"`
 	Dropped           *Dropped `json:"dropped,omitempty"`
 	Warnings          int      `json:"warnings"`
-	ElapsedSeconds    float64  `json:"elapsed_seconds"`
+	// KeylogLinesUnused counts the key-log secrets (by label and client
+	// random) that matched no connection.
+	KeylogLinesUnused int     `json:"keylog_lines_unused"`
+	ElapsedSeconds    float64 `json:"elapsed_seconds"`
 	// Live capture only (absent for files): the interface, and the
 	// frames the kernel passed to the socket, dropped for want of buffer
 	// space, and dropped by ssldissect's own queue.

@@ -252,6 +252,9 @@ func (w *Writer) textEnd(c *session.Conn) {
 	for i, cert := range out.ClientCertificates {
 		line(fmt.Sprintf("client_cert[%d]", i), certLine(cert))
 	}
+	for _, f := range out.DecryptFailure {
+		line("not_decrypted", f.Dir+" "+f.Code+": "+f.Detail)
+	}
 	for _, n := range out.Notes {
 		d := ""
 		if n.Dir != "" {

@@ -181,6 +181,9 @@ func (w *Writer) Summary(s Summary) {
 		_, err = fmt.Fprintf(w.out, "Not analysed: %d frames with a malformed or truncated header, %d IP fragments refused, %d stream ranges dropped by the reassembly caps\n",
 			s.DecodeErrors, s.FragmentsDropped, s.DroppedByCaps)
 	}
+	if err == nil && s.KeylogLinesUnused > 0 {
+		_, err = fmt.Fprintf(w.out, "Key log: %d secrets matched no connection\n", s.KeylogLinesUnused)
+	}
 	if err == nil && s.EvictedConnections > 0 {
 		_, err = fmt.Fprintf(w.out, "Evicted: %d connections ended early to keep within --max-conns (or the budget of bytes waiting for a record's end)\n",
 			s.EvictedConnections)

@@ -175,6 +175,9 @@ type Conn struct {
 	ServerCerts       []parser.CertInfo
 	ClientCerts       []parser.CertInfo
 	History           []byte
+	// DecryptFailures says, for each direction whose protected records
+	// all stayed encrypted, why (set at the end).
+	DecryptFailures []DecryptFailure
 	// Dropped counts what the caps of limits.go left out of the lists
 	// above and of the records' lists.
 	Dropped Dropped

@@ -24,6 +24,10 @@ type connCrypto struct {
 	buf    decrypt.Buffer // both directions decrypt into it: a record's plaintext lives until the next record
 
 	missingNote bool
+	// protected, opened and macFailed count each direction's protected
+	// records, those decrypted, and those whose MAC or tag failed (for
+	// DecryptFailures).
+	protected, opened, macFailed [2]int
 	failNoted   [2]bool // a mac_failed note was filed for the direction
 	finished    [2]int  // Finished messages verified per direction
 }
@@ -434,6 +438,12 @@ func (c *Conn) afterHandshakeMessage(d Dir, msg parser.Message) {
 		}
 	case *parser.ClientKeyExchange:
 		c.findMaster(m)
+		if cc.keys != nil && len(m.EncryptedPreMaster) > 0 {
+			// An RSA line for this pre-master secret belongs to this
+			// connection, whichever line opened it (the summary's
+			// keylog_lines_unused).
+			cc.keys.Log.LookupRSA(m.EncryptedPreMaster)
+		}
 	case *parser.EncryptedExtensions:
 		if c.EarlyData != "" || c.earlyData {
 			c.earlyVerdict(m.Extension(parser.ExtEarlyData) != nil)

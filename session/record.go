@@ -111,13 +111,16 @@ func (c *Conn) unprotect(ev *RecordEvent) (payload []byte, typ parser.ContentTyp
 			// A NULL cipher protects nothing: the record is its content
 			// and a MAC we cannot check without keys.
 			ev.Readable = true
+			c.crypto.countProtected(d, true, false)
 			return clear, rec.Type, true
 		}
 	}
 	if !ok || mac == decrypt.MACFailed {
+		c.crypto.countProtected(d, false, mac == decrypt.MACFailed)
 		c.opaque(ev)
 		return nil, 0, false
 	}
+	c.crypto.countProtected(d, true, false)
 	ev.Decrypted = true
 	c.Decrypted = true
 	ev.EarlyData = d == ClientToServer && c.crypto.dirs[d].EarlyData()

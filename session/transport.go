@@ -125,6 +125,7 @@ func (c *Conn) End(cause string, t time.Time) {
 	if !c.TLS {
 		return
 	}
+	c.decryptFailures()
 	for d := range c.dtlsSeqs {
 		if n := c.dtlsSeqs[d].lost(); n > 0 {
 			c.note(Note{Code: NoteDTLSRecordsLost, Dir: Dir(d), HasDir: true,

@@ -121,7 +121,9 @@ func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	cs := res.Capture
-	w.Summary(summary(cs.Packets, cs.Bytes, res, warnings, begin))
+	sum := summary(cs.Packets, cs.Bytes, res, warnings, begin)
+	sum.KeylogLinesUnused = keys.Log.Unused()
+	w.Summary(sum)
 	warnings.finish()
 	if err := w.Close(); err != nil {
 		return err

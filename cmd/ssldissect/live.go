@@ -187,6 +187,7 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 	// and as -w saves them.
 	sum := summary(uint64(res.Packets), res.Bytes, res, warnings, begin)
 	sum.Interface = o.iface
+	sum.KeylogLinesUnused = keys.Log.Unused()
 	sum.KernelPackets = &ls.KernelPackets
 	sum.KernelDrops = &ls.KernelDrops
 	sum.QueueDrops = &ls.QueueDrops
