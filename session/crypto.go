@@ -28,8 +28,8 @@ type connCrypto struct {
 	// records, those decrypted, and those whose MAC or tag failed (for
 	// DecryptFailures).
 	protected, opened, macFailed [2]int
-	failNoted   [2]bool // a mac_failed note was filed for the direction
-	finished    [2]int  // Finished messages verified per direction
+	failNoted                    [2]bool // a mac_failed note was filed for the direction
+	finished                     [2]int  // Finished messages verified per direction
 }
 
 // side is decrypt's name for the sender of direction d: Dir and
