@@ -48,9 +48,9 @@ Keys:
 Output:
         --format F         dissect: text (default) or json (NDJSON)
                            audit: table (default), json, csv or markdown
-        --plaintext-dir D  write each connection's decrypted application data
-                           to D/<id>.c2s and D/<id>.s2c (QUIC: each stream's,
-                           to D/<id>.s<stream>.c2s and .s2c)
+        --plaintext-dir D  dissect: write each connection's decrypted application
+                           data to D/<id>.c2s and D/<id>.s2c (QUIC: each
+                           stream's, to D/<id>.s<stream>.c2s and .s2c)
     -x, --hex              dissect text: hex dump of decrypted application data
     -a, --ascii            dissect text: decrypted application data as text
         --fail-on R        audit: exit with status 3 if anything rated R or worse
@@ -260,6 +260,9 @@ func (o *options) validate() error {
 		}
 		if o.hex || o.ascii {
 			return usagef("", "--hex and --ascii are dissect flags")
+		}
+		if o.plaintextDir != "" {
+			return usagef("use 'ssldissect dissect --plaintext-dir ...'", "--plaintext-dir is a dissect flag")
 		}
 		if o.interval < 0 {
 			return usagef("", "--interval must be positive")
