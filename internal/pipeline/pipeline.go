@@ -26,9 +26,11 @@ type Options struct {
 	// Keys decrypts; nil means no keys (pcapng secrets are still used when
 	// the source was opened with Secrets).
 	Keys *decrypt.KeyStore
-	// Count stops after that many packets (0: no limit). Duration stops
-	// after that much capture time from the first packet, or, in a live
-	// run, that much wall time from the start of Run (0: no limit).
+	// Count stops after that many packets (0: no limit). Duration takes
+	// the packets less than that much capture time after the first (the
+	// one at Duration or later ends the run, neither analysed nor counted
+	// in Result), or, in a live run, stops that much wall time after the
+	// start of Run (0: no limit).
 	Count    int64
 	Duration time.Duration
 	// Reassembly bounds memory and sets the idle timeout.
@@ -352,7 +354,7 @@ func nextPacket(src capture.Source, opt *Options, res *Result) (*capture.Packet,
 	if res.First.IsZero() {
 		res.First = ts
 	}
-	if opt.Duration > 0 && opt.Live == nil && ts.Sub(res.First) > opt.Duration {
+	if opt.Duration > 0 && opt.Live == nil && ts.Sub(res.First) >= opt.Duration {
 		return nil, nil
 	}
 	if ts.After(res.Last) {
