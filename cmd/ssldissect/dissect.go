@@ -121,7 +121,9 @@ func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	cs := res.Capture
-	w.Summary(summary(cs.Packets, cs.Bytes, res, warnings, begin))
+	// Packets are those that passed the filter and the limits (-c,
+	// --duration), as a live run counts them.
+	w.Summary(summary(uint64(res.Packets), res.Bytes, res, warnings, begin))
 	warnings.finish()
 	if err := w.Close(); err != nil {
 		return err
