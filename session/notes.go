@@ -98,7 +98,7 @@ var NoteCodes = []NoteInfo{
 	{NoteOverlapMismatch, "a TCP segment overlapped part of an earlier one (already delivered, or buffered out of order) with different bytes; checked against the last 4 KiB received per direction", "suspect injection or a broken middlebox"},
 	{NotePendingOverflow, "reassembly gave up waiting for missing bytes of a direction (buffer caps): the bytes after were delivered after a gap", "raise --max-conn-pages / --max-pages if memory allows"},
 	{NoteDataAfterRST, "TCP bytes came after a RST that should have ended the connection (at the next expected sequence number): they were dissected; the connection ends rst once no packet follows for a second", "suspect an injected reset (a middlebox or censor) if the peers went on; otherwise none"},
-	{NoteHeartbleed, "a heartbeat request whose payload_length exceeds the bytes sent (CVE-2014-0160 probe)", "investigate the client; patch the server"},
+	{NoteHeartbleed, "a heartbeat whose payload_length, with the 16 bytes of minimum padding, exceeds the bytes sent (CVE-2014-0160 probe)", "investigate the client; patch the server"},
 	{NoteSSLv2, "the server answered in SSL 2.0", "disable SSL 2.0 on the server"},
 	{NoteBadAlert, "an alert record that does not parse", "none: the record is shown raw"},
 	{NoteBadChangeCipherSpec, "a change_cipher_spec record whose content is not the single byte 1", "none: the switch to the new keys is still made"},
