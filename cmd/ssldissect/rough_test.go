@@ -92,3 +92,67 @@ func TestFilterSummaryCounts(t *testing.T) {
 		t.Errorf("-f 'udp port 54' -c 2: packets %v, want 2", s["packets"])
 	}
 }
+
+// noKeysNotes runs dissect --format json on args and returns the details
+// of the no_keys and quic_no_keys notes of its connections.
+func noKeysNotes(t *testing.T, args ...string) []string {
+	t.Helper()
+	stdout, stderr, err := runArgs(t, append([]string{"--format", "json"}, args...)...)
+	if err != nil {
+		t.Fatalf("%q: %v: %s", args, err, stderr)
+	}
+	var got []string
+	for _, c := range connections(t, []byte(stdout)) {
+		for _, n := range c.Notes {
+			if n.Code == "no_keys" || n.Code == "quic_no_keys" {
+				got = append(got, n.Detail)
+			}
+		}
+	}
+	if len(got) == 0 {
+		t.Fatalf("%q: no no_keys note", args)
+	}
+	return got
+}
+
+// TestNoKeysNamesWhatWasGiven: a no_keys note says that no key log was
+// given when none was, and names the one given otherwise; for static RSA
+// it says whether an RSA key was given.
+func TestNoKeysNamesWhatWasGiven(t *testing.T) {
+	t.Setenv("SSLKEYLOGFILE", "")
+	pcaps := "../../testdata/pcaps/"
+	other := pcaps + "openssl-tls13-aes128-gcm.keylog"
+	for _, c := range []struct {
+		name        string
+		args        []string
+		want, avoid []string
+	}{
+		{"tls12_none", []string{pcaps + "openssl-tls12-dhe-rsa-aes256-gcm.pcap"},
+			[]string{"no key log was given", "no CLIENT_RANDOM for client random "}, []string{"in the key log"}},
+		{"tls13_none", []string{pcaps + "openssl-tls13-chacha20.pcap"},
+			[]string{"no key log was given", "no TLS 1.3 traffic secrets for client random "}, []string{"in the key log"}},
+		{"tls12_other", []string{"-l", other, pcaps + "openssl-tls12-dhe-rsa-aes256-gcm.pcap"},
+			[]string{"in the key log " + other}, []string{"was given"}},
+		{"rsa_none", []string{pcaps + "openssl-tls12-rsa-aes128-gcm.pcap"},
+			[]string{"no key log was given", "and no RSA private key (-k) was given"}, nil},
+		{"quic_none", []string{pcaps + "quicgo-v1.pcap"},
+			[]string{"no key log was given"}, []string{"in the key log"}},
+		{"quic_other", []string{"-l", other, pcaps + "quicgo-v1.pcap"},
+			[]string{"in the key log " + other}, []string{"was given"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for _, d := range noKeysNotes(t, c.args...) {
+				for _, w := range c.want {
+					if !strings.Contains(d, w) {
+						t.Errorf("note %q lacks %q", d, w)
+					}
+				}
+				for _, a := range c.avoid {
+					if strings.Contains(d, a) {
+						t.Errorf("note %q has %q", d, a)
+					}
+				}
+			}
+		})
+	}
+}

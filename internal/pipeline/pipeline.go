@@ -260,6 +260,7 @@ func SecretsLoader(keys *decrypt.KeyStore, warn func(error)) func(capture.Secret
 			warn(fmt.Errorf("%s: block %d: decryption secrets of type %#x are not supported", s.File, s.Block, s.Type))
 			return
 		}
+		keys.Log.AddSource(s.File + "'s secrets blocks")
 		_, errs := keys.Log.Load(bytes.NewReader(s.Data), fmt.Sprintf("%s (secrets block %d)", s.File, s.Block))
 		for _, e := range errs {
 			warn(e)
@@ -277,6 +278,7 @@ func LoadKeys(keylogs, rsaKeys []string, warn func(error)) (*decrypt.KeyStore, e
 		if err != nil {
 			return nil, fmt.Errorf("key log: %w", err)
 		}
+		keys.Log.AddSource(name)
 		n, errs := keys.Log.Load(f, name)
 		f.Close()
 		for _, e := range errs {
