@@ -21,6 +21,7 @@ Usage:
     ssldissect audit     [flags] FILE...   versions, cipher suites, key exchange,
                                            certificates and fingerprints, rated
     ssldissect version
+    ssldissect audit --help                the audit's own flags
 
 FILE is a pcap or pcapng file, gzip-compressed or not; "-" is standard input.
 Several files are read as one capture, merged by time. TLS is found by content
@@ -81,6 +82,64 @@ Examples:
     ssldissect audit --format markdown --fail-on insecure day1.pcap day2.pcap
 `
 
+// auditUsage is the help of the audit subcommand: its flags only (the
+// input, key and limit flags are dissect's, worded alike).
+const auditUsage = `ssldissect audit: versions, cipher suites, key exchange, certificates and
+fingerprints of a capture, rated
+
+Usage:
+    ssldissect audit [flags] FILE...
+    ssldissect audit -i IFACE [--interval D] [flags]
+
+FILE is a pcap or pcapng file, gzip-compressed or not; "-" is standard input.
+Several files are read as one capture, merged by time. The report is printed
+at the end of the run (with -i, also every --interval).
+
+Input:
+    -i, --interface IFACE  sniff a live interface instead of files
+    -f, --filter EXPR      BPF filter in tcpdump syntax (files and live capture)
+    -c, --count N          stop after N packets
+        --duration D       stop after D of capture time (e.g. 30s, 5m)
+    -w, --write FILE       live capture: also save the packets as pcapng, with the
+                           key-log secrets embedded (Decryption Secrets Blocks)
+        --key-wait D       live capture with key logs: parse each packet D after it
+                           was captured, so that secrets written late still apply
+                           (default 1.5s)
+
+Keys (TLS 1.3 certificates are encrypted on the wire: audited only with keys):
+    -l, --keylog FILE      NSS key log (SSLKEYLOGFILE format); repeatable.
+                           $SSLKEYLOGFILE is read when no -l is given.
+                           pcapng Decryption Secrets Blocks are used automatically.
+    -k, --rsa-key FILE     PEM RSA private key for static-RSA key exchange; repeatable
+
+Output:
+        --format F         table (default), json, csv or markdown
+        --fail-on R        exit with status 3 if anything rated R or worse was seen
+                           (R is weak or insecure)
+        --interval D       with -i: also print the report every D (e.g. 1m)
+
+Limits:
+        --idle-timeout D   flush a connection idle this long in capture time (default 2m)
+        --max-pages N      reassembly buffer pages in total, 1900 bytes each (default 65536)
+        --max-conn-pages N reassembly buffer per connection, in pages' worth of
+                           bytes ahead of a hole (default 256)
+        --max-conns N      connections open at once, per transport (TCP, QUIC, DTLS);
+                           past it the least recently active ends (default 16384)
+
+Performance:
+        --workers N        reassemble and parse capture files on N goroutines, 1 to 64
+                           (default 1). Not with -i.
+
+The dissect flags --plaintext-dir, -x and -a are refused.
+
+Exit status: 0 done, 1 bad usage or unreadable input, 3 --fail-on matched.
+
+Examples:
+    ssldissect audit capture.pcap
+    ssldissect audit --format markdown -l keys.log day1.pcap day2.pcap > audit.md
+    ssldissect audit --format json --fail-on insecure capture.pcapng | jq '.findings[]'
+`
+
 // options is the validated command line.
 type options struct {
 	command      string // "dissect" or "audit"
@@ -129,6 +188,9 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 			return o, nil
 		case "help":
 			o.command = "help"
+			if len(args) > 1 && args[1] == "audit" {
+				o.command = "help audit"
+			}
 			return o, nil
 		}
 	}
@@ -188,7 +250,11 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 		}
 	}
 	if help {
-		o.command = "help"
+		if o.command == "audit" {
+			o.command = "help audit"
+		} else {
+			o.command = "help"
+		}
 		return o, nil
 	}
 	o.keylogs, o.rsaKeys = keylogs, rsaKeys
@@ -299,6 +365,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	switch o.command {
 	case "help":
 		_, err := io.WriteString(stdout, usage)
+		return err
+	case "help audit":
+		_, err := io.WriteString(stdout, auditUsage)
 		return err
 	case "version":
 		_, err := fmt.Fprintf(stdout, "ssldissect %s\n", version)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -154,5 +155,50 @@ func TestNoKeysNamesWhatWasGiven(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// flagNames are the long and short flags a help text lists.
+var flagNames = regexp.MustCompile(`(?m)^    (?:(-[a-z]), )?\s*(--[a-z-]+)`)
+
+// TestAuditHelp: audit --help, audit -h and help audit print the audit's
+// own help, which lists every flag audit takes and none of dissect's own;
+// every flag it lists is accepted by audit.
+func TestAuditHelp(t *testing.T) {
+	for _, args := range [][]string{{"audit", "--help"}, {"audit", "-h"}, {"help", "audit"}, {"audit", "x.pcap", "--help"}} {
+		out, _, err := runArgs(t, args...)
+		if err != nil || out != auditUsage {
+			t.Errorf("%q: err %v, output:\n%s", args, err, out)
+		}
+	}
+	if out, _, _ := runArgs(t, "--help"); out != usage {
+		t.Errorf("--help is not the main usage")
+	}
+	listed := map[string]bool{}
+	for _, m := range flagNames.FindAllStringSubmatch(auditUsage, -1) {
+		listed[m[2]] = true
+		if m[1] != "" {
+			listed[m[1]] = true
+		}
+	}
+	for _, f := range []string{"--plaintext-dir", "--hex", "-x", "--ascii", "-a"} {
+		if listed[f] {
+			t.Errorf("audit help lists the dissect flag %s", f)
+		}
+	}
+	for _, m := range flagNames.FindAllStringSubmatch(usage, -1) {
+		switch m[2] {
+		case "--plaintext-dir", "--hex", "--ascii":
+			continue
+		}
+		if !listed[m[2]] {
+			t.Errorf("audit help lacks %s", m[2])
+		}
+	}
+	for f := range listed {
+		_, stderr, _ := runArgs(t, "audit", f, "1", "x.pcap")
+		if strings.Contains(stderr, "not defined") || strings.Contains(stderr, "dissect flag") {
+			t.Errorf("audit %s: %s", f, stderr)
+		}
 	}
 }
