@@ -5,14 +5,73 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/ssldissect/ssldissect/reassembly"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version, when set at build time with -ldflags "-X main.version=...",
+// is the version printed; otherwise it comes from the build info
+// (versionFrom).
+var version = ""
+
+// pseudoVersion matches the tail of a Go pseudo-version
+// (v0.0.0-20250101120000-abcdef123456), as go build stamps on a checkout
+// with no tag.
+var pseudoVersion = regexp.MustCompile(`[-.][0-9]{14}-[0-9a-f]{12}(\+.*)?$`)
+
+// versionString is the version "ssldissect --version" prints.
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	bi, _ := debug.ReadBuildInfo()
+	return versionFrom(bi)
+}
+
+// versionFrom is the version a build's info gives: a tagged module
+// version as it is (go install ...@v1.2.0, or a build at a tag); else,
+// built from a git checkout, the commit's first 12 hex digits, with
+// "-dirty" when the work tree had changes; else a pseudo-version that go
+// install stamped; else "devel".
+func versionFrom(bi *debug.BuildInfo) string {
+	if bi == nil {
+		return "devel"
+	}
+	v := bi.Main.Version
+	if v == "(devel)" {
+		v = ""
+	}
+	if v != "" && !pseudoVersion.MatchString(v) {
+		return v
+	}
+	var rev string
+	var dirty bool
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		if dirty {
+			rev += "-dirty"
+		}
+		return rev
+	}
+	if v != "" {
+		return v
+	}
+	return "devel"
+}
 
 const usage = `ssldissect: a passive SSL/TLS traffic analyzer and record dissector
 
@@ -20,7 +79,7 @@ Usage:
     ssldissect [dissect] [flags] FILE...   every record and handshake message (default)
     ssldissect audit     [flags] FILE...   versions, cipher suites, key exchange,
                                            certificates and fingerprints, rated
-    ssldissect version
+    ssldissect version                     the version (also --version)
     ssldissect audit --help                the audit's own flags
 
 FILE is a pcap or pcapng file, gzip-compressed or not; "-" is standard input.
@@ -230,8 +289,9 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.maxConnPages, "max-conn-pages", 256, "")
 	fs.IntVar(&o.maxConns, "max-conns", reassembly.DefaultMaxConns, "")
 	fs.IntVar(&o.workers, "workers", 1, "")
-	var help bool
+	var help, showVersion bool
 	boolean(&help, "h", "help")
+	boolean(&showVersion, "version")
 
 	// Flags and file names may be interleaved, as in tcpdump and tshark.
 	for {
@@ -248,6 +308,10 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 			o.files = append(o.files, args[1:]...)
 			break
 		}
+	}
+	if showVersion && !help {
+		o.command = "version"
+		return o, nil
 	}
 	if help {
 		if o.command == "audit" {
@@ -370,7 +434,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		_, err := io.WriteString(stdout, auditUsage)
 		return err
 	case "version":
-		_, err := fmt.Fprintf(stdout, "ssldissect %s\n", version)
+		_, err := fmt.Fprintf(stdout, "ssldissect %s\n", versionString())
 		return err
 	}
 	return dissect(o, stdin, stdout, stderr)

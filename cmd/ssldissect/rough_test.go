@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os/exec"
+	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -200,5 +203,79 @@ func TestAuditHelp(t *testing.T) {
 		if strings.Contains(stderr, "not defined") || strings.Contains(stderr, "dissect flag") {
 			t.Errorf("audit %s: %s", f, stderr)
 		}
+	}
+}
+
+// TestVersion: --version and version print "ssldissect <version>", the
+// version from the build info: a tagged module version as installed, the
+// commit (and -dirty) of a git checkout, never "dev".
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"--version"}, {"version"}, {"audit", "--version"}} {
+		out, stderr, err := runArgs(t, args...)
+		if err != nil || out != "ssldissect "+versionString()+"\n" || strings.Contains(out, "dev\n") {
+			t.Errorf("%q: err %v, stdout %q, stderr %q", args, err, out, stderr)
+		}
+	}
+	vcs := func(rev, modified string) []debug.BuildSetting {
+		return []debug.BuildSetting{{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: rev}, {Key: "vcs.modified", Value: modified}}
+	}
+	const rev = "e4a216e8abba2f3d169bbeff117591a26fff65f6"
+	for _, c := range []struct {
+		name     string
+		version  string
+		settings []debug.BuildSetting
+		want     string
+	}{
+		{"installed", "v1.2.0", nil, "v1.2.0"},
+		{"installed_pseudo", "v0.0.0-20261203141147-e4a216e8abba", nil, "v0.0.0-20261203141147-e4a216e8abba"},
+		{"checkout_clean", "v0.0.0-20261203141147-e4a216e8abba", vcs(rev, "false"), "e4a216e8abba"},
+		{"checkout_dirty", "v0.0.0-20261203141147-e4a216e8abba+dirty", vcs(rev, "true"), "e4a216e8abba-dirty"},
+		{"checkout_tag", "v1.3.0", vcs(rev, "false"), "v1.3.0"},
+		{"checkout_after_tag", "v1.3.1-0.20261203141147-e4a216e8abba+dirty", vcs(rev, "true"), "e4a216e8abba-dirty"},
+		{"devel_vcs", "(devel)", vcs(rev, "true"), "e4a216e8abba-dirty"},
+		{"devel", "(devel)", nil, "devel"},
+	} {
+		bi := &debug.BuildInfo{Main: debug.Module{Path: "github.com/ssldissect/ssldissect", Version: c.version}, Settings: c.settings}
+		if got := versionFrom(bi); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+	if got := versionFrom(nil); got != "devel" {
+		t.Errorf("no build info: %q", got)
+	}
+}
+
+// TestVersionFromCheckout builds the command in a clone of this checkout
+// with VCS stamping on and checks that --version names HEAD.
+func TestVersionFromCheckout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the command")
+	}
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Skipf("not a git checkout: %v", err)
+	}
+	root, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		t.Skip(err)
+	}
+	dir := filepath.Join(t.TempDir(), "clone")
+	if out, err := exec.Command("git", "clone", "-q", "--no-checkout", strings.TrimSpace(string(root)), dir).CombinedOutput(); err != nil {
+		t.Skipf("git clone: %v\n%s", err, out)
+	}
+	if out, err := exec.Command("git", "-C", dir, "checkout", "-q", strings.TrimSpace(string(head))).CombinedOutput(); err != nil {
+		t.Fatalf("git checkout: %v\n%s", err, out)
+	}
+	bin := filepath.Join(t.TempDir(), "ssldissect")
+	build := exec.Command("go", "build", "-buildvcs=true", "-o", bin, "./cmd/ssldissect")
+	build.Dir = dir
+	build.Env = append(envWithout("GOFLAGS"), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "--version").Output()
+	want := "ssldissect " + string(head[:12]) + "\n"
+	if err != nil || string(out) != want {
+		t.Errorf("--version: %q (%v), want %q", out, err, want)
 	}
 }
