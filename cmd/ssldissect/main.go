@@ -251,6 +251,10 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 				o.command = "help audit"
 			}
 			return o, nil
+		default:
+			if err := mistypedCommand(args[0]); err != nil {
+				return nil, err
+			}
 		}
 	}
 
@@ -323,6 +327,52 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	}
 	o.keylogs, o.rsaKeys = keylogs, rsaKeys
 	return o, o.validate()
+}
+
+// commands are the subcommands, for mistypedCommand.
+var commands = []string{"dissect", "audit", "version", "help"}
+
+// mistypedCommand refuses a first argument that is no file, no flag and
+// no subcommand but within two edits of one ("disect"), naming the
+// subcommand meant; anything else is left to be read as a file.
+func mistypedCommand(arg string) error {
+	if arg == "" || arg[0] == '-' || strings.ContainsAny(arg, "./") {
+		return nil
+	}
+	if _, err := os.Stat(arg); err == nil {
+		return nil
+	}
+	best, dist := "", 3
+	for _, c := range commands {
+		if d := editDistance(arg, c); d < dist {
+			best, dist = c, d
+		}
+	}
+	if best == "" {
+		return nil
+	}
+	return usagef(fmt.Sprintf("did you mean %s? (run 'ssldissect --help' for the commands)", best), "unknown command %q, and no such file", arg)
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			sub := 1
+			if a[i-1] == b[j-1] {
+				sub = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+sub)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // validate checks flag combinations before any work is done.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -277,5 +278,37 @@ func TestVersionFromCheckout(t *testing.T) {
 	want := "ssldissect " + string(head[:12]) + "\n"
 	if err != nil || string(out) != want {
 		t.Errorf("--version: %q (%v), want %q", out, err, want)
+	}
+}
+
+// TestMistypedCommand: a first argument that is no file but close to a
+// subcommand is refused with the subcommand meant; a file of that name,
+// or a name far from every subcommand, is read as a file.
+func TestMistypedCommand(t *testing.T) {
+	for _, c := range []struct{ arg, want string }{
+		{"disect", "dissect"}, {"dissct", "dissect"}, {"dissekt", "dissect"},
+		{"audt", "audit"}, {"auidt", "audit"}, {"verison", "version"}, {"hlep", "help"},
+	} {
+		_, stderr, err := runArgs(t, c.arg, "x.pcap")
+		want := `ssldissect: error: unknown command "` + c.arg + `", and no such file` + "\n" +
+			"ssldissect: hint: did you mean " + c.want + "? (run 'ssldissect --help' for the commands)\n"
+		if err == nil || stderr != want {
+			t.Errorf("%s x.pcap: stderr %q, want %q", c.arg, stderr, want)
+		}
+	}
+	// Far from every command, or a path: a missing file, as before.
+	for _, arg := range []string{"capture", "disect.pcap", "./disect"} {
+		_, stderr, err := runArgs(t, arg)
+		if err == nil || strings.Contains(stderr, "did you mean") || !strings.Contains(stderr, arg) {
+			t.Errorf("%s: %v, stderr %q; want a missing-file error", arg, err, stderr)
+		}
+	}
+	// A file named like a mistyped command is read.
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("disect", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, _ := runArgs(t, "disect"); strings.Contains(stderr, "did you mean") {
+		t.Errorf("an existing file disect: %q", stderr)
 	}
 }
