@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -227,6 +229,29 @@ type options struct {
 // hand-off work.
 const maxWorkers = 64
 
+// durationFlag is a duration flag whose error says what a duration looks
+// like (flag.DurationVar says only "parse error").
+type durationFlag time.Duration
+
+func newDurationFlag(p *time.Duration, def time.Duration) *durationFlag {
+	*p = def
+	return (*durationFlag)(p)
+}
+
+func (d *durationFlag) String() string { return time.Duration(*d).String() }
+
+func (d *durationFlag) Set(v string) error {
+	x, err := time.ParseDuration(v)
+	if err != nil {
+		if _, nerr := strconv.ParseFloat(v, 64); nerr == nil {
+			return fmt.Errorf("a duration needs a unit, e.g. %ss or %sm (units: ns, us, ms, s, m, h)", v, v)
+		}
+		return errors.New("not a duration: give a number with a unit, e.g. 5s, 10m or 1h30m")
+	}
+	*d = durationFlag(x)
+	return nil
+}
+
 type stringList []string
 
 func (s *stringList) String() string     { return strings.Join(*s, ",") }
@@ -275,9 +300,9 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	str(&o.filter, "", "f", "filter")
 	fs.Int64Var(&o.count, "c", 0, "")
 	fs.Int64Var(&o.count, "count", 0, "")
-	fs.DurationVar(&o.duration, "duration", 0, "")
+	fs.Var(newDurationFlag(&o.duration, 0), "duration", "")
 	str(&o.write, "", "w", "write")
-	fs.DurationVar(&o.keyWait, "key-wait", 1500*time.Millisecond, "")
+	fs.Var(newDurationFlag(&o.keyWait, 1500*time.Millisecond), "key-wait", "")
 	fs.Var(&keylogs, "l", "")
 	fs.Var(&keylogs, "keylog", "")
 	fs.Var(&rsaKeys, "k", "")
@@ -287,8 +312,8 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	boolean(&o.hex, "x", "hex")
 	boolean(&o.ascii, "a", "ascii")
 	str(&o.failOn, "", "fail-on")
-	fs.DurationVar(&o.interval, "interval", 0, "")
-	fs.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Minute, "")
+	fs.Var(newDurationFlag(&o.interval, 0), "interval", "")
+	fs.Var(newDurationFlag(&o.idleTimeout, 2*time.Minute), "idle-timeout", "")
 	fs.IntVar(&o.maxPages, "max-pages", 65536, "")
 	fs.IntVar(&o.maxConnPages, "max-conn-pages", 256, "")
 	fs.IntVar(&o.maxConns, "max-conns", reassembly.DefaultMaxConns, "")

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runArgs runs the command line and returns its stdout, stderr and error,
@@ -310,5 +311,26 @@ func TestMistypedCommand(t *testing.T) {
 	}
 	if _, stderr, _ := runArgs(t, "disect"); strings.Contains(stderr, "did you mean") {
 		t.Errorf("an existing file disect: %q", stderr)
+	}
+}
+
+// TestDurationNeedsUnit: a duration flag given a bare number says that it
+// needs a unit, with examples; one that is no duration says what one looks
+// like (flag.DurationVar said "parse error").
+func TestDurationNeedsUnit(t *testing.T) {
+	for _, c := range []struct{ flag, value, want string }{
+		{"--duration", "5", `invalid value "5" for flag -duration: a duration needs a unit, e.g. 5s or 5m (units: ns, us, ms, s, m, h)`},
+		{"--idle-timeout", "1.5", `invalid value "1.5" for flag -idle-timeout: a duration needs a unit, e.g. 1.5s or 1.5m`},
+		{"--key-wait", "10", `flag -key-wait: a duration needs a unit`},
+		{"--interval", "soon", `invalid value "soon" for flag -interval: not a duration: give a number with a unit, e.g. 5s, 10m or 1h30m`},
+	} {
+		_, stderr, err := runArgs(t, c.flag, c.value, "x.pcap")
+		if err == nil || !strings.Contains(stderr, c.want) || strings.Contains(stderr, "parse error") {
+			t.Errorf("%s %s: stderr %q, want %q", c.flag, c.value, stderr, c.want)
+		}
+	}
+	o, err := parseArgs([]string{"--duration", "1m30s", "--key-wait", "0s", "x.pcap"}, nil)
+	if err != nil || o.duration != 90*time.Second || o.keyWait != 0 || o.idleTimeout != 2*time.Minute {
+		t.Errorf("parsed %+v, %v", o, err)
 	}
 }
