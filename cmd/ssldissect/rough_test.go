@@ -93,6 +93,10 @@ func TestFilterSummaryCounts(t *testing.T) {
 	if s["packets"] != 2.0 || s["filtered_packets"] != 3.0 || s["bytes"] != 2.0*float64(len(udpFrame(1, 53))) {
 		t.Errorf("-f 'udp port 53': packets %v, filtered_packets %v, bytes %v; want 2, 3 and two frames' bytes", s["packets"], s["filtered_packets"], s["bytes"])
 	}
+	// The text summary says which packets it counts.
+	if out, stderr, err := runArgs(t, "-f", "udp port 53", path); err != nil || !strings.Contains(out, "Summary: 2 packets (matching the filter; 3 more did not), 100 bytes,") {
+		t.Errorf("text summary (%v %s):\n%s", err, stderr, out)
+	}
 	// -c counts the same packets.
 	if s := summaryOf(t, "-f", "udp port 54", "-c", "2", path); s["packets"] != 2.0 {
 		t.Errorf("-f 'udp port 54' -c 2: packets %v, want 2", s["packets"])
