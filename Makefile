@@ -1,7 +1,9 @@
 # ssldissect: build, test and benchmark targets. `make test` is what CI runs.
 GO      ?= go
 PKGS    := ./...
-VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# Empty outside a git checkout: the binary then takes its version from
+# its build info (runtime/debug.ReadBuildInfo).
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null)
 FUZZTIME ?= 10s
 
 .PHONY: all build test race bench fuzz lint generate golden ratings testdata clean demo

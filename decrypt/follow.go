@@ -27,6 +27,7 @@ type Follower struct {
 // Follow returns a Follower that loads the lines of the file at path into
 // k. Nothing is read until the first Poll.
 func (k *KeyLog) Follow(path string) *Follower {
+	k.AddSource(path)
 	return &Follower{path: path, log: k}
 }
 

@@ -79,8 +79,48 @@ type KeyLog struct {
 	n       int                 // values held
 	// used holds the keys of secrets a lookup found; labels the labels
 	// logged per client random (or RSA prefix), for Labels.
-	used   sync.Map
-	labels map[string][]string
+	used    sync.Map
+	labels  map[string][]string
+	sources []string // AddSource's names, each once
+}
+
+// AddSource notes name as a place the secrets come from (a key-log file
+// given, a followed one, a capture file's Decryption Secrets Blocks), for
+// the messages that say where a secret was looked for. Each name is kept
+// once.
+func (k *KeyLog) AddSource(name string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, s := range k.sources {
+		if s == name {
+			return
+		}
+	}
+	k.sources = append(k.sources, name)
+}
+
+// Where names the key log in a message: "the key log keys.log", "the key
+// logs a.log, b.log and 3 more", "the key log" when secrets were loaded
+// from no source AddSource named, and "" when there is none: no source
+// and no secrets. A nil KeyLog is none.
+func (k *KeyLog) Where() string {
+	if k == nil {
+		return ""
+	}
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	switch n := len(k.sources); {
+	case n == 0 && k.n == 0:
+		return ""
+	case n == 0:
+		return "the key log"
+	case n == 1:
+		return "the key log " + k.sources[0]
+	case n <= 3:
+		return "the key logs " + strings.Join(k.sources[:n-1], ", ") + " and " + k.sources[n-1]
+	default:
+		return fmt.Sprintf("the key logs %s and %d more", strings.Join(k.sources[:2], ", "), n-2)
+	}
 }
 
 // MaxAlternatives caps the different secrets kept for one label and

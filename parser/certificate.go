@@ -10,8 +10,6 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -81,8 +79,8 @@ func parseCertInfo(sum [32]byte, der []byte) CertInfo {
 		walkTBSCertificate(der, &ci)
 		return ci
 	}
-	ci.Subject = c.Subject.String()
-	ci.Issuer = c.Issuer.String()
+	ci.Subject = rdnString(c.RawSubject)
+	ci.Issuer = rdnString(c.RawIssuer)
 	ci.Serial = serialHex(c.SerialNumber.Bytes(), c.SerialNumber.Sign() < 0)
 	ci.NotBefore, ci.NotAfter = c.NotBefore.UTC(), c.NotAfter.UTC()
 	ci.Key = keyDescription(c)
@@ -163,16 +161,6 @@ func walkTBSCertificate(der []byte, ci *CertInfo) {
 		ci.Subject = rdnString(subject)
 		ci.SelfSigned = bytes.Equal(subject, issuer)
 	}
-}
-
-func rdnString(der []byte) string {
-	var rdn pkix.RDNSequence
-	if rest, err := asn1.Unmarshal(der, &rdn); err != nil || len(rest) != 0 {
-		return ""
-	}
-	var n pkix.Name
-	n.FillFromRDNSequence(&rdn)
-	return n.String()
 }
 
 func readASN1Time(s *cryptobyte.String) (time.Time, bool) {

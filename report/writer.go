@@ -175,8 +175,13 @@ func (w *Writer) Summary(s Summary) {
 	if s.DTLSConnections > 0 {
 		quicConns += fmt.Sprintf(", %d DTLS connections", s.DTLSConnections)
 	}
-	_, err := fmt.Fprintf(w.out, "\nSummary: %d packets, %d bytes, %d TCP connections%s, %d SSL/TLS (%d decrypted), %d records, %d gaps (%d bytes), %.3fs\n",
-		s.Packets, s.Bytes, s.Connections-s.QUICConnections-s.DTLSConnections, quicConns, s.TLSConnections, s.DecryptedConnections, s.Records, s.Gaps, s.GapBytes, s.ElapsedSeconds)
+	filtered := ""
+	if s.FilteredPackets > 0 {
+		// Packets count what passed the filter (-f).
+		filtered = fmt.Sprintf(" (matching the filter; %d more did not)", s.FilteredPackets)
+	}
+	_, err := fmt.Fprintf(w.out, "\nSummary: %d packets%s, %d bytes, %d TCP connections%s, %d SSL/TLS (%d decrypted), %d records, %d gaps (%d bytes), %.3fs\n",
+		s.Packets, filtered, s.Bytes, s.Connections-s.QUICConnections-s.DTLSConnections, quicConns, s.TLSConnections, s.DecryptedConnections, s.Records, s.Gaps, s.GapBytes, s.ElapsedSeconds)
 	if err == nil && s.DecodeErrors+s.FragmentsDropped+s.DroppedByCaps > 0 {
 		_, err = fmt.Fprintf(w.out, "Not analysed: %d frames with a malformed or truncated header, %d IP fragments refused, %d stream ranges dropped by the reassembly caps\n",
 			s.DecodeErrors, s.FragmentsDropped, s.DroppedByCaps)

@@ -383,15 +383,34 @@ func (c *Conn) noKeyNote() {
 		c.note(Note{Code: "no_keys", Detail: "no ServerHello seen (lost, or sent before the capture began): without its cipher suite and server random no keys can be derived for client random " + hex.EncodeToString(h.ClientRandom)})
 	case h.Suite == nil:
 		c.note(Note{Code: "no_keys", Detail: "the cipher suite cannot be decrypted"})
-	case parser.Version(h.Version).IsTLS13():
-		c.note(Note{Code: "no_keys", Detail: "no TLS 1.3 traffic secrets in the key log for client random " + hex.EncodeToString(h.ClientRandom)})
 	default:
-		detail := "no CLIENT_RANDOM in the key log for client random " + hex.EncodeToString(h.ClientRandom)
+		what := "CLIENT_RANDOM"
+		if parser.Version(h.Version).IsTLS13() {
+			what = "TLS 1.3 traffic secrets"
+		}
+		var detail string
+		if where := cc.keyLog().Where(); where != "" {
+			detail = "no " + what + " for client random " + hex.EncodeToString(h.ClientRandom) + " in " + where
+		} else {
+			detail = "no key log was given (-l, $SSLKEYLOGFILE or pcapng secrets): no " + what + " for client random " + hex.EncodeToString(h.ClientRandom)
+		}
 		if c.KeyExchange.Kind == parser.KeyExchangeRSA {
-			detail += ", and no RSA private key for the server certificate"
+			if cc.keys == nil || cc.keys.RSA == nil || cc.keys.RSA.Len() == 0 {
+				detail += ", and no RSA private key (-k) was given"
+			} else {
+				detail += ", and no RSA private key given matches the server certificate"
+			}
 		}
 		c.note(Note{Code: "no_keys", Detail: detail})
 	}
+}
+
+// keyLog is the run's key log, nil when there are no keys.
+func (cc *connCrypto) keyLog() *decrypt.KeyLog {
+	if cc.keys == nil {
+		return nil
+	}
+	return cc.keys.Log
 }
 
 // opaqueRecord notes a protected record of d that was not decrypted.

@@ -265,7 +265,8 @@ func (c *Conn) heartbeat(ev *RecordEvent, payload []byte) {
 	ev.Heartbeat = &hb
 	if hb.Heartbleed {
 		ev.Notes = append(ev.Notes, c.recordNote(d, ev.Offset, ev.Packet, NoteHeartbleed,
-			fmt.Errorf("heartbeat payload_length %d exceeds the %d bytes received", hb.PayloadLength, hb.Actual)))
+			fmt.Errorf("heartbeat payload_length %d needs %d bytes with its 16 bytes of padding, %d received",
+				hb.PayloadLength, int(hb.PayloadLength)+16, hb.Actual)))
 	}
 }
 

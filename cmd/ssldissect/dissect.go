@@ -121,7 +121,9 @@ func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	cs := res.Capture
-	sum := summary(cs.Packets, cs.Bytes, res, warnings, begin)
+	// Packets are those that passed the filter and the limits (-c,
+	// --duration), as a live run counts them.
+	sum := summary(uint64(res.Packets), res.Bytes, res, warnings, begin)
 	sum.KeylogLinesUnused = keys.Log.Unused()
 	w.Summary(sum)
 	warnings.finish()

@@ -86,7 +86,7 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 			return fmt.Errorf("-w: %w", err)
 		}
 		defer ngFile.Close()
-		ngw, err = capture.NewNGWriter(ngFile, src.LinkType(), src.Snaplen(), o.iface, "ssldissect "+version)
+		ngw, err = capture.NewNGWriter(ngFile, src.LinkType(), src.Snaplen(), o.iface, "ssldissect "+versionString())
 		if err != nil {
 			return fmt.Errorf("-w: %w", err)
 		}

@@ -1,18 +1,79 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ssldissect/ssldissect/reassembly"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version, when set at build time with -ldflags "-X main.version=...",
+// is the version printed; otherwise it comes from the build info
+// (versionFrom).
+var version = ""
+
+// pseudoVersion matches the tail of a Go pseudo-version
+// (v0.0.0-20250101120000-abcdef123456), as go build stamps on a checkout
+// with no tag.
+var pseudoVersion = regexp.MustCompile(`[-.][0-9]{14}-[0-9a-f]{12}(\+.*)?$`)
+
+// versionString is the version "ssldissect --version" prints.
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	bi, _ := debug.ReadBuildInfo()
+	return versionFrom(bi)
+}
+
+// versionFrom is the version a build's info gives: a tagged module
+// version as it is (go install ...@v1.2.0, or a build at a tag); else,
+// built from a git checkout, the commit's first 12 hex digits, with
+// "-dirty" when the work tree had changes; else a pseudo-version that go
+// install stamped; else "devel".
+func versionFrom(bi *debug.BuildInfo) string {
+	if bi == nil {
+		return "devel"
+	}
+	v := bi.Main.Version
+	if v == "(devel)" {
+		v = ""
+	}
+	if v != "" && !pseudoVersion.MatchString(v) {
+		return v
+	}
+	var rev string
+	var dirty bool
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		if dirty {
+			rev += "-dirty"
+		}
+		return rev
+	}
+	if v != "" {
+		return v
+	}
+	return "devel"
+}
 
 const usage = `ssldissect: a passive SSL/TLS traffic analyzer and record dissector
 
@@ -20,7 +81,8 @@ Usage:
     ssldissect [dissect] [flags] FILE...   every record and handshake message (default)
     ssldissect audit     [flags] FILE...   versions, cipher suites, key exchange,
                                            certificates and fingerprints, rated
-    ssldissect version
+    ssldissect version                     the version (also --version)
+    ssldissect audit --help                the audit's own flags
 
 FILE is a pcap or pcapng file, gzip-compressed or not; "-" is standard input.
 Several files are read as one capture, merged by time. TLS is found by content
@@ -52,9 +114,9 @@ Output:
                            network.*, tls.*), what ECS lacks (JA4, MAC counts,
                            notes) under ssldissect.*; records are not written
                            audit: table (default), json, csv or markdown
-        --plaintext-dir D  write each connection's decrypted application data
-                           to D/<id>.c2s and D/<id>.s2c (QUIC: each stream's,
-                           to D/<id>.s<stream>.c2s and .s2c)
+        --plaintext-dir D  dissect: write each connection's decrypted application
+                           data to D/<id>.c2s and D/<id>.s2c (QUIC: each
+                           stream's, to D/<id>.s<stream>.c2s and .s2c)
     -x, --hex              dissect text: hex dump of decrypted application data
     -a, --ascii            dissect text: decrypted application data as text
         --fail-on R        audit: exit with status 3 if anything rated R or worse
@@ -86,6 +148,64 @@ Examples:
     ssldissect audit --format markdown --fail-on insecure day1.pcap day2.pcap
 `
 
+// auditUsage is the help of the audit subcommand: its flags only (the
+// input, key and limit flags are dissect's, worded alike).
+const auditUsage = `ssldissect audit: versions, cipher suites, key exchange, certificates and
+fingerprints of a capture, rated
+
+Usage:
+    ssldissect audit [flags] FILE...
+    ssldissect audit -i IFACE [--interval D] [flags]
+
+FILE is a pcap or pcapng file, gzip-compressed or not; "-" is standard input.
+Several files are read as one capture, merged by time. The report is printed
+at the end of the run (with -i, also every --interval).
+
+Input:
+    -i, --interface IFACE  sniff a live interface instead of files
+    -f, --filter EXPR      BPF filter in tcpdump syntax (files and live capture)
+    -c, --count N          stop after N packets
+        --duration D       stop after D of capture time (e.g. 30s, 5m)
+    -w, --write FILE       live capture: also save the packets as pcapng, with the
+                           key-log secrets embedded (Decryption Secrets Blocks)
+        --key-wait D       live capture with key logs: parse each packet D after it
+                           was captured, so that secrets written late still apply
+                           (default 1.5s)
+
+Keys (TLS 1.3 certificates are encrypted on the wire: audited only with keys):
+    -l, --keylog FILE      NSS key log (SSLKEYLOGFILE format); repeatable.
+                           $SSLKEYLOGFILE is read when no -l is given.
+                           pcapng Decryption Secrets Blocks are used automatically.
+    -k, --rsa-key FILE     PEM RSA private key for static-RSA key exchange; repeatable
+
+Output:
+        --format F         table (default), json, csv or markdown
+        --fail-on R        exit with status 3 if anything rated R or worse was seen
+                           (R is weak or insecure)
+        --interval D       with -i: also print the report every D (e.g. 1m)
+
+Limits:
+        --idle-timeout D   flush a connection idle this long in capture time (default 2m)
+        --max-pages N      reassembly buffer pages in total, 1900 bytes each (default 65536)
+        --max-conn-pages N reassembly buffer per connection, in pages' worth of
+                           bytes ahead of a hole (default 256)
+        --max-conns N      connections open at once, per transport (TCP, QUIC, DTLS);
+                           past it the least recently active ends (default 16384)
+
+Performance:
+        --workers N        reassemble and parse capture files on N goroutines, 1 to 64
+                           (default 1). Not with -i.
+
+The dissect flags --plaintext-dir, -x and -a are refused.
+
+Exit status: 0 done, 1 bad usage or unreadable input, 3 --fail-on matched.
+
+Examples:
+    ssldissect audit capture.pcap
+    ssldissect audit --format markdown -l keys.log day1.pcap day2.pcap > audit.md
+    ssldissect audit --format json --fail-on insecure capture.pcapng | jq '.findings[]'
+`
+
 // options is the validated command line.
 type options struct {
 	command      string // "dissect" or "audit"
@@ -114,6 +234,29 @@ type options struct {
 // hand-off work.
 const maxWorkers = 64
 
+// durationFlag is a duration flag whose error says what a duration looks
+// like (flag.DurationVar says only "parse error").
+type durationFlag time.Duration
+
+func newDurationFlag(p *time.Duration, def time.Duration) *durationFlag {
+	*p = def
+	return (*durationFlag)(p)
+}
+
+func (d *durationFlag) String() string { return time.Duration(*d).String() }
+
+func (d *durationFlag) Set(v string) error {
+	x, err := time.ParseDuration(v)
+	if err != nil {
+		if _, nerr := strconv.ParseFloat(v, 64); nerr == nil {
+			return fmt.Errorf("a duration needs a unit, e.g. %ss or %sm (units: ns, us, ms, s, m, h)", v, v)
+		}
+		return errors.New("not a duration: give a number with a unit, e.g. 5s, 10m or 1h30m")
+	}
+	*d = durationFlag(x)
+	return nil
+}
+
 type stringList []string
 
 func (s *stringList) String() string     { return strings.Join(*s, ",") }
@@ -134,7 +277,14 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 			return o, nil
 		case "help":
 			o.command = "help"
+			if len(args) > 1 && args[1] == "audit" {
+				o.command = "help audit"
+			}
 			return o, nil
+		default:
+			if err := mistypedCommand(args[0]); err != nil {
+				return nil, err
+			}
 		}
 	}
 
@@ -155,9 +305,9 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	str(&o.filter, "", "f", "filter")
 	fs.Int64Var(&o.count, "c", 0, "")
 	fs.Int64Var(&o.count, "count", 0, "")
-	fs.DurationVar(&o.duration, "duration", 0, "")
+	fs.Var(newDurationFlag(&o.duration, 0), "duration", "")
 	str(&o.write, "", "w", "write")
-	fs.DurationVar(&o.keyWait, "key-wait", 1500*time.Millisecond, "")
+	fs.Var(newDurationFlag(&o.keyWait, 1500*time.Millisecond), "key-wait", "")
 	fs.Var(&keylogs, "l", "")
 	fs.Var(&keylogs, "keylog", "")
 	fs.Var(&rsaKeys, "k", "")
@@ -167,14 +317,15 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	boolean(&o.hex, "x", "hex")
 	boolean(&o.ascii, "a", "ascii")
 	str(&o.failOn, "", "fail-on")
-	fs.DurationVar(&o.interval, "interval", 0, "")
-	fs.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Minute, "")
+	fs.Var(newDurationFlag(&o.interval, 0), "interval", "")
+	fs.Var(newDurationFlag(&o.idleTimeout, 2*time.Minute), "idle-timeout", "")
 	fs.IntVar(&o.maxPages, "max-pages", 65536, "")
 	fs.IntVar(&o.maxConnPages, "max-conn-pages", 256, "")
 	fs.IntVar(&o.maxConns, "max-conns", reassembly.DefaultMaxConns, "")
 	fs.IntVar(&o.workers, "workers", 1, "")
-	var help bool
+	var help, showVersion bool
 	boolean(&help, "h", "help")
+	boolean(&showVersion, "version")
 
 	// Flags and file names may be interleaved, as in tcpdump and tshark.
 	for {
@@ -192,12 +343,66 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 			break
 		}
 	}
+	if showVersion && !help {
+		o.command = "version"
+		return o, nil
+	}
 	if help {
-		o.command = "help"
+		if o.command == "audit" {
+			o.command = "help audit"
+		} else {
+			o.command = "help"
+		}
 		return o, nil
 	}
 	o.keylogs, o.rsaKeys = keylogs, rsaKeys
 	return o, o.validate()
+}
+
+// commands are the subcommands, for mistypedCommand.
+var commands = []string{"dissect", "audit", "version", "help"}
+
+// mistypedCommand refuses a first argument that is no file, no flag and
+// no subcommand but within two edits of one ("disect"), naming the
+// subcommand meant; anything else is left to be read as a file.
+func mistypedCommand(arg string) error {
+	if arg == "" || arg[0] == '-' || strings.ContainsAny(arg, "./") {
+		return nil
+	}
+	if _, err := os.Stat(arg); err == nil {
+		return nil
+	}
+	best, dist := "", 3
+	for _, c := range commands {
+		if d := editDistance(arg, c); d < dist {
+			best, dist = c, d
+		}
+	}
+	if best == "" {
+		return nil
+	}
+	return usagef(fmt.Sprintf("did you mean %s? (run 'ssldissect --help' for the commands)", best), "unknown command %q, and no such file", arg)
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			sub := 1
+			if a[i-1] == b[j-1] {
+				sub = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+sub)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // validate checks flag combinations before any work is done.
@@ -266,6 +471,9 @@ func (o *options) validate() error {
 		if o.hex || o.ascii {
 			return usagef("", "--hex and --ascii are dissect flags")
 		}
+		if o.plaintextDir != "" {
+			return usagef("use 'ssldissect dissect --plaintext-dir ...'", "--plaintext-dir is a dissect flag")
+		}
 		if o.interval < 0 {
 			return usagef("", "--interval must be positive")
 		}
@@ -302,8 +510,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	case "help":
 		_, err := io.WriteString(stdout, usage)
 		return err
+	case "help audit":
+		_, err := io.WriteString(stdout, auditUsage)
+		return err
 	case "version":
-		_, err := fmt.Fprintf(stdout, "ssldissect %s\n", version)
+		_, err := fmt.Fprintf(stdout, "ssldissect %s\n", versionString())
 		return err
 	}
 	return dissect(o, stdin, stdout, stderr)

@@ -24,7 +24,7 @@ func TestSSLv2Sessions(t *testing.T) {
 	}{
 		{"wireshark-notes/ssl3/sslv2.pcapng", "SSL_CK_IDEA_128_CBC_WITH_MD5", "CN=Very Secure", [2]int64{4, 4},
 			"c2s:client_hello s2c:sslv2_server_hello c2s:sslv2_client_master_key s2c:enc c2s:enc s2c:enc c2s:enc s2c:enc", "f2d9d5ceaa7a86e8"},
-		{"zeek/traces/ssl-v2.pcap", "SSL_CK_DES_192_EDE3_CBC_WITH_MD5", "CN=plesk", [2]int64{6, 4},
+		{"zeek/traces/ssl-v2.pcap", "SSL_CK_DES_192_EDE3_CBC_WITH_MD5", "emailAddress=info@plesk.com,CN=plesk,OU=Plesk,O=Parallels,L=Herndon,ST=Virginia,C=US", [2]int64{6, 4},
 			"c2s:client_hello s2c:sslv2_server_hello c2s:sslv2_client_master_key s2c:enc c2s:enc s2c:enc c2s:enc c2s:enc c2s:enc s2c:enc", "32e1cd6d536f78fd"},
 	}
 	for _, tc := range tests {

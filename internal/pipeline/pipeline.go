@@ -26,9 +26,11 @@ type Options struct {
 	// Keys decrypts; nil means no keys (pcapng secrets are still used when
 	// the source was opened with Secrets).
 	Keys *decrypt.KeyStore
-	// Count stops after that many packets (0: no limit). Duration stops
-	// after that much capture time from the first packet, or, in a live
-	// run, that much wall time from the start of Run (0: no limit).
+	// Count stops after that many packets (0: no limit). Duration takes
+	// the packets less than that much capture time after the first (the
+	// one at Duration or later ends the run, neither analysed nor counted
+	// in Result), or, in a live run, stops that much wall time after the
+	// start of Run (0: no limit).
 	Count    int64
 	Duration time.Duration
 	// Reassembly bounds memory and sets the idle timeout.
@@ -258,6 +260,7 @@ func SecretsLoader(keys *decrypt.KeyStore, warn func(error)) func(capture.Secret
 			warn(fmt.Errorf("%s: block %d: decryption secrets of type %#x are not supported", s.File, s.Block, s.Type))
 			return
 		}
+		keys.Log.AddSource(s.File + "'s secrets blocks")
 		_, errs := keys.Log.Load(bytes.NewReader(s.Data), fmt.Sprintf("%s (secrets block %d)", s.File, s.Block))
 		for _, e := range errs {
 			warn(e)
@@ -275,6 +278,7 @@ func LoadKeys(keylogs, rsaKeys []string, warn func(error)) (*decrypt.KeyStore, e
 		if err != nil {
 			return nil, fmt.Errorf("key log: %w", err)
 		}
+		keys.Log.AddSource(name)
 		n, errs := keys.Log.Load(f, name)
 		f.Close()
 		for _, e := range errs {
@@ -352,7 +356,7 @@ func nextPacket(src capture.Source, opt *Options, res *Result) (*capture.Packet,
 	if res.First.IsZero() {
 		res.First = ts
 	}
-	if opt.Duration > 0 && opt.Live == nil && ts.Sub(res.First) > opt.Duration {
+	if opt.Duration > 0 && opt.Live == nil && ts.Sub(res.First) >= opt.Duration {
 		return nil, nil
 	}
 	if ts.After(res.Last) {

@@ -539,12 +539,12 @@ func secretLabel(level int, d session.Dir) string {
 func (a *Analyzer) noKeysDetail(c *conn, level int, d session.Dir) string {
 	what := [numLevels]string{"Initial", "0-RTT", "Handshake", "1-RTT"}[level]
 	switch {
-	case a.keys == nil || a.keys.Log == nil || a.keys.Log.Len() == 0:
+	case a.keys == nil || a.keys.Log.Where() == "":
 		return fmt.Sprintf("%s packets are protected with TLS secrets and no key log was given", what)
 	case c.s.ClientHello == nil:
 		return fmt.Sprintf("%s packets before any ClientHello: no client random to find their secrets by", what)
 	}
-	return fmt.Sprintf("no %s in the key log for client random %x", secretLabel(level, d), c.s.ClientHello.Random)
+	return fmt.Sprintf("no %s for client random %x in %s", secretLabel(level, d), c.s.ClientHello.Random, a.keys.Log.Where())
 }
 
 // afterPacket notes the hellos in the history, as Zeek does ('S' for the
