@@ -174,6 +174,7 @@ type Conn struct {
 	Notes             []Note
 	ServerCerts       []parser.CertInfo
 	ClientCerts       []parser.CertInfo
+	ServerTrust       // the server chain's DER, OCSP staple and SCTs (trustdata.go)
 	History           []byte
 	// Dropped counts what the caps of limits.go left out of the lists
 	// above and of the records' lists.
