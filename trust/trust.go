@@ -333,8 +333,12 @@ func unknownAuthority(ua x509.UnknownAuthorityError, certs []*x509.Certificate) 
 			}
 			if err := cur.CheckSignatureFrom(c); err != nil {
 				var insecure x509.InsecureAlgorithmError
-				if errors.As(err, &insecure) {
+				var constraint x509.ConstraintViolationError
+				switch {
+				case errors.As(err, &insecure):
 					return StatusWeakDigest, path[len(path)-1]
+				case errors.As(err, &constraint):
+					return StatusInvalidCA, j // the issuer is not a CA
 				}
 				return StatusSignatureFailure, path[len(path)-1]
 			}

@@ -23,9 +23,11 @@ type output interface {
 // newOutput picks the sink for o.command.
 func newOutput(o *options, stdout io.Writer) output {
 	if o.command == "audit" {
-		return &auditOutput{Auditor: report.NewAuditor(), w: stdout, format: o.format, failOn: o.failOn}
+		a := report.NewAuditor()
+		a.SetTrust(o.verifier())
+		return &auditOutput{Auditor: a, w: stdout, format: o.format, failOn: o.failOn}
 	}
-	return report.NewWriter(stdout, report.Options{Format: o.format, Hex: o.hex, ASCII: o.ascii, PlaintextDir: o.plaintextDir})
+	return report.NewWriter(stdout, report.Options{Format: o.format, Hex: o.hex, ASCII: o.ascii, PlaintextDir: o.plaintextDir, Trust: o.verifier()})
 }
 
 // auditOutput prints the audit report when the run ends.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"io"
@@ -57,6 +58,13 @@ Output:
                            was seen (R is weak or insecure)
         --interval D       audit with -i: also print the report every D (e.g. 1m)
 
+Trust:
+        --ca-file FILE     verify server chains against the roots of this PEM bundle
+                           instead of the system's. Each chain is verified at its
+                           connection's capture time; validation_status is in
+                           Zeek's wording ("ok", "unable to get local issuer
+                           certificate", "certificate has expired", ...)
+
 Limits:
         --idle-timeout D   flush a connection idle this long in capture time (default 2m)
         --max-pages N      reassembly buffer pages in total, 1900 bytes each (default 65536)
@@ -103,6 +111,8 @@ type options struct {
 	write        string        // -w: pcapng file for live capture
 	keyWait      time.Duration // live: how long packets wait for key-log lines
 	workers      int           // reassembly and parsing goroutines (files)
+	caFile       string        // --ca-file: root bundle for chain verification
+	roots        *x509.CertPool
 }
 
 // maxWorkers bounds --workers: more goroutines than cores only add
@@ -168,6 +178,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.maxConnPages, "max-conn-pages", 256, "")
 	fs.IntVar(&o.maxConns, "max-conns", reassembly.DefaultMaxConns, "")
 	fs.IntVar(&o.workers, "workers", 1, "")
+	str(&o.caFile, "", "ca-file")
 	var help bool
 	boolean(&help, "h", "help")
 
@@ -279,6 +290,9 @@ func (o *options) validate() error {
 	}
 	if o.workers > 1 && o.iface != "" {
 		return usagef("live capture runs on one worker", "--workers applies to capture files, not -i")
+	}
+	if err := o.loadRoots(); err != nil {
+		return err
 	}
 	if len(o.keylogs) == 0 {
 		if env := os.Getenv("SSLKEYLOGFILE"); env != "" {
