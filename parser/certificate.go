@@ -52,6 +52,7 @@ type CertInfo struct {
 	SHA256             string // lower-case hex of SHA-256 over the DER
 	SAN                []string
 	SelfSigned         bool // subject equals issuer and the signature verifies with its own key
+	EmbeddedSCTs       int  // SCTs in the certificate's own SCT list extension (RFC 6962 3.3)
 	Err                error
 	// DER is the certificate as sent: the bytes given to ParseCertInfo,
 	// not copied (every caller passes its own clone). The cache keeps no DER.
@@ -95,6 +96,7 @@ func parseCertInfo(sum [32]byte, der []byte) CertInfo {
 		ci.SAN = append(ci.SAN, ip.String())
 	}
 	ci.SAN = append(ci.SAN, c.EmailAddresses...)
+	ci.EmbeddedSCTs = embeddedSCTs(c)
 	for _, u := range c.URIs {
 		ci.SAN = append(ci.SAN, u.String())
 	}

@@ -44,6 +44,7 @@ type Auditor struct {
 	findings  map[findingKey]*findingAgg
 	decrypted int
 	summary   *Summary
+	trust     auditTrust // audit_trust.go
 }
 
 type kexKey struct {
@@ -175,6 +176,7 @@ func (a *Auditor) End(c *session.Conn) {
 	for i, ci := range c.ClientCerts {
 		a.cert(ci, "client", i == 0, c, ex)
 	}
+	a.trustEnd(c, ex)
 }
 
 // find counts a connection in a finding, keeping the earliest examples.
@@ -326,14 +328,17 @@ func (a *Auditor) cert(ci parser.CertInfo, role string, leaf bool, c *session.Co
 	if r, why := rateCertKey(ci.Key); r >= Weak {
 		a.find(r, "cert_key", ci.SHA256, fmt.Sprintf("%s certificate %s: %s", role, name, why), ex)
 	}
+	// A weak signature matters anywhere below the root (a root's own
+	// signature is not checked by anyone).
+	if r, why := rateCertSignature(ci.SignatureAlgorithm); r >= Weak && !ci.SelfSigned {
+		a.find(r, "cert_signature", ci.SHA256, fmt.Sprintf("%s certificate %s: %s (%s)", role, name, why, ci.SignatureAlgorithm), ex)
+	}
 	if !leaf {
 		return
 	}
 	ca.leaf = true
 	if ci.SelfSigned {
 		a.find(Weak, "cert_self_signed", ci.SHA256, fmt.Sprintf("%s certificate %s is self-signed", role, name), ex)
-	} else if r, why := rateCertSignature(ci.SignatureAlgorithm); r >= Weak {
-		a.find(r, "cert_signature", ci.SHA256, fmt.Sprintf("%s certificate %s: %s (%s)", role, name, why, ci.SignatureAlgorithm), ex)
 	}
 	if role == "server" && c.SNI != "" && ci.Err == nil && !coversName(ci.SAN, c.SNI) {
 		if !ca.sniMismatch[c.SNI] {

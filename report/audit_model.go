@@ -21,18 +21,25 @@ type AuditReport struct {
 	QUICConnections uint64 `json:"quic_connections"`
 	// Connections counts the SSL/TLS connections; WithoutServerHello those
 	// of them whose handshake showed no ServerHello (no suite to count).
-	Connections          int                `json:"connections"`
-	WithoutServerHello   int                `json:"without_server_hello"`
-	DecryptedConnections int                `json:"decrypted_connections"`
-	Rating               string             `json:"rating"` // the worst rating seen, "" when nothing was
-	Versions             []AuditVersion     `json:"versions"`
-	CipherSuites         []AuditCipherSuite `json:"cipher_suites"`
-	KeyExchange          []AuditKeyExchange `json:"key_exchange"`
-	Servers              []AuditServer      `json:"servers"`
-	Clients              []AuditClient      `json:"clients"`
-	Certificates         []AuditCertificate `json:"certificates"`
-	Findings             []AuditFinding     `json:"findings"`
-	PostQuantum          AuditPostQuantum   `json:"post_quantum"`
+	Connections          int `json:"connections"`
+	WithoutServerHello   int `json:"without_server_hello"`
+	DecryptedConnections int `json:"decrypted_connections"`
+	// HiddenCertificates counts the TLS 1.3 (DTLS 1.3, QUIC) connections
+	// whose server certificates were encrypted and, without keys, not
+	// read: their certificates are missing from the audit.
+	HiddenCertificates int `json:"hidden_certificates"`
+	// Validation counts the connections per validation status of their
+	// server chain (Zeek's wording), most frequent first.
+	Validation   []AuditValidation  `json:"validation"`
+	Rating       string             `json:"rating"` // the worst rating seen, "" when nothing was
+	Versions     []AuditVersion     `json:"versions"`
+	CipherSuites []AuditCipherSuite `json:"cipher_suites"`
+	KeyExchange  []AuditKeyExchange `json:"key_exchange"`
+	Servers      []AuditServer      `json:"servers"`
+	Clients      []AuditClient      `json:"clients"`
+	Certificates []AuditCertificate `json:"certificates"`
+	Findings     []AuditFinding     `json:"findings"`
+	PostQuantum  AuditPostQuantum   `json:"post_quantum"`
 }
 
 // AuditVersion is one negotiated protocol version.
@@ -162,6 +169,7 @@ func (a *Auditor) Snapshot() AuditReport {
 	if r, ok := a.worst(); ok {
 		rep.Rating = r.String()
 	}
+	a.trustReport(&rep)
 
 	vs := sortedKeys(a.versions)
 	for _, v := range vs {
@@ -294,7 +302,7 @@ func (c *certAgg) report() AuditCertificate {
 	}
 	if c.leaf && ci.SelfSigned {
 		a.add(Weak, "self-signed")
-	} else if r, why := rateCertSignature(ci.SignatureAlgorithm); c.leaf && r >= Weak {
+	} else if r, why := rateCertSignature(ci.SignatureAlgorithm); !ci.SelfSigned && r >= Weak {
 		a.add(r, why)
 	}
 	if len(c.sniMismatch) > 0 {

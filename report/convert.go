@@ -187,6 +187,7 @@ func ConnectionOf(c *session.Conn) Connection {
 		d := droppedOf(c.Dropped)
 		out.Dropped = &d
 	}
+	out.Trust = trustFacts(c)
 	return out
 }
 

@@ -175,6 +175,8 @@ type Connection struct {
 	History            string           `json:"history"`
 	ServerCertificates []Certificate    `json:"server_certificates"`
 	ClientCertificates []Certificate    `json:"client_certificates"`
+	// The chain's verdict and what the server stapled (trust.go).
+	Trust
 	// QUIC connections only (CONTRACT.md "QUIC and DTLS").
 	*QUICConn
 	// Dropped counts what the per-connection caps (session/limits.go)

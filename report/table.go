@@ -37,8 +37,8 @@ func auditSections(rep AuditReport, sep string) []section {
 		return "no"
 	}
 	sum := section{name: "summary", title: "Summary",
-		header: []string{"connections", "without_server_hello", "decrypted_connections", "packets", "tcp_connections", "quic_connections", "rating"}}
-	sum.rows = append(sum.rows, []string{itoa(rep.Connections), itoa(rep.WithoutServerHello), itoa(rep.DecryptedConnections),
+		header: []string{"connections", "without_server_hello", "decrypted_connections", "hidden_certificates", "packets", "tcp_connections", "quic_connections", "rating"}}
+	sum.rows = append(sum.rows, []string{itoa(rep.Connections), itoa(rep.WithoutServerHello), itoa(rep.DecryptedConnections), itoa(rep.HiddenCertificates),
 		strconv.FormatUint(rep.Packets, 10), strconv.FormatUint(rep.TCPConnections, 10), strconv.FormatUint(rep.QUICConnections, 10), rep.Rating})
 	if rep.AsOf != "" {
 		sum.header = append(sum.header, "as_of")
@@ -81,6 +81,10 @@ func auditSections(rep AuditReport, sep string) []section {
 		ce.rows = append(ce.rows, []string{c.Subject, c.Issuer, c.NotBefore, c.NotAfter, c.Key, c.SignatureAlgorithm,
 			yes(c.SelfSigned), c.Validity, join(c.SNINotInSAN), c.Role, yes(c.Leaf), itoa(c.Connections), c.Rating, join(c.Reasons), c.SHA256})
 	}
+	va := section{name: "validation", title: "Validation", header: []string{"validation_status", "connections"}}
+	for _, v := range rep.Validation {
+		va.rows = append(va.rows, []string{v.Status, itoa(v.Connections)})
+	}
 	fi := section{name: "findings", title: "Findings", header: []string{"severity", "code", "message", "connections", "examples"}}
 	for _, f := range rep.Findings {
 		var ex []string
@@ -98,7 +102,7 @@ func auditSections(rep AuditReport, sep string) []section {
 	q := rep.PostQuantum
 	pq.rows = append(pq.rows, []string{itoa(q.Offered), itoa(q.KeyShareOffered), itoa(q.Chosen), itoa(q.Declined),
 		itoa(q.HelloRetryForPQ), itoa(q.NotOffered), itoa(q.PQCertificates), join(q.Groups)})
-	return []section{sum, ver, cs, kx, srv, cl, ce, pq, fi}
+	return []section{sum, ver, cs, kx, srv, cl, ce, va, pq, fi}
 }
 
 // writeAuditSections writes the report as tables (format "table"), GitHub

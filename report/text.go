@@ -157,7 +157,7 @@ func (w *Writer) textRecord(ev *session.RecordEvent) {
 func (w *Writer) textEnd(c *session.Conn) {
 	tc := w.textConn(c, c.Start)
 	delete(w.conns, c.ID)
-	out := ConnectionOf(c)
+	out := ConnectionWithTrust(c, w.opt.Trust)
 	fmt.Fprintf(w.out, "%d    %.4f (%.4f)  end (%s)\n", c.ID, c.EndTime.Sub(tc.start).Seconds(), c.EndTime.Sub(tc.last).Seconds(), out.EndCause)
 	// "      %-20s %s\n" without fmt.
 	line := func(k, v string) {
@@ -251,6 +251,12 @@ func (w *Writer) textEnd(c *session.Conn) {
 	}
 	for i, cert := range out.ClientCertificates {
 		line(fmt.Sprintf("client_cert[%d]", i), certLine(cert))
+	}
+	if out.ValidationStatus != "" {
+		line("validation_status", validationText(out.Trust))
+	}
+	if t := staplesText(out.Trust); t != "" {
+		line("stapled", t)
 	}
 	for _, f := range out.DecryptFailure {
 		line("not_decrypted", f.Dir+" "+f.Code+": "+f.Detail)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/session"
+	"github.com/ssldissect/ssldissect/trust"
 )
 
 // Options shapes a Writer's output.
@@ -21,6 +22,9 @@ type Options struct {
 	// PlaintextDir, when set, receives each connection's decrypted
 	// application data as <id>.c2s and <id>.s2c.
 	PlaintextDir string
+	// Trust, when set, verifies each connection's server chain
+	// (validation_status, sni_matches_cert).
+	Trust *trust.Verifier
 }
 
 // Writer turns parser events into text or NDJSON. It implements
@@ -134,7 +138,7 @@ func (w *Writer) End(c *session.Conn) {
 	}
 	switch w.opt.Format {
 	case "json":
-		out := ConnectionOf(c)
+		out := ConnectionWithTrust(c, w.opt.Trust)
 		w.setErr(w.writeLine(&out))
 		return
 	case "ecs":

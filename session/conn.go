@@ -174,6 +174,7 @@ type Conn struct {
 	Notes             []Note
 	ServerCerts       []parser.CertInfo
 	ClientCerts       []parser.CertInfo
+	ServerTrust       // the server chain's DER, OCSP staple and SCTs (trustdata.go)
 	History           []byte
 	// DecryptFailures says, for each direction whose protected records
 	// all stayed encrypted, why (set at the end).

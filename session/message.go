@@ -83,6 +83,9 @@ func (c *Conn) message(ev *RecordEvent, msg parser.Message) {
 		c.connectionID(d, m.Extensions)
 	case *parser.ServerHello:
 		c.serverHello(m)
+		if c.ServerHello == m {
+			c.stapled(m.Extensions)
+		}
 		c.connectionID(d, m.Extensions)
 	case *parser.EncryptedExtensions:
 		c.connectionID(d, m.Extensions)
@@ -93,6 +96,8 @@ func (c *Conn) message(ev *RecordEvent, msg parser.Message) {
 		}
 	case *parser.Certificate:
 		c.certificate(d, m)
+	case *parser.CertificateStatus:
+		c.certificateStatus(d, m)
 	case *parser.ServerKeyExchange:
 		switch {
 		case len(m.DHP) > 0:
@@ -211,6 +216,7 @@ func (c *Conn) certificate(d Dir, m *parser.Certificate) {
 	*certs = infos
 	if d == ServerToClient && len(m.Entries) > 0 {
 		c.serverCertDER = m.Entries[0].Data
+		c.serverChain(m, n)
 	}
 	c.drop(dropped, len(m.Entries)-n, func() Note {
 		return Note{Code: NoteCertificatesTruncated, Dir: d, HasDir: true, Offset: c.ev.Offset, Packet: c.ev.Packet,
@@ -298,6 +304,7 @@ func (c *Conn) sslv2Record(ev *RecordEvent) {
 		if len(m.Certificate) > 0 && c.ServerCerts == nil {
 			c.ServerCerts = []parser.CertInfo{m.CertInfo}
 			c.serverCertDER = m.Certificate
+			c.ServerChain = [][]byte{m.Certificate}
 		}
 		if len(m.CipherSpecs) == 1 && c.V2CipherSpec == 0 {
 			c.V2CipherSpec = m.CipherSpecs[0]

@@ -29,9 +29,11 @@ func newOutput(o *options, stdout io.Writer) output {
 			// the end: one JSON object per line.
 			format = "ndjson"
 		}
-		return &auditOutput{Auditor: report.NewAuditor(), w: stdout, format: format, failOn: o.failOn}
+		a := report.NewAuditor()
+		a.SetTrust(o.verifier())
+		return &auditOutput{Auditor: a, w: stdout, format: format, failOn: o.failOn}
 	}
-	return report.NewWriter(stdout, report.Options{Format: o.format, Hex: o.hex, ASCII: o.ascii, PlaintextDir: o.plaintextDir})
+	return report.NewWriter(stdout, report.Options{Format: o.format, Hex: o.hex, ASCII: o.ascii, PlaintextDir: o.plaintextDir, Trust: o.verifier()})
 }
 
 // auditOutput prints the audit report when the run ends.

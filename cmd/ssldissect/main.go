@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -123,6 +124,13 @@ Output:
                            was seen (R is weak or insecure)
         --interval D       audit with -i: also print the report every D (e.g. 1m)
 
+Trust:
+        --ca-file FILE     verify server chains against the roots of this PEM bundle
+                           instead of the system's. Each chain is verified at its
+                           connection's capture time; validation_status is in
+                           Zeek's wording ("ok", "unable to get local issuer
+                           certificate", "certificate has expired", ...)
+
 Limits:
         --idle-timeout D   flush a connection idle this long in capture time (default 2m)
         --max-pages N      reassembly buffer pages in total, 1900 bytes each (default 65536)
@@ -178,8 +186,14 @@ Keys (TLS 1.3 certificates are encrypted on the wire: audited only with keys):
                            pcapng Decryption Secrets Blocks are used automatically.
     -k, --rsa-key FILE     PEM RSA private key for static-RSA key exchange; repeatable
 
+Trust:
+        --ca-file FILE     verify server chains against the roots of this PEM bundle
+                           instead of the system's, each at its connection's capture
+                           time (the validation table, cert_untrusted findings)
+
 Output:
-        --format F         table (default), json, csv or markdown
+        --format F         table (default), json, csv or markdown (with -i, json is
+                           one object per line: each --interval snapshot, then the last)
         --fail-on R        exit with status 3 if anything rated R or worse was seen
                            (R is weak or insecure)
         --interval D       with -i: also print the report every D (e.g. 1m)
@@ -228,6 +242,8 @@ type options struct {
 	write        string        // -w: pcapng file for live capture
 	keyWait      time.Duration // live: how long packets wait for key-log lines
 	workers      int           // reassembly and parsing goroutines (files)
+	caFile       string        // --ca-file: root bundle for chain verification
+	roots        *x509.CertPool
 }
 
 // maxWorkers bounds --workers: more goroutines than cores only add
@@ -323,6 +339,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.maxConnPages, "max-conn-pages", 256, "")
 	fs.IntVar(&o.maxConns, "max-conns", reassembly.DefaultMaxConns, "")
 	fs.IntVar(&o.workers, "workers", 1, "")
+	str(&o.caFile, "", "ca-file")
 	var help, showVersion bool
 	boolean(&help, "h", "help")
 	boolean(&showVersion, "version")
@@ -492,6 +509,9 @@ func (o *options) validate() error {
 	}
 	if o.workers > 1 && o.iface != "" {
 		return usagef("live capture runs on one worker", "--workers applies to capture files, not -i")
+	}
+	if err := o.loadRoots(); err != nil {
+		return err
 	}
 	if len(o.keylogs) == 0 {
 		if env := os.Getenv("SSLKEYLOGFILE"); env != "" {
