@@ -25,6 +25,9 @@ func newOutput(o *options, stdout io.Writer) output {
 	if o.command == "audit" {
 		return &auditOutput{Auditor: report.NewAuditor(), w: stdout, format: o.format, failOn: o.failOn}
 	}
+	if o.format == "zeek" {
+		return report.NewZeekWriter(report.ZeekOptions{Dir: o.logDir, JSON: o.zeekJSON})
+	}
 	return report.NewWriter(stdout, report.Options{Format: o.format, Hex: o.hex, ASCII: o.ascii, PlaintextDir: o.plaintextDir})
 }
 
