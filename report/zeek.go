@@ -18,6 +18,7 @@ import (
 	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/parser/quic"
 	"github.com/ssldissect/ssldissect/session"
+	"golang.org/x/crypto/cryptobyte"
 )
 
 // Zeek logs (--format zeek): ssl.log, x509.log and quic.log as Zeek's
@@ -83,7 +84,9 @@ var ZeekSSLColumns = cols(append(zeekID,
 	"orig_alpn", "vector[string]", "client_supported_versions", "vector[count]", "server_supported_version", "count",
 	"psk_key_exchange_modes", "vector[count]", "client_key_share_groups", "vector[count]", "server_key_share_group", "count",
 	"client_comp_methods", "vector[count]", "sigalgs", "vector[count]", "hashalgs", "vector[count]",
-	"ech_kdf_id", "count", "ech_aead_id", "count")...)
+	"ech_kdf_id", "count", "ech_aead_id", "count",
+	// policy/protocols/ssl/ssl-add-cert-subjects
+	"subject", "string", "issuer", "string", "client_subject", "string", "client_issuer", "string")...)
 
 // ZeekX509Columns are x509.log's columns.
 var ZeekX509Columns = cols(
@@ -184,6 +187,20 @@ type zeekConn struct {
 	// Conn.History were looked at.
 	history []byte
 	seen    int
+	// leaf holds the subject and issuer of each direction's first
+	// certificate, as Zeek writes them.
+	leaf [2]*[2]string
+	// clientExts and serverExts are the extension types of every hello
+	// read, in order: Zeek appends those of each (a DTLS ClientHello
+	// after a HelloVerifyRequest, a ServerHello after a
+	// HelloRetryRequest).
+	clientExts, serverExts []parser.ExtensionType
+	clientHellos, serverHellos int
+	// QUIC: qhistory is quic.log's history, qseen as seen, short the
+	// 1-RTT packets of each direction.
+	qhistory []byte
+	qseen    int
+	short    [2]int
 }
 
 // NewZeekWriter makes a ZeekWriter; the directory is created when the
@@ -230,8 +247,19 @@ func (w *ZeekWriter) Record(ev *session.RecordEvent) {
 		}
 		st.seen = n
 	}
+	reads := zeekReads(ev)
 	for _, m := range ev.Messages {
 		switch m := m.(type) {
+		case *parser.ClientHello:
+			if reads {
+				st.clientHellos++
+				st.clientExts = append(st.clientExts, extTypes(m.Extensions)...)
+			}
+		case *parser.ServerHello:
+			if reads {
+				st.serverHellos++
+				st.serverExts = append(st.serverExts, extTypes(m.Extensions)...)
+			}
 		case *parser.NewSessionTicket:
 			if !m.TLS13 && ev.Dir == session.ServerToClient {
 				l := m.Lifetime
@@ -242,6 +270,7 @@ func (w *ZeekWriter) Record(ev *session.RecordEvent) {
 		}
 	}
 	if ev.QUIC != nil {
+		st.quicHistory(ev)
 		return // Zeek's QUIC analyzer never marks ssl.log established
 	}
 	d := ev.Dir
@@ -255,6 +284,61 @@ func (w *ZeekWriter) Record(ev *session.RecordEvent) {
 	if st.encrypted[d] && st.encrypted[0] && st.encrypted[1] {
 		st.established = true
 	}
+}
+
+// quicHistory adds the quic.log history letters of a QUIC packet: those
+// of QUICInfo.History, but for the 1-RTT packets ('O') only the 1st, 2nd,
+// 4th, 8th, ... of each direction, as Zeek adds a letter when the count
+// of short header packets crosses a power of two
+// (QUIC::short_header_packet_threshold_crossed). Past the 100 letters of
+// QUICInfo.History, the packet's type letter.
+func (st *zeekConn) quicHistory(ev *session.RecordEvent) {
+	q := ev.Conn.QUIC
+	if q == nil {
+		return
+	}
+	var letters []byte
+	switch {
+	case len(q.History) > st.qseen:
+		letters = q.History[st.qseen:]
+		st.qseen = len(q.History)
+	case len(q.History) >= session.MaxHistory:
+		l := quicLetter(ev.QUIC.Type)
+		if ev.Dir == session.ServerToClient {
+			l += 'a' - 'A'
+		}
+		letters = []byte{l}
+	}
+	for _, l := range letters {
+		if l == 'O' || l == 'o' {
+			d := session.ClientToServer
+			if l == 'o' {
+				d = session.ServerToClient
+			}
+			st.short[d]++
+			if n := st.short[d]; n&(n-1) != 0 {
+				continue
+			}
+		}
+		st.qhistory = append(st.qhistory, l)
+	}
+}
+
+// quicLetter is the history letter of a packet type.
+func quicLetter(t quic.PacketType) byte {
+	switch t {
+	case quic.PacketInitial:
+		return 'I'
+	case quic.Packet0RTT:
+		return 'Z'
+	case quic.PacketHandshake:
+		return 'H'
+	case quic.PacketRetry:
+		return 'R'
+	case quic.PacketVersionNegotiation:
+		return 'V'
+	}
+	return 'O'
 }
 
 // zeekReads reports a record (a QUIC packet) whose messages Zeek's
@@ -290,7 +374,7 @@ func (w *ZeekWriter) End(c *session.Conn) {
 	uid := ZeekUID(c)
 	w.write("ssl", ZeekSSLColumns, sslLine(c, st, uid))
 	if c.QUIC != nil {
-		for _, l := range quicLines(c, uid) {
+		for _, l := range quicLines(c, uid, st.qhistory) {
 			w.write("quic", ZeekQUICColumns, l)
 		}
 	}
@@ -627,6 +711,8 @@ func sslLine(c *session.Conn, st *zeekConn, uid string) []zv {
 	}
 	if g := c.KeyExchange.Group; g != 0 {
 		curve = zs(zeekName(g.String(), uint16(g)))
+	} else if g, ok := draftKeyShare(c.ServerHello); ok {
+		curve = zs(zeekName(g.String(), uint16(g)))
 	}
 	lastAlert := zv{}
 	for _, a := range c.Alerts {
@@ -641,9 +727,41 @@ func sslLine(c *session.Conn, st *zeekConn, uid string) []zv {
 			sniMatch = zb(certMatchesHost(&c.ServerCerts[0], c.SNI))
 		}
 	}
+	history := string(st.history)
+	if c.QUIC != nil && c.QUIC.Retry && strings.HasPrefix(history, "C") {
+		// Zeek reads the ClientHello again in the Initial after the Retry.
+		history = "C" + history
+	}
 	vals = append(vals, version, cipher, curve, zsOpt(c.SNI), zb(c.Resumed), lastAlert, zsOpt(c.ALPN),
-		zb(st.established), zs(string(st.history)), chain, clientChain, sniMatch)
-	return append(vals, sslExtValues(c, st)...)
+		zb(st.established), zs(history), chain, clientChain, sniMatch)
+	vals = append(vals, sslExtValues(c, st)...)
+	var subject, issuer, clientSubject, clientIssuer zv
+	if l := st.leaf[session.ServerToClient]; l != nil {
+		subject, issuer = zsOpt(l[0]), zsOpt(l[1])
+	}
+	if l := st.leaf[session.ClientToServer]; l != nil {
+		clientSubject, clientIssuer = zsOpt(l[0]), zsOpt(l[1])
+	}
+	return append(vals, subject, issuer, clientSubject, clientIssuer)
+}
+
+// draftKeyShare is the group of a TLS 1.3 draft's ServerHello key_share,
+// which drafts up to 22 numbered 40 (draft-ietf-tls-tls13-23 renumbered
+// it 51) and Zeek reads as such.
+func draftKeyShare(sh *parser.ServerHello) (parser.NamedGroup, bool) {
+	if sh == nil {
+		return 0, false
+	}
+	e := sh.Extension(40)
+	if e == nil {
+		return 0, false
+	}
+	s := cryptobyte.String(e.Data)
+	var g uint16
+	if !s.ReadUint16(&g) {
+		return 0, false
+	}
+	return parser.NamedGroup(g), true
 }
 
 // sslExtValues are the columns of ssl-log-ext.
@@ -654,10 +772,15 @@ func sslExtValues(c *session.Conn, st *zeekConn) []zv {
 	if ch := c.ClientHello; ch != nil {
 		clientVersion = zc(uint64(ch.LegacyVersion))
 		clientCiphers = zcounts(ch.CipherSuites)
-		if ch.HasExtensions {
+		if len(st.clientExts) > 0 {
+			clientExts = zcounts(st.clientExts)
+		} else if st.clientHellos == 0 && len(ch.Extensions) > 0 {
 			clientExts = zcounts(extTypes(ch.Extensions))
 		}
 		compMethods = zcounts(ch.CompressionMethods)
+		if ch.SSLv2 {
+			compMethods = zl([]string{}) // an SSLv2 hello has none
+		}
 		for _, e := range ch.Extensions {
 			switch p := e.Parsed.(type) {
 			case parser.ECPointFormatsExt:
@@ -694,7 +817,9 @@ func sslExtValues(c *session.Conn, st *zeekConn) []zv {
 	}
 	if sh := c.ServerHello; sh != nil {
 		serverVersion = zc(uint64(sh.LegacyVersion))
-		if sh.HasExtensions {
+		if len(st.serverExts) > 0 {
+			serverExts = zcounts(st.serverExts)
+		} else if st.serverHellos == 0 && len(sh.Extensions) > 0 {
 			serverExts = zcounts(extTypes(sh.Extensions))
 		}
 		for _, e := range sh.Extensions {
@@ -777,7 +902,7 @@ func certMatchesHost(ci *parser.CertInfo, host string) bool {
 // quicLines are the quic.log lines of a connection: two after a Retry, as
 // Zeek logs the connection when the server retries and again when it
 // ends (the second with the Retry's SCID as the client's DCID).
-func quicLines(c *session.Conn, uid string) [][]zv {
+func quicLines(c *session.Conn, uid string, hist []byte) [][]zv {
 	q := c.QUIC
 	version := ""
 	switch q.Version {
@@ -796,7 +921,10 @@ func quicLines(c *session.Conn, uid string) [][]zv {
 	line := func(dcid, sscid zv, history string) []zv {
 		return append(zeekIDs(c, uid), zs(version), dcid, cid(q.ClientSCID), sscid, zsOpt(c.SNI), alpn, zs(history))
 	}
-	history := string(q.History)
+	if len(hist) > session.MaxHistory {
+		hist = hist[:session.MaxHistory] // QUIC::max_history_length
+	}
+	history := string(hist)
 	sscid := zv{}
 	if q.ServerSCID != nil {
 		sscid = cid(q.ServerSCID)
@@ -804,10 +932,34 @@ func quicLines(c *session.Conn, uid string) [][]zv {
 	if !q.Retry {
 		return [][]zv{line(cid(q.OriginalDCID), sscid, history)}
 	}
-	// The letters up to the Retry's 'r' are the first line's.
+	// The letters up to the Retry's 'r' are the first line's. Zeek's
+	// analyzer starts over after a Retry, and reads the ClientHello of
+	// the client's next Initial as new: its 'S' again.
 	first, rest := history, ""
 	if i := strings.IndexByte(history, 'r'); i >= 0 {
 		first, rest = history[:i+1], history[i+1:]
 	}
+	if strings.HasPrefix(rest, "I") && !strings.HasPrefix(rest, "IS") && strings.Contains(first, "S") {
+		rest = "IS" + rest[1:]
+	}
 	return [][]zv{line(cid(q.OriginalDCID), zv{}, first), line(cid(q.RetrySCID), sscid, rest)}
+}
+
+// ZeekColumnNames are the columns of a log ("ssl", "x509" or "quic"), in
+// order.
+func ZeekColumnNames(log string) []string {
+	var cs []zeekColumn
+	switch log {
+	case "ssl":
+		cs = ZeekSSLColumns
+	case "x509":
+		cs = ZeekX509Columns
+	case "quic":
+		cs = ZeekQUICColumns
+	}
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.name
+	}
+	return out
 }

@@ -5,6 +5,9 @@ import (
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -17,6 +20,14 @@ import (
 // once, by its fingerprint). host_cert is set for the first of a chain,
 // client_cert for those the client sent.
 func (w *ZeekWriter) certificates(ev *session.RecordEvent, m *parser.Certificate) {
+	st := w.conn(ev.Conn.ID)
+	if len(m.Entries) > 0 && st.leaf[ev.Dir] == nil {
+		leaf := [2]string{m.Entries[0].Info.Subject, m.Entries[0].Info.Issuer}
+		if c, err := x509.ParseCertificate(m.Entries[0].Data); err == nil {
+			leaf = [2]string{zeekSubject(c), zeekIssuer(c)}
+		}
+		st.leaf[ev.Dir] = &leaf
+	}
 	for i, e := range m.Entries {
 		fp := e.Info.SHA256
 		if fp == "" || w.certs[fp] {
@@ -53,7 +64,7 @@ func x509Line(ev *session.RecordEvent, e *parser.CertificateEntry, host, client 
 	if c.SerialNumber.Sign() < 0 {
 		serial = strings.ToUpper(ci.Serial)
 	}
-	vals[3], vals[4], vals[5] = zs(serial), zs(ci.Subject), zs(ci.Issuer)
+	vals[3], vals[4], vals[5] = zs(serial), zs(zeekSubject(c)), zs(zeekIssuer(c))
 	vals[6], vals[7] = zt(c.NotBefore), zt(c.NotAfter)
 	vals[8] = zsOpt(map[x509.PublicKeyAlgorithm]string{
 		x509.RSA: "rsaEncryption", x509.DSA: "dsaEncryption", x509.ECDSA: "id-ecPublicKey", x509.Ed25519: "ED25519",
@@ -65,7 +76,7 @@ func x509Line(ev *session.RecordEvent, e *parser.CertificateEntry, host, client 
 	case *dsa.PublicKey:
 		vals[10], vals[11] = zs("dsa"), zc(uint64(k.P.BitLen()))
 	case *ecdsa.PublicKey:
-		vals[10], vals[11] = zs("ec"), zc(uint64(k.Curve.Params().BitSize))
+		vals[10], vals[11] = zs("ecdsa"), zc(uint64(k.Curve.Params().BitSize))
 		vals[13] = zsOpt(map[string]string{"P-224": "secp224r1", "P-256": "prime256v1", "P-384": "secp384r1", "P-521": "secp521r1"}[k.Curve.Params().Name])
 	}
 	if hasSAN(c) {
@@ -78,6 +89,22 @@ func x509Line(ev *session.RecordEvent, e *parser.CertificateEntry, host, client 
 		}
 	}
 	return vals
+}
+
+// zeekSubject and zeekIssuer are the certificate's names as Zeek writes
+// them.
+func zeekSubject(c *x509.Certificate) string {
+	if s, ok := zeekDN(c.RawSubject); ok {
+		return s
+	}
+	return c.Subject.String()
+}
+
+func zeekIssuer(c *x509.Certificate) string {
+	if s, ok := zeekDN(c.RawIssuer); ok {
+		return s
+	}
+	return c.Issuer.String()
 }
 
 // zvec is a vector column of the subject alternative name: unset when
@@ -133,4 +160,76 @@ var zeekSigAlg = map[x509.SignatureAlgorithm]string{
 	x509.SHA384WithRSAPSS: "rsassaPss",
 	x509.SHA512WithRSAPSS: "rsassaPss",
 	x509.PureEd25519:      "ED25519",
+}
+
+// zeekDN is a distinguished name as Zeek writes it (OpenSSL's
+// X509_NAME_print_ex with XN_FLAG_RFC2253, UTF-8 left as is): the RDNs
+// last first, each attribute as its OpenSSL short name and value, the
+// attributes of a multi-valued RDN joined by "+". crypto/x509's
+// Name.String merges the attributes of one type into one RDN, which
+// OpenSSL does not: this walks the DER's RDNSequence.
+func zeekDN(raw []byte) (string, bool) {
+	var seq pkix.RDNSequence
+	if rest, err := asn1.Unmarshal(raw, &seq); err != nil || len(rest) > 0 {
+		return "", false
+	}
+	var b strings.Builder
+	for i := len(seq) - 1; i >= 0; i-- {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		for j, atv := range seq[i] {
+			if j > 0 {
+				b.WriteByte('+')
+			}
+			name, ok := zeekAttrNames[atv.Type.String()]
+			if !ok {
+				name = atv.Type.String()
+			}
+			b.WriteString(name)
+			b.WriteByte('=')
+			s, ok := atv.Value.(string)
+			if !ok {
+				s = fmt.Sprint(atv.Value)
+			}
+			b.WriteString(escapeRFC2253(s))
+		}
+	}
+	return b.String(), true
+}
+
+// escapeRFC2253 escapes a value as RFC 2253 section 2.4 (and OpenSSL)
+// does.
+func escapeRFC2253(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case strings.IndexByte(",+\"\\<>;", c) >= 0,
+			c == '#' && i == 0,
+			c == ' ' && (i == 0 || i == len(s)-1):
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20 || c == 0x7f:
+			fmt.Fprintf(&b, "\\%02X", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// zeekAttrNames are OpenSSL's short names of the attribute types.
+var zeekAttrNames = map[string]string{
+	"2.5.4.3": "CN", "2.5.4.4": "SN", "2.5.4.5": "serialNumber", "2.5.4.6": "C", "2.5.4.7": "L",
+	"2.5.4.8": "ST", "2.5.4.9": "street", "2.5.4.10": "O", "2.5.4.11": "OU", "2.5.4.12": "title",
+	"2.5.4.13": "description", "2.5.4.15": "businessCategory", "2.5.4.17": "postalCode",
+	"2.5.4.41": "name", "2.5.4.42": "GN", "2.5.4.43": "initials", "2.5.4.44": "generationQualifier",
+	"2.5.4.46": "dnQualifier", "2.5.4.65": "pseudonym", "2.5.4.97": "organizationIdentifier",
+	"1.2.840.113549.1.9.1":       "emailAddress",
+	"0.9.2342.19200300.100.1.1":  "UID",
+	"0.9.2342.19200300.100.1.25": "DC",
+	"1.3.6.1.4.1.311.60.2.1.1":   "jurisdictionL",
+	"1.3.6.1.4.1.311.60.2.1.2":   "jurisdictionST",
+	"1.3.6.1.4.1.311.60.2.1.3":   "jurisdictionC",
 }
