@@ -1,7 +1,8 @@
 // Package report turns the parser's events into what users read: one line
 // per record in text (after ssldump), NDJSON objects for scripts (the schema
 // of CONTRACT.md lives in model.go), the plaintext files of --plaintext-dir,
-// and the audit tables.
+// Zeek's ssl.log, x509.log and quic.log (zeek.go, docs/ZEEK.md), and the
+// audit tables.
 //
 // Parser structs are never serialized directly: model.go, object.go and
 // messages.go map them to output types, so that the output can stay stable

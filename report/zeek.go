@@ -194,7 +194,7 @@ type zeekConn struct {
 	// read, in order: Zeek appends those of each (a DTLS ClientHello
 	// after a HelloVerifyRequest, a ServerHello after a
 	// HelloRetryRequest).
-	clientExts, serverExts []parser.ExtensionType
+	clientExts, serverExts     []parser.ExtensionType
 	clientHellos, serverHellos int
 	// QUIC: qhistory is quic.log's history, qseen as seen, short the
 	// 1-RTT packets of each direction.
@@ -478,7 +478,7 @@ func appendZeekTSV(b []byte, vals []zv) []byte {
 			b = append(b, "(empty)"...)
 		case v.s == "-" || v.s == "(empty)":
 			// A value that reads as unset or empty is escaped, as Zeek does.
-			b = appendZeekEscaped(b, v.s[:1], true)
+			b = append(b, fmt.Sprintf("\\x%02x", v.s[0])...)
 			b = append(b, v.s[1:]...)
 		default:
 			b = appendZeekEscaped(b, v.s, false)

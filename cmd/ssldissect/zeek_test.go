@@ -566,3 +566,63 @@ func zeekJSONAsTSV(v any, typ string) string {
 	}
 	return fmt.Sprintf("%T", v)
 }
+
+// TestZeekShipped runs every shipped capture with its keys through
+// --format zeek, in TSV and in JSON: each TSV line has a value for every
+// column of #fields, the uids have Zeek's form, each JSON line is an
+// object, and both forms have the same lines.
+func TestZeekShipped(t *testing.T) {
+	t.Setenv("SSLKEYLOGFILE", "")
+	uid := regexp.MustCompile(`^C[0-9A-Za-z]{1,17}$`)
+	total := 0
+	for _, pcap := range captures(t) {
+		args := keyArgs(pcap)
+		tsv := runZeekLogs(t, pcap, args...)
+		js := runZeekLogs(t, pcap, append(args, "--zeek-json")...)
+		for _, kind := range []string{"ssl", "x509", "quic"} {
+			b, err := os.ReadFile(filepath.Join(tsv, kind+".log"))
+			if os.IsNotExist(err) {
+				if _, err := os.Stat(filepath.Join(js, kind+".log")); err == nil {
+					t.Errorf("%s: %s.log in JSON only", pcap, kind)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := len(report.ZeekColumnNames(kind))
+			lines := 0
+			for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+				if strings.HasPrefix(l, "#") {
+					continue
+				}
+				lines++
+				vals := strings.Split(l, "\t")
+				if len(vals) != n {
+					t.Errorf("%s %s.log: %d values, want %d: %q", pcap, kind, len(vals), n, l)
+				}
+				if kind != "x509" && !uid.MatchString(vals[1]) {
+					t.Errorf("%s %s.log: uid %q", pcap, kind, vals[1])
+				}
+			}
+			jb, err := os.ReadFile(filepath.Join(js, kind+".log"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			jl := strings.Split(strings.TrimSuffix(string(jb), "\n"), "\n")
+			if len(jl) != lines {
+				t.Errorf("%s %s.log: %d JSON lines, %d TSV lines", pcap, kind, len(jl), lines)
+			}
+			for _, l := range jl {
+				var obj map[string]any
+				if err := json.Unmarshal([]byte(l), &obj); err != nil {
+					t.Errorf("%s %s.log: %v: %s", pcap, kind, err, l)
+				}
+			}
+			total += lines
+		}
+	}
+	if total == 0 {
+		t.Fatal("no lines written")
+	}
+}
