@@ -703,6 +703,9 @@ func sslLine(c *session.Conn, st *zeekConn, uid string) []zv {
 	vals := zeekIDs(c, uid)
 	var version, cipher, curve zv
 	if c.Version == parser.VersionSSL20 && c.V2CipherSpec != 0 {
+		// Zeek's SSLv2 analyzer raises ssl_established at the
+		// CLIENT-MASTER-KEY.
+		st.established = true
 		version = zs("SSLv2")
 		cipher = zs(strings.Replace(c.V2CipherSpec.String(), "SSL_CK_", "SSLv20_CK_", 1))
 	} else if c.ServerHello != nil {

@@ -15,6 +15,9 @@ import (
 	"github.com/ssldissect/ssldissect/session"
 )
 
+// maxZeekCerts bounds the certificates remembered as logged.
+const maxZeekCerts = 1 << 20
+
 // certificates writes the x509.log lines of a Certificate message: one
 // per certificate not logged before in the run (Zeek logs a certificate
 // once, by its fingerprint). host_cert is set for the first of a chain,
@@ -32,6 +35,11 @@ func (w *ZeekWriter) certificates(ev *session.RecordEvent, m *parser.Certificate
 		fp := e.Info.SHA256
 		if fp == "" || w.certs[fp] {
 			continue
+		}
+		if len(w.certs) >= maxZeekCerts {
+			// Logged again past the cap, as Zeek does after
+			// X509::relog_known_certificates_after.
+			clear(w.certs)
 		}
 		w.certs[fp] = true
 		w.write("x509", ZeekX509Columns, x509Line(ev, &e, i == 0, ev.Dir == session.ClientToServer))
