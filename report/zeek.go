@@ -159,10 +159,8 @@ func zeekTime(t time.Time) string {
 
 // zeekLog is one open log file.
 type zeekLog struct {
-	path string
-	cols []zeekColumn
-	f    *os.File
-	w    *bufio.Writer
+	f *os.File
+	w *bufio.Writer
 }
 
 // ZeekWriter writes Zeek's logs. It implements session.Sink; call Close
@@ -171,8 +169,8 @@ type ZeekWriter struct {
 	opt   ZeekOptions
 	logs  map[string]*zeekLog
 	conns map[uint64]*zeekConn
-	// certs seen, by fingerprint and role: each is logged once, as Zeek
-	// logs a certificate once (X509::relog_known_certificates_after).
+	// certs are the fingerprints of the certificates logged: each is
+	// logged once, as Zeek does (X509::relog_known_certificates_after).
 	certs map[string]bool
 	err   error
 }
@@ -230,8 +228,10 @@ func (w *ZeekWriter) conn(id uint64) *zeekConn {
 	return st
 }
 
-// Record follows what ssl.log's established and ticket_lifetime_hint
-// columns and x509.log need: Zeek's analyzer marks a direction encrypted
+// Record follows what the logs need beyond session.Conn: the history
+// letters of the records Zeek reads, the extensions of every hello, the
+// TLS 1.2 ticket lifetime, the certificates (x509.log, written at once),
+// and ssl.log's established: Zeek's analyzer marks a direction encrypted
 // at its change_cipher_spec (or, TLS 1.3, its first protected record), and
 // the connection established at the first protected record once both
 // are.
@@ -241,13 +241,13 @@ func (w *ZeekWriter) Record(ev *session.RecordEvent) {
 	}
 	c := ev.Conn
 	st := w.conn(c.ID)
+	reads := zeekReads(ev)
 	if n := len(c.History); n >= st.seen {
-		if zeekReads(ev) {
+		if reads {
 			st.history = append(st.history, c.History[st.seen:]...)
 		}
 		st.seen = n
 	}
-	reads := zeekReads(ev)
 	for _, m := range ev.Messages {
 		switch m := m.(type) {
 		case *parser.ClientHello:
@@ -320,7 +320,9 @@ func (st *zeekConn) quicHistory(ev *session.RecordEvent) {
 				continue
 			}
 		}
-		st.qhistory = append(st.qhistory, l)
+		if len(st.qhistory) < session.MaxHistory { // QUIC::max_history_length
+			st.qhistory = append(st.qhistory, l)
+		}
 	}
 }
 
@@ -430,7 +432,7 @@ func (w *ZeekWriter) open(name string, cols []zeekColumn) (*zeekLog, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &zeekLog{path: path, cols: cols, f: f, w: bufio.NewWriterSize(f, 64<<10)}
+	l := &zeekLog{f: f, w: bufio.NewWriterSize(f, 64<<10)}
 	w.logs[name] = l
 	if !w.opt.JSON {
 		_, err = io.WriteString(l.w, ZeekHeader(name, cols, w.opt.Now()))
