@@ -1,8 +1,9 @@
 // Package report turns the parser's events into what users read: one line
 // per record in text (after ssldump), NDJSON objects for scripts (the schema
 // of CONTRACT.md lives in model.go), Elastic Common Schema documents for
-// log pipelines (ecs.go), the plaintext files of --plaintext-dir,
-// and the audit tables.
+// log pipelines (ecs.go), the plaintext files of --plaintext-dir, Zeek's
+// ssl.log, x509.log and quic.log (zeek.go, docs/ZEEK.md), and the audit
+// tables.
 //
 // Parser structs are never serialized directly: model.go, object.go and
 // messages.go map them to output types, so that the output can stay stable

@@ -33,6 +33,9 @@ func newOutput(o *options, stdout io.Writer) output {
 		a.SetTrust(o.verifier())
 		return &auditOutput{Auditor: a, w: stdout, format: format, failOn: o.failOn}
 	}
+	if o.format == "zeek" {
+		return report.NewZeekWriter(report.ZeekOptions{Dir: o.logDir, JSON: o.zeekJSON})
+	}
 	return report.NewWriter(stdout, report.Options{Format: o.format, Hex: o.hex, ASCII: o.ascii, PlaintextDir: o.plaintextDir, Trust: o.verifier()})
 }
 

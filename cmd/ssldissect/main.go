@@ -114,7 +114,13 @@ Output:
                            (@timestamp, event.*, source.*, destination.*,
                            network.*, tls.*), what ECS lacks (JA4, MAC counts,
                            notes) under ssldissect.*; records are not written
+                           dissect: or zeek: Zeek's ssl.log, x509.log (and quic.log)
+                           in --log-dir
                            audit: table (default), json, csv or markdown
+        --log-dir D        dissect --format zeek: write Zeek's ssl.log, x509.log
+                           (and quic.log for QUIC) to D, in Zeek's TSV format
+        --zeek-json        dissect --format zeek: Zeek's JSON logs (one object a
+                           line, as LogAscii::use_json) instead of TSV
         --plaintext-dir D  dissect: write each connection's decrypted application
                            data to D/<id>.c2s and D/<id>.s2c (QUIC: each
                            stream's, to D/<id>.s<stream>.c2s and .s2c)
@@ -153,6 +159,7 @@ Examples:
     ssldissect dissect -k server.key --plaintext-dir out/ -f 'tcp port 443' capture.pcap
     ssldissect dissect -l keys.log -f 'udp port 443' http3.pcapng
     ssldissect dissect --format ecs capture.pcapng > tls.ndjson   # for Filebeat
+    ssldissect dissect --format zeek --log-dir logs/ capture.pcap && zeek-cut server_name < logs/ssl.log
     ssldissect audit --format markdown --fail-on insecure day1.pcap day2.pcap
 `
 
@@ -210,7 +217,7 @@ Performance:
         --workers N        reassemble and parse capture files on N goroutines, 1 to 64
                            (default 1). Not with -i.
 
-The dissect flags --plaintext-dir, -x and -a are refused.
+The dissect flags --plaintext-dir, -x, -a, --log-dir and --zeek-json are refused.
 
 Exit status: 0 done, 1 bad usage or unreadable input, 3 --fail-on matched.
 
@@ -232,6 +239,8 @@ type options struct {
 	rsaKeys      []string
 	format       string
 	plaintextDir string
+	logDir       string // --format zeek: where the logs go
+	zeekJSON     bool   // --format zeek: JSON lines instead of TSV
 	hex, ascii   bool
 	failOn       string
 	interval     time.Duration
@@ -330,6 +339,8 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.Var(&rsaKeys, "rsa-key", "")
 	str(&o.format, "", "format")
 	str(&o.plaintextDir, "", "plaintext-dir")
+	str(&o.logDir, "", "log-dir")
+	boolean(&o.zeekJSON, "zeek-json")
 	boolean(&o.hex, "x", "hex")
 	boolean(&o.ascii, "a", "ascii")
 	str(&o.failOn, "", "fail-on")
@@ -456,8 +467,11 @@ func (o *options) validate() error {
 		if o.format == "" {
 			o.format = "text"
 		}
-		if o.format != "text" && o.format != "json" && o.format != "ecs" {
-			return usagef("dissect takes --format text, json or ecs", "unknown format %q", o.format)
+		if o.format != "text" && o.format != "json" && o.format != "ecs" && o.format != "zeek" {
+			return usagef("dissect takes --format text, json, ecs or zeek", "unknown format %q", o.format)
+		}
+		if err := o.validateZeek(); err != nil {
+			return err
 		}
 		if o.failOn != "" {
 			return usagef("use 'ssldissect audit --fail-on ...'", "--fail-on is an audit flag")
@@ -472,6 +486,9 @@ func (o *options) validate() error {
 			return usagef("", "choose one of --hex and --ascii")
 		}
 	case "audit":
+		if o.logDir != "" || o.zeekJSON {
+			return usagef("use 'ssldissect dissect --format zeek --log-dir DIR'", "--log-dir and --zeek-json are dissect flags")
+		}
 		if o.format == "" {
 			o.format = "table"
 		}
