@@ -75,9 +75,16 @@ func allCommands() []commandInfo {
 		}
 		out = append(out, commandInfo{name: name, desc: l.desc, flags: slices.Contains(docCommands, name)})
 	}
-	for _, c := range []string{"help", "man", "completion"} {
-		if !slices.ContainsFunc(out, func(ci commandInfo) bool { return ci.name == c }) {
-			out = append(out, commandInfo{name: c})
+	if !slices.ContainsFunc(out, func(ci commandInfo) bool { return ci.name == "help" }) {
+		out = append(out, commandInfo{name: "help"})
+	}
+	fallback := map[string]string{"help": "print the usage, as --help does", "version": "print the version"}
+	for i := range out {
+		if out[i].desc == "" {
+			out[i].desc = fallback[out[i].name]
+		}
+		if out[i].desc == "" {
+			out[i].desc = out[i].name
 		}
 	}
 	return out
@@ -127,7 +134,7 @@ func manPage() string {
 		var parts []string
 		for _, w := range strings.Fields(l.cmd) {
 			switch {
-			case w == "ssldissect" || (!strings.ContainsAny(w, "[]") && w == strings.ToLower(w) && !strings.HasPrefix(w, "-")):
+			case w == "ssldissect" || (!strings.ContainsAny(w, "[]|") && w == strings.ToLower(w) && !strings.HasPrefix(w, "-")):
 				parts = append(parts, `\fB`+roff(w)+`\fR`)
 			case strings.HasPrefix(strings.Trim(w, "[]"), "-"):
 				parts = append(parts, `\fB`+roff(w)+`\fR`)
@@ -149,16 +156,9 @@ func manPage() string {
 			desc = "print a completion script for bash, zsh or fish (see FILES)"
 		case "man":
 			desc = "print this manual page, in troff"
-		case "help":
-			if desc == "" {
-				desc = "print the usage, as --help does"
-			}
 		}
 		p(".TP")
 		p(`\fB%s\fR`, roff(c.name))
-		if desc == "" {
-			desc = c.name
-		}
 		p("%s", roff(strings.TrimSpace(desc)))
 	}
 	p(".SH OPTIONS")
@@ -202,9 +202,15 @@ func manPage() string {
 	p(".TP")
 	p(`\fIFILE\fR`)
 	p(`a pcap or pcapng capture, gzip\-compressed or not; \fB\-\fR is standard input`)
-	p(".TP")
-	p(`\fB/usr/share/bash\-completion/completions/ssldissect\fR, \fB/usr/share/zsh/site\-functions/_ssldissect\fR, \fB/usr/share/fish/vendor_completions.d/ssldissect.fish\fR`)
-	p(`where the completion scripts that \fBssldissect completion\fR prints are installed`)
+	for _, f := range []struct{ path, shell string }{
+		{"/usr/share/bash-completion/completions/ssldissect", "bash"},
+		{"/usr/share/zsh/site-functions/_ssldissect", "zsh"},
+		{"/usr/share/fish/vendor_completions.d/ssldissect.fish", "fish"},
+	} {
+		p(".TP")
+		p(`\fB%s\fR`, roff(f.path))
+		p(`where the script that \fBssldissect completion %s\fR prints is installed`, f.shell)
+	}
 	p(".SH EXAMPLES")
 	for _, e := range h.examples {
 		p(".PP")
@@ -326,7 +332,7 @@ func bashCompletion() string {
 // zshDesc makes a flag's summary fit between the brackets of an
 // _arguments spec.
 func zshDesc(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`, ":", `\:`)
+	r := strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`)
 	return r.Replace(s)
 }
 
@@ -341,11 +347,7 @@ func zshCompletion() string {
 	p("    local -a commands")
 	p("    commands=(")
 	for _, c := range allCommands() {
-		desc := c.desc
-		if desc == "" {
-			desc = c.name
-		}
-		p("        %s", shellWord(c.name+":"+strings.ReplaceAll(firstSentence(desc), ":", `\:`)))
+		p("        %s", shellWord(c.name+":"+strings.ReplaceAll(firstSentence(c.desc), ":", `\:`)))
 	}
 	p("    )")
 	p("    _describe -t commands command commands")
@@ -359,12 +361,14 @@ func zshCompletion() string {
 			spec := ""
 			if f.repeatable() {
 				spec = "*"
+			} else if len(names) > 1 {
+				spec = "(" + strings.Join(names, " ") + ")"
 			}
 			action := ""
 			if !f.isBool {
-				msg := strings.ToLower(f.arg)
+				msg := f.long
 				if msg == "" {
-					msg = "value"
+					msg = strings.ToLower(f.arg)
 				}
 				switch f.argKind() {
 				case "enum":
@@ -427,10 +431,13 @@ func zshCompletion() string {
 	return b.String()
 }
 
-// firstSentence is s up to its first ". ", without the dot.
+// sentenceEnd is the end of a sentence: a dot, a space, a capital.
+var sentenceEnd = regexp.MustCompile(`\. [A-Z$]`)
+
+// firstSentence is s up to the end of its first sentence, without the dot.
 func firstSentence(s string) string {
-	if i := strings.Index(s, ". "); i >= 0 {
-		s = s[:i]
+	if loc := sentenceEnd.FindStringIndex(s); loc != nil {
+		s = s[:loc[0]]
 	}
 	return strings.TrimSuffix(strings.TrimSpace(s), ".")
 }
@@ -444,11 +451,7 @@ func fishCompletion() string {
 	cmds := allCommands()
 	names := commandNames()
 	for _, c := range cmds {
-		desc := c.desc
-		if desc == "" {
-			desc = c.name
-		}
-		p("complete -c ssldissect -n __fish_use_subcommand -a %s -d %s", c.name, fishWord(firstSentence(desc)))
+		p("complete -c ssldissect -n __fish_use_subcommand -a %s -d %s", c.name, fishWord(firstSentence(c.desc)))
 	}
 	p("complete -c ssldissect -n __fish_use_subcommand -F")
 	p("complete -c ssldissect -n '__fish_seen_subcommand_from completion' -a %s", fishWord(strings.Join(shellNames(), " ")))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"io"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -46,11 +47,7 @@ func (f *flagDoc) names() []string {
 
 // summary is the help's first sentence, on one line.
 func (f *flagDoc) summary() string {
-	s := strings.Join(f.help, " ")
-	if i := strings.Index(s, ". "); i >= 0 {
-		s = s[:i]
-	}
-	return strings.TrimSuffix(strings.TrimSpace(s), ".")
+	return firstSentence(strings.Join(f.help, " "))
 }
 
 // repeatable reports whether the flag may be given more than once.
@@ -91,7 +88,7 @@ type helpLine struct{ cmd, desc string }
 var (
 	sectionRe = regexp.MustCompile(`^([A-Z][^:]*):\s*(.*)$`)
 	flagRowRe = regexp.MustCompile(`^\s+(?:-([A-Za-z0-9]))?(?:,\s*)?(?:--([a-z0-9][a-z0-9-]*))?(?: ([A-Z][A-Za-z]*))?\s+(\S.*)$`)
-	cmdRowRe  = regexp.MustCompile(`^\s+(ssldissect\s.*?)(?:\s{3,}(\S.*))?$`)
+	columnsRe = regexp.MustCompile(`\s{3,}`)
 )
 
 // parseHelp takes a --help text apart: the Usage block, the paragraph
@@ -132,8 +129,7 @@ func parseHelp(text string) *helpDoc {
 			h.examples = append(h.examples, trimmed)
 			continue
 		case strings.HasPrefix(trimmed, "ssldissect "):
-			m := cmdRowRe.FindStringSubmatch(line)
-			hl := helpLine{cmd: strings.TrimSpace(m[1]), desc: m[2]}
+			hl := splitCommandRow(trimmed)
 			if section == "Usage" {
 				h.synopsis = append(h.synopsis, hl)
 				lastCmd = &h.synopsis[len(h.synopsis)-1]
@@ -157,6 +153,30 @@ func parseHelp(text string) *helpDoc {
 		}
 	}
 	return h
+}
+
+// splitCommandRow splits "ssldissect audit     [flags] FILE...   what it
+// does" into the command and its description: the last column, when it
+// reads as prose.
+func splitCommandRow(row string) helpLine {
+	cols := columnsRe.Split(row, -1)
+	if n := len(cols); n > 1 && cols[n-1] != "" && cols[n-1][0] >= 'a' && cols[n-1][0] <= 'z' {
+		return helpLine{cmd: strings.Join(cols[:n-1], " "), desc: cols[n-1]}
+	}
+	return helpLine{cmd: strings.Join(cols, " ")}
+}
+
+// undocumented is the help of the flags that --help has no row for.
+var undocumented = map[string]string{
+	"help":    "print the usage and exit",
+	"version": "print the version and exit",
+}
+
+// sameValue reports whether two flags set the same variable (-l and
+// --keylog, -h and --help).
+func sameValue(a, b flag.Value) bool {
+	ra, rb := reflect.ValueOf(a), reflect.ValueOf(b)
+	return ra.Kind() == reflect.Pointer && rb.Kind() == reflect.Pointer && ra.Type() == rb.Type() && ra.Pointer() == rb.Pointer()
 }
 
 // flag finds the row of a flag by one of its names (no dashes).
@@ -205,7 +225,7 @@ func commandFlags(cmd string) []*flagDoc {
 		}
 		d := &flagDoc{long: fl.Name, section: "Other"}
 		if len(fl.Name) == 1 {
-			d = &flagDoc{short: fl.Name, section: "Other"}
+			d.short, d.long = fl.Name, ""
 		}
 		row := own.flag(fl.Name)
 		if row == nil {
@@ -214,6 +234,20 @@ func commandFlags(cmd string) []*flagDoc {
 		if row != nil {
 			c := *row
 			d = &c
+		} else {
+			// No row: the names that set the same variable are one entry.
+			fs.VisitAll(func(o *flag.Flag) {
+				if o.Name != fl.Name && sameValue(o.Value, fl.Value) {
+					if len(o.Name) == 1 && d.short == "" {
+						d.short = o.Name
+					} else if len(o.Name) > 1 && d.long == "" {
+						d.long = o.Name
+					}
+				}
+			})
+			if h, ok := undocumented[d.long]; ok {
+				d.help, d.section = []string{h}, "Help"
+			}
 		}
 		for _, n := range []string{d.short, d.long} {
 			if n != "" {
