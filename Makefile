@@ -6,7 +6,7 @@ PKGS    := ./...
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null)
 FUZZTIME ?= 10s
 
-.PHONY: all build test race bench fuzz lint generate golden ratings testdata clean demo
+.PHONY: all build test race bench fuzz lint generate golden ratings testdata clean demo man
 
 all: build
 
@@ -54,6 +54,15 @@ golden:
 # Recommended column); the rules are report/rating.go.
 ratings:
 	cd parser && $(GO) generate ./ciphersuites.go
+
+# The man page and the shell completions, made from the flag table of
+# --help; TestGeneratedDocsCurrent fails when these files are stale.
+man:
+	@mkdir -p docs/man completions
+	$(GO) run ./cmd/ssldissect man > docs/man/ssldissect.1
+	$(GO) run ./cmd/ssldissect completion bash > completions/ssldissect.bash
+	$(GO) run ./cmd/ssldissect completion zsh > completions/_ssldissect
+	$(GO) run ./cmd/ssldissect completion fish > completions/ssldissect.fish
 
 # The README's first command: dissect a shipped capture with its keys.
 demo: build

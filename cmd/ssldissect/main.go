@@ -151,6 +151,10 @@ Performance:
                            (default 1): for large files on a machine with spare cores.
                            The output is the same as with 1 worker. Not with -i.
 
+Shell completion and manual page:
+    ssldissect completion bash|zsh|fish   print a completion script for the shell
+    ssldissect man                        print the manual page, ssldissect(1)
+
 Exit status: 0 done, 1 bad usage or unreadable input, 3 audit --fail-on matched.
 
 Examples:
@@ -231,6 +235,7 @@ Examples:
 type options struct {
 	command      string // "dissect" or "audit"
 	files        []string
+	flags        *flag.FlagSet
 	iface        string
 	filter       string
 	count        int64
@@ -315,6 +320,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 
 	fs := flag.NewFlagSet("ssldissect", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	o.flags = fs // the flag table, for the man page and completions
 	var keylogs, rsaKeys stringList
 	str := func(p *string, def string, names ...string) {
 		for _, n := range names {
@@ -539,6 +545,9 @@ func (o *options) validate() error {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if ok, err := docsCommand(args, stdout); ok {
+		return err
+	}
 	o, err := parseArgs(args, stderr)
 	if err != nil {
 		return err

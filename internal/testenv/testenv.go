@@ -19,15 +19,19 @@ const ConformanceVar = "SSLDISSECT_CONFORMANCE"
 
 // Oracles are the names RequireVar and the functions of this package take.
 var Oracles = []string{
+	"bash",        // the completion scripts' syntax
 	"conformance", // the shared conformance corpus
-	"ip",          // iproute2
-	"netns",       // network namespaces and veth pairs can be made
+	"fish",
+	"groff", // groff-base: the man page renders without warnings
+	"ip",    // iproute2
+	"netns", // network namespaces and veth pairs can be made
 	"openssl",
 	"root",   // the tests run as root
 	"socket", // the kernel hands out an AF_INET socket
 	"sysctl", // procps
 	"tcpdump",
 	"tshark",
+	"zsh",
 }
 
 // probe checks an oracle that Need and Have can look for by themselves:
