@@ -109,13 +109,12 @@ Keys:
     -k, --rsa-key FILE     PEM RSA private key for static-RSA key exchange; repeatable
 
 Output:
-        --format F         dissect: text (default), json (NDJSON), or ecs: NDJSON
-                           whose connection lines use Elastic Common Schema names
+        --format F         dissect: text (default); json (NDJSON); ecs: NDJSON whose
+                           connection lines use Elastic Common Schema names
                            (@timestamp, event.*, source.*, destination.*,
                            network.*, tls.*), what ECS lacks (JA4, MAC counts,
-                           notes) under ssldissect.*; records are not written
-                           dissect: or zeek: Zeek's ssl.log, x509.log (and quic.log)
-                           in --log-dir
+                           notes) under ssldissect.*, no record lines; or zeek:
+                           Zeek's ssl.log, x509.log (and quic.log) in --log-dir.
                            audit: table (default), json, csv or markdown
         --log-dir D        dissect --format zeek: write Zeek's ssl.log, x509.log
                            (and quic.log for QUIC) to D, in Zeek's TSV format
