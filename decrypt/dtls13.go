@@ -4,6 +4,8 @@ import (
 	"crypto/cipher"
 	"encoding/binary"
 	"fmt"
+
+	"github.com/ssldissect/ssldissect/internal/seqnum"
 )
 
 // DTLS 1.3 record protection (RFC 9147 section 4): records after the
@@ -257,16 +259,7 @@ func (k *DTLS13Keys) open(p *DTLS13Protection, dst []byte, r UnifiedRecord) (seq
 // rebuilds packet numbers, RFC 9000 appendix A.3; RFC 9147 section
 // 4.2.2).
 func rebuildSeq(expected, truncated uint64, bits uint) uint64 {
-	win := uint64(1) << bits
-	hwin, mask := win/2, win-1
-	cand := expected&^mask | truncated
-	switch {
-	case cand+hwin <= expected && cand < 1<<48-win:
-		return cand + win
-	case cand > expected+hwin && cand >= win:
-		return cand - win
-	}
-	return cand
+	return seqnum.Nearest(expected, truncated, bits, 1<<48)
 }
 
 // Seal is Open's inverse for one epoch's keys, for tests and generators:

@@ -50,7 +50,11 @@ var dnNames = map[string]string{
 // value's DER in hex when the type is unknown or the value no string.
 // Unlike pkix.Name.String, it keeps the certificate's order. "" when der
 // is no Name.
-func rdnString(der []byte) string {
+func rdnString(der []byte) string { return DistinguishedName(der) }
+
+// DistinguishedName is a DER Name as rdnString writes it: CertInfo's
+// Subject and Issuer, and Zeek's x509.log, write names this way.
+func DistinguishedName(der []byte) string {
 	var rdns pkix.RDNSequence
 	if rest, err := asn1.Unmarshal(der, &rdns); err != nil || len(rest) != 0 {
 		return ""

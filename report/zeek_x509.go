@@ -5,9 +5,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -171,73 +168,12 @@ var zeekSigAlg = map[x509.SignatureAlgorithm]string{
 }
 
 // zeekDN is a distinguished name as Zeek writes it (OpenSSL's
-// X509_NAME_print_ex with XN_FLAG_RFC2253, UTF-8 left as is): the RDNs
-// last first, each attribute as its OpenSSL short name and value, the
-// attributes of a multi-valued RDN joined by "+". crypto/x509's
-// Name.String merges the attributes of one type into one RDN, which
-// OpenSSL does not: this walks the DER's RDNSequence.
+// X509_NAME_print_ex with XN_FLAG_RFC2253), as parser.DistinguishedName
+// writes it; ok is false when raw is no Name.
 func zeekDN(raw []byte) (string, bool) {
-	var seq pkix.RDNSequence
-	if rest, err := asn1.Unmarshal(raw, &seq); err != nil || len(rest) > 0 {
-		return "", false
-	}
-	var b strings.Builder
-	for i := len(seq) - 1; i >= 0; i-- {
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		for j, atv := range seq[i] {
-			if j > 0 {
-				b.WriteByte('+')
-			}
-			name, ok := zeekAttrNames[atv.Type.String()]
-			if !ok {
-				name = atv.Type.String()
-			}
-			b.WriteString(name)
-			b.WriteByte('=')
-			s, ok := atv.Value.(string)
-			if !ok {
-				s = fmt.Sprint(atv.Value)
-			}
-			b.WriteString(escapeRFC2253(s))
-		}
-	}
-	return b.String(), true
+	s := parser.DistinguishedName(raw)
+	return s, s != "" || isEmptyName(raw)
 }
 
-// escapeRFC2253 escapes a value as RFC 2253 section 2.4 (and OpenSSL)
-// does.
-func escapeRFC2253(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case strings.IndexByte(",+\"\\<>;", c) >= 0,
-			c == '#' && i == 0,
-			c == ' ' && (i == 0 || i == len(s)-1):
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c < 0x20 || c == 0x7f:
-			fmt.Fprintf(&b, "\\%02X", c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
-
-// zeekAttrNames are OpenSSL's short names of the attribute types.
-var zeekAttrNames = map[string]string{
-	"2.5.4.3": "CN", "2.5.4.4": "SN", "2.5.4.5": "serialNumber", "2.5.4.6": "C", "2.5.4.7": "L",
-	"2.5.4.8": "ST", "2.5.4.9": "street", "2.5.4.10": "O", "2.5.4.11": "OU", "2.5.4.12": "title",
-	"2.5.4.13": "description", "2.5.4.15": "businessCategory", "2.5.4.17": "postalCode",
-	"2.5.4.41": "name", "2.5.4.42": "GN", "2.5.4.43": "initials", "2.5.4.44": "generationQualifier",
-	"2.5.4.46": "dnQualifier", "2.5.4.65": "pseudonym", "2.5.4.97": "organizationIdentifier",
-	"1.2.840.113549.1.9.1":       "emailAddress",
-	"0.9.2342.19200300.100.1.1":  "UID",
-	"0.9.2342.19200300.100.1.25": "DC",
-	"1.3.6.1.4.1.311.60.2.1.1":   "jurisdictionL",
-	"1.3.6.1.4.1.311.60.2.1.2":   "jurisdictionST",
-	"1.3.6.1.4.1.311.60.2.1.3":   "jurisdictionC",
-}
+// isEmptyName reports whether raw is an empty RDNSequence.
+func isEmptyName(raw []byte) bool { return len(raw) == 2 && raw[0] == 0x30 && raw[1] == 0 }

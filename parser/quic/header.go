@@ -3,6 +3,8 @@ package quic
 import (
 	"errors"
 	"fmt"
+
+	"github.com/ssldissect/ssldissect/internal/seqnum"
 )
 
 // PacketType is the type of a QUIC packet, across versions.
@@ -205,16 +207,5 @@ func LooksLikeQUIC(p []byte) bool {
 // value of pnLen bytes, given the largest packet number received so far in
 // its packet number space, or -1 when none was (RFC 9000 Appendix A.3).
 func DecodePacketNumber(largest int64, truncated uint64, pnLen int) uint64 {
-	expected := uint64(largest + 1)
-	win := uint64(1) << (8 * pnLen)
-	hwin := win / 2
-	mask := win - 1
-	candidate := expected&^mask | truncated
-	switch {
-	case candidate+hwin <= expected && candidate < 1<<62-win:
-		return candidate + win
-	case candidate > expected+hwin && candidate >= win:
-		return candidate - win
-	}
-	return candidate
+	return seqnum.Nearest(uint64(largest+1), truncated, uint(8*pnLen), 1<<62)
 }
