@@ -18,6 +18,7 @@ import (
 	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/parser/quic"
 	"github.com/ssldissect/ssldissect/session"
+	"github.com/ssldissect/ssldissect/trust"
 	"golang.org/x/crypto/cryptobyte"
 )
 
@@ -35,6 +36,9 @@ type ZeekOptions struct {
 	Dir string
 	// JSON writes Zeek's JSON lines instead of TSV.
 	JSON bool
+	// Trust verifies the server chains for validation_status (nil: the
+	// column stays unset).
+	Trust *trust.Verifier
 	// Now is the wall clock of the #open and #close lines; time.Now when
 	// nil.
 	Now func() time.Time
@@ -78,6 +82,8 @@ var ZeekSSLColumns = cols(append(zeekID,
 	"resumed", "bool", "last_alert", "string", "next_protocol", "string", "established", "bool",
 	"ssl_history", "string", "cert_chain_fps", "vector[string]", "client_cert_chain_fps", "vector[string]",
 	"sni_matches_cert", "bool",
+	// policy/protocols/ssl/validate-certs
+	"validation_status", "string",
 	"server_version", "count", "client_version", "count", "client_ciphers", "vector[count]",
 	"ssl_client_exts", "vector[count]", "ssl_server_exts", "vector[count]", "ticket_lifetime_hint", "count",
 	"dh_param_size", "count", "point_formats", "vector[count]", "client_curves", "vector[count]",
@@ -374,7 +380,7 @@ func (w *ZeekWriter) End(c *session.Conn) {
 		st.history = append(st.history, c.History[st.seen:]...)
 	}
 	uid := ZeekUID(c)
-	w.write("ssl", ZeekSSLColumns, sslLine(c, st, uid))
+	w.write("ssl", ZeekSSLColumns, sslLine(c, st, uid, w.opt.Trust))
 	if c.QUIC != nil {
 		for _, l := range quicLines(c, uid, st.qhistory) {
 			w.write("quic", ZeekQUICColumns, l)
@@ -701,7 +707,7 @@ func zeekName(s string, v uint16) string {
 	return s
 }
 
-func sslLine(c *session.Conn, st *zeekConn, uid string) []zv {
+func sslLine(c *session.Conn, st *zeekConn, uid string, v *trust.Verifier) []zv {
 	vals := zeekIDs(c, uid)
 	var version, cipher, curve zv
 	if c.Version == parser.VersionSSL20 && c.V2CipherSpec != 0 {
@@ -738,7 +744,7 @@ func sslLine(c *session.Conn, st *zeekConn, uid string) []zv {
 		history = "C" + history
 	}
 	vals = append(vals, version, cipher, curve, zsOpt(c.SNI), zb(c.Resumed), lastAlert, zsOpt(c.ALPN),
-		zb(st.established), zs(history), chain, clientChain, sniMatch)
+		zb(st.established), zs(history), chain, clientChain, sniMatch, zsOpt(checkChain(c, v).Status))
 	vals = append(vals, sslExtValues(c, st)...)
 	var subject, issuer, clientSubject, clientIssuer zv
 	if l := st.leaf[session.ServerToClient]; l != nil {
