@@ -50,7 +50,16 @@ Output:
                            audit: table (default), json, csv or markdown
         --plaintext-dir D  write each connection's decrypted application data
                            to D/<id>.c2s and D/<id>.s2c (QUIC: each stream's,
-                           to D/<id>.s<stream>.c2s and .s2c)
+                           to D/<id>.s<stream>.c2s and .s2c); what is missing
+                           (records not decrypted, bytes not captured) is listed,
+                           never filled in, in D/<id>.c2s.gaps and .s2c.gaps as
+                           "offset length" lines
+        --write-decrypted FILE
+                           dissect: write the decrypted application data as a
+                           pcapng file of clean synthetic TCP connections (original
+                           addresses, ports and times, no TLS bytes) for tshark,
+                           Zeek or Suricata; QUIC: a TCP connection per stream;
+                           DTLS: UDP datagrams; gaps skipped in sequence numbers
     -x, --hex              dissect text: hex dump of decrypted application data
     -a, --ascii            dissect text: decrypted application data as text
         --fail-on R        audit: exit with status 3 if anything rated R or worse
@@ -93,6 +102,8 @@ type options struct {
 	rsaKeys      []string
 	format       string
 	plaintextDir string
+	// writeDecrypted: --write-decrypted's pcapng file (decrypted.go).
+	writeDecrypted string
 	hex, ascii   bool
 	failOn       string
 	interval     time.Duration
@@ -159,6 +170,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.Var(&rsaKeys, "rsa-key", "")
 	str(&o.format, "", "format")
 	str(&o.plaintextDir, "", "plaintext-dir")
+	str(&o.writeDecrypted, "", "write-decrypted")
 	boolean(&o.hex, "x", "hex")
 	boolean(&o.ascii, "a", "ascii")
 	str(&o.failOn, "", "fail-on")
@@ -260,6 +272,9 @@ func (o *options) validate() error {
 		}
 		if o.hex || o.ascii {
 			return usagef("", "--hex and --ascii are dissect flags")
+		}
+		if o.writeDecrypted != "" {
+			return usagef("use 'ssldissect dissect --write-decrypted ...'", "--write-decrypted is a dissect flag")
 		}
 		if o.interval < 0 {
 			return usagef("", "--interval must be positive")
