@@ -104,16 +104,16 @@ type options struct {
 	plaintextDir string
 	// writeDecrypted: --write-decrypted's pcapng file (decrypted.go).
 	writeDecrypted string
-	hex, ascii   bool
-	failOn       string
-	interval     time.Duration
-	idleTimeout  time.Duration
-	maxPages     int
-	maxConnPages int
-	maxConns     int
-	write        string        // -w: pcapng file for live capture
-	keyWait      time.Duration // live: how long packets wait for key-log lines
-	workers      int           // reassembly and parsing goroutines (files)
+	hex, ascii     bool
+	failOn         string
+	interval       time.Duration
+	idleTimeout    time.Duration
+	maxPages       int
+	maxConnPages   int
+	maxConns       int
+	write          string        // -w: pcapng file for live capture
+	keyWait        time.Duration // live: how long packets wait for key-log lines
+	workers        int           // reassembly and parsing goroutines (files)
 }
 
 // maxWorkers bounds --workers: more goroutines than cores only add
