@@ -102,18 +102,18 @@ type options struct {
 	rsaKeys      []string
 	format       string
 	plaintextDir string
-	// writeDecrypted: --write-decrypted's pcapng file (decrypted.go).
-	writeDecrypted string
-	hex, ascii     bool
-	failOn         string
-	interval       time.Duration
-	idleTimeout    time.Duration
-	maxPages       int
-	maxConnPages   int
-	maxConns       int
-	write          string        // -w: pcapng file for live capture
-	keyWait        time.Duration // live: how long packets wait for key-log lines
-	workers        int           // reassembly and parsing goroutines (files)
+	hex, ascii   bool
+	failOn       string
+	interval     time.Duration
+	idleTimeout  time.Duration
+	maxPages     int
+	maxConnPages int
+	maxConns     int
+	write        string        // -w: pcapng file for live capture
+	keyWait      time.Duration // live: how long packets wait for key-log lines
+	workers      int           // reassembly and parsing goroutines (files)
+
+	writeDecrypted string // --write-decrypted: pcapng file (decrypted.go)
 }
 
 // maxWorkers bounds --workers: more goroutines than cores only add
