@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -536,6 +537,62 @@ func TestWriteDecryptedGap(t *testing.T) {
 		// hole: 1 (the SYN) + the bytes before + the hole.
 		if strings.TrimSpace(string(out)) != strconv.Itoa(1+off+n) {
 			t.Errorf("tshark's segments after a hole: %q, want one at %d", out, 1+off+n)
+		}
+	}
+}
+
+// TestWriteDecryptedQUICAndDTLS: a QUIC connection's streams are TCP
+// connections, each holding its stream files' bytes, on distinct client
+// ports; a DTLS connection's plaintext is UDP datagrams, in order the
+// bytes of the plaintext files.
+func TestWriteDecryptedQUICAndDTLS(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "pcaps")
+	pcapng, plain, _ := exportRun(t, t.TempDir(), filepath.Join(dir, "ngtcp2-aes256.pcap"), "-l", filepath.Join(dir, "ngtcp2-aes256.keylog"))
+	streams := tcpStreams(t, readSynth(t, pcapng))
+	files, _ := filepath.Glob(filepath.Join(plain, "1.s*.*"))
+	var want, got []string
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		want = append(want, hex.EncodeToString(b))
+	}
+	ports := map[string]bool{}
+	for _, s := range streams {
+		ports[s.client] = true
+		for d := range s.data {
+			if len(s.data[d]) > 0 {
+				got = append(got, hex.EncodeToString(s.data[d]))
+			}
+		}
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if len(want) < 4 || !slices.Equal(got, want) || len(ports) != len(streams) {
+		t.Errorf("QUIC: %d stream files, %d TCP directions with data, %d streams on %d client ports", len(want), len(got), len(streams), len(ports))
+	}
+
+	pcapng, plain, _ = exportRun(t, t.TempDir(), filepath.Join(dir, "openssl-dtls12-chacha20.pcap"), "-l", filepath.Join(dir, "openssl-dtls12-chacha20.keylog"))
+	var data [2][]byte
+	var client string
+	for _, p := range readSynth(t, pcapng) {
+		if p.udp == nil {
+			t.Fatal("DTLS exported as not UDP")
+		}
+		if client == "" {
+			client = p.udp.SrcPort.String()
+			if p.udp.SrcPort == 443 || p.udp.SrcPort == 4433 {
+				client = p.udp.DstPort.String()
+			}
+		}
+		d := 0
+		if p.udp.DstPort.String() == client {
+			d = 1
+		}
+		data[d] = append(data[d], p.payload...)
+	}
+	for d, name := range []string{"1.c2s", "1.s2c"} {
+		b, _ := os.ReadFile(filepath.Join(plain, name))
+		if !bytes.Equal(data[d], b) {
+			t.Errorf("DTLS %s: %d bytes in UDP, %d in the plaintext file", name, len(data[d]), len(b))
 		}
 	}
 }
