@@ -32,6 +32,7 @@ _ssldissect() {
         --format) COMPREPLY=($(compgen -W 'text json ecs' -- "$cur")); return ;;
         --log-dir) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --plaintext-dir) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --write-decrypted) return ;;
         --ca-file) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --idle-timeout) return ;;
         --max-pages) return ;;
@@ -40,7 +41,7 @@ _ssldissect() {
         --workers) return ;;
         esac
         if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W '-i --interface -f --filter -c --count --duration -w --write --key-wait -l --keylog -k --rsa-key --format --log-dir --zeek-json --plaintext-dir -x --hex -a --ascii --ca-file --idle-timeout --max-pages --max-conn-pages --max-conns --workers -h --help --version' -- "$cur"))
+            COMPREPLY=($(compgen -W '-i --interface -f --filter -c --count --duration -w --write --key-wait -l --keylog -k --rsa-key --format --log-dir --zeek-json --plaintext-dir --write-decrypted -x --hex -a --ascii --ca-file --idle-timeout --max-pages --max-conn-pages --max-conns --workers -h --help --version' -- "$cur"))
         else
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -f -- "$cur"))

@@ -62,7 +62,7 @@ func NewWriter(w io.Writer, opt Options) *Writer {
 	wr.enc = json.NewEncoder(wr.out)
 	wr.enc.SetEscapeHTML(false)
 	if opt.PlaintextDir != "" {
-		wr.plain = &plaintextFiles{dir: opt.PlaintextDir, files: map[plainKey]*plainFile{}, early: map[uint64]int64{}, streams: map[uint64][]plainKey{}, written: map[plainKey]struct{}{}}
+		wr.plain = newPlaintextFiles(opt.PlaintextDir)
 	}
 	return wr
 }
@@ -83,6 +83,7 @@ func (w *Writer) Record(ev *session.RecordEvent) {
 		w.setErr(w.plain.quicStreams(ev))
 	} else if w.plain != nil {
 		w.setErr(w.plain.settleEarly(ev.Conn))
+		w.plain.gapsOf(ev.Conn.ID).record(ev)
 		if len(ev.Plaintext) > 0 && ev.ContentType == parser.ContentTypeApplicationData {
 			w.setErr(w.plain.data(ev))
 		}
@@ -271,6 +272,16 @@ type plaintextFiles struct {
 	// has the same keys, to look them up.
 	streams map[uint64][]plainKey
 	written map[plainKey]struct{}
+	// gaps follows what is missing from each connection's streams, and
+	// gapFiles are the <id>.<dir>.gaps files open (gaps.go).
+	gaps     map[uint64]*plainGaps
+	gapFiles map[plainKey]*os.File
+}
+
+func newPlaintextFiles(dir string) *plaintextFiles {
+	return &plaintextFiles{dir: dir, files: map[plainKey]*plainFile{}, early: map[uint64]int64{},
+		streams: map[uint64][]plainKey{}, written: map[plainKey]struct{}{},
+		gaps: map[uint64]*plainGaps{}, gapFiles: map[plainKey]*os.File{}}
 }
 
 // plainFile is an open --plaintext-dir file and how many bytes it holds.
@@ -298,6 +309,9 @@ func (p *plaintextFiles) data(ev *session.RecordEvent) error {
 			start = f.size
 		}
 		p.early[c.ID] = start
+	}
+	if err := p.writeGap(c.ID, ev.Dir); err != nil {
+		return err
 	}
 	return p.write(c.ID, ev.Dir, ev.Plaintext)
 }
@@ -407,6 +421,22 @@ func (p *plaintextFiles) truncate(conn uint64, d session.Dir, size int64) error 
 
 func (p *plaintextFiles) close(conn uint64) error {
 	var first error
+	if g := p.gaps[conn]; g != nil && g.active {
+		// What is missing at the end of a stream is listed too.
+		for _, d := range []session.Dir{session.ClientToServer, session.ServerToClient} {
+			if err := p.writeGap(conn, d); err != nil && first == nil {
+				first = err
+			}
+			k := plainKey{conn: conn, dir: d}
+			if f := p.gapFiles[k]; f != nil {
+				if err := f.Close(); err != nil && first == nil {
+					first = err
+				}
+				delete(p.gapFiles, k)
+			}
+		}
+	}
+	delete(p.gaps, conn)
 	for _, k := range p.streams[conn] {
 		delete(p.written, k)
 		if f := p.files[k]; f != nil {
@@ -431,6 +461,12 @@ func (p *plaintextFiles) close(conn uint64) error {
 
 func (p *plaintextFiles) closeAll() error {
 	var first error
+	for k, f := range p.gapFiles {
+		if err := f.Close(); err != nil && first == nil {
+			first = err
+		}
+		delete(p.gapFiles, k)
+	}
 	for k, f := range p.files {
 		if err := f.f.Close(); err != nil && first == nil {
 			first = err

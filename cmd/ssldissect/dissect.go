@@ -112,7 +112,10 @@ func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	defer src.Close()
 
-	w := newOutput(o, stdout)
+	w, err := withDecrypted(o, newOutput(o, stdout))
+	if err != nil {
+		return err
+	}
 	opt := runOptions(o, w)
 	opt.Keys = keys
 	res, err := pipeline.Run(src, w, opt)

@@ -133,7 +133,10 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 		}
 	}()
 
-	w := newOutput(o, stdout)
+	w, err := withDecrypted(o, newOutput(o, stdout))
+	if err != nil {
+		return err
+	}
 	textual := o.format == "text" || o.format == "table"
 	progress := func(r pipeline.Result) {
 		ls := src.LiveStats()

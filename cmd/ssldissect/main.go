@@ -120,9 +120,18 @@ Output:
                            (and quic.log for QUIC) to D, in Zeek's TSV format
         --zeek-json        dissect --format zeek: Zeek's JSON logs (one object a
                            line, as LogAscii::use_json) instead of TSV
-        --plaintext-dir D  dissect: write each connection's decrypted application
-                           data to D/<id>.c2s and D/<id>.s2c (QUIC: each
-                           stream's, to D/<id>.s<stream>.c2s and .s2c)
+        --plaintext-dir D  dissect: write each connection's decrypted application data
+                           to D/<id>.c2s and D/<id>.s2c (QUIC: each stream's,
+                           to D/<id>.s<stream>.c2s and .s2c); what is missing
+                           (records not decrypted, bytes not captured) is listed,
+                           never filled in, in D/<id>.c2s.gaps and .s2c.gaps as
+                           "offset length" lines
+        --write-decrypted FILE
+                           dissect: write the decrypted application data as a
+                           pcapng file of clean synthetic TCP connections (original
+                           addresses, ports and times, no TLS bytes) for tshark,
+                           Zeek or Suricata; QUIC: a TCP connection per stream;
+                           DTLS: UDP datagrams; gaps skipped in sequence numbers
     -x, --hex              dissect text: hex dump of decrypted application data
     -a, --ascii            dissect text: decrypted application data as text
         --fail-on R        audit: exit with status 3 if anything rated R or worse
@@ -220,7 +229,8 @@ Performance:
         --workers N        reassemble and parse capture files on N goroutines, 1 to 64
                            (default 1). Not with -i.
 
-The dissect flags --plaintext-dir, -x, -a, --log-dir and --zeek-json are refused.
+The dissect flags --plaintext-dir, --write-decrypted, -x, -a, --log-dir and
+--zeek-json are refused.
 
 Exit status: 0 done, 1 bad usage or unreadable input, 3 --fail-on matched.
 
@@ -257,6 +267,8 @@ type options struct {
 	workers      int           // reassembly and parsing goroutines (files)
 	caFile       string        // --ca-file: root bundle for chain verification
 	roots        *x509.CertPool
+
+	writeDecrypted string // --write-decrypted: pcapng file (decrypted.go)
 }
 
 // maxWorkers bounds --workers: more goroutines than cores only add
@@ -346,6 +358,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	str(&o.plaintextDir, "", "plaintext-dir")
 	str(&o.logDir, "", "log-dir")
 	boolean(&o.zeekJSON, "zeek-json")
+	str(&o.writeDecrypted, "", "write-decrypted")
 	boolean(&o.hex, "x", "hex")
 	boolean(&o.ascii, "a", "ascii")
 	str(&o.failOn, "", "fail-on")
@@ -512,6 +525,9 @@ func (o *options) validate() error {
 		}
 		if o.plaintextDir != "" {
 			return usagef("use 'ssldissect dissect --plaintext-dir ...'", "--plaintext-dir is a dissect flag")
+		}
+		if o.writeDecrypted != "" {
+			return usagef("use 'ssldissect dissect --write-decrypted ...'", "--write-decrypted is a dissect flag")
 		}
 		if o.interval < 0 {
 			return usagef("", "--interval must be positive")

@@ -190,14 +190,14 @@ func TestAuditHelp(t *testing.T) {
 			listed[m[1]] = true
 		}
 	}
-	for _, f := range []string{"--plaintext-dir", "--hex", "-x", "--ascii", "-a", "--log-dir", "--zeek-json"} {
+	for _, f := range []string{"--plaintext-dir", "--hex", "-x", "--ascii", "-a", "--log-dir", "--zeek-json", "--write-decrypted"} {
 		if listed[f] {
 			t.Errorf("audit help lists the dissect flag %s", f)
 		}
 	}
 	for _, m := range flagNames.FindAllStringSubmatch(usage, -1) {
 		switch m[2] {
-		case "--plaintext-dir", "--hex", "--ascii", "--log-dir", "--zeek-json":
+		case "--plaintext-dir", "--hex", "--ascii", "--log-dir", "--zeek-json", "--write-decrypted":
 			continue
 		}
 		if !listed[m[2]] {
