@@ -169,19 +169,18 @@ type DTLSRecordInfo struct {
 // info.
 func (c *Conn) DTLSRecord(d Dir, rec parser.Record, info DTLSRecordInfo, hs []byte, pos Position) {
 	c.nextDTLS = &info
-	defer func() {
-		if !info.Unified || info.rebuilt {
-			c.dtlsSeqs[d].see(info.Epoch, info.Seq)
-		}
-	}()
 	if rec.Type == parser.ContentTypeHandshake && info.Epoch == 0 && !info.Unified {
 		c.Records[d]++
 		ev := c.begin(d, rec, pos.Offset, pos.Time, pos.Packet)
 		c.handshake(ev, hs)
 		c.emit(ev)
-		return
+	} else {
+		c.record(d, rec, pos.Offset, pos.Time, pos.Packet)
 	}
-	c.record(d, rec, pos.Offset, pos.Time, pos.Packet)
+	// A unified header's numbers are known once it is decrypted.
+	if !info.Unified || info.rebuilt {
+		c.dtlsSeqs[d].see(info.Epoch, info.Seq)
+	}
 }
 
 // dtlsSeqs follows the sequence numbers of one direction's DTLS records,
@@ -189,7 +188,7 @@ func (c *Conn) DTLSRecord(d Dir, rec parser.Record, info DTLSRecordInfo, hs []by
 // 4.1: each record has its own number, retransmissions too).
 type dtlsSeqs struct {
 	epochs []epochSeqs
-	over   bool // more epochs than kept: not counted
+	over   int // records of epochs past maxSeqEpochs: not followed
 }
 
 type epochSeqs struct {
@@ -211,7 +210,7 @@ func (s *dtlsSeqs) see(epoch uint16, seq uint64) {
 		}
 	}
 	if len(s.epochs) >= maxSeqEpochs {
-		s.over = true
+		s.over++
 		return
 	}
 	s.epochs = append(s.epochs, epochSeqs{epoch: epoch, lo: seq, hi: seq, received: 1})

@@ -127,9 +127,13 @@ func (c *Conn) End(cause string, t time.Time) {
 	}
 	c.decryptFailures()
 	for d := range c.dtlsSeqs {
-		if n := c.dtlsSeqs[d].lost(); n > 0 {
-			c.note(Note{Code: NoteDTLSRecordsLost, Dir: Dir(d), HasDir: true,
-				Detail: fmt.Sprintf("%d records never came (gaps in the sequence numbers): lost on the way or by the capture; the records after them were read", n)})
+		s := &c.dtlsSeqs[d]
+		if n := s.lost(); n > 0 {
+			detail := fmt.Sprintf("%d records never came (gaps in the sequence numbers): lost on the way or by the capture; the records after them were read", n)
+			if s.over > 0 {
+				detail += fmt.Sprintf(" (%d records of epochs past the first %d were not followed)", s.over, maxSeqEpochs)
+			}
+			c.note(Note{Code: NoteDTLSRecordsLost, Dir: Dir(d), HasDir: true, Detail: detail})
 		}
 	}
 	for d := range c.dirs {
