@@ -133,6 +133,12 @@ func (c *Conn) QUICPacket(d Dir, p *QUICPacket, hs []QUICHandshake, pos Position
 	ev.MAC = p.MAC
 	ev.Notes = append(ev.Notes, p.Notes...)
 	c.Records[d]++ // for QUIC: packets
+	switch p.Type {
+	case quic.Packet0RTT, quic.PacketHandshake, quic.Packet1RTT:
+		// Protected with TLS secrets (Initials need none): what
+		// decrypt_failure is about.
+		c.crypto.countProtected(d, p.Decrypted, p.MAC == decrypt.MACFailed)
+	}
 	for _, s := range p.Streams {
 		c.PlaintextBytes[d] += int64(len(s.Data))
 	}
