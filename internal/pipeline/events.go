@@ -99,7 +99,9 @@ type recorder struct {
 	conns  map[*session.Conn]*shadow
 }
 
-func newRecorder(wire bool) *recorder { return &recorder{wire: wire, conns: map[*session.Conn]*shadow{}} }
+func newRecorder(wire bool) *recorder {
+	return &recorder{wire: wire, conns: map[*session.Conn]*shadow{}}
+}
 
 func (r *recorder) Record(ev *session.RecordEvent) {
 	c := ev.Conn
