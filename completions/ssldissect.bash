@@ -41,7 +41,7 @@ _ssldissect() {
         --workers) return ;;
         esac
         if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W '-i --interface -f --filter -c --count --duration -w --write --key-wait -l --keylog -k --rsa-key --format --log-dir --zeek-json --plaintext-dir --write-decrypted -x --hex -a --ascii --ca-file --idle-timeout --max-pages --max-conn-pages --max-conns --workers -h --help --version' -- "$cur"))
+            COMPREPLY=($(compgen -W '-i --interface -f --filter -c --count --duration -w --write --key-wait -l --keylog -k --rsa-key --format --log-dir --zeek-json --plaintext-dir --write-decrypted -x --hex -a --ascii -X --hex-records --ca-file --idle-timeout --max-pages --max-conn-pages --max-conns --workers -h --help --version' -- "$cur"))
         else
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -f -- "$cur"))

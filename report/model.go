@@ -43,6 +43,9 @@ type Record struct {
 	Epoch *uint16 `json:"epoch,omitempty"`
 	Seq   *uint64 `json:"seq,omitempty"`
 	CID   string  `json:"cid,omitempty"`
+	// Hex is the record as captured, header and protected fragment
+	// (-X only): lower-case hex, no spaces.
+	Hex HexBytes `json:"hex,omitempty"`
 }
 
 // RecordNumber is a DTLS 1.3 record number (RFC 9147 section 7).

@@ -19,6 +19,10 @@ type Options struct {
 	Format string // "text", "json" or "ecs" (ecs.go: connections and the summary only)
 	// Hex and ASCII show decrypted application data in text output.
 	Hex, ASCII bool
+	// HexRecords (-X) shows every record (QUIC: every packet) as it was
+	// captured, header and protected fragment (RecordEvent.Wire): a hex
+	// dump under its lines in text, a "hex" field in JSON.
+	HexRecords bool
 	// PlaintextDir, when set, receives each connection's decrypted
 	// application data as <id>.c2s and <id>.s2c.
 	PlaintextDir string
@@ -100,6 +104,9 @@ func (w *Writer) Record(ev *session.RecordEvent) {
 	}
 	if w.opt.Format == "json" {
 		r := recordOf(&w.arena, ev)
+		if w.opt.HexRecords {
+			r.Hex = ev.Wire
+		}
 		w.setErr(w.writeRecord(&r))
 		w.arena.reset()
 		return
@@ -111,6 +118,9 @@ func (w *Writer) Record(ev *session.RecordEvent) {
 func (w *Writer) quicPacket(ev *session.RecordEvent) {
 	if w.opt.Format == "json" {
 		p := quicPacketOf(&w.arena, ev)
+		if w.opt.HexRecords {
+			p.Hex = ev.Wire
+		}
 		w.setErr(w.writeLine(&p))
 		w.arena.reset()
 		return

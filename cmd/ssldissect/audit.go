@@ -36,7 +36,7 @@ func newOutput(o *options, stdout io.Writer) output {
 	if o.format == "zeek" {
 		return report.NewZeekWriter(report.ZeekOptions{Dir: o.logDir, JSON: o.zeekJSON, Trust: o.verifier()})
 	}
-	return report.NewWriter(stdout, report.Options{Format: o.format, Hex: o.hex, ASCII: o.ascii, PlaintextDir: o.plaintextDir, Trust: o.verifier()})
+	return report.NewWriter(stdout, report.Options{Format: o.format, Hex: o.hex, ASCII: o.ascii, HexRecords: o.hexRecords, PlaintextDir: o.plaintextDir, Trust: o.verifier()})
 }
 
 // auditOutput prints the audit report when the run ends.

@@ -148,6 +148,7 @@ func runOptions(o *options, w output) pipeline.Options {
 		Count:    o.count,
 		Duration: o.duration,
 		Workers:  o.workers,
+		Wire:     o.hexRecords, // -X: replayed records keep their bytes
 		Stop:     func() bool { return w.Err() != nil },
 	}
 	opt.Reassembly.MaxBufferedPagesTotal = o.maxPages

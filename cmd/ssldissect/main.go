@@ -134,6 +134,10 @@ Output:
                            DTLS: UDP datagrams; gaps skipped in sequence numbers
     -x, --hex              dissect text: hex dump of decrypted application data
     -a, --ascii            dissect text: decrypted application data as text
+    -X, --hex-records      dissect text and json: every record as captured, header
+                           and protected fragment (QUIC: every packet, header
+                           protection on): a hex dump under its lines in text, a
+                           "hex" field in json. Decrypted data: -x or --plaintext-dir
         --fail-on R        audit: exit with status 3 if anything rated R or worse
                            was seen (R is weak or insecure)
         --interval D       audit with -i: also print the report every D (e.g. 1m)
@@ -256,6 +260,7 @@ type options struct {
 	logDir       string // --format zeek: where the logs go
 	zeekJSON     bool   // --format zeek: JSON lines instead of TSV
 	hex, ascii   bool
+	hexRecords   bool // -X: every record as captured
 	failOn       string
 	interval     time.Duration
 	idleTimeout  time.Duration
@@ -361,6 +366,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	str(&o.writeDecrypted, "", "write-decrypted")
 	boolean(&o.hex, "x", "hex")
 	boolean(&o.ascii, "a", "ascii")
+	boolean(&o.hexRecords, "X", "hex-records")
 	str(&o.failOn, "", "fail-on")
 	fs.Var(newDurationFlag(&o.interval, 0), "interval", "")
 	fs.Var(newDurationFlag(&o.idleTimeout, 2*time.Minute), "idle-timeout", "")
@@ -503,6 +509,9 @@ func (o *options) validate() error {
 		if o.hex && o.ascii {
 			return usagef("", "choose one of --hex and --ascii")
 		}
+		if o.hexRecords && o.format != "text" && o.format != "json" {
+			return usagef("-X dumps records in the text and json output", "--hex-records needs --format text or json")
+		}
 	case "audit":
 		if o.logDir != "" || o.zeekJSON {
 			return usagef("use 'ssldissect dissect --format zeek --log-dir DIR'", "--log-dir and --zeek-json are dissect flags")
@@ -522,6 +531,9 @@ func (o *options) validate() error {
 		}
 		if o.hex || o.ascii {
 			return usagef("", "--hex and --ascii are dissect flags")
+		}
+		if o.hexRecords {
+			return usagef("use 'ssldissect dissect -X ...'", "--hex-records is a dissect flag")
 		}
 		if o.plaintextDir != "" {
 			return usagef("use 'ssldissect dissect --plaintext-dir ...'", "--plaintext-dir is a dissect flag")

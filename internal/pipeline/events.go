@@ -15,6 +15,8 @@ import (
 // recorder is a session.Sink that keeps materialised copies of the events it
 // is given, so that they can be replayed on another goroutine (the writer
 // of a sharded run), to an unchanged Sink (report.Writer, report.Auditor).
+// A record's Wire bytes are copied only when the run asks for them
+// (Options.Wire, for -X); else the copy has none.
 //
 // A replayed RecordEvent's Conn is a snapshot of the connection's identity
 // and negotiated parameters as they were when the record was emitted
@@ -90,13 +92,16 @@ type shadow struct {
 
 // recorder is a session.Sink that materialises events (see above).
 type recorder struct {
+	wire   bool // keep RecordEvent.Wire (Options.Wire)
 	events []event
 	pkt    uint64 // stamped on the events
 	flush  bool
 	conns  map[*session.Conn]*shadow
 }
 
-func newRecorder() *recorder { return &recorder{conns: map[*session.Conn]*shadow{}} }
+func newRecorder(wire bool) *recorder {
+	return &recorder{wire: wire, conns: map[*session.Conn]*shadow{}}
+}
 
 func (r *recorder) Record(ev *session.RecordEvent) {
 	c := ev.Conn
@@ -112,6 +117,10 @@ func (r *recorder) Record(ev *session.RecordEvent) {
 	cp.Conn = sh.snap
 	cp.Record.Payload = clone(ev.Record.Payload)
 	cp.Plaintext = clone(ev.Plaintext)
+	cp.Wire = nil
+	if r.wire {
+		cp.Wire = clone(ev.Wire)
+	}
 	// Messages, Alerts, Heartbeat and Notes are made afresh for each event
 	// and not changed afterwards: they are shared.
 	r.events = append(r.events, event{kind: evRecord, flush: r.flush, pkt: r.pkt, conn: c.ID, rec: &cp})
