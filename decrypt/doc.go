@@ -79,10 +79,12 @@
 // package-level state that changes after initialization.
 //
 // Non-goals: encrypting (beyond what tests need), constant-time code (the
-// data is already captured), DTLS 1.3 early data, QUIC packet
-// number decoding and CRYPTO reassembly (transport/quic), SSLv2 records (and with them SSLv2's RC2
-// cipher specs), Kerberos, GOST and SM4 suites, key exchanges that need
-// private keys other than a static RSA server key (DHE/ECDHE need a key
-// log; ECH needs ECH_SECRET, not the server's ECH private key), and TLS 1.3 PSK resumption from cached secrets (the key log gives
-// each resumed connection's own traffic secrets).
+// data is already captured), DTLS 1.3 early data, QUIC packet number
+// decoding and CRYPTO reassembly (transport/quic), SSLv2 records (and with
+// them SSLv2's RC2 cipher specs), Kerberos, GOST and SM4 suites, key
+// exchanges that need private keys other than a static RSA server key
+// (DHE/ECDHE need a key log; ECH needs ECH_SECRET, the server's ECH
+// private key is not used), and TLS 1.3 PSK resumption from cached
+// secrets (the key log gives each resumed connection's own traffic
+// secrets).
 package decrypt
