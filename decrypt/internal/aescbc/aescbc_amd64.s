@@ -6,7 +6,7 @@
 // the block decryptions do not depend on one another, so eight of them
 // go through each round together (AESDEC has a latency of several cycles
 // but a throughput of one or two a cycle). Then a one-block loop for the
-// last 0-7 blocks.
+// last 0-7 blocks: four at once if there are four, then one at a time.
 //
 // Registers:
 //	AX	round key 0
@@ -54,6 +54,13 @@
 	AESDECLAST X8, X5      \
 	AESDECLAST X8, X6      \
 	AESDECLAST X8, X7
+
+#define ROUND4(off) \
+	MOVOU  off(R8), X8 \
+	AESDEC X8, X0      \
+	AESDEC X8, X1      \
+	AESDEC X8, X2      \
+	AESDEC X8, X3
 
 #define ROUND1(off) \
 	MOVOU  off(R8), X8 \
@@ -144,6 +151,62 @@ r10x8:
 	JAE  loop8
 
 tail:
+	CMPQ BX, $4
+	JB   tail1
+
+	// Four blocks, as above.
+	MOVOU 0(SI), X0
+	MOVOU 16(SI), X1
+	MOVOU 32(SI), X2
+	MOVOU 48(SI), X3
+	MOVOU (AX), X8
+	PXOR  X8, X0
+	PXOR  X8, X1
+	PXOR  X8, X2
+	PXOR  X8, X3
+	CMPQ  CX, $12
+	JB    r10x4
+	JE    r12x4
+	ROUND4(-48)
+	ROUND4(-32)
+
+r12x4:
+	ROUND4(-16)
+	ROUND4(0)
+
+r10x4:
+	ROUND4(16)
+	ROUND4(32)
+	ROUND4(48)
+	ROUND4(64)
+	ROUND4(80)
+	ROUND4(96)
+	ROUND4(112)
+	ROUND4(128)
+	ROUND4(144)
+	MOVOU      160(R8), X8
+	AESDECLAST X8, X0
+	AESDECLAST X8, X1
+	AESDECLAST X8, X2
+	AESDECLAST X8, X3
+	MOVOU      48(SI), X9
+	MOVOU      32(SI), X8
+	PXOR       X8, X3
+	MOVOU      X3, 48(DI)
+	MOVOU      16(SI), X8
+	PXOR       X8, X2
+	MOVOU      X2, 32(DI)
+	MOVOU      0(SI), X8
+	PXOR       X8, X1
+	MOVOU      X1, 16(DI)
+	PXOR       X10, X0
+	MOVOU      X0, 0(DI)
+	MOVO       X9, X10
+	ADDQ       $64, SI
+	ADDQ       $64, DI
+	SUBQ       $4, BX
+
+tail1:
 	TESTQ BX, BX
 	JZ    done
 
