@@ -8,17 +8,21 @@ import (
 	"github.com/ssldissect/ssldissect/session"
 )
 
-// The caps on what a Select holds while a connection is undecided: per
-// connection, its records and their bytes; in all, the bytes of every
-// event held (those of decided connections waiting behind an undecided
+// SelectCaps are the caps on what a Select holds while a connection is
+// undecided: per connection, its records and their bytes; in all (Bytes),
+// the bytes of every event held (those of decided connections waiting behind an undecided
 // one included). A held record's bytes are its payload and plaintext
 // plus selectEventCost for the event and its connection snapshot.
-const (
-	SelectMaxConnRecords = 256
-	SelectMaxConnBytes   = 256 << 10
-	SelectMaxBytes       = 64 << 20
-	selectEventCost      = 512
-)
+type SelectCaps struct {
+	ConnRecords int
+	ConnBytes   int64
+	Bytes       int64
+}
+
+// DefaultSelectCaps are the caps of --select.
+var DefaultSelectCaps = SelectCaps{ConnRecords: 256, ConnBytes: 256 << 10, Bytes: 64 << 20}
+
+const selectEventCost = 512
 
 // SelectSummary is the summary's select object: the expression, and the
 // connections it kept (matched) and left out (dropped); forced counts
@@ -41,7 +45,7 @@ type SelectSummary struct {
 // come interleaved, one order for all, an event is passed on only once
 // every event before it is: those of a connection decided early wait
 // behind the undecided ones that came first. Holding is capped
-// (SelectMaxConnRecords, SelectMaxConnBytes, SelectMaxBytes): at a cap the
+// (SelectCaps): at a cap the
 // connection is decided on what is known of it (Forced).
 type Select struct {
 	expr  *selectexpr.Expr
@@ -53,6 +57,7 @@ type Select struct {
 	bytes int64 // held in queue
 	sum   SelectSummary
 	fc    selectexpr.Conn // scratch
+	caps  SelectCaps
 }
 
 type selState uint8
@@ -86,8 +91,8 @@ type heldEvent struct {
 // NewSelect makes a Select passing matching connections to next. count,
 // when not nil, is the Writer whose summary counts all traffic: the
 // records and connections dropped are counted there too.
-func NewSelect(expr *selectexpr.Expr, next session.Sink, count *Writer) *Select {
-	return &Select{expr: expr, next: next, count: count, conns: map[uint64]*selConn{},
+func NewSelect(expr *selectexpr.Expr, next session.Sink, count *Writer, caps SelectCaps) *Select {
+	return &Select{expr: expr, next: next, count: count, conns: map[uint64]*selConn{}, caps: caps,
 		sum: SelectSummary{Expression: expr.String()}}
 }
 
@@ -135,7 +140,7 @@ func (s *Select) Record(ev *session.RecordEvent) {
 		h := s.hold(sc, copyRecordEvent(ev), nil)
 		sc.records++
 		sc.bytes += h
-		if sc.records >= SelectMaxConnRecords || sc.bytes >= SelectMaxConnBytes {
+		if sc.records >= s.caps.ConnRecords || sc.bytes >= s.caps.ConnBytes {
 			s.force(sc)
 		}
 	}
@@ -190,7 +195,7 @@ func (s *Select) hold(sc *selConn, rec *session.RecordEvent, end *session.Conn) 
 }
 
 // drain passes on or drops the held events from the head while their
-// connections are decided, then, while more than SelectMaxBytes is held,
+// connections are decided, then, while more than caps.Bytes is held,
 // decides the connection at the head.
 func (s *Select) drain() {
 	for {
@@ -224,7 +229,7 @@ func (s *Select) drain() {
 			clear(s.queue[n:])
 			s.queue, s.head = s.queue[:n], 0
 		}
-		if s.bytes <= SelectMaxBytes {
+		if s.bytes <= s.caps.Bytes {
 			return
 		}
 		s.force(s.queue[s.head].sc)

@@ -27,8 +27,11 @@ func withSelect(o *options, w output) output {
 	if o.selectExpr == nil {
 		return w
 	}
-	return &selectOutput{output: w, sel: report.NewSelect(o.selectExpr, w, recordWriter(w))}
+	return &selectOutput{output: w, sel: report.NewSelect(o.selectExpr, w, recordWriter(w), selectCaps)}
 }
+
+// selectCaps are report.DefaultSelectCaps, made smaller by tests.
+var selectCaps = report.DefaultSelectCaps
 
 // recordWriter is the record writer inside an output, if any: the one
 // whose summary counts what --select leaves out.

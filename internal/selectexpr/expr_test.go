@@ -119,6 +119,11 @@ func TestEval(t *testing.T) {
 		{conn13(), "not (sni == www.example.com and port == 443)", false},
 		{conn13(), "!(port == 80) && (decrypted || resumed)", true},
 		{conn13(), "not not decrypted", true},
+		{conn13(), "decrypted and port == 443", true},
+		{conn13(), "resumed or sni", true},
+		{conn13(), "resumed and sni", false},
+		{conn13(), "decrypted AND resumed OR note", true},
+		{conn13(), "(decrypted) and (not resumed)", true},
 		{conn13(), "sni==www.example.com&&port==443", true},
 	}
 	for _, tt := range tests {

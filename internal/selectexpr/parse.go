@@ -230,6 +230,8 @@ func (p *parser) comparison() (node, error) {
 		o = opNames[ot.text]
 	case isWord(ot, "in"):
 		o = opIn
+	case isWord(ot, "and") || isWord(ot, "or"):
+		return &hasNode{f}, nil // a field on its own, then more
 	case ot.kind == tWord || ot.kind == tString:
 		return nil, p.errAt(ot, fmt.Sprintf(`expected an operator (== != =~ < <= > >= in), "and", "or" or ")" after %s, found %s`, f, ot.describe()))
 	default:
