@@ -133,21 +133,22 @@ Output:
                            addresses, ports and times, no TLS bytes) for tshark,
                            Zeek or Suricata; QUIC: a TCP connection per stream;
                            DTLS: UDP datagrams; gaps skipped in sequence numbers
-        --select EXPR      keep only the connections that EXPR matches: their records
-                           and connection lines (every format), their decrypted
-                           files (--plaintext-dir, --write-decrypted), their place
-                           in an audit. Fields: sni, version, cipher, cipher_id,
-                           alpn, ja3, ja3s, ja4, ja4s, client, server (ip:port),
-                           client_ip, server_ip, client_port, server_port, ip and
-                           port (either side), transport (tcp, quic, dtls), note (a
-                           note code), decrypted, resumed. Operators: == and != with
-                           glob patterns (* ? [...], case-insensitive), =~ (Go
-                           regexp), < <= > >= (numbers; versions, SSL 2.0 < ... <
-                           TLS 1.3), in (CIDR, as == with a prefix); and, or, not
-                           (&&, ||, !), parentheses; a field alone is true when set.
-                           Values are bare words or quoted. E.g. --select 'sni ==
-                           *.example.com and version < "TLS 1.2"'. The summary
-                           still counts all traffic, and says how many matched
+        --select EXPR      keep only the connections that EXPR matches. Their lines in
+                           every format and their decrypted files (as
+                           --plaintext-dir and --write-decrypted write them) are
+                           written, no others. Fields: sni,
+                           version, cipher, cipher_id, alpn, ja3, ja3s, ja4, ja4s,
+                           client, server (ip:port), client_ip, server_ip,
+                           client_port, server_port, ip and port (either side),
+                           transport (tcp, quic, dtls), note (a note code),
+                           decrypted, resumed. Operators: == and != with glob
+                           patterns (* ? [...], case-insensitive), =~ (Go regexp),
+                           < <= > >= (numbers; versions, SSL 2.0 < ... < TLS 1.3),
+                           in (CIDR, as == with a prefix); and, or, not (&&, ||,
+                           !), parentheses; a field alone is true when set. Values
+                           are bare words or quoted. E.g. 'sni == *.example.com
+                           and version < "TLS 1.2"'. The summary still counts all
+                           traffic, and says how many connections matched
     -x, --hex              dissect text: hex dump of decrypted application data
     -a, --ascii            dissect text: decrypted application data as text
         --fail-on R        audit: exit with status 3 if anything rated R or worse
@@ -231,9 +232,9 @@ Output:
                            one object per line: each --interval snapshot, then the last)
         --fail-on R        exit with status 3 if anything rated R or worse was seen
                            (R is weak or insecure)
-        --select EXPR      audit only the connections that EXPR matches, as dissect
-                           --select reads it (see 'ssldissect --help'), e.g.
-                           --select 'server_ip in 10.0.0.0/8 and not resumed'
+        --select EXPR      audit only the connections that EXPR matches. Its fields
+                           and operators are dissect's (see 'ssldissect --help'),
+                           e.g. 'server_ip in 10.0.0.0/8 and not resumed'
         --interval D       with -i: also print the report every D (e.g. 1m)
 
 Limits:
