@@ -33,7 +33,7 @@ _ssldissect() {
         --log-dir) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --plaintext-dir) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --write-decrypted) return ;;
-        --select) COMPREPLY=($(compgen -W 'decrypted' -- "$cur")); return ;;
+        --select) return ;;
         --ca-file) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --idle-timeout) return ;;
         --max-pages) return ;;

@@ -134,9 +134,9 @@ Output:
                            Zeek or Suricata; QUIC: a TCP connection per stream;
                            DTLS: UDP datagrams; gaps skipped in sequence numbers
         --select EXPR      keep only the connections that EXPR matches. Their lines in
-                           every format and their decrypted files (as
-                           --plaintext-dir and --write-decrypted write them) are
-                           written, no others. Fields: sni,
+                           every format are written, their files for the flags
+                           of decrypted data too (plaintext-dir, write-decrypted);
+                           no others. Fields: sni,
                            version, cipher, cipher_id, alpn, ja3, ja3s, ja4, ja4s,
                            client, server (ip:port), client_ip, server_ip,
                            client_port, server_port, ip and port (either side),
