@@ -136,19 +136,18 @@ Output:
         --select EXPR      keep only the connections that EXPR matches. Their lines in
                            every format are written, their files for the flags
                            of decrypted data too (plaintext-dir, write-decrypted);
-                           no others. Fields: sni,
-                           version, cipher, cipher_id, alpn, ja3, ja3s, ja4, ja4s,
-                           client, server (ip:port), client_ip, server_ip,
-                           client_port, server_port, ip and port (either side),
-                           transport (tcp, quic, dtls), note (a note code),
-                           decrypted, resumed. Operators: == and != with glob
-                           patterns (* ? [...], case-insensitive), =~ (Go regexp),
-                           < <= > >= (numbers; versions, SSL 2.0 < ... < TLS 1.3),
-                           in (CIDR, as == with a prefix); and, or, not (&&, ||,
-                           !), parentheses; a field alone is true when set. Values
-                           are bare words or quoted. E.g. 'sni == *.example.com
-                           and version < "TLS 1.2"'. The summary still counts all
-                           traffic, and says how many connections matched
+                           no others. Fields: sni, version, cipher, cipher_id,
+                           alpn, ja3, ja3s, ja4, ja4s, client, server (ip:port),
+                           client_ip, server_ip, client_port, server_port, ip and
+                           port (either side), transport (tcp, quic, dtls), note
+                           (a note code), decrypted, resumed. Operators: == and !=
+                           with glob patterns (* ? [...], case-insensitive), =~
+                           (Go regexp), < <= > >= (numbers; versions, SSL 2.0 <
+                           ... < TLS 1.3), in (CIDR, as == with a prefix); and,
+                           or, not (&&, ||, !), parentheses; a field alone is true
+                           when set. Values are bare words or quoted. E.g. 'sni ==
+                           *.example.com and version < "TLS 1.2"'. The summary
+                           still counts all traffic, and says how many matched
     -x, --hex              dissect text: hex dump of decrypted application data
     -a, --ascii            dissect text: decrypted application data as text
         --fail-on R        audit: exit with status 3 if anything rated R or worse
