@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"reflect"
+	"unsafe"
 
 	"github.com/ssldissect/ssldissect/internal/selectexpr"
 	"github.com/ssldissect/ssldissect/parser"
@@ -11,8 +13,9 @@ import (
 // SelectCaps are the caps on what a Select holds while a connection is
 // undecided: per connection, its records and their bytes; in all (Bytes),
 // the bytes of every event held (those of decided connections waiting behind an undecided
-// one included). A held record's bytes are its payload and plaintext
-// plus selectEventCost for the event and its connection snapshot.
+// one included). A held record's bytes are its payload twice (the bytes
+// and the messages parsed from them), its plaintext, and selectEventCost
+// for the event and its connection's copy.
 type SelectCaps struct {
 	ConnRecords int
 	ConnBytes   int64
@@ -22,7 +25,7 @@ type SelectCaps struct {
 // DefaultSelectCaps are the caps of --select.
 var DefaultSelectCaps = SelectCaps{ConnRecords: 256, ConnBytes: 256 << 10, Bytes: 64 << 20}
 
-const selectEventCost = 512
+const selectEventCost = int64(unsafe.Sizeof(session.RecordEvent{}) + unsafe.Sizeof(session.Conn{}))
 
 // SelectSummary is the summary's select object: the expression, and the
 // connections it kept (matched) and left out (dropped); forced counts
@@ -180,9 +183,9 @@ func (s *Select) Flush() {
 }
 
 func (s *Select) hold(sc *selConn, rec *session.RecordEvent, end *session.Conn) int64 {
-	size := int64(selectEventCost)
+	size := selectEventCost
 	if rec != nil {
-		size += int64(len(rec.Record.Payload) + len(rec.Plaintext))
+		size += int64(2*len(rec.Record.Payload) + len(rec.Plaintext))
 		if q := rec.QUIC; q != nil {
 			for _, st := range q.Streams {
 				size += int64(len(st.Data))
@@ -341,13 +344,37 @@ func (s *Select) fill(sc *selConn, c *session.Conn, ended bool) {
 	fc.Final = f
 }
 
+// connExported are the indices of session.Conn's exported fields.
+var connExported = func() []int {
+	var idx []int
+	t := reflect.TypeFor[session.Conn]()
+	for i := range t.NumField() {
+		if t.Field(i).IsExported() {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}()
+
+// copyConn is a copy of c's exported fields, what a Sink reads of a
+// record's connection (as the sharded pipeline's snapshots are): the
+// analyser's own state, buffers included, is left behind, for the
+// connection's end to free.
+func copyConn(c *session.Conn) *session.Conn {
+	cp := new(session.Conn)
+	src, dst := reflect.ValueOf(c).Elem(), reflect.ValueOf(cp).Elem()
+	for _, i := range connExported {
+		dst.Field(i).Set(src.Field(i))
+	}
+	return cp
+}
+
 // copyRecordEvent is a copy of ev that stays as it is: the bytes that
 // point into reused buffers are copied, and the connection is a copy of
 // it as it stands.
 func copyRecordEvent(ev *session.RecordEvent) *session.RecordEvent {
 	cp := *ev
-	c := *ev.Conn
-	cp.Conn = &c
+	cp.Conn = copyConn(ev.Conn)
 	cp.Record.Payload = bytes.Clone(ev.Record.Payload)
 	cp.Plaintext = bytes.Clone(ev.Plaintext)
 	if q := ev.QUIC; q != nil {
