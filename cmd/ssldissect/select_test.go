@@ -382,7 +382,7 @@ func TestSelectCaps(t *testing.T) {
 		caps report.SelectCaps
 	}{
 		{"conn-records", report.SelectCaps{ConnRecords: 4, ConnBytes: 1 << 30, Bytes: 1 << 40}},
-		{"conn-bytes", report.SelectCaps{ConnRecords: 1 << 30, ConnBytes: 2048, Bytes: 1 << 40}},
+		{"conn-bytes", report.SelectCaps{ConnRecords: 1 << 30, ConnBytes: 16 << 10, Bytes: 1 << 40}},
 		{"total", report.SelectCaps{ConnRecords: 1 << 30, ConnBytes: 1 << 40, Bytes: 16 << 10}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
