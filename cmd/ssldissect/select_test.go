@@ -439,3 +439,36 @@ func TestSelectErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSelectWriteDecrypted: --write-decrypted gets the selected
+// connections only: with an expression true of all, the same file as
+// without --select; true of none, a file without a packet (its size that
+// of a run on a capture with no TLS, the pcapng header alone).
+func TestSelectWriteDecrypted(t *testing.T) {
+	t.Setenv("SSLKEYLOGFILE", "")
+	pcap, keylog := synthCapture(t, 1<<20)
+	dir := t.TempDir()
+	write := func(name string, extra ...string) []byte {
+		t.Helper()
+		out := filepath.Join(dir, name)
+		args := append([]string{"dissect", "--format", "json", "-l", keylog, "--write-decrypted", out}, extra...)
+		if _, stderr, err := runArgs(t, append(args, pcap)...); err != nil {
+			t.Fatalf("%v\n%s", err, stderr)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	all := write("all.pcapng")
+	same := write("same.pcapng", "--select", "port or not port")
+	none := write("none.pcapng", "--select", "sni == no.such.name")
+	empty := write("empty.pcapng", "-c", "0", "-f", "arp")
+	if string(same) != string(all) {
+		t.Errorf("--select true of all: %d bytes, want the %d of the run without it", len(same), len(all))
+	}
+	if len(none) != len(empty) || len(all) <= len(empty) {
+		t.Errorf("--select true of none: %d bytes, want %d (no packets; %d with all)", len(none), len(empty), len(all))
+	}
+}
