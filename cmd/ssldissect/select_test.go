@@ -317,6 +317,7 @@ func TestSelectAudit(t *testing.T) {
 			Version     string `json:"version"`
 			Connections int    `json:"connections"`
 		} `json:"versions"`
+		Select *report.SelectSummary `json:"select"`
 	}
 	if err := json.Unmarshal([]byte(out), &a); err != nil {
 		t.Fatal(err)
@@ -326,6 +327,9 @@ func TestSelectAudit(t *testing.T) {
 	}
 	if a.Connections != tls13 || len(a.Versions) != 1 || a.Versions[0].Version != "TLS 1.3" || a.Versions[0].Connections != tls13 {
 		t.Errorf("audit --select: %d connections, versions %+v; want %d, all TLS 1.3 (of %v)", a.Connections, a.Versions, tls13, byVersion)
+	}
+	if a.Select == nil || a.Select.Matched != uint64(tls13) || a.Select.Dropped != uint64(len(full.conns)-tls13) {
+		t.Errorf("audit select %+v, want %d matched, %d dropped", a.Select, tls13, len(full.conns)-tls13)
 	}
 }
 
