@@ -93,6 +93,8 @@ func TestEval(t *testing.T) {
 		{v6, "server_ip in 10.0.0.0/8", true},
 		{v6, "client == [2001:db8::1]:40000", true},
 		{v6, "server == 10.9.9.9:8443", true},
+		{v6, `client == \[2001:db8::*\]:4*`, true},
+		{v6, `client == [2001:db8::*]:4*`, false}, // [...] is a set: one byte
 		{conn13(), "transport == tcp", true},
 		{dtls, "transport == dtls", true},
 		{conn13(), "note == gap", true},
