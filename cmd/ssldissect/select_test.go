@@ -423,6 +423,31 @@ func TestSelectCaps(t *testing.T) {
 	}
 }
 
+// TestSelectWorkersCapped: with caps small enough that most connections
+// reach one, the decisions (forced ones included) and so the output are
+// the same for --workers 1 and 4: the records of a sharded run carry the
+// fingerprints (and every other field a decision reads) as a run on one
+// worker sees them.
+func TestSelectWorkersCapped(t *testing.T) {
+	fixedClock(t)
+	t.Setenv("SSLKEYLOGFILE", "")
+	pcap, keylog := synthCapture(t, 2<<20)
+	old := selectCaps
+	t.Cleanup(func() { selectCaps = old })
+	selectCaps = report.SelectCaps{ConnRecords: 3, ConnBytes: 1 << 30, Bytes: 1 << 40}
+	for _, expr := range []string{"ja4 == t13*", "ja3s and version >= TLS1.2", "sni and not resumed", "note == no_keys or decrypted"} {
+		one := runJSON(t, "--select", expr, "-l", keylog, pcap)
+		four := runJSON(t, "--select", expr, "--workers", "4", "-l", keylog, pcap)
+		if strings.Join(one.lines, "\n") != strings.Join(four.lines, "\n") || *one.sum.Select != *four.sum.Select {
+			t.Errorf("%s: --workers 4 differs: %+v, %d lines; --workers 1 %+v, %d lines", expr, *four.sum.Select, len(four.lines), *one.sum.Select, len(one.lines))
+		}
+		if one.sum.Select.Matched == 0 {
+			t.Errorf("%s: nothing matched", expr)
+		}
+		t.Logf("%s: %+v", expr, *one.sum.Select)
+	}
+}
+
 // TestSelectErrors: a bad expression is a usage error (exit status 1)
 // that names the column.
 func TestSelectErrors(t *testing.T) {
