@@ -255,10 +255,13 @@ type Summary struct {
 	// Live capture only (absent for files): the interface, and the
 	// frames the kernel passed to the socket, dropped for want of buffer
 	// space, and dropped by ssldissect's own queue.
-	Interface     string  `json:"interface,omitempty"`
-	KernelPackets *uint64 `json:"kernel_packets,omitempty"`
-	KernelDrops   *uint64 `json:"kernel_drops,omitempty"`
-	QueueDrops    *uint64 `json:"queue_drops,omitempty"`
+	// Select is set when --select was given (select.go); the counts
+	// above are of all traffic, matched or not.
+	Select        *SelectSummary `json:"select,omitempty"`
+	Interface     string         `json:"interface,omitempty"`
+	KernelPackets *uint64        `json:"kernel_packets,omitempty"`
+	KernelDrops   *uint64        `json:"kernel_drops,omitempty"`
+	QueueDrops    *uint64        `json:"queue_drops,omitempty"`
 }
 
 // timeString formats a packet time as RFC 3339 in UTC, with microseconds.

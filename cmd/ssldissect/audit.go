@@ -79,7 +79,7 @@ func (a *auditOutput) failOnCheck() error {
 // calls it every --interval, before the final Close prints the last one.
 // For dissect it does nothing.
 func auditSnapshot(out output, now time.Time, s report.Summary) error {
-	a, ok := out.(*auditOutput)
+	a, ok := unwrapOutput(out).(*auditOutput)
 	if !ok || a.err != nil {
 		return nil
 	}

@@ -116,6 +116,7 @@ func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	w = withSelect(o, w)
 	opt := runOptions(o, w)
 	opt.Keys = keys
 	res, err := pipeline.Run(src, w, opt)

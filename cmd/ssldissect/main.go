@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssldissect/ssldissect/internal/selectexpr"
 	"github.com/ssldissect/ssldissect/reassembly"
 )
 
@@ -132,6 +133,21 @@ Output:
                            addresses, ports and times, no TLS bytes) for tshark,
                            Zeek or Suricata; QUIC: a TCP connection per stream;
                            DTLS: UDP datagrams; gaps skipped in sequence numbers
+        --select EXPR      keep only the connections that EXPR matches. Their lines in
+                           every format are written, their files for the flags
+                           of decrypted data too (plaintext-dir, write-decrypted);
+                           no others. Fields: sni, version, cipher, cipher_id,
+                           alpn, ja3, ja3s, ja4, ja4s, client, server (ip:port),
+                           client_ip, server_ip, client_port, server_port, ip and
+                           port (either side), transport (tcp, quic, dtls), note
+                           (a note code), decrypted, resumed. Operators: == and !=
+                           with glob patterns (* ? [...], case-insensitive), =~
+                           (Go regexp), < <= > >= (numbers; versions, SSL 2.0 <
+                           ... < TLS 1.3), in (CIDR, as == with a prefix); and,
+                           or, not (&&, ||, !), parentheses; a field alone is true
+                           when set. Values are bare words or quoted. E.g. 'sni ==
+                           *.example.com and version < "TLS 1.2"'. The summary
+                           still counts all traffic, and says how many matched
     -x, --hex              dissect text: hex dump of decrypted application data
     -a, --ascii            dissect text: decrypted application data as text
     -X, --hex-records      dissect text and json: every record as captured, header
@@ -219,6 +235,9 @@ Output:
                            one object per line: each --interval snapshot, then the last)
         --fail-on R        exit with status 3 if anything rated R or worse was seen
                            (R is weak or insecure)
+        --select EXPR      audit only the connections that EXPR matches. Its fields
+                           and operators are dissect's (see 'ssldissect --help'),
+                           e.g. 'server_ip in 10.0.0.0/8 and not resumed'
         --interval D       with -i: also print the report every D (e.g. 1m)
 
 Limits:
@@ -274,6 +293,9 @@ type options struct {
 	roots        *x509.CertPool
 
 	writeDecrypted string // --write-decrypted: pcapng file (decrypted.go)
+
+	selectSrc  string           // --select (select.go)
+	selectExpr *selectexpr.Expr // parsed by validate
 }
 
 // maxWorkers bounds --workers: more goroutines than cores only add
@@ -375,6 +397,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.maxConns, "max-conns", reassembly.DefaultMaxConns, "")
 	fs.IntVar(&o.workers, "workers", 1, "")
 	str(&o.caFile, "", "ca-file")
+	str(&o.selectSrc, "", "select")
 	var help, showVersion bool
 	boolean(&help, "h", "help")
 	boolean(&showVersion, "version")
@@ -559,6 +582,9 @@ func (o *options) validate() error {
 	}
 	if o.workers > 1 && o.iface != "" {
 		return usagef("live capture runs on one worker", "--workers applies to capture files, not -i")
+	}
+	if err := o.parseSelect(); err != nil {
+		return err
 	}
 	if err := o.loadRoots(); err != nil {
 		return err

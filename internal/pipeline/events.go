@@ -56,6 +56,9 @@ type snapFields struct {
 	suite            parser.CipherSuite
 	earlyData        string
 	sni, alpn        string
+	ja3, ja3s        string // and JA4, JA4S: --select settles on them (report.Select)
+	ja4, ja4s        string
+	notes            int // len(Notes), which only grows
 	hasCH, hasSH     bool
 	kx               session.KeyExchangeInfo
 	endCause         string
@@ -67,6 +70,7 @@ func fieldsOf(c *session.Conn) snapFields {
 		tls: c.TLS, guessed: c.RolesGuessed, resumed: c.Resumed, decrypt: c.Decrypted,
 		hrr: c.HelloRetryRequest, version: c.Version, suite: c.CipherSuite,
 		earlyData: c.EarlyData, sni: c.SNI, alpn: c.ALPN,
+		ja3: c.JA3, ja3s: c.JA3S, ja4: c.JA4, ja4s: c.JA4S, notes: len(c.Notes),
 		hasCH: c.ClientHello != nil, hasSH: c.ServerHello != nil, kx: c.KeyExchange,
 		endCause: c.EndCause,
 	}
@@ -79,6 +83,8 @@ func snapshot(c *session.Conn) *session.Conn {
 		ClientHello: c.ClientHello, ServerHello: c.ServerHello, HelloRetryRequest: c.HelloRetryRequest,
 		Version: c.Version, CipherSuite: c.CipherSuite, KeyExchange: c.KeyExchange,
 		SNI: c.SNI, ALPN: c.ALPN, Resumed: c.Resumed, Decrypted: c.Decrypted, EarlyData: c.EarlyData,
+		JA3: c.JA3, JA3S: c.JA3S, JA4: c.JA4, JA4S: c.JA4S,
+		Notes: c.Notes[:len(c.Notes):len(c.Notes)], // the notes so far; appends go elsewhere
 	}
 }
 
