@@ -185,7 +185,7 @@ func (s *Select) Flush() {
 func (s *Select) hold(sc *selConn, rec *session.RecordEvent, end *session.Conn) int64 {
 	size := selectEventCost
 	if rec != nil {
-		size += int64(2*len(rec.Record.Payload) + len(rec.Plaintext))
+		size += int64(2*len(rec.Record.Payload) + len(rec.Plaintext) + len(rec.Wire))
 		if q := rec.QUIC; q != nil {
 			for _, st := range q.Streams {
 				size += int64(len(st.Data))
@@ -377,6 +377,7 @@ func copyRecordEvent(ev *session.RecordEvent) *session.RecordEvent {
 	cp.Conn = copyConn(ev.Conn)
 	cp.Record.Payload = bytes.Clone(ev.Record.Payload)
 	cp.Plaintext = bytes.Clone(ev.Plaintext)
+	cp.Wire = bytes.Clone(ev.Wire) // set only with -X
 	if q := ev.QUIC; q != nil {
 		qc := *q
 		qc.DCID, qc.SCID, qc.Token = bytes.Clone(q.DCID), bytes.Clone(q.SCID), bytes.Clone(q.Token)

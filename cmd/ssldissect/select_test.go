@@ -501,3 +501,30 @@ func TestSelectWriteDecrypted(t *testing.T) {
 		t.Errorf("--select true of none: %d bytes, want %d (no packets; %d with all)", len(none), len(empty), len(all))
 	}
 }
+
+// TestSelectHexRecords: records held until their connection ends keep
+// their -X bytes (a held event is a copy: the transport's buffer is
+// reused), on TLS, QUIC and DTLS, with 1 and 3 workers.
+func TestSelectHexRecords(t *testing.T) {
+	for _, name := range []string{"gotls-tls12", "quicgo-v1", "openssl-dtls12-ecdhe-rsa-aes128-gcm"} {
+		pcap := filepath.Join("..", "..", "testdata", "pcaps", name+".pcap")
+		keys := filepath.Join("..", "..", "testdata", "pcaps", name+".keylog")
+		want := runJSON(t, "-X", "-l", keys, pcap)
+		hexLines := 0
+		for _, l := range want.lines {
+			if strings.Contains(l, `"hex":"`) {
+				hexLines++
+			}
+		}
+		if hexLines == 0 {
+			t.Fatalf("%s: no hex field with -X", name)
+		}
+		for _, w := range []string{"1", "3"} {
+			// not note == zzz is settled only when the connection ends.
+			got := runJSON(t, "-X", "--workers", w, "--select", "not note == zzz", "-l", keys, pcap)
+			if strings.Join(got.lines, "\n") != strings.Join(want.lines, "\n") {
+				t.Errorf("%s --workers %s: -X lines under --select differ from the unfiltered ones", name, w)
+			}
+		}
+	}
+}
