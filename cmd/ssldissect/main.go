@@ -77,6 +77,46 @@ func versionFrom(bi *debug.BuildInfo) string {
 	return "devel"
 }
 
+// The blocks of flag rows that dissect's and audit's --help share
+// (written once: the flag table of the man page reads both texts).
+const inputHelp = `Input:
+    -i, --interface IFACE  sniff a live interface instead of files
+    -f, --filter EXPR      BPF filter in tcpdump syntax (files and live capture)
+    -c, --count N          stop after N packets
+        --duration D       stop after D of capture time (e.g. 30s, 5m)
+    -w, --write FILE       live capture: also save the packets as pcapng, with the
+                           key-log secrets embedded (Decryption Secrets Blocks)
+        --key-wait D       live capture with key logs: parse each packet D after it
+                           was captured, so that secrets written late still apply
+                           (default 1.5s)
+
+`
+
+const keysHelp = `    -l, --keylog FILE      NSS key log (SSLKEYLOGFILE format); repeatable.
+                           $SSLKEYLOGFILE is read when no -l is given.
+                           pcapng Decryption Secrets Blocks are used automatically.
+    -k, --rsa-key FILE     PEM RSA private key for static-RSA key exchange; repeatable
+
+`
+
+const limitsHelp = `Limits:
+        --idle-timeout D   flush a connection idle this long in capture time (default 2m)
+        --max-pages N      reassembly buffer pages in total, 1900 bytes each (default 65536)
+        --max-conn-pages N reassembly buffer per connection, in pages' worth of
+                           bytes ahead of a hole (default 256)
+        --max-conns N      connections open at once, per transport (TCP, QUIC, DTLS);
+                           past it the least recently active ends, end_cause
+                           "evicted" (default 16384)
+
+`
+
+const performanceHelp = `Performance:
+        --workers N        reassemble and parse capture files on N goroutines, 1 to 64
+                           (default 1): for large files on a machine with spare cores.
+                           The output is the same as with 1 worker. Not with -i.
+
+`
+
 const usage = `ssldissect: a passive SSL/TLS traffic analyzer and record dissector
 
 Usage:
@@ -92,24 +132,8 @@ on any TCP port, also after a STARTTLS exchange; QUIC (v1, v2, drafts, Google
 QUIC) and DTLS by content on any UDP port, QUIC's Initial packets decrypted
 without keys.
 
-Input:
-    -i, --interface IFACE  sniff a live interface instead of files
-    -f, --filter EXPR      BPF filter in tcpdump syntax (files and live capture)
-    -c, --count N          stop after N packets
-        --duration D       stop after D of capture time (e.g. 30s, 5m)
-    -w, --write FILE       live capture: also save the packets as pcapng, with the
-                           key-log secrets embedded (Decryption Secrets Blocks)
-        --key-wait D       live capture with key logs: parse each packet D after it
-                           was captured, so that secrets written late still apply
-                           (default 1.5s)
-
-Keys:
-    -l, --keylog FILE      NSS key log (SSLKEYLOGFILE format); repeatable.
-                           $SSLKEYLOGFILE is read when no -l is given.
-                           pcapng Decryption Secrets Blocks are used automatically.
-    -k, --rsa-key FILE     PEM RSA private key for static-RSA key exchange; repeatable
-
-Output:
+` + inputHelp + `Keys:
+` + keysHelp + `Output:
         --format F         dissect: text (default); json (NDJSON); ecs: NDJSON whose
                            connection lines use Elastic Common Schema names
                            (@timestamp, event.*, source.*, destination.*,
@@ -165,21 +189,7 @@ Trust:
                            Zeek's wording ("ok", "unable to get local issuer
                            certificate", "certificate has expired", ...)
 
-Limits:
-        --idle-timeout D   flush a connection idle this long in capture time (default 2m)
-        --max-pages N      reassembly buffer pages in total, 1900 bytes each (default 65536)
-        --max-conn-pages N reassembly buffer per connection, in pages' worth of
-                           bytes ahead of a hole (default 256)
-        --max-conns N      connections open at once, per transport (TCP, QUIC, DTLS);
-                           past it the least recently active ends, end_cause
-                           "evicted" (default 16384)
-
-Performance:
-        --workers N        reassemble and parse capture files on N goroutines, 1 to 64
-                           (default 1): for large files on a machine with spare cores.
-                           The output is the same as with 1 worker. Not with -i.
-
-Shell completion and manual page:
+` + limitsHelp + `` + performanceHelp + `Shell completion and manual page:
     ssldissect completion bash|zsh|fish   print a completion script for the shell
     ssldissect man                        print the manual page, ssldissect(1)
 
@@ -208,24 +218,8 @@ FILE is a pcap or pcapng file, gzip-compressed or not; "-" is standard input.
 Several files are read as one capture, merged by time. The report is printed
 at the end of the run (with -i, also every --interval).
 
-Input:
-    -i, --interface IFACE  sniff a live interface instead of files
-    -f, --filter EXPR      BPF filter in tcpdump syntax (files and live capture)
-    -c, --count N          stop after N packets
-        --duration D       stop after D of capture time (e.g. 30s, 5m)
-    -w, --write FILE       live capture: also save the packets as pcapng, with the
-                           key-log secrets embedded (Decryption Secrets Blocks)
-        --key-wait D       live capture with key logs: parse each packet D after it
-                           was captured, so that secrets written late still apply
-                           (default 1.5s)
-
-Keys (TLS 1.3 certificates are encrypted on the wire: audited only with keys):
-    -l, --keylog FILE      NSS key log (SSLKEYLOGFILE format); repeatable.
-                           $SSLKEYLOGFILE is read when no -l is given.
-                           pcapng Decryption Secrets Blocks are used automatically.
-    -k, --rsa-key FILE     PEM RSA private key for static-RSA key exchange; repeatable
-
-Trust:
+` + inputHelp + `Keys (TLS 1.3 certificates are encrypted on the wire: audited only with keys):
+` + keysHelp + `Trust:
         --ca-file FILE     verify server chains against the roots of this PEM bundle
                            instead of the system's, each at its connection's capture
                            time (the validation table, cert_untrusted findings)
@@ -240,20 +234,8 @@ Output:
                            e.g. 'server_ip in 10.0.0.0/8 and not resumed'
         --interval D       with -i: also print the report every D (e.g. 1m)
 
-Limits:
-        --idle-timeout D   flush a connection idle this long in capture time (default 2m)
-        --max-pages N      reassembly buffer pages in total, 1900 bytes each (default 65536)
-        --max-conn-pages N reassembly buffer per connection, in pages' worth of
-                           bytes ahead of a hole (default 256)
-        --max-conns N      connections open at once, per transport (TCP, QUIC, DTLS);
-                           past it the least recently active ends (default 16384)
-
-Performance:
-        --workers N        reassemble and parse capture files on N goroutines, 1 to 64
-                           (default 1). Not with -i.
-
-The dissect flags --plaintext-dir, --write-decrypted, -x, -a, --log-dir and
---zeek-json are refused.
+` + limitsHelp + `` + performanceHelp + `The dissect flags --plaintext-dir, --write-decrypted, -x, -a, -X, --log-dir
+and --zeek-json are refused.
 
 Exit status: 0 done, 1 bad usage or unreadable input, 3 --fail-on matched.
 
