@@ -2,6 +2,7 @@ package synth
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -17,6 +18,7 @@ import (
 	mrand "math/rand/v2"
 	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -244,23 +246,69 @@ func GenerateTLS(w, keylog io.Writer, opt TLSOptions) (TLSStats, error) {
 		return TLSStats{}, err
 	}
 	st := TLSStats{Suites: map[string]int{}, Deterministic: deterministic()}
+	// Connections are made ahead, up to window at once on GOMAXPROCS
+	// goroutines, each with its own random stream and key log buffer; the
+	// TLS 1.3 ones one at a time (tls13Mu: they set the suite order). The
+	// key log is written in connection order, so the output is the same
+	// as one goroutine's.
+	type made struct {
+		t      *Template
+		keylog []byte
+		err    error
+	}
+	workers := runtime.GOMAXPROCS(0)
+	window := 4 * workers
+	sem := make(chan struct{}, workers)
+	var tls13Mu sync.Mutex
+	var wg sync.WaitGroup
+	defer wg.Wait() // before the suite lists are restored
+	futures := map[int]chan made{}
+	launched := 0
+	launch := func(n int) {
+		ch := make(chan made, 1)
+		futures[n] = ch
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			v := Variants[n%len(Variants)]
+			if v.Version == tls.VersionTLS13 {
+				tls13Mu.Lock()
+				defer tls13Mu.Unlock()
+			}
+			r := &seeded{}
+			r.reseed(opt.Seed, uint64(n))
+			var kl bytes.Buffer
+			t, err := tlsConn(n, v, certs, &kl, opt, o.Start, r)
+			if err != nil {
+				err = fmt.Errorf("synth: connection %d (%s): %w", n, v.Name, err)
+			}
+			ch <- made{t, kl.Bytes(), err}
+		}()
+	}
 	n := 0
 	next := func() (*Template, error) {
 		if n >= opt.Conns {
 			return nil, nil
 		}
-		v := Variants[n%len(Variants)]
-		rnd.reseed(opt.Seed, uint64(n))
-		t, err := tlsConn(n, v, certs, keylog, opt, o.Start, rnd)
-		if err != nil {
-			return nil, fmt.Errorf("synth: connection %d (%s): %w", n, v.Name, err)
+		for ; launched < opt.Conns && launched < n+window; launched++ {
+			launch(launched)
 		}
-		st.Suites[v.Name]++
+		m := <-futures[n]
+		delete(futures, n)
+		if m.err != nil {
+			return nil, m.err
+		}
+		if _, err := keylog.Write(m.keylog); err != nil {
+			return nil, err
+		}
+		st.Suites[Variants[n%len(Variants)].Name]++
 		req := RequestLen(opt.Bytes)
 		st.AppBytes[0] += req
 		st.AppBytes[1] += opt.Bytes - req
 		n++
-		return t, nil
+		return m.t, nil
 	}
 	st.Stats, err = interleave(w, o, next)
 	st.Templates = len(Variants)
@@ -307,15 +355,20 @@ func benchCerts(now time.Time, rnd io.Reader) ([2]tls.Certificate, error) {
 
 // tlsConn runs connection n and returns its packets.
 func tlsConn(n int, v Variant, certs [2]tls.Certificate, keylog io.Writer, opt TLSOptions, now time.Time, rnd io.Reader) (*Template, error) {
-	// Chosen TLS 1.3 suite first (see defaultCipherSuitesTLS13).
+	// The chosen TLS 1.3 suite first, then the others in a fixed order
+	// (see defaultCipherSuitesTLS13); the caller holds tls13Mu.
 	if v.Version == tls.VersionTLS13 {
-		for _, l := range [][]uint16{defaultCipherSuitesTLS13, defaultCipherSuitesTLS13NoAES} {
-			for i, s := range l {
-				if s == v.Suite {
-					copy(l[1:i+1], l[:i])
-					l[0] = v.Suite
-				}
+		order := []uint16{v.Suite}
+		for _, s := range []uint16{tls.TLS_AES_128_GCM_SHA256, tls.TLS_AES_256_GCM_SHA384, tls.TLS_CHACHA20_POLY1305_SHA256} {
+			if s != v.Suite {
+				order = append(order, s)
 			}
+		}
+		for _, l := range [][]uint16{defaultCipherSuitesTLS13, defaultCipherSuitesTLS13NoAES} {
+			if len(l) != len(order) {
+				return nil, fmt.Errorf("crypto/tls has %d TLS 1.3 suites, not %d", len(l), len(order))
+			}
+			copy(l, order)
 		}
 	}
 	clock := func() time.Time { return now }
