@@ -133,11 +133,16 @@ type Wire struct {
 	Bytes   uint64 // their frames' lengths on the wire (gopacket's CaptureInfo.Length)
 	Payload uint64 // their TCP payload bytes, retransmitted ones included (a RST's too)
 	// Retransmissions counts the segments with payload whose first byte
-	// had come before: it starts before the next byte expected, or where
-	// a segment buffered out of order started, so that all or part of it
-	// had been seen (or given up on as a gap). Those counted in
-	// Stats.Retransmissions, and those with payload after the direction's
-	// FIN whose first byte is before it.
+	// had come before: it starts before the next byte expected (and not
+	// before the first byte of the direction seen, as bytes from before a
+	// mid-stream pick-up were never seen), or where a segment buffered
+	// out of order started, so that all or part of it had been seen (or
+	// given up on as a gap: bytes reported missing that come late count
+	// too). A segment that starts in new bytes and overlaps buffered ones
+	// only further on does not count. Those are the segments counted in
+	// Stats.Retransmissions but those from before the first byte, and
+	// those with payload after the direction's FIN whose first byte is
+	// before it.
 	Retransmissions uint64
 }
 

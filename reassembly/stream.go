@@ -183,7 +183,9 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 	switch {
 	case diff < 0:
 		a.stats.Retransmissions++
-		w.retrans()
+		if int32(c.seq-h.base) >= 0 {
+			w.retrans() // not bytes from before the first seen (a stream picked up mid-way)
+		}
 		if diff+len(payload) > 0 {
 			s.remember(h, c, payload)
 		}
