@@ -10,6 +10,9 @@
 // packets and datagrams) and feeds the handshake bytes to a session.Conn,
 // one event per QUIC packet (session.Conn.QUICPacket).
 //
+// Each datagram routed to a connection is counted in its session.Conn.Wire
+// (datagrams and frame bytes, by direction).
+//
 // RFCs: 8999 (invariants), 9000 (transport), 9001 (TLS in QUIC), 9369
 // (QUIC v2), 9221 (DATAGRAM), 9368 (compatible version negotiation).
 //
