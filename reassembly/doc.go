@@ -28,7 +28,10 @@
 //     NoteOverlapMismatch),
 //     a handler leaving too much unconsumed (NotePendingOverflow), and
 //     bytes after a RST (NoteDataAfterRST).
-//   - One End per connection, with its reason.
+//   - One End per connection, with its reason, and before it (for a
+//     WireHandler) the connection's figures per direction (Wire): segments,
+//     frame bytes, payload bytes and retransmissions, counted with a few
+//     additions per segment in Accept.
 //   - Counters (Stats), and no package-level state: an Assembler is used
 //     from one goroutine, and several can run side by side, each with its
 //     share of the connections.

@@ -72,6 +72,13 @@ type Handler interface {
 	End(reason EndReason, t time.Time)
 }
 
+// WireHandler is a Handler that takes its connection's Wire figures, by
+// Dir: Wire is called once, just before End.
+type WireHandler interface {
+	Handler
+	Wire(w [2]Wire)
+}
+
 // Factory makes the Handler of a new connection, when its first packet
 // (capture.Packet.Num packet, at time t) is seen. It must not return nil; if
 // it does, the connection's bytes are discarded.

@@ -122,5 +122,29 @@ type Note struct {
 	Detail string    // human-readable details
 }
 
+// Wire counts one direction's TCP segments as they came, for the figures
+// of a connection (Handler.Wire). Every segment the Assembler takes for the
+// connection while it is open counts: SYN, pure ACKs, FIN and RST ones too,
+// those before its first payload and those after the direction's FIN.
+// Segments that come after the connection ended (the last ACK after both
+// FINs, late retransmissions, ignored as Stats.Ignored) do not.
+type Wire struct {
+	Packets uint64 // segments (counted up to 2^32-1, as Retransmissions)
+	Bytes   uint64 // their frames' lengths on the wire (gopacket's CaptureInfo.Length)
+	Payload uint64 // their TCP payload bytes, retransmitted ones included (a RST's too)
+	// Retransmissions counts the segments with payload whose first byte
+	// had come before: it starts before the next byte expected (and not
+	// before the first byte of the direction seen, as bytes from before a
+	// mid-stream pick-up were never seen), or where a segment buffered
+	// out of order started, so that all or part of it had been seen (or
+	// given up on as a gap: bytes reported missing that come late count
+	// too). A segment that starts in new bytes and overlaps buffered ones
+	// only further on does not count. Those are the segments counted in
+	// Stats.Retransmissions but those from before the first byte, and
+	// those with payload after the direction's FIN whose first byte is
+	// before it.
+	Retransmissions uint64
+}
+
 // IsValid reports whether both ends of k are valid.
 func (k ConnKey) IsValid() bool { return k.A.IsValid() && k.B.IsValid() }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"hash/maphash"
+	"math"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -48,18 +49,18 @@ type segRecord struct {
 
 // half is the state of one direction.
 type half struct {
-	base     uint32      // sequence number of stream offset 0
-	hiSeq    uint32      // end of the highest remembered segment: nothing overlaps from there
-	next     uint64      // stream offset of gopacket's next expected byte
-	consumed uint64      // stream offset of the first byte the handler has not consumed
-	ahead    uint64      // stream offset past the last byte buffered out of order, 0 when none is
-	fin      uint64      // stream offset of a FIN (hasFin), which may be ahead of the bytes that arrived
-	done     bool        // a FIN or RST ended this direction
-	hasFin   bool        // fin is set
-	pend     []byte      // bytes left unconsumed by the handler, at offset consumed: ps.buf[ps.off:ps.off+len(pend)]
-	ps       *pendState  // while bytes are pending
-	hist     []segRecord // up to historySize, grown with the payloads, dropped at End
-	histPos  int
+	base     uint32          // sequence number of stream offset 0
+	hiSeq    uint32          // end of the highest remembered segment: nothing overlaps from there
+	next     uint64          // stream offset of gopacket's next expected byte
+	consumed uint64          // stream offset of the first byte the handler has not consumed
+	ahead    uint64          // stream offset past the last byte buffered out of order, 0 when none is
+	fin      uint64          // stream offset of a FIN (hasFin), which may be ahead of the bytes that arrived
+	done     bool            // a FIN or RST ended this direction
+	hasFin   bool            // fin is set
+	histPos  uint8           // next place in hist, once it is full
+	pend     []byte          // bytes left unconsumed by the handler, at offset consumed: ps.buf[ps.off:ps.off+len(pend)]
+	ps       *pendState      // while bytes are pending
+	hist     []segRecord     // up to historySize, grown with the payloads, dropped at End
 	ring     *[ringSize]byte // the latest payload bytes, at ringPos modulo ringSize
 	ringPos  uint64          // payload bytes written to ring
 }
@@ -80,6 +81,7 @@ type stream struct {
 	id       uint64 // order of creation
 	lastSeen time.Time
 	half     [2]half
+	wire     [2]wireCount    // by Dir
 	links    [numLists]links // on the Assembler's lists (lists.go)
 	ops      [2]int32        // first and last of its queued calls in Assembler.ops, 1-based (flushq.go)
 	isn      [2]uint32       // sequence number of each direction's SYN ...
@@ -133,8 +135,17 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 		return false
 	}
 	d := s.dir(gdir)
+	w := &s.wire[d]
+	if w.packets != math.MaxUint32 {
+		w.packets++
+	}
+	w.bytes += uint64(c.ci.Length)
+	w.payload += uint64(len(tcp.Payload))
 	h := &s.half[d]
 	if h.done {
+		if len(tcp.Payload) > 0 && nextSeq != invalidSeq && nextSeq.Difference(gpr.Sequence(c.seq)) < 0 {
+			w.retrans() // bytes before the FIN, again
+		}
 		return false
 	}
 	if tcp.RST && a.releasing == nil {
@@ -172,12 +183,16 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 	switch {
 	case diff < 0:
 		a.stats.Retransmissions++
+		if int32(c.seq-h.base) >= 0 {
+			w.retrans() // not bytes from before the first seen (a stream picked up mid-way)
+		}
 		if diff+len(payload) > 0 {
 			s.remember(h, c, payload)
 		}
 	case diff > 0:
 		if h.seen(c.seq) {
 			a.stats.Retransmissions++
+			w.retrans()
 		} else {
 			a.stats.OutOfOrder++
 			s.remember(h, c, payload)
@@ -186,6 +201,24 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 		s.remember(h, c, payload)
 	}
 	return true
+}
+
+// wireCount is the Wire of one direction while the connection is open,
+// in 24 bytes (every open connection has two): the counts of segments
+// stop at 2^32-1.
+type wireCount struct {
+	packets, retransmissions uint32
+	bytes, payload           uint64
+}
+
+func (w *wireCount) retrans() {
+	if w.retransmissions != math.MaxUint32 {
+		w.retransmissions++
+	}
+}
+
+func (w *wireCount) figures() Wire {
+	return Wire{Packets: uint64(w.packets), Bytes: w.bytes, Payload: w.payload, Retransmissions: uint64(w.retransmissions)}
 }
 
 // buffered notes that gopacket buffers n bytes of direction h diff bytes
@@ -840,5 +873,8 @@ func (s *stream) end(reason EndReason) {
 	}
 	h := s.h
 	s.h = discard{} // gopacket may hold the stream a while: let the handler go
+	if wh, ok := h.(WireHandler); ok {
+		wh.Wire([2]Wire{s.wire[0].figures(), s.wire[1].figures()})
+	}
 	h.End(reason, a.now)
 }

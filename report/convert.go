@@ -149,6 +149,7 @@ func ConnectionOf(c *session.Conn) Connection {
 		out.DecryptFailure = append(out.DecryptFailure, DecryptFailure{Dir: f.Dir.String(), Code: f.Code, Detail: f.Detail})
 	}
 	out.Transport = c.Transport
+	out.TCP, out.UDP = wireOf(c)
 	if q := c.QUIC; q != nil {
 		out.QUICConn = quicConnOf(q)
 		out.History = string(q.History)
@@ -189,6 +190,23 @@ func ConnectionOf(c *session.Conn) Connection {
 	}
 	out.Trust = trustFacts(c)
 	return out
+}
+
+// wireOf is the "tcp" or "udp" object of c's wire figures (nil when the
+// transport gave none).
+func wireOf(c *session.Conn) (*TCPFigures, *UDPFigures) {
+	w := &c.Wire
+	if !w.Set {
+		return nil, nil
+	}
+	perDir := func(v [2]uint64) PerDir {
+		return PerDir{C2S: int64(v[session.ClientToServer]), S2C: int64(v[session.ServerToClient])}
+	}
+	if c.Transport == session.TransportQUIC || c.Transport == session.TransportDTLS {
+		return nil, &UDPFigures{Datagrams: perDir(w.Packets), Bytes: perDir(w.Bytes)}
+	}
+	return &TCPFigures{Packets: perDir(w.Packets), Bytes: perDir(w.Bytes),
+		PayloadBytes: perDir(w.PayloadBytes), Retransmissions: perDir(w.Retransmissions)}, nil
 }
 
 func droppedOf(d session.Dropped) Dropped {

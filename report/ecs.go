@@ -62,9 +62,13 @@ type ecsEvent struct {
 	Duration *int64   `json:"duration,omitempty"` // nanoseconds
 }
 
+// ecsEndpoint is source and client (the same), or destination and server:
+// packets and bytes are those it sent.
 type ecsEndpoint struct {
-	IP   string `json:"ip"`
-	Port uint16 `json:"port"`
+	IP      string `json:"ip"`
+	Port    uint16 `json:"port"`
+	Packets *int64 `json:"packets,omitempty"`
+	Bytes   *int64 `json:"bytes,omitempty"`
 }
 
 type ecsNetwork struct {
@@ -73,6 +77,8 @@ type ecsNetwork struct {
 	IANANumber  string `json:"iana_number,omitempty"`
 	Protocol    string `json:"protocol"`
 	CommunityID string `json:"community_id,omitempty"`
+	Packets     *int64 `json:"packets,omitempty"` // both directions
+	Bytes       *int64 `json:"bytes,omitempty"`
 }
 
 type ecsRelated struct {
@@ -176,7 +182,11 @@ type ecsExtra struct {
 	ServerCertificates []ecsCert `json:"server_certificates,omitempty"`
 	ClientCertificates []ecsCert `json:"client_certificates,omitempty"`
 	QUIC               *QUICConn `json:"quic,omitempty"`
-	Dropped            *Dropped  `json:"dropped,omitempty"`
+	// TCP is the json format's "tcp" object, for what ECS has no field
+	// for (payload bytes, retransmissions); packets and bytes are in
+	// source, destination and network too.
+	TCP     *TCPFigures `json:"tcp,omitempty"`
+	Dropped *Dropped    `json:"dropped,omitempty"`
 }
 
 // ecsCert is what ECS lacks of each certificate of a chain, leaf first.
@@ -204,13 +214,22 @@ func ECSOf(c *session.Conn) ECSDoc {
 		d.Event.Duration = &ns
 	}
 	var ips []string
+	w := &c.Wire
+	figs := func(e *ecsEndpoint, dir session.Dir) {
+		if w.Set {
+			p, b := int64(w.Packets[dir]), int64(w.Bytes[dir])
+			e.Packets, e.Bytes = &p, &b
+		}
+	}
 	if c.Client.IsValid() {
 		e := &ecsEndpoint{IP: c.Client.Addr().Unmap().String(), Port: c.Client.Port()}
+		figs(e, session.ClientToServer)
 		d.Source, d.Client = e, e
 		ips = append(ips, e.IP)
 	}
 	if c.Server.IsValid() {
 		e := &ecsEndpoint{IP: c.Server.Addr().Unmap().String(), Port: c.Server.Port()}
+		figs(e, session.ServerToClient)
 		d.Destination, d.Server = e, e
 		if len(ips) == 0 || ips[0] != e.IP {
 			ips = append(ips, e.IP)
@@ -231,6 +250,10 @@ func ECSOf(c *session.Conn) ECSDoc {
 		}
 	}
 	d.Network.CommunityID = communityID(c)
+	if w.Set {
+		p, b := int64(w.Packets[0]+w.Packets[1]), int64(w.Bytes[0]+w.Bytes[1])
+		d.Network.Packets, d.Network.Bytes = &p, &b
+	}
 	if len(ips) > 0 || c.SNI != "" {
 		d.Related = &ecsRelated{IP: ips}
 		if c.SNI != "" {
@@ -269,7 +292,7 @@ func ECSOf(c *session.Conn) ECSDoc {
 		HelloRetryRequest: j.HelloRetryRequest, EarlyData: j.EarlyData, Decrypted: j.Decrypted,
 		StartTLS: j.StartTLS, RolesGuessed: j.RolesGuessed, Records: j.Records, PlaintextBytes: j.PlaintextBytes,
 		MAC: j.MAC, Finished: j.Finished, Alerts: j.Alerts, Gaps: j.Gaps, Notes: j.Notes, History: j.History,
-		ServerCertificates: server.certs, ClientCertificates: client.certs, QUIC: j.QUICConn, Dropped: j.Dropped,
+		ServerCertificates: server.certs, ClientCertificates: client.certs, QUIC: j.QUICConn, TCP: j.TCP, Dropped: j.Dropped,
 	}
 	return d
 }

@@ -96,6 +96,22 @@ type PerDir struct {
 	S2C int64 `json:"s2c"`
 }
 
+// TCPFigures is a TCP connection's "tcp" object: its segments per
+// direction, as they came (retransmissions included).
+type TCPFigures struct {
+	Packets         PerDir `json:"packets"`         // segments, SYN/ACK/FIN/RST ones included
+	Bytes           PerDir `json:"bytes"`           // frame lengths on the wire
+	PayloadBytes    PerDir `json:"payload_bytes"`   // TCP payload bytes
+	Retransmissions PerDir `json:"retransmissions"` // segments with payload seen before, all or in part
+}
+
+// UDPFigures is a QUIC or DTLS connection's "udp" object: its datagrams
+// per direction.
+type UDPFigures struct {
+	Datagrams PerDir `json:"datagrams"`
+	Bytes     PerDir `json:"bytes"` // frame lengths on the wire
+}
+
 // MACCounts counts verified and failed records.
 type MACCounts struct {
 	Verified int `json:"verified"`
@@ -172,6 +188,10 @@ type Connection struct {
 	Alerts            []Alert   `json:"alerts"`
 	Gaps              int       `json:"gaps"`
 	Notes             []Note    `json:"notes"`
+	// TCP (TCP connections) and UDP (QUIC, DTLS) are the connection's
+	// packets on the wire (README "Wire figures").
+	TCP *TCPFigures `json:"tcp,omitempty"`
+	UDP *UDPFigures `json:"udp,omitempty"`
 	// DecryptFailure says why a direction's protected records were not
 	// decrypted (CONTRACT.md "Why not decrypted"); absent when none was.
 	DecryptFailure     []DecryptFailure `json:"decrypt_failure,omitempty"`

@@ -237,6 +237,13 @@ func (w *Writer) textEnd(c *session.Conn) {
 		line("flags", strings.Join(flags, " "))
 	}
 	line("records", "c2s "+strconv.FormatInt(out.Records.C2S, 10)+", s2c "+strconv.FormatInt(out.Records.S2C, 10))
+	if t := out.TCP; t != nil {
+		line("tcp", fmt.Sprintf("packets %d/%d, bytes %d/%d, retrans %d/%d (c2s/s2c)",
+			t.Packets.C2S, t.Packets.S2C, t.Bytes.C2S, t.Bytes.S2C, t.Retransmissions.C2S, t.Retransmissions.S2C))
+	}
+	if u := out.UDP; u != nil {
+		line("udp", fmt.Sprintf("datagrams %d/%d, bytes %d/%d (c2s/s2c)", u.Datagrams.C2S, u.Datagrams.S2C, u.Bytes.C2S, u.Bytes.S2C))
+	}
 	if out.Decrypted || out.MAC.Verified+out.MAC.Failed > 0 {
 		line("plaintext_bytes", fmt.Sprintf("c2s %d, s2c %d", out.PlaintextBytes.C2S, out.PlaintextBytes.S2C))
 		line("mac", fmt.Sprintf("verified %d, failed %d", out.MAC.Verified, out.MAC.Failed))

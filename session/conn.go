@@ -193,6 +193,8 @@ type Conn struct {
 	// Dropped counts what the caps of limits.go left out of the lists
 	// above and of the records' lists.
 	Dropped Dropped
+	// Wire is what the connection's packets were on the wire (wire.go).
+	Wire Wire
 	// EarlyData tells what became of the client's 0-RTT data (TLS 1.3):
 	// "" none seen, "sent" (the server's answer was not seen), "accepted",
 	// or "rejected" (known from a HelloRetryRequest or from

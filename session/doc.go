@@ -5,7 +5,9 @@
 // across records, tracks the negotiated version, suite, key exchange,
 // certificates and fingerprints, keeps the connection's notes and
 // Zeek-style history letters, and emits events (each record, the
-// connection's end) to a Sink.
+// connection's end) to a Sink. It carries the connection's wire figures
+// (Wire: packets, bytes, retransmissions per direction) that the transport
+// counts, to the report.
 //
 // For decryption it decides when things happen and which notes to file:
 // when a handshake starts (a ClientHello not after a HelloRetryRequest),

@@ -19,6 +19,8 @@ import (
 //	QUICPacket    a QUIC packet, with the handshake bytes its CRYPTO frames completed
 //	Gap           bytes of a direction lost: record and message sync are gone
 //	AddNote       an anomaly the transport saw
+//	CountDatagram a UDP datagram of the connection (DTLS, QUIC), for Wire;
+//	              TCP sets Wire at the end
 //	End           once, at FIN/RST, idle timeout or end of input
 
 // Level is the encryption level that handshake bytes were protected at

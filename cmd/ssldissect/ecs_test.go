@@ -405,7 +405,9 @@ func TestECSFields(t *testing.T) {
 	}
 	for _, want := range []string{"tls.server.x509.subject.common_name", "tls.server.x509.public_key_curve",
 		"tls.server.x509.public_key_exponent", "tls.client.x509.subject.common_name", "tls.server.certificate_chain",
-		"tls.client.supported_ciphers", "network.protocol", "event.duration"} {
+		"tls.client.supported_ciphers", "network.protocol", "event.duration",
+		"source.packets", "source.bytes", "destination.packets", "destination.bytes", "client.packets", "client.bytes",
+		"server.packets", "server.bytes", "network.packets", "network.bytes"} {
 		if c.seen[want] == 0 {
 			t.Errorf("no capture gave %s", want)
 		}

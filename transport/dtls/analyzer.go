@@ -123,6 +123,7 @@ func (a *Analyzer) Datagram(p *capture.Packet) bool {
 	r, ok := a.byAddr[addrPair{src, dst}]
 	if ok && wire.Classify(payload) != "dtls" {
 		a.Stats.OtherDatagrams++ // STUN, RTP, ... beside DTLS (RFC 7983)
+		r.c.s.CountDatagram(r.dir, p.CI.Length)
 		return true
 	}
 	if !ok {
@@ -139,6 +140,7 @@ func (a *Analyzer) Datagram(p *capture.Packet) bool {
 	}
 	a.Stats.Datagrams++
 	c := r.c
+	c.s.CountDatagram(r.dir, p.CI.Length)
 	a.lru.Touch(c.elem)
 	c.last = p.CI.Timestamp
 	recs, more, err := wire.ParseDatagram(payload, c.cidLen(r.dir, payload), maxRecords)

@@ -20,7 +20,9 @@
 // (session.Conn.DTLSTranscript). Connection IDs: each direction's length
 // from the hellos the session read, else found from the records; a
 // datagram from a new address carrying a known CID is routed to its
-// connection (RFC 9146 section 6).
+// connection (RFC 9146 section 6). Each datagram of a connection's
+// addresses (the STUN or SRTP ones beside DTLS too) is counted in its
+// session.Conn.Wire (datagrams and frame bytes, by direction).
 //
 // Non-goals: DTLS 1.3 early data, CIDs changed by NewConnectionId
 // messages, SRTP (use_srtp is shown; the media stays opaque). docs/DTLS.md

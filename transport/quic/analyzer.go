@@ -145,6 +145,7 @@ func (a *Analyzer) Datagram(p *capture.Packet) bool {
 	}
 	a.Stats.Datagrams++
 	c := r.c
+	c.s.CountDatagram(r.dir, p.CI.Length)
 	a.lru.Touch(c.elem)
 	c.last = p.CI.Timestamp
 	a.learnAddr(c, src, dst, r.dir)

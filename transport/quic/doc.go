@@ -12,6 +12,9 @@
 // captured, header protection on (session.Position.Wire, for -X: header
 // protection is removed on a copy).
 //
+// Each datagram routed to a connection is counted in its session.Conn.Wire
+// (datagrams and frame bytes, by direction).
+//
 // RFCs: 8999 (invariants), 9000 (transport), 9001 (TLS in QUIC), 9369
 // (QUIC v2), 9221 (DATAGRAM), 9368 (compatible version negotiation).
 //

@@ -7,7 +7,8 @@
 // records, finds the next record boundary after a gap or a bad header, and
 // feeds each record to a session.Conn through the transport interface,
 // with its bytes as framed (session.Position.Wire: a slice of the stream,
-// header included, never a copy).
+// header included, never a copy). At the end it puts reassembly's per-direction figures of the connection's
+// segments (reassembly.Wire) in the Conn's Wire, by TLS direction.
 //
 // Specifications: RFC 5246 section 6.2 and RFC 8446 section 5.1 (record
 // framing), RFC 5246 appendix E.2 (SSLv2-format ClientHello), RFC 3207,

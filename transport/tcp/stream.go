@@ -47,6 +47,38 @@ type Stream struct {
 	dead    bool              // no TLS found: stop looking
 }
 
+// SideWire is what one side's TCP segments were on the wire (see
+// reassembly.Wire): Stream.SetWire hands them to the connection's
+// session.Conn at Close, by direction.
+type SideWire struct {
+	Packets, Bytes, PayloadBytes, Retransmissions uint64
+}
+
+// SetWire puts the figures of the connection's segments, by Side, in the
+// summary (session.Conn.Wire), by direction: call it just before Close.
+// A connection that has no session.Conn (never TLS) has no summary.
+func (c *Stream) SetWire(w [2]SideWire) {
+	if c.Conn == nil {
+		return
+	}
+	c.fixRoles()
+	cw := &c.Conn.Wire
+	cw.Set = true
+	for s, f := range w {
+		d := c.dirOf(Side(s))
+		cw.Packets[d], cw.Bytes[d] = f.Packets, f.Bytes
+		cw.PayloadBytes[d], cw.Retransmissions[d] = f.PayloadBytes, f.Retransmissions
+	}
+}
+
+// fixRoles guesses the client from the ports, if TLS was seen and no hello
+// told.
+func (c *Stream) fixRoles() {
+	if c.TLS && c.client < 0 {
+		c.setRoles(c.guessClient(), true)
+	}
+}
+
 type halfMode uint8
 
 const (
@@ -275,9 +307,7 @@ func (c *Stream) Close(cause string, t time.Time) {
 	for s := range c.halves {
 		c.noteCut(Side(s), "the end of the stream")
 	}
-	if c.TLS && c.client < 0 {
-		c.setRoles(c.guessClient(), true)
-	}
+	c.fixRoles()
 	c.Conn.End(cause, t)
 }
 

@@ -1,0 +1,94 @@
+package reassembly
+
+import (
+	"testing"
+	"time"
+)
+
+// wireRecorder is a recorder that keeps the Wire figures it is given.
+type wireRecorder struct {
+	recorder
+	wire  [2]Wire
+	calls int
+	ended bool // End came before Wire
+}
+
+func (w *wireRecorder) Wire(f [2]Wire) {
+	w.wire, w.calls = f, w.calls+1
+	w.ended = len(w.log) > 0 && w.log[len(w.log)-1][0] == 'E'
+}
+
+// wireRun feeds ps to one connection and returns its recorder.
+func wireRun(t *testing.T, ps ...tp) *wireRecorder {
+	t.Helper()
+	var got []*wireRecorder
+	a := New(func(key ConnKey, _ time.Time, _ uint64) Handler {
+		w := &wireRecorder{recorder: recorder{key: key}}
+		got = append(got, w)
+		return w
+	}, Options{})
+	for i, p := range ps {
+		from, to := cliAddr, srvAddr
+		if p.dir == Dir1 {
+			from, to = srvAddr, cliAddr
+		}
+		a.Add(mkPacket(uint64(i+1), p, from, to))
+	}
+	a.FlushAll(t0.Add(time.Hour))
+	if len(got) != 1 {
+		t.Fatalf("%d connections, want 1", len(got))
+	}
+	w := got[0]
+	if w.calls != 1 || w.ended {
+		t.Fatalf("Wire called %d times (after End: %v), want once before End", w.calls, w.ended)
+	}
+	return w
+}
+
+// TestWire: every segment of an open connection counts (handshake, pure
+// ACKs, FINs), frame bytes are the capture lengths (54 + payload here),
+// and retransmissions are the segments with payload whose first byte had
+// come: a copy, a partial overlap, a keep-alive, a copy of a segment
+// buffered out of order, a copy after the FIN; not an out-of-order
+// segment, nor the packets after the connection ended.
+func TestWire(t *testing.T) {
+	const c, s = cliISN + 1, srvISN + 1
+	w := wireRun(t, withHandshake(
+		tp{dir: Dir0, flags: "A", seq: c, data: "aaaa"},
+		tp{dir: Dir0, flags: "A", seq: c + 8, data: "cccc"}, // out of order: new
+		tp{dir: Dir0, flags: "A", seq: c + 8, data: "cccc"}, // copy of the buffered one
+		tp{dir: Dir0, flags: "A", seq: c, data: "aaaa"},     // copy
+		tp{dir: Dir0, flags: "A", seq: c + 2, data: "aabb"}, // partly new
+		tp{dir: Dir0, flags: "A", seq: c + 6, data: "bb"},   // fills the hole: new
+		tp{dir: Dir1, flags: "A", seq: s, data: "xyz"},      // response
+		tp{dir: Dir0, flags: "A", seq: c + 11, data: "c"},   // keep-alive: the last byte again
+		tp{dir: Dir0, flags: "AF", seq: c + 12},             // FIN
+		tp{dir: Dir0, flags: "A", seq: c + 8, data: "cccc"}, // copy after the FIN
+		tp{dir: Dir1, flags: "AF", seq: s + 3},              // FIN: the connection ends
+		tp{dir: Dir0, flags: "A", seq: c + 13},              // the last ACK: after the end
+	)...)
+	want := [2]Wire{
+		{Packets: 2 + 9, Payload: 6*4 + 2 + 1, Retransmissions: 5},
+		{Packets: 1 + 2, Payload: 3},
+	}
+	want[0].Bytes = 54*want[0].Packets + want[0].Payload
+	want[1].Bytes = 54*want[1].Packets + want[1].Payload
+	if w.wire != want {
+		t.Errorf("wire\n got %+v\nwant %+v", w.wire, want)
+	}
+}
+
+// TestWireMidStream: in a connection picked up mid-stream, bytes from
+// before the first segment seen were never seen: no retransmission.
+func TestWireMidStream(t *testing.T) {
+	w := wireRun(t,
+		tp{dir: Dir0, flags: "A", seq: 100, data: "bbbb"},
+		tp{dir: Dir0, flags: "A", seq: 96, data: "aaaa"},  // earlier bytes, never seen
+		tp{dir: Dir0, flags: "A", seq: 100, data: "bbbb"}, // a copy
+		tp{dir: Dir1, flags: "R", seq: 7},
+	)
+	want := [2]Wire{{Packets: 3, Bytes: 3*54 + 12, Payload: 12, Retransmissions: 1}, {Packets: 1, Bytes: 54}}
+	if w.wire != want {
+		t.Errorf("wire\n got %+v\nwant %+v", w.wire, want)
+	}
+}
