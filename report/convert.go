@@ -149,6 +149,7 @@ func ConnectionOf(c *session.Conn) Connection {
 		out.DecryptFailure = append(out.DecryptFailure, DecryptFailure{Dir: f.Dir.String(), Code: f.Code, Detail: f.Detail})
 	}
 	out.Transport = c.Transport
+	out.ECH = echOf(c.ECH)
 	if q := c.QUIC; q != nil {
 		out.QUICConn = quicConnOf(q)
 		out.History = string(q.History)

@@ -88,6 +88,9 @@ func (c *Conn) hsTranscript(d Dir, msg parser.Message, raw []byte) {
 			return
 		}
 	}
+	if sh, ok := msg.(*parser.ServerHello); ok && c.ECH != nil && c.ServerHello == nil {
+		c.echServerHello(h, sh, raw)
+	}
 	if sh, ok := msg.(*parser.ServerHello); ok && sh.IsHelloRetryRequest() {
 		h.HelloRetryRequest(uint16(sh.CipherSuite))
 		c.hrrPending = true
@@ -306,6 +309,9 @@ func (c *Conn) decryptRecord(d Dir, rec parser.Record, dtls *DTLSRecordInfo) (pl
 		r = cc.dirs[d].OpenCID(&cc.buf, uint16(rec.Version), dtls.CID, rec.Payload)
 	} else {
 		r = cc.dirs[d].Open(&cc.buf, uint8(rec.Type), uint16(rec.Version), rec.Payload)
+		if r.NoKey && c.echTrial(d, rec) {
+			r = cc.dirs[d].Open(&cc.buf, uint8(rec.Type), uint16(rec.Version), rec.Payload)
+		}
 	}
 	if r.NoKey {
 		c.noKeyNote()
@@ -464,6 +470,7 @@ func (c *Conn) afterHandshakeMessage(d Dir, msg parser.Message) {
 			cc.keys.Log.LookupRSA(m.EncryptedPreMaster)
 		}
 	case *parser.EncryptedExtensions:
+		c.echEncryptedExtensions(m)
 		if c.EarlyData != "" || c.earlyData {
 			c.earlyVerdict(m.Extension(parser.ExtEarlyData) != nil)
 		}

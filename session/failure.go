@@ -28,6 +28,7 @@ const (
 	FailRSANotApplicable  = "rsa_not_applicable"
 	FailHandshakeNotSeen  = "handshake_not_seen"
 	FailUnsupportedCipher = "unsupported_cipher"
+	FailECHInnerRandom    = "ech_inner_random"
 )
 
 // countProtected counts a protected record of direction d and whether it
@@ -88,6 +89,9 @@ func (c *Conn) failureReason(d Dir) (code, detail string) {
 		if len(logged) > 0 {
 			return FailMissingSecret, fmt.Sprintf("the key log has %s for client random %s but neither %s nor %s, which this direction needs",
 				strings.Join(logged, ", "), random, need[0], need[1])
+		}
+		if code, detail := c.echFailure(random); code != "" {
+			return code, detail
 		}
 		return FailNoSecret, c.nearMiss(random)
 	}
