@@ -14,11 +14,12 @@
 # public.test), and the server a fresh certificate for secret.test and
 # public.test signed by certs/ca.pem. The client asks for secret.test (the
 # inner name) and writes two key logs:
-#   NAME.keylog      the ordinary lines, as Go writes them: keyed by the INNER
-#                    ClientHello's random when ECH is accepted, so they do not
-#                    match the random seen on the wire
-#   NAME.ech.keylog  the same lines plus, per ClientHello, the RFC 9850 lines
-#                    ECH_SECRET / ECH_CONFIG keyed by the OUTER random
+#   NAME.noech.keylog  the ordinary lines, as Go writes them: keyed by the
+#                      INNER ClientHello's random when ECH is accepted, so
+#                      they do not match the random seen on the wire
+#   NAME.keylog        the same lines plus, per ClientHello, the RFC 9850
+#                      lines ECH_SECRET / ECH_CONFIG keyed by the OUTER random
+#                      (the key log the golden and plaintext tests use)
 # and, where every connection of the capture carried the same application
 # bytes, NAME.c2s / NAME.s2c. Afterwards update testdata/pcaps/README.md.
 set -euo pipefail
@@ -31,7 +32,7 @@ NSC=sslds-ec NSS=sslds-es
 VC=sslds-evc VS=sslds-evs
 C4=10.79.0.1 S4=10.79.0.2 C6= S6=
 WAIT_N=100
-OUT_EXTS="pcap pcapng keylog ech.keylog c2s s2c"
+OUT_EXTS="pcap pcapng keylog noech.keylog c2s s2c"
 SRV_STDIN=
 
 require tcpdump ethtool ip go timeout
@@ -50,8 +51,8 @@ ech() {
 	srv_start 443 "$WORK/bin/gotls" server -listen :443 -issue secret.test,public.test -ca "$CA" \
 		-ca-key "$CERTS/ca.key" -resp "$WORK/www/$name" -tls 1.3 -n "$n" "${sech[@]}"
 	timeout 30 ip netns exec $NSC "$WORK/bin/gotls" client -connect $S4:443 -ca "$CA" -name secret.test \
-		-req "$WORK/$name.req" -out "$WORK/$name.got" -tls 1.3 -keylog "$OUT/$name.keylog" \
-		-ech "$ckeys" -ech-known "$known" -ech-keylog "$OUT/$name.ech.keylog" "$@" ||
+		-req "$WORK/$name.req" -out "$WORK/$name.got" -tls 1.3 -keylog "$OUT/$name.noech.keylog" \
+		-ech "$ckeys" -ech-known "$known" -ech-keylog "$OUT/$name.keylog" "$@" ||
 		echo "gotls client failed" >&2
 	srv_wait 5
 	cat "$WORK/srv.log" >&2 || true

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/ssldissect/ssldissect/internal/testenv"
+	"github.com/ssldissect/ssldissect/report"
+)
+
+// The ECH captures of testdata/gen/mkpcaps-ech.sh: Go crypto/tls on both
+// sides, public name public.test, inner name secret.test.
+const (
+	echPublicName = "public.test"
+	echInnerName  = "secret.test"
+)
+
+// dissectJSON runs dissect --format json with args and returns its
+// connections; with plaintextDir set it writes the plaintext there.
+func dissectJSON(t *testing.T, plaintextDir string, args ...string) []report.Connection {
+	t.Helper()
+	t.Setenv("SSLKEYLOGFILE", "")
+	all := []string{"dissect", "--format", "json"}
+	if plaintextDir != "" {
+		all = append(all, "--plaintext-dir", plaintextDir)
+	}
+	all = append(all, args...)
+	var stdout, stderr bytes.Buffer
+	if err := run(all, nil, &stdout, &stderr); err != nil {
+		t.Fatalf("run %v: %v\n%s", all, err, stderr.String())
+	}
+	if stderr.Len() > 0 {
+		t.Errorf("stderr: %s", stderr.String())
+	}
+	return connections(t, stdout.Bytes())
+}
+
+func echPcap(name string) string { return filepath.Join("..", "..", "testdata", "pcaps", name) }
+
+// checkECHPlaintext compares connection id's plaintext files in dir with the
+// capture's .c2s/.s2c.
+func checkECHPlaintext(t *testing.T, dir, capture string, id uint64) {
+	t.Helper()
+	for _, ext := range []string{"c2s", "s2c"} {
+		want, err := os.ReadFile(echPcap(capture + "." + ext))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("%d.%s", id, ext)))
+		if err != nil {
+			t.Fatalf("connection %d: %v", id, err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s connection %d %s: %d bytes decrypted, want the %d bytes sent (first difference at %d)",
+				capture, id, ext, len(got), len(want), diffAt(got, want))
+		}
+	}
+}
+
+// TestECHTrialDecryption: an accepted ECH connection decrypts with the key
+// log Go writes (no ECH lines, secrets keyed by the inner random the wire
+// does not show): the one unmatched random's handshake secret opens the
+// first server record. The plaintext is the bytes the endpoints sent; the
+// Finished messages cannot be checked (the inner ClientHello is not known).
+func TestECHTrialDecryption(t *testing.T) {
+	for _, name := range []string{"gotls-ech-accept", "gotls-ech-chacha20"} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			conns := dissectJSON(t, dir, "-l", echPcap(name+".noech.keylog"), echPcap(name+".pcap"))
+			if len(conns) != 1 {
+				t.Fatalf("%d connections, want 1", len(conns))
+			}
+			c := conns[0]
+			e := c.ECH
+			if e == nil {
+				t.Fatal("no ech object")
+			}
+			if c.SNI != echPublicName {
+				t.Errorf("sni %q, want the public name %q", c.SNI, echPublicName)
+			}
+			if e.Accepted == nil || !*e.Accepted || e.AcceptedBy != "inner_random_trial" || e.Grease != "no" || e.InnerRandomTrials != 1 {
+				t.Errorf("ech %+v, want accepted by inner_random_trial after 1 trial, grease no", *e)
+			}
+			if !c.Decrypted || c.MAC.Failed != 0 || c.MAC.Verified == 0 || len(c.DecryptFailure) > 0 {
+				t.Errorf("decrypted %v mac %+v failure %+v", c.Decrypted, c.MAC, c.DecryptFailure)
+			}
+			if c.Finished.C2S != "unchecked" || c.Finished.S2C != "unchecked" {
+				t.Errorf("finished %+v: without the inner ClientHello the transcript is not known", c.Finished)
+			}
+			checkECHPlaintext(t, dir, name, c.ID)
+		})
+	}
+}
+
+// TestECHNoKeys: without keys, decrypt_failure is no_keys; with a key log
+// that holds secrets for another connection only, ech_inner_random, having
+// tried that connection's secrets.
+func TestECHNoKeys(t *testing.T) {
+	conns := dissectJSON(t, "", echPcap("gotls-ech-accept.pcap"))
+	if len(conns) != 1 || conns[0].ECH == nil {
+		t.Fatalf("connections %+v", conns)
+	}
+	c := conns[0]
+	if c.ECH.Accepted != nil || c.ECH.Grease != "unknown" {
+		t.Errorf("ech %+v: without keys neither acceptance nor grease can be told", *c.ECH)
+	}
+	for _, f := range c.DecryptFailure {
+		if f.Code != "no_keys" {
+			t.Errorf("decrypt_failure %+v, want no_keys", f)
+		}
+	}
+	if len(c.DecryptFailure) != 2 {
+		t.Errorf("decrypt_failure %+v, want both directions", c.DecryptFailure)
+	}
+
+	conns = dissectJSON(t, "", "-l", echPcap("gotls-ech-chacha20.noech.keylog"), echPcap("gotls-ech-accept.pcap"))
+	c = conns[0]
+	if len(c.DecryptFailure) != 2 {
+		t.Fatalf("decrypt_failure %+v, want both directions", c.DecryptFailure)
+	}
+	for _, f := range c.DecryptFailure {
+		if f.Code != "ech_inner_random" || !strings.Contains(f.Detail, "none of the 1 unmatched") {
+			t.Errorf("decrypt_failure %+v, want ech_inner_random after 1 trial", f)
+		}
+	}
+	if c.ECH.InnerRandomTrials != 1 || c.Decrypted {
+		t.Errorf("ech %+v decrypted %v", *c.ECH, c.Decrypted)
+	}
+}
+
+// TestECHRejectedIgnored: the rejected ECH (the server holds another key)
+// decrypts under the outer random, carries retry_configs and is accepted
+// false; the client's retry with those configs is accepted (found by
+// trial). A server without ECH keys ignores the extension: accepted false,
+// no retry_configs, grease likely.
+func TestECHRejectedIgnored(t *testing.T) {
+	conns := dissectJSON(t, "", "-l", echPcap("gotls-ech-reject.noech.keylog"), echPcap("gotls-ech-reject.pcap"))
+	if len(conns) != 2 {
+		t.Fatalf("%d connections, want 2", len(conns))
+	}
+	r, a := conns[0].ECH, conns[1].ECH
+	if r == nil || a == nil {
+		t.Fatal("no ech object")
+	}
+	if r.Accepted == nil || *r.Accepted || r.RetryConfigsLength == 0 || r.Grease != "unknown" || r.ConfigID != 7 {
+		t.Errorf("rejected: ech %+v, want accepted false with retry_configs, config_id 7, grease unknown", *r)
+	}
+	if conns[0].Finished.C2S != "ok" || conns[0].Finished.S2C != "ok" {
+		t.Errorf("rejected: finished %+v, want ok (the outer ClientHello is the transcript's)", conns[0].Finished)
+	}
+	if a.Accepted == nil || !*a.Accepted || a.ConfigID != 9 || !conns[1].Decrypted {
+		t.Errorf("retry: ech %+v decrypted %v, want accepted with the retry config 9", *a, conns[1].Decrypted)
+	}
+
+	conns = dissectJSON(t, "", "-l", echPcap("gotls-ech-ignored.noech.keylog"), echPcap("gotls-ech-ignored.pcap"))
+	e := conns[0].ECH
+	if e == nil || e.Accepted == nil || *e.Accepted || e.RetryConfigsLength != 0 || e.Grease != "likely" {
+		t.Errorf("ignored: ech %+v, want accepted false, no retry_configs, grease likely", e)
+	}
+}
+
+// TestECHConformance compares the outer ECH connections of the public
+// captures with their baselines: Zeek's tls13-ech.pcap (ssl.log
+// server_name, and its per-hello extension list naming
+// encrypted_client_hello) and nDPI's tls_ech.pcapng (Hostname/SNI, JA4,
+// "ECH: version 0xfe0d").
+func TestECHConformance(t *testing.T) {
+	root := testenv.Conformance(t, "the ECH captures' baselines cannot be compared")
+
+	zeek := filepath.Join(root, "zeek")
+	conns := dissectJSON(t, "", filepath.Join(zeek, "traces", "tls13-ech.pcap"))
+	rows := testenv.ReadZeekLog(filepath.Join(zeek, "baseline", "scripts.base.protocols.ssl.tls13-encrypted-client-hello", "ssl.log"))
+	stdout, err := os.ReadFile(filepath.Join(zeek, "baseline", "scripts.base.protocols.ssl.tls13-encrypted-client-hello", "_stdout.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantECH := strings.Count(string(stdout), "T, encrypted_client_hello")
+	var ech []report.Connection
+	for _, c := range conns {
+		if c.ECH != nil {
+			ech = append(ech, c)
+		}
+	}
+	if len(ech) != wantECH || len(ech) != len(rows) {
+		t.Fatalf("zeek: %d connections with ech, Zeek's hellos with encrypted_client_hello %d, ssl.log rows %d", len(ech), wantECH, len(rows))
+	}
+	for i, row := range rows {
+		c := ech[i]
+		if c.Client != row["id.orig_h"]+":"+row["id.orig_p"] || c.SNI != row["server_name"] || c.CipherSuite != row["cipher"] {
+			t.Errorf("zeek row %d: %s %s %s, ssldissect %s %s %s", i, row["id.orig_h"]+":"+row["id.orig_p"], row["server_name"], row["cipher"], c.Client, c.SNI, c.CipherSuite)
+		}
+		if c.ECH.Accepted != nil || c.ECH.Grease != "unknown" || c.ECH.PayloadLength == 0 || c.ECH.EncLength != 32 {
+			t.Errorf("zeek row %d: ech %+v, want the outer fields and no verdict (no keys)", i, *c.ECH)
+		}
+	}
+
+	ndpiOut := filepath.Join(root, "ndpi", "expected", "tls_ech.pcapng.out")
+	f, err := os.Open(ndpiOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var flows []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "[ECH: version ") {
+			flows = append(flows, sc.Text())
+		}
+	}
+	conns = dissectJSON(t, "", filepath.Join(root, "ndpi", "pcap", "tls_ech.pcapng"))
+	if len(flows) != 1 || len(conns) != 1 {
+		t.Fatalf("ndpi: %d ECH flows, %d connections", len(flows), len(conns))
+	}
+	field := func(re string) string {
+		m := regexp.MustCompile(re).FindStringSubmatch(flows[0])
+		if m == nil {
+			t.Fatalf("ndpi: no %s in %s", re, flows[0])
+		}
+		return m[1]
+	}
+	c := conns[0]
+	if sni := field(`\[Hostname/SNI: ([^\]]+)\]`); c.SNI != sni {
+		t.Errorf("ndpi: sni %q, nDPI %q", c.SNI, sni)
+	}
+	if ja4 := field(`\[JA4: ([^\]]+)\]`); c.JA4 != ja4 {
+		t.Errorf("ndpi: ja4 %q, nDPI %q", c.JA4, ja4)
+	}
+	if v := field(`\[ECH: version (0x[0-9a-f]+)\]`); v != "0xfe0d" || c.ECH == nil {
+		t.Errorf("ndpi: ECH version %s, ssldissect ech %+v", v, c.ECH)
+	}
+}
