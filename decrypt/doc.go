@@ -58,6 +58,21 @@
 //     sequence numbers rebuilt; FinishedVerifyDataDTLS13. DTLS 1.0/1.2 use
 //     RecordProtection with SetSequence, and OpenCID for RFC 9146's
 //     tls12_cid records.
+//   - Encrypted Client Hello (RFC 9849): ParseECHConfig and
+//     ParseECHConfigList decode ECHConfigs (version 0xfe0d, capped by
+//     MaxECHConfigs, MaxECHCipherSuites, MaxECHConfigExtensions);
+//     OpenECH, or an ECHContext for the two ClientHellos of a
+//     HelloRetryRequest exchange, decrypts the inner ClientHello of an
+//     outer one from the key log's ECH_SECRET and ECH_CONFIG (RFC 9850
+//     2.3, KeyLog.ECH, logged under the outer random): ClientHelloOuterAAD,
+//     padding removal, ech_outer_extensions expansion and the outer
+//     legacy_session_id, giving a handshake message the parser decodes.
+//     ECHAccepted, ECHAcceptedHRR and ECHAcceptedAfterHRR check the
+//     server's accept confirmations (RFC 9849 7.2, 7.2.1).
+//   - HPKE (RFC 9180): the base mode receiver key schedule from a KEM
+//     shared secret (HPKESuite.KeySchedule, NewHPKEReceiver) for
+//     HKDF-SHA256/384/512 and AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305;
+//     the KEM itself is not run (the key log gives its output).
 //
 // A MAC, tag or padding that does not verify is reported as a MACResult,
 // never as a panic; malformed input gives errors. Nothing here keeps
@@ -69,10 +84,12 @@
 // the inner ClientHello's random and transcript (UseInnerRandom).
 //
 // Non-goals: encrypting (beyond what tests need), constant-time code (the
-// data is already captured), DTLS 1.3 early data, QUIC packet
-// number decoding and CRYPTO reassembly (transport/quic), SSLv2 records (and with them SSLv2's RC2
-// cipher specs), Kerberos, GOST and SM4 suites, key exchanges that need
-// private keys other than a static RSA server key (DHE/ECDHE need a key
-// log), and TLS 1.3 PSK resumption from cached secrets (the key log gives
-// each resumed connection's own traffic secrets).
+// data is already captured), DTLS 1.3 early data, QUIC packet number
+// decoding and CRYPTO reassembly (transport/quic), SSLv2 records (and with
+// them SSLv2's RC2 cipher specs), Kerberos, GOST and SM4 suites, key
+// exchanges that need private keys other than a static RSA server key
+// (DHE/ECDHE need a key log; ECH needs ECH_SECRET, the server's ECH
+// private key is not used), and TLS 1.3 PSK resumption from cached
+// secrets (the key log gives each resumed connection's own traffic
+// secrets).
 package decrypt

@@ -28,17 +28,25 @@ const (
 	// secrets (RFC 8446 7.2), so they are accepted and not needed.
 	LabelClientTrafficSecretN = "CLIENT_TRAFFIC_SECRET_N"
 	LabelServerTrafficSecretN = "SERVER_TRAFFIC_SECRET_N"
+	// Encrypted Client Hello (RFC 9850 2.3), always under the outer
+	// ClientHello's random (the TLS 1.3 secrets of a connection that
+	// accepted ECH are under the inner one's): the HPKE KEM shared secret
+	// (RFC 9180 5.1.1), and the ECHConfig the client used (RFC 9849 4).
+	LabelECHSecret = "ECH_SECRET"
+	LabelECHConfig = "ECH_CONFIG"
 )
 
 // Caps on key log input, checked before any allocation they bound.
 const (
 	MaxKeyLogSize  = 64 << 20 // bytes read from one source
-	maxKeyLogLine  = 1024     // a longer line is malformed
+	maxKeyLogLine  = 8192     // a longer line is malformed (an ML-KEM ECH_CONFIG is over 3000 hex digits)
 	clientRandLen  = 32
 	rsaPrefixLen   = 8
 	maxSecretLen   = 64 // SHA-512-sized secrets are the largest anyone logs
 	preMasterRSA   = 48
 	masterSecretSz = 48
+	maxECHConfig   = 4000 // bytes of an ECH_CONFIG value, within maxKeyLogLine as hex
+	minECHConfig   = 4    // version and length
 )
 
 // labelInfo says how a label's first field and secret are checked.
@@ -65,6 +73,8 @@ var keyLogLabels = map[string]labelInfo{
 	LabelExporterSecret:               {clientRandLen, 32, maxSecretLen, false},
 	LabelClientTrafficSecretN:         {clientRandLen, 32, maxSecretLen, true},
 	LabelServerTrafficSecretN:         {clientRandLen, 32, maxSecretLen, true},
+	LabelECHSecret:                    {clientRandLen, 16, maxSecretLen, false},
+	LabelECHConfig:                    {clientRandLen, minECHConfig, maxECHConfig, false},
 }
 
 // KeyLog holds secrets indexed by (label, client random), and RSA
@@ -320,6 +330,18 @@ func (k *KeyLog) LookupRSA(encryptedPMS []byte) ([]byte, bool) {
 		return nil, false
 	}
 	return k.Lookup(LabelRSA, encryptedPMS[:rsaPrefixLen])
+}
+
+// ECH returns copies of the ECH_SECRET and ECH_CONFIG values logged for
+// the random of an outer ClientHello (RFC 9850 2.3), the last logged of
+// each; ok is false unless both are there. For OpenECH or NewECHContext.
+func (k *KeyLog) ECH(outerClientRandom []byte) (secret, config []byte, ok bool) {
+	secret, ok1 := k.Lookup(LabelECHSecret, outerClientRandom)
+	config, ok2 := k.Lookup(LabelECHConfig, outerClientRandom)
+	if !ok1 || !ok2 {
+		return nil, nil, false
+	}
+	return secret, config, true
 }
 
 // Labels returns the labels logged for a client random (or the first 8

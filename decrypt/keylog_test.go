@@ -110,7 +110,7 @@ func TestKeyLogLoad(t *testing.T) {
 
 func TestKeyLogCaps(t *testing.T) {
 	var kl KeyLog
-	long := "CLIENT_RANDOM " + strings.Repeat("00", 2000) + "\n" + "CLIENT_RANDOM " + cr1 + " " + ms48 + "\n"
+	long := "CLIENT_RANDOM " + strings.Repeat("00", 5000) + "\n" + "CLIENT_RANDOM " + cr1 + " " + ms48 + "\n"
 	added, errs := kl.Load(strings.NewReader(long), "dsb")
 	if added != 1 || len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), "dsb:1: malformed key log line: longer than") {
 		t.Errorf("long line: added %d, errs %v", added, errs)
