@@ -2,7 +2,6 @@ package decrypt
 
 import (
 	"bytes"
-	"errors"
 	"slices"
 	"strings"
 )
@@ -83,37 +82,4 @@ func (h *Handshake) UseInnerRandom(random, innerHello []byte) {
 	h.transcript = NewTranscript()
 	h.transcript.need = need
 	h.transcript.Write(innerHello)
-}
-
-// errECHInput: a ClientHello or ServerHello too short to hold a random.
-var errECHInput = errors.New("ech: hello too short")
-
-// ECHAcceptConfirmation is the 8 bytes a server that accepted ECH puts at
-// the end of ServerHello.random (RFC 9849 section 7.2):
-//
-//	HKDF-Expand-Label(HKDF-Extract(0, ClientHelloInner.random),
-//	    "ech accept confirmation", transcript_ech_conf, 8)
-//
-// where transcript_ech_conf is the transcript hash of the inner ClientHello
-// and the ServerHello with those 8 bytes zeroed. innerHello and
-// serverHello are the messages with their 4-byte headers; suite is the
-// ServerHello's.
-func ECHAcceptConfirmation(suite *Suite, innerRandom, innerHello, serverHello []byte) ([]byte, error) {
-	const randomEnd = 4 + 2 + 32 // header, legacy_version, random
-	if suite == nil || !suite.TLS13 {
-		return nil, ErrUnknownSuite
-	}
-	if len(serverHello) < randomEnd || len(innerHello) < randomEnd {
-		return nil, errECHInput
-	}
-	sh := bytes.Clone(serverHello)
-	clear(sh[randomEnd-8 : randomEnd])
-	th := suite.PRFHash.New()
-	th.Write(innerHello)
-	th.Write(sh)
-	prk, err := extract(suite.PRFHash, nil, innerRandom)
-	if err != nil {
-		return nil, err
-	}
-	return expandLabel(suite.PRFHash, prk, "ech accept confirmation", th.Sum(nil), 8)
 }

@@ -88,7 +88,7 @@ func echText(e *ECH) string {
 			acc += " (" + e.AcceptedBy + ")"
 		}
 	}
-	s := fmt.Sprintf("ECH config_id %d %s/%s enc %d payload %d, %s, grease %s", e.ConfigID, e.KDF, e.AEAD,
+	s := fmt.Sprintf("config_id %d %s/%s enc %d payload %d, %s, grease %s", e.ConfigID, e.KDF, e.AEAD,
 		e.EncLength, e.PayloadLength, acc, e.Grease)
 	if e.RetryConfigsLength > 0 {
 		s += fmt.Sprintf(", retry_configs %d bytes", e.RetryConfigsLength)

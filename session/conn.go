@@ -191,7 +191,8 @@ type Conn struct {
 	earlyBytes int64 // decrypted 0-RTT bytes awaiting the server's verdict
 	// ECH is set when the first ClientHello carries an outer
 	// encrypted_client_hello (ech.go).
-	ECH *ECHInfo
+	ECH        *ECHInfo
+	outerHello []byte // the first ClientHello as hashed, until echClientHello takes it
 
 	crypto   connCrypto
 	nextDTLS *DTLSRecordInfo // for the event begin makes next

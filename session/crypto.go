@@ -57,6 +57,9 @@ func (c *Conn) FinishedVerified() [2]int { return c.crypto.finished }
 func (c *Conn) hsTranscript(d Dir, msg parser.Message, raw []byte) {
 	cc := &c.crypto
 	if ch, ok := msg.(*parser.ClientHello); ok && d == ClientToServer {
+		if c.ClientHello == nil && c.Transport == TransportTCP {
+			c.outerHello = raw // for the inner ClientHello (ECH), taken by echClientHello
+		}
 		if cc.hs == nil || !c.hrrPending {
 			cc.hs = decrypt.NewHandshake()
 			cc.dirs[ClientToServer].StartHandshake()

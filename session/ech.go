@@ -75,6 +75,8 @@ func (c *Conn) echClientHello(m *parser.ClientHello) {
 		return
 	}
 	c.ECH = &ECHInfo{ConfigID: x.ConfigID, KDF: x.KDF, AEAD: x.AEAD, EncLen: len(x.Enc), PayloadLen: x.PayloadLen, Grease: ECHGreaseUnknown}
+	c.echOpen(m, c.outerHello)
+	c.outerHello = nil
 }
 
 // setInner takes a decrypted inner ClientHello (raw: with its 4-byte
@@ -106,12 +108,12 @@ func (c *Conn) echServerHello(h *decrypt.Handshake, sh *parser.ServerHello, raw 
 	if !ok || !suite.TLS13 {
 		return
 	}
-	want, err := decrypt.ECHAcceptConfirmation(suite, e.InnerRandom, e.innerRaw, raw)
+	accepted, err := decrypt.ECHAccepted(suite.PRFHash, e.innerRaw, raw)
 	if err != nil {
 		return
 	}
 	e.By = ECHByConfirmation
-	if bytes.Equal(want, sh.Random[24:]) {
+	if accepted {
 		e.Accepted = 1
 		h.UseInnerRandom(e.InnerRandom, e.innerRaw)
 		return
@@ -196,4 +198,30 @@ func (c *Conn) echFailure(random string) (code, detail string) {
 		trial = fmt.Sprintf("none of the %d unmatched server handshake secrets tried (of %d) opens the first server record", e.Trials, e.Candidates)
 	}
 	return FailECHInnerRandom, fmt.Sprintf("the ClientHello offered ECH (config_id %d) and the key log has no secret for its outer random %s; %s, and %s", e.ConfigID, random, state, trial)
+}
+
+// echOpen decrypts the inner ClientHello of the first ClientHello (outer:
+// the message with its 4-byte header) with the key log's ECH_SECRET and
+// ECH_CONFIG for its random (RFC 9850), and parses it.
+func (c *Conn) echOpen(m *parser.ClientHello, outer []byte) {
+	e, cc := c.ECH, &c.crypto
+	if e == nil || cc.keys == nil || outer == nil || c.HelloRetryRequest {
+		return
+	}
+	secret, config, ok := cc.keys.Log.ECH(m.Random[:])
+	if !ok {
+		return
+	}
+	inner, err := decrypt.OpenECH(secret, config, outer)
+	if err != nil {
+		c.keyNote(NoteECHDecryptFailed, fmt.Sprintf("the inner ClientHello did not decrypt with the key log's ECH_SECRET and ECH_CONFIG for client random %x: %v", m.Random, err))
+		return
+	}
+	msg, err := parser.ParseHandshake(parser.HandshakeTypeClientHello, inner[4:], parser.Context{})
+	ch, ok := msg.(*parser.ClientHello)
+	if !ok || err != nil {
+		c.keyNote(NoteECHDecryptFailed, fmt.Sprintf("the inner ClientHello decrypted but does not parse: %v", err))
+		return
+	}
+	e.setInner(ch, inner, c.transportLetter())
 }

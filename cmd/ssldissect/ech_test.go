@@ -236,3 +236,50 @@ func TestECHConformance(t *testing.T) {
 		t.Errorf("ndpi: ECH version %s, ssldissect ech %+v", v, c.ECH)
 	}
 }
+
+// TestECHInnerClientHello: with the RFC 9850 lines (NAME.keylog) the inner
+// ClientHello decrypts: its name is the one the client asked for, not the
+// public name; the accept confirmation tells accepted from rejected, the
+// Finished messages verify over the inner transcript, and the plaintext is
+// the bytes sent.
+func TestECHInnerClientHello(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		accepted []bool
+	}{
+		{"gotls-ech-accept", []bool{true}},
+		{"gotls-ech-chacha20", []bool{true}},
+		{"gotls-ech-reject", []bool{false, true}},
+		{"gotls-ech-ignored", []bool{false}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			conns := dissectJSON(t, dir, "-l", echPcap(tc.name+".keylog"), echPcap(tc.name+".pcap"))
+			if len(conns) != len(tc.accepted) {
+				t.Fatalf("%d connections, want %d", len(conns), len(tc.accepted))
+			}
+			for i, c := range conns {
+				e := c.ECH
+				if e == nil {
+					t.Fatalf("connection %d: no ech", c.ID)
+				}
+				if c.SNI != echPublicName || e.InnerSNI != echInnerName || e.InnerJA4 == "" || e.Grease != "no" {
+					t.Errorf("connection %d: sni %q inner_sni %q inner_ja4 %q grease %q, want %q, %q, a JA4, no",
+						c.ID, c.SNI, e.InnerSNI, e.InnerJA4, e.Grease, echPublicName, echInnerName)
+				}
+				if e.Accepted == nil || *e.Accepted != tc.accepted[i] || e.AcceptedBy != "accept_confirmation" {
+					t.Errorf("connection %d: accepted %v by %q, want %v by accept_confirmation", c.ID, e.Accepted, e.AcceptedBy, tc.accepted[i])
+				}
+				if c.Finished.C2S != "ok" || c.Finished.S2C != "ok" || c.MAC.Failed != 0 {
+					t.Errorf("connection %d: finished %+v mac %+v", c.ID, c.Finished, c.MAC)
+				}
+				if tc.accepted[i] && e.InnerRandomTrials != 0 {
+					t.Errorf("connection %d: %d trials with the inner random known", c.ID, e.InnerRandomTrials)
+				}
+			}
+			if _, err := os.Stat(echPcap(tc.name + ".c2s")); err == nil {
+				checkECHPlaintext(t, dir, tc.name, conns[0].ID)
+			}
+		})
+	}
+}
