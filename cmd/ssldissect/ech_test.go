@@ -273,6 +273,9 @@ func TestECHInnerClientHello(t *testing.T) {
 				if c.Finished.C2S != "ok" || c.Finished.S2C != "ok" || c.MAC.Failed != 0 {
 					t.Errorf("connection %d: finished %+v mac %+v", c.ID, c.Finished, c.MAC)
 				}
+				if strings.Join(e.InnerALPN, ",") != "http/1.1" {
+					t.Errorf("connection %d: inner_alpn %q, want the client's [http/1.1]", c.ID, e.InnerALPN)
+				}
 				if tc.accepted[i] && e.InnerRandomTrials != 0 {
 					t.Errorf("connection %d: %d trials with the inner random known", c.ID, e.InnerRandomTrials)
 				}

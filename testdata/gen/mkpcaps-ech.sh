@@ -13,7 +13,7 @@
 # HKDF-SHA256), HKDF-SHA256, AES-128-GCM or ChaCha20-Poly1305; public name
 # public.test), and the server a fresh certificate for secret.test and
 # public.test signed by certs/ca.pem. The client asks for secret.test (the
-# inner name) and writes two key logs:
+# inner name), offers ALPN http/1.1 and writes two key logs:
 #   NAME.noech.keylog  the ordinary lines, as Go writes them: keyed by the
 #                      INNER ClientHello's random when ECH is accepted, so
 #                      they do not match the random seen on the wire
@@ -49,9 +49,9 @@ ech() {
 	local sech=()
 	[[ -n $skeys ]] && sech=(-ech "$skeys")
 	srv_start 443 "$WORK/bin/gotls" server -listen :443 -issue secret.test,public.test -ca "$CA" \
-		-ca-key "$CERTS/ca.key" -resp "$WORK/www/$name" -tls 1.3 -n "$n" "${sech[@]}"
+		-ca-key "$CERTS/ca.key" -resp "$WORK/www/$name" -tls 1.3 -n "$n" -alpn http/1.1 "${sech[@]}"
 	timeout 30 ip netns exec $NSC "$WORK/bin/gotls" client -connect $S4:443 -ca "$CA" -name secret.test \
-		-req "$WORK/$name.req" -out "$WORK/$name.got" -tls 1.3 -keylog "$OUT/$name.noech.keylog" \
+		-req "$WORK/$name.req" -out "$WORK/$name.got" -tls 1.3 -alpn http/1.1 -keylog "$OUT/$name.noech.keylog" \
 		-ech "$ckeys" -ech-known "$known" -ech-keylog "$OUT/$name.keylog" "$@" ||
 		echo "gotls client failed" >&2
 	srv_wait 5

@@ -88,6 +88,7 @@ func server(args []string) error {
 	issue := fs.String("issue", "", "issue a certificate for these comma-separated names instead of -cert/-key")
 	caCert := fs.String("ca", "", "CA certificate PEM (with -issue)")
 	caKey := fs.String("ca-key", "", "CA private key PEM (with -issue)")
+	salpn := fs.String("alpn", "", "comma-separated ALPN protocols to accept")
 	fs.Parse(args)
 	v, err := version(*ver)
 	if err != nil {
@@ -118,6 +119,9 @@ func server(args []string) error {
 	cfg := &tls.Config{Certificates: []tls.Certificate{crt}, MinVersion: v, MaxVersion: v, KeyLogWriter: w}
 	if len(echKeys) > 0 {
 		cfg.EncryptedClientHelloKeys = echServerKeys(echKeys)
+	}
+	if *salpn != "" {
+		cfg.NextProtos = strings.Split(*salpn, ",")
 	}
 	ln, err := tls.Listen("tcp", *listen, cfg)
 	if err != nil {
@@ -171,6 +175,7 @@ func client(args []string) error {
 	echp := fs.String("ech", "", "offer ECH with these configs: PREFIX[,PREFIX] from gotls echkey")
 	echkl := fs.String("ech-keylog", "", "write the key log plus the RFC 9850 ECH_SECRET/ECH_CONFIG lines here")
 	echRetry := fs.Bool("ech-retry", false, "after an ECH rejection with retry_configs, connect again with them")
+	alpn := fs.String("alpn", "", "comma-separated ALPN protocols to offer")
 	echKnown := fs.String("ech-known", "", "more ECH keys (PREFIX[,PREFIX]) for the ECH_SECRET lines, e.g. the server's retry configs")
 	fs.Parse(args)
 	v, err := version(*ver)
@@ -215,6 +220,9 @@ func client(args []string) error {
 		}
 	}
 	cfg := &tls.Config{RootCAs: pool, ServerName: *name, MinVersion: v, MaxVersion: v, KeyLogWriter: w}
+	if *alpn != "" {
+		cfg.NextProtos = strings.Split(*alpn, ",")
+	}
 	if len(echKeys) > 0 {
 		cfg.EncryptedClientHelloConfigList = echConfigList(echKeys)
 	}
