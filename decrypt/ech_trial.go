@@ -83,3 +83,18 @@ func (h *Handshake) UseInnerRandom(random, innerHello []byte) {
 	h.transcript.need = need
 	h.transcript.Write(innerHello)
 }
+
+// UseInnerHellosAfterHRR is UseInnerRandom for a handshake with a
+// HelloRetryRequest: the transcript becomes message_hash(inner
+// ClientHello1), the HelloRetryRequest and the inner ClientHello2 (RFC 8446
+// 4.4.1), hashed with suite's hash; random is ClientHello2's. Call it
+// before the ServerHello is added.
+func (h *Handshake) UseInnerHellosAfterHRR(suite *Suite, random, inner1, hrr, inner2 []byte) {
+	h.ClientRandom = bytes.Clone(random)
+	need := h.transcript.need
+	h.transcript = NewTranscript()
+	h.transcript.need = need
+	h.transcript.Write(messageHash(suite.PRFHash, inner1))
+	h.transcript.Write(hrr)
+	h.transcript.Write(inner2)
+}

@@ -59,6 +59,8 @@ func (c *Conn) hsTranscript(d Dir, msg parser.Message, raw []byte) {
 	if ch, ok := msg.(*parser.ClientHello); ok && d == ClientToServer {
 		if c.ClientHello == nil && c.Transport == TransportTCP {
 			c.outerHello = raw // for the inner ClientHello (ECH), taken by echClientHello
+		} else if c.hrrPending {
+			c.echSecondHello(raw)
 		}
 		if cc.hs == nil || !c.hrrPending {
 			cc.hs = decrypt.NewHandshake()

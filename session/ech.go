@@ -61,6 +61,12 @@ type ECHInfo struct {
 
 	innerRaw []byte // Inner with its 4-byte header, for the transcript
 	tried    bool   // the trial ran
+	// After a HelloRetryRequest: the context that opens the second
+	// ClientHello, the first inner ClientHello and the
+	// HelloRetryRequest as hashed, and the second inner ClientHello.
+	ctx         *decrypt.ECHContext
+	inner1, hrr []byte
+	inner2      []byte
 }
 
 // echClientHello starts ECHInfo from the first ClientHello's outer
@@ -101,21 +107,39 @@ func (e *ECHInfo) setInner(ch *parser.ClientHello, raw []byte, transport byte) {
 // random and transcript.
 func (c *Conn) echServerHello(h *decrypt.Handshake, sh *parser.ServerHello, raw []byte) {
 	e := c.ECH
-	if e == nil || e.Inner == nil || h == nil || sh.IsHelloRetryRequest() || sh.Partial {
+	if e == nil || e.Inner == nil || h == nil || sh.Partial {
+		return
+	}
+	if sh.IsHelloRetryRequest() {
+		e.inner1, e.hrr = e.innerRaw, bytes.Clone(raw)
 		return
 	}
 	suite, ok := decrypt.LookupSuite(uint16(sh.CipherSuite))
 	if !ok || !suite.TLS13 {
 		return
 	}
-	accepted, err := decrypt.ECHAccepted(suite.PRFHash, e.innerRaw, raw)
+	var accepted bool
+	var err error
+	switch {
+	case e.hrr == nil:
+		accepted, err = decrypt.ECHAccepted(suite.PRFHash, e.innerRaw, raw)
+	case e.inner2 != nil:
+		accepted, err = decrypt.ECHAcceptedAfterHRR(suite.PRFHash, e.inner1, e.hrr, e.inner2, raw)
+	default:
+		return // the second inner ClientHello did not open
+	}
 	if err != nil {
 		return
 	}
 	e.By = ECHByConfirmation
 	if accepted {
 		e.Accepted = 1
-		h.UseInnerRandom(e.InnerRandom, e.innerRaw)
+		if e.hrr == nil {
+			h.UseInnerRandom(e.InnerRandom, e.innerRaw)
+		} else {
+			e.InnerRandom = bytes.Clone(e.inner2[6:38])
+			h.UseInnerHellosAfterHRR(suite, e.InnerRandom, e.inner1, e.hrr, e.inner2)
+		}
 		return
 	}
 	e.Accepted = -1
@@ -212,7 +236,11 @@ func (c *Conn) echOpen(m *parser.ClientHello, outer []byte) {
 	if !ok {
 		return
 	}
-	inner, err := decrypt.OpenECH(secret, config, outer)
+	ctx, err := decrypt.NewECHContext(secret, config)
+	var inner []byte
+	if err == nil {
+		inner, err = ctx.Open(outer)
+	}
 	if err != nil {
 		c.keyNote(NoteECHDecryptFailed, fmt.Sprintf("the inner ClientHello did not decrypt with the key log's ECH_SECRET and ECH_CONFIG for client random %x: %v", m.Random, err))
 		return
@@ -224,4 +252,24 @@ func (c *Conn) echOpen(m *parser.ClientHello, outer []byte) {
 		return
 	}
 	e.setInner(ch, inner, c.transportLetter())
+	e.ctx = ctx
+}
+
+// echSecondHello opens the inner ClientHello of the ClientHello that
+// follows a HelloRetryRequest (outer: with its header), with the first
+// one's HPKE context (RFC 9849 6.1.5).
+func (c *Conn) echSecondHello(outer []byte) {
+	e := c.ECH
+	if e == nil || e.ctx == nil || e.hrr == nil || e.inner2 != nil {
+		return
+	}
+	inner, err := e.ctx.Open(outer)
+	if err != nil {
+		c.keyNote(NoteECHDecryptFailed, fmt.Sprintf("the inner ClientHello after the HelloRetryRequest did not decrypt: %v", err))
+		return
+	}
+	if len(inner) < 38 {
+		return
+	}
+	e.inner2 = inner
 }

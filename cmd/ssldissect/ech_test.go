@@ -69,7 +69,7 @@ func checkECHPlaintext(t *testing.T, dir, capture string, id uint64) {
 // first server record. The plaintext is the bytes the endpoints sent; the
 // Finished messages cannot be checked (the inner ClientHello is not known).
 func TestECHTrialDecryption(t *testing.T) {
-	for _, name := range []string{"gotls-ech-accept", "gotls-ech-chacha20"} {
+	for _, name := range []string{"gotls-ech-accept", "gotls-ech-chacha20", "gotls-ech-hrr"} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			conns := dissectJSON(t, dir, "-l", echPcap(name+".noech.keylog"), echPcap(name+".pcap"))
@@ -249,6 +249,7 @@ func TestECHInnerClientHello(t *testing.T) {
 	}{
 		{"gotls-ech-accept", []bool{true}},
 		{"gotls-ech-chacha20", []bool{true}},
+		{"gotls-ech-hrr", []bool{true}},
 		{"gotls-ech-reject", []bool{false, true}},
 		{"gotls-ech-ignored", []bool{false}},
 	} {

@@ -41,6 +41,7 @@ work_init sslds-ech
 G() { "$WORK/bin/gotls" "$@"; }
 
 # ech NAME "SERVER ECH KEYS" "CLIENT ECH KEYS" "KNOWN KEYS" NCONN [CLIENT FLAGS]
+# ($SRV_FLAGS: more server flags)
 ech() {
 	local name=$1 skeys=$2 ckeys=$3 known=$4 n=$5; shift 5
 	mkresp "$name" 3000
@@ -49,7 +50,7 @@ ech() {
 	local sech=()
 	[[ -n $skeys ]] && sech=(-ech "$skeys")
 	srv_start 443 "$WORK/bin/gotls" server -listen :443 -issue secret.test,public.test -ca "$CA" \
-		-ca-key "$CERTS/ca.key" -resp "$WORK/www/$name" -tls 1.3 -n "$n" -alpn http/1.1 "${sech[@]}"
+		-ca-key "$CERTS/ca.key" -resp "$WORK/www/$name" -tls 1.3 -n "$n" -alpn http/1.1 ${SRV_FLAGS:-} "${sech[@]}"
 	timeout 30 ip netns exec $NSC "$WORK/bin/gotls" client -connect $S4:443 -ca "$CA" -name secret.test \
 		-req "$WORK/$name.req" -out "$WORK/$name.got" -tls 1.3 -alpn http/1.1 -keylog "$OUT/$name.noech.keylog" \
 		-ech "$ckeys" -ech-known "$known" -ech-keylog "$OUT/$name.keylog" "$@" ||
@@ -78,6 +79,13 @@ cap_gotls-ech-chacha20() {
 	ech "$1" "$(K c)" "$(K c)" "" 1
 	same "$WORK/www/$1" "$WORK/$1.got" "$1" && cp "$WORK/$1.req" "$OUT/$1.c2s" && cp "$WORK/www/$1" "$OUT/$1.s2c"
 }
+# Accepted after a HelloRetryRequest: the server does P-256 only, the client's
+# first ClientHello has X25519MLKEM768 and X25519 shares; both ClientHellos
+# carry ECH, the second sealed with the same HPKE context.
+cap_gotls-ech-hrr() {
+	SRV_FLAGS=-p256 ech "$1" "$(K a)" "$(K a)" "" 1
+	same "$WORK/www/$1" "$WORK/$1.got" "$1" && cp "$WORK/$1.req" "$OUT/$1.c2s" && cp "$WORK/www/$1" "$OUT/$1.s2c"
+}
 # Rejected: the server has another key (config_id 9) and sends it as
 # retry_configs; the client gets ECHRejectionError, sends ech_required and
 # connects again with the retry config, which is accepted (2 connections).
@@ -92,7 +100,7 @@ cap_gotls-ech-ignored() {
 	ech "$1" "" "$(K a)" "" 1
 }
 
-ALL=(gotls-ech-accept gotls-ech-chacha20 gotls-ech-reject gotls-ech-ignored)
+ALL=(gotls-ech-accept gotls-ech-chacha20 gotls-ech-hrr gotls-ech-reject gotls-ech-ignored)
 
 main() {
 	mkdir -p "$OUT"

@@ -316,6 +316,9 @@ func echLines(stream []byte, keys []echKey) (string, int) {
 	var sb strings.Builder
 	n := 0
 	for _, h := range sentHellos(stream) {
+		if len(h.enc) == 0 {
+			continue // the ClientHello after a HelloRetryRequest: same HPKE context, no enc
+		}
 		for _, k := range keys {
 			if k.id != h.id {
 				continue

@@ -89,6 +89,7 @@ func server(args []string) error {
 	caCert := fs.String("ca", "", "CA certificate PEM (with -issue)")
 	caKey := fs.String("ca-key", "", "CA private key PEM (with -issue)")
 	salpn := fs.String("alpn", "", "comma-separated ALPN protocols to accept")
+	p256 := fs.Bool("p256", false, "key exchange with P-256 only (a client offering X25519 shares gets a HelloRetryRequest)")
 	fs.Parse(args)
 	v, err := version(*ver)
 	if err != nil {
@@ -122,6 +123,9 @@ func server(args []string) error {
 	}
 	if *salpn != "" {
 		cfg.NextProtos = strings.Split(*salpn, ",")
+	}
+	if *p256 {
+		cfg.CurvePreferences = []tls.CurveID{tls.CurveP256}
 	}
 	ln, err := tls.Listen("tcp", *listen, cfg)
 	if err != nil {
