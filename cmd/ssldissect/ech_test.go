@@ -287,3 +287,42 @@ func TestECHInnerClientHello(t *testing.T) {
 		})
 	}
 }
+
+// TestECHWrongSecret: an ECH_SECRET line that does not open the
+// extension gives the note ech_decrypt_failed; the connection still
+// decrypts by trying the unmatched handshake secrets.
+func TestECHWrongSecret(t *testing.T) {
+	b, err := os.ReadFile(echPcap("gotls-ech-accept.keylog"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) == 3 && f[0] == "ECH_SECRET" {
+			s := []byte(f[2])
+			if s[0] == '0' { // another hex digit: a different secret
+				s[0] = '1'
+			} else {
+				s[0] = '0'
+			}
+			l = f[0] + " " + f[1] + " " + string(s)
+		}
+		out = append(out, l)
+	}
+	kl := filepath.Join(t.TempDir(), "wrong.keylog")
+	if err := os.WriteFile(kl, []byte(strings.Join(out, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conns := dissectJSON(t, "", "-l", kl, echPcap("gotls-ech-accept.pcap"))
+	c := conns[0]
+	noted := false
+	for _, n := range c.Notes {
+		noted = noted || n.Code == "ech_decrypt_failed"
+	}
+	if !noted || c.ECH.InnerSNI != "" {
+		t.Errorf("notes %+v inner_sni %q, want ech_decrypt_failed and no inner hello", c.Notes, c.ECH.InnerSNI)
+	}
+	if !c.Decrypted || c.ECH.AcceptedBy != "inner_random_trial" {
+		t.Errorf("decrypted %v ech %+v, want decryption by trial", c.Decrypted, *c.ECH)
+	}
+}
