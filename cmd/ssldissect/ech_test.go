@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"bytes"
 	"fmt"
 	"os"
@@ -324,5 +325,40 @@ func TestECHWrongSecret(t *testing.T) {
 	}
 	if !c.Decrypted || c.ECH.AcceptedBy != "inner_random_trial" {
 		t.Errorf("decrypted %v ech %+v, want decryption by trial", c.Decrypted, *c.ECH)
+	}
+}
+
+// TestECHFormats: the ech object is under ssldissect.ech in ecs, and the
+// text format has its line.
+func TestECHFormats(t *testing.T) {
+	t.Setenv("SSLKEYLOGFILE", "")
+	args := []string{"-l", echPcap("gotls-ech-accept.keylog"), echPcap("gotls-ech-accept.pcap")}
+	var stdout, stderr bytes.Buffer
+	if err := run(append([]string{"dissect", "--format", "ecs"}, args...), nil, &stdout, &stderr); err != nil {
+		t.Fatal(err, stderr.String())
+	}
+	var doc struct {
+		TLS struct {
+			Client struct {
+				ServerName string `json:"server_name"`
+			} `json:"client"`
+		} `json:"tls"`
+		SSLDissect struct {
+			ECH *report.ECH `json:"ech"`
+		} `json:"ssldissect"`
+	}
+	line, _, _ := bytes.Cut(stdout.Bytes(), []byte("\n"))
+	if err := json.Unmarshal(line, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if e := doc.SSLDissect.ECH; e == nil || e.InnerSNI != echInnerName || doc.TLS.Client.ServerName != echPublicName {
+		t.Errorf("ecs: tls.client.server_name %q, ssldissect.ech %+v", doc.TLS.Client.ServerName, e)
+	}
+	stdout.Reset()
+	if err := run(append([]string{"dissect", "--format", "text"}, args...), nil, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^\s+ech\s+config_id 7 HKDF-SHA256/AES-128-GCM .*accepted \(accept_confirmation\).*inner sni secret\.test`).Match(stdout.Bytes()) {
+		t.Error("text: no ech line with the inner name")
 	}
 }
