@@ -2,6 +2,7 @@ package session
 
 import (
 	"bytes"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/ssldissect/ssldissect/decrypt"
@@ -208,14 +209,19 @@ func (c *Conn) echEncryptedExtensions(m *parser.EncryptedExtensions) {
 // echFailure is the decrypt_failure of a TLS 1.3 connection that offered
 // ECH and found no secret for its (outer) client random, "" when it does
 // not apply (ECH known rejected: the outer random is the one).
-func (c *Conn) echFailure(random string) (code, detail string) {
+func (c *Conn) echFailure() (code, detail string) {
 	e := c.ECH
-	if e == nil || e.Accepted == -1 {
+	if e == nil || e.Accepted == -1 || c.ClientHello == nil {
 		return "", ""
 	}
+	random := hex.EncodeToString(c.ClientHello.Random[:])
 	state := "ECH may have been accepted (the key log then keys the secrets by the inner ClientHello's random, which the wire does not show)"
 	if e.Accepted == 1 {
-		state = "ECH was accepted (the key log keys the secrets by the inner ClientHello's random)"
+		state = "ECH was accepted (the key log keys the secrets by the inner ClientHello's random"
+		if e.InnerRandom != nil {
+			state += " " + hex.EncodeToString(e.InnerRandom) + ", which it does not hold"
+		}
+		state += ")"
 	}
 	trial := "no handshake secret of the key log was tried"
 	if e.tried {

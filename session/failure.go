@@ -90,7 +90,7 @@ func (c *Conn) failureReason(d Dir) (code, detail string) {
 			return FailMissingSecret, fmt.Sprintf("the key log has %s for client random %s but neither %s nor %s, which this direction needs",
 				strings.Join(logged, ", "), random, need[0], need[1])
 		}
-		if code, detail := c.echFailure(random); code != "" {
+		if code, detail := c.echFailure(); code != "" {
 			return code, detail
 		}
 		return FailNoSecret, c.nearMiss(random)

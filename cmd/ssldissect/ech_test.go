@@ -362,3 +362,40 @@ func TestECHFormats(t *testing.T) {
 		t.Error("text: no ech line with the inner name")
 	}
 }
+
+// TestECHLinesOnly: a key log with only the ECH lines opens the inner
+// ClientHello and tells acceptance (the accept confirmation needs no
+// traffic secret), and the records stay encrypted with ech_inner_random
+// naming the inner random.
+func TestECHLinesOnly(t *testing.T) {
+	b, err := os.ReadFile(echPcap("gotls-ech-accept.keylog"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "ECH_") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 2 {
+		t.Fatalf("%d ECH lines in the key log, want 2", len(lines))
+	}
+	kl := filepath.Join(t.TempDir(), "ech-only.keylog")
+	if err := os.WriteFile(kl, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := dissectJSON(t, "", "-l", kl, echPcap("gotls-ech-accept.pcap"))[0]
+	e := c.ECH
+	if e.InnerSNI != echInnerName || e.Accepted == nil || !*e.Accepted || e.AcceptedBy != "accept_confirmation" {
+		t.Errorf("ech %+v, want the inner hello and accepted by its confirmation", *e)
+	}
+	if c.Decrypted || len(c.DecryptFailure) != 2 {
+		t.Fatalf("decrypted %v failure %+v", c.Decrypted, c.DecryptFailure)
+	}
+	for _, f := range c.DecryptFailure {
+		if f.Code != "ech_inner_random" || !strings.Contains(f.Detail, "ECH was accepted") {
+			t.Errorf("decrypt_failure %+v", f)
+		}
+	}
+}
