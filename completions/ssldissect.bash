@@ -33,6 +33,7 @@ _ssldissect() {
         --log-dir) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --plaintext-dir) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --write-decrypted) return ;;
+        --select) return ;;
         --ca-file) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --idle-timeout) return ;;
         --max-pages) return ;;
@@ -41,7 +42,7 @@ _ssldissect() {
         --workers) return ;;
         esac
         if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W '-i --interface -f --filter -c --count --duration -w --write --key-wait -l --keylog -k --rsa-key --format --log-dir --zeek-json --plaintext-dir --write-decrypted -x --hex -a --ascii --ca-file --idle-timeout --max-pages --max-conn-pages --max-conns --workers -h --help --version' -- "$cur"))
+            COMPREPLY=($(compgen -W '-i --interface -f --filter -c --count --duration -w --write --key-wait -l --keylog -k --rsa-key --format --log-dir --zeek-json --plaintext-dir --write-decrypted --select -x --hex -a --ascii -X --hex-records --ca-file --idle-timeout --max-pages --max-conn-pages --max-conns --workers -h --help --version' -- "$cur"))
         else
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -f -- "$cur"))
@@ -60,6 +61,7 @@ _ssldissect() {
         --ca-file) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --format) COMPREPLY=($(compgen -W 'table json csv markdown' -- "$cur")); return ;;
         --fail-on) COMPREPLY=($(compgen -W 'weak insecure' -- "$cur")); return ;;
+        --select) return ;;
         --interval) return ;;
         --idle-timeout) return ;;
         --max-pages) return ;;
@@ -68,7 +70,7 @@ _ssldissect() {
         --workers) return ;;
         esac
         if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W '-i --interface -f --filter -c --count --duration -w --write --key-wait -l --keylog -k --rsa-key --ca-file --format --fail-on --interval --idle-timeout --max-pages --max-conn-pages --max-conns --workers -h --help --version' -- "$cur"))
+            COMPREPLY=($(compgen -W '-i --interface -f --filter -c --count --duration -w --write --key-wait -l --keylog -k --rsa-key --ca-file --format --fail-on --select --interval --idle-timeout --max-pages --max-conn-pages --max-conns --workers -h --help --version' -- "$cur"))
         else
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -f -- "$cur"))

@@ -44,7 +44,9 @@
 //     CCM of RFC 6655 via NewCCM, ChaCha20-Poly1305 of RFC 7905), TLS 1.3
 //     inner plaintext and KeyUpdate (RFC 8446 5.2, 4.6.3), and DEFLATE
 //     compression (RFC 3749). All nonce, AAD, IV and padding rules live
-//     there.
+//     there. AES-CBC suites decrypt with internal/aescbc (AES-NI with
+//     eight blocks in flight on amd64, crypto/cipher elsewhere); the
+//     other CBC ciphers with crypto/cipher's CBC decrypter.
 //   - QUICKeys: QUIC packet protection (RFC 9001 section 5, RFC 9369
 //     section 3.3 for v2, the salts of the drafts and of Google's Q050 and
 //     T05x): Initial keys from the client's first DCID, keys from a TLS 1.3

@@ -155,7 +155,8 @@ type echRun struct {
 	client      [][]byte // plaintext handshake messages the client sent
 	server      [][]byte // and the server
 	state       tls.ConnectionState
-	serverInner string // SNI the server saw
+	serverInner string       // SNI the server saw
+	keyLog      bytes.Buffer // the client's KeyLogWriter
 }
 
 // runECH runs crypto/tls client and server with ECH over loopback TCP.
@@ -189,6 +190,7 @@ func runECH(t *testing.T, suite ECHCipherSuite, serverCurves []tls.CurveID) *ech
 		RootCAs:                        pool,
 		MinVersion:                     tls.VersionTLS13,
 		EncryptedClientHelloConfigList: echConfigList(cfg),
+		KeyLogWriter:                   &r.keyLog,
 	}
 	// Loopback TCP, not net.Pipe: after a HelloRetryRequest both sides
 	// write a change_cipher_spec at once, which an unbuffered pipe deadlocks.
@@ -336,6 +338,15 @@ func TestECHAgainstCryptoTLS(t *testing.T) {
 			flip[10] ^= 1 // in the random
 			if _, err := OpenECH(secret, r.config, flip); !errors.Is(err, ErrECHDecrypt) {
 				t.Errorf("flipped outer random: %v", err)
+			}
+			// crypto/tls logs the TLS 1.3 secrets of an accepted ECH
+			// connection under the inner random (RFC 9850 2.1).
+			var cl KeyLog
+			if _, errs := cl.Load(bytes.NewReader(r.keyLog.Bytes()), "client"); len(errs) != 0 {
+				t.Fatal(errs)
+			}
+			if _, ok := cl.Lookup(LabelClientHandshakeTrafficSecret, ch.Random[:]); !ok {
+				t.Errorf("no handshake secret under the inner random; labels %v", cl.Labels(ch.Random[:]))
 			}
 			// Through the key log.
 			var kl KeyLog

@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash"
+
+	"github.com/ssldissect/ssldissect/decrypt/internal/aescbc"
 )
 
 // MACResult is the verdict on a record's integrity check (MAC or AEAD tag).
@@ -59,9 +61,9 @@ type HalfConn struct {
 	mac     hash.Hash // HMAC, or nil for SSL 3.0 / no MAC
 	etm     bool      // RFC 7366 encrypt-then-MAC (CBC suites only)
 	stream  cipher.Stream
-	block   cipher.Block
-	cbc     cbcMode // CBC decrypter, its IV set per record; nil: made per record
-	cbcIV   []byte  // SSL 3.0 / TLS 1.0: the IV chained from the last record
+	block   cipher.Block // CBC; nil for AES (aescbc)
+	cbc     cbcMode      // CBC decrypter, its IV set per record; nil: made per record
+	cbcIV   []byte       // SSL 3.0 / TLS 1.0: the IV chained from the last record
 	aead    cipher.AEAD
 	fixedIV []byte // AEAD: implicit part of the nonce (4 or 12 bytes)
 	inflate *inflater
@@ -125,9 +127,18 @@ func NewHalfConn12(version uint16, suite *Suite, macKey, key, iv []byte, encrypt
 		}
 	case ModeCBC:
 		hc.etm = encryptThenMAC && version > VersionSSL30
-		hc.block, err = suite.spec.newBlock(key)
-		if err == nil {
-			hc.cbc, _ = cipher.NewCBCDecrypter(hc.block, make([]byte, hc.block.BlockSize())).(cbcMode)
+		if suite.Cipher == "AES_128_CBC" || suite.Cipher == "AES_256_CBC" {
+			// AES: the pipelined decrypter (AES-NI, 8 blocks at a time on
+			// amd64; crypto/cipher's elsewhere).
+			var d *aescbc.Decrypter
+			if d, err = aescbc.NewDecrypter(key, make([]byte, aescbc.BlockSize)); err == nil {
+				hc.cbc = d
+			}
+		} else {
+			hc.block, err = suite.spec.newBlock(key)
+			if err == nil {
+				hc.cbc, _ = cipher.NewCBCDecrypter(hc.block, make([]byte, hc.block.BlockSize())).(cbcMode)
+			}
 		}
 		if err == nil && version <= VersionTLS10 {
 			if len(iv) != suite.BlockSize {

@@ -40,6 +40,9 @@ type AuditReport struct {
 	Certificates []AuditCertificate `json:"certificates"`
 	Findings     []AuditFinding     `json:"findings"`
 	PostQuantum  AuditPostQuantum   `json:"post_quantum"`
+	// Select is set with --select: the report is of the connections it
+	// matched.
+	Select *SelectSummary `json:"select,omitempty"`
 }
 
 // AuditVersion is one negotiated protocol version.
@@ -163,6 +166,7 @@ func (a *Auditor) Snapshot() AuditReport {
 		PostQuantum:          a.pq.report(),
 	}
 	if a.summary != nil {
+		rep.Select = a.summary.Select
 		rep.Packets, rep.QUICConnections = a.summary.Packets, a.summary.QUICConnections
 		rep.TCPConnections = a.summary.Connections - a.summary.QUICConnections - a.summary.DTLSConnections
 	}

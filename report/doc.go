@@ -3,7 +3,12 @@
 // of CONTRACT.md lives in model.go), Elastic Common Schema documents for
 // log pipelines (ecs.go), the plaintext files of --plaintext-dir, Zeek's
 // ssl.log, x509.log and quic.log (zeek.go, docs/ZEEK.md), and the audit
-// tables.
+// tables. With Options.HexRecords (-X) each record's bytes as captured
+// (session.RecordEvent.Wire) are dumped in text and a "hex" field in JSON
+// (hexdump.go).
+// Select (select.go) sits in front of any of them for --select: it
+// passes on the events of the connections an internal/selectexpr
+// expression matches, held until the answer is settled, in their order.
 //
 // Parser structs are never serialized directly: model.go, object.go and
 // messages.go map them to output types, so that the output can stay stable

@@ -43,6 +43,9 @@ type Record struct {
 	Epoch *uint16 `json:"epoch,omitempty"`
 	Seq   *uint64 `json:"seq,omitempty"`
 	CID   string  `json:"cid,omitempty"`
+	// Hex is the record as captured, header and protected fragment
+	// (-X only): lower-case hex, no spaces.
+	Hex HexBytes `json:"hex,omitempty"`
 }
 
 // RecordNumber is a DTLS 1.3 record number (RFC 9147 section 7).
@@ -255,10 +258,13 @@ type Summary struct {
 	// Live capture only (absent for files): the interface, and the
 	// frames the kernel passed to the socket, dropped for want of buffer
 	// space, and dropped by ssldissect's own queue.
-	Interface     string  `json:"interface,omitempty"`
-	KernelPackets *uint64 `json:"kernel_packets,omitempty"`
-	KernelDrops   *uint64 `json:"kernel_drops,omitempty"`
-	QueueDrops    *uint64 `json:"queue_drops,omitempty"`
+	// Select is set when --select was given (select.go); the counts
+	// above are of all traffic, matched or not.
+	Select        *SelectSummary `json:"select,omitempty"`
+	Interface     string         `json:"interface,omitempty"`
+	KernelPackets *uint64        `json:"kernel_packets,omitempty"`
+	KernelDrops   *uint64        `json:"kernel_drops,omitempty"`
+	QueueDrops    *uint64        `json:"queue_drops,omitempty"`
 }
 
 // timeString formats a packet time as RFC 3339 in UTC, with microseconds.

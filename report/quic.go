@@ -33,6 +33,8 @@ type QUICPacket struct {
 	Handshake  []Object       `json:"handshake,omitempty"`
 	Notes      []Note         `json:"notes,omitempty"`
 	Dropped    *RecordDropped `json:"dropped,omitempty"`
+	// Hex is the packet as captured, header protection on (-X only).
+	Hex HexBytes `json:"hex,omitempty"`
 }
 
 // QUICPacketOf maps a QUIC packet's event to its JSON form.
@@ -124,6 +126,9 @@ func (w *Writer) textQUICPacket(ev *session.RecordEvent) {
 	for _, n := range ev.Notes {
 		writeStrings(w.out, "    note ", string(n.Code), ": ")
 		writeStrings(w.out, n.Detail, "\n", "")
+	}
+	if w.opt.HexRecords {
+		writeWire(w.out, ev.Wire)
 	}
 }
 

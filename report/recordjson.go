@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"strconv"
 )
@@ -122,6 +123,11 @@ func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
 	if r.CID != "" {
 		b = append(b, `,"cid":`...)
 		b = appendStringNoHTML(b, r.CID)
+	}
+	if len(r.Hex) > 0 {
+		b = append(b, `,"hex":"`...)
+		b = hex.AppendEncode(b, r.Hex)
+		b = append(b, '"')
 	}
 	return append(b, "}\n"...), nil
 }

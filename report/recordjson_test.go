@@ -20,6 +20,7 @@ func TestRecordJSON(t *testing.T) {
 			Notes:     []Note{{Code: "gap", Dir: "s2c", Offset: 1, Packet: 2, Detail: "a<b & c>"}}},
 		{Alerts: []Alert{{Level: "warning"}, {Level: "fatal", Dir: "c2s"}}, Handshake: []Object{}},
 		{Type: "record", Alerts: []Alert{}},
+		{Type: "record", Alerts: []Alert{}, Hex: HexBytes{0x17, 0x03, 0x03, 0x00, 0x01, 0xAB}},
 	}
 	for i, r := range recs {
 		var want bytes.Buffer

@@ -44,6 +44,10 @@ func auditSections(rep AuditReport, sep string) []section {
 		sum.header = append(sum.header, "as_of")
 		sum.rows[0] = append(sum.rows[0], rep.AsOf)
 	}
+	if rep.Select != nil {
+		sum.header = append(sum.header, "select", "select_dropped")
+		sum.rows[0] = append(sum.rows[0], rep.Select.Expression, strconv.FormatUint(rep.Select.Dropped, 10))
+	}
 
 	ver := section{name: "versions", title: "Versions", header: []string{"version", "id", "connections", "rating", "reasons"}}
 	for _, v := range rep.Versions {

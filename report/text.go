@@ -149,6 +149,9 @@ func (w *Writer) textRecord(ev *session.RecordEvent) {
 		writeStrings(w.out, "    dropped: ", droppedText([]droppedCount{
 			{"handshake", d.Messages}, {"alerts", d.Alerts}, {"notes", d.Notes}}), "\n")
 	}
+	if w.opt.HexRecords {
+		writeWire(w.out, ev.Wire)
+	}
 	if len(ev.Plaintext) > 0 && (w.opt.Hex || w.opt.ASCII) {
 		writePlaintext(w.out, ev.Plaintext, w.opt.Hex)
 	}

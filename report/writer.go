@@ -19,6 +19,10 @@ type Options struct {
 	Format string // "text", "json" or "ecs" (ecs.go: connections and the summary only)
 	// Hex and ASCII show decrypted application data in text output.
 	Hex, ASCII bool
+	// HexRecords (-X) shows every record (QUIC: every packet) as it was
+	// captured, header and protected fragment (RecordEvent.Wire): a hex
+	// dump under its lines in text, a "hex" field in JSON.
+	HexRecords bool
 	// PlaintextDir, when set, receives each connection's decrypted
 	// application data as <id>.c2s and <id>.s2c.
 	PlaintextDir string
@@ -78,7 +82,7 @@ func (w *Writer) Err() error { return w.err }
 
 // Record writes one record.
 func (w *Writer) Record(ev *session.RecordEvent) {
-	w.Records++
+	w.countRecord(ev)
 	if w.plain != nil && ev.QUIC != nil {
 		w.setErr(w.plain.quicStreams(ev))
 	} else if w.plain != nil {
@@ -100,6 +104,9 @@ func (w *Writer) Record(ev *session.RecordEvent) {
 	}
 	if w.opt.Format == "json" {
 		r := recordOf(&w.arena, ev)
+		if w.opt.HexRecords {
+			r.Hex = ev.Wire
+		}
 		w.setErr(w.writeRecord(&r))
 		w.arena.reset()
 		return
@@ -111,6 +118,9 @@ func (w *Writer) Record(ev *session.RecordEvent) {
 func (w *Writer) quicPacket(ev *session.RecordEvent) {
 	if w.opt.Format == "json" {
 		p := quicPacketOf(&w.arena, ev)
+		if w.opt.HexRecords {
+			p.Hex = ev.Wire
+		}
 		w.setErr(w.writeLine(&p))
 		w.arena.reset()
 		return
@@ -120,14 +130,7 @@ func (w *Writer) quicPacket(ev *session.RecordEvent) {
 
 // End writes a connection's summary.
 func (w *Writer) End(c *session.Conn) {
-	w.TLSConnections++
-	if c.Decrypted {
-		w.DecryptedConnections++
-	}
-	if c.Dropped.Any() {
-		w.CappedConnections++
-		w.Dropped.Add(c.Dropped)
-	}
+	w.countEnd(c)
 	if w.plain != nil {
 		w.setErr(w.plain.settleEarly(c))
 		// The server's answer was never seen: what was sent stays.
@@ -149,6 +152,23 @@ func (w *Writer) End(c *session.Conn) {
 		return
 	}
 	w.textEnd(c)
+}
+
+// countRecord counts a record for the summary (Select: also one it
+// leaves out).
+func (w *Writer) countRecord(*session.RecordEvent) { w.Records++ }
+
+// countEnd counts a connection for the summary (Select: also one it
+// leaves out).
+func (w *Writer) countEnd(c *session.Conn) {
+	w.TLSConnections++
+	if c.Decrypted {
+		w.DecryptedConnections++
+	}
+	if c.Dropped.Any() {
+		w.CappedConnections++
+		w.Dropped.Add(c.Dropped)
+	}
 }
 
 // Summary writes the last line of a run.
@@ -201,6 +221,14 @@ func (w *Writer) Summary(s Summary) {
 	if err == nil && s.Dropped != nil {
 		_, err = fmt.Fprintf(w.out, "Dropped by the per-connection caps, in %d connections: %s\n",
 			s.CappedConnections, droppedText(s.Dropped.counts()))
+	}
+	if err == nil && s.Select != nil {
+		forced := ""
+		if s.Select.Forced > 0 {
+			forced = fmt.Sprintf(" (%d decided before their end, on what was known when a cap on what is held was reached)", s.Select.Forced)
+		}
+		_, err = fmt.Fprintf(w.out, "Select: %d connections matched, %d did not%s: %s\n",
+			s.Select.Matched, s.Select.Dropped, forced, s.Select.Expression)
 	}
 	if err == nil && s.KernelDrops != nil {
 		var kp, qd uint64

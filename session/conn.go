@@ -80,6 +80,14 @@ type RecordEvent struct {
 	QUIC *QUICPacket
 	// DTLS is set for a DTLS record's event (Conn.DTLSRecord).
 	DTLS *DTLSRecordInfo
+	// Wire is the record as captured, header and (still protected)
+	// fragment, when the transport gave it (Position.Wire): a TCP record
+	// whole even when it spanned segments, an SSLv2 record with its 2- or
+	// 3-byte header, a DTLS record with its header (a DTLS 1.3 unified
+	// header with its sequence number still encrypted), a QUIC packet with
+	// its header protection still on. It points into the transport's
+	// buffers, as Record.Payload does: a Sink that keeps it copies it.
+	Wire []byte
 }
 
 // Sink receives the events of every connection, in the order they happen.
@@ -112,6 +120,9 @@ type Position struct {
 	Offset uint64
 	Time   time.Time
 	Packet uint64
+	// Wire, when set, is the input's bytes as captured (RecordEvent.Wire):
+	// a slice of the transport's buffer, never a copy.
+	Wire []byte
 }
 
 // Conn is one connection's SSL/TLS state. A transport (transport/tcp,

@@ -26,10 +26,13 @@ type connCrypto struct {
 	missingNote bool
 	// protected, opened and macFailed count each direction's protected
 	// records, those decrypted, and those whose MAC or tag failed (for
-	// DecryptFailures).
-	protected, opened, macFailed [2]int
-	failNoted                    [2]bool // a mac_failed note was filed for the direction
-	finished                     [2]int  // Finished messages verified per direction
+	// DecryptFailures); keyless counts those left closed for want of a
+	// key (not a failed tag) since the last one opened, so that a
+	// direction whose handshake opened and whose application data did not
+	// (handshake secrets without traffic secrets) is told too.
+	protected, opened, macFailed, keyless [2]int
+	failNoted                             [2]bool // a mac_failed note was filed for the direction
+	finished                              [2]int  // Finished messages verified per direction
 }
 
 // side is decrypt's name for the sender of direction d: Dir and

@@ -35,8 +35,12 @@ const (
 // was opened (decrypted and verified, or a NULL cipher's content).
 func (cc *connCrypto) countProtected(d Dir, opened, macFailed bool) {
 	cc.protected[d]++
-	if opened {
+	switch {
+	case opened:
 		cc.opened[d]++
+		cc.keyless[d] = 0
+	case !macFailed:
+		cc.keyless[d]++
 	}
 	if macFailed {
 		cc.macFailed[d]++
@@ -44,10 +48,11 @@ func (cc *connCrypto) countProtected(d Dir, opened, macFailed bool) {
 }
 
 // decryptFailures lists, at the connection's end, each direction whose
-// protected records were all left encrypted, with why.
+// protected records were all left encrypted, or whose last ones were for
+// want of a key, with why.
 func (c *Conn) decryptFailures() {
 	for d := ClientToServer; d <= ServerToClient; d++ {
-		if c.crypto.protected[d] > 0 && c.crypto.opened[d] == 0 {
+		if cc := &c.crypto; cc.protected[d] > 0 && (cc.opened[d] == 0 || cc.keyless[d] > 0) {
 			code, detail := c.failureReason(d)
 			c.DecryptFailures = append(c.DecryptFailures, DecryptFailure{Dir: d, Code: code, Detail: detail})
 		}
@@ -61,6 +66,12 @@ func (c *Conn) failureReason(d Dir) (code, detail string) {
 	ks := cc.keys
 	if ks == nil || ks.Log.Len() == 0 && ks.RSA.Len() == 0 {
 		return FailNoKeys, "no key log, RSA key or pcapng secrets were given"
+	}
+	if c.Transport == TransportQUIC {
+		return c.quicFailureReason(d)
+	}
+	if c.Version == parser.VersionSSL20 {
+		return FailUnsupportedCipher, "SSL 2.0 records are not decrypted by ssldissect (its key derivation and MAC are SSL 2.0's own): the handshake in clear is shown"
 	}
 	h := cc.hs
 	if c.ClientHello == nil || c.ServerHello == nil || h == nil || h.ClientRandom == nil {
@@ -87,8 +98,7 @@ func (c *Conn) failureReason(d Dir) (code, detail string) {
 			need = []string{decrypt.LabelServerHandshakeTrafficSecret, decrypt.LabelServerTrafficSecret0}
 		}
 		if len(logged) > 0 {
-			return FailMissingSecret, fmt.Sprintf("the key log has %s for client random %s but neither %s nor %s, which this direction needs",
-				strings.Join(logged, ", "), random, need[0], need[1])
+			return FailMissingSecret, missingSecret(logged, random, need)
 		}
 		if code, detail := c.echFailure(); code != "" {
 			return code, detail
@@ -130,4 +140,49 @@ func (c *Conn) nearMiss(random string) string {
 		detail = fmt.Sprintf("no key log was given (only RSA keys), and no RSA key opens this connection (client random %s)", random)
 	}
 	return detail
+}
+
+// quicFailureReason is failureReason for QUIC, whose packet keys the
+// transport derives from the key log's TLS 1.3 secrets (RFC 9001 5.1):
+// Handshake packets need the handshake traffic secrets, 1-RTT packets
+// the traffic secrets, 0-RTT the client's early one; an RSA key never
+// applies.
+func (c *Conn) quicFailureReason(d Dir) (code, detail string) {
+	cc := &c.crypto
+	ks := cc.keys
+	if c.ClientHello == nil {
+		return FailHandshakeNotSeen, "the capture does not have the client's Initial packets with its ClientHello: the secrets of a key log cannot be found without its client random"
+	}
+	random := c.ClientHello.Random[:]
+	if ks.Log.Len() == 0 {
+		return FailRSANotApplicable, "QUIC uses TLS 1.3 key exchange only: an RSA private key cannot open it; a key log is needed"
+	}
+	if cc.macFailed[d] > 0 {
+		return FailWrongSecret, fmt.Sprintf("a secret for client random %x was found, but this direction's packets fail their AEAD tag: a wrong line, or a key log of another connection", random)
+	}
+	need := []string{decrypt.LabelClientHandshakeTrafficSecret, decrypt.LabelClientTrafficSecret0}
+	if d == ServerToClient {
+		need = []string{decrypt.LabelServerHandshakeTrafficSecret, decrypt.LabelServerTrafficSecret0}
+	}
+	if logged := ks.Log.Labels(random); len(logged) > 0 {
+		return FailMissingSecret, missingSecret(logged, hex.EncodeToString(random), need)
+	}
+	return FailNoSecret, c.nearMiss(hex.EncodeToString(random))
+}
+
+// missingSecret says which of the secrets a TLS 1.3 direction needs
+// (handshake, then traffic) the key log lacks for a client random it has
+// other lines for.
+func missingSecret(logged []string, random string, need []string) string {
+	var lack []string
+	for _, l := range need {
+		if !slices.Contains(logged, l) {
+			lack = append(lack, l)
+		}
+	}
+	if len(lack) == 0 { // the lines are there but were not used: the other direction's, or a later key update
+		return fmt.Sprintf("the key log has %s for client random %s, but no key for this direction's last records came from them", strings.Join(logged, ", "), random)
+	}
+	return fmt.Sprintf("the key log has %s for client random %s but not %s, which this direction needs",
+		strings.Join(logged, ", "), random, strings.Join(lack, " or "))
 }

@@ -281,6 +281,7 @@ func (c *Conn) sslv2Record(ev *RecordEvent) {
 		typ == parser.SSLv2MessageTypeClientMasterKey || typ == parser.SSLv2MessageTypeServerHello
 	if c.dirs[ev.Dir].encrypted || !clear {
 		ev.Opaque, ev.ContentType = true, 0
+		c.crypto.countProtected(ev.Dir, false, false) // SSL 2.0 is not decrypted (decrypt_failure)
 		return
 	}
 	msg, err := parser.ParseSSLv2Message(p)

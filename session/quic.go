@@ -127,12 +127,18 @@ type QUICHandshake struct {
 // and its slices must stay valid until the call returns.
 func (c *Conn) QUICPacket(d Dir, p *QUICPacket, hs []QUICHandshake, pos Position) {
 	rec := parser.Record{Type: parser.ContentTypeHandshake, Version: parser.VersionTLS13}
-	ev := c.begin(d, rec, pos.Offset, pos.Time, pos.Packet)
+	ev := c.begin(d, rec, pos)
 	ev.QUIC = p
 	ev.Decrypted = p.Decrypted
 	ev.MAC = p.MAC
 	ev.Notes = append(ev.Notes, p.Notes...)
 	c.Records[d]++ // for QUIC: packets
+	switch p.Type {
+	case quic.Packet0RTT, quic.PacketHandshake, quic.Packet1RTT:
+		// Protected with TLS secrets (Initials need none): what
+		// decrypt_failure is about.
+		c.crypto.countProtected(d, p.Decrypted, p.MAC == decrypt.MACFailed)
+	}
 	for _, s := range p.Streams {
 		c.PlaintextBytes[d] += int64(len(s.Data))
 	}
@@ -171,11 +177,11 @@ func (c *Conn) DTLSRecord(d Dir, rec parser.Record, info DTLSRecordInfo, hs []by
 	c.nextDTLS = &info
 	if rec.Type == parser.ContentTypeHandshake && info.Epoch == 0 && !info.Unified {
 		c.Records[d]++
-		ev := c.begin(d, rec, pos.Offset, pos.Time, pos.Packet)
+		ev := c.begin(d, rec, pos)
 		c.handshake(ev, hs)
 		c.emit(ev)
 	} else {
-		c.record(d, rec, pos.Offset, pos.Time, pos.Packet)
+		c.record(d, rec, pos)
 	}
 	// A unified header's numbers are known once it is decrypted.
 	if !info.Unified || info.rebuilt {

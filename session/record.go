@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/parser"
@@ -14,7 +13,8 @@ import (
 
 // begin starts the event of one input of direction d (a record, or
 // handshake bytes outside records), extending the connection's time span.
-func (c *Conn) begin(d Dir, rec parser.Record, offset uint64, t time.Time, packet uint64) *RecordEvent {
+func (c *Conn) begin(d Dir, rec parser.Record, pos Position) *RecordEvent {
+	t := pos.Time
 	if c.Start.IsZero() || t.Before(c.Start) {
 		c.Start = t
 	}
@@ -22,7 +22,7 @@ func (c *Conn) begin(d Dir, rec parser.Record, offset uint64, t time.Time, packe
 		c.EndTime = t
 	}
 	ev := eventPool.Get().(*RecordEvent)
-	*ev = RecordEvent{Conn: c, Dir: d, Time: t, Packet: packet, Offset: offset, Record: rec, ContentType: rec.Type, DTLS: c.nextDTLS}
+	*ev = RecordEvent{Conn: c, Dir: d, Time: t, Packet: pos.Packet, Offset: pos.Offset, Record: rec, ContentType: rec.Type, DTLS: c.nextDTLS, Wire: pos.Wire}
 	c.nextDTLS = nil
 	c.ev = ev
 	return ev
@@ -43,9 +43,9 @@ func (c *Conn) emit(ev *RecordEvent) {
 }
 
 // record processes one record and hands it to the sink.
-func (c *Conn) record(d Dir, rec parser.Record, offset uint64, t time.Time, packet uint64) {
+func (c *Conn) record(d Dir, rec parser.Record, pos Position) {
 	c.Records[d]++
-	ev := c.begin(d, rec, offset, t, packet)
+	ev := c.begin(d, rec, pos)
 	defer c.emit(ev)
 
 	if rec.SSLv2 {

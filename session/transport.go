@@ -83,7 +83,7 @@ func (c *Conn) AssumeProtectedDir(d Dir) { c.dirs[d].encrypted = true }
 // Record processes one record of direction d, framed by the transport at
 // pos, and hands it to the sink.
 func (c *Conn) Record(d Dir, rec parser.Record, pos Position) {
-	c.record(d, rec, pos.Offset, pos.Time, pos.Packet)
+	c.record(d, rec, pos)
 }
 
 // Gap tells that n bytes of direction d, from stream offset start, are

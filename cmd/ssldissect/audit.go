@@ -36,7 +36,7 @@ func newOutput(o *options, stdout io.Writer) output {
 	if o.format == "zeek" {
 		return report.NewZeekWriter(report.ZeekOptions{Dir: o.logDir, JSON: o.zeekJSON, Trust: o.verifier()})
 	}
-	return report.NewWriter(stdout, report.Options{Format: o.format, Hex: o.hex, ASCII: o.ascii, PlaintextDir: o.plaintextDir, Trust: o.verifier()})
+	return report.NewWriter(stdout, report.Options{Format: o.format, Hex: o.hex, ASCII: o.ascii, HexRecords: o.hexRecords, PlaintextDir: o.plaintextDir, Trust: o.verifier()})
 }
 
 // auditOutput prints the audit report when the run ends.
@@ -79,7 +79,7 @@ func (a *auditOutput) failOnCheck() error {
 // calls it every --interval, before the final Close prints the last one.
 // For dissect it does nothing.
 func auditSnapshot(out output, now time.Time, s report.Summary) error {
-	a, ok := out.(*auditOutput)
+	a, ok := unwrapOutput(out).(*auditOutput)
 	if !ok || a.err != nil {
 		return nil
 	}

@@ -121,6 +121,7 @@ func TestDecryptFailure(t *testing.T) {
 	tls13 := filepath.Join(pc, "curl-tls13-http")
 	tls12 := filepath.Join(pc, "gnutls-tls12-ecdhe-rsa-aes128-gcm")
 	rsaCap := filepath.Join(pc, "openssl-tls12-rsa-aes128-gcm")
+	quic := filepath.Join(pc, "quicgo-v1")
 	serverKey := filepath.Join("..", "..", "testdata", "gen", "certs", "server-rsa.key")
 
 	other, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -147,6 +148,17 @@ func TestDecryptFailure(t *testing.T) {
 		{"another RSA key", []string{"-k", otherKey, rsaCap + ".pcap"}, "c2s rsa_key_mismatch,s2c rsa_key_mismatch", "RSA"},
 		{"the handshake not captured", []string{"-l", tls12 + ".keylog", skipPackets(t, tls12+".pcap", 12)}, "s2c handshake_not_seen", "handshake"},
 		{"everything given", []string{"-l", tls12 + ".keylog", tls12 + ".pcap"}, "", ""},
+		// The handshake opens, the application data does not.
+		{"handshake secrets only", []string{"-l", keylogWithout(t, tls13+".keylog", false, "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"), tls13 + ".pcap"},
+			"c2s missing_secret,s2c missing_secret", "TRAFFIC_SECRET_0, which"},
+		// QUIC: the transport derives packet keys from the same secrets.
+		{"quic no keys", []string{quic + ".pcap"}, "c2s no_keys,s2c no_keys", "no key log"},
+		{"quic another capture's key log", []string{"-l", tls13 + ".keylog", quic + ".pcap"}, "c2s no_secret,s2c no_secret", "no secret in the key log for client random"},
+		{"quic handshake secrets only", []string{"-l", keylogWithout(t, quic+".keylog", false, "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"), quic + ".pcap"},
+			"c2s missing_secret,s2c missing_secret", "TRAFFIC_SECRET_0, which"},
+		{"quic corrupted secrets", []string{"-l", keylogWithout(t, quic+".keylog", true), quic + ".pcap"}, "c2s wrong_secret,s2c wrong_secret", "AEAD tag"},
+		{"quic an RSA key", []string{"-k", serverKey, quic + ".pcap"}, "c2s rsa_not_applicable,s2c rsa_not_applicable", "TLS 1.3 key exchange only"},
+		{"quic everything given", []string{"-l", quic + ".keylog", quic + ".pcap"}, "", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			conns, details := failures(t, c.args...)

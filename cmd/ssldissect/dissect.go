@@ -116,6 +116,7 @@ func dissect(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	w = withSelect(o, w)
 	opt := runOptions(o, w)
 	opt.Keys = keys
 	res, err := pipeline.Run(src, w, opt)
@@ -148,6 +149,7 @@ func runOptions(o *options, w output) pipeline.Options {
 		Count:    o.count,
 		Duration: o.duration,
 		Workers:  o.workers,
+		Wire:     o.hexRecords, // -X: replayed records keep their bytes
 		Stop:     func() bool { return w.Err() != nil },
 	}
 	opt.Reassembly.MaxBufferedPagesTotal = o.maxPages

@@ -341,5 +341,8 @@ func probeValues(cmd, name string, help []string) []string {
 			vals = append(vals, w)
 		}
 	}
+	if len(vals) > 1 && accepts(vals[0]+" or "+vals[1]) {
+		return nil // an expression (--select), no enumeration
+	}
 	return vals
 }

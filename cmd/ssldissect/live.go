@@ -137,6 +137,7 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	w = withSelect(o, w)
 	textual := o.format == "text" || o.format == "table"
 	progress := func(r pipeline.Result) {
 		ls := src.LiveStats()

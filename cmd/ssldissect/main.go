@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssldissect/ssldissect/internal/selectexpr"
 	"github.com/ssldissect/ssldissect/reassembly"
 )
 
@@ -76,6 +77,46 @@ func versionFrom(bi *debug.BuildInfo) string {
 	return "devel"
 }
 
+// The blocks of flag rows that dissect's and audit's --help share
+// (written once: the flag table of the man page reads both texts).
+const inputHelp = `Input:
+    -i, --interface IFACE  sniff a live interface instead of files
+    -f, --filter EXPR      BPF filter in tcpdump syntax (files and live capture)
+    -c, --count N          stop after N packets
+        --duration D       stop after D of capture time (e.g. 30s, 5m)
+    -w, --write FILE       live capture: also save the packets as pcapng, with the
+                           key-log secrets embedded (Decryption Secrets Blocks)
+        --key-wait D       live capture with key logs: parse each packet D after it
+                           was captured, so that secrets written late still apply
+                           (default 1.5s)
+
+`
+
+const keysHelp = `    -l, --keylog FILE      NSS key log (SSLKEYLOGFILE format); repeatable.
+                           $SSLKEYLOGFILE is read when no -l is given.
+                           pcapng Decryption Secrets Blocks are used automatically.
+    -k, --rsa-key FILE     PEM RSA private key for static-RSA key exchange; repeatable
+
+`
+
+const limitsHelp = `Limits:
+        --idle-timeout D   flush a connection idle this long in capture time (default 2m)
+        --max-pages N      reassembly buffer pages in total, 1900 bytes each (default 65536)
+        --max-conn-pages N reassembly buffer per connection, in pages' worth of
+                           bytes ahead of a hole (default 256)
+        --max-conns N      connections open at once, per transport (TCP, QUIC, DTLS);
+                           past it the least recently active ends, end_cause
+                           "evicted" (default 16384)
+
+`
+
+const performanceHelp = `Performance:
+        --workers N        reassemble and parse capture files on N goroutines, 1 to 64
+                           (default 1): for large files on a machine with spare cores.
+                           The output is the same as with 1 worker. Not with -i.
+
+`
+
 const usage = `ssldissect: a passive SSL/TLS traffic analyzer and record dissector
 
 Usage:
@@ -91,24 +132,8 @@ on any TCP port, also after a STARTTLS exchange; QUIC (v1, v2, drafts, Google
 QUIC) and DTLS by content on any UDP port, QUIC's Initial packets decrypted
 without keys.
 
-Input:
-    -i, --interface IFACE  sniff a live interface instead of files
-    -f, --filter EXPR      BPF filter in tcpdump syntax (files and live capture)
-    -c, --count N          stop after N packets
-        --duration D       stop after D of capture time (e.g. 30s, 5m)
-    -w, --write FILE       live capture: also save the packets as pcapng, with the
-                           key-log secrets embedded (Decryption Secrets Blocks)
-        --key-wait D       live capture with key logs: parse each packet D after it
-                           was captured, so that secrets written late still apply
-                           (default 1.5s)
-
-Keys:
-    -l, --keylog FILE      NSS key log (SSLKEYLOGFILE format); repeatable.
-                           $SSLKEYLOGFILE is read when no -l is given.
-                           pcapng Decryption Secrets Blocks are used automatically.
-    -k, --rsa-key FILE     PEM RSA private key for static-RSA key exchange; repeatable
-
-Output:
+` + inputHelp + `Keys:
+` + keysHelp + `Output:
         --format F         dissect: text (default); json (NDJSON); ecs: NDJSON whose
                            connection lines use Elastic Common Schema names
                            (@timestamp, event.*, source.*, destination.*,
@@ -132,8 +157,27 @@ Output:
                            addresses, ports and times, no TLS bytes) for tshark,
                            Zeek or Suricata; QUIC: a TCP connection per stream;
                            DTLS: UDP datagrams; gaps skipped in sequence numbers
+        --select EXPR      keep only the connections that EXPR matches. Their lines in
+                           every format are written, their files for the flags
+                           of decrypted data too (plaintext-dir, write-decrypted);
+                           no others. Fields: sni, version, cipher, cipher_id,
+                           alpn, ja3, ja3s, ja4, ja4s, client, server (ip:port),
+                           client_ip, server_ip, client_port, server_port, ip and
+                           port (either side), transport (tcp, quic, dtls), note
+                           (a note code), decrypted, resumed. Operators: == and !=
+                           with glob patterns (* ? [...], case-insensitive), =~
+                           (Go regexp), < <= > >= (numbers; versions, SSL 2.0 <
+                           ... < TLS 1.3), in (CIDR, as == with a prefix); and,
+                           or, not (&&, ||, !), parentheses; a field alone is true
+                           when set. Values are bare words or quoted. E.g. 'sni ==
+                           *.example.com and version < "TLS 1.2"'. The summary
+                           still counts all traffic, and says how many matched
     -x, --hex              dissect text: hex dump of decrypted application data
     -a, --ascii            dissect text: decrypted application data as text
+    -X, --hex-records      dissect text and json: every record as captured, header
+                           and protected fragment (QUIC: every packet, header
+                           protection on): a hex dump under its lines in text, a
+                           "hex" field in json. Decrypted data: -x or --plaintext-dir
         --fail-on R        audit: exit with status 3 if anything rated R or worse
                            was seen (R is weak or insecure)
         --interval D       audit with -i: also print the report every D (e.g. 1m)
@@ -145,21 +189,7 @@ Trust:
                            Zeek's wording ("ok", "unable to get local issuer
                            certificate", "certificate has expired", ...)
 
-Limits:
-        --idle-timeout D   flush a connection idle this long in capture time (default 2m)
-        --max-pages N      reassembly buffer pages in total, 1900 bytes each (default 65536)
-        --max-conn-pages N reassembly buffer per connection, in pages' worth of
-                           bytes ahead of a hole (default 256)
-        --max-conns N      connections open at once, per transport (TCP, QUIC, DTLS);
-                           past it the least recently active ends, end_cause
-                           "evicted" (default 16384)
-
-Performance:
-        --workers N        reassemble and parse capture files on N goroutines, 1 to 64
-                           (default 1): for large files on a machine with spare cores.
-                           The output is the same as with 1 worker. Not with -i.
-
-Shell completion and manual page:
+` + limitsHelp + `` + performanceHelp + `Shell completion and manual page:
     ssldissect completion bash|zsh|fish   print a completion script for the shell
     ssldissect man                        print the manual page, ssldissect(1)
 
@@ -188,24 +218,8 @@ FILE is a pcap or pcapng file, gzip-compressed or not; "-" is standard input.
 Several files are read as one capture, merged by time. The report is printed
 at the end of the run (with -i, also every --interval).
 
-Input:
-    -i, --interface IFACE  sniff a live interface instead of files
-    -f, --filter EXPR      BPF filter in tcpdump syntax (files and live capture)
-    -c, --count N          stop after N packets
-        --duration D       stop after D of capture time (e.g. 30s, 5m)
-    -w, --write FILE       live capture: also save the packets as pcapng, with the
-                           key-log secrets embedded (Decryption Secrets Blocks)
-        --key-wait D       live capture with key logs: parse each packet D after it
-                           was captured, so that secrets written late still apply
-                           (default 1.5s)
-
-Keys (TLS 1.3 certificates are encrypted on the wire: audited only with keys):
-    -l, --keylog FILE      NSS key log (SSLKEYLOGFILE format); repeatable.
-                           $SSLKEYLOGFILE is read when no -l is given.
-                           pcapng Decryption Secrets Blocks are used automatically.
-    -k, --rsa-key FILE     PEM RSA private key for static-RSA key exchange; repeatable
-
-Trust:
+` + inputHelp + `Keys (TLS 1.3 certificates are encrypted on the wire: audited only with keys):
+` + keysHelp + `Trust:
         --ca-file FILE     verify server chains against the roots of this PEM bundle
                            instead of the system's, each at its connection's capture
                            time (the validation table, cert_untrusted findings)
@@ -215,22 +229,13 @@ Output:
                            one object per line: each --interval snapshot, then the last)
         --fail-on R        exit with status 3 if anything rated R or worse was seen
                            (R is weak or insecure)
+        --select EXPR      audit only the connections that EXPR matches. Its fields
+                           and operators are dissect's (see 'ssldissect --help'),
+                           e.g. 'server_ip in 10.0.0.0/8 and not resumed'
         --interval D       with -i: also print the report every D (e.g. 1m)
 
-Limits:
-        --idle-timeout D   flush a connection idle this long in capture time (default 2m)
-        --max-pages N      reassembly buffer pages in total, 1900 bytes each (default 65536)
-        --max-conn-pages N reassembly buffer per connection, in pages' worth of
-                           bytes ahead of a hole (default 256)
-        --max-conns N      connections open at once, per transport (TCP, QUIC, DTLS);
-                           past it the least recently active ends (default 16384)
-
-Performance:
-        --workers N        reassemble and parse capture files on N goroutines, 1 to 64
-                           (default 1). Not with -i.
-
-The dissect flags --plaintext-dir, --write-decrypted, -x, -a, --log-dir and
---zeek-json are refused.
+` + limitsHelp + `` + performanceHelp + `The dissect flags --plaintext-dir, --write-decrypted, -x, -a, -X, --log-dir
+and --zeek-json are refused.
 
 Exit status: 0 done, 1 bad usage or unreadable input, 3 --fail-on matched.
 
@@ -256,6 +261,7 @@ type options struct {
 	logDir       string // --format zeek: where the logs go
 	zeekJSON     bool   // --format zeek: JSON lines instead of TSV
 	hex, ascii   bool
+	hexRecords   bool // -X: every record as captured
 	failOn       string
 	interval     time.Duration
 	idleTimeout  time.Duration
@@ -269,6 +275,9 @@ type options struct {
 	roots        *x509.CertPool
 
 	writeDecrypted string // --write-decrypted: pcapng file (decrypted.go)
+
+	selectSrc  string           // --select (select.go)
+	selectExpr *selectexpr.Expr // parsed by validate
 }
 
 // maxWorkers bounds --workers: more goroutines than cores only add
@@ -361,6 +370,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	str(&o.writeDecrypted, "", "write-decrypted")
 	boolean(&o.hex, "x", "hex")
 	boolean(&o.ascii, "a", "ascii")
+	boolean(&o.hexRecords, "X", "hex-records")
 	str(&o.failOn, "", "fail-on")
 	fs.Var(newDurationFlag(&o.interval, 0), "interval", "")
 	fs.Var(newDurationFlag(&o.idleTimeout, 2*time.Minute), "idle-timeout", "")
@@ -369,6 +379,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.maxConns, "max-conns", reassembly.DefaultMaxConns, "")
 	fs.IntVar(&o.workers, "workers", 1, "")
 	str(&o.caFile, "", "ca-file")
+	str(&o.selectSrc, "", "select")
 	var help, showVersion bool
 	boolean(&help, "h", "help")
 	boolean(&showVersion, "version")
@@ -503,6 +514,9 @@ func (o *options) validate() error {
 		if o.hex && o.ascii {
 			return usagef("", "choose one of --hex and --ascii")
 		}
+		if o.hexRecords && o.format != "text" && o.format != "json" {
+			return usagef("-X dumps records in the text and json output", "--hex-records needs --format text or json")
+		}
 	case "audit":
 		if o.logDir != "" || o.zeekJSON {
 			return usagef("use 'ssldissect dissect --format zeek --log-dir DIR'", "--log-dir and --zeek-json are dissect flags")
@@ -522,6 +536,9 @@ func (o *options) validate() error {
 		}
 		if o.hex || o.ascii {
 			return usagef("", "--hex and --ascii are dissect flags")
+		}
+		if o.hexRecords {
+			return usagef("use 'ssldissect dissect -X ...'", "--hex-records is a dissect flag")
 		}
 		if o.plaintextDir != "" {
 			return usagef("use 'ssldissect dissect --plaintext-dir ...'", "--plaintext-dir is a dissect flag")
@@ -547,6 +564,9 @@ func (o *options) validate() error {
 	}
 	if o.workers > 1 && o.iface != "" {
 		return usagef("live capture runs on one worker", "--workers applies to capture files, not -i")
+	}
+	if err := o.parseSelect(); err != nil {
+		return err
 	}
 	if err := o.loadRoots(); err != nil {
 		return err

@@ -48,43 +48,10 @@ func longest(r *Result) capLists {
 // nothing may be dropped, and no list may be longer than half its cap.
 func TestCapsMargin(t *testing.T) {
 	t.Parallel()
-	type capture struct{ path, material string }
-	var all []capture
-	shipped, err := filepath.Glob(filepath.Join("..", "..", "testdata", "pcaps", "*.pcap*"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range shipped {
-		all = append(all, capture{path: p})
-	}
-	dir := needConformance(t)
-	rows := readSummary(t, dir)
-	for _, rel := range capturesUnder(t, dir) {
-		material := rows[rel]["key_material"]
-		if material == "—" { // the column's "none"
-			material = ""
-		}
-		all = append(all, capture{path: filepath.Join(dir, rel), material: material})
-	}
+	all := keyedCaptures(t)
 	var most capLists
 	for _, c := range all {
-		var keylogs, rsa []string
-		if c.material == "" {
-			base := strings.TrimSuffix(strings.TrimSuffix(c.path, ".gz"), filepath.Ext(strings.TrimSuffix(c.path, ".gz")))
-			if _, err := os.Stat(base + ".keylog"); err == nil {
-				keylogs = append(keylogs, base+".keylog")
-			}
-			if _, err := os.Stat(base + ".key"); err == nil {
-				rsa = append(rsa, base+".key")
-			}
-		} else if strings.HasPrefix(c.material, "RSA ") {
-			rsa = append(rsa, filepath.Join(dir, strings.TrimPrefix(c.material, "RSA ")))
-		} else if c.material != "embedded pcapng DSB" && !strings.HasPrefix(c.material, "SSLv2 ") {
-			for _, k := range strings.Fields(c.material) {
-				keylogs = append(keylogs, filepath.Join(dir, k))
-			}
-		}
-		r, err := DissectKeys(keylogs, rsa, c.path)
+		r, err := DissectKeys(c.keylogs, c.rsa, c.path)
 		if err != nil {
 			t.Errorf("%s: %v", c.path, err)
 			continue
@@ -117,4 +84,57 @@ func TestCapsMargin(t *testing.T) {
 			t.Errorf("%s: a capture has %d, more than half the cap (%d): raise the cap", l.name, l.got, l.capN)
 		}
 	}
+}
+
+// keyedCapture is a capture with the key material that decrypts it.
+type keyedCapture struct {
+	path         string
+	keylogs, rsa []string
+}
+
+// keyedCaptures lists every capture in testdata/pcaps, with its NAME.keylog
+// and NAME.key when present, and every capture of the conformance corpus,
+// with the key material TSHARK_SUMMARY.tsv names.
+func keyedCaptures(t *testing.T) []keyedCapture {
+	t.Helper()
+	var all []keyedCapture
+	shipped, err := filepath.Glob(filepath.Join("..", "..", "testdata", "pcaps", "*.pcap*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range shipped {
+		all = append(all, besides(p))
+	}
+	dir := needConformance(t)
+	rows := readSummary(t, dir)
+	for _, rel := range capturesUnder(t, dir) {
+		c := keyedCapture{path: filepath.Join(dir, rel)}
+		switch material := rows[rel]["key_material"]; {
+		case material == "" || material == "—": // the column's "none"
+			c = besides(c.path)
+		case material == "embedded pcapng DSB" || strings.HasPrefix(material, "SSLv2 "):
+		case strings.HasPrefix(material, "RSA "):
+			c.rsa = append(c.rsa, filepath.Join(dir, strings.TrimPrefix(material, "RSA ")))
+		default:
+			for _, k := range strings.Fields(material) {
+				c.keylogs = append(c.keylogs, filepath.Join(dir, k))
+			}
+		}
+		all = append(all, c)
+	}
+	return all
+}
+
+// besides is the capture at path with the NAME.keylog and NAME.key beside
+// it, where present.
+func besides(path string) keyedCapture {
+	c := keyedCapture{path: path}
+	base := strings.TrimSuffix(strings.TrimSuffix(path, ".gz"), filepath.Ext(strings.TrimSuffix(path, ".gz")))
+	if _, err := os.Stat(base + ".keylog"); err == nil {
+		c.keylogs = append(c.keylogs, base+".keylog")
+	}
+	if _, err := os.Stat(base + ".key"); err == nil {
+		c.rsa = append(c.rsa, base+".key")
+	}
+	return c
 }

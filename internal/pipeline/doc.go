@@ -22,4 +22,6 @@
 // sharded over worker goroutines, each with its own reassembler and
 // parser, and one writer merges their events so that the output is the
 // same as with one worker (shard.go; docs/DESIGN.md, "Scaling out").
+// Materialised events copy a record's bytes as captured (RecordEvent.Wire)
+// only with Options.Wire, which -X sets.
 package pipeline

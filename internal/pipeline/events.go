@@ -15,6 +15,8 @@ import (
 // recorder is a session.Sink that keeps materialised copies of the events it
 // is given, so that they can be replayed on another goroutine (the writer
 // of a sharded run), to an unchanged Sink (report.Writer, report.Auditor).
+// A record's Wire bytes are copied only when the run asks for them
+// (Options.Wire, for -X); else the copy has none.
 //
 // A replayed RecordEvent's Conn is a snapshot of the connection's identity
 // and negotiated parameters as they were when the record was emitted
@@ -54,6 +56,9 @@ type snapFields struct {
 	suite            parser.CipherSuite
 	earlyData        string
 	sni, alpn        string
+	ja3, ja3s        string // and JA4, JA4S: --select settles on them (report.Select)
+	ja4, ja4s        string
+	notes            int // len(Notes), which only grows
 	hasCH, hasSH     bool
 	kx               session.KeyExchangeInfo
 	endCause         string
@@ -65,6 +70,7 @@ func fieldsOf(c *session.Conn) snapFields {
 		tls: c.TLS, guessed: c.RolesGuessed, resumed: c.Resumed, decrypt: c.Decrypted,
 		hrr: c.HelloRetryRequest, version: c.Version, suite: c.CipherSuite,
 		earlyData: c.EarlyData, sni: c.SNI, alpn: c.ALPN,
+		ja3: c.JA3, ja3s: c.JA3S, ja4: c.JA4, ja4s: c.JA4S, notes: len(c.Notes),
 		hasCH: c.ClientHello != nil, hasSH: c.ServerHello != nil, kx: c.KeyExchange,
 		endCause: c.EndCause,
 	}
@@ -77,6 +83,8 @@ func snapshot(c *session.Conn) *session.Conn {
 		ClientHello: c.ClientHello, ServerHello: c.ServerHello, HelloRetryRequest: c.HelloRetryRequest,
 		Version: c.Version, CipherSuite: c.CipherSuite, KeyExchange: c.KeyExchange,
 		SNI: c.SNI, ALPN: c.ALPN, Resumed: c.Resumed, Decrypted: c.Decrypted, EarlyData: c.EarlyData,
+		JA3: c.JA3, JA3S: c.JA3S, JA4: c.JA4, JA4S: c.JA4S,
+		Notes: c.Notes[:len(c.Notes):len(c.Notes)], // the notes so far; appends go elsewhere
 	}
 }
 
@@ -90,13 +98,16 @@ type shadow struct {
 
 // recorder is a session.Sink that materialises events (see above).
 type recorder struct {
+	wire   bool // keep RecordEvent.Wire (Options.Wire)
 	events []event
 	pkt    uint64 // stamped on the events
 	flush  bool
 	conns  map[*session.Conn]*shadow
 }
 
-func newRecorder() *recorder { return &recorder{conns: map[*session.Conn]*shadow{}} }
+func newRecorder(wire bool) *recorder {
+	return &recorder{wire: wire, conns: map[*session.Conn]*shadow{}}
+}
 
 func (r *recorder) Record(ev *session.RecordEvent) {
 	c := ev.Conn
@@ -112,6 +123,10 @@ func (r *recorder) Record(ev *session.RecordEvent) {
 	cp.Conn = sh.snap
 	cp.Record.Payload = clone(ev.Record.Payload)
 	cp.Plaintext = clone(ev.Plaintext)
+	cp.Wire = nil
+	if r.wire {
+		cp.Wire = clone(ev.Wire)
+	}
 	// Messages, Alerts, Heartbeat and Notes are made afresh for each event
 	// and not changed afterwards: they are shared.
 	r.events = append(r.events, event{kind: evRecord, flush: r.flush, pkt: r.pkt, conn: c.ID, rec: &cp})

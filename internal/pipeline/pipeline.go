@@ -53,6 +53,12 @@ type Options struct {
 	Workers int
 	// Live, when set, makes the run follow a live capture (live.go).
 	Live *Live
+	// Wire keeps each record's bytes as captured (RecordEvent.Wire) in the
+	// events that are materialised for a later replay (Workers above 1,
+	// and the flushes that merge TCP, QUIC and DTLS connections): the
+	// report's -X needs them. Without it they are dropped there and cost
+	// nothing.
+	Wire bool
 }
 
 // Result counts what a run did.
@@ -114,7 +120,7 @@ func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
 	asm := reassembly.New(an.Factory, opt.Reassembly)
 	qa := quic.NewAnalyzer(sw, keys, an.NextID, quicOptions(opt.Reassembly))
 	da := dtls.NewAnalyzer(sw, keys, an.NextID, dtlsOptions(opt.Reassembly))
-	tr := &transports{asm: asm, qa: qa, da: da, sw: sw}
+	tr := &transports{asm: asm, qa: qa, da: da, sw: sw, wire: opt.Wire}
 	cut := func(err error) (Result, error) {
 		if lv != nil {
 			lv.end(false)
@@ -188,6 +194,8 @@ type transports struct {
 	qa  *quic.Analyzer
 	da  *dtls.Analyzer
 	sw  *switchSink
+	// wire: recorded events keep their bytes as captured (Options.Wire).
+	wire bool
 }
 
 func (t *transports) flushIdle(at time.Time) {
@@ -202,7 +210,7 @@ func (t *transports) flush(at time.Time, flushes ...func(time.Time)) {
 		flushes[0](at)
 		return
 	}
-	sink, rec := t.sw.Sink, newRecorder()
+	sink, rec := t.sw.Sink, newRecorder(t.wire)
 	t.sw.Sink = rec
 	evs := flushMerged(rec, at, flushes...)
 	t.sw.Sink = sink

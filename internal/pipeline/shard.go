@@ -154,7 +154,7 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 		ins[w] = make(chan *batch, depth)
 		outs[w] = make(chan answer, depth)
 		frees[w] = make(chan *batch, depth+2)
-		go work(ins[w], outs[w], frees[w], keys, ropt, opt.Reassembly)
+		go work(ins[w], outs[w], frees[w], keys, ropt, opt.Reassembly, opt.Wire)
 	}
 	var stop atomic.Bool
 	var res Result
@@ -313,8 +313,8 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop *a
 // each with the events it made. ropt are its share of the reassembler's
 // caps; uopt the run's own, for QUIC and DTLS: all UDP goes to worker 0,
 // so their caps are not shared out.
-func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *decrypt.KeyStore, ropt, uopt reassembly.Options) {
-	rec := newRecorder()
+func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *decrypt.KeyStore, ropt, uopt reassembly.Options, wire bool) {
+	rec := newRecorder(wire)
 	an := tcp.NewAnalyzer(rec, keys)
 	// Both transports number their connections 1, 2, ... from the
 	// Analyzer's sequence; the recorder notes each id as it is given.

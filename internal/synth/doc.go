@@ -1,5 +1,7 @@
 // Package synth writes large synthetic captures for benchmarks and
-// comparisons by repeating the TCP connections of real captures.
+// comparisons: by repeating the TCP connections of real captures
+// (Generate), or from real TLS connections made by crypto/tls in this
+// process (GenerateTLS, tls.go).
 //
 // Each TCP connection found in the input captures becomes a template. The
 // output repeats the templates round robin; copy k of a template gets its
@@ -16,4 +18,14 @@
 //
 // The client randoms of the copies repeat those of the template, so the
 // templates' key logs, concatenated once (WriteKeyLog), decrypt every copy.
+//
+// GenerateTLS runs a crypto/tls client and server per connection over an
+// in-memory connection, taking turns (lockstep), with a seeded source of
+// randomness, and frames what each side wrote as a TCP connection (SYN,
+// SYN-ACK, ACK, 1448-byte segments, ACKs, FINs) that the same interleaving
+// writer as Generate's puts in the file, with the same client addresses.
+// The versions and suites cycle through Variants; the client's key log is
+// written alongside. The output is a function of TLSOptions when GODEBUG
+// cryptocustomrand=1 is in effect (TLSStats.Deterministic). Both writers
+// are streaming: memory holds the connections in flight, not the file.
 package synth

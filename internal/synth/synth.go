@@ -235,8 +235,30 @@ func Generate(w io.Writer, tmpls []*Template, opt Options) (Stats, error) {
 	if opt.Step <= 0 {
 		opt.Step = 10 * time.Microsecond
 	}
+	nextCopy := 0
+	planned := int64(24) // bytes of the copies started so far
+	next := func() (*Template, error) {
+		if planned >= opt.Size && nextCopy > 0 {
+			return nil, nil
+		}
+		t := tmpls[nextCopy%len(tmpls)]
+		nextCopy++
+		planned += int64(t.bytes)
+		return t, nil
+	}
+	st, err := interleave(w, opt, next)
+	st.Templates = len(tmpls)
+	return st, err
+}
+
+// interleave writes a pcap of the connections next returns, until it
+// returns nil: opt.Interleave of them in flight at once, their packets
+// alternating one by one, packet i at opt.Start + i*opt.Step. Connection
+// n (counted from 0 in the order next returns them) gets client address
+// 10.0.0.0+n+1 and port 1024+n mod 64000 (appendPacket).
+func interleave(w io.Writer, opt Options, next func() (*Template, error)) (Stats, error) {
 	bw := bufio.NewWriterSize(w, 1<<16)
-	st := Stats{Templates: len(tmpls), Bytes: 24}
+	st := Stats{Bytes: 24}
 	hdr := make([]byte, 24)
 	binary.LittleEndian.PutUint32(hdr[0:], 0xa1b2c3d4)
 	binary.LittleEndian.PutUint16(hdr[4:], 2)
@@ -254,19 +276,20 @@ func Generate(w io.Writer, tmpls []*Template, opt Options) (Stats, error) {
 	}
 	slots := make([]*slot, opt.Interleave)
 	nextCopy := 0
-	planned := int64(24) // bytes of the copies started so far
-	start := func() *slot {
-		if planned >= opt.Size && nextCopy > 0 {
-			return nil
+	start := func() (*slot, error) {
+		t, err := next()
+		if t == nil || err != nil {
+			return nil, err
 		}
-		t := tmpls[nextCopy%len(tmpls)]
 		s := &slot{t: t, copy: nextCopy}
 		nextCopy++
-		planned += int64(t.bytes)
-		return s
+		return s, nil
 	}
+	var err error
 	for i := range slots {
-		slots[i] = start()
+		if slots[i], err = start(); err != nil {
+			return st, err
+		}
 	}
 	buf := make([]byte, 0, 16+14+65536)
 	ts := opt.Start
@@ -275,7 +298,9 @@ func Generate(w io.Writer, tmpls []*Template, opt Options) (Stats, error) {
 		for i, s := range slots {
 			for s != nil && s.next >= len(s.t.Packets) {
 				st.Connections++
-				s = start()
+				if s, err = start(); err != nil {
+					return st, err
+				}
 				slots[i] = s
 			}
 			if s == nil {

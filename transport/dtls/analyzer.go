@@ -143,7 +143,11 @@ func (a *Analyzer) Datagram(p *capture.Packet) bool {
 	c.last = p.CI.Timestamp
 	recs, more, err := wire.ParseDatagram(payload, c.cidLen(r.dir, payload), maxRecords)
 	pos := session.Position{Time: p.CI.Timestamp, Packet: p.Num}
+	at := 0 // the records of a datagram follow one another
 	for i := range recs {
+		n := len(recs[i].Header) + len(recs[i].Payload)
+		pos.Wire = payload[at : at+n]
+		at += n
 		a.record(c, r.dir, &recs[i], pos)
 	}
 	a.learnCIDs(c)

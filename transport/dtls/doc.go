@@ -5,7 +5,8 @@
 // reassembles handshake messages from their fragments by message_seq and
 // fragment_offset (out of order, retransmitted flights shown once), and
 // feeds each record to a session.Conn with the handshake bytes it
-// completed (session.Conn.DTLSRecord).
+// completed (session.Conn.DTLSRecord) and its bytes in the datagram,
+// header included (session.Position.Wire, for -X).
 //
 // RFCs: 6347 (DTLS 1.2), 9147 (DTLS 1.3), 9146 (connection IDs), 7983
 // (demultiplexing).

@@ -305,6 +305,7 @@ func (a *Analyzer) googlePacket(c *conn, d session.Dir, b []byte, pos session.Po
 	if d == session.ClientToServer && len(c.info.CYU) < session.MaxCHLOs {
 		a.chlo(c, b)
 	}
+	pos.Wire = b
 	c.s.QUICPacket(d, p, nil, pos)
 }
 

@@ -194,9 +194,11 @@ func (a *Analyzer) packet(c *conn, d session.Dir, b []byte, pos session.Position
 	}
 	p := &session.QUICPacket{Type: h.Type, Version: h.Version, DCID: clone(h.DCID), SCID: clone(h.SCID),
 		Token: clone(h.Token), Versions: h.Versions, Length: len(h.Raw)}
+	pos.Wire = h.Raw // the packet as captured: header protection on
 	if err != nil {
 		a.Stats.Malformed++
 		p.Length = len(b)
+		pos.Wire = b
 		p.Notes = append(p.Notes, session.Note{Code: session.NoteQUICMalformed, Dir: d, HasDir: true, Packet: pos.Packet, Detail: err.Error()})
 		c.s.QUICPacket(d, p, nil, pos)
 		return nil

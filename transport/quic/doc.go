@@ -8,7 +8,9 @@
 // TLS 1.3 traffic secrets), follows key updates, reassembles each
 // encryption level's CRYPTO stream (out of order, duplicated, across
 // packets and datagrams) and feeds the handshake bytes to a session.Conn,
-// one event per QUIC packet (session.Conn.QUICPacket).
+// one event per QUIC packet (session.Conn.QUICPacket), with the packet as
+// captured, header protection on (session.Position.Wire, for -X: header
+// protection is removed on a copy).
 //
 // RFCs: 8999 (invariants), 9000 (transport), 9001 (TLS in QUIC), 9369
 // (QUIC v2), 9221 (DATAGRAM), 9368 (compatible version negotiation).

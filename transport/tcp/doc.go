@@ -5,7 +5,9 @@
 // of a stream whose handshake was not captured), tells the client from the
 // ClientHello (or guesses it from the ports), frames SSL 3.0/TLS and SSLv2
 // records, finds the next record boundary after a gap or a bad header, and
-// feeds each record to a session.Conn through the transport interface.
+// feeds each record to a session.Conn through the transport interface,
+// with its bytes as framed (session.Position.Wire: a slice of the stream,
+// header included, never a copy).
 //
 // Specifications: RFC 5246 section 6.2 and RFC 8446 section 5.1 (record
 // framing), RFC 5246 appendix E.2 (SSLv2-format ClientHello), RFC 3207,

@@ -212,7 +212,7 @@ func (c *Stream) records(s Side, b []byte, pos Positioner, base int) (n int, sto
 			return off, false
 		}
 		t, p := pos.At(base + off + m - 1)
-		c.Record(c.dirOf(s), rec, session.Position{Offset: c.halves[s].base + uint64(off), Time: t, Packet: p})
+		c.Record(c.dirOf(s), rec, session.Position{Offset: c.halves[s].base + uint64(off), Time: t, Packet: p, Wire: b[off : off+m]})
 		off += m
 	}
 	return off, true
@@ -241,7 +241,7 @@ func (c *Stream) sslv2Records(s Side, b []byte, pos Positioner, base int) (n int
 			return off, false
 		}
 		t, p := pos.At(base + off + m - 1)
-		c.Record(c.dirOf(s), rec, session.Position{Offset: h.base + uint64(off), Time: t, Packet: p})
+		c.Record(c.dirOf(s), rec, session.Position{Offset: h.base + uint64(off), Time: t, Packet: p, Wire: b[off : off+m]})
 		off += m
 	}
 	return off, true
