@@ -80,6 +80,11 @@
 // never as a panic; malformed input gives errors. Nothing here keeps
 // package-level state that changes after initialization.
 //
+// ech_trial.go: what an accepted Encrypted ClientHello (RFC 9849) needs of
+// the key schedule: the key log's unmatched server handshake secrets to
+// try (TrialCandidates, capped by MaxECHTrials), switching a handshake to
+// the inner ClientHello's random and transcript (UseInnerRandom).
+//
 // Non-goals: encrypting (beyond what tests need), constant-time code (the
 // data is already captured), DTLS 1.3 early data, QUIC packet number
 // decoding and CRYPTO reassembly (transport/quic), SSLv2 records (and with

@@ -150,6 +150,7 @@ func ConnectionOf(c *session.Conn) Connection {
 	}
 	out.Transport = c.Transport
 	out.TCP, out.UDP = wireOf(c)
+	out.ECH = echOf(c.ECH)
 	if q := c.QUIC; q != nil {
 		out.QUICConn = quicConnOf(q)
 		out.History = string(q.History)

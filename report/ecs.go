@@ -166,6 +166,7 @@ type ecsExtra struct {
 	JA4                string    `json:"ja4,omitempty"`
 	JA4S               string    `json:"ja4s,omitempty"`
 	ALPNOffered        []string  `json:"alpn_offered,omitempty"`
+	ECH                *ECH      `json:"ech,omitempty"`
 	HelloRetryRequest  bool      `json:"hello_retry_request"`
 	EarlyData          string    `json:"early_data,omitempty"`
 	Decrypted          bool      `json:"decrypted"`
@@ -288,7 +289,7 @@ func ECSOf(c *session.Conn) ECSDoc {
 	d.SSLDissect = &ecsExtra{
 		ConnID: j.ID, EndCause: j.EndCause, Version: j.Version, VersionID: j.VersionID,
 		CipherSuiteID: j.CipherSuiteID, KeyExchange: j.KeyExchange, KeyExchangeBits: j.KeyExchangeBits,
-		JA3Full: j.JA3Full, JA3SFull: j.JA3SFull, JA4: j.JA4, JA4S: j.JA4S, ALPNOffered: c.ALPNOffered,
+		JA3Full: j.JA3Full, JA3SFull: j.JA3SFull, JA4: j.JA4, JA4S: j.JA4S, ALPNOffered: c.ALPNOffered, ECH: j.ECH,
 		HelloRetryRequest: j.HelloRetryRequest, EarlyData: j.EarlyData, Decrypted: j.Decrypted,
 		StartTLS: j.StartTLS, RolesGuessed: j.RolesGuessed, Records: j.Records, PlaintextBytes: j.PlaintextBytes,
 		MAC: j.MAC, Finished: j.Finished, Alerts: j.Alerts, Gaps: j.Gaps, Notes: j.Notes, History: j.History,

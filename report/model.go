@@ -150,31 +150,34 @@ type DecryptFailure struct {
 
 // Connection is `"type":"connection"`.
 type Connection struct {
-	Type              string    `json:"type"`
-	ID                uint64    `json:"id"`
-	Client            string    `json:"client"`
-	Server            string    `json:"server"`
-	CommunityID       string    `json:"community_id"` // Community ID v1, seed 0 (internal/communityid)
-	Start             string    `json:"start"`
-	End               string    `json:"end"`
-	EndCause          string    `json:"end_cause"`
-	Transport         string    `json:"transport,omitempty"`
-	Version           string    `json:"version"`
-	VersionID         string    `json:"version_id"`
-	CipherSuite       string    `json:"cipher_suite"`
-	CipherSuiteID     string    `json:"cipher_suite_id"`
-	KeyExchange       string    `json:"key_exchange,omitempty"`
-	KeyExchangeGroup  string    `json:"key_exchange_group,omitempty"`
-	KeyExchangeBits   int       `json:"key_exchange_bits,omitempty"`
-	SNI               string    `json:"sni"`
-	ALPN              string    `json:"alpn"`
-	ALPNOffered       []string  `json:"alpn_offered"`
-	JA3               string    `json:"ja3"`
-	JA3Full           string    `json:"ja3_full"`
-	JA3S              string    `json:"ja3s"`
-	JA3SFull          string    `json:"ja3s_full"`
-	JA4               string    `json:"ja4"`
-	JA4S              string    `json:"ja4s"`
+	Type             string   `json:"type"`
+	ID               uint64   `json:"id"`
+	Client           string   `json:"client"`
+	Server           string   `json:"server"`
+	CommunityID      string   `json:"community_id"` // Community ID v1, seed 0 (internal/communityid)
+	Start            string   `json:"start"`
+	End              string   `json:"end"`
+	EndCause         string   `json:"end_cause"`
+	Transport        string   `json:"transport,omitempty"`
+	Version          string   `json:"version"`
+	VersionID        string   `json:"version_id"`
+	CipherSuite      string   `json:"cipher_suite"`
+	CipherSuiteID    string   `json:"cipher_suite_id"`
+	KeyExchange      string   `json:"key_exchange,omitempty"`
+	KeyExchangeGroup string   `json:"key_exchange_group,omitempty"`
+	KeyExchangeBits  int      `json:"key_exchange_bits,omitempty"`
+	SNI              string   `json:"sni"`
+	ALPN             string   `json:"alpn"`
+	ALPNOffered      []string `json:"alpn_offered"`
+	JA3              string   `json:"ja3"`
+	JA3Full          string   `json:"ja3_full"`
+	JA3S             string   `json:"ja3s"`
+	JA3SFull         string   `json:"ja3s_full"`
+	JA4              string   `json:"ja4"`
+	JA4S             string   `json:"ja4s"`
+	// ECH is set when the ClientHello carried encrypted_client_hello
+	// (CONTRACT.md "Encrypted ClientHello").
+	ECH               *ECH      `json:"ech,omitempty"`
 	HelloRetryRequest bool      `json:"hello_retry_request"`
 	Resumed           bool      `json:"resumed"`
 	EarlyData         string    `json:"early_data,omitempty"`

@@ -206,6 +206,9 @@ func (w *Writer) textEnd(c *session.Conn) {
 	if out.SNI != "" {
 		line("sni", out.SNI)
 	}
+	if out.ECH != nil {
+		line("ech", echText(out.ECH))
+	}
 	if len(out.ALPNOffered) > 0 {
 		line("alpn_offered", strings.Join(out.ALPNOffered, ", "))
 	}

@@ -202,6 +202,10 @@ type Conn struct {
 	// shown in its records but is not part of the plaintext stream.
 	EarlyData  string
 	earlyBytes int64 // decrypted 0-RTT bytes awaiting the server's verdict
+	// ECH is set when the first ClientHello carries an outer
+	// encrypted_client_hello (ech.go).
+	ECH        *ECHInfo
+	outerHello []byte // the first ClientHello as hashed, until echClientHello takes it
 
 	crypto   connCrypto
 	nextDTLS *DTLSRecordInfo // for the event begin makes next

@@ -60,6 +60,11 @@ func (c *Conn) FinishedVerified() [2]int { return c.crypto.finished }
 func (c *Conn) hsTranscript(d Dir, msg parser.Message, raw []byte) {
 	cc := &c.crypto
 	if ch, ok := msg.(*parser.ClientHello); ok && d == ClientToServer {
+		if c.ClientHello == nil && c.Transport == TransportTCP {
+			c.outerHello = raw // for the inner ClientHello (ECH), taken by echClientHello
+		} else if c.hrrPending {
+			c.echSecondHello(raw)
+		}
 		if cc.hs == nil || !c.hrrPending {
 			cc.hs = decrypt.NewHandshake()
 			cc.dirs[ClientToServer].StartHandshake()
@@ -90,6 +95,9 @@ func (c *Conn) hsTranscript(d Dir, msg parser.Message, raw []byte) {
 		if raw = c.dtlsHashed(h, msg); raw == nil {
 			return
 		}
+	}
+	if sh, ok := msg.(*parser.ServerHello); ok && c.ECH != nil && c.ServerHello == nil {
+		c.echServerHello(h, sh, raw)
 	}
 	if sh, ok := msg.(*parser.ServerHello); ok && sh.IsHelloRetryRequest() {
 		h.HelloRetryRequest(uint16(sh.CipherSuite))
@@ -309,6 +317,9 @@ func (c *Conn) decryptRecord(d Dir, rec parser.Record, dtls *DTLSRecordInfo) (pl
 		r = cc.dirs[d].OpenCID(&cc.buf, uint16(rec.Version), dtls.CID, rec.Payload)
 	} else {
 		r = cc.dirs[d].Open(&cc.buf, uint8(rec.Type), uint16(rec.Version), rec.Payload)
+		if r.NoKey && c.echTrial(d, rec) {
+			r = cc.dirs[d].Open(&cc.buf, uint8(rec.Type), uint16(rec.Version), rec.Payload)
+		}
 	}
 	if r.NoKey {
 		c.noKeyNote()
@@ -467,6 +478,7 @@ func (c *Conn) afterHandshakeMessage(d Dir, msg parser.Message) {
 			cc.keys.Log.LookupRSA(m.EncryptedPreMaster)
 		}
 	case *parser.EncryptedExtensions:
+		c.echEncryptedExtensions(m)
 		if c.EarlyData != "" || c.earlyData {
 			c.earlyVerdict(m.Extension(parser.ExtEarlyData) != nil)
 		}

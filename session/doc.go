@@ -23,7 +23,10 @@
 // Specifications: RFC 6101, 2246, 4346, 5246, 8446 (the record and
 // handshake state machines of SSL 3.0 to TLS 1.3), RFC 5077 (ticket
 // resumption), RFC 5746 (renegotiation), RFC 8446 section 4.2.10 (0-RTT),
-// Zeek's ssl_history letters (base/protocols/ssl/main.zeek).
+// Zeek's ssl_history letters (base/protocols/ssl/main.zeek), RFC 9849
+// (Encrypted ClientHello: ech.go keeps ECHInfo, whether the server
+// accepted the inner ClientHello, and finds an accepted connection's inner
+// random among the key log's unmatched secrets).
 //
 // Non-goals: decoding bytes (package parser), cryptography, key storage
 // and record protection (package decrypt), finding records in a byte

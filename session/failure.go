@@ -28,6 +28,7 @@ const (
 	FailRSANotApplicable  = "rsa_not_applicable"
 	FailHandshakeNotSeen  = "handshake_not_seen"
 	FailUnsupportedCipher = "unsupported_cipher"
+	FailECHInnerRandom    = "ech_inner_random"
 )
 
 // countProtected counts a protected record of direction d and whether it
@@ -98,6 +99,9 @@ func (c *Conn) failureReason(d Dir) (code, detail string) {
 		}
 		if len(logged) > 0 {
 			return FailMissingSecret, missingSecret(logged, random, need)
+		}
+		if code, detail := c.echFailure(); code != "" {
+			return code, detail
 		}
 		return FailNoSecret, c.nearMiss(random)
 	}

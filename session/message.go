@@ -152,6 +152,7 @@ func (c *Conn) clientHello(m *parser.ClientHello) {
 	if !m.Partial {
 		c.clientFingerprints(m)
 	}
+	c.echClientHello(m)
 }
 
 // serverHello takes what the ServerHello settles (or notes a

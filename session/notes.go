@@ -52,6 +52,7 @@ const (
 	NoteUnsupportedSuite        NoteCode = "unsupported_suite"
 	NoteUnsupportedVersion      NoteCode = "unsupported_version"
 	NoteKeyDerivationFailed     NoteCode = "key_derivation_failed"
+	NoteECHDecryptFailed        NoteCode = "ech_decrypt_failed"
 	NoteKeyUpdateFailed         NoteCode = "key_update_failed"
 	NoteDecryptError            NoteCode = "decrypt_error"
 	NoteRSAKeyMismatch          NoteCode = "rsa_key_mismatch"
@@ -127,6 +128,7 @@ var NoteCodes = []NoteInfo{
 	{NoteUnsupportedSuite, "the cipher suite cannot be decrypted (unknown, or its cipher is not built in)", "none: the records stay opaque"},
 	{NoteUnsupportedVersion, "a TLS 1.3 draft version: drafts are not decrypted", "none"},
 	{NoteKeyDerivationFailed, "the keys could not be derived from the secrets given (wrong length, unsupported hash)", "check the key-log line for this client random"},
+	{NoteECHDecryptFailed, "the key log has ECH_SECRET and ECH_CONFIG lines for the outer ClientHello's random but its encrypted_client_hello does not open with them (or the inner ClientHello does not parse)", "check the ECH lines for this client random: the KEM shared secret and the ECHConfig the client used (RFC 9850)"},
 	{NoteKeyUpdateFailed, "a TLS 1.3 KeyUpdate could not be followed", "none: later records of that direction stay opaque"},
 	{NoteDecryptError, "a record could not be decrypted for a reason other than its MAC (bad padding length, bad size for the cipher)", "check the keys and the capture"},
 	{NoteRSAKeyMismatch, "no RSA private key given matches the server certificate", "give the key of the certificate the server sent (-k)"},

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -41,6 +42,10 @@ type Template struct {
 	Name    string    // file and connection number, for messages
 	Packets []tmplPkt // in capture order
 	bytes   int
+	// nth is the connection's place in its input file (0 for the first):
+	// a later connection may resume the session of an earlier one, whose
+	// ticket it needs to have been seen first (Generate).
+	nth int
 }
 
 type tmplPkt struct {
@@ -124,7 +129,7 @@ func loadFile(name string) ([]*Template, error) {
 		if !seen {
 			i = len(conns)
 			index[k] = i
-			conns = append(conns, &Template{Name: fmt.Sprintf("%s#%d", name, i)})
+			conns = append(conns, &Template{Name: fmt.Sprintf("%s#%d", name, i), nth: i})
 			clients[k], clientPort[k] = src, sp
 		}
 		if syn && !ack && len(conns[i].Packets) == 0 {
@@ -235,6 +240,12 @@ func Generate(w io.Writer, tmpls []*Template, opt Options) (Stats, error) {
 	if opt.Step <= 0 {
 		opt.Step = 10 * time.Microsecond
 	}
+	// Every file's first connections, then their second ones, and so on:
+	// a connection that resumes an earlier one of its file (a TLS 1.2
+	// ticket whose key log line is left out) then starts long after the
+	// connection that issued its ticket, whatever the files around it.
+	tmpls = slices.Clone(tmpls)
+	slices.SortStableFunc(tmpls, func(a, b *Template) int { return a.nth - b.nth })
 	nextCopy := 0
 	planned := int64(24) // bytes of the copies started so far
 	next := func() (*Template, error) {
