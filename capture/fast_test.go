@@ -3,9 +3,9 @@ package capture
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
-	"fmt"
 	"testing"
 
 	"github.com/gopacket/gopacket"
