@@ -173,7 +173,7 @@ func (d *decoder) fastL4(proto uint8, b []byte) (ok bool) {
 		}
 		d.tcpOK = true
 		m.HasPorts, m.SrcPort, m.DstPort = true, uint16(t.SrcPort), uint16(t.DstPort)
-		m.TCPFlags = tcpFlags(t)
+		m.TCPFlags = b[13] // filter.TCPFlag* are the header's bits (tcpFlags)
 	case layers.IPProtocolUDP:
 		u := &d.udp
 		if u.DecodeFromBytes(b, gopacket.NilDecodeFeedback) != nil {

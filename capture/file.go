@@ -267,10 +267,15 @@ func (f *fileReader) nextPcap() error {
 		}
 		return f.readErr(start, "record header", err)
 	}
-	r := reader{b: h, order: f.order}
+	// The first 16 bytes (the modified format adds 8 after them): seconds,
+	// fraction, captured and original lengths.
 	var sec, frac, incl, orig uint32
-	if !r.u32(&sec) || !r.u32(&frac) || !r.u32(&incl) || !r.u32(&orig) {
-		return f.fileErr(start, errInternal)
+	if f.order == binary.LittleEndian { // read directly, not through the interface
+		le := binary.LittleEndian
+		sec, frac, incl, orig = le.Uint32(h[0:4]), le.Uint32(h[4:8]), le.Uint32(h[8:12]), le.Uint32(h[12:16])
+	} else {
+		be := binary.BigEndian
+		sec, frac, incl, orig = be.Uint32(h[0:4]), be.Uint32(h[4:8]), be.Uint32(h[8:12]), be.Uint32(h[12:16])
 	}
 	if incl > maxFrame {
 		return f.fileErr(start, fmt.Errorf("record length %d is over the %d byte limit", incl, maxFrame))
