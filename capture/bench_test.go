@@ -2,6 +2,7 @@ package capture
 
 import (
 	"io"
+	"os"
 	"testing"
 	"time"
 
@@ -39,4 +40,45 @@ func BenchmarkReadPcap(b *testing.B) {
 		src.Close()
 	}
 	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "packets/s")
+}
+
+// BenchmarkReadFile reads the capture $SSLDISSECT_BENCH_FILE (e.g. one of
+// make bench's) through OpenFiles, decoding every frame: the capture
+// stage of the pipeline alone. "gopacket" decodes every frame with
+// gopacket's parser, as before the direct decoder (fast.go).
+func BenchmarkReadFile(b *testing.B) {
+	name := os.Getenv("SSLDISSECT_BENCH_FILE")
+	if name == "" {
+		b.Skip("SSLDISSECT_BENCH_FILE is not set")
+	}
+	st, err := os.Stat(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		noFast bool
+	}{{"direct", false}, {"gopacket", true}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(st.Size())
+			b.ReportAllocs()
+			for b.Loop() {
+				src, err := OpenFiles([]string{name}, Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				src.(*multiSource).dec.noFast = c.noFast
+				for {
+					_, err := src.Next()
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				src.Close()
+			}
+		})
+	}
 }

@@ -60,6 +60,8 @@ type decoder struct {
 	udp   layers.UDP
 
 	all     []gopacket.DecodingLayer
+	known   []gopacket.LayerType // what all decodes (fast.go)
+	noFast  bool                 // tests: gopacket's parser for every frame
 	parsers map[gopacket.LayerType]*gopacket.DecodingLayerParser
 	decoded []gopacket.LayerType
 
@@ -87,6 +89,7 @@ func newDecoder() *decoder {
 	// the fragment header type over from it.
 	d.all = []gopacket.DecodingLayer{&d.eth, &d.vlan, &d.sll, &d.sll2, &d.loop,
 		&d.ip4, &d.ip6, &d.ext, &d.frag6, &d.tcp, &d.udp}
+	d.known = knownTypes(d.all)
 	d.newDefrag()
 	return d
 }
@@ -195,8 +198,12 @@ func (d *decoder) decodeFrame(link layers.LinkType, data []byte, ci gopacket.Cap
 	if first == layers.LayerTypeIPv4 || first == layers.LayerTypeIPv6 {
 		d.meta.L3 = data
 	}
-	err := d.parser(first).DecodeLayers(data, &d.decoded)
-	frag4, frag6 := d.walk(&d.meta, d.decoded)
+	var err error
+	var frag4, frag6 bool
+	if !d.fast(first, data) {
+		err = d.parser(first).DecodeLayers(data, &d.decoded)
+		frag4, frag6 = d.walk(&d.meta, d.decoded)
+	}
 	if len(d.vlan.ids) > 0 {
 		d.meta.VLANs = d.vlan.ids
 	}

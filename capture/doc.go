@@ -30,6 +30,15 @@
 // and LOOP). Frames of other link types are delivered without a TCP layer,
 // and the first one of each type in a file is reported as a warning.
 //
+// The common frames (Ethernet, with or without VLAN tags, or raw IP,
+// carrying an IPv4 header without options that is no fragment, or an IPv6
+// header without extension headers, then TCP or UDP) are read by a direct
+// decoder (fast.go) instead, which decodes the TCP or UDP header with
+// gopacket's own layer and leaves everything else to the parser; its
+// results are the parser's (TestFastDecoderSameAsGopacket, and the
+// differential fuzz target FuzzDecodeDirect). A classic pcap record that
+// fits the 64 KiB read buffer is handed out from that buffer itself.
+//
 // IPv4 (RFC 791) and IPv6 (RFC 8200, with its extension headers) are
 // decoded, and fragmented datagrams are reassembled with gopacket's
 // ip4defrag and ip6defrag: the packet that completes a datagram carries the

@@ -221,6 +221,26 @@ func (f *fileReader) readBuf(n int) ([]byte, error) {
 	return b, nil
 }
 
+// peek returns the next n bytes, consumed, as a slice of the read buffer
+// when they fit in it (so that a frame is not copied again): valid until
+// the next read from f.r. Larger records go through readBuf. Running out
+// is io.ErrUnexpectedEOF, as for readBody.
+func (f *fileReader) peek(n int) ([]byte, error) {
+	if n > f.r.Size() {
+		return f.readBuf(n)
+	}
+	b, err := f.r.Peek(n)
+	m, _ := f.r.Discard(len(b))
+	f.off += int64(m)
+	if err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	return b[:n:n], nil
+}
+
 // readBody reads len(p) bytes that must be there: running out is
 // io.ErrUnexpectedEOF.
 func (f *fileReader) readBody(p []byte) error {
@@ -247,10 +267,15 @@ func (f *fileReader) nextPcap() error {
 		}
 		return f.readErr(start, "record header", err)
 	}
-	r := reader{b: h, order: f.order}
+	// The first 16 bytes (the modified format adds 8 after them): seconds,
+	// fraction, captured and original lengths.
 	var sec, frac, incl, orig uint32
-	if !r.u32(&sec) || !r.u32(&frac) || !r.u32(&incl) || !r.u32(&orig) {
-		return f.fileErr(start, errInternal)
+	if f.order == binary.LittleEndian { // read directly, not through the interface
+		le := binary.LittleEndian
+		sec, frac, incl, orig = le.Uint32(h[0:4]), le.Uint32(h[4:8]), le.Uint32(h[8:12]), le.Uint32(h[12:16])
+	} else {
+		be := binary.BigEndian
+		sec, frac, incl, orig = be.Uint32(h[0:4]), be.Uint32(h[4:8]), be.Uint32(h[8:12]), be.Uint32(h[12:16])
 	}
 	if incl > maxFrame {
 		return f.fileErr(start, fmt.Errorf("record length %d is over the %d byte limit", incl, maxFrame))
@@ -266,7 +291,15 @@ func (f *fileReader) nextPcap() error {
 			f.warn(f.fileErr(start, fmt.Errorf("record length %d is over the file's snapshot length %d: cut to it (later such records are counted, not warned about)", incl, f.snap)))
 		}
 	}
-	data, err := f.readBuf(int(keep))
+	var data []byte
+	var err error
+	if keep == incl {
+		// Nothing is read after the record until the next one: it can be
+		// handed out from the read buffer itself.
+		data, err = f.peek(int(keep))
+	} else {
+		data, err = f.readBuf(int(keep))
+	}
 	if err != nil {
 		return f.readErr(start, "record", err)
 	}

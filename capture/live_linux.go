@@ -351,7 +351,8 @@ func (s *afPacket) decode(fr liveFrame) bool {
 	s.cur = fr
 	d := s.dec
 	d.decode(s.link, fr.data, fr.ci, &s.stats)
-	return d.deliver(&s.stats, s.match, &s.pkt, Packet{File: s.iface, FileNum: s.frames, CI: fr.ci, LinkType: s.link, Data: fr.data})
+	s.pkt = Packet{File: s.iface, FileNum: s.frames, CI: fr.ci, LinkType: s.link, Data: fr.data}
+	return d.deliver(&s.stats, s.match, &s.pkt)
 }
 
 func (s *afPacket) Stats() Stats { return s.stats }

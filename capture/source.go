@@ -268,15 +268,17 @@ func (s *multiSource) decode(f *fileReader) bool {
 		s.warn(&FileError{File: f.name, Packet: f.frames, Offset: fr.offset,
 			Err: fmt.Errorf("link type %d (%v) is not supported; its packets are skipped", fr.link, fr.link)})
 	}
-	return d.deliver(&s.stats, s.match, &s.pkt, Packet{File: f.name, FileNum: f.frames, CI: fr.ci, LinkType: fr.link, Data: fr.data})
+	s.pkt = Packet{File: f.name, FileNum: f.frames, CI: fr.ci, LinkType: fr.link, Data: fr.data}
+	return d.deliver(&s.stats, s.match, &s.pkt)
 }
 
 // deliver finishes a frame d has just decoded, for every source: it counts
 // the frame in st as TCP or not, applies match (nil matches all), and for
-// a frame that passes counts it delivered and stores p in *pkt, completed
-// with its number, its network flow, its length and its TCP segment;
-// false when the filter rejects the frame.
-func (d *decoder) deliver(st *Stats, match matcher, pkt *Packet, p Packet) bool {
+// a frame that passes counts it delivered and completes *p (its file,
+// frame number, capture info, link type and data set by the caller) with
+// its number, its network flow, its length and its TCP segment; false
+// when the filter rejects the frame (*p is then not to be delivered).
+func (d *decoder) deliver(st *Stats, match matcher, p *Packet) bool {
 	if d.tcpOK {
 		st.TCP++
 	} else if d.ipVersion != 0 {
@@ -298,7 +300,6 @@ func (d *decoder) deliver(st *Stats, match matcher, pkt *Packet, p Packet) bool 
 	} else if d.udpOK {
 		p.UDP = &d.udp
 	}
-	*pkt = p
 	return true
 }
 

@@ -170,6 +170,7 @@ type Assembler struct {
 	freeRings []*[ringSize]byte // overlap rings of ended connections, for reuse
 	freePS    []*pendState      // pending states let go, for reuse
 	freeSmall [][]byte          // small pending buffers let go, for reuse
+	freeHist  [][]segRecord     // overlap histories of ended connections, for reuse
 	rings     int               // rings held by open connections
 
 	// Ended connections out of gopacket's pool (closed.go).

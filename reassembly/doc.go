@@ -51,7 +51,9 @@
 // hash, place in a ring of the direction's last 4 KiB of payload, by
 // arrival): the overlapping bytes are compared byte by byte while the
 // earlier segment's are in the ring, else by hash if the new segment
-// covers it wholly. A difference is a NoteRetransmissionMismatch when the
+// covers it wholly (a segment's hash is taken from the ring as its bytes
+// leave it, so that a direction that sends no more than the ring holds
+// hashes nothing). A difference is a NoteRetransmissionMismatch when the
 // earlier segment is wholly covered, a NoteOverlapMismatch when partly.
 // Overlaps with older segments, or partial ones with bytes gone from the
 // ring, are not checked. A segment that starts at or after the end of

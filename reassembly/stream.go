@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math"
+	"math/bits"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -42,7 +43,7 @@ const invalidSeq = gpr.Sequence(-1)
 
 type segRecord struct {
 	seq, n uint32
-	hash   uint64
+	hash   uint64 // of its bytes: set when they leave the ring (hashLeaving), or at once when they never are whole in it
 	packet uint64
 	at     uint64 // half.ringPos of its first byte
 }
@@ -60,7 +61,7 @@ type half struct {
 	histPos  uint8           // next place in hist, once it is full
 	pend     []byte          // bytes left unconsumed by the handler, at offset consumed: ps.buf[ps.off:ps.off+len(pend)]
 	ps       *pendState      // while bytes are pending
-	hist     []segRecord     // up to historySize, grown with the payloads, dropped at End
+	hist     []segRecord     // up to historySize, from the Assembler's free list, given back at End
 	ring     *[ringSize]byte // the latest payload bytes, at ringPos modulo ringSize
 	ringPos  uint64          // payload bytes written to ring
 }
@@ -297,11 +298,16 @@ func (s *stream) afterRST(d Dir, at uint64, data []byte, segs []Segment) {
 // remember records a segment in the history, and its bytes in the ring.
 func (s *stream) remember(h *half, c *pktCtx, payload []byte) {
 	if h.hist == nil {
-		h.hist = make([]segRecord, 0, 1)
+		h.hist = s.a.getHist()
 		h.ring = s.a.getRing()
 		h.hiSeq = c.seq
 	}
-	r := segRecord{seq: c.seq, n: uint32(len(payload)), hash: maphash.Bytes(s.a.seed, payload), packet: c.num, at: h.ringPos}
+	r := segRecord{seq: c.seq, n: uint32(len(payload)), packet: c.num, at: h.ringPos}
+	if h.ring == nil || len(payload) > ringSize {
+		// Never whole in the ring: hashed now. The others are hashed
+		// from the ring when their bytes are about to leave it.
+		r.hash = maphash.Bytes(s.a.seed, payload)
+	}
 	if len(h.hist) < historySize {
 		h.hist = append(h.hist, r)
 	} else {
@@ -312,6 +318,7 @@ func (s *stream) remember(h *half, c *pktCtx, payload []byte) {
 		h.hiSeq = max32(h.hiSeq, c.end)
 		return // checked by hash only
 	}
+	s.hashLeaving(h, h.ringPos+uint64(len(payload)))
 	b := payload
 	if len(b) > ringSize {
 		b = b[len(b)-ringSize:]
@@ -325,6 +332,61 @@ func (s *stream) remember(h *half, c *pktCtx, payload []byte) {
 	if int32(c.end-h.hiSeq) > 0 {
 		h.hiSeq = c.end
 	}
+}
+
+// hashLeaving hashes, from the ring, the remembered segments whose first
+// bytes are about to leave it, now that it is to be written up to position
+// end: each segment of at most ringSize bytes is hashed once, while all its
+// bytes are in the ring, and only if it is still remembered then. So the
+// hash (what checkOverlap compares once the bytes are gone) costs nothing
+// for a direction that never sends more than the ring holds, and bytes
+// already in cache for the others.
+func (s *stream) hashLeaving(h *half, end uint64) {
+	if end <= ringSize {
+		return // nothing leaves the ring yet
+	}
+	from, to := h.ringPos-min(h.ringPos, ringSize), end-ringSize // first bytes in [from, to) leave
+	// The records start at increasing ring positions in the order they
+	// were made: walk back from the newest to the first one before from.
+	n := len(h.hist)
+	for k := range n {
+		r := &h.hist[(int(h.histPos)-1-k+2*n)%n]
+		if r.at < from {
+			return // this one and the older ones were hashed before
+		}
+		if r.at < to && r.n <= ringSize {
+			r.hash = h.ringHash(s.a.seed, r.at, int(r.n))
+		}
+	}
+}
+
+// ringHash is segHash of the ring's n bytes from position pos on.
+func (h *half) ringHash(seed maphash.Seed, pos uint64, n int) uint64 {
+	i := int(pos % ringSize)
+	if i+n <= ringSize {
+		return maphash.Bytes(seed, h.ring[i:i+n])
+	}
+	return splitHash(seed, h.ring[i:], h.ring[:n-(ringSize-i)])
+}
+
+// segHash is the hash of the bytes b of a remembered segment that starts
+// at ring position at: maphash.Bytes of them, or, for one whose bytes wrap
+// around the end of the ring, of the two parts (which ringHash can hash
+// where they lie). A segment that is never whole in the ring (the
+// direction has none, or it is larger) is hashed whole.
+func (h *half) segHash(seed maphash.Seed, b []byte, at uint64) uint64 {
+	if h.ring == nil || len(b) > ringSize {
+		return maphash.Bytes(seed, b)
+	}
+	if k := ringSize - int(at%ringSize); k < len(b) {
+		return splitHash(seed, b[:k], b[k:])
+	}
+	return maphash.Bytes(seed, b)
+}
+
+// splitHash combines the hashes of two parts of a segment.
+func splitHash(seed maphash.Seed, a, b []byte) uint64 {
+	return maphash.Bytes(seed, a) ^ bits.RotateLeft64(maphash.Bytes(seed, b), 29)*0x9e3779b97f4a7c15
 }
 
 // ringEqual tells whether b is the ring's bytes from position pos on.
@@ -380,7 +442,7 @@ func (s *stream) checkOverlap(d Dir, h *half, c *pktCtx, payload []byte, diff in
 			}
 			same = h.ringEqual(from, payload[lo:hi])
 		} else if whole {
-			same = maphash.Bytes(s.a.seed, payload[lo:hi]) == r.hash
+			same = h.segHash(s.a.seed, payload[lo:hi], r.at) == r.hash
 		} else {
 			s.a.stats.OverlapsUnchecked++
 			continue // its bytes are gone
@@ -747,6 +809,26 @@ func (a *Assembler) putRing(r *[ringSize]byte) {
 	}
 }
 
+// getHist returns an empty history: one of historySize records from the
+// free list when it has one (made once, not grown again), else a small
+// one that remember grows with the payloads, so that an open flow of a few
+// segments holds a few records (TestMemoryPerOpenFlow).
+func (a *Assembler) getHist() []segRecord {
+	if n := len(a.freeHist); n > 0 {
+		h := a.freeHist[n-1]
+		a.freeHist[n-1] = nil
+		a.freeHist = a.freeHist[:n-1]
+		return h[:0]
+	}
+	return make([]segRecord, 0, 2)
+}
+
+func (a *Assembler) putHist(h []segRecord) {
+	if cap(h) == historySize && len(a.freeHist) < maxFreeRings {
+		a.freeHist = append(a.freeHist, h)
+	}
+}
+
 // getPendState returns an empty pendState, from the free list if it can.
 func (a *Assembler) getPendState() *pendState {
 	if n := len(a.freePS); n > 0 {
@@ -861,6 +943,7 @@ func (s *stream) end(reason EndReason) {
 		a.stats.PendingDropped += uint64(len(h.pend))
 		a.putPendState(h.ps)
 		a.putRing(h.ring)
+		a.putHist(h.hist)
 		if h.ahead != 0 {
 			a.oooHalves--
 		}

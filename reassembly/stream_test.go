@@ -523,3 +523,58 @@ func TestOverlapMismatchOld(t *testing.T) {
 		t.Errorf("log %q", h.only().log)
 	}
 }
+
+// Segments are hashed from the ring as their bytes leave it: a segment
+// whose bytes wrap around the end of the ring, one larger than the ring
+// (hashed at once) and segments that never leave it compare as they did
+// when every payload was hashed on arrival: equal retransmissions are no
+// mismatch, changed ones are.
+func TestOverlapHashFromRing(t *testing.T) {
+	const c = cliISN + 1
+	pad := strings.Repeat("p", ringSize-2) // "abcd" then wraps around the ring's end
+	big := strings.Repeat("y", ringSize+100)
+	for _, tc := range []struct {
+		name    string
+		packets []tp
+		want    uint64
+	}{
+		{"wrapped, same", []tp{
+			{dir: Dir0, flags: "A", seq: c, data: pad},
+			{dir: Dir0, flags: "A", seq: c + uint32(len(pad)), data: "abcd"},
+			{dir: Dir0, flags: "A", seq: c + uint32(len(pad)) + 4, data: big},
+			{dir: Dir0, flags: "A", seq: c + uint32(len(pad)), data: "abcd"},
+		}, 0},
+		{"wrapped, changed", []tp{
+			{dir: Dir0, flags: "A", seq: c, data: pad},
+			{dir: Dir0, flags: "A", seq: c + uint32(len(pad)), data: "abcd"},
+			{dir: Dir0, flags: "A", seq: c + uint32(len(pad)) + 4, data: big},
+			{dir: Dir0, flags: "A", seq: c + uint32(len(pad)), data: "abXd"},
+		}, 1},
+		{"larger than the ring, changed", []tp{
+			{dir: Dir0, flags: "A", seq: c, data: big},
+			{dir: Dir0, flags: "A", seq: c + uint32(len(big)), data: strings.Repeat("w", ringSize)},
+			{dir: Dir0, flags: "A", seq: c, data: strings.Replace(big, "y", "z", 1)},
+		}, 1},
+		{"larger than the ring, same", []tp{
+			{dir: Dir0, flags: "A", seq: c, data: big},
+			{dir: Dir0, flags: "A", seq: c + uint32(len(big)), data: strings.Repeat("w", ringSize)},
+			{dir: Dir0, flags: "A", seq: c, data: big},
+		}, 0},
+		{"many small ones out of the ring, one changed", append(func() []tp {
+			var ps []tp
+			for i := range 40 {
+				ps = append(ps, tp{dir: Dir0, flags: "A", seq: c + uint32(i*200), data: strings.Repeat(string(rune('a'+i%26)), 200)})
+			}
+			return ps
+		}(), tp{dir: Dir0, flags: "A", seq: c + 30*200, data: strings.Repeat("e", 200)}, // the 31st: 'e', same
+			tp{dir: Dir0, flags: "A", seq: c + 29*200, data: strings.Repeat("X", 200)}), 1}, // the 30th: 'd', changed
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, Options{})
+			h.add(withHandshake(tc.packets...)...)
+			if st := h.a.Stats(); st.Mismatches != tc.want || st.OverlapsUnchecked != 0 {
+				t.Errorf("%d mismatches (%d unchecked), want %d; log %q", st.Mismatches, st.OverlapsUnchecked, tc.want, h.only().log)
+			}
+		})
+	}
+}

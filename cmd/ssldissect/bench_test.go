@@ -139,3 +139,33 @@ func (s *summaryTail) Write(p []byte) (int, error) {
 }
 
 func (s *summaryTail) contains(x string) bool { return strings.Contains(string(s.last), x) }
+
+// BenchmarkFile runs `dissect --format json` (and with -l when
+// $SSLDISSECT_BENCH_KEYLOG is set) over the capture $SSLDISSECT_BENCH_FILE,
+// output to io.Discard: the command issue 13 measures, on a capture of
+// one's choosing (e.g. one made by internal/synth/cmd/tlspcap), for
+// profiling with -cpuprofile. Skipped without the variable.
+func BenchmarkFile(b *testing.B) {
+	name := os.Getenv("SSLDISSECT_BENCH_FILE")
+	if name == "" {
+		b.Skip("SSLDISSECT_BENCH_FILE is not set")
+	}
+	b.Setenv("SSLKEYLOGFILE", "")
+	st, err := os.Stat(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	args := []string{"--format", "json", name}
+	if k := os.Getenv("SSLDISSECT_BENCH_KEYLOG"); k != "" {
+		args = append([]string{"-l", k}, args...)
+	}
+	b.SetBytes(st.Size())
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		if err := run(args, nil, io.Discard, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1e3/float64(b.N), "cpu-ms/op")
+}
