@@ -1,9 +1,11 @@
 package dns
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 
+	"github.com/ssldissect/ssldissect/capture"
 	"github.com/ssldissect/ssldissect/parser"
 )
 
@@ -16,8 +18,25 @@ func FuzzDNS(f *testing.F) {
 		pointerChain(3),
 		pointerChain(MaxPointers),
 	}
-	if len(seeds) == 0 {
-		f.Fatal("no seeds")
+	// The DNS datagrams (queries and responses) of the ECH DNS capture.
+	src, err := capture.OpenFiles([]string{"../../testdata/pcaps/gotls-ech-dns.pcap"}, capture.Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer src.Close()
+	n := 0
+	for {
+		p, err := src.Next()
+		if err != nil {
+			break
+		}
+		if p.UDP != nil && (p.UDP.SrcPort == 53 || p.UDP.DstPort == 53) {
+			seeds = append(seeds, bytes.Clone(p.UDP.Payload))
+			n++
+		}
+	}
+	if n != 2 {
+		f.Fatalf("%d DNS datagrams in the capture, want 2", n)
 	}
 	for _, s := range seeds {
 		f.Add(s)
