@@ -191,7 +191,7 @@ func Parse(b []byte) (*Message, error) {
 		off := len(b) - len(s)
 		var q Question
 		var err error
-		if q.Name, err = readName(b, &s); err != nil {
+		if q.Name, err = readName(b, &s, 0); err != nil {
 			return nil, err
 		}
 		if !s.ReadUint16((*uint16)(&q.Type)) || !s.ReadUint16(&q.Class) {
@@ -204,7 +204,7 @@ func Parse(b []byte) (*Message, error) {
 		off := len(b) - len(s)
 		var r Resource
 		var err error
-		if r.Name, err = readName(b, &s); err != nil {
+		if r.Name, err = readName(b, &s, 0); err != nil {
 			return nil, err
 		}
 		var data cryptobyte.String
@@ -246,7 +246,7 @@ func readSVCB(data cryptobyte.String, off int) (*SVCB, error) {
 		return nil, malformed("svcb priority", off)
 	}
 	var err error
-	if sv.Target, err = readName(nil, &data); err != nil {
+	if sv.Target, err = readName(nil, &data, off+2); err != nil {
 		return nil, err
 	}
 	last := -1
@@ -270,15 +270,19 @@ func readSVCB(data cryptobyte.String, off int) (*SVCB, error) {
 // pointers (each strictly before the label that holds it, at most
 // MaxPointers) and returns the name in presentation form without the
 // final dot, "." for the root; bytes other than letters, digits, '-'
-// and '_' are written \DDD (RFC 1035 5.1).
-func readName(msg []byte, s *cryptobyte.String) (string, error) {
+// and '_' are written \DDD (RFC 1035 5.1). Without msg, base is the
+// offset of s in the message, for errors.
+func readName(msg []byte, s *cryptobyte.String, base int) (string, error) {
 	var sb strings.Builder
 	cur := *s       // where labels are read now
 	jumped := false // cur is inside msg after a pointer; s stays past it
 	wire, hops := 0, 0
 	limit := len(msg) // a pointer must point before this
 	for {
-		pos := len(msg) - len(cur) // offset in msg (meaningless when msg is nil)
+		pos := len(msg) - len(cur) // offset in msg
+		if msg == nil {
+			pos = base + len(*s) - len(cur)
+		}
 		var l uint8
 		if !cur.ReadUint8(&l) {
 			return "", malformed("name", pos)
