@@ -275,7 +275,11 @@ type Summary struct {
 	// and those not kept once 1,024 were; both absent when none.
 	DNSECHConfigs        uint64 `json:"dns_ech_configs,omitempty"`
 	DNSECHConfigsDropped uint64 `json:"dns_ech_configs_dropped,omitempty"`
-	Warnings             int    `json:"warnings"`
+	// UDP datagrams from port 53 that did not decode as DNS (or hit a cap
+	// of parser/dns), and ech SvcParams whose ECHConfigList did not
+	// decode; absent when none.
+	DNSMalformed uint64 `json:"dns_malformed,omitempty"`
+	Warnings     int    `json:"warnings"`
 	// KeylogLinesUnused counts the key-log secrets (by label and client
 	// random) that matched no connection.
 	KeylogLinesUnused int     `json:"keylog_lines_unused"`

@@ -448,7 +448,7 @@ func TestECHFromDNS(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"grease no", "config from dns HTTPS public.test (public_name public.test)",
-		"DNS: 1 ECHConfigs published in HTTPS/SVCB records (0 more not kept)"} {
+		"DNS: 1 ECHConfigs published in HTTPS/SVCB records (0 more not kept), 0 malformed"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("text output lacks %q", want)
 		}

@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
 
 	"github.com/ssldissect/ssldissect/capture"
+	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/session"
 )
 
@@ -157,5 +159,34 @@ func TestDNSECHOrder(t *testing.T) {
 		if res.DNS.Configs != 1 {
 			t.Errorf("%d workers: dns stats %+v: the late response is still read", n, res.DNS)
 		}
+	}
+}
+
+// TestDNSECHCounts: a datagram from port 53 that is no DNS message is
+// counted as malformed, a query is not read, and an ech value that is no
+// ECHConfigList is counted by the table.
+func TestDNSECHCounts(t *testing.T) {
+	keys := decrypt.NewKeyStore()
+	var st DNSStats
+	dg := func(b []byte) *capture.Packet {
+		u := &layers.UDP{SrcPort: 53, DstPort: 40000}
+		u.Payload = b
+		return &capture.Packet{UDP: u}
+	}
+	dnsECH(keys.DNSECH, &st, dg([]byte{1, 2, 3}))
+	// A response to "HTTPS? p.t" with one HTTPS answer whose ech is 2 bytes.
+	resp := []byte{0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0,
+		1, 'p', 1, 't', 0, 0, 65, 0, 1,
+		0xc0, 12, 0, 65, 0, 1, 0, 0, 0, 60, 0, 9,
+		0, 1, 0, 0, 5, 0, 2, 0xff, 0xff}
+	dnsECH(keys.DNSECH, &st, dg(resp))
+	query := append([]byte(nil), resp...)
+	query[2] = 0x01
+	dnsECH(keys.DNSECH, &st, dg(query))
+	var res Result
+	dnsResult(&res, keys.DNSECH, st)
+	want := DNSStats{Responses: 1, Malformed: 1, ECHConfigStats: decrypt.ECHConfigStats{Lists: 1, Malformed: 1}}
+	if res.DNS != want {
+		t.Errorf("stats %+v, want %+v", res.DNS, want)
 	}
 }
