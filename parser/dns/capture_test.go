@@ -16,8 +16,8 @@ import (
 )
 
 // TestTshark decodes every DNS response (UDP from port 53) of the ECH
-// DNS captures and of a conformance capture with compressed names in many
-// records, and holds the question name, the answers' owner names and types,
+// DNS captures and of the conformance captures that have any (compressed
+// names in many records, CNAME chains, A and AAAA), and holds the question name, the answers' owner names and types,
 // and the HTTPS records' priority, target, SvcParam keys and ech value to
 // tshark's.
 func TestTshark(t *testing.T) {
@@ -27,6 +27,11 @@ func TestTshark(t *testing.T) {
 		"../../testdata/pcaps/gotls-ech-dns.pcap",
 		"../../testdata/pcaps/gotls-ech-dns-mismatch.pcap",
 		filepath.Join(conf, "zeek/traces/dns-txt-multiple.pcap"),
+		filepath.Join(conf, "ndpi/pcap/tls_certificate_too_long.pcap"),
+		filepath.Join(conf, "ssldump/tls1.3_curl_google.pcap"),
+		filepath.Join(conf, "arkime/pcap/curl-enabled-tls13.pcap"),
+		filepath.Join(conf, "suricata-verify/tls13-draft18/tls13_draft18.pcap"),
+		filepath.Join(conf, "community-id/pcaps/udp.pcap"),
 	}
 	total, https := 0, 0
 	for _, f := range files {
