@@ -4,9 +4,14 @@ import (
 	"strings"
 )
 
-// MaxDNSECHConfigs caps the ECHConfigs an ECHConfigs table holds; those
-// seen once it is full are counted in ECHConfigStats.Dropped.
-const MaxDNSECHConfigs = 1024
+// MaxDNSECHConfigs caps the ECHConfigs an ECHConfigs table holds, and
+// MaxDNSECHConfigBytes their bytes (a real config is under 100 bytes, one
+// DNS message may carry 64 KiB); those seen once it is full are counted in
+// ECHConfigStats.Dropped.
+const (
+	MaxDNSECHConfigs     = 1024
+	MaxDNSECHConfigBytes = 1 << 20
+)
 
 // DNSECHConfig is an ECHConfig a DNS response carried in the ech SvcParam
 // of an HTTPS or SVCB record, with the name that was queried.
@@ -26,7 +31,7 @@ type ECHConfigStats struct {
 
 // ECHConfigs is the table of ECHConfigs published in the DNS responses of
 // a capture (RFC 9848), in the order they were seen, first come first
-// kept up to MaxDNSECHConfigs, each config once (by its bytes). It tells a
+// kept up to MaxDNSECHConfigs (and MaxDNSECHConfigBytes), each config once (by its bytes). It tells a
 // real ECH offer from GREASE: a ClientHello whose encrypted_client_hello
 // names a config the capture's DNS published before it is real. The
 // configs are public keys; the table is not safe for concurrent use: each
@@ -35,6 +40,7 @@ type ECHConfigStats struct {
 type ECHConfigs struct {
 	byRaw map[string]bool
 	byID  map[uint8][]DNSECHConfig
+	bytes int // of the configs held
 	Stats ECHConfigStats
 }
 
@@ -59,10 +65,11 @@ func (t *ECHConfigs) Add(name, typ string, list []byte) int {
 		if c.Version != ECHConfigVersion || t.byRaw[string(c.Raw)] {
 			continue
 		}
-		if t.Stats.Configs >= MaxDNSECHConfigs {
+		if t.Stats.Configs >= MaxDNSECHConfigs || t.bytes+len(c.Raw) > MaxDNSECHConfigBytes {
 			t.Stats.Dropped++
 			continue
 		}
+		t.bytes += len(c.Raw)
 		t.byRaw[string(c.Raw)] = true
 		t.byID[c.ConfigID] = append(t.byID[c.ConfigID], DNSECHConfig{Config: c, Name: name, Type: typ})
 		t.Stats.Configs++

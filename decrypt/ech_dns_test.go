@@ -52,6 +52,14 @@ func TestECHConfigsMatch(t *testing.T) {
 	if tab.Stats.Malformed != 1 || tab.Stats.Configs != MaxDNSECHConfigs || tab.Stats.Dropped != 2 {
 		t.Errorf("stats %+v", tab.Stats)
 	}
+	// The byte budget: configs of 60 KiB public keys fill it after 17.
+	big := NewECHConfigs()
+	for i := range 20 {
+		big.Add("x", "HTTPS", echConfigList(buildECHConfig(t, uint8(i), 0x20, bytes.Repeat([]byte{byte(i)}, 60<<10), []ECHCipherSuite{aes}, "big.test", nil)))
+	}
+	if big.Stats.Configs != MaxDNSECHConfigBytes/(60<<10+51) || big.Stats.Dropped != 20-big.Stats.Configs || big.bytes > MaxDNSECHConfigBytes {
+		t.Errorf("byte budget: stats %+v, %d bytes", big.Stats, big.bytes)
+	}
 	var nilTab *ECHConfigs
 	if _, ok := nilTab.Match(7, 1, 1, 32, ""); ok || nilTab.Add("x", "HTTPS", a) != 0 {
 		t.Error("nil table")
