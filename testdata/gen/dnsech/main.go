@@ -8,7 +8,7 @@
 // serve answers N queries (UDP) for the HTTPS record of -name with one
 // ServiceMode record (priority 1, target ".", alpn http/1.1) whose ech
 // SvcParam is the ECHConfigList of the PREFIX.config files (gotls echkey);
-// other questions get NXDOMAIN-free empty answers. query sends one HTTPS
+// other questions get an empty answer section (NOERROR). query sends one HTTPS
 // query and writes the ech SvcParam of the answer (an ECHConfigList) to
 // FILE, for gotls client -ech-list.
 package main
