@@ -70,7 +70,14 @@
 //     padding removal, ech_outer_extensions expansion and the outer
 //     legacy_session_id, giving a handshake message the parser decodes.
 //     ECHAccepted, ECHAcceptedHRR and ECHAcceptedAfterHRR check the
-//     server's accept confirmations (RFC 9849 7.2, 7.2.1).
+//     server's accept confirmations (RFC 9849 7.2, 7.2.1). ECHConfigs
+//     (ech_dns.go; KeyStore.DNSECH) is the table of the ECHConfigs a
+//     capture's DNS responses published (HTTPS/SVCB ech SvcParam), first
+//     come first kept up to MaxDNSECHConfigs, each once by its bytes;
+//     Match finds the one an outer ClientHello names (config_id, HPKE
+//     suite, enc length, public_name = outer SNI). It is the one part of a
+//     KeyStore not shared by the workers of a sharded run
+//     (KeyStore.ForWorker): each fills its own in capture order.
 //   - HPKE (RFC 9180): the base mode receiver key schedule from a KEM
 //     shared secret (HPKESuite.KeySchedule, NewHPKEReceiver) for
 //     HKDF-SHA256/384/512 and AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305;

@@ -14,7 +14,16 @@ import (
 type KeyStore struct {
 	Log *KeyLog
 	RSA *RSAKeys
+	// DNSECH holds the ECHConfigs the capture's DNS responses published
+	// (ech_dns.go). Unlike the rest it is not shared between the workers
+	// of a sharded run: each has its own (ForWorker).
+	DNSECH *ECHConfigs
 
+	cache *sessionCache
+}
+
+// sessionCache is the session cache, shared by the workers' KeyStores.
+type sessionCache struct {
 	mu       sync.Mutex
 	byID     map[string]cachedSession
 	byTicket map[[32]byte]cachedSession
@@ -35,7 +44,15 @@ const maxSessions = 1 << 16
 
 // NewKeyStore makes an empty key store.
 func NewKeyStore() *KeyStore {
-	return &KeyStore{Log: &KeyLog{}, RSA: &RSAKeys{}, byID: map[string]cachedSession{}, byTicket: map[[32]byte]cachedSession{}}
+	return &KeyStore{Log: &KeyLog{}, RSA: &RSAKeys{}, DNSECH: NewECHConfigs(),
+		cache: &sessionCache{byID: map[string]cachedSession{}, byTicket: map[[32]byte]cachedSession{}}}
+}
+
+// ForWorker is the KeyStore of one worker of a sharded run: the same key
+// log, RSA keys and session cache, and a DNSECH table of its own, which
+// the worker fills from the DNS responses in capture order.
+func (k *KeyStore) ForWorker() *KeyStore {
+	return &KeyStore{Log: k.Log, RSA: k.RSA, DNSECH: NewECHConfigs(), cache: k.cache}
 }
 
 // remember caches a session's master secret under the session ID and the
@@ -45,17 +62,18 @@ func (k *KeyStore) remember(id, ticket []byte, s cachedSession) {
 	if k == nil || len(s.master) == 0 {
 		return
 	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if len(k.byID)+len(k.byTicket) >= maxSessions {
-		k.byID = map[string]cachedSession{}
-		k.byTicket = map[[32]byte]cachedSession{}
+	c := k.cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.byID)+len(c.byTicket) >= maxSessions {
+		c.byID = map[string]cachedSession{}
+		c.byTicket = map[[32]byte]cachedSession{}
 	}
 	if len(id) > 0 {
-		k.byID[string(id)] = s
+		c.byID[string(id)] = s
 	}
 	if len(ticket) > 0 {
-		k.byTicket[csha256.Sum256(ticket)] = s
+		c.byTicket[csha256.Sum256(ticket)] = s
 	}
 }
 
@@ -65,15 +83,16 @@ func (k *KeyStore) resume(id, ticket []byte) (cachedSession, bool) {
 	if k == nil {
 		return cachedSession{}, false
 	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
+	c := k.cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if len(ticket) > 0 {
-		if s, ok := k.byTicket[csha256.Sum256(ticket)]; ok {
+		if s, ok := c.byTicket[csha256.Sum256(ticket)]; ok {
 			return s, true
 		}
 	}
 	if len(id) > 0 {
-		if s, ok := k.byID[string(id)]; ok {
+		if s, ok := c.byID[string(id)]; ok {
 			return s, true
 		}
 	}

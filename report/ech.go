@@ -15,7 +15,8 @@ type ECH struct {
 	AEAD          string `json:"aead"`
 	EncLength     int    `json:"enc_length"`
 	PayloadLength int    `json:"payload_length"`
-	// Grease: "no" (a real ECH: decrypted or accepted), "likely" (the
+	// Grease: "no" (a real ECH: decrypted, accepted, or its config
+	// published in the capture's DNS), "likely" (the
 	// server went on with the outer ClientHello and sent no
 	// retry_configs, as a server without ECH does), "unknown".
 	Grease string `json:"grease"`
@@ -32,6 +33,18 @@ type ECH struct {
 	InnerSNI          string   `json:"inner_sni"`
 	InnerALPN         []string `json:"inner_alpn"`
 	InnerJA4          string   `json:"inner_ja4"`
+	// DNS is set when a DNS response earlier in the capture published the
+	// ECHConfig the extension names (grease is then "no").
+	DNS *ECHDNS `json:"dns,omitempty"`
+}
+
+// ECHDNS is the DNS record that published a connection's ECHConfig: the
+// name queried, the record type (HTTPS or SVCB) and the config's
+// public_name.
+type ECHDNS struct {
+	Query      string `json:"query"`
+	Type       string `json:"type"`
+	PublicName string `json:"public_name"`
 }
 
 // hpkeKDFName and hpkeAEADName are the HPKE registry's names (RFC 9180
@@ -76,6 +89,9 @@ func echOf(e *session.ECHInfo) *ECH {
 		a := e.Accepted > 0
 		out.Accepted = &a
 	}
+	if d := e.DNS; d != nil {
+		out.DNS = &ECHDNS{Query: d.Name, Type: d.Type, PublicName: d.Config.PublicName}
+	}
 	return out
 }
 
@@ -101,6 +117,9 @@ func echText(e *ECH) string {
 	}
 	if e.InnerJA4 != "" {
 		s += ", inner ja4 " + e.InnerJA4
+	}
+	if e.DNS != nil {
+		s += fmt.Sprintf(", config from dns %s %s (public_name %s)", e.DNS.Type, e.DNS.Query, e.DNS.PublicName)
 	}
 	return s
 }

@@ -270,7 +270,16 @@ type Summary struct {
 	// Dropped counts; both absent when none did.
 	CappedConnections uint64   `json:"capped_connections,omitempty"`
 	Dropped           *Dropped `json:"dropped,omitempty"`
-	Warnings          int      `json:"warnings"`
+	// The distinct ECHConfigs that the DNS responses (UDP from port 53)
+	// published in HTTPS/SVCB records, kept to tell real ECH from GREASE,
+	// and those not kept once 1,024 were; both absent when none.
+	DNSECHConfigs        uint64 `json:"dns_ech_configs,omitempty"`
+	DNSECHConfigsDropped uint64 `json:"dns_ech_configs_dropped,omitempty"`
+	// UDP datagrams from port 53 that did not decode as DNS (or hit a cap
+	// of parser/dns), and ech SvcParams whose ECHConfigList did not
+	// decode; absent when none.
+	DNSMalformed uint64 `json:"dns_malformed,omitempty"`
+	Warnings     int    `json:"warnings"`
 	// KeylogLinesUnused counts the key-log secrets (by label and client
 	// random) that matched no connection.
 	KeylogLinesUnused int     `json:"keylog_lines_unused"`

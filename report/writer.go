@@ -222,6 +222,10 @@ func (w *Writer) Summary(s Summary) {
 		_, err = fmt.Fprintf(w.out, "Dropped by the per-connection caps, in %d connections: %s\n",
 			s.CappedConnections, droppedText(s.Dropped.counts()))
 	}
+	if err == nil && s.DNSECHConfigs+s.DNSECHConfigsDropped+s.DNSMalformed > 0 {
+		_, err = fmt.Fprintf(w.out, "DNS: %d ECHConfigs published in HTTPS/SVCB records (%d more not kept), %d malformed\n",
+			s.DNSECHConfigs, s.DNSECHConfigsDropped, s.DNSMalformed)
+	}
 	if err == nil && s.Select != nil {
 		forced := ""
 		if s.Select.Forced > 0 {

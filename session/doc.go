@@ -25,8 +25,9 @@
 // resumption), RFC 5746 (renegotiation), RFC 8446 section 4.2.10 (0-RTT),
 // Zeek's ssl_history letters (base/protocols/ssl/main.zeek), RFC 9849
 // (Encrypted ClientHello: ech.go keeps ECHInfo, whether the server
-// accepted the inner ClientHello, and finds an accepted connection's inner
-// random among the key log's unmatched secrets).
+// accepted the inner ClientHello, whether the capture's DNS published the
+// config it names (decrypt.ECHConfigs, ECHInfo.DNS), and finds an accepted
+// connection's inner random among the key log's unmatched secrets).
 //
 // Non-goals: decoding bytes (package parser), cryptography, key storage
 // and record protection (package decrypt), finding records in a byte

@@ -33,7 +33,8 @@ type ECHInfo struct {
 	EncLen     int
 	PayloadLen int
 	// Grease is ECHGreaseNo when the extension is known to be a real
-	// ECH (the inner ClientHello decrypted, or the server accepted it),
+	// ECH (the inner ClientHello decrypted, the server accepted it, or
+	// the capture's DNS published its config: DNS),
 	// ECHGreaseLikely when the server answered as one that does not
 	// support ECH (the handshake went on with the outer ClientHello and
 	// EncryptedExtensions carried no retry_configs), else
@@ -59,6 +60,10 @@ type ECHInfo struct {
 	InnerSNI  string
 	InnerALPN []string
 	InnerJA4  string
+	// DNS is set when a DNS response seen earlier in the capture published
+	// the ECHConfig the extension names (decrypt.ECHConfigs.Match): the
+	// offer is real.
+	DNS *decrypt.DNSECHConfig
 
 	innerRaw []byte // Inner with its 4-byte header, for the transcript
 	tried    bool   // the trial ran
@@ -82,6 +87,11 @@ func (c *Conn) echClientHello(m *parser.ClientHello) {
 		return
 	}
 	c.ECH = &ECHInfo{ConfigID: x.ConfigID, KDF: x.KDF, AEAD: x.AEAD, EncLen: len(x.Enc), PayloadLen: x.PayloadLen, Grease: ECHGreaseUnknown}
+	if k := c.crypto.keys; k != nil {
+		if d, ok := k.DNSECH.Match(x.ConfigID, x.KDF, x.AEAD, len(x.Enc), m.SNI()); ok {
+			c.ECH.DNS, c.ECH.Grease = &d, ECHGreaseNo
+		}
+	}
 	c.echOpen(m, c.outerHello)
 	c.outerHello = nil
 }

@@ -190,6 +190,9 @@ func summary(packets, bytes uint64, res pipeline.Result, warnings *warnings, beg
 		Tunnels:               cs.Tunnels,
 		UnreadableFiles:       cs.Unreadable,
 		FramesCutToSnaplen:    cs.CutToSnaplen,
+		DNSECHConfigs:         uint64(res.DNS.Configs),
+		DNSECHConfigsDropped:  uint64(res.DNS.Dropped),
+		DNSMalformed:          uint64(res.DNS.Malformed + res.DNS.ECHConfigStats.Malformed),
 		Warnings:              warnings.n,
 		ElapsedSeconds:        now().Sub(begin).Seconds(),
 	}

@@ -399,3 +399,65 @@ func TestECHLinesOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestECHFromDNS: without keys, the DNS response in gotls-ech-dns.pcap
+// publishes the ECHConfig the ClientHello names (config_id, suite, public
+// name), so the ECH is real: grease "no" and ech.dns. Without the DNS
+// packets (-f 'not udp port 53') grease stays unknown, as it does in
+// gotls-ech-dns-mismatch.pcap, whose DNS publishes another config_id. The
+// text format says it too, and the summary counts the config.
+func TestECHFromDNS(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		grease string
+		dns    bool
+	}{
+		{"dns", []string{echPcap("gotls-ech-dns.pcap")}, "no", true},
+		{"dns/workers", []string{"--workers", "3", echPcap("gotls-ech-dns.pcap")}, "no", true},
+		{"dns filtered out", []string{"-f", "not udp port 53", echPcap("gotls-ech-dns.pcap")}, "unknown", false},
+		{"mismatch", []string{echPcap("gotls-ech-dns-mismatch.pcap")}, "unknown", false},
+		{"mismatch/keys", []string{"-l", echPcap("gotls-ech-dns-mismatch.keylog"), echPcap("gotls-ech-dns-mismatch.pcap")}, "no", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conns := dissectJSON(t, "", tc.args...)
+			if len(conns) != 1 || conns[0].ECH == nil {
+				t.Fatalf("connections %+v", conns)
+			}
+			e := conns[0].ECH
+			if e.Grease != tc.grease {
+				t.Errorf("grease %q, want %q", e.Grease, tc.grease)
+			}
+			if !tc.dns {
+				if e.DNS != nil {
+					t.Errorf("dns %+v, want none", *e.DNS)
+				}
+				return
+			}
+			if e.DNS == nil || *e.DNS != (report.ECHDNS{Query: echPublicName, Type: "HTTPS", PublicName: echPublicName}) {
+				t.Errorf("dns %+v", e.DNS)
+			}
+			if e.Accepted != nil {
+				t.Errorf("accepted %v: without keys it cannot be told", *e.Accepted)
+			}
+		})
+	}
+	t.Setenv("SSLKEYLOGFILE", "")
+	var stdout, stderr bytes.Buffer
+	if err := run([]string{"dissect", echPcap("gotls-ech-dns.pcap")}, nil, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"grease no", "config from dns HTTPS public.test (public_name public.test)",
+		"DNS: 1 ECHConfigs published in HTTPS/SVCB records (0 more not kept), 0 malformed"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("text output lacks %q", want)
+		}
+	}
+	stdout.Reset()
+	if err := run([]string{"dissect", "--format", "json", echPcap("gotls-ech-dns.pcap")}, nil, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), `"dns_ech_configs":1`) {
+		t.Error("the summary lacks dns_ech_configs 1")
+	}
+}

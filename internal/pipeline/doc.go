@@ -24,4 +24,10 @@
 // same as with one worker (shard.go; docs/DESIGN.md, "Scaling out").
 // Materialised events copy a record's bytes as captured (RecordEvent.Wire)
 // only with Options.Wire, which -X sets.
+//
+// DNS responses (UDP datagrams from port 53, dns.go) are decoded with
+// parser/dns for the ECHConfigs of their HTTPS/SVCB records, which go to
+// the KeyStore's DNSECH table (Result.DNS counts them); the datagram then
+// goes to the UDP transports as any other. In a sharded run every worker
+// gets every DNS response, in capture order, for its own table.
 package pipeline

@@ -71,6 +71,7 @@ type Result struct {
 	Assembly reassembly.Stats
 	QUIC     quic.Stats
 	DTLS     dtls.Stats
+	DNS      DNSStats // DNS responses read for ECHConfigs (dns.go)
 	// Flushed tells that the run ended the connections still open at its
 	// end: false when a hook's error cut it short.
 	Flushed bool
@@ -115,6 +116,7 @@ func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
 	if keys == nil {
 		keys = decrypt.NewKeyStore()
 	}
+	var dnsStats DNSStats
 	sw := &switchSink{Sink: sink}
 	an := tcp.NewAnalyzer(sw, keys)
 	asm := reassembly.New(an.Factory, opt.Reassembly)
@@ -126,6 +128,7 @@ func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
 			lv.end(false)
 		}
 		res.Capture, res.Assembly, res.QUIC, res.DTLS = src.Stats(), asm.Stats(), qa.Stats, da.Stats
+		dnsResult(&res, keys.DNSECH, dnsStats)
 		return res, err
 	}
 	var err error
@@ -149,6 +152,9 @@ func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
 		if p.TCP != nil {
 			asm.Add(p)
 		} else if p.UDP != nil {
+			if isDNS(p) {
+				dnsECH(keys.DNSECH, &dnsStats, p)
+			}
 			udp(qa, da, p)
 		}
 		if lv != nil {
@@ -170,6 +176,7 @@ func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
 	tr.flushAll(res.Last)
 	res.Flushed = true
 	res.Capture, res.Assembly, res.QUIC, res.DTLS = src.Stats(), asm.Stats(), qa.Stats, da.Stats
+	dnsResult(&res, keys.DNSECH, dnsStats)
 	return res, err
 }
 

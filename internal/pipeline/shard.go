@@ -71,8 +71,9 @@ type pktCopy struct {
 	tcp       layers.TCP
 	udp       layers.UDP
 	isUDP     bool
-	off, hlen int // the TCP or UDP header in batch.buf, followed by ...
-	n         int // ... the payload
+	dnsOnly   bool // a DNS response for this worker's ECHConfigs table only
+	off, hlen int  // the TCP or UDP header in batch.buf, followed by ...
+	n         int  // ... the payload
 }
 
 // batch is one round's packets for one worker.
@@ -130,6 +131,7 @@ type answer struct {
 	stats  reassembly.Stats // with the final answer
 	quic   quic.Stats
 	dtls   dtls.Stats
+	dns    DNSStats
 }
 
 func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, error) {
@@ -154,7 +156,7 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 		ins[w] = make(chan *batch, depth)
 		outs[w] = make(chan answer, depth)
 		frees[w] = make(chan *batch, depth+2)
-		go work(ins[w], outs[w], frees[w], keys, ropt, opt.Reassembly, opt.Wire)
+		go work(ins[w], outs[w], frees[w], keys.ForWorker(), ropt, opt.Reassembly, opt.Wire)
 	}
 	var stop atomic.Bool
 	var res Result
@@ -182,6 +184,7 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 	var stats reassembly.Stats
 	var qstats quic.Stats
 	var dstats dtls.Stats
+	var dnsStats DNSStats
 	for final := false; !final; {
 		for w := range n {
 			ans[w] = <-outs[w]
@@ -215,6 +218,9 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 				addStats(&stats, ans[w].stats)
 				addCounts(&qstats, ans[w].quic)
 				addCounts(&dstats, ans[w].dtls)
+				if w == 0 { // every worker read every DNS response
+					dnsStats = ans[w].dns
+				}
 			}
 		}
 		for {
@@ -245,7 +251,7 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 	} else {
 		res.Flushed = true
 	}
-	res.Capture, res.Assembly, res.QUIC, res.DTLS = src.Stats(), stats, qstats, dstats
+	res.Capture, res.Assembly, res.QUIC, res.DTLS, res.DNS = src.Stats(), stats, qstats, dstats, dnsStats
 	return res, err
 }
 
@@ -292,8 +298,16 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop *a
 			cur[serverHash(p)%uint64(n)].add(p)
 		case p.UDP != nil:
 			// QUIC connections are found by connection ID, which migrates
-			// across addresses: all of UDP goes to one worker.
+			// across addresses: all of UDP goes to one worker. A DNS
+			// response goes to every worker too, for its ECHConfigs table,
+			// in capture order like the single loop's.
 			cur[0].add(p)
+			if isDNS(p) {
+				for w := 1; w < n; w++ {
+					cur[w].add(p)
+					cur[w].pkts[len(cur[w].pkts)-1].dnsOnly = true
+				}
+			}
 		}
 		inRound++
 		if flush := res.Packets%FlushEvery == 0; flush || inRound == roundPackets {
@@ -327,13 +341,19 @@ func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *decrypt
 	asm := reassembly.New(an.Factory, ropt)
 	qa := quic.NewAnalyzer(rec, keys, nextID, quicOptions(uopt))
 	da := dtls.NewAnalyzer(rec, keys, nextID, dtlsOptions(uopt))
+	var dnsStats DNSStats
 	for b := range in {
 		rec.flush = false
 		for i := range b.pkts {
 			if p := b.decode(i); p != nil {
 				rec.pkt = p.Num
 				if p.UDP != nil {
-					udp(qa, da, p)
+					if isDNS(p) {
+						dnsECH(keys.DNSECH, &dnsStats, p)
+					}
+					if !b.pkts[i].dnsOnly {
+						udp(qa, da, p)
+					}
 				} else {
 					asm.Add(p)
 				}
@@ -351,6 +371,9 @@ func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *decrypt
 		a := answer{events: evs, final: b.final}
 		if b.final {
 			a.stats, a.quic, a.dtls = asm.Stats(), qa.Stats, da.Stats
+			var r Result
+			dnsResult(&r, keys.DNSECH, dnsStats)
+			a.dns = r.DNS
 		}
 		// The reassembler keeps nothing of a packet after Add.
 		b.pkts, b.buf = b.pkts[:0], b.buf[:0]

@@ -21,7 +21,13 @@
 #                      lines ECH_SECRET / ECH_CONFIG keyed by the OUTER random
 #                      (the key log the golden and plaintext tests use)
 # and, where every connection of the capture carried the same application
-# bytes, NAME.c2s / NAME.s2c. Afterwards update testdata/pcaps/README.md.
+# bytes, NAME.c2s / NAME.s2c. The gotls-ech-dns* captures first have the
+# client ask a DNS server (testdata/gen/dnsech, its own module requiring
+# golang.org/x/net for dnsmessage's HTTPS record) on the server's address,
+# UDP port 53, for the HTTPS record of public.test, whose ech SvcParam holds
+# the configs DNS_KEYS; gotls-ech-dns then offers that ECHConfigList. Both
+# the DNS exchange and the TLS connection are in the capture. Afterwards
+# update testdata/pcaps/README.md.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -46,14 +52,26 @@ ech() {
 	local name=$1 skeys=$2 ckeys=$3 known=$4 n=$5; shift 5
 	mkresp "$name" 3000
 	printf 'GET /%s HTTP/1.0\r\nHost: secret.test\r\n\r\n' "$name" > "$WORK/$name.req"
-	cap_start "$name"
+	local clist=()
+	if [[ -n ${DNS_KEYS:-} ]]; then
+		CAP_FILTER="tcp or udp port 53" cap_start "$name"
+		ip netns exec $NSS "$WORK/bin/dnsech" serve -listen $S4:53 -name public.test -ech "$DNS_KEYS" -n 1 \
+			>"$WORK/dns.log" 2>&1 5>&- 6>&- &
+		PIDS+=("$!")
+		local i
+		for i in $(seq "$WAIT_N"); do inS ss -Hlun "sport = :53" | grep -q . && break; sleep 0.05; done
+		timeout 10 ip netns exec $NSC "$WORK/bin/dnsech" query -server $S4:53 -name public.test -out "$WORK/$name.echlist"
+		[[ ${DNS_USE:-1} == 1 ]] && clist=(-ech-list "$WORK/$name.echlist")
+	else
+		cap_start "$name"
+	fi
 	local sech=()
 	[[ -n $skeys ]] && sech=(-ech "$skeys")
 	srv_start 443 "$WORK/bin/gotls" server -listen :443 -issue secret.test,public.test -ca "$CA" \
 		-ca-key "$CERTS/ca.key" -resp "$WORK/www/$name" -tls 1.3 -n "$n" -alpn http/1.1 ${SRV_FLAGS:-} "${sech[@]}"
 	timeout 30 ip netns exec $NSC "$WORK/bin/gotls" client -connect $S4:443 -ca "$CA" -name secret.test \
 		-req "$WORK/$name.req" -out "$WORK/$name.got" -tls 1.3 -alpn http/1.1 -keylog "$OUT/$name.noech.keylog" \
-		-ech "$ckeys" -ech-known "$known" -ech-keylog "$OUT/$name.keylog" "$@" ||
+		-ech "$ckeys" -ech-known "$known" -ech-keylog "$OUT/$name.keylog" "${clist[@]}" "$@" ||
 		echo "gotls client failed" >&2
 	srv_wait 5
 	cat "$WORK/srv.log" >&2 || true
@@ -100,11 +118,26 @@ cap_gotls-ech-ignored() {
 	ech "$1" "" "$(K a)" "" 1
 }
 
-ALL=(gotls-ech-accept gotls-ech-chacha20 gotls-ech-hrr gotls-ech-reject gotls-ech-ignored)
+# The client takes its ECHConfigList (config a) from the HTTPS record of
+# public.test that it asked the DNS server for; the server accepts it.
+cap_gotls-ech-dns() {
+	DNS_KEYS=$(K a) ech "$1" "$(K a)" "" "$(K a)" 1
+	same "$WORK/www/$1" "$WORK/$1.got" "$1" && cp "$WORK/$1.req" "$OUT/$1.c2s" && cp "$WORK/www/$1" "$OUT/$1.s2c"
+}
+# The DNS answer publishes config b (config_id 9); the client offers its own
+# config a (config_id 7) regardless, which the server accepts: no config in
+# the capture's DNS has the ClientHello's config_id.
+cap_gotls-ech-dns-mismatch() {
+	DNS_KEYS=$(K b) DNS_USE=0 ech "$1" "$(K a)" "$(K a)" "" 1
+	same "$WORK/www/$1" "$WORK/$1.got" "$1" && cp "$WORK/$1.req" "$OUT/$1.c2s" && cp "$WORK/www/$1" "$OUT/$1.s2c"
+}
+
+ALL=(gotls-ech-accept gotls-ech-chacha20 gotls-ech-hrr gotls-ech-reject gotls-ech-ignored gotls-ech-dns gotls-ech-dns-mismatch)
 
 main() {
 	mkdir -p "$OUT"
 	build_go gotls
+	(cd "$HERE/dnsech" && go build -o "$WORK/bin/dnsech" .)
 	keys
 	netns_up
 	local names=("$@")

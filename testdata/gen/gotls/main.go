@@ -8,7 +8,9 @@
 //
 // With ECH (ech.go): the server takes -ech PREFIX[,PREFIX] (and -issue
 // NAMES -ca-key K -ca CA for a certificate valid for the inner and the public
-// name), the client -ech PREFIX[,PREFIX] -ech-keylog F [-ech-retry].
+// name), the client -ech PREFIX[,PREFIX] -ech-keylog F [-ech-retry]
+// [-ech-list FILE: offer that ECHConfigList, e.g. one from DNS, with the
+// keys of -ech and -ech-known for the key log].
 //
 // The server reads one request (up to the blank line), writes the bytes of
 // -resp and closes (close_notify). The client writes the bytes of -req, reads
@@ -180,6 +182,7 @@ func client(args []string) error {
 	echkl := fs.String("ech-keylog", "", "write the key log plus the RFC 9850 ECH_SECRET/ECH_CONFIG lines here")
 	echRetry := fs.Bool("ech-retry", false, "after an ECH rejection with retry_configs, connect again with them")
 	alpn := fs.String("alpn", "", "comma-separated ALPN protocols to offer")
+	echList := fs.String("ech-list", "", "offer this ECHConfigList (a file, e.g. from dnsech query) instead of -ech's")
 	echKnown := fs.String("ech-known", "", "more ECH keys (PREFIX[,PREFIX]) for the ECH_SECRET lines, e.g. the server's retry configs")
 	fs.Parse(args)
 	v, err := version(*ver)
@@ -229,6 +232,11 @@ func client(args []string) error {
 	}
 	if len(echKeys) > 0 {
 		cfg.EncryptedClientHelloConfigList = echConfigList(echKeys)
+	}
+	if *echList != "" {
+		if cfg.EncryptedClientHelloConfigList, err = os.ReadFile(*echList); err != nil {
+			return err
+		}
 	}
 	if *suite != "" {
 		for _, s := range tls.CipherSuites() {
