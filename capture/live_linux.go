@@ -74,7 +74,7 @@ type afPacket struct {
 	ringErr   string // why there is no ring, when one was asked for
 	blocks    uint64 // ring blocks walked
 	lastStats time.Time
-	ended     bool   // the ring capture returned io.EOF or an error
+	ended     bool // the ring capture returned io.EOF or an error
 	closeOnce sync.Once
 
 	frames uint64
