@@ -89,6 +89,9 @@ const inputHelp = `Input:
         --key-wait D       live capture with key logs: parse each packet D after it
                            was captured, so that secrets written late still apply
                            (default 1.5s)
+        --fanout-group ID  live capture: join PACKET_FANOUT group ID (1 to 65535) on
+                           the interface, so that several ssldissect processes share
+                           its traffic, each flow (both directions) going to one
 
 `
 
@@ -270,6 +273,7 @@ type options struct {
 	maxConns     int
 	write        string        // -w: pcapng file for live capture
 	keyWait      time.Duration // live: how long packets wait for key-log lines
+	fanoutGroup  int           // live: PACKET_FANOUT group, 0 for none
 	workers      int           // reassembly and parsing goroutines (files)
 	caFile       string        // --ca-file: root bundle for chain verification
 	roots        *x509.CertPool
@@ -359,6 +363,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.Var(newDurationFlag(&o.duration, 0), "duration", "")
 	str(&o.write, "", "w", "write")
 	fs.Var(newDurationFlag(&o.keyWait, 1500*time.Millisecond), "key-wait", "")
+	fs.IntVar(&o.fanoutGroup, "fanout-group", 0, "")
 	fs.Var(&keylogs, "l", "")
 	fs.Var(&keylogs, "keylog", "")
 	fs.Var(&rsaKeys, "k", "")
@@ -490,6 +495,12 @@ func (o *options) validate() error {
 	}
 	if o.write != "" && o.iface == "" {
 		return usagef("-w saves a live capture; add -i IFACE", "-w needs -i")
+	}
+	if o.fanoutGroup != 0 && o.iface == "" {
+		return usagef("a fanout group shares an interface; add -i IFACE", "--fanout-group needs -i")
+	}
+	if o.fanoutGroup < 0 || o.fanoutGroup > 0xffff {
+		return usagef("", "--fanout-group must be from 1 to 65535")
 	}
 	switch o.command {
 	case "dissect":
