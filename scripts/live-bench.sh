@@ -10,6 +10,7 @@
 #
 #   scripts/live-bench.sh BINARY RATE CAPTURE.pcap [extra ssldissect flags]
 #
+# LOOP=N replays the capture N times over (the same connections again).
 # Needs root, ip, ethtool and tcpreplay. The key log is CAPTURE.keylog
 # (the name scripts/bench.sh gives it).
 set -eu
@@ -45,7 +46,7 @@ if [ "$rate" = top ]; then
 else
 	speed=--mbps=$rate
 fi
-ip netns exec "$b" tcpreplay -q -K -i vB "$speed" "$pcap" >"$out/replay" 2>&1 || { cat "$out/replay" >&2; kill "$pid"; exit 1; }
+ip netns exec "$b" tcpreplay -q -K --loop="${LOOP:-1}" -i vB "$speed" "$pcap" >"$out/replay" 2>&1 || { cat "$out/replay" >&2; kill "$pid"; exit 1; }
 # Let the sniffer catch up: it ends when SIGTERM comes and it has parsed
 # what it holds.
 sleep 2
