@@ -10,7 +10,9 @@
 #
 #   scripts/live-bench.sh BINARY RATE CAPTURE.pcap [extra ssldissect flags]
 #
-# LOOP=N replays the capture N times over (the same connections again).
+# LOOP=N replays the capture N times over, the addresses changed each time
+# (tcpreplay --unique-ip), so N times the connections.
+# PIN=1 runs the sniffer on CPU 0 and tcpreplay on CPU 1 (taskset).
 # Needs root, ip, ethtool and tcpreplay. The key log is CAPTURE.keylog
 # (the name scripts/bench.sh gives it).
 set -eu
@@ -31,8 +33,10 @@ for ns in "$a:vA" "$b:vB"; do
 	ip -n "$n" link set "$i" up
 	ip netns exec "$n" ethtool -K "$i" gro off gso off tso off >/dev/null 2>&1 || true
 done
+pin0= pin1=
+if [ -n "${PIN:-}" ]; then pin0="taskset -c 0" pin1="taskset -c 1"; fi
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-ip netns exec "$a" "$bin" dissect -i vA -l "$keylog" --key-wait 0 --format json "$@" \
+$pin0 ip netns exec "$a" "$bin" dissect -i vA -l "$keylog" --key-wait 0 --format json "$@" \
 	>"$out/out.json" 2>"$out/err" &
 pid=$!
 i=0
@@ -41,12 +45,14 @@ until grep -q "listening on" "$out/err" 2>/dev/null; do
 	[ $i -lt 100 ] || { cat "$out/err" >&2; exit 1; }
 	sleep 0.1
 done
+unique=
+[ "${LOOP:-1}" = 1 ] || unique=--unique-ip
 if [ "$rate" = top ]; then
 	speed=--topspeed
 else
 	speed=--mbps=$rate
 fi
-ip netns exec "$b" tcpreplay -q -K --loop="${LOOP:-1}" -i vB "$speed" "$pcap" >"$out/replay" 2>&1 || { cat "$out/replay" >&2; kill "$pid"; exit 1; }
+$pin1 ip netns exec "$b" tcpreplay -q -K --loop="${LOOP:-1}" $unique -i vB "$speed" "$pcap" >"$out/replay" 2>&1 || { cat "$out/replay" >&2; kill "$pid"; exit 1; }
 # Let the sniffer catch up: it ends when SIGTERM comes and it has parsed
 # what it holds.
 sleep 2
