@@ -244,8 +244,18 @@ func interfaceNames() string {
 	return strings.Join(names, ", ")
 }
 
-// arphrdType reads the interface's hardware type from sysfs; 0 if unknown.
+// arphrdType is the interface's hardware type (SIOCGIFHWADDR, in the
+// thread's network namespace; else sysfs, which shows the namespace it
+// was mounted in); 0 if unknown.
 func arphrdType(iface string) int {
+	if fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0); err == nil {
+		defer unix.Close(fd)
+		if ifr, err := unix.NewIfreq(iface); err == nil {
+			if err := unix.IoctlIfreq(fd, unix.SIOCGIFHWADDR, ifr); err == nil {
+				return int(ifr.Uint16())
+			}
+		}
+	}
 	b, err := os.ReadFile("/sys/class/net/" + iface + "/type")
 	if err != nil {
 		return 0
