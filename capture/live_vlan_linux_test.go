@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -131,4 +132,48 @@ func liveVLAN(t *testing.T, noRing bool) {
 			t.Errorf("%d tags restored, want %d: %+v", ls.VLANRestored, len(sent), ls)
 		}
 	})
+}
+
+// TestLiveInterfaceGone deletes the interface being captured: Next
+// returns an error that says so, on the ring and on recvmsg, instead of
+// waiting for ever.
+func TestLiveInterfaceGone(t *testing.T) {
+	t.Parallel()
+	testenv.Need(t, "ip", "the veth pair cannot be made")
+	for _, noRing := range []bool{false, true} {
+		inNewNetns(t, func() {
+			for _, c := range [][]string{
+				{"ip", "link", "add", "goA", "type", "veth", "peer", "name", "goB"},
+				{"ip", "link", "set", "goA", "up"},
+				{"ip", "link", "set", "goB", "up"},
+			} {
+				if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
+					t.Errorf("%v: %v: %s", c, err, out)
+					return
+				}
+			}
+			src, err := OpenLive("goA", LiveOptions{NoRing: noRing, Tick: 50 * time.Millisecond})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer src.Close()
+			if out, err := exec.Command("ip", "link", "del", "goA").CombinedOutput(); err != nil {
+				t.Errorf("ip link del: %v: %s", err, out)
+				return
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for time.Now().Before(deadline) {
+				_, err := src.Next()
+				if errors.Is(err, ErrNoPacket) || err == nil {
+					continue
+				}
+				if err == io.EOF || !strings.Contains(err.Error(), "interface goA went down") {
+					t.Errorf("noRing %v: Next: %v; want the interface gone", noRing, err)
+				}
+				return
+			}
+			t.Errorf("noRing %v: Next went on for 5 s after the interface was deleted", noRing)
+		})
+	}
 }
