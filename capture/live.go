@@ -80,6 +80,9 @@ type LiveStats struct {
 	RingError string
 	// FanoutGroup is LiveOptions.FanoutGroup.
 	FanoutGroup int
+	// BadFrames counts ring frames skipped because their header points
+	// outside their block (not expected of a kernel).
+	BadFrames uint64
 }
 
 // Live is a live capture: a Source that also stops and reports the

@@ -66,6 +66,7 @@ type afPacket struct {
 
 	kernelPackets, kernelDrops atomic.Uint64
 	freezes, vlanRestored      atomic.Uint64
+	badFrames                  atomic.Uint64 // ring frames whose header points outside the block
 	queueDrops, outgoing       atomic.Uint64
 	kernelFilter               bool
 	readErr                    error // set by the reader before done closes
@@ -499,6 +500,7 @@ func (s *afPacket) LiveStats() LiveStats {
 		Method:        s.method(),
 		RingError:     s.ringErr,
 		FanoutGroup:   s.opt.FanoutGroup,
+		BadFrames:     s.badFrames.Load(),
 	}
 }
 

@@ -216,8 +216,9 @@ func (s *afPacket) ringFrame() (liveFrame, bool) {
 	r := s.ring
 	_, b := r.block(r.blk)
 	off := r.off
-	if int(off)+tp3HdrLen > len(b) {
+	if int(off)+frameHdrOK > len(b) {
 		// A damaged block header: give the block back.
+		s.badFrames.Add(1)
 		r.left = 0
 		return liveFrame{}, false
 	}
@@ -234,9 +235,11 @@ func (s *afPacket) ringFrame() (liveFrame, bool) {
 		return liveFrame{}, false
 	}
 	mac, capLen, wire := int(h.Mac), int(h.Snaplen), int(h.Len)
-	if mac+capLen > len(f) {
-		capLen = max(0, len(f)-mac)
+	if mac < frameHdrOK || mac > len(f) {
+		s.badFrames.Add(1)
+		return liveFrame{}, false
 	}
+	capLen = min(capLen, len(f)-mac)
 	capLen = min(capLen, s.snaplen)
 	data := f[mac : mac+capLen]
 	switch {
