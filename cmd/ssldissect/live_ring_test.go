@@ -32,7 +32,9 @@ import (
 // (about 20 MB) fits in the memory-mapped ring, so however far the parser
 // falls behind, the kernel must drop nothing: every frame sent is counted
 // by the kernel and delivered, and every connection is decrypted, as many
-// as ssldissect finds (and decrypts) in the file, times the copies.
+// as ssldissect finds (and decrypts) in the file, times the copies. It
+// runs with one worker and with --workers 2 (the sharded pipeline on a
+// live capture).
 func TestLiveRingRate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("live capture test: not in -short mode")
@@ -56,20 +58,27 @@ func TestLiveRingRate(t *testing.T) {
 		t.Fatalf("the file has %d connections, %d decrypted: not a usable capture", fileConns, fileDec)
 	}
 	frames := copiedFrames(t, pcap, ringCopies)
+	keylogAbs, err := filepath.Abs(keylog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, workers := range []int{1, 2} {
+		t.Run(fmt.Sprintf("workers %d", workers), func(t *testing.T) {
+			liveRingRate(t, bin, keylogAbs, frames, workers, ringCopies*fileConns)
+		})
+	}
+}
 
-	id := os.Getpid() % 100000
+func liveRingRate(t *testing.T, bin, keylogAbs string, frames [][]byte, workers, wantConns int) {
+	id := (os.Getpid()*2 + workers) % 100000
 	nsA, nsB := fmt.Sprintf("sdring%da", id), fmt.Sprintf("sdring%db", id)
 	vethPair(t, nsA, nsB, "sdrA", "sdrB")
 
 	dir := t.TempDir()
 	var sniffOut bytes.Buffer
 	var sniffErr lockedBuffer
-	keylogAbs, err := filepath.Abs(keylog)
-	if err != nil {
-		t.Fatal(err)
-	}
 	sniff := exec.Command("ip", "netns", "exec", nsA, bin, "dissect", "-i", "sdrA", "-l", keylogAbs,
-		"--key-wait", "0", "--format", "json")
+		"--key-wait", "0", "--format", "json", "--workers", fmt.Sprint(workers))
 	sniff.Dir, sniff.Env, sniff.Stdout = dir, envWithout("SSLKEYLOGFILE"), &sniffOut
 	startAndWait(t, sniff, &sniffErr, "listening on")
 	t.Cleanup(func() { sniff.Process.Kill() })
@@ -99,11 +108,18 @@ func TestLiveRingRate(t *testing.T) {
 	if kp, p := num(sum["kernel_packets"]), num(sum["packets"]); kp != len(frames) || p != len(frames) {
 		t.Errorf("kernel_packets %d, packets %d; want the %d frames sent", kp, p, len(frames))
 	}
-	if c, d := num(sum["connections"]), num(sum["decrypted_connections"]); c != ringCopies*fileConns || d != c {
-		t.Errorf("%d connections, %d decrypted; want %d, all decrypted", c, d, ringCopies*fileConns)
+	if c, d := num(sum["connections"]), num(sum["decrypted_connections"]); c != wantConns || d != c {
+		t.Errorf("%d connections, %d decrypted; want %d, all decrypted", c, d, wantConns)
 	}
-	if len(conns) != ringCopies*fileConns {
-		t.Errorf("%d connection objects, want %d", len(conns), ringCopies*fileConns)
+	if len(conns) != wantConns {
+		t.Errorf("%d connection objects, want %d", len(conns), wantConns)
+	}
+	// Connection ids in order of first packet, as one worker gives them.
+	for i, c := range conns {
+		if num(c["id"]) != i+1 {
+			t.Errorf("connection object %d has id %v", i+1, c["id"])
+			break
+		}
 	}
 }
 

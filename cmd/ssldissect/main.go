@@ -114,9 +114,9 @@ const limitsHelp = `Limits:
 `
 
 const performanceHelp = `Performance:
-        --workers N        reassemble and parse capture files on N goroutines, 1 to 64
-                           (default 1): for large files on a machine with spare cores.
-                           The output is the same as with 1 worker. Not with -i.
+        --workers N        reassemble and parse on N goroutines, 1 to 64 (default 1):
+                           for large files or busy links on a machine with spare
+                           cores. The output is the same as with 1 worker.
 
 `
 
@@ -572,9 +572,6 @@ func (o *options) validate() error {
 	}
 	if o.workers < 1 || o.workers > maxWorkers {
 		return usagef("--workers 1 is the single-threaded pipeline", "--workers must be from 1 to %d", maxWorkers)
-	}
-	if o.workers > 1 && o.iface != "" {
-		return usagef("live capture runs on one worker", "--workers applies to capture files, not -i")
 	}
 	if err := o.parseSelect(); err != nil {
 		return err
