@@ -98,11 +98,20 @@
 // are numbered as for a file, with File the interface name. The filter is
 // also compiled to classic BPF (filter.EthernetBPF) and attached to the
 // socket where it can be; Match decides in every case. On loopback the
-// outgoing copy of each packet is skipped. A reader goroutine copies frames
-// into a bounded queue (LiveOptions.QueuePackets, QueueBytes); Next can hold
-// each frame for LiveOptions.Hold after its capture, so that key-log lines
-// written just after it are read first. Stop ends the capture from any
-// goroutine; LiveStats has the kernel's PACKET_STATISTICS. NGWriter writes
+// outgoing copy of each packet is skipped. The socket is read through a
+// TPACKET_V3 memory-mapped ring (live_ring_linux.go): Next walks the frames
+// of a block the kernel handed over in place, and gives the block back when
+// it moves past its last frame; the ring's size is LiveOptions.QueueBytes.
+// Where the ring cannot be set up (or LiveOptions.NoRing), a reader
+// goroutine copies frames, one recvmsg each, into a bounded queue
+// (LiveOptions.QueuePackets, QueueBytes), and LiveStats.RingError says why.
+// Both paths put back the VLAN tag the kernel took out of a frame. Next can
+// hold each frame for LiveOptions.Hold after its capture, so that key-log
+// lines written just after it are read first. LiveOptions.FanoutGroup joins
+// a PACKET_FANOUT group (flow hash, symmetric, with defragmentation), so
+// that several captures share an interface flow by flow. Stop ends the
+// capture from any goroutine; LiveStats has the kernel's
+// PACKET_STATISTICS (with the ring, tp_freeze_q_cnt too). NGWriter writes
 // pcapng files with Decryption Secrets Blocks.
 //
 // # Not here

@@ -21,10 +21,23 @@ type LiveOptions struct {
 	// just after a packet are read before the packet is parsed.
 	Hold time.Duration
 	// QueuePackets and QueueBytes cap what waits between the socket and
-	// Next; past either cap packets are dropped and counted in
-	// LiveStats.QueueDrops. 0 means 65536 packets and 64 MiB.
+	// Next. With the memory-mapped ring (the default), QueueBytes is the
+	// ring's size, in 1 MiB blocks (at least 8), and a full ring drops in
+	// the kernel (LiveStats.KernelDrops); with the recvmsg fallback, past
+	// either cap packets are dropped and counted in LiveStats.QueueDrops.
+	// 0 means 65536 packets and 64 MiB.
 	QueuePackets int
 	QueueBytes   int
+	// NoRing reads the socket with one recvmsg per packet instead of a
+	// TPACKET_V3 memory-mapped ring (the fallback where the ring cannot
+	// be set up).
+	NoRing bool
+	// FanoutGroup, from 1 to 65535, joins the socket to that
+	// PACKET_FANOUT group of the network namespace (PACKET_FANOUT_HASH
+	// with PACKET_FANOUT_FLAG_DEFRAG): the sockets of a group share the
+	// interface's packets, each flow (both directions: the kernel's hash
+	// is symmetric) going to one of them. 0 joins none.
+	FanoutGroup int
 	// Tick, when positive, makes Next return ErrNoPacket after this long
 	// without a packet, so that the caller can report progress and flush
 	// idle connections.
@@ -52,6 +65,24 @@ type LiveStats struct {
 	Outgoing uint64
 	// KernelFilter tells whether the filter runs in the kernel too.
 	KernelFilter bool
+	// FreezeCount is the kernel's tp_freeze_q_cnt (TPACKET_V3): how many
+	// times the ring was full, every block waiting on ssldissect, so
+	// that arriving packets were dropped (counted in KernelDrops).
+	FreezeCount uint64
+	// VLANRestored counts frames whose 802.1Q tag the kernel had taken
+	// out (VLAN offload) and that were given it back.
+	VLANRestored uint64
+	// Method is how the socket is read: "tpacket_v3" (the memory-mapped
+	// ring) or "recvmsg" (one system call per packet).
+	Method string
+	// RingError says why the ring could not be set up, when Method is
+	// "recvmsg" though the ring was asked for.
+	RingError string
+	// FanoutGroup is LiveOptions.FanoutGroup.
+	FanoutGroup int
+	// BadFrames counts ring frames skipped because their header points
+	// outside their block (not expected of a kernel).
+	BadFrames uint64
 }
 
 // Live is a live capture: a Source that also stops and reports the

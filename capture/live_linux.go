@@ -65,9 +65,18 @@ type afPacket struct {
 	stopOnce sync.Once
 
 	kernelPackets, kernelDrops atomic.Uint64
+	freezes, vlanRestored      atomic.Uint64
+	badFrames                  atomic.Uint64 // ring frames whose header points outside the block
 	queueDrops, outgoing       atomic.Uint64
 	kernelFilter               bool
 	readErr                    error // set by the reader before done closes
+
+	ring      *ring  // nil: the recvmsg reader goroutine
+	ringErr   string // why there is no ring, when one was asked for
+	blocks    uint64 // ring blocks walked
+	lastStats time.Time
+	ended     bool // the ring capture returned io.EOF or an error
+	closeOnce sync.Once
 
 	frames uint64
 	pkt    Packet
@@ -127,10 +136,7 @@ func OpenLive(iface string, opt LiveOptions) (Live, error) {
 		return nil, fmt.Errorf("capture: AF_PACKET socket: %w", err)
 	}
 	s.fd = fd
-	fail := func(what string, err error) (Live, error) {
-		unix.Close(fd)
-		return nil, fmt.Errorf("capture: %s: %s: %w", iface, what, err)
-	}
+	fail := s.fail
 	if f != nil && s.link == layers.LinkTypeEthernet {
 		if prog, err := f.EthernetBPF(); err == nil {
 			sf := make([]unix.SockFilter, len(prog))
@@ -144,19 +150,34 @@ func OpenLive(iface string, opt LiveOptions) (Live, error) {
 			s.kernelFilter = true
 		}
 	}
-	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, socketBuffer); err != nil {
-		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, socketBuffer)
+	if !opt.NoRing {
+		r, err := setupRing(fd, opt.QueueBytes)
+		if err != nil {
+			s.ringErr = err.Error()
+		} else {
+			s.ring = r
+		}
 	}
-	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1); err != nil {
-		return fail("SO_TIMESTAMPNS", err)
-	}
-	tv := unix.NsecToTimeval(readTimeout.Nanoseconds())
-	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
-		return fail("SO_RCVTIMEO", err)
+	if s.ring == nil {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, socketBuffer); err != nil {
+			_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, socketBuffer)
+		}
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1); err != nil {
+			return s.fail("SO_TIMESTAMPNS", err)
+		}
+		// The kernel's VLAN tag (taken out of the frame by VLAN offload)
+		// comes in a PACKET_AUXDATA message, and goes back into the frame.
+		if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_AUXDATA, 1); err != nil {
+			return s.fail("PACKET_AUXDATA", err)
+		}
+		tv := unix.NsecToTimeval(readTimeout.Nanoseconds())
+		if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+			return s.fail("SO_RCVTIMEO", err)
+		}
 	}
 	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifi.Index}); err != nil {
 		if errors.Is(err, unix.ENETDOWN) {
-			unix.Close(fd)
+			s.closeSocket()
 			return nil, fmt.Errorf("capture: interface %s is down (bring it up with: ip link set %s up)", iface, iface)
 		}
 		return fail("bind", err)
@@ -167,10 +188,40 @@ func OpenLive(iface string, opt LiveOptions) (Live, error) {
 			return fail("promiscuous mode", err)
 		}
 	}
-	s.ch = make(chan liveFrame, opt.QueuePackets)
+	if g := opt.FanoutGroup; g != 0 {
+		if g < 1 || g > 0xffff {
+			return fail("fanout group", fmt.Errorf("%d is not from 1 to 65535", g))
+		}
+		arg := g | (unix.PACKET_FANOUT_HASH|unix.PACKET_FANOUT_FLAG_DEFRAG)<<16
+		if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_FANOUT, arg); err != nil {
+			if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EEXIST) {
+				err = fmt.Errorf("%w (is group %d in use by sockets of another kind or on another interface?)", err, g)
+			}
+			return fail(fmt.Sprintf("joining fanout group %d", g), err)
+		}
+	}
 	s.stats.Files = 1
+	if s.ring != nil {
+		close(s.done)
+		return s, nil
+	}
+	s.ch = make(chan liveFrame, opt.QueuePackets)
 	go s.read()
 	return s, nil
+}
+
+// fail closes the half-opened socket and wraps err.
+func (s *afPacket) fail(what string, err error) (Live, error) {
+	s.closeSocket()
+	return nil, fmt.Errorf("capture: %s: %s: %w", s.iface, what, err)
+}
+
+// closeSocket unmaps the ring and closes the socket.
+func (s *afPacket) closeSocket() {
+	if s.ring != nil {
+		s.ring.close()
+	}
+	unix.Close(s.fd)
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
@@ -194,8 +245,18 @@ func interfaceNames() string {
 	return strings.Join(names, ", ")
 }
 
-// arphrdType reads the interface's hardware type from sysfs; 0 if unknown.
+// arphrdType is the interface's hardware type (SIOCGIFHWADDR, in the
+// thread's network namespace; else sysfs, which shows the namespace it
+// was mounted in); 0 if unknown.
 func arphrdType(iface string) int {
+	if fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0); err == nil {
+		defer unix.Close(fd)
+		if ifr, err := unix.NewIfreq(iface); err == nil {
+			if err := unix.IoctlIfreq(fd, unix.SIOCGIFHWADDR, ifr); err == nil {
+				return int(ifr.Uint16())
+			}
+		}
+	}
 	b, err := os.ReadFile("/sys/class/net/" + iface + "/type")
 	if err != nil {
 		return 0
@@ -240,7 +301,7 @@ func (s *afPacket) read() {
 			continue
 		}
 		capLen := min(n, s.snaplen)
-		ts := timestamp(oob[:oobn])
+		ts, tpid, tci, tagged := controlMessages(oob[:oobn])
 		if s.cooked {
 			fillSLL(buf[:16], ll)
 		}
@@ -249,8 +310,18 @@ func (s *afPacket) read() {
 			s.queueDrops.Add(1)
 			continue
 		}
-		fr := liveFrame{data: append([]byte(nil), buf[:size]...),
-			ci: gopacket.CaptureInfo{Timestamp: ts, CaptureLength: size, Length: hdr + n}}
+		var fr liveFrame
+		if tagged && !s.cooked && s.link == layers.LinkTypeEthernet && capLen >= 12 {
+			data := make([]byte, size+4)
+			copy(data, buf[:12])
+			putVLAN(data[12:16], tpid, tci)
+			copy(data[16:], buf[12:size])
+			fr = liveFrame{data: data, ci: gopacket.CaptureInfo{Timestamp: ts, CaptureLength: size + 4, Length: n + 4}}
+			s.vlanRestored.Add(1)
+		} else {
+			fr = liveFrame{data: append([]byte(nil), buf[:size]...),
+				ci: gopacket.CaptureInfo{Timestamp: ts, CaptureLength: size, Length: hdr + n}}
+		}
 		select {
 		case s.ch <- fr:
 			s.queued.Add(int64(size))
@@ -263,6 +334,16 @@ func (s *afPacket) read() {
 
 // pollStats adds the kernel's counters, which reset when read.
 func (s *afPacket) pollStats() {
+	if s.ring != nil {
+		st, err := unix.GetsockoptTpacketStatsV3(s.fd, unix.SOL_PACKET, unix.PACKET_STATISTICS)
+		if err != nil {
+			return
+		}
+		s.kernelPackets.Add(uint64(st.Packets))
+		s.kernelDrops.Add(uint64(st.Drops))
+		s.freezes.Add(uint64(st.Freeze_q_cnt))
+		return
+	}
 	st, err := unix.GetsockoptTpacketStats(s.fd, unix.SOL_PACKET, unix.PACKET_STATISTICS)
 	if err != nil {
 		return
@@ -271,18 +352,38 @@ func (s *afPacket) pollStats() {
 	s.kernelDrops.Add(uint64(st.Drops))
 }
 
-// timestamp is the SO_TIMESTAMPNS time of a frame, or now.
-func timestamp(oob []byte) time.Time {
+// sizeofAuxdata is sizeof(struct tpacket_auxdata).
+const sizeofAuxdata = 20
+
+// controlMessages reads a frame's SO_TIMESTAMPNS time (now if absent) and
+// its PACKET_AUXDATA VLAN tag (tagged when the kernel took one out).
+func controlMessages(oob []byte) (ts time.Time, tpid, tci uint16, tagged bool) {
 	msgs, err := unix.ParseSocketControlMessage(oob)
 	if err == nil {
 		for _, m := range msgs {
-			if m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SCM_TIMESTAMPNS && len(m.Data) >= int(unsafe.Sizeof(unix.Timespec{})) {
-				ts := *(*unix.Timespec)(unsafe.Pointer(&m.Data[0]))
-				return time.Unix(int64(ts.Sec), int64(ts.Nsec)).UTC()
+			switch {
+			case m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SCM_TIMESTAMPNS && len(m.Data) >= int(unsafe.Sizeof(unix.Timespec{})):
+				t := *(*unix.Timespec)(unsafe.Pointer(&m.Data[0]))
+				ts = time.Unix(int64(t.Sec), int64(t.Nsec)).UTC()
+			case m.Header.Level == unix.SOL_PACKET && m.Header.Type == unix.PACKET_AUXDATA && len(m.Data) >= sizeofAuxdata:
+				// struct tpacket_auxdata: status, len, snaplen (u32), mac,
+				// net (u16), vlan_tci (u16), vlan_tpid (u16).
+				status := binary.NativeEndian.Uint32(m.Data[0:])
+				if status&unix.TP_STATUS_VLAN_VALID != 0 {
+					tagged = true
+					tci = binary.NativeEndian.Uint16(m.Data[16:])
+					tpid = 0x8100
+					if p := binary.NativeEndian.Uint16(m.Data[18:]); status&unix.TP_STATUS_VLAN_TPID_VALID != 0 && p != 0 {
+						tpid = p
+					}
+				}
 			}
 		}
 	}
-	return time.Now().UTC()
+	if ts.IsZero() {
+		ts = time.Now().UTC()
+	}
+	return ts, tpid, tci, tagged
 }
 
 // fillSLL writes a Linux cooked capture (v1) header from the sender's
@@ -301,6 +402,9 @@ func fillSLL(h []byte, ll *unix.SockaddrLinklayer) {
 }
 
 func (s *afPacket) Next() (*Packet, error) {
+	if s.ring != nil {
+		return s.ringPacket()
+	}
 	for {
 		fr, err := s.wait()
 		if err != nil {
@@ -355,6 +459,34 @@ func (s *afPacket) decode(fr liveFrame) bool {
 	return d.deliver(&s.stats, s.match, &s.pkt)
 }
 
+// ringPacket is Next on the ring.
+func (s *afPacket) ringPacket() (*Packet, error) {
+	if s.ended {
+		return nil, io.EOF
+	}
+	for {
+		fr, err := s.ringNext()
+		if err == errStopped {
+			s.ended = true
+			return nil, io.EOF
+		}
+		if err != nil {
+			if err != ErrNoPacket {
+				s.ended = true
+			}
+			return nil, err
+		}
+		if s.opt.Hold > 0 {
+			if d := time.Until(fr.ci.Timestamp.Add(s.opt.Hold)); d > 0 {
+				time.Sleep(min(d, s.opt.Hold))
+			}
+		}
+		if s.decode(fr) {
+			return &s.pkt, nil
+		}
+	}
+}
+
 func (s *afPacket) Stats() Stats { return s.stats }
 
 func (s *afPacket) LiveStats() LiveStats {
@@ -364,14 +496,44 @@ func (s *afPacket) LiveStats() LiveStats {
 		QueueDrops:    s.queueDrops.Load(),
 		Outgoing:      s.outgoing.Load(),
 		KernelFilter:  s.kernelFilter,
+		FreezeCount:   s.freezes.Load(),
+		VLANRestored:  s.vlanRestored.Load(),
+		Method:        s.method(),
+		RingError:     s.ringErr,
+		FanoutGroup:   s.opt.FanoutGroup,
+		BadFrames:     s.badFrames.Load(),
 	}
 }
 
-func (s *afPacket) Stop() { s.stopOnce.Do(func() { s.stopping.Store(true) }) }
+func (s *afPacket) method() string {
+	if s.ring != nil {
+		return "tpacket_v3"
+	}
+	return "recvmsg"
+}
 
-// Close stops the capture and waits for the socket to close.
+func (s *afPacket) Stop() {
+	s.stopOnce.Do(func() {
+		s.stopping.Store(true)
+		if s.ring != nil {
+			s.ring.interrupt()
+		}
+	})
+}
+
+// Close stops the capture and waits for the socket to close. With the
+// ring, it must not run while Next does (a Source is used from one
+// goroutine); Stop may.
 func (s *afPacket) Close() error {
 	s.Stop()
+	if s.ring != nil {
+		s.closeOnce.Do(func() {
+			s.pollStats()
+			s.ended = true
+			s.closeSocket()
+		})
+		return nil
+	}
 	<-s.done
 	for range s.ch { // let the queue go
 	}

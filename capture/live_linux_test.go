@@ -63,6 +63,16 @@ func TestOpenLiveErrors(t *testing.T) {
 func TestLiveLoopback(t *testing.T) {
 	t.Parallel()
 	testenv.Need(t, "ip", "lo cannot be brought up in the namespace")
+	for _, noRing := range []bool{false, true} {
+		name := "tpacket_v3"
+		if noRing {
+			name = "recvmsg"
+		}
+		t.Run(name, func(t *testing.T) { liveLoopback(t, noRing, name) })
+	}
+}
+
+func liveLoopback(t *testing.T, noRing bool, method string) {
 	inNewNetns(t, func() {
 		if out, err := exec.Command("ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {
 			t.Errorf("ip link set lo up: %v: %s", err, out)
@@ -75,7 +85,7 @@ func TestLiveLoopback(t *testing.T) {
 		}
 		defer ln.Close()
 		port := ln.Addr().(*net.TCPAddr).Port
-		src, err := OpenLive("lo", LiveOptions{Filter: "tcp port " + strconv.Itoa(port), Tick: 100 * time.Millisecond})
+		src, err := OpenLive("lo", LiveOptions{Filter: "tcp port " + strconv.Itoa(port), Tick: 100 * time.Millisecond, NoRing: noRing})
 		if err != nil {
 			t.Error(err)
 			return
@@ -83,6 +93,9 @@ func TestLiveLoopback(t *testing.T) {
 		defer src.Close()
 		if !src.LiveStats().KernelFilter {
 			t.Error("the filter is not in the kernel")
+		}
+		if m := src.LiveStats().Method; m != method {
+			t.Errorf("read by %s, want %s (%s)", m, method, src.LiveStats().RingError)
 		}
 		go func() {
 			c, err := ln.Accept()
@@ -133,6 +146,9 @@ func TestLiveLoopback(t *testing.T) {
 			t.Errorf("saw %d SYN, %d SYN-ACK, %d data packets; want one each (%d packets)", syn, synack, data, total)
 		}
 		ls := src.LiveStats()
+		if ls.KernelPackets != uint64(total)+ls.Outgoing || ls.KernelDrops != 0 {
+			t.Errorf("kernel counted %d packets, %d drops; want %d (delivered and outgoing copies), 0", ls.KernelPackets, ls.KernelDrops, uint64(total)+ls.Outgoing)
+		}
 		if ls.Outgoing == 0 {
 			t.Errorf("no outgoing loopback copies skipped: %+v", ls)
 		}

@@ -27,6 +27,7 @@ _ssldissect() {
         --duration) return ;;
         -w|--write) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --key-wait) return ;;
+        --fanout-group) return ;;
         -l|--keylog) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -k|--rsa-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --format) COMPREPLY=($(compgen -W 'text json ecs' -- "$cur")); return ;;
@@ -42,7 +43,7 @@ _ssldissect() {
         --workers) return ;;
         esac
         if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W '-i --interface -f --filter -c --count --duration -w --write --key-wait -l --keylog -k --rsa-key --format --log-dir --zeek-json --plaintext-dir --write-decrypted --select -x --hex -a --ascii -X --hex-records --ca-file --idle-timeout --max-pages --max-conn-pages --max-conns --workers -h --help --version' -- "$cur"))
+            COMPREPLY=($(compgen -W '-i --interface -f --filter -c --count --duration -w --write --key-wait --fanout-group -l --keylog -k --rsa-key --format --log-dir --zeek-json --plaintext-dir --write-decrypted --select -x --hex -a --ascii -X --hex-records --ca-file --idle-timeout --max-pages --max-conn-pages --max-conns --workers -h --help --version' -- "$cur"))
         else
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -f -- "$cur"))
@@ -56,6 +57,7 @@ _ssldissect() {
         --duration) return ;;
         -w|--write) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --key-wait) return ;;
+        --fanout-group) return ;;
         -l|--keylog) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -k|--rsa-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --ca-file) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -70,7 +72,7 @@ _ssldissect() {
         --workers) return ;;
         esac
         if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W '-i --interface -f --filter -c --count --duration -w --write --key-wait -l --keylog -k --rsa-key --ca-file --format --fail-on --select --interval --idle-timeout --max-pages --max-conn-pages --max-conns --workers -h --help --version' -- "$cur"))
+            COMPREPLY=($(compgen -W '-i --interface -f --filter -c --count --duration -w --write --key-wait --fanout-group -l --keylog -k --rsa-key --ca-file --format --fail-on --select --interval --idle-timeout --max-pages --max-conn-pages --max-conns --workers -h --help --version' -- "$cur"))
         else
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -f -- "$cur"))

@@ -294,6 +294,15 @@ type Summary struct {
 	KernelPackets *uint64        `json:"kernel_packets,omitempty"`
 	KernelDrops   *uint64        `json:"kernel_drops,omitempty"`
 	QueueDrops    *uint64        `json:"queue_drops,omitempty"`
+	// CaptureMethod is how the socket was read: "tpacket_v3" (memory-
+	// mapped ring) or "recvmsg" (the fallback). KernelFreezes is the
+	// ring's tp_freeze_q_cnt (times it was full; its drops are in
+	// KernelDrops); VLANTagsRestored counts frames given back the 802.1Q
+	// tag the kernel had taken out; FanoutGroup is --fanout-group.
+	CaptureMethod    string  `json:"capture_method,omitempty"`
+	KernelFreezes    *uint64 `json:"kernel_freezes,omitempty"`
+	VLANTagsRestored *uint64 `json:"vlan_tags_restored,omitempty"`
+	FanoutGroup      *int    `json:"fanout_group,omitempty"`
 }
 
 // timeString formats a packet time as RFC 3339 in UTC, with microseconds.

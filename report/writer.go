@@ -242,8 +242,19 @@ func (w *Writer) Summary(s Summary) {
 		if s.QueueDrops != nil {
 			qd = *s.QueueDrops
 		}
-		_, err = fmt.Fprintf(w.out, "Live capture on %s: %d packets received by the kernel filter, %d dropped by the kernel, %d dropped by ssldissect\n",
-			s.Interface, kp, *s.KernelDrops, qd)
+		how := ""
+		if s.CaptureMethod != "" {
+			how = " (" + s.CaptureMethod
+			if s.KernelFreezes != nil {
+				how += fmt.Sprintf(", ring full %d times", *s.KernelFreezes)
+			}
+			if s.FanoutGroup != nil {
+				how += fmt.Sprintf(", fanout group %d", *s.FanoutGroup)
+			}
+			how += ")"
+		}
+		_, err = fmt.Fprintf(w.out, "Live capture on %s%s: %d packets received by the kernel filter, %d dropped by the kernel, %d dropped by ssldissect\n",
+			s.Interface, how, kp, *s.KernelDrops, qd)
 	}
 	w.setErr(err)
 }

@@ -63,20 +63,28 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 		Promiscuous: true,
 		Hold:        hold,
 		Tick:        liveTick,
+		FanoutGroup: o.fanoutGroup,
 	})
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	filterNote := ""
-	if o.filter != "" {
-		filterNote = ", filter in user space"
-		if src.LiveStats().KernelFilter {
-			filterNote = ", filter in the kernel"
-		}
+	ls0 := src.LiveStats()
+	if ls0.RingError != "" {
+		warn(fmt.Errorf("live capture: no memory-mapped ring (%s); reading one packet per system call, which drops packets at lower rates", ls0.RingError))
+	}
+	notes := ", " + ls0.Method
+	switch {
+	case o.filter != "" && ls0.KernelFilter:
+		notes += ", filter in the kernel"
+	case o.filter != "":
+		notes += ", filter in user space"
+	}
+	if o.fanoutGroup != 0 {
+		notes += fmt.Sprintf(", fanout group %d", o.fanoutGroup)
 	}
 	fmt.Fprintf(stderr, "ssldissect: listening on %s, link-type %v, snapshot length %d bytes%s\n",
-		o.iface, layers.LinkType(src.LinkType()), src.Snaplen(), filterNote)
+		o.iface, layers.LinkType(src.LinkType()), src.Snaplen(), notes)
 
 	var ngw *capture.NGWriter
 	var ngFile *os.File
@@ -195,6 +203,16 @@ func dissectLive(o *options, stdout, stderr io.Writer) error {
 	sum.KernelPackets = &ls.KernelPackets
 	sum.KernelDrops = &ls.KernelDrops
 	sum.QueueDrops = &ls.QueueDrops
+	sum.CaptureMethod = ls.Method
+	if ls.Method == "tpacket_v3" {
+		sum.KernelFreezes = &ls.FreezeCount
+	}
+	if ls.VLANRestored > 0 {
+		sum.VLANTagsRestored = &ls.VLANRestored
+	}
+	if ls.FanoutGroup != 0 {
+		sum.FanoutGroup = &ls.FanoutGroup
+	}
 	w.Summary(sum)
 	warnings.finish()
 	var werr error

@@ -89,6 +89,9 @@ const inputHelp = `Input:
         --key-wait D       live capture with key logs: parse each packet D after it
                            was captured, so that secrets written late still apply
                            (default 1.5s)
+        --fanout-group ID  live capture: join PACKET_FANOUT group ID (1 to 65535) on
+                           the interface, so that several ssldissect processes share
+                           its traffic, each flow (both directions) going to one
 
 `
 
@@ -111,9 +114,9 @@ const limitsHelp = `Limits:
 `
 
 const performanceHelp = `Performance:
-        --workers N        reassemble and parse capture files on N goroutines, 1 to 64
-                           (default 1): for large files on a machine with spare cores.
-                           The output is the same as with 1 worker. Not with -i.
+        --workers N        reassemble and parse on N goroutines, 1 to 64 (default 1):
+                           for large files or busy links on a machine with spare
+                           cores. The output is the same as with 1 worker.
 
 `
 
@@ -270,6 +273,7 @@ type options struct {
 	maxConns     int
 	write        string        // -w: pcapng file for live capture
 	keyWait      time.Duration // live: how long packets wait for key-log lines
+	fanoutGroup  int           // live: PACKET_FANOUT group, 0 for none
 	workers      int           // reassembly and parsing goroutines (files)
 	caFile       string        // --ca-file: root bundle for chain verification
 	roots        *x509.CertPool
@@ -359,6 +363,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.Var(newDurationFlag(&o.duration, 0), "duration", "")
 	str(&o.write, "", "w", "write")
 	fs.Var(newDurationFlag(&o.keyWait, 1500*time.Millisecond), "key-wait", "")
+	fs.IntVar(&o.fanoutGroup, "fanout-group", 0, "")
 	fs.Var(&keylogs, "l", "")
 	fs.Var(&keylogs, "keylog", "")
 	fs.Var(&rsaKeys, "k", "")
@@ -491,6 +496,12 @@ func (o *options) validate() error {
 	if o.write != "" && o.iface == "" {
 		return usagef("-w saves a live capture; add -i IFACE", "-w needs -i")
 	}
+	if o.fanoutGroup != 0 && o.iface == "" {
+		return usagef("a fanout group shares an interface; add -i IFACE", "--fanout-group needs -i")
+	}
+	if o.fanoutGroup < 0 || o.fanoutGroup > 0xffff {
+		return usagef("", "--fanout-group must be from 1 to 65535")
+	}
 	switch o.command {
 	case "dissect":
 		if o.format == "" {
@@ -561,9 +572,6 @@ func (o *options) validate() error {
 	}
 	if o.workers < 1 || o.workers > maxWorkers {
 		return usagef("--workers 1 is the single-threaded pipeline", "--workers must be from 1 to %d", maxWorkers)
-	}
-	if o.workers > 1 && o.iface != "" {
-		return usagef("live capture runs on one worker", "--workers applies to capture files, not -i")
 	}
 	if err := o.parseSelect(); err != nil {
 		return err

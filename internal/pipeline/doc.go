@@ -18,10 +18,12 @@
 // The events of an idle flush and of the final flush come connection by
 // connection in connection order (by id), as the reassembler makes them.
 //
-// With Options.Workers above 1 (capture files only), connections are
-// sharded over worker goroutines, each with its own reassembler and
-// parser, and one writer merges their events so that the output is the
-// same as with one worker (shard.go; docs/DESIGN.md, "Scaling out").
+// With Options.Workers above 1, connections are sharded over worker
+// goroutines, each with its own reassembler and parser, and one writer
+// merges their events so that the output is the same as with one worker
+// (shard.go; docs/DESIGN.md, "Scaling out"). In a live run the dispatcher
+// hands a round out when it is full or 50 ms old, asks for idle flushes by
+// the wall clock, and Live.Tick runs on the writer, where the Sink is.
 // Materialised events copy a record's bytes as captured (RecordEvent.Wire)
 // only with Options.Wire, which -X sets.
 //

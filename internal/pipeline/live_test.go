@@ -342,40 +342,53 @@ func TestLiveEnd(t *testing.T) {
 			f.Source = errSource{f.Source}
 		}, errDown, true, -1, true},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var log []string
-			f := &fakeLive{idle: 1, step: time.Millisecond, log: &log}
-			f.open(t, pcap)
-			sink := &logSink{log: &log}
-			finalPoll := false
-			opt := Options{Live: &Live{Now: f.clock(), Poll: func(final bool) error {
-				finalPoll = finalPoll || final
-				return nil
-			}}}
-			tc.set(f, &opt)
-			res, err := Run(f, sink, opt)
-			if !errors.Is(err, tc.err) || (err == nil) != (tc.err == nil) {
-				t.Fatalf("Run: %v, want %v", err, tc.err)
+		for _, workers := range []int{1, 2} {
+			if workers > 1 && tc.name == "Stop" {
+				// A sharded run asks Stop once a round, on the writer's
+				// goroutine (Options.Workers): not at packet 6.
+				continue
 			}
-			if res.Flushed != tc.flushed || (tc.packets >= 0 && res.Packets != tc.packets) {
-				t.Errorf("flushed %v, %d packets; want %v, %d", res.Flushed, res.Packets, tc.flushed, tc.packets)
-			}
-			if !f.closed {
-				t.Errorf("the capture was not closed")
-			}
-			if tc.name != "Poll error" && finalPoll != tc.finalPoll {
-				t.Errorf("final poll %v, want %v", finalPoll, tc.finalPoll)
-			}
-			if tc.name == "Duration" && !f.stopped.Load() {
-				t.Errorf("the capture was not stopped")
-			}
-			if tc.flushed && res.Assembly.Open != 0 {
-				t.Errorf("%d connections still open after the final flush", res.Assembly.Open)
-			}
-			if !tc.flushed && res.Assembly.Open == 0 {
-				t.Errorf("no connection left open: the run was flushed")
-			}
-		})
+			t.Run(fmt.Sprintf("%s/workers %d", tc.name, workers), func(t *testing.T) {
+				var log, sinkLog []string
+				f := &fakeLive{idle: 1, step: time.Millisecond, log: &log}
+				f.open(t, pcap)
+				sink := &logSink{log: &log}
+				if workers > 1 {
+					// The source and the Sink are on two goroutines.
+					sink.log = &sinkLog
+				}
+				finalPoll := false
+				opt := Options{Live: &Live{Now: f.clock(), Poll: func(final bool) error {
+					finalPoll = finalPoll || final
+					return nil
+				}}, Workers: workers}
+				tc.set(f, &opt)
+				res, err := Run(f, sink, opt)
+				if !errors.Is(err, tc.err) || (err == nil) != (tc.err == nil) {
+					t.Fatalf("Run: %v, want %v", err, tc.err)
+				}
+				// A sharded run reads on while the writer merges: a Tick error
+				// is seen a round later.
+				if res.Flushed != tc.flushed || (tc.packets >= 0 && res.Packets != tc.packets && !(workers > 1 && tc.name == "Tick error")) {
+					t.Errorf("flushed %v, %d packets; want %v, %d", res.Flushed, res.Packets, tc.flushed, tc.packets)
+				}
+				if !f.closed {
+					t.Errorf("the capture was not closed")
+				}
+				if tc.name != "Poll error" && finalPoll != tc.finalPoll {
+					t.Errorf("final poll %v, want %v", finalPoll, tc.finalPoll)
+				}
+				if tc.name == "Duration" && !f.stopped.Load() {
+					t.Errorf("the capture was not stopped")
+				}
+				if tc.flushed && res.Assembly.Open != 0 {
+					t.Errorf("%d connections still open after the final flush", res.Assembly.Open)
+				}
+				if !tc.flushed && res.Assembly.Open == 0 && workers == 1 {
+					t.Errorf("no connection left open: the run was flushed")
+				}
+			})
+		}
 	}
 }
 
@@ -396,10 +409,70 @@ func TestLiveMisuse(t *testing.T) {
 	const pcap = "../../testdata/pcaps/curl-tls13-http.pcap"
 	f := &fakeLive{}
 	f.open(t, pcap)
-	if _, err := Run(f, &collector{}, Options{Live: &Live{}, Workers: 2}); err == nil {
-		t.Errorf("a live run with 2 workers: no error")
-	}
 	if _, err := Run(openFiles(t, pcap), &collector{}, Options{Live: &Live{}}); err == nil {
 		t.Errorf("a live run from a file: no error")
+	}
+	if _, err := Run(openFiles(t, pcap), &collector{}, Options{Live: &Live{}, Workers: 2}); err == nil {
+		t.Errorf("a sharded live run from a file: no error")
+	}
+}
+
+// TestLiveSharded plays a synthetic capture of interleaved connections
+// live, with connections going idle on the way (the clock runs 20 s on at
+// each idle answer), on one worker and on three: the Sink sees the same
+// calls in the same order (ids, records, idle ends, the final flush), and
+// Tick runs, on the Sink's goroutine, with the connections counted.
+func TestLiveSharded(t *testing.T) {
+	pcaps, _, err := synth.Inputs("../../testdata/pcaps/*.pcap")
+	if err != nil || len(pcaps) == 0 {
+		t.Fatalf("synthetic inputs: %v", err)
+	}
+	pcap := filepath.Join(t.TempDir(), "s.pcap")
+	if _, err := synth.GenerateFile(pcap, pcaps, "", nil, synth.Options{Size: 256 << 10, Interleave: 16}); err != nil {
+		t.Fatal(err)
+	}
+	run := func(workers int) (*collector, Result, int) {
+		f := &fakeLive{idle: 1, step: 20 * time.Second, lag: time.Second}
+		f.open(t, pcap)
+		var c collector
+		ticks := 0
+		opt := Options{Workers: workers, Live: &Live{Now: f.clock(), Lag: f.lag, Tick: func(_ time.Time, r Result) error {
+			ticks++
+			return nil
+		}}}
+		opt.Reassembly.IdleTimeout = 30 * time.Second
+		res, err := Run(f, &c, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &c, res, ticks
+	}
+	one, res1, _ := run(1)
+	three, res3, ticks := run(3)
+	idle := 0
+	for _, l := range one.lines {
+		if strings.HasPrefix(l, "E ") && strings.Contains(l, " idle") {
+			idle++
+		}
+	}
+	if idle < 2 {
+		t.Errorf("%d connections ended idle: the test does not test idle flushes", idle)
+	}
+	if !reflect.DeepEqual(one.lines, three.lines) {
+		n := min(len(one.lines), len(three.lines))
+		for i := range n {
+			if one.lines[i] != three.lines[i] {
+				t.Errorf("Sink call %d: one worker %q, three %q", i, one.lines[i], three.lines[i])
+				break
+			}
+		}
+		t.Errorf("%d Sink calls on one worker, %d on three", len(one.lines), len(three.lines))
+	}
+	if res1.Packets != res3.Packets || res1.Assembly.Connections != res3.Assembly.Connections || !res3.Flushed {
+		t.Errorf("one worker: %d packets, %d connections; three: %d, %d, flushed %v",
+			res1.Packets, res1.Assembly.Connections, res3.Packets, res3.Assembly.Connections, res3.Flushed)
+	}
+	if ticks == 0 {
+		t.Errorf("Tick was not called")
 	}
 }

@@ -49,7 +49,10 @@ type Options struct {
 	// events (see recorder). Reassembly.MaxBufferedPagesTotal is then
 	// shared out among the workers; OnPacket is called from the reader's
 	// goroutine, not the Sink's, and Stop is asked after each round of
-	// packets (512) rather than after each packet. Not with Live.
+	// packets (512) rather than after each packet. With Live, a round is
+	// handed out when it is full or 50 ms old, idle flushes go by the wall
+	// clock as in the single loop, Live.Poll runs on the reader's
+	// goroutine and Live.Tick on the caller's (the Sink's), once a round.
 	Workers int
 	// Live, when set, makes the run follow a live capture (live.go).
 	Live *Live
@@ -97,9 +100,6 @@ func (e hookError) Error() string { return e.err.Error() }
 // each connection's in the order they happened: the reassembler's flushes
 // go in that order.
 func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
-	if opt.Live != nil && opt.Workers > 1 {
-		return Result{}, errors.New("pipeline: a live run has one worker")
-	}
 	if opt.Workers > 1 {
 		return runSharded(src, sink, opt)
 	}

@@ -84,7 +84,21 @@ type batch struct {
 	final bool   // FlushAll(at) after the packets, unless abort
 	abort bool   // a hook failed: the run ends without FlushAll
 	at    time.Time
+	// snap, in a live run, is the dispatcher's counts when the round was
+	// sent (worker 0's batch only), for Live.Tick on the writer.
+	snap *liveSnap
 }
+
+// liveSnap is what Live.Tick gets of a sharded live run's round.
+type liveSnap struct {
+	now time.Time
+	res Result // Capture filled in
+}
+
+// liveRoundEvery is how long, in a live run, the dispatcher holds a round
+// that is not full before it hands it out: the output lags the packets by
+// no more than this.
+const liveRoundEvery = 50 * time.Millisecond
 
 func (b *batch) add(p *capture.Packet) {
 	if p.TCP == nil {
@@ -128,14 +142,23 @@ func (b *batch) decode(i int) *capture.Packet {
 type answer struct {
 	events []event
 	final  bool
-	stats  reassembly.Stats // with the final answer
+	stats  reassembly.Stats // with the final answer (every answer in a live run)
 	quic   quic.Stats
 	dtls   dtls.Stats
 	dns    DNSStats
+	snap   *liveSnap
 }
 
 func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, error) {
 	n := opt.Workers
+	var lv *liveRun
+	if opt.Live != nil {
+		ls, ok := src.(capture.Live)
+		if !ok {
+			return Result{}, errors.New("pipeline: a live run needs a capture.Live source")
+		}
+		lv = startLive(ls, *opt.Live, opt.Duration)
+	}
 	keys := opt.Keys
 	if keys == nil {
 		keys = decrypt.NewKeyStore()
@@ -156,16 +179,17 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 		ins[w] = make(chan *batch, depth)
 		outs[w] = make(chan answer, depth)
 		frees[w] = make(chan *batch, depth+2)
-		go work(ins[w], outs[w], frees[w], keys.ForWorker(), ropt, opt.Reassembly, opt.Wire)
+		go work(ins[w], outs[w], frees[w], keys.ForWorker(), ropt, opt.Reassembly, opt.Wire, lv != nil)
 	}
-	var stop atomic.Bool
+	var stop, abort atomic.Bool
 	var res Result
 	var err error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		res, err = dispatch(src, opt, ins, frees, &stop)
+		res, err = dispatch(src, opt, ins, frees, &stop, &abort, lv)
 	}()
+	var tickErr error
 
 	// The writer.
 	ids := make([][]uint64, n) // by worker, local id-1: global id
@@ -244,8 +268,23 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 		if opt.Stop != nil && opt.Stop() {
 			stop.Store(true)
 		}
+		if snap := ans[0].snap; snap != nil && lv != nil && lv.cfg.Tick != nil && tickErr == nil {
+			// Live.Tick runs here, where the sink is written.
+			r := snap.res
+			for w := range n {
+				addStats(&r.Assembly, ans[w].stats)
+			}
+			if e := lv.cfg.Tick(snap.now, r); e != nil {
+				tickErr = e
+				abort.Store(true)
+				stop.Store(true)
+			}
+		}
 	}
 	<-done
+	if tickErr != nil && err == nil {
+		err = hookError{tickErr}
+	}
 	if he, ok := err.(hookError); ok {
 		err = he.err
 	} else {
@@ -257,7 +296,7 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 
 // dispatch is the single loop's reading part: it hands packets out in
 // rounds and ends with the final round.
-func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop *atomic.Bool) (Result, error) {
+func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop, abortRun *atomic.Bool, lv *liveRun) (Result, error) {
 	n := len(ins)
 	var res Result
 	cur := make([]*batch, n)
@@ -272,21 +311,61 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop *a
 	for w := range n {
 		cur[w] = get(w)
 	}
+	var lastSend time.Time
 	send := func(flush, final, abort bool, at time.Time) {
+		var snap *liveSnap
+		if lv != nil {
+			lastSend = lv.cfg.Now()
+			snap = &liveSnap{now: lastSend, res: res}
+			snap.res.Capture = src.Stats()
+		}
 		for w := range n {
 			b := cur[w]
 			b.flush, b.final, b.abort, b.at = flush, final, abort, at
+			if w == 0 {
+				b.snap = snap
+			}
 			ins[w] <- b
 			if !final {
 				cur[w] = get(w)
 			}
 		}
 	}
+	// liveRound, in a live run, hands out the round when it has waited
+	// liveRoundEvery (or force), with an idle flush at the wall clock less
+	// Lag when FlushInterval has passed.
+	liveRound := func(force bool) {
+		now := lv.cfg.Now()
+		flush := now.Sub(lv.lastFlush) >= lv.cfg.FlushInterval
+		if flush {
+			lv.lastFlush = now
+		}
+		if force || flush || now.Sub(lastSend) >= liveRoundEvery {
+			send(flush, false, false, now.Add(-lv.cfg.Lag))
+		}
+	}
+	if lv != nil {
+		lastSend = lv.cfg.Now()
+	}
 	var err error
 	inRound := 0
 	for {
 		p, e := nextPacket(src, &opt, &res)
 		if p == nil {
+			if errors.Is(e, capture.ErrNoPacket) && lv != nil {
+				if lv.cfg.Poll != nil {
+					if e := lv.cfg.Poll(false); e != nil {
+						err = hookError{e}
+						break
+					}
+				}
+				liveRound(inRound > 0)
+				inRound = 0
+				if stop.Load() {
+					break
+				}
+				continue
+			}
 			if errors.Is(e, capture.ErrNoPacket) {
 				continue
 			}
@@ -310,8 +389,20 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop *a
 			}
 		}
 		inRound++
-		if flush := res.Packets%FlushEvery == 0; flush || inRound == roundPackets {
-			send(flush, false, false, res.Last)
+		switch {
+		case lv != nil:
+			if inRound == roundPackets {
+				liveRound(true)
+				inRound = 0
+			} else if inRound%16 == 0 {
+				// The wall clock, every few packets.
+				if lv.cfg.Now().Sub(lastSend) >= liveRoundEvery {
+					liveRound(true)
+					inRound = 0
+				}
+			}
+		case res.Packets%FlushEvery == 0 || inRound == roundPackets:
+			send(res.Packets%FlushEvery == 0, false, false, res.Last)
 			inRound = 0
 		}
 		if (opt.Count > 0 && res.Packets >= opt.Count) || stop.Load() {
@@ -319,7 +410,14 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop *a
 		}
 	}
 	_, abort := err.(hookError)
-	send(false, true, abort, res.Last)
+	if lv != nil {
+		// The capture is closed and the key logs read a last time before
+		// the final flush, as in the single loop.
+		if e := lv.end(!abort && !abortRun.Load()); e != nil && !abort {
+			err, abort = hookError{e}, true
+		}
+	}
+	send(false, true, abort || abortRun.Load(), res.Last)
 	return res, err
 }
 
@@ -327,7 +425,7 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop *a
 // each with the events it made. ropt are its share of the reassembler's
 // caps; uopt the run's own, for QUIC and DTLS: all UDP goes to worker 0,
 // so their caps are not shared out.
-func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *decrypt.KeyStore, ropt, uopt reassembly.Options, wire bool) {
+func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *decrypt.KeyStore, ropt, uopt reassembly.Options, wire, live bool) {
 	rec := newRecorder(wire)
 	an := tcp.NewAnalyzer(rec, keys)
 	// Both transports number their connections 1, 2, ... from the
@@ -368,13 +466,14 @@ func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *decrypt
 		case b.flush:
 			evs = append(evs, flushMerged(rec, b.at, asm.FlushIdle, qa.FlushIdle, da.FlushIdle)...)
 		}
-		a := answer{events: evs, final: b.final}
-		if b.final {
+		a := answer{events: evs, final: b.final, snap: b.snap}
+		if b.final || live {
 			a.stats, a.quic, a.dtls = asm.Stats(), qa.Stats, da.Stats
 			var r Result
 			dnsResult(&r, keys.DNSECH, dnsStats)
 			a.dns = r.DNS
 		}
+		b.snap = nil
 		// The reassembler keeps nothing of a packet after Add.
 		b.pkts, b.buf = b.pkts[:0], b.buf[:0]
 		select {
