@@ -55,16 +55,32 @@ type Result struct {
 type Verifier struct {
 	roots *x509.CertPool
 	mu    sync.Mutex
-	cache map[cacheKey]*verdict
-	order []cacheKey // insertion order, for eviction
-	// Verified counts the chains verified (cache misses).
-	verified int
+	// cache holds each distinct chain seen (by the SHA-256 of its DER):
+	// its certificates parsed once, and its verdict per validity class.
+	cache map[[32]byte]*chainEntry
+	order [][32]byte // insertion order, for eviction
+	// verified counts the chains verified (verdict cache misses); hits
+	// the verdicts taken from the cache; parsed the chains parsed
+	// (chain cache misses).
+	verified, hits, parsed int
 }
 
-type cacheKey struct {
-	chain [32]byte
-	class string // per certificate sent: '<' before, '=' within, '>' after its validity
+// chainEntry is one distinct chain: its certificates parsed (nil where
+// one did not parse; shared, never changed after parsing) and its
+// verdicts, one per class of the capture time against the certificates'
+// validity ('<' before, '=' within, '>' after, '?' unparsed, one byte per
+// certificate sent): the verdict holds for every time of one class, as the
+// verification depends on the time only through each certificate's
+// validity.
+type chainEntry struct {
+	certs    []*x509.Certificate
+	verdicts map[string]*verdict
 }
+
+// maxClasses bounds the verdicts kept per chain (a chain of n
+// certificates has at most 2n+1 classes over time, and a capture spans
+// few of them).
+const maxClasses = 16
 
 type verdict struct {
 	status string
@@ -75,7 +91,7 @@ type verdict struct {
 
 // New makes a Verifier on roots.
 func New(roots *x509.CertPool) *Verifier {
-	return &Verifier{roots: roots, cache: map[cacheKey]*verdict{}}
+	return &Verifier{roots: roots, cache: map[[32]byte]*chainEntry{}}
 }
 
 // SystemRoots is the system's root pool (x509.SystemCertPool); an empty pool
@@ -128,6 +144,14 @@ func (v *Verifier) Check(chain [][]byte, at time.Time, sni string) Result {
 	return r
 }
 
+// Stats is the number of verdicts taken from the cache (hits) and of
+// distinct chains parsed so far.
+func (v *Verifier) Stats() (hits, parsed int) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.hits, v.parsed
+}
+
 func (v *Verifier) verdict(chain [][]byte, at time.Time) *verdict {
 	h := sha256.New()
 	var n [4]byte
@@ -136,20 +160,31 @@ func (v *Verifier) verdict(chain [][]byte, at time.Time) *verdict {
 		h.Write(n[:])
 		h.Write(der)
 	}
-	var key cacheKey
-	h.Sum(key.chain[:0])
-	certs := make([]*x509.Certificate, 0, len(chain))
+	var key [32]byte
+	h.Sum(key[:0])
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	// The class needs the validity of each certificate: parse them (the
-	// parser package has already parsed them once; x509 parsing is cheap
-	// beside verification).
-	class := make([]byte, 0, len(chain))
-	for _, der := range chain {
-		c, err := x509.ParseCertificate(der)
-		certs = append(certs, c)
+	e := v.cache[key]
+	if e == nil {
+		e = &chainEntry{certs: make([]*x509.Certificate, len(chain)), verdicts: map[string]*verdict{}}
+		for i, der := range chain {
+			if c, err := x509.ParseCertificate(der); err == nil {
+				e.certs[i] = c
+			}
+		}
+		v.parsed++
+		if len(v.order) >= MaxCached {
+			delete(v.cache, v.order[0])
+			v.order = v.order[1:]
+		}
+		v.cache[key] = e
+		v.order = append(v.order, key)
+	}
+	var buf [16]byte
+	class := buf[:0]
+	for _, c := range e.certs {
 		switch {
-		case err != nil:
+		case c == nil:
 			class = append(class, '?')
 		case at.Before(c.NotBefore):
 			class = append(class, '<')
@@ -159,18 +194,16 @@ func (v *Verifier) verdict(chain [][]byte, at time.Time) *verdict {
 			class = append(class, '=')
 		}
 	}
-	key.class = string(class)
-	if vd, ok := v.cache[key]; ok {
+	if vd, ok := e.verdicts[string(class)]; ok {
+		v.hits++
 		return vd
 	}
-	vd := v.verify(certs, at)
+	vd := v.verify(e.certs, at)
 	v.verified++
-	if len(v.order) >= MaxCached {
-		delete(v.cache, v.order[0])
-		v.order = v.order[1:]
+	if len(e.verdicts) >= maxClasses {
+		clear(e.verdicts)
 	}
-	v.cache[key] = vd
-	v.order = append(v.order, key)
+	e.verdicts[string(class)] = vd
 	return vd
 }
 
