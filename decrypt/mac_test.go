@@ -1,0 +1,127 @@
+package decrypt
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"math/rand/v2"
+	"testing"
+
+	"golang.org/x/crypto/cryptobyte"
+)
+
+var macTestHashes = []crypto.Hash{crypto.MD5, crypto.SHA1, crypto.SHA256, crypto.SHA384, crypto.SHA512}
+
+// TestMACHash checks the pooled HMAC against crypto/hmac for keys shorter
+// than, as long as and longer than the block, messages in one or two
+// parts, dst aliasing an input, and macHashes reused across keys.
+func TestMACHash(t *testing.T) {
+	r := rand.New(rand.NewChaCha8([32]byte{1}))
+	rnd := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		return b
+	}
+	for _, h := range macTestHashes {
+		for i := range 300 {
+			key, a, b := rnd(r.IntN(300)), rnd(r.IntN(200)), rnd(r.IntN(200))
+			if i == 0 {
+				key = nil
+			}
+			ref := hmac.New(h.New, key)
+			ref.Write(a)
+			ref.Write(b)
+			want := ref.Sum(nil)
+			m := getMAC(h)
+			if got := m.sum(nil, key, a, b); !bytes.Equal(got, want) {
+				t.Fatalf("%v key %d a %d b %d: %x, want %x", h, len(key), len(a), len(b), got, want)
+			}
+			// dst aliasing a: a is read before the sum is written.
+			a2 := append(make([]byte, 0, len(a)+64), a...)
+			if got := m.sum(a2[:0], key, a2, b); !bytes.Equal(got, want) {
+				t.Fatalf("%v aliased: %x, want %x", h, got, want)
+			}
+			// Keyed once, then for two messages.
+			m.setKey(key)
+			for range 2 {
+				if got := m.sumKeyed(nil, a, b); !bytes.Equal(got, want) {
+					t.Fatalf("%v keyed: %x, want %x", h, got, want)
+				}
+			}
+			a2 = append(a2[:0], a...)
+			if got := m.sumKeyed(a2[:0], a2, b); !bytes.Equal(got, want) {
+				t.Fatalf("%v keyed, aliased: %x, want %x", h, got, want)
+			}
+			putMAC(h, m)
+		}
+	}
+}
+
+// TestHKDFExpandLabelOneBlock checks the one-block path of
+// hkdfExpandLabel against crypto/hkdf.Expand over the HkdfLabel built
+// with cryptobyte, for every output length up to the hash size (and
+// past it, which takes crypto/hkdf itself).
+func TestHKDFExpandLabelOneBlock(t *testing.T) {
+	r := rand.New(rand.NewChaCha8([32]byte{2}))
+	for _, h := range []crypto.Hash{crypto.SHA256, crypto.SHA384} {
+		for n := 1; n <= 2*h.Size(); n++ {
+			secret := make([]byte, h.Size())
+			ctx := make([]byte, r.IntN(64))
+			for i := range secret {
+				secret[i] = byte(r.Uint32())
+			}
+			for i := range ctx {
+				ctx[i] = byte(r.Uint32())
+			}
+			var b cryptobyte.Builder
+			b.AddUint16(uint16(n))
+			b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes([]byte("tls13 c hs traffic")) })
+			b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(ctx) })
+			want, err := hkdf.Expand(h.New, secret, string(b.BytesOrPanic()), n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := hkdfExpandLabel(h, tls13LabelPfx, secret, "c hs traffic", ctx, n)
+			if err != nil || !bytes.Equal(got, want) || cap(got) != n {
+				t.Fatalf("%v n=%d: %x (cap %d) %v, want %x", h, n, got, cap(got), err, want)
+			}
+		}
+	}
+}
+
+// BenchmarkKeySchedule13 is a TLS 1.3 connection's derivations with
+// keys from a key log: key and IV of four traffic secrets, and two
+// Finished MACs.
+func BenchmarkKeySchedule13(b *testing.B) {
+	suite, _ := LookupSuite(0x1301)
+	secret, th := make([]byte, 32), make([]byte, 32)
+	b.ReportAllocs()
+	for b.Loop() {
+		for range 4 {
+			if _, _, err := trafficKey(suite, secret); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for range 2 {
+			if _, err := FinishedVerifyData13(suite, secret, th); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkPRF12 is a TLS 1.2 connection's PRF work: the key block of an
+// AES-128-CBC-SHA suite (104 bytes) and two Finished verify_data.
+func BenchmarkPRF12(b *testing.B) {
+	prf := prf12(crypto.SHA256)
+	secret, seed := make([]byte, 48), make([]byte, 64)
+	b.ReportAllocs()
+	for b.Loop() {
+		prf(secret, labelKeyExpansion, seed, 104)
+		prf(secret, labelClientFinished, seed[:32], 12)
+		prf(secret, labelServerFinished, seed[:32], 12)
+	}
+}
