@@ -75,7 +75,12 @@ type Verifier struct {
 type chainEntry struct {
 	certs    []*x509.Certificate
 	verdicts map[string]*verdict
+	names    map[string]bool // nameMatches of the leaf, by SNI
 }
+
+// maxNames bounds the name checks kept per chain: past it, they are
+// forgotten and made again.
+const maxNames = 64
 
 // maxClasses bounds the verdicts kept per chain (a chain of n
 // certificates has at most 2n+1 classes over time, and a capture spans
@@ -133,13 +138,24 @@ func (v *Verifier) Check(chain [][]byte, at time.Time, sni string) Result {
 	if len(chain) == 0 {
 		return r
 	}
-	vd := v.verdict(chain, at)
+	key := chainDigest(chain)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	e, vd := v.verdict(key, chain, at)
 	if vd.leaf == nil {
 		return r
 	}
 	r.Status, r.Depth, r.Weak = vd.status, vd.depth, vd.weak
 	if sni != "" {
-		r.NameChecked, r.NameMatches = true, nameMatches(vd.leaf, sni)
+		m, ok := e.names[sni]
+		if !ok {
+			m = nameMatches(vd.leaf, sni)
+			if len(e.names) >= maxNames {
+				clear(e.names)
+			}
+			e.names[sni] = m
+		}
+		r.NameChecked, r.NameMatches = true, m
 	}
 	return r
 }
@@ -152,7 +168,9 @@ func (v *Verifier) Stats() (hits, parsed int) {
 	return v.hits, v.parsed
 }
 
-func (v *Verifier) verdict(chain [][]byte, at time.Time) *verdict {
+// chainDigest is the cache key of chain: the SHA-256 of its
+// certificates, each after its length.
+func chainDigest(chain [][]byte) [32]byte {
 	h := sha256.New()
 	var n [4]byte
 	for _, der := range chain {
@@ -162,11 +180,15 @@ func (v *Verifier) verdict(chain [][]byte, at time.Time) *verdict {
 	}
 	var key [32]byte
 	h.Sum(key[:0])
-	v.mu.Lock()
-	defer v.mu.Unlock()
+	return key
+}
+
+// verdict is the cache entry of chain (whose digest is key) and its
+// verdict at the time at; v.mu is held.
+func (v *Verifier) verdict(key [32]byte, chain [][]byte, at time.Time) (*chainEntry, *verdict) {
 	e := v.cache[key]
 	if e == nil {
-		e = &chainEntry{certs: make([]*x509.Certificate, len(chain)), verdicts: map[string]*verdict{}}
+		e = &chainEntry{certs: make([]*x509.Certificate, len(chain)), verdicts: map[string]*verdict{}, names: map[string]bool{}}
 		for i, der := range chain {
 			if c, err := x509.ParseCertificate(der); err == nil {
 				e.certs[i] = c
@@ -196,7 +218,7 @@ func (v *Verifier) verdict(chain [][]byte, at time.Time) *verdict {
 	}
 	if vd, ok := e.verdicts[string(class)]; ok {
 		v.hits++
-		return vd
+		return e, vd
 	}
 	vd := v.verify(e.certs, at)
 	v.verified++
@@ -204,7 +226,7 @@ func (v *Verifier) verdict(chain [][]byte, at time.Time) *verdict {
 		clear(e.verdicts)
 	}
 	e.verdicts[string(class)] = vd
-	return vd
+	return e, vd
 }
 
 // verify builds and checks the chain of certs (nil where a certificate did
