@@ -186,11 +186,19 @@ func (k *KeyLog) Load(r io.Reader, name string) (added int, errs []error) {
 }
 
 // readLine returns the next line without its end (\n or \r\n). A line
-// longer than maxKeyLogLine is consumed and reported as tooLong.
+// longer than maxKeyLogLine is consumed and reported as tooLong. A line
+// that fits in br's buffer is returned in it, valid until the next read.
 func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
 	var buf []byte
-	for {
+	for first := true; ; first = false {
 		chunk, e := br.ReadSlice('\n')
+		if first && e != bufio.ErrBufferFull {
+			if len(chunk) > maxKeyLogLine+2 {
+				return nil, true, e
+			}
+			chunk = bytes.TrimSuffix(chunk, []byte("\n"))
+			return bytes.TrimSuffix(chunk, []byte("\r")), false, e
+		}
 		if len(buf)+len(chunk) > maxKeyLogLine+2 {
 			tooLong = true
 		} else {
@@ -229,14 +237,14 @@ func (k *KeyLog) addLine(line []byte) (int, error) {
 	if label == LabelRSA {
 		firstName = "encrypted pre-master prefix"
 	}
-	first, err := hex.DecodeString(string(fields[1]))
+	first, err := decodeHex(fields[1])
 	if err != nil {
 		return 0, fmt.Errorf("%w: bad hex in %s", ErrKeyLogSyntax, firstName)
 	}
 	if len(first) != info.firstLen {
 		return 0, fmt.Errorf("%w: %s is %d bytes, want %d", ErrKeyLogSyntax, firstName, len(first), info.firstLen)
 	}
-	secret, err := hex.DecodeString(string(fields[2]))
+	secret, err := decodeHex(fields[2])
 	if err != nil {
 		return 0, fmt.Errorf("%w: bad hex in secret", ErrKeyLogSyntax)
 	}
@@ -244,6 +252,14 @@ func (k *KeyLog) addLine(line []byte) (int, error) {
 		return 0, fmt.Errorf("%w: %s secret is %d bytes", ErrKeyLogSyntax, label, len(secret))
 	}
 	return k.store(label, first, firstName, secret, info.sequence)
+}
+
+// decodeHex is hex.DecodeString without the string: the decoded bytes
+// in a new slice.
+func decodeHex(h []byte) ([]byte, error) {
+	b := make([]byte, hex.DecodedLen(len(h)))
+	n, err := hex.Decode(b, h)
+	return b[:n], err
 }
 
 // store adds secret under (label, first), newest first. A value already

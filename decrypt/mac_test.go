@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/hkdf"
 	"crypto/hmac"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -123,5 +124,24 @@ func BenchmarkPRF12(b *testing.B) {
 		prf(secret, labelKeyExpansion, seed, 104)
 		prf(secret, labelClientFinished, seed[:32], 12)
 		prf(secret, labelServerFinished, seed[:32], 12)
+	}
+}
+
+// BenchmarkKeyLogLoad loads 10,000 TLS 1.3 connections' lines (5 each,
+// as crypto/tls writes them).
+func BenchmarkKeyLogLoad(b *testing.B) {
+	var buf bytes.Buffer
+	for i := range 10000 {
+		for _, l := range []string{"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0", "EXPORTER_SECRET"} {
+			fmt.Fprintf(&buf, "%s %064x %064x\n", l, i, i+1)
+		}
+	}
+	b.SetBytes(int64(buf.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		var k KeyLog
+		if _, errs := k.Load(bytes.NewReader(buf.Bytes()), "bench"); len(errs) != 0 {
+			b.Fatal(errs)
+		}
 	}
 }
