@@ -5,7 +5,9 @@
 // across records, tracks the negotiated version, suite, key exchange,
 // certificates and fingerprints, keeps the connection's notes and
 // Zeek-style history letters, and emits events (each record, the
-// connection's end) to a Sink.
+// connection's end) to a Sink. The JA3, JA4, JA3S and JA4S of each
+// distinct hello shape are computed once (fingerprints.go: a bounded cache
+// shared by all connections, keyed by every field the fingerprints read).
 //
 // For decryption it decides when things happen and which notes to file:
 // when a handshake starts (a ClientHello not after a HelloRetryRequest),
