@@ -94,7 +94,9 @@ func TestFingerprintCache(t *testing.T) {
 		func(c *fingerprint.ClientInput) { c.Extensions = append(slices.Clone(c.Extensions), 1) },
 		func(c *fingerprint.ClientInput) { c.SupportedGroups = append(slices.Clone(c.SupportedGroups), 1) },
 		func(c *fingerprint.ClientInput) { c.ECPointFormats = append(slices.Clone(c.ECPointFormats), 1) },
-		func(c *fingerprint.ClientInput) { c.SignatureAlgorithms = append(slices.Clone(c.SignatureAlgorithms), 1) },
+		func(c *fingerprint.ClientInput) {
+			c.SignatureAlgorithms = append(slices.Clone(c.SignatureAlgorithms), 1)
+		},
 		func(c *fingerprint.ClientInput) { c.ALPN = append(slices.Clone(c.ALPN), "x") },
 		func(c *fingerprint.ClientInput) { c.SupportedVersions = append(slices.Clone(c.SupportedVersions), 1) },
 		func(c *fingerprint.ClientInput) { c.SNI = "" },
