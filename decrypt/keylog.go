@@ -87,9 +87,11 @@ type KeyLog struct {
 	mu      sync.RWMutex
 	secrets map[string][][]byte // label + "\x00" + client random -> values, newest first
 	n       int                 // values held
-	// used holds the keys of secrets a lookup found; labels the labels
-	// logged per client random (or RSA prefix), for Labels.
-	used    sync.Map
+	// used holds the keys of secrets a lookup found (under usedMu, as
+	// lookups hold mu only for reading); labels the labels logged per
+	// client random (or RSA prefix), for Labels.
+	usedMu  sync.Mutex
+	used    map[string]struct{}
 	labels  map[string][]string
 	sources []string // AddSource's names, each once
 }
@@ -316,7 +318,7 @@ func (k *KeyLog) Lookup(label string, clientRandom []byte) ([]byte, bool) {
 	if len(vals) == 0 {
 		return nil, false
 	}
-	k.used.Store(key, true)
+	k.markUsed(key)
 	return bytes.Clone(vals[0]), true
 }
 
@@ -330,7 +332,7 @@ func (k *KeyLog) LookupAll(label string, clientRandom []byte) [][]byte {
 	key := keyLogKey(label, clientRandom)
 	vals := k.secrets[key]
 	if len(vals) > 0 {
-		k.used.Store(key, true)
+		k.markUsed(key)
 	}
 	out := make([][]byte, len(vals))
 	for i, v := range vals {
@@ -394,17 +396,29 @@ var neverLookedUp = map[string]bool{
 func (k *KeyLog) Unused() int {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
+	k.usedMu.Lock()
+	defer k.usedMu.Unlock()
 	n := 0
 	for key := range k.secrets {
 		label, _, _ := strings.Cut(key, "\x00")
 		if neverLookedUp[label] {
 			continue
 		}
-		if _, ok := k.used.Load(key); !ok {
+		if _, ok := k.used[key]; !ok {
 			n++
 		}
 	}
 	return n
+}
+
+// markUsed notes that a lookup found the secrets under key.
+func (k *KeyLog) markUsed(key string) {
+	k.usedMu.Lock()
+	if k.used == nil {
+		k.used = make(map[string]struct{})
+	}
+	k.used[key] = struct{}{}
+	k.usedMu.Unlock()
 }
 
 // Len returns the number of secrets held (each alternative counts).

@@ -145,3 +145,34 @@ func BenchmarkKeyLogLoad(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkKeyLogLookup looks up the four traffic secrets of one TLS 1.3
+// connection among 10,000, as a connection with a key log does.
+func BenchmarkKeyLogLookup(b *testing.B) {
+	var buf bytes.Buffer
+	labels := []string{"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"}
+	for i := range 10000 {
+		for _, l := range labels {
+			fmt.Fprintf(&buf, "%s %064x %064x\n", l, i, i+1)
+		}
+	}
+	var k KeyLog
+	if _, errs := k.Load(&buf, "bench"); len(errs) != 0 {
+		b.Fatal(errs)
+	}
+	randoms := make([][]byte, 10000)
+	for i := range randoms {
+		randoms[i] = make([]byte, 32)
+		randoms[i][30], randoms[i][31] = byte(i>>8), byte(i)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		for _, l := range labels {
+			if _, ok := k.Lookup(l, randoms[i%len(randoms)]); !ok {
+				b.Fatal("not found")
+			}
+		}
+		i++
+	}
+}
