@@ -37,6 +37,9 @@ func pHash(out, secret, seed []byte, h crypto.Hash) {
 		b := m.sumKeyed(m.b[:0], a, seed)
 		n := copy(out, b)
 		out = out[n:]
+		if len(out) == 0 {
+			break // A(i+1) is not needed
+		}
 		a = m.sumKeyed(a[:0], a, nil)
 	}
 	putMAC(h, m)
