@@ -7,6 +7,8 @@ import (
 	"crypto/hmac"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -137,13 +139,34 @@ func BenchmarkKeyLogLoad(b *testing.B) {
 		}
 	}
 	b.SetBytes(int64(buf.Len()))
-	b.ReportAllocs()
-	for b.Loop() {
-		var k KeyLog
-		if _, errs := k.Load(bytes.NewReader(buf.Bytes()), "bench"); len(errs) != 0 {
-			b.Fatal(errs)
+	b.Run("reader", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var k KeyLog
+			if _, errs := k.Load(bytes.NewReader(buf.Bytes()), "bench"); len(errs) != 0 {
+				b.Fatal(errs)
+			}
 		}
+	})
+	// From a file, whose size lets Load size its maps.
+	path := filepath.Join(b.TempDir(), "keylog")
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		b.Fatal(err)
 	}
+	b.Run("file", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			f, err := os.Open(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var k KeyLog
+			if _, errs := k.Load(f, "bench"); len(errs) != 0 {
+				b.Fatal(errs)
+			}
+			f.Close()
+		}
+	})
 }
 
 // BenchmarkKeyLogLookup looks up the four traffic secrets of one TLS 1.3
@@ -174,5 +197,30 @@ func BenchmarkKeyLogLookup(b *testing.B) {
 			}
 		}
 		i++
+	}
+}
+
+// TestSplitFields holds the key log's field splitter to bytes.Fields
+// (count and first three fields) for random lines of letters, ASCII and
+// Unicode spaces.
+func TestSplitFields(t *testing.T) {
+	r := rand.New(rand.NewChaCha8([32]byte{9}))
+	parts := []string{"a", "CLIENT_RANDOM", "0f", " ", "\t", "\v", "\f", "\r", "\n", "\u00a0", "\u2003", "é", "x"}
+	for range 20000 {
+		var b []byte
+		for range r.IntN(12) {
+			b = append(b, parts[r.IntN(len(parts))]...)
+		}
+		var fa [3][]byte
+		got, n := splitFields(&fa, b)
+		want := bytes.Fields(b)
+		if n != len(want) {
+			t.Fatalf("%q: %d fields, want %d", b, n, len(want))
+		}
+		for i := range min(3, len(want)) {
+			if !bytes.Equal(got[i], want[i]) {
+				t.Fatalf("%q: field %d %q, want %q", b, i, got[i], want[i])
+			}
+		}
 	}
 }
