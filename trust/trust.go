@@ -65,17 +65,23 @@ type Verifier struct {
 	verified, hits, parsed int
 }
 
-// chainEntry is one distinct chain: its certificates parsed (nil where
-// one did not parse; shared, never changed after parsing) and its
-// verdicts, one per class of the capture time against the certificates'
-// validity ('<' before, '=' within, '>' after, '?' unparsed, one byte per
-// certificate sent): the verdict holds for every time of one class, as the
-// verification depends on the time only through each certificate's
-// validity.
+// chainEntry is one distinct chain: each certificate's validity (from
+// parsing it once) and its verdicts, one per class of the capture time
+// against the certificates' validity ('<' before, '=' within, '>' after,
+// '?' unparsed, one byte per certificate sent): the verdict holds for
+// every time of one class, as the verification depends on the time only
+// through each certificate's validity. The parsed certificates are not
+// kept (but for the leaf, in the verdicts): a class not seen before
+// parses the chain again.
 type chainEntry struct {
-	certs    []*x509.Certificate
+	validity []validity
 	verdicts map[string]*verdict
 	names    map[string]bool // nameMatches of the leaf, by SNI
+}
+
+type validity struct {
+	parsed              bool
+	notBefore, notAfter time.Time
 }
 
 // maxNames bounds the name checks kept per chain: past it, they are
@@ -187,11 +193,13 @@ func chainDigest(chain [][]byte) [32]byte {
 // verdict at the time at; v.mu is held.
 func (v *Verifier) verdict(key [32]byte, chain [][]byte, at time.Time) (*chainEntry, *verdict) {
 	e := v.cache[key]
+	var certs []*x509.Certificate // parsed for this call, when it had to
 	if e == nil {
-		e = &chainEntry{certs: make([]*x509.Certificate, len(chain)), verdicts: map[string]*verdict{}, names: map[string]bool{}}
-		for i, der := range chain {
-			if c, err := x509.ParseCertificate(der); err == nil {
-				e.certs[i] = c
+		certs = parseChain(chain)
+		e = &chainEntry{validity: make([]validity, len(chain)), verdicts: map[string]*verdict{}, names: map[string]bool{}}
+		for i, c := range certs {
+			if c != nil {
+				e.validity[i] = validity{true, c.NotBefore, c.NotAfter}
 			}
 		}
 		v.parsed++
@@ -204,13 +212,13 @@ func (v *Verifier) verdict(key [32]byte, chain [][]byte, at time.Time) (*chainEn
 	}
 	var buf [16]byte
 	class := buf[:0]
-	for _, c := range e.certs {
+	for _, c := range e.validity {
 		switch {
-		case c == nil:
+		case !c.parsed:
 			class = append(class, '?')
-		case at.Before(c.NotBefore):
+		case at.Before(c.notBefore):
 			class = append(class, '<')
-		case at.After(c.NotAfter):
+		case at.After(c.notAfter):
 			class = append(class, '>')
 		default:
 			class = append(class, '=')
@@ -220,13 +228,28 @@ func (v *Verifier) verdict(key [32]byte, chain [][]byte, at time.Time) (*chainEn
 		v.hits++
 		return e, vd
 	}
-	vd := v.verify(e.certs, at)
+	if certs == nil {
+		certs = parseChain(chain)
+	}
+	vd := v.verify(certs, at)
 	v.verified++
 	if len(e.verdicts) >= maxClasses {
 		clear(e.verdicts)
 	}
 	e.verdicts[string(class)] = vd
 	return e, vd
+}
+
+// parseChain parses each certificate of chain (nil where one does not
+// parse).
+func parseChain(chain [][]byte) []*x509.Certificate {
+	certs := make([]*x509.Certificate, len(chain))
+	for i, der := range chain {
+		if c, err := x509.ParseCertificate(der); err == nil {
+			certs[i] = c
+		}
+	}
+	return certs
 }
 
 // verify builds and checks the chain of certs (nil where a certificate did
