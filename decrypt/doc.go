@@ -31,7 +31,11 @@
 //     (RFC 2246, 4346, 5246), 40-bit export keys, the extended master
 //     secret (RFC 7627); FinishedVerifyData13 and TrafficKey for TLS 1.3
 //     (RFC 8446 7.1-7.3) on crypto/hkdf, with HkdfLabel's prefix a
-//     parameter for DTLS 1.3 and QUIC.
+//     parameter for DTLS 1.3 and QUIC. The PRF's P_hash, the one-block
+//     HKDF-Expand-Label (every label of the key schedules) and the TLS 1.3
+//     Finished MAC use a pooled HMAC (mac.go, macHash: RFC 2104 over a
+//     reused hash state, checked against crypto/hmac), as crypto/hmac.New
+//     allocates two hash states and two pads per key.
 //   - LookupSuite: the crypto table (key, IV, nonce, MAC, tag lengths, PRF
 //     hash, key exchange kind) for the IANA suites whose ciphers exist here.
 //   - RecordProtection: one direction's record protection: the current,

@@ -37,15 +37,17 @@ func (k *KeyLog) TrialCandidates(max int) (c []TrialCandidate, total int) {
 	defer k.mu.RUnlock()
 	prefix := LabelServerHandshakeTrafficSecret + "\x00"
 	var keys []string
+	k.usedMu.Lock()
 	for key, vals := range k.secrets {
 		if !strings.HasPrefix(key, prefix) || len(vals) == 0 {
 			continue
 		}
-		if _, used := k.used.Load(key); used {
+		if _, used := k.used[key]; used {
 			continue
 		}
 		keys = append(keys, key)
 	}
+	k.usedMu.Unlock()
 	slices.Sort(keys)
 	total = len(keys)
 	for _, key := range keys[:min(len(keys), max)] {

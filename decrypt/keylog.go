@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 )
@@ -87,9 +88,11 @@ type KeyLog struct {
 	mu      sync.RWMutex
 	secrets map[string][][]byte // label + "\x00" + client random -> values, newest first
 	n       int                 // values held
-	// used holds the keys of secrets a lookup found; labels the labels
-	// logged per client random (or RSA prefix), for Labels.
-	used    sync.Map
+	// used holds the keys of secrets a lookup found (under usedMu, as
+	// lookups hold mu only for reading); labels the labels logged per
+	// client random (or RSA prefix), for Labels.
+	usedMu  sync.Mutex
+	used    map[string]struct{}
 	labels  map[string][]string
 	sources []string // AddSource's names, each once
 }
@@ -157,6 +160,7 @@ func (k *KeyLog) Load(r io.Reader, name string) (added int, errs []error) {
 	if limit <= 0 {
 		limit = MaxKeyLogSize
 	}
+	k.presize(r, limit)
 	lr := &io.LimitedReader{R: r, N: limit + 1}
 	br := bufio.NewReaderSize(lr, 4096)
 	for lineNo := 1; ; lineNo++ {
@@ -186,11 +190,19 @@ func (k *KeyLog) Load(r io.Reader, name string) (added int, errs []error) {
 }
 
 // readLine returns the next line without its end (\n or \r\n). A line
-// longer than maxKeyLogLine is consumed and reported as tooLong.
+// longer than maxKeyLogLine is consumed and reported as tooLong. A line
+// that fits in br's buffer is returned in it, valid until the next read.
 func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
 	var buf []byte
-	for {
+	for first := true; ; first = false {
 		chunk, e := br.ReadSlice('\n')
+		if first && e != bufio.ErrBufferFull {
+			if len(chunk) > maxKeyLogLine+2 {
+				return nil, true, e
+			}
+			chunk = bytes.TrimSuffix(chunk, []byte("\n"))
+			return bytes.TrimSuffix(chunk, []byte("\r")), false, e
+		}
 		if len(buf)+len(chunk) > maxKeyLogLine+2 {
 			tooLong = true
 		} else {
@@ -216,27 +228,42 @@ func (k *KeyLog) addLine(line []byte) (int, error) {
 	if len(line) == 0 || line[0] == '#' {
 		return 0, nil
 	}
-	fields := bytes.Fields(line)
-	label := string(fields[0])
+	var fa [3][]byte
+	fields, nf := splitFields(&fa, line)
+	label, ok := keyLogLabelNames[string(fields[0])]
+	if !ok {
+		label = string(fields[0])
+	}
 	info, ok := keyLogLabels[label]
 	if !ok {
 		return 0, fmt.Errorf("%w %q, line skipped", ErrUnknownLabel, label)
 	}
-	if len(fields) != 3 {
-		return 0, fmt.Errorf("%w: %s line has %d fields, want 3", ErrKeyLogSyntax, label, len(fields))
+	if nf != 3 {
+		return 0, fmt.Errorf("%w: %s line has %d fields, want 3", ErrKeyLogSyntax, label, nf)
 	}
 	firstName := "client random"
 	if label == LabelRSA {
 		firstName = "encrypted pre-master prefix"
 	}
-	first, err := hex.DecodeString(string(fields[1]))
+	// The client random (or RSA prefix) is only a key: decoded on the
+	// stack; store copies it into its map keys.
+	var fb [64]byte
+	var first []byte
+	var err error
+	if hex.DecodedLen(len(fields[1])) <= len(fb) {
+		var n int
+		n, err = hex.Decode(fb[:], fields[1])
+		first = fb[:n]
+	} else {
+		first, err = decodeHex(fields[1])
+	}
 	if err != nil {
 		return 0, fmt.Errorf("%w: bad hex in %s", ErrKeyLogSyntax, firstName)
 	}
 	if len(first) != info.firstLen {
 		return 0, fmt.Errorf("%w: %s is %d bytes, want %d", ErrKeyLogSyntax, firstName, len(first), info.firstLen)
 	}
-	secret, err := hex.DecodeString(string(fields[2]))
+	secret, err := decodeHex(fields[2])
 	if err != nil {
 		return 0, fmt.Errorf("%w: bad hex in secret", ErrKeyLogSyntax)
 	}
@@ -244,6 +271,81 @@ func (k *KeyLog) addLine(line []byte) (int, error) {
 		return 0, fmt.Errorf("%w: %s secret is %d bytes", ErrKeyLogSyntax, label, len(secret))
 	}
 	return k.store(label, first, firstName, secret, info.sequence)
+}
+
+// keyLogLabelNames maps each label of keyLogLabels to itself: looked up
+// with a line's bytes, it gives the label as a string without making one.
+var keyLogLabelNames = func() map[string]string {
+	m := make(map[string]string, len(keyLogLabels))
+	for l := range keyLogLabels {
+		m[l] = l
+	}
+	return m
+}()
+
+// splitFields is bytes.Fields for the lines of a key log: the first
+// three fields of line into fa, and the number of fields. A line with a
+// byte outside ASCII goes to bytes.Fields itself (which splits at Unicode
+// spaces too).
+func splitFields(fa *[3][]byte, line []byte) ([][]byte, int) {
+	for _, c := range line {
+		if c >= 0x80 {
+			f := bytes.Fields(line)
+			return f, len(f)
+		}
+	}
+	n := 0
+	for i := 0; i < len(line); {
+		for i < len(line) && asciiSpace(line[i]) {
+			i++
+		}
+		if i == len(line) {
+			break
+		}
+		j := i
+		for j < len(line) && !asciiSpace(line[j]) {
+			j++
+		}
+		if n < len(fa) {
+			fa[n] = line[i:j]
+		}
+		n++
+		i = j
+	}
+	return fa[:min(n, len(fa))], n
+}
+
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+// presize makes the maps of an empty KeyLog about as large as the lines of
+// r will need, when r says its size (a file): growing them line by line
+// was a fifth of a large key log's load. Key log lines are 150-180 bytes.
+func (k *KeyLog) presize(r io.Reader, limit int64) {
+	st, ok := r.(interface{ Stat() (os.FileInfo, error) })
+	if !ok {
+		return
+	}
+	fi, err := st.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return
+	}
+	lines := min(fi.Size(), limit) / 150
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.secrets == nil && lines > 0 {
+		k.secrets = make(map[string][][]byte, lines)
+		k.labels = make(map[string][]string, lines/4)
+	}
+}
+
+// decodeHex is hex.DecodeString without the string: the decoded bytes
+// in a new slice.
+func decodeHex(h []byte) ([]byte, error) {
+	b := make([]byte, hex.DecodedLen(len(h)))
+	n, err := hex.Decode(b, h)
+	return b[:n], err
 }
 
 // store adds secret under (label, first), newest first. A value already
@@ -287,7 +389,7 @@ func (k *KeyLog) store(label string, first []byte, firstName string, secret []by
 	if len(vals) == 1 {
 		return 1, nil
 	}
-	return 1, fmt.Errorf("%w: %s for %s %x differs from %d logged before; each is tried", ErrConflictingSecret, label, firstName, first, len(vals)-1)
+	return 1, fmt.Errorf("%w: %s for %s %s differs from %d logged before; each is tried", ErrConflictingSecret, label, firstName, hex.EncodeToString(first), len(vals)-1)
 }
 
 // Lookup returns a copy of the secret logged under label for a client
@@ -300,7 +402,7 @@ func (k *KeyLog) Lookup(label string, clientRandom []byte) ([]byte, bool) {
 	if len(vals) == 0 {
 		return nil, false
 	}
-	k.used.Store(key, true)
+	k.markUsed(key)
 	return bytes.Clone(vals[0]), true
 }
 
@@ -314,7 +416,7 @@ func (k *KeyLog) LookupAll(label string, clientRandom []byte) [][]byte {
 	key := keyLogKey(label, clientRandom)
 	vals := k.secrets[key]
 	if len(vals) > 0 {
-		k.used.Store(key, true)
+		k.markUsed(key)
 	}
 	out := make([][]byte, len(vals))
 	for i, v := range vals {
@@ -378,17 +480,29 @@ var neverLookedUp = map[string]bool{
 func (k *KeyLog) Unused() int {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
+	k.usedMu.Lock()
+	defer k.usedMu.Unlock()
 	n := 0
 	for key := range k.secrets {
 		label, _, _ := strings.Cut(key, "\x00")
 		if neverLookedUp[label] {
 			continue
 		}
-		if _, ok := k.used.Load(key); !ok {
+		if _, ok := k.used[key]; !ok {
 			n++
 		}
 	}
 	return n
+}
+
+// markUsed notes that a lookup found the secrets under key.
+func (k *KeyLog) markUsed(key string) {
+	k.usedMu.Lock()
+	if k.used == nil {
+		k.used = make(map[string]struct{})
+	}
+	k.used[key] = struct{}{}
+	k.usedMu.Unlock()
 }
 
 // Len returns the number of secrets held (each alternative counts).

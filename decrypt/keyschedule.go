@@ -3,7 +3,6 @@ package decrypt
 import (
 	"crypto"
 	"crypto/hkdf"
-	"crypto/hmac"
 	"fmt"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -38,6 +37,23 @@ func expandLabel(h crypto.Hash, secret []byte, label string, context []byte, len
 func hkdfExpandLabel(h crypto.Hash, prefix string, secret []byte, label string, context []byte, length int) ([]byte, error) {
 	if len(prefix)+len(label) > 255 || len(context) > 255 || length > 0xffff {
 		return nil, fmt.Errorf("expandLabel: label, context or length too long")
+	}
+	if length <= h.Size() && h.Size() <= 64 && h.Available() {
+		// HKDF-Expand with L <= HashLen is the first block alone,
+		// HMAC(secret, HkdfLabel || 0x01), and every label of the key
+		// schedules is that short: one HMAC from the pool, no
+		// allocation but the result's.
+		m := getMAC(h)
+		info := append(m.info[:0], byte(length>>8), byte(length), byte(len(prefix)+len(label)))
+		info = append(info, prefix...)
+		info = append(info, label...)
+		info = append(info, byte(len(context)))
+		info = append(info, context...)
+		info = append(info, 1)
+		m.info = info
+		out := m.sum(make([]byte, 0, h.Size()), secret, info, nil)
+		putMAC(h, m)
+		return out[:length:length], nil
 	}
 	var b cryptobyte.Builder
 	b.AddUint16(uint16(length))
@@ -103,9 +119,10 @@ func finishedVerifyData13(pfx string, suite *Suite, baseSecret, transcriptHash [
 	if err != nil {
 		return nil, err
 	}
-	m := hmac.New(suite.PRFHash.New, fk)
-	m.Write(transcriptHash)
-	return m.Sum(nil), nil
+	m := getMAC(suite.PRFHash)
+	out := m.sum(make([]byte, 0, suite.PRFHash.Size()), fk, transcriptHash, nil)
+	putMAC(suite.PRFHash, m)
+	return out, nil
 }
 
 // TrafficKey is trafficKey for callers outside the package (e.g. to show

@@ -2,13 +2,11 @@ package decrypt
 
 import (
 	"crypto"
-	"crypto/hmac"
 	cmd5 "crypto/md5"
 	csha1 "crypto/sha1"
 	_ "crypto/sha256" // register SHA-256 for crypto.Hash.New
 	_ "crypto/sha512" // register SHA-384
 	"fmt"
-	"hash"
 )
 
 // Labels of the TLS PRF (RFC 5246 8.1, 6.3, 7.4.9; RFC 7627 4; RFC 2246 6.3).
@@ -31,22 +29,20 @@ const (
 
 // pHash is P_hash of RFC 5246 5: HMAC(secret, A(i) + seed) with
 // A(0) = seed, A(i) = HMAC(secret, A(i-1)), filling out.
-func pHash(out, secret, seed []byte, h func() hash.Hash) {
-	mac := hmac.New(h, secret)
-	mac.Write(seed)
-	a := mac.Sum(nil)
-	b := make([]byte, 0, len(a))
+func pHash(out, secret, seed []byte, h crypto.Hash) {
+	m := getMAC(h)
+	m.setKey(secret)
+	a := m.sumKeyed(m.a[:0], seed, nil)
 	for len(out) > 0 {
-		mac.Reset()
-		mac.Write(a)
-		mac.Write(seed)
-		b = mac.Sum(b[:0])
+		b := m.sumKeyed(m.b[:0], a, seed)
 		n := copy(out, b)
 		out = out[n:]
-		mac.Reset()
-		mac.Write(a)
-		a = mac.Sum(a[:0])
+		if len(out) == 0 {
+			break // A(i+1) is not needed
+		}
+		a = m.sumKeyed(a[:0], a, nil)
 	}
+	putMAC(h, m)
 }
 
 // prf10 is the TLS 1.0/1.1 PRF (RFC 2246 5): P_MD5 over the first half of
@@ -58,9 +54,9 @@ func prf10(secret []byte, label string, seed []byte, n int) []byte {
 	half := (len(secret) + 1) / 2
 	s1, s2 := secret[:half], secret[len(secret)-half:]
 	out := make([]byte, n)
-	pHash(out, s1, ls, cmd5.New)
+	pHash(out, s1, ls, crypto.MD5)
 	tmp := make([]byte, n)
-	pHash(tmp, s2, ls, csha1.New)
+	pHash(tmp, s2, ls, crypto.SHA1)
 	for i := range out {
 		out[i] ^= tmp[i]
 	}
@@ -73,7 +69,7 @@ func prf12(h crypto.Hash) func(secret []byte, label string, seed []byte, n int) 
 		ls := make([]byte, 0, len(label)+len(seed))
 		ls = append(append(ls, label...), seed...)
 		out := make([]byte, n)
-		pHash(out, secret, ls, h.New)
+		pHash(out, secret, ls, h)
 		return out
 	}
 }

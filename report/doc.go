@@ -12,5 +12,7 @@
 //
 // Parser structs are never serialized directly: model.go, object.go and
 // messages.go map them to output types, so that the output can stay stable
-// while the parser changes.
+// while the parser changes. A certificate's output values are made once per
+// distinct certificate (messages.go, certValuesOf: a bounded cache by
+// SHA-256, checked against the summary on each hit).
 package report

@@ -3,6 +3,8 @@ package report
 import (
 	"encoding/hex"
 	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/ssldissect/ssldissect/parser"
 )
@@ -322,11 +324,12 @@ func certTypeName(t uint8) string {
 }
 
 func certObject(a *objArena, c parser.CertInfo) Object {
+	cv := certValuesOf(&c)
 	o := append(a.object(13),
-		Field{"subject", c.Subject}, Field{"issuer", c.Issuer}, Field{"serial", c.Serial},
-		Field{"not_before", timeString(c.NotBefore)}, Field{"not_after", timeString(c.NotAfter)},
-		Field{"key", c.Key}, Field{"signature_algorithm", c.SignatureAlgorithm}, Field{"sha256", c.SHA256},
-		Field{"san", nonNil(c.SAN)}, Field{"self_signed", c.SelfSigned},
+		Field{"subject", cv.v[0]}, Field{"issuer", cv.v[1]}, Field{"serial", cv.v[2]},
+		Field{"not_before", cv.v[3]}, Field{"not_after", cv.v[4]},
+		Field{"key", cv.v[5]}, Field{"signature_algorithm", cv.v[6]}, Field{"sha256", cv.v[7]},
+		Field{"san", cv.v[8]}, Field{"self_signed", c.SelfSigned},
 	)
 	if c.Err != nil {
 		o = append(o, Field{"error", c.Err.Error()})
@@ -336,9 +339,10 @@ func certObject(a *objArena, c parser.CertInfo) Object {
 
 // Certificate maps a certificate summary to the connection's JSON form.
 func certificate(c parser.CertInfo) Certificate {
+	cv := certValuesOf(&c)
 	out := Certificate{
 		Subject: c.Subject, Issuer: c.Issuer, Serial: c.Serial,
-		NotBefore: timeString(c.NotBefore), NotAfter: timeString(c.NotAfter),
+		NotBefore: cv.notBefore, NotAfter: cv.notAfter,
 		Key: c.Key, SignatureAlgorithm: c.SignatureAlgorithm, SHA256: c.SHA256,
 		SAN: nonNil(c.SAN), SelfSigned: c.SelfSigned,
 	}
@@ -346,6 +350,57 @@ func certificate(c parser.CertInfo) Certificate {
 		out.Error = c.Err.Error()
 	}
 	return out
+}
+
+// certValues are a certificate's values as certObject and certificate
+// write them: the validity times formatted, and the Field values boxed
+// (each string put in a Field's any allocated), once per distinct
+// certificate (by SHA-256; the summary is a function of the DER) instead
+// of once per record and connection. Shared, never changed.
+type certValues struct {
+	v                   [9]any
+	notBefore, notAfter string
+	src                 parser.CertInfo // the summary they are of (its DER dropped)
+}
+
+// of reports whether cv are the values of c: a summary made by hand (in
+// a test, by another program) may give any SHA-256.
+func (cv *certValues) of(c *parser.CertInfo) bool {
+	s := &cv.src
+	return s.Subject == c.Subject && s.Issuer == c.Issuer && s.Serial == c.Serial && s.Key == c.Key &&
+		s.SignatureAlgorithm == c.SignatureAlgorithm && s.NotBefore.Equal(c.NotBefore) && s.NotAfter.Equal(c.NotAfter) && slices.Equal(s.SAN, c.SAN) && (s.SAN == nil) == (c.SAN == nil)
+}
+
+// certValueCache keeps the certValues of at most maxCertValues
+// certificates; when full, it starts again empty.
+var certValueCache = struct {
+	sync.Mutex
+	m map[string]*certValues
+}{m: map[string]*certValues{}}
+
+const maxCertValues = 4096
+
+func certValuesOf(c *parser.CertInfo) *certValues {
+	if c.SHA256 != "" {
+		certValueCache.Lock()
+		cv := certValueCache.m[c.SHA256]
+		certValueCache.Unlock()
+		if cv != nil && cv.of(c) {
+			return cv
+		}
+	}
+	cv := &certValues{notBefore: timeString(c.NotBefore), notAfter: timeString(c.NotAfter), src: *c}
+	cv.src.DER = nil
+	cv.v = [9]any{c.Subject, c.Issuer, c.Serial, cv.notBefore, cv.notAfter, c.Key, c.SignatureAlgorithm, c.SHA256, nonNil(c.SAN)}
+	if c.SHA256 != "" {
+		certValueCache.Lock()
+		if len(certValueCache.m) >= maxCertValues {
+			clear(certValueCache.m)
+		}
+		certValueCache.m[c.SHA256] = cv
+		certValueCache.Unlock()
+	}
+	return cv
 }
 
 func nonNil[T any](s []T) []T {

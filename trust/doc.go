@@ -16,7 +16,8 @@
 //
 // Each distinct chain is parsed and verified once per validity class of
 // its certificates at the capture time (a bounded cache keyed by the
-// SHA-256 of the chain's DER): many connections to one server cost one
-// verification. Out of scope: revocation (OCSP responses are not checked,
+// SHA-256 of the chain's DER, holding each certificate's validity, the
+// verdicts and the leaf's name check per SNI): many connections to one
+// server cost one parse and one verification. Out of scope: revocation (OCSP responses are not checked,
 // only counted by the session), CT log signatures, and client chains.
 package trust

@@ -55,16 +55,43 @@ type Result struct {
 type Verifier struct {
 	roots *x509.CertPool
 	mu    sync.Mutex
-	cache map[cacheKey]*verdict
-	order []cacheKey // insertion order, for eviction
-	// Verified counts the chains verified (cache misses).
-	verified int
+	// cache holds each distinct chain seen (by the SHA-256 of its DER):
+	// its certificates parsed once, and its verdict per validity class.
+	cache map[[32]byte]*chainEntry
+	order [][32]byte // insertion order, for eviction
+	// verified counts the chains verified (verdict cache misses); hits
+	// the verdicts taken from the cache; parsed the chains parsed
+	// (chain cache misses).
+	verified, hits, parsed int
 }
 
-type cacheKey struct {
-	chain [32]byte
-	class string // per certificate sent: '<' before, '=' within, '>' after its validity
+// chainEntry is one distinct chain: each certificate's validity (from
+// parsing it once) and its verdicts, one per class of the capture time
+// against the certificates' validity ('<' before, '=' within, '>' after,
+// '?' unparsed, one byte per certificate sent): the verdict holds for
+// every time of one class, as the verification depends on the time only
+// through each certificate's validity. The parsed certificates are not
+// kept (but for the leaf, in the verdicts): a class not seen before
+// parses the chain again.
+type chainEntry struct {
+	validity []validity
+	verdicts map[string]*verdict
+	names    map[string]bool // nameMatches of the leaf, by SNI
 }
+
+type validity struct {
+	parsed              bool
+	notBefore, notAfter time.Time
+}
+
+// maxNames bounds the name checks kept per chain: past it, they are
+// forgotten and made again.
+const maxNames = 64
+
+// maxClasses bounds the verdicts kept per chain (a chain of n
+// certificates has at most 2n+1 classes over time, and a capture spans
+// few of them).
+const maxClasses = 16
 
 type verdict struct {
 	status string
@@ -75,7 +102,7 @@ type verdict struct {
 
 // New makes a Verifier on roots.
 func New(roots *x509.CertPool) *Verifier {
-	return &Verifier{roots: roots, cache: map[cacheKey]*verdict{}}
+	return &Verifier{roots: roots, cache: map[[32]byte]*chainEntry{}}
 }
 
 // SystemRoots is the system's root pool (x509.SystemCertPool); an empty pool
@@ -117,18 +144,39 @@ func (v *Verifier) Check(chain [][]byte, at time.Time, sni string) Result {
 	if len(chain) == 0 {
 		return r
 	}
-	vd := v.verdict(chain, at)
+	key := chainDigest(chain)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	e, vd := v.verdict(key, chain, at)
 	if vd.leaf == nil {
 		return r
 	}
 	r.Status, r.Depth, r.Weak = vd.status, vd.depth, vd.weak
 	if sni != "" {
-		r.NameChecked, r.NameMatches = true, nameMatches(vd.leaf, sni)
+		m, ok := e.names[sni]
+		if !ok {
+			m = nameMatches(vd.leaf, sni)
+			if len(e.names) >= maxNames {
+				clear(e.names)
+			}
+			e.names[sni] = m
+		}
+		r.NameChecked, r.NameMatches = true, m
 	}
 	return r
 }
 
-func (v *Verifier) verdict(chain [][]byte, at time.Time) *verdict {
+// Stats is the number of verdicts taken from the cache (hits) and of
+// distinct chains parsed so far.
+func (v *Verifier) Stats() (hits, parsed int) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.hits, v.parsed
+}
+
+// chainDigest is the cache key of chain: the SHA-256 of its
+// certificates, each after its length.
+func chainDigest(chain [][]byte) [32]byte {
 	h := sha256.New()
 	var n [4]byte
 	for _, der := range chain {
@@ -136,42 +184,72 @@ func (v *Verifier) verdict(chain [][]byte, at time.Time) *verdict {
 		h.Write(n[:])
 		h.Write(der)
 	}
-	var key cacheKey
-	h.Sum(key.chain[:0])
-	certs := make([]*x509.Certificate, 0, len(chain))
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	// The class needs the validity of each certificate: parse them (the
-	// parser package has already parsed them once; x509 parsing is cheap
-	// beside verification).
-	class := make([]byte, 0, len(chain))
-	for _, der := range chain {
-		c, err := x509.ParseCertificate(der)
-		certs = append(certs, c)
+	var key [32]byte
+	h.Sum(key[:0])
+	return key
+}
+
+// verdict is the cache entry of chain (whose digest is key) and its
+// verdict at the time at; v.mu is held.
+func (v *Verifier) verdict(key [32]byte, chain [][]byte, at time.Time) (*chainEntry, *verdict) {
+	e := v.cache[key]
+	var certs []*x509.Certificate // parsed for this call, when it had to
+	if e == nil {
+		certs = parseChain(chain)
+		e = &chainEntry{validity: make([]validity, len(chain)), verdicts: map[string]*verdict{}, names: map[string]bool{}}
+		for i, c := range certs {
+			if c != nil {
+				e.validity[i] = validity{true, c.NotBefore, c.NotAfter}
+			}
+		}
+		v.parsed++
+		if len(v.order) >= MaxCached {
+			delete(v.cache, v.order[0])
+			v.order = v.order[1:]
+		}
+		v.cache[key] = e
+		v.order = append(v.order, key)
+	}
+	var buf [16]byte
+	class := buf[:0]
+	for _, c := range e.validity {
 		switch {
-		case err != nil:
+		case !c.parsed:
 			class = append(class, '?')
-		case at.Before(c.NotBefore):
+		case at.Before(c.notBefore):
 			class = append(class, '<')
-		case at.After(c.NotAfter):
+		case at.After(c.notAfter):
 			class = append(class, '>')
 		default:
 			class = append(class, '=')
 		}
 	}
-	key.class = string(class)
-	if vd, ok := v.cache[key]; ok {
-		return vd
+	if vd, ok := e.verdicts[string(class)]; ok {
+		v.hits++
+		return e, vd
+	}
+	if certs == nil {
+		certs = parseChain(chain)
 	}
 	vd := v.verify(certs, at)
 	v.verified++
-	if len(v.order) >= MaxCached {
-		delete(v.cache, v.order[0])
-		v.order = v.order[1:]
+	if len(e.verdicts) >= maxClasses {
+		clear(e.verdicts)
 	}
-	v.cache[key] = vd
-	v.order = append(v.order, key)
-	return vd
+	e.verdicts[string(class)] = vd
+	return e, vd
+}
+
+// parseChain parses each certificate of chain (nil where one does not
+// parse).
+func parseChain(chain [][]byte) []*x509.Certificate {
+	certs := make([]*x509.Certificate, len(chain))
+	for i, der := range chain {
+		if c, err := x509.ParseCertificate(der); err == nil {
+			certs[i] = c
+		}
+	}
+	return certs
 }
 
 // verify builds and checks the chain of certs (nil where a certificate did

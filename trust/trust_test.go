@@ -175,6 +175,19 @@ func TestCache(t *testing.T) {
 	if n := v.Verified(); n != 2 {
 		t.Errorf("%d verifications, want 2 (one per validity class)", n)
 	}
+	// The name checks, cached per chain and SNI, stay apart.
+	for range 2 {
+		for sni, want := range map[string]bool{"cache.example.test": true, "other.example.test": false, "CACHE.example.test.": true} {
+			if r := v.Check(ders(leaf), captured, sni); !r.NameChecked || r.NameMatches != want {
+				t.Errorf("%s: name checked %v matches %v, want %v", sni, r.NameChecked, r.NameMatches, want)
+			}
+		}
+	}
+	// The chain is parsed once; the 999 other checks in its validity
+	// take the verdict from the cache.
+	if hits, parsed := v.Stats(); hits != 999+6 || parsed != 1 {
+		t.Errorf("%d cache hits, %d chains parsed; want 1005 and 1", hits, parsed)
+	}
 }
 
 // TestCommonNameFallback: like Zeek's x509_check_cert_hostname, a leaf

@@ -140,32 +140,45 @@ func (s *summaryTail) Write(p []byte) (int, error) {
 
 func (s *summaryTail) contains(x string) bool { return strings.Contains(string(s.last), x) }
 
-// BenchmarkFile runs `dissect --format json` (and with -l when
-// $SSLDISSECT_BENCH_KEYLOG is set) over the capture $SSLDISSECT_BENCH_FILE,
-// output to io.Discard: the command issue 13 measures, on a capture of
-// one's choosing (e.g. one made by internal/synth/cmd/tlspcap), for
-// profiling with -cpuprofile. Skipped without the variable.
+// BenchmarkFile runs `dissect --format json` over the capture named by
+// $SSLDISSECT_BENCH_FILE, with the key log $SSLDISSECT_BENCH_KEYLOG (case
+// json-keys) and without (case json), output to io.Discard: for profiling
+// a given capture, e.g. a tlspcap one, with -cpuprofile. It is skipped
+// when the variable is unset (it measures nothing then; no test counts on
+// it).
 func BenchmarkFile(b *testing.B) {
-	name := os.Getenv("SSLDISSECT_BENCH_FILE")
-	if name == "" {
-		b.Skip("SSLDISSECT_BENCH_FILE is not set")
+	pcap := os.Getenv("SSLDISSECT_BENCH_FILE")
+	if pcap == "" {
+		b.Skip("SSLDISSECT_BENCH_FILE is unset")
+	}
+	keylog := os.Getenv("SSLDISSECT_BENCH_KEYLOG")
+	if keylog == "" {
+		keylog = strings.TrimSuffix(pcap, filepath.Ext(pcap)) + ".keylog"
 	}
 	b.Setenv("SSLKEYLOGFILE", "")
-	st, err := os.Stat(name)
+	fi, err := os.Stat(pcap)
 	if err != nil {
 		b.Fatal(err)
 	}
-	args := []string{"--format", "json", name}
-	if k := os.Getenv("SSLDISSECT_BENCH_KEYLOG"); k != "" {
-		args = append([]string{"-l", k}, args...)
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"json", []string{"--format", "json", pcap}},
+		{"json-keys", []string{"--format", "json", "-l", keylog, pcap}},
+		{"json-keys-w2", []string{"--format", "json", "-l", keylog, "--workers", "2", pcap}},
 	}
-	b.SetBytes(st.Size())
-	b.ReportAllocs()
-	cpu0 := cpuTime()
-	for b.Loop() {
-		if err := run(args, nil, io.Discard, io.Discard); err != nil {
-			b.Fatal(err)
-		}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(fi.Size())
+			b.ReportAllocs()
+			cpu0 := cpuTime()
+			for b.Loop() {
+				if err := run(c.args, nil, io.Discard, io.Discard); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
+		})
 	}
-	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1e3/float64(b.N), "cpu-ms/op")
 }

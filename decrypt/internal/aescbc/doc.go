@@ -17,7 +17,7 @@
 // 32 bytes): the assembly needs the round keys of the equivalent inverse
 // cipher (FIPS 197 section 5.3.5), which this package derives in Go (key
 // expansion with an S-box computed at init, InvMixColumns on the middle
-// round keys). Its panics are those of crypto/cipher's: input not a
+// round keys by a table computed at init too). Its panics are those of crypto/cipher's: input not a
 // multiple of 16 bytes, output shorter than input, buffers that overlap
 // other than exactly, an IV that is not 16 bytes.
 //

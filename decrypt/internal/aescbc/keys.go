@@ -1,6 +1,9 @@
 package aescbc
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // sbox is the AES S-box (FIPS 197 section 5.1.1), computed when the
 // package initialises: the multiplicative inverse in GF(2^8) (modulo
@@ -8,10 +11,18 @@ import "encoding/binary"
 // b ^ rotl(b,1) ^ rotl(b,2) ^ rotl(b,3) ^ rotl(b,4) ^ 0x63.
 var sbox [256]byte
 
+// invMix is InvMixColumns of a column with the byte in row 0 and zeros
+// below: (14x, 9x, 13x, 11x) from the most significant byte, computed at
+// init. A byte in row r contributes the same word rotated right by 8r
+// bits.
+var invMix [256]uint32
+
 func init() {
 	for x := 0; x < 256; x++ {
 		b := gfInverse(byte(x))
 		sbox[x] = b ^ rotl8(b, 1) ^ rotl8(b, 2) ^ rotl8(b, 3) ^ rotl8(b, 4) ^ 0x63
+		a := byte(x)
+		invMix[x] = uint32(gfMul(a, 14))<<24 | uint32(gfMul(a, 9))<<16 | uint32(gfMul(a, 13))<<8 | uint32(gfMul(a, 11))
 	}
 }
 
@@ -85,6 +96,13 @@ func expandKey(key []byte) (w []uint32, rounds int) {
 // invMixColumn is InvMixColumns (FIPS 197 section 5.3.3) of one column,
 // the word's bytes from the most significant being rows 0 to 3.
 func invMixColumn(w uint32) uint32 {
+	return invMix[w>>24] ^ bits.RotateLeft32(invMix[w>>16&0xff], -8) ^
+		bits.RotateLeft32(invMix[w>>8&0xff], -16) ^ bits.RotateLeft32(invMix[w&0xff], -24)
+}
+
+// invMixColumnSlow is invMixColumn by its definition, GF(2^8)
+// multiplications one by one (for the tests).
+func invMixColumnSlow(w uint32) uint32 {
 	a0, a1, a2, a3 := byte(w>>24), byte(w>>16), byte(w>>8), byte(w)
 	b0 := gfMul(a0, 14) ^ gfMul(a1, 11) ^ gfMul(a2, 13) ^ gfMul(a3, 9)
 	b1 := gfMul(a0, 9) ^ gfMul(a1, 14) ^ gfMul(a2, 11) ^ gfMul(a3, 13)
