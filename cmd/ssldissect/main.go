@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssldissect/ssldissect/internal/editdist"
 	"github.com/ssldissect/ssldissect/internal/selectexpr"
 	"github.com/ssldissect/ssldissect/reassembly"
 )
@@ -436,7 +437,7 @@ func mistypedCommand(arg string) error {
 	}
 	best, dist := "", 3
 	for _, c := range commands {
-		if d := editDistance(arg, c); d < dist {
+		if d := editdist.Distance(arg, c); d < dist {
 			best, dist = c, d
 		}
 	}
@@ -444,27 +445,6 @@ func mistypedCommand(arg string) error {
 		return nil
 	}
 	return usagef(fmt.Sprintf("did you mean %s? (run 'ssldissect --help' for the commands)", best), "unknown command %q, and no such file", arg)
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			sub := 1
-			if a[i-1] == b[j-1] {
-				sub = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+sub)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // validate checks flag combinations before any work is done.

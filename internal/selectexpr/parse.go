@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+
+	"github.com/ssldissect/ssldissect/internal/editdist"
 )
 
 type tokKind uint8
@@ -206,7 +208,7 @@ func (p *parser) field(t token) (Field, error) {
 	}
 	best, dist := "", 3
 	for _, n := range Fields {
-		if d := editDistance(name, n); d < dist {
+		if d := editdist.Distance(name, n); d < dist {
 			best, dist = n, d
 		}
 	}
@@ -368,28 +370,4 @@ func (p *parser) compile(f Field, o op, ot, vt token, val string) (node, error) 
 		return wrap(n)
 	}
 	return nil, p.errAt(ot, "unsupported comparison")
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	if len(a) > 32 {
-		return len(a)
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			sub := 1
-			if a[i-1] == b[j-1] {
-				sub = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+sub)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
