@@ -48,9 +48,9 @@ func getMAC(h crypto.Hash) *macHash {
 // putMAC gives m back to its pool; h is the hash m was got for.
 func putMAC(h crypto.Hash, m *macHash) { macPools[h].Put(m) }
 
-// sum appends HMAC(key, a || b) to dst. dst may be a or b (or overlap
-// them): they are read before anything is appended.
-func (m *macHash) sum(dst, key, a, b []byte) []byte {
+// innerPad sets m.pad to the HMAC inner pad of key (RFC 2104: the key,
+// hashed first when longer than a block, zero-filled, XOR 0x36).
+func (m *macHash) innerPad(key []byte) {
 	if len(key) > m.block {
 		m.h.Reset()
 		m.h.Write(key)
@@ -61,6 +61,12 @@ func (m *macHash) sum(dst, key, a, b []byte) []byte {
 	for i := range m.pad {
 		m.pad[i] ^= 0x36
 	}
+}
+
+// sum appends HMAC(key, a || b) to dst. dst may be a or b (or overlap
+// them): they are read before anything is appended.
+func (m *macHash) sum(dst, key, a, b []byte) []byte {
+	m.innerPad(key)
 	m.h.Reset()
 	m.h.Write(m.pad)
 	m.h.Write(a)
@@ -85,16 +91,7 @@ func (m *macHash) setKey(key []byte) {
 		m.keyed = false
 		return
 	}
-	if len(key) > m.block {
-		m.h.Reset()
-		m.h.Write(key)
-		key = m.h.Sum(m.key[:0])
-	}
-	n := copy(m.pad, key)
-	clear(m.pad[n:])
-	for i := range m.pad {
-		m.pad[i] ^= 0x36
-	}
+	m.innerPad(key)
 	m.h.Reset()
 	m.h.Write(m.pad)
 	var err error
