@@ -28,13 +28,7 @@ import (
 func TestLiveFanout(t *testing.T) {
 	t.Parallel()
 	testenv.Need(t, "ip", "the veth pair cannot be made")
-	for _, noRing := range []bool{false, true} {
-		name := "tpacket_v3"
-		if noRing {
-			name = "recvmsg"
-		}
-		t.Run(name, func(t *testing.T) { liveFanout(t, noRing) })
-	}
+	bothPaths(t, func(t *testing.T, noRing bool, _ string) { liveFanout(t, noRing) })
 }
 
 // flowKey names a flow the same way in both directions.

@@ -63,12 +63,18 @@ func TestOpenLiveErrors(t *testing.T) {
 func TestLiveLoopback(t *testing.T) {
 	t.Parallel()
 	testenv.Need(t, "ip", "lo cannot be brought up in the namespace")
+	bothPaths(t, func(t *testing.T, noRing bool, method string) { liveLoopback(t, noRing, method) })
+}
+
+// bothPaths runs f as a subtest on the TPACKET_V3 ring and on the
+// recvmsg fallback, named after the method (the summary's capture_method).
+func bothPaths(t *testing.T, f func(t *testing.T, noRing bool, method string)) {
 	for _, noRing := range []bool{false, true} {
-		name := "tpacket_v3"
+		method := "tpacket_v3"
 		if noRing {
-			name = "recvmsg"
+			method = "recvmsg"
 		}
-		t.Run(name, func(t *testing.T) { liveLoopback(t, noRing, name) })
+		t.Run(method, func(t *testing.T) { f(t, noRing, method) })
 	}
 }
 

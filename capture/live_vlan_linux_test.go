@@ -27,13 +27,7 @@ import (
 func TestLiveVLAN(t *testing.T) {
 	t.Parallel()
 	testenv.Need(t, "ip", "the veth pair cannot be made")
-	for _, noRing := range []bool{false, true} {
-		name := "tpacket_v3"
-		if noRing {
-			name = "recvmsg"
-		}
-		t.Run(name, func(t *testing.T) { liveVLAN(t, noRing) })
-	}
+	bothPaths(t, func(t *testing.T, noRing bool, _ string) { liveVLAN(t, noRing) })
 }
 
 func liveVLAN(t *testing.T, noRing bool) {
