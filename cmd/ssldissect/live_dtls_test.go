@@ -95,7 +95,7 @@ func TestLiveDTLS(t *testing.T) {
 				continue
 			case <-time.After(20 * time.Millisecond):
 			}
-			bound = udpBound(port)
+			bound = udpBound(server.Process.Pid, port)
 		}
 		if bound {
 			serverDone = done
@@ -318,9 +318,12 @@ func freeUDPPort(t *testing.T) int {
 }
 
 // udpBound reports whether a UDP socket is bound to 127.0.0.1:port
-// (/proc/net/udp).
-func udpBound(port int) bool {
-	b, err := os.ReadFile("/proc/net/udp")
+// in the netns of process pid (/proc/PID/net/udp).
+func udpBound(pid, port int) bool {
+	// The server's own view: /proc/net is the netns of this process's
+	// main thread, which a parallel test may have moved into a namespace
+	// of its own.
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/udp", pid))
 	if err != nil {
 		return false
 	}
