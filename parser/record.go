@@ -1,6 +1,10 @@
 package parser
 
-import "golang.org/x/crypto/cryptobyte"
+import (
+	"strings"
+
+	"golang.org/x/crypto/cryptobyte"
+)
 
 // Record-layer caps (RFC 8446 section 5.2, RFC 5246 section 6.2.3).
 const (
@@ -418,5 +422,8 @@ func FindHello(b []byte, typ HandshakeType) (off int, v Verdict) {
 	return -1, VerdictNotTLS
 }
 
-// knownHandshakeType reports whether t is in the registry (it has a name).
-func knownHandshakeType(t HandshakeType) bool { return t.String() != hexName(uint8(t)) }
+// knownHandshakeType reports whether t is in the registry (it has a name;
+// an unknown one is named by hexName, "0x..", which no registered name
+// begins with). A known type's name is a constant: nothing is allocated on
+// the sniffer's path.
+func knownHandshakeType(t HandshakeType) bool { return !strings.HasPrefix(t.String(), "0x") }

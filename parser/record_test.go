@@ -297,3 +297,25 @@ func TestSSLv2ServerHello(t *testing.T) {
 		}
 	}
 }
+
+// TestKnownHandshakeType: knownHandshakeType agrees with the registry's
+// names for every handshake type.
+func TestKnownHandshakeType(t *testing.T) {
+	known := 0
+	for v := range 256 {
+		ht := HandshakeType(v)
+		want := ht.String() != hexName(uint8(v))
+		if got := knownHandshakeType(ht); got != want {
+			t.Errorf("knownHandshakeType(%d) = %v, want %v (%q)", v, got, want, ht.String())
+		}
+		if want {
+			known++
+		}
+	}
+	if known < 20 {
+		t.Errorf("only %d known handshake types", known)
+	}
+	if n := testing.AllocsPerRun(100, func() { knownHandshakeType(HandshakeTypeClientHello) }); n != 0 {
+		t.Errorf("knownHandshakeType allocates %v times for a known type", n)
+	}
+}
