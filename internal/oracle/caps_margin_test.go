@@ -90,6 +90,7 @@ func TestCapsMargin(t *testing.T) {
 type keyedCapture struct {
 	path         string
 	keylogs, rsa []string
+	dsb          bool // its secrets are in pcapng Decryption Secrets Blocks
 }
 
 // keyedCaptures lists every capture in testdata/pcaps, with its NAME.keylog
@@ -112,7 +113,9 @@ func keyedCaptures(t *testing.T) []keyedCapture {
 		switch material := rows[rel]["key_material"]; {
 		case material == "" || material == "—": // the column's "none"
 			c = besides(c.path)
-		case material == "embedded pcapng DSB" || strings.HasPrefix(material, "SSLv2 "):
+		case material == "embedded pcapng DSB":
+			c.dsb = true
+		case strings.HasPrefix(material, "SSLv2 "):
 		case strings.HasPrefix(material, "RSA "):
 			c.rsa = append(c.rsa, filepath.Join(dir, strings.TrimPrefix(material, "RSA ")))
 		default:
