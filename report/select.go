@@ -61,6 +61,7 @@ type Select struct {
 	sum   SelectSummary
 	fc    selectexpr.Conn // scratch
 	caps  SelectCaps
+	wire  bool // held records keep their bytes as captured (-X)
 }
 
 type selState uint8
@@ -98,6 +99,11 @@ func NewSelect(expr *selectexpr.Expr, next session.Sink, count *Writer, caps Sel
 	return &Select{expr: expr, next: next, count: count, conns: map[uint64]*selConn{}, caps: caps,
 		sum: SelectSummary{Expression: expr.String()}}
 }
+
+// KeepWire makes held records keep their bytes as captured
+// (RecordEvent.Wire), for -X; without it a held copy has none, so that
+// holding costs no more than the output needs.
+func (s *Select) KeepWire() { s.wire = true }
 
 // Summary is the select counts so far.
 func (s *Select) Summary() SelectSummary { return s.sum }
@@ -138,9 +144,9 @@ func (s *Select) Record(ev *session.RecordEvent) {
 			s.next.Record(ev)
 			return
 		}
-		s.hold(sc, copyRecordEvent(ev), nil)
+		s.hold(sc, copyRecordEvent(ev, s.wire), nil)
 	default:
-		h := s.hold(sc, copyRecordEvent(ev), nil)
+		h := s.hold(sc, copyRecordEvent(ev, s.wire), nil)
 		sc.records++
 		sc.bytes += h
 		if sc.records >= s.caps.ConnRecords || sc.bytes >= s.caps.ConnBytes {
@@ -372,12 +378,15 @@ func copyConn(c *session.Conn) *session.Conn {
 // copyRecordEvent is a copy of ev that stays as it is: the bytes that
 // point into reused buffers are copied, and the connection is a copy of
 // it as it stands.
-func copyRecordEvent(ev *session.RecordEvent) *session.RecordEvent {
+func copyRecordEvent(ev *session.RecordEvent, wire bool) *session.RecordEvent {
 	cp := *ev
 	cp.Conn = copyConn(ev.Conn)
 	cp.Record.Payload = bytes.Clone(ev.Record.Payload)
 	cp.Plaintext = bytes.Clone(ev.Plaintext)
-	cp.Wire = bytes.Clone(ev.Wire) // set only with -X
+	cp.Wire = nil
+	if wire {
+		cp.Wire = bytes.Clone(ev.Wire)
+	}
 	if q := ev.QUIC; q != nil {
 		qc := *q
 		qc.DCID, qc.SCID, qc.Token = bytes.Clone(q.DCID), bytes.Clone(q.SCID), bytes.Clone(q.Token)

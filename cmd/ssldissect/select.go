@@ -27,7 +27,11 @@ func withSelect(o *options, w output) output {
 	if o.selectExpr == nil {
 		return w
 	}
-	return &selectOutput{output: w, sel: report.NewSelect(o.selectExpr, w, recordWriter(w), selectCaps)}
+	sel := report.NewSelect(o.selectExpr, w, recordWriter(w), selectCaps)
+	if o.hexRecords {
+		sel.KeepWire()
+	}
+	return &selectOutput{output: w, sel: sel}
 }
 
 // selectCaps are report.DefaultSelectCaps, made smaller by tests.
