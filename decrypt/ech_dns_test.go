@@ -23,12 +23,12 @@ func TestECHConfigsMatch(t *testing.T) {
 		id        uint8
 		suite     ECHCipherSuite
 		enc       int
-		sni, want string
+		sni, want string // want: the public_name of the config matched
 	}{
 		{"match", 7, aes, 32, "public.test", "public.test"},
 		{"sni case and final dot", 7, aes, 32, "PUBLIC.test.", "public.test"},
-		{"no sni", 7, cha, 32, "", "public.test"},
-		{"second config by sni", 7, cha, 32, "other.test", "public.test"},
+		{"no sni", 7, cha, 32, "", "other.test"},
+		{"second config by sni", 7, cha, 32, "other.test", "other.test"},
 		{"other config_id", 8, aes, 32, "public.test", ""},
 		{"suite not offered", 7, cha, 32, "public.test", ""},
 		{"enc length", 7, aes, 65, "public.test", ""},
@@ -36,7 +36,7 @@ func TestECHConfigsMatch(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, ok := tab.Match(tc.id, tc.suite.KDF, tc.suite.AEAD, tc.enc, tc.sni)
-			if ok != (tc.want != "") || (ok && d.Name != tc.want) {
+			if ok != (tc.want != "") || (ok && (d.Config.PublicName != tc.want || d.Name != "public.test")) {
 				t.Errorf("got %v %+v, want %q", ok, d, tc.want)
 			}
 		})
