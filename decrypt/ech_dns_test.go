@@ -66,7 +66,7 @@ func TestECHConfigsMatch(t *testing.T) {
 	}
 	// ForWorker shares the rest, not the table.
 	k := NewKeyStore()
-	w := k.ForWorker()
+	w := k.ForWorker(0, nil)
 	if w.Log != k.Log || w.RSA != k.RSA || w.cache != k.cache || w.DNSECH == k.DNSECH {
 		t.Error("ForWorker")
 	}

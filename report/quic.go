@@ -114,6 +114,7 @@ func (w *Writer) textQUICPacket(ev *session.RecordEvent) {
 		b = append(b, "  encrypted"...)
 	}
 	b = append(b, '\n')
+	w.markIn(b, "", c.ID)
 	w.out.Write(b)
 	tc.last = ev.Time
 	if len(p.Frames) > 0 {

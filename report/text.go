@@ -48,9 +48,12 @@ func (w *Writer) textConn(c *session.Conn, t time.Time) *textConn {
 		b = append(b, " <-> "...)
 		b = appendAddrPort(b, c.Server)
 		b = append(b, '\n')
+		w.markIn(b, "connection #", c.ID)
 		w.out.Write(b)
 		if c.StartTLS != "" {
+			at := w.markStart()
 			fmt.Fprintf(w.out, "%d    STARTTLS (%s): plaintext before the TLS handshake\n", c.ID, c.StartTLS)
+			w.markID(at, "", c.ID)
 		}
 	}
 	return tc
@@ -117,6 +120,7 @@ func (w *Writer) textRecord(ev *session.RecordEvent) {
 		b = append(b, "  null-cipher  mac=unchecked"...)
 	}
 	b = append(b, '\n')
+	w.markIn(b, "", c.ID)
 	w.out.Write(b)
 	tc.last = ev.Time
 	for _, m := range ev.Messages {
@@ -161,7 +165,9 @@ func (w *Writer) textEnd(c *session.Conn) {
 	tc := w.textConn(c, c.Start)
 	delete(w.conns, c.ID)
 	out := ConnectionWithTrust(c, w.opt.Trust)
+	at := w.markStart()
 	fmt.Fprintf(w.out, "%d    %.4f (%.4f)  end (%s)\n", c.ID, c.EndTime.Sub(tc.start).Seconds(), c.EndTime.Sub(tc.last).Seconds(), out.EndCause)
+	w.markID(at, "", c.ID)
 	// "      %-20s %s\n" without fmt.
 	line := func(k, v string) {
 		writeKey(w.out, "      ", k)

@@ -2,11 +2,13 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/ssldissect/ssldissect/parser"
@@ -53,6 +55,21 @@ type Writer struct {
 	// summed (Summary.CappedConnections, Summary.Dropped).
 	CappedConnections uint64
 	Dropped           session.Dropped
+	// part, in a Writer made by Split, receives its output; nil in the
+	// run's Writer.
+	part *partOut
+}
+
+// partOut is the output of a Writer made by Split: the bytes written
+// since the last Take, and the marks of the connection ids in them.
+type partOut struct {
+	buf   []byte
+	marks []session.IDMark
+}
+
+func (p *partOut) Write(b []byte) (int, error) {
+	p.buf = append(p.buf, b...)
+	return len(b), nil
 }
 
 type textConn struct {
@@ -121,7 +138,9 @@ func (w *Writer) quicPacket(ev *session.RecordEvent) {
 		if w.opt.HexRecords {
 			p.Hex = ev.Wire
 		}
+		at := w.markStart()
 		w.setErr(w.writeLine(&p))
+		w.markID(at, `"conn":`, ev.Conn.ID)
 		w.arena.reset()
 		return
 	}
@@ -143,12 +162,16 @@ func (w *Writer) End(c *session.Conn) {
 	switch w.opt.Format {
 	case "json":
 		out := ConnectionWithTrust(c, w.opt.Trust)
+		at := w.markStart()
 		w.setErr(w.writeLine(&out))
+		w.markID(at, `"id":`, c.ID)
 		return
 	case "ecs":
 		d := ECSOf(c)
 		w.lastECS = max(w.lastECS, d.Event.End)
+		at := w.markStart()
 		w.setErr(w.enc.Encode(&d))
+		w.markID(at, `"conn_id":`, c.ID)
 		return
 	}
 	w.textEnd(c)
@@ -279,8 +302,115 @@ func (w *Writer) writeRecord(r *Record) error {
 		return err
 	}
 	w.jbuf = b
+	w.markIn(b, `"conn":`, r.Conn)
 	_, err = w.out.Write(b)
 	return err
+}
+
+// Split returns a Writer for one worker of a sharded run
+// (session.Splitter): it formats the events of its worker's connections,
+// numbered by the worker, into bytes that the run's writer merges and
+// hands to WriteMerged with the run's ids in place. A Writer with
+// PlaintextDir cannot be split (its files are named by the run's ids).
+func (w *Writer) Split() session.SinkPart {
+	if w.plain != nil {
+		return nil
+	}
+	p := &partOut{}
+	wr := &Writer{opt: w.opt, out: bufio.NewWriterSize(p, 16<<10), conns: map[uint64]*textConn{}, part: p}
+	wr.enc = json.NewEncoder(wr.out)
+	wr.enc.SetEscapeHTML(false)
+	return wr
+}
+
+// Take hands out what a Writer made by Split wrote since the last call
+// (session.SinkPart).
+func (w *Writer) Take(dst []byte, marks []session.IDMark) ([]byte, []session.IDMark) {
+	p := w.part
+	base := len(dst)
+	// What overflowed the buffer, then the buffer, flushed straight into
+	// dst.
+	dst = append(dst, p.buf...)
+	held := p.buf
+	p.buf = dst
+	w.setErr(w.out.Flush())
+	dst, p.buf = p.buf, held
+	for _, m := range p.marks {
+		m.Off += base
+		marks = append(marks, m)
+	}
+	p.buf, p.marks = p.buf[:0], p.marks[:0]
+	return dst, marks
+}
+
+// WriteMerged writes the merged output of the Writers made by Split
+// (session.Splitter).
+func (w *Writer) WriteMerged(b []byte) {
+	if w.err == nil {
+		_, err := w.out.Write(b)
+		w.setErr(err)
+	}
+}
+
+// Join adds the counts of a Writer made by Split to w's (session.Splitter).
+func (w *Writer) Join(sp session.SinkPart) {
+	p := sp.(*Writer)
+	w.setErr(p.err)
+	w.TLSConnections += p.TLSConnections
+	w.DecryptedConnections += p.DecryptedConnections
+	w.Records += p.Records
+	w.CappedConnections += p.CappedConnections
+	w.Dropped.Add(p.Dropped)
+	w.lastECS = max(w.lastECS, p.lastECS)
+}
+
+// markStart, in a Writer made by Split, is where the next bytes written
+// will be in its output (0 otherwise).
+func (w *Writer) markStart() int {
+	if w.part == nil {
+		return 0
+	}
+	w.setErr(w.out.Flush())
+	return len(w.part.buf)
+}
+
+// markID, in a Writer made by Split, marks connection id as written in its
+// output since start (markStart), right after the first key there ("" for
+// id at start itself): the run's writer puts the run's id in its place.
+func (w *Writer) markID(start int, key string, id uint64) {
+	if w.part == nil {
+		return
+	}
+	w.setErr(w.out.Flush())
+	w.markAt(start, w.part.buf[start:], key, id)
+}
+
+// markIn is markID for bytes b about to be written (w.out.Write(b)).
+func (w *Writer) markIn(b []byte, key string, id uint64) {
+	if w.part != nil {
+		w.markAt(len(w.part.buf)+w.out.Buffered(), b, key, id)
+	}
+}
+
+// markAt marks id as written after key in s, which is at pos in the part's
+// output.
+func (w *Writer) markAt(pos int, s []byte, key string, id uint64) {
+	i := 0
+	if key != "" {
+		i = bytes.Index(s, []byte(key))
+		if i < 0 {
+			w.setErr(fmt.Errorf("report: internal error: no %s in a line written by a worker", key))
+			return
+		}
+		i += len(key)
+	}
+	var d [20]byte
+	digits := strconv.AppendUint(d[:0], id, 10)
+	if !bytes.HasPrefix(s[i:], digits) || (len(s) > i+len(digits) && '0' <= s[i+len(digits)] && s[i+len(digits)] <= '9') {
+		w.setErr(fmt.Errorf("report: internal error: connection %d not where a worker wrote it", id))
+		return
+	}
+	w.part.marks = append(w.part.marks, session.IDMark{Off: pos + i, Len: len(digits), Conn: id})
 }
 
 // Close flushes the output and closes plaintext files.

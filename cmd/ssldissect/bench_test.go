@@ -167,6 +167,7 @@ func BenchmarkFile(b *testing.B) {
 		{"json", []string{"--format", "json", pcap}},
 		{"json-keys", []string{"--format", "json", "-l", keylog, pcap}},
 		{"json-keys-w2", []string{"--format", "json", "-l", keylog, "--workers", "2", pcap}},
+		{"json-w2", []string{"--format", "json", "--workers", "2", pcap}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

@@ -63,7 +63,7 @@ func TestDNSECHWorkers(t *testing.T) {
 			t.Fatal(err)
 		}
 		if p.TCP != nil {
-			tcpHash = serverHash(p)
+			tcpHash = flowHash(p)
 			break
 		}
 	}

@@ -31,6 +31,7 @@ const (
 	evCreate evKind = iota // a connection was made (sharded runs: its global id is given)
 	evRecord               // Sink.Record
 	evEnd                  // Sink.End
+	evBytes                // what a SinkPart wrote for one Sink call (recorder.part)
 )
 
 // event is one materialised Sink call (or a connection's creation).
@@ -41,6 +42,9 @@ type event struct {
 	conn  uint64 // the connection's id as the emitting Analyzer numbered it
 	rec   *session.RecordEvent
 	end   *session.Conn
+	// evBytes: the bytes [bOff, bEnd) of its answer's buf, with the id
+	// marks [m0, m1) of its marks.
+	bOff, bEnd, m0, m1 int
 }
 
 // snapFields are the connection fields copied into the Conn of a recorded
@@ -103,6 +107,11 @@ type recorder struct {
 	pkt    uint64 // stamped on the events
 	flush  bool
 	conns  map[*session.Conn]*shadow
+	// part, when set, formats the events on the worker: the recorder
+	// keeps its bytes (buf, marks) instead of the events themselves.
+	part  session.SinkPart
+	buf   []byte
+	marks []session.IDMark
 }
 
 func newRecorder(wire bool) *recorder {
@@ -110,6 +119,11 @@ func newRecorder(wire bool) *recorder {
 }
 
 func (r *recorder) Record(ev *session.RecordEvent) {
+	if r.part != nil {
+		r.part.Record(ev)
+		r.took(ev.Conn.ID)
+		return
+	}
 	c := ev.Conn
 	sh := r.conns[c]
 	if f := fieldsOf(c); sh == nil || sh.f != f {
@@ -133,9 +147,23 @@ func (r *recorder) Record(ev *session.RecordEvent) {
 }
 
 func (r *recorder) End(c *session.Conn) {
+	if r.part != nil {
+		r.part.End(c)
+		r.took(c.ID)
+		return
+	}
 	delete(r.conns, c)
 	cp := *c // the Conn is not changed after End; the copy guards its scalar fields anyway
 	r.events = append(r.events, event{kind: evEnd, flush: r.flush, pkt: r.pkt, conn: c.ID, end: &cp})
+}
+
+// took records what the part wrote for a Sink call of connection conn.
+func (r *recorder) took(conn uint64) {
+	off, m := len(r.buf), len(r.marks)
+	r.buf, r.marks = r.part.Take(r.buf, r.marks)
+	if len(r.buf) > off {
+		r.events = append(r.events, event{kind: evBytes, flush: r.flush, pkt: r.pkt, conn: conn, bOff: off, bEnd: len(r.buf), m0: m, m1: len(r.marks)})
+	}
 }
 
 // created notes that the connection with local id conn was made while

@@ -1,9 +1,10 @@
 package pipeline
 
 import (
-	"bytes"
 	"errors"
+	"math"
 	"reflect"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -84,6 +85,7 @@ type batch struct {
 	final bool   // FlushAll(at) after the packets, unless abort
 	abort bool   // a hook failed: the run ends without FlushAll
 	at    time.Time
+	end   uint64 // the number of the round's last packet (of any worker)
 	// snap, in a live run, is the dispatcher's counts when the round was
 	// sent (worker 0's batch only), for Live.Tick on the writer.
 	snap *liveSnap
@@ -141,12 +143,15 @@ func (b *batch) decode(i int) *capture.Packet {
 // answer is a worker's events for one round.
 type answer struct {
 	events []event
-	final  bool
-	stats  reassembly.Stats // with the final answer (every answer in a live run)
-	quic   quic.Stats
-	dtls   dtls.Stats
-	dns    DNSStats
-	snap   *liveSnap
+	// buf and marks hold the bytes of the evBytes events (recorder.part).
+	buf   []byte
+	marks []session.IDMark
+	final bool
+	stats reassembly.Stats // with the final answer (every answer in a live run)
+	quic  quic.Stats
+	dtls  dtls.Stats
+	dns   DNSStats
+	snap  *liveSnap
 }
 
 func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, error) {
@@ -172,14 +177,27 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 	}
 	ropt.MaxConns = share(ropt.MaxConns, reassembly.DefaultMaxConns, n)
 	ropt.MaxPendingBytesTotal = share(ropt.MaxPendingBytesTotal, reassembly.DefaultMaxPendingBytesTotal, n)
+	// A Sink that can be split formats on the workers: they send bytes.
+	sp, _ := sink.(session.Splitter)
+	parts := make([]session.SinkPart, n)
+	for w := 0; sp != nil && w < n; w++ {
+		if parts[w] = sp.Split(); parts[w] == nil {
+			sp, parts = nil, make([]session.SinkPart, n)
+		}
+	}
+	clock := decrypt.NewShardClock(n)
 	ins := make([]chan *batch, n)
 	outs := make([]chan answer, n)
 	frees := make([]chan *batch, n)
+	bufFrees := make([]chan answer, n)
 	for w := range n {
 		ins[w] = make(chan *batch, depth)
 		outs[w] = make(chan answer, depth)
 		frees[w] = make(chan *batch, depth+2)
-		go work(ins[w], outs[w], frees[w], keys.ForWorker(), ropt, opt.Reassembly, opt.Wire, lv != nil)
+		bufFrees[w] = make(chan answer, depth+2)
+		wk := &worker{in: ins[w], out: outs[w], free: frees[w], bufFree: bufFrees[w], keys: keys.ForWorker(w, clock),
+			part: parts[w], wire: opt.Wire, live: lv != nil}
+		go wk.run(ropt, opt.Reassembly)
 	}
 	var stop, abort atomic.Bool
 	var res Result
@@ -196,14 +214,29 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 	var next uint64
 	idx := make([]int, n)
 	ans := make([]answer, n)
+	var merged []byte // a round's bytes, when the workers format
+	// put hands event e of worker w, of the connection with global id, on.
+	put := func(w int, e *event, id uint64) {
+		if e.kind != evBytes {
+			replayOne(sink, e, id)
+			return
+		}
+		a := &ans[w]
+		pos := e.bOff
+		for _, m := range a.marks[e.m0:e.m1] {
+			merged = append(merged, a.buf[pos:m.Off]...)
+			merged = strconv.AppendUint(merged, ids[w][m.Conn-1], 10)
+			pos = m.Off + m.Len
+		}
+		merged = append(merged, a.buf[pos:e.bEnd]...)
+	}
 	emit := func(w int, e *event) {
 		if e.kind == evCreate {
 			next++
 			ids[w] = append(ids[w], next)
 			return
 		}
-		e.conn = ids[w][e.conn-1]
-		replayOne(sink, e, e.conn)
+		put(w, e, ids[w][e.conn-1])
 	}
 	var stats reassembly.Stats
 	var qstats quic.Stats
@@ -261,9 +294,26 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 			}
 			evs, i := ans[best].events, idx[best]
 			for local := evs[i].conn; i < len(evs) && evs[i].conn == local; i++ {
-				replayOne(sink, &evs[i], bid)
+				put(best, &evs[i], bid)
 			}
 			idx[best] = i
+		}
+		if sp != nil {
+			if len(merged) > 0 {
+				sp.WriteMerged(merged)
+			}
+			merged = merged[:0]
+			for w := range n {
+				a := answer{buf: ans[w].buf[:0], marks: ans[w].marks[:0]}
+				ans[w].buf, ans[w].marks = nil, nil
+				select {
+				case bufFrees[w] <- a:
+				default:
+				}
+				if ans[w].final {
+					sp.Join(parts[w])
+				}
+			}
 		}
 		if opt.Stop != nil && opt.Stop() {
 			stop.Store(true)
@@ -299,6 +349,7 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop, abortRun *atomic.Bool, lv *liveRun) (Result, error) {
 	n := len(ins)
 	var res Result
+	var last uint64 // the number of the last packet read
 	cur := make([]*batch, n)
 	get := func(w int) *batch {
 		select {
@@ -321,7 +372,7 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop, a
 		}
 		for w := range n {
 			b := cur[w]
-			b.flush, b.final, b.abort, b.at = flush, final, abort, at
+			b.flush, b.final, b.abort, b.at, b.end = flush, final, abort, at, last
 			if w == 0 {
 				b.snap = snap
 			}
@@ -372,9 +423,10 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop, a
 			err = e
 			break
 		}
+		last = p.Num
 		switch {
 		case p.TCP != nil:
-			cur[serverHash(p)%uint64(n)].add(p)
+			cur[flowHash(p)%uint64(n)].add(p)
 		case p.UDP != nil:
 			// QUIC connections are found by connection ID, which migrates
 			// across addresses: all of UDP goes to one worker. A DNS
@@ -421,12 +473,27 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop, a
 	return res, err
 }
 
-// work is one worker: it reassembles and parses its batches and answers
-// each with the events it made. ropt are its share of the reassembler's
-// caps; uopt the run's own, for QUIC and DTLS: all UDP goes to worker 0,
-// so their caps are not shared out.
-func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *decrypt.KeyStore, ropt, uopt reassembly.Options, wire, live bool) {
-	rec := newRecorder(wire)
+// worker is one worker: it reassembles and parses its batches and
+// answers each with the events it made (with part: the bytes it formatted).
+type worker struct {
+	in      <-chan *batch
+	out     chan<- answer
+	free    chan<- *batch
+	bufFree <-chan answer // buffers of answers the writer is done with
+	keys    *decrypt.KeyStore
+	part    session.SinkPart
+	wire    bool
+	live    bool
+}
+
+// run is the worker's loop. ropt are its share of the reassembler's caps;
+// uopt the run's own, for QUIC and DTLS: all UDP goes to worker 0, so
+// their caps are not shared out.
+func (wk *worker) run(ropt, uopt reassembly.Options) {
+	keys := wk.keys
+	defer keys.SetTime(math.MaxUint64)
+	rec := newRecorder(wk.wire)
+	rec.part = wk.part
 	an := tcp.NewAnalyzer(rec, keys)
 	// Both transports number their connections 1, 2, ... from the
 	// Analyzer's sequence; the recorder notes each id as it is given.
@@ -440,11 +507,12 @@ func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *decrypt
 	qa := quic.NewAnalyzer(rec, keys, nextID, quicOptions(uopt))
 	da := dtls.NewAnalyzer(rec, keys, nextID, dtlsOptions(uopt))
 	var dnsStats DNSStats
-	for b := range in {
+	for b := range wk.in {
 		rec.flush = false
 		for i := range b.pkts {
 			if p := b.decode(i); p != nil {
 				rec.pkt = p.Num
+				keys.SetTime(2 * p.Num)
 				if p.UDP != nil {
 					if isDNS(p) {
 						dnsECH(keys.DNSECH, &dnsStats, p)
@@ -459,6 +527,10 @@ func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *decrypt
 		}
 		rec.flush = true
 		evs := rec.take()
+		if b.final || b.flush {
+			// The single loop flushes once the round's last packet is handled.
+			keys.SetTime(2*b.end + 1)
+		}
 		switch {
 		case b.abort:
 		case b.final:
@@ -466,8 +538,15 @@ func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *decrypt
 		case b.flush:
 			evs = append(evs, flushMerged(rec, b.at, asm.FlushIdle, qa.FlushIdle, da.FlushIdle)...)
 		}
-		a := answer{events: evs, final: b.final, snap: b.snap}
-		if b.final || live {
+		keys.SetTime(2*b.end + 2)
+		a := answer{events: evs, final: b.final, snap: b.snap, buf: rec.buf, marks: rec.marks}
+		select {
+		case r := <-wk.bufFree:
+			rec.buf, rec.marks = r.buf, r.marks
+		default:
+			rec.buf, rec.marks = nil, nil
+		}
+		if b.final || wk.live {
 			a.stats, a.quic, a.dtls = asm.Stats(), qa.Stats, da.Stats
 			var r Result
 			dnsResult(&r, keys.DNSECH, dnsStats)
@@ -477,36 +556,38 @@ func work(in <-chan *batch, out chan<- answer, free chan<- *batch, keys *decrypt
 		// The reassembler keeps nothing of a packet after Add.
 		b.pkts, b.buf = b.pkts[:0], b.buf[:0]
 		select {
-		case free <- b:
+		case wk.free <- b:
 		default:
 		}
-		out <- a
+		wk.out <- a
 		if a.final {
 			return
 		}
 	}
 }
 
-// serverHash hashes the endpoint of p's connection that is most likely
-// the server: the one with the lower port (the other, on equal ports, the
-// lower address), so that it is the same for both directions without any
-// state. Connections to one server are parsed by one worker, in packet
-// order, so that the session cache (decrypt.KeyStore) sees a full handshake
-// before the resumptions of its session, as the single loop does.
-func serverHash(p *capture.Packet) uint64 {
-	src, dst := p.Net.Src().Raw(), p.Net.Dst().Raw()
-	sp, dp := uint16(p.TCP.SrcPort), uint16(p.TCP.DstPort)
-	ip, port := dst, dp
-	if sp < dp || (sp == dp && bytes.Compare(src, dst) < 0) {
-		ip, port = src, sp
-	}
-	h := uint64(14695981039346656037) // FNV-1a
-	for _, b := range ip {
-		h = (h ^ uint64(b)) * 1099511628211
+// flowHash hashes p's connection, the same for both directions: the sum
+// of a hash of each endpoint (address and port), mixed. The workers of a
+// sharded run each take the connections that hash to them, whatever their
+// server; the session cache, the one thing connections share, keeps time
+// across them (decrypt.ShardClock).
+func flowHash(p *capture.Packet) uint64 {
+	a := endpointHash(p.Net.Src().Raw(), uint16(p.TCP.SrcPort))
+	b := endpointHash(p.Net.Dst().Raw(), uint16(p.TCP.DstPort))
+	h := a + b
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	return h ^ h>>33
+}
+
+// endpointHash is FNV-1a of an address and a port.
+func endpointHash(ip []byte, port uint16) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range ip {
+		h = (h ^ uint64(c)) * 1099511628211
 	}
 	h = (h ^ uint64(port>>8)) * 1099511628211
-	h = (h ^ uint64(port&0xff)) * 1099511628211
-	return h ^ h>>29
+	return (h ^ uint64(port&0xff)) * 1099511628211
 }
 
 // addStats adds one worker's reassembly counters to the run's: every
