@@ -2,6 +2,7 @@ package decrypt
 
 import (
 	csha256 "crypto/sha256"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -135,18 +136,21 @@ func (k *KeyStore) remember(id, ticket []byte, s cachedSession) {
 		c.n = 0
 	}
 	if len(id) > 0 {
-		c.byID[string(id)] = c.store(c.byID[string(id)], s, k.clock == nil)
+		c.byID[string(id)] = c.store(c.byID[string(id)], s, k.clock)
 	}
 	if len(ticket) > 0 {
 		t := csha256.Sum256(ticket)
-		c.byTicket[t] = c.store(c.byTicket[t], s, k.clock == nil)
+		c.byTicket[t] = c.store(c.byTicket[t], s, k.clock)
 	}
 }
 
-// store adds s to the versions vs of one key, in order of time; only the
-// latest maxVersions stay (one when the cache is unordered).
-func (c *sessionCache) store(vs []cachedSession, s cachedSession, unordered bool) []cachedSession {
-	if unordered {
+// store adds s to the versions vs of one key, in order of time. In a
+// sharded run (clock set), a version the same as an earlier one adds
+// nothing, and a version older than one that every worker has passed
+// (ShardClock) is dropped: no lookup can want it any more. At most
+// maxVersions stay, the latest.
+func (c *sessionCache) store(vs []cachedSession, s cachedSession, clock *ShardClock) []cachedSession {
+	if clock == nil {
 		if len(vs) == 0 {
 			c.n++
 		}
@@ -156,15 +160,44 @@ func (c *sessionCache) store(vs []cachedSession, s cachedSession, unordered bool
 	for i > 0 && vs[i-1].at > s.at {
 		i--
 	}
+	if i > 0 && vs[i-1].same(s) {
+		return vs // stored before, with the same content
+	}
+	if i < len(vs) && vs[i].same(s) {
+		vs[i] = s // the same, stored later
+		return vs
+	}
 	vs = append(vs, cachedSession{})
 	copy(vs[i+1:], vs[i:])
 	vs[i] = s
 	c.n++
-	if len(vs) > maxVersions {
-		vs = append(vs[:0], vs[1:]...)
-		c.n--
+	passed := clock.passed()
+	dead := 0
+	for j := 1; j < len(vs) && vs[j].at < passed; j++ {
+		dead = j
+	}
+	if len(vs)-dead > maxVersions {
+		dead = len(vs) - maxVersions
+	}
+	if dead > 0 {
+		c.n -= dead
+		vs = append(vs[:0], vs[dead:]...)
 	}
 	return vs
+}
+
+// same tells whether two versions resume the same way.
+func (s cachedSession) same(o cachedSession) bool {
+	return s.version == o.version && s.suite == o.suite && string(s.master) == string(o.master)
+}
+
+// passed is a time that every worker has passed.
+func (c *ShardClock) passed() uint64 {
+	t := uint64(math.MaxUint64)
+	for w := range c.done {
+		t = min(t, c.done[w].Load())
+	}
+	return t
 }
 
 // resume finds the session a ClientHello offers to resume, by its ticket

@@ -94,3 +94,63 @@ func TestRunWorkers(t *testing.T) {
 		}
 	}
 }
+
+// TestRunWorkersResumption runs many interleaved copies of the captures
+// whose resumed connections decrypt only through the session cache (the
+// key log lacks their secrets) on 1 to 4 workers: the copies of one
+// capture hash to every worker, so most resumptions find their session
+// stored by another worker, and each must see the cache as the single
+// loop did (decrypt.ShardClock).
+func TestRunWorkersResumption(t *testing.T) {
+	pcaps, keylogs, err := synth.Inputs("../../testdata/pcaps/openssl-tls12-resume-*-nolog.pcap")
+	if err != nil || len(pcaps) != 2 {
+		t.Fatalf("synthetic inputs %v: %v", pcaps, err)
+	}
+	dir := t.TempDir()
+	pcap, keylog := filepath.Join(dir, "s.pcap"), filepath.Join(dir, "s.keylog")
+	if _, err := synth.GenerateFile(pcap, pcaps, keylog, keylogs, synth.Options{Size: 1 << 20, Interleave: 16}); err != nil {
+		t.Fatal(err)
+	}
+	run := func(workers int) []string {
+		keys, err := LoadKeys([]string{keylog}, nil, func(err error) { t.Error(err) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := capture.OpenFiles([]string{pcap}, capture.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		var c collector
+		if _, err := Run(src, &c, Options{Keys: keys, Workers: workers}); err != nil {
+			t.Fatal(err)
+		}
+		return c.lines
+	}
+	want := run(1)
+	resumed := 0
+	for _, l := range want {
+		if strings.HasPrefix(l, "E ") && strings.Contains(l, " true ") && !strings.Contains(l, "Certificate") {
+			resumed++
+		}
+	}
+	if resumed < 100 {
+		t.Fatalf("single loop: %d resumed connections decrypted", resumed)
+	}
+	t.Logf("%d calls, %d resumed connections decrypted", len(want), resumed)
+	for _, n := range []int{2, 3, 4} {
+		got := run(n)
+		for i := range max(len(got), len(want)) {
+			var g, w string
+			if i < len(got) {
+				g = got[i]
+			}
+			if i < len(want) {
+				w = want[i]
+			}
+			if g != w {
+				t.Fatalf("%d workers: call %d:\n  got  %.300s\n  want %.300s", n, i, g, w)
+			}
+		}
+	}
+}
