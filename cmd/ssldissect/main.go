@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -115,9 +116,9 @@ const limitsHelp = `Limits:
 `
 
 const performanceHelp = `Performance:
-        --workers N        reassemble and parse on N goroutines, 1 to 64 (default 1):
-                           for large files or busy links on a machine with spare
-                           cores. The output is the same as with 1 worker.
+        --workers N        reassemble, parse, decrypt and format on N goroutines,
+                           1 to 64 (default: one per core for files, 1 with -i).
+                           The output is the same as with 1 worker.
 
 `
 
@@ -289,6 +290,16 @@ type options struct {
 // hand-off work.
 const maxWorkers = 64
 
+// defaultWorkers is --workers when not given: one per core the Go runtime
+// may use (GOMAXPROCS) for files, one for a live capture, whose output
+// would otherwise lag the wire by up to 50 ms more.
+func defaultWorkers(live bool) int {
+	if live {
+		return 1
+	}
+	return min(runtime.GOMAXPROCS(0), maxWorkers)
+}
+
 // durationFlag is a duration flag whose error says what a duration looks
 // like (flag.DurationVar says only "parse error").
 type durationFlag time.Duration
@@ -383,7 +394,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.maxPages, "max-pages", 65536, "")
 	fs.IntVar(&o.maxConnPages, "max-conn-pages", 256, "")
 	fs.IntVar(&o.maxConns, "max-conns", reassembly.DefaultMaxConns, "")
-	fs.IntVar(&o.workers, "workers", 1, "")
+	fs.IntVar(&o.workers, "workers", 0, "") // 0: not given (defaultWorkers)
 	str(&o.caFile, "", "ca-file")
 	str(&o.selectSrc, "", "select")
 	var help, showVersion bool
@@ -419,6 +430,11 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 		return o, nil
 	}
 	o.keylogs, o.rsaKeys = keylogs, rsaKeys
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "workers" })
+	if !given {
+		o.workers = defaultWorkers(o.iface != "")
+	}
 	return o, o.validate()
 }
 
