@@ -46,3 +46,27 @@ func BenchmarkParseClientHello(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFindHello is the TCP sniffer's question on a connection's first
+// bytes: where the client's first flight (a crypto/tls ClientHello) and
+// the server's (its ServerHello) start.
+func BenchmarkFindHello(b *testing.B) {
+	for _, v := range []struct {
+		name string
+		v    uint16
+	}{{"tls12", tls.VersionTLS12}, {"tls13", tls.VersionTLS13}} {
+		c2s, s2c := tlstest.HandshakeStreams(b, v.v)
+		b.Run(v.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c2s) + len(s2c)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if off, v := FindHello(c2s, HandshakeTypeClientHello); off != 0 || v != VerdictTLS {
+					b.Fatalf("ClientHello: %d, %v", off, v)
+				}
+				if off, v := FindHello(s2c, HandshakeTypeServerHello); off != 0 || v != VerdictTLS {
+					b.Fatalf("ServerHello: %d, %v", off, v)
+				}
+			}
+		})
+	}
+}

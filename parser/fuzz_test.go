@@ -300,6 +300,9 @@ func FuzzSniff(f *testing.F) {
 	for _, s := range seeds {
 		f.Add(s)
 		f.Add(append([]byte("EHLO x\r\nSTARTTLS\r\n"), s...))
+		if _, body, ok := helloBody(s); ok {
+			f.Add(body) // for helloFramed
+		}
 	}
 	f.Add([]byte("GET / HTTP/1.1\r\n\r\n"))
 	f.Add([]byte("SSH-2.0-OpenSSH_9.6\r\n"))
@@ -307,6 +310,22 @@ func FuzzSniff(f *testing.F) {
 		v := Sniff(b)
 		if v > VerdictNotTLS {
 			t.Fatalf("verdict %d", v)
+		}
+		// The sniffer judges a whole hello by its framing: it must give
+		// what decoding it gives, on b as a stream and as a hello body.
+		if len(b) > 0 && b[0]&0x80 == 0 {
+			if old := sniffRecord(b, 0, parsesAsHello); v != old {
+				t.Fatalf("Sniff %v, with the hello decoded %v", v, old)
+			}
+		}
+		for _, typ := range []HandshakeType{HandshakeTypeClientHello, HandshakeTypeServerHello} {
+			off, fv := FindHello(b, typ)
+			if oldOff, oldV := findHello(b, typ, parsesAsHello); off != oldOff || fv != oldV {
+				t.Fatalf("FindHello(%v) = %d, %v; with the hello decoded %d, %v", typ, off, fv, oldOff, oldV)
+			}
+			if framed, parsed := helloFramed(typ, b), parsesAsHello(typ, b); framed != parsed {
+				t.Fatalf("as a %v body: helloFramed %v, parses %v", typ, framed, parsed)
+			}
 		}
 		if v == VerdictTLS {
 			if _, _, err := ParseRecord(b); err != nil && err != ErrNeedMore {

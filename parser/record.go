@@ -188,12 +188,13 @@ func Sniff(b []byte) Verdict {
 	if b[0]&0x80 != 0 {
 		return sniffSSLv2Hello(b)
 	}
-	return sniffRecord(b, 0)
+	return sniffRecord(b, 0, helloFramed)
 }
 
 // sniffRecord checks the TLS record at the start of b. want is the hello
-// type FindHello looks for, or 0 to accept any plausible record.
-func sniffRecord(b []byte, want HandshakeType) Verdict {
+// type FindHello looks for, or 0 to accept any plausible record; check
+// judges a hello held whole (helloFramed).
+func sniffRecord(b []byte, want HandshakeType, check helloCheck) Verdict {
 	rec, _, err := ParseRecord(b)
 	switch {
 	case err == ErrNeedMore:
@@ -241,7 +242,7 @@ func sniffRecord(b []byte, want HandshakeType) Verdict {
 			// judge the fragments' bytes together.
 			p, complete = joinHandshakeFragments(b, rec)
 		}
-		return sniffHandshake(p, complete, want)
+		return sniffHandshake(p, complete, want, check)
 	case ContentTypeHeartbeat:
 		// Only a plaintext heartbeat (a Heartbleed probe before the
 		// handshake) can start a stream.
@@ -281,7 +282,7 @@ func joinHandshakeFragments(b []byte, rec Record) (cryptobyte.String, bool) {
 	return joined, true
 }
 
-func sniffHandshake(p cryptobyte.String, complete bool, want HandshakeType) Verdict {
+func sniffHandshake(p cryptobyte.String, complete bool, want HandshakeType, check helloCheck) Verdict {
 	var typ uint8
 	var n uint32
 	if !p.ReadUint8(&typ) || !p.ReadUint24(&n) {
@@ -329,10 +330,76 @@ func sniffHandshake(p cryptobyte.String, complete bool, want HandshakeType) Verd
 	}
 	var body []byte
 	p.ReadBytes(&body, int(n))
-	if _, err := parseHandshake(t, body, Context{}); err != nil {
+	if !check(t, body) {
 		return VerdictNotTLS
 	}
 	return VerdictTLS
+}
+
+// helloCheck decides whether the body of a ClientHello or ServerHello that
+// its record holds whole is a hello.
+type helloCheck func(t HandshakeType, body []byte) bool
+
+// helloFramed reports whether parseHandshake would decode the hello body
+// (of type t: HandshakeTypeClientHello or HandshakeTypeServerHello) without
+// an error, checking only what parseClientHello and parseServerHello can
+// fail on: the fixed fields and the lengths of the vectors (a session id of
+// at most 32 bytes, a non-empty even list of cipher suites, a non-empty
+// list of compression methods; a ServerHello's suite and compression
+// method, in the layout draftLayout tells), an extensions block that ends
+// with the body, and extension headers that frame the block exactly. The
+// contents of the extensions are not looked at, as ParseExtensions keeps a
+// malformed extension body with its Err instead of failing. It decodes
+// nothing and allocates nothing: the sniffer calls it on every candidate
+// hello, and the session parses the hello it accepts.
+// TestHelloFramedIsParse holds it to parseHandshake.
+func helloFramed(t HandshakeType, body []byte) bool {
+	s := cryptobyte.String(body)
+	var v uint16
+	if !s.ReadUint16(&v) || !s.Skip(32) {
+		return false
+	}
+	var sid cryptobyte.String
+	switch t {
+	case HandshakeTypeClientHello:
+		var suites, comp cryptobyte.String
+		if !s.ReadUint8LengthPrefixed(&sid) || len(sid) > 32 ||
+			!s.ReadUint16LengthPrefixed(&suites) || suites.Empty() || len(suites)%2 != 0 ||
+			!s.ReadUint8LengthPrefixed(&comp) || comp.Empty() {
+			return false
+		}
+	case HandshakeTypeServerHello:
+		draft := draftLayout(Version(v))
+		if !draft && (!s.ReadUint8LengthPrefixed(&sid) || len(sid) > 32) {
+			return false
+		}
+		if !s.Skip(2) || !draft && !s.Skip(1) {
+			return false
+		}
+	default:
+		return false
+	}
+	if s.Empty() {
+		return true
+	}
+	var block cryptobyte.String
+	if !s.ReadUint16LengthPrefixed(&block) || !s.Empty() {
+		return false
+	}
+	for !block.Empty() {
+		var data cryptobyte.String
+		if !block.Skip(2) || !block.ReadUint16LengthPrefixed(&data) {
+			return false
+		}
+	}
+	return true
+}
+
+// parsesAsHello is the helloCheck of decoding the hello: what helloFramed
+// stands for.
+func parsesAsHello(t HandshakeType, body []byte) bool {
+	_, err := parseHandshake(t, body, Context{})
+	return err == nil
 }
 
 // sniffSSLv2Hello checks for an SSLv2 CLIENT-HELLO or SERVER-HELLO with a
@@ -406,11 +473,16 @@ func sniffSSLv2Hello(b []byte) Verdict {
 // starts there but b ends too soon to tell (keep b from that offset); -1 and
 // VerdictNotTLS when there is none.
 func FindHello(b []byte, typ HandshakeType) (off int, v Verdict) {
+	return findHello(b, typ, helloFramed)
+}
+
+// findHello is FindHello with check judging the hellos held whole.
+func findHello(b []byte, typ HandshakeType, check helloCheck) (off int, v Verdict) {
 	rest := cryptobyte.String(b)
 	for !rest.Empty() {
 		i := len(b) - len(rest)
 		if rest[0] == byte(ContentTypeHandshake) {
-			switch sniffRecord(rest, typ) {
+			switch sniffRecord(rest, typ, check) {
 			case VerdictTLS:
 				return i, VerdictTLS
 			case VerdictNeedMore:

@@ -98,8 +98,10 @@ func parseServerHello(body []byte) (*ServerHello, error) {
 // 0x7f15), or 0x0304, which early TLS 1.3 implementations sent in that
 // layout and which a final TLS 1.3 ServerHello never has in this field
 // (RFC 8446 4.1.3: legacy_version is 0x0303).
-func (m *ServerHello) draftFormat() bool {
-	v := m.LegacyVersion
+func (m *ServerHello) draftFormat() bool { return draftLayout(m.LegacyVersion) }
+
+// draftLayout is draftFormat of a ServerHello whose legacy_version is v.
+func draftLayout(v Version) bool {
 	return v == VersionTLS13 || v.IsTLS13Draft() && v&0xff < 22
 }
 
