@@ -66,6 +66,9 @@ type snapFields struct {
 	hasCH, hasSH     bool
 	kx               session.KeyExchangeInfo
 	endCause         string
+	// history and quicHistory are len(History), len(QUIC.History): the
+	// Zeek writer reads the letters each record added.
+	history, quicHistory int
 }
 
 func fieldsOf(c *session.Conn) snapFields {
@@ -76,8 +79,15 @@ func fieldsOf(c *session.Conn) snapFields {
 		earlyData: c.EarlyData, sni: c.SNI, alpn: c.ALPN,
 		ja3: c.JA3, ja3s: c.JA3S, ja4: c.JA4, ja4s: c.JA4S, notes: len(c.Notes),
 		hasCH: c.ClientHello != nil, hasSH: c.ServerHello != nil, kx: c.KeyExchange,
-		endCause: c.EndCause,
+		endCause: c.EndCause, history: len(c.History), quicHistory: quicHistoryLen(c),
 	}
+}
+
+func quicHistoryLen(c *session.Conn) int {
+	if c.QUIC == nil {
+		return -1
+	}
+	return len(c.QUIC.History)
 }
 
 func snapshot(c *session.Conn) *session.Conn {
@@ -88,8 +98,21 @@ func snapshot(c *session.Conn) *session.Conn {
 		Version: c.Version, CipherSuite: c.CipherSuite, KeyExchange: c.KeyExchange,
 		SNI: c.SNI, ALPN: c.ALPN, Resumed: c.Resumed, Decrypted: c.Decrypted, EarlyData: c.EarlyData,
 		JA3: c.JA3, JA3S: c.JA3S, JA4: c.JA4, JA4S: c.JA4S,
-		Notes: c.Notes[:len(c.Notes):len(c.Notes)], // the notes so far; appends go elsewhere
+		Notes:   c.Notes[:len(c.Notes):len(c.Notes)], // the notes so far; appends go elsewhere
+		History: c.History[:len(c.History):len(c.History)],
+		QUIC:    quicSnapshot(c.QUIC),
 	}
+}
+
+// quicSnapshot is a copy of a QUIC connection's details, its history as
+// it is now.
+func quicSnapshot(q *session.QUICInfo) *session.QUICInfo {
+	if q == nil {
+		return nil
+	}
+	cp := *q
+	cp.History = q.History[:len(q.History):len(q.History)]
+	return &cp
 }
 
 // shadow is what a recorder knows of a live connection: the fields of its
