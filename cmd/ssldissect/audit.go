@@ -34,7 +34,7 @@ func newOutput(o *options, stdout io.Writer) output {
 		return &auditOutput{Auditor: a, w: stdout, format: format, failOn: o.failOn}
 	}
 	if o.format == "zeek" {
-		return report.NewZeekWriter(report.ZeekOptions{Dir: o.logDir, JSON: o.zeekJSON, Trust: o.verifier()})
+		return report.NewZeekWriter(report.ZeekOptions{Dir: o.logDir, JSON: o.zeekJSON, Trust: o.verifier(), Now: now})
 	}
 	return report.NewWriter(stdout, report.Options{Format: o.format, Hex: o.hex, ASCII: o.ascii, HexRecords: o.hexRecords, PlaintextDir: o.plaintextDir, Trust: o.verifier()})
 }
