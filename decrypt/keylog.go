@@ -499,7 +499,9 @@ func (k *KeyLog) Unused() int {
 func (k *KeyLog) markUsed(key string) {
 	k.usedMu.Lock()
 	if k.used == nil {
-		k.used = make(map[string]struct{})
+		// As many as are held (k.mu is held for reading): most are
+		// looked up, and the map need not grow.
+		k.used = make(map[string]struct{}, len(k.secrets))
 	}
 	k.used[key] = struct{}{}
 	k.usedMu.Unlock()
