@@ -15,4 +15,9 @@
 // while the parser changes. A certificate's output values are made once per
 // distinct certificate (messages.go, certValuesOf: a bounded cache by
 // SHA-256, checked against the summary on each hit).
+//
+// The NDJSON record and connection lines are written without reflection
+// (recordjson.go, connjson.go), byte for byte what json.Encoder
+// (SetEscapeHTML(false)) writes for the model structs; schema_test.go
+// holds them to it.
 package report

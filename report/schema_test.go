@@ -36,9 +36,12 @@ import (
 //     (of its nested Alert, Heartbeat and Note too) and compares
 //     Writer.writeLine with json.Encoder (SetEscapeHTML(false), as the
 //     Writer's), byte for byte, since appendRecordJSON promises the
-//     Encoder's bytes. It does the same for Connection and Summary, which
-//     the Writer writes with the Encoder today: the test is there for the
-//     day one of them gets a fast path. (The Audit JSON, writeAuditJSON,
+//     Encoder's bytes. It does the same for Connection, whose fast writer
+//     is appendConnectionJSON (reading the model struct Connection, so the
+//     seam is again the struct; TestConnectionJSONCaptures also compares
+//     every connection of the shipped and conformance captures), and for
+//     Summary, which the Writer writes with the Encoder today: the test is
+//     there for the day it gets a fast path. (The Audit JSON, writeAuditJSON,
 //     is encoding/json only, with no other writer to drift from.)
 //   - Handshake messages are not structs of model.go: messageObject maps
 //     each parser message to an Object, an ordered field list, which is

@@ -163,7 +163,7 @@ func (w *Writer) End(c *session.Conn) {
 	case "json":
 		out := ConnectionWithTrust(c, w.opt.Trust)
 		at := w.markStart()
-		w.setErr(w.writeLine(&out))
+		w.setErr(w.writeConnection(&out))
 		w.markID(at, `"id":`, c.ID)
 		return
 	case "ecs":
@@ -285,12 +285,16 @@ func (w *Writer) Summary(s Summary) {
 // writeLine writes one NDJSON line: v is a *Record, *Connection or
 // *Summary. Every JSON line goes through here (a record straight to
 // writeRecord, which keeps it off the heap), and each is what json.Encoder
-// (SetEscapeHTML(false)) writes for v: a record by the fast path,
-// appendRecordJSON, the others by the Encoder itself. TestSchemaLines
-// holds every type's output to the Encoder's.
+// (SetEscapeHTML(false)) writes for v: a record and a connection by the
+// fast paths, appendRecordJSON and appendConnectionJSON (End calls
+// writeConnection itself), the others by the Encoder itself.
+// TestSchemaLines holds every type's output to the Encoder's.
 func (w *Writer) writeLine(v any) error {
 	if r, ok := v.(*Record); ok {
 		return w.writeRecord(r)
+	}
+	if c, ok := v.(*Connection); ok {
+		return w.writeConnection(c)
 	}
 	return w.enc.Encode(v)
 }
