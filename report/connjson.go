@@ -244,6 +244,7 @@ func (w *Writer) writeConnection(c *Connection) error {
 		return err
 	}
 	w.jbuf = b
+	w.markIn(b, `"id":`, c.ID)
 	_, err = w.out.Write(b)
 	return err
 }

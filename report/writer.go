@@ -162,9 +162,7 @@ func (w *Writer) End(c *session.Conn) {
 	switch w.opt.Format {
 	case "json":
 		out := ConnectionWithTrust(c, w.opt.Trust)
-		at := w.markStart()
 		w.setErr(w.writeConnection(&out))
-		w.markID(at, `"id":`, c.ID)
 		return
 	case "ecs":
 		d := ECSOf(c)

@@ -198,7 +198,7 @@ func (r *recorder) created(conn uint64) {
 // take returns the events recorded so far and starts a new list.
 func (r *recorder) take() []event {
 	evs := r.events
-	r.events = make([]event, 0, max(64, cap(evs)))
+	r.events = nil // a worker gives back a list the writer is done with
 	return evs
 }
 

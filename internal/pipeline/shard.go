@@ -65,13 +65,13 @@ const depth = 8
 
 // pktCopy is a packet copied out of the capture buffer: the capture
 // metadata, and the TCP header and payload bytes, decoded again by the
-// worker (a layers.TCP points into the bytes it was decoded from, also
-// through unexported fields).
+// worker into its own layers (a layers.TCP points into the bytes it was
+// decoded from, also through unexported fields), used for one packet at a
+// time, as the single loop's decoder does.
 type pktCopy struct {
-	p         capture.Packet
-	tcp       layers.TCP
-	udp       layers.UDP
-	isUDP     bool
+	p            capture.Packet
+	sport, dport layers.UDPPort // a UDP datagram's
+	isUDP        bool
 	dnsOnly   bool // a DNS response for this worker's ECHConfigs table only
 	off, hlen int  // the TCP or UDP header in batch.buf, followed by ...
 	n         int  // ... the payload
@@ -116,27 +116,34 @@ func (b *batch) add(p *capture.Packet) {
 
 // addUDP copies a UDP datagram (for the QUIC transport).
 func (b *batch) addUDP(p *capture.Packet) {
-	pc := pktCopy{p: *p, isUDP: true, off: len(b.buf), n: len(p.UDP.Payload)}
-	pc.udp = layers.UDP{SrcPort: p.UDP.SrcPort, DstPort: p.UDP.DstPort}
+	pc := pktCopy{p: *p, isUDP: true, off: len(b.buf), n: len(p.UDP.Payload), sport: p.UDP.SrcPort, dport: p.UDP.DstPort}
 	pc.p.TCP, pc.p.UDP, pc.p.Data, pc.p.CI.AncillaryData = nil, nil, nil, nil
 	b.pkts = append(b.pkts, pc)
 	b.buf = append(b.buf, p.UDP.Payload...)
 }
 
+// layers are a worker's decoded TCP and UDP layers, of the packet it is
+// handling.
+type layersOf struct {
+	tcp layers.TCP
+	udp layers.UDP
+}
+
 // decode makes packet i's TCP (or UDP) layer from its copied bytes, on
-// the worker.
-func (b *batch) decode(i int) *capture.Packet {
+// the worker, in l.
+func (b *batch) decode(i int, l *layersOf) *capture.Packet {
 	pc := &b.pkts[i]
 	end := pc.off + pc.hlen + pc.n
 	if pc.isUDP {
-		pc.udp.Payload = b.buf[pc.off:end:end]
-		pc.p.UDP = &pc.udp
+		l.udp = layers.UDP{SrcPort: pc.sport, DstPort: pc.dport}
+		l.udp.Payload = b.buf[pc.off:end:end]
+		pc.p.UDP = &l.udp
 		return &pc.p
 	}
-	if err := pc.tcp.DecodeFromBytes(b.buf[pc.off:end:end], gopacket.NilDecodeFeedback); err != nil {
+	if err := l.tcp.DecodeFromBytes(b.buf[pc.off:end:end], gopacket.NilDecodeFeedback); err != nil {
 		return nil // it decoded once: not expected
 	}
-	pc.p.TCP = &pc.tcp
+	pc.p.TCP = &l.tcp
 	return &pc.p
 }
 
@@ -304,8 +311,8 @@ func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, err
 			}
 			merged = merged[:0]
 			for w := range n {
-				a := answer{buf: ans[w].buf[:0], marks: ans[w].marks[:0]}
-				ans[w].buf, ans[w].marks = nil, nil
+				a := answer{buf: ans[w].buf[:0], marks: ans[w].marks[:0], events: ans[w].events[:0]}
+				ans[w].buf, ans[w].marks, ans[w].events = nil, nil, nil
 				select {
 				case bufFrees[w] <- a:
 				default:
@@ -356,7 +363,7 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop, a
 		case b := <-frees[w]:
 			return b
 		default:
-			return &batch{pkts: make([]pktCopy, 0, 2*roundPackets/n), buf: make([]byte, 0, 64<<10)}
+			return &batch{pkts: make([]pktCopy, 0, 2*roundPackets/n), buf: make([]byte, 0, 256<<10)}
 		}
 	}
 	for w := range n {
@@ -507,10 +514,11 @@ func (wk *worker) run(ropt, uopt reassembly.Options) {
 	qa := quic.NewAnalyzer(rec, keys, nextID, quicOptions(uopt))
 	da := dtls.NewAnalyzer(rec, keys, nextID, dtlsOptions(uopt))
 	var dnsStats DNSStats
+	var l layersOf
 	for b := range wk.in {
 		rec.flush = false
 		for i := range b.pkts {
-			if p := b.decode(i); p != nil {
+			if p := b.decode(i, &l); p != nil {
 				rec.pkt = p.Num
 				keys.SetTime(2 * p.Num)
 				if p.UDP != nil {
@@ -542,7 +550,7 @@ func (wk *worker) run(ropt, uopt reassembly.Options) {
 		a := answer{events: evs, final: b.final, snap: b.snap, buf: rec.buf, marks: rec.marks}
 		select {
 		case r := <-wk.bufFree:
-			rec.buf, rec.marks = r.buf, r.marks
+			rec.buf, rec.marks, rec.events = r.buf, r.marks, r.events
 		default:
 			rec.buf, rec.marks = nil, nil
 		}
