@@ -19,6 +19,10 @@ import (
 // anything is allocated.
 const maxFrame = 256 << 20
 
+// readSize is the read buffer of a capture file: frames that fit in it
+// are handed out from it without a copy.
+const readSize = 256 << 10
+
 // File magics, as the first four bytes of a file.
 var (
 	magicGzip = []byte{0x1f, 0x8b}
@@ -97,7 +101,7 @@ func openFile(path string, index int, stdin io.Reader, warn func(error), secret 
 // nil, is closed with the reader.
 func newFileReader(name string, index int, src io.Reader, file *os.File, warn func(error), secret func(Secret)) (*fileReader, error) {
 	f := &fileReader{name: name, index: index, file: file, warn: warn, secret: secret}
-	f.r = bufio.NewReaderSize(src, 64<<10)
+	f.r = bufio.NewReaderSize(src, readSize)
 	if m, _ := f.r.Peek(2); bytes.Equal(m, magicGzip) {
 		gz, err := gzip.NewReader(f.r)
 		if err != nil {
@@ -105,7 +109,7 @@ func newFileReader(name string, index int, src io.Reader, file *os.File, warn fu
 			return nil, fmt.Errorf("capture: %s: gzip: %w", name, err)
 		}
 		f.gz = gz
-		f.r = bufio.NewReaderSize(gz, 64<<10)
+		f.r = bufio.NewReaderSize(gz, readSize)
 	}
 	m, err := f.r.Peek(4)
 	if len(m) == 0 && err != nil {

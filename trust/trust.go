@@ -54,7 +54,10 @@ type Result struct {
 // concurrent use.
 type Verifier struct {
 	roots *x509.CertPool
-	mu    sync.Mutex
+	// loadRoots, when set, makes roots on first use (NewLoading).
+	loadRoots func() *x509.CertPool
+	rootsOnce sync.Once
+	mu        sync.Mutex
 	// cache holds each distinct chain seen (by the SHA-256 of its DER):
 	// its certificates parsed once, and its verdict per validity class.
 	cache map[[32]byte]*chainEntry
@@ -103,6 +106,25 @@ type verdict struct {
 // New makes a Verifier on roots.
 func New(roots *x509.CertPool) *Verifier {
 	return &Verifier{roots: roots, cache: map[[32]byte]*chainEntry{}}
+}
+
+// NewLoading makes a Verifier whose roots load makes, in the background
+// from now on: the system's pool (SystemRoots) takes tens of
+// milliseconds to read and parse, which then overlap the capture's first
+// packets instead of coming before them. The first verification waits for
+// it.
+func NewLoading(load func() *x509.CertPool) *Verifier {
+	v := &Verifier{loadRoots: load, cache: map[[32]byte]*chainEntry{}}
+	go v.rootPool()
+	return v
+}
+
+// rootPool is the pool chains are verified against.
+func (v *Verifier) rootPool() *x509.CertPool {
+	if v.loadRoots != nil {
+		v.rootsOnce.Do(func() { v.roots = v.loadRoots() })
+	}
+	return v.roots
 }
 
 // SystemRoots is the system's root pool (x509.SystemCertPool); an empty pool
@@ -268,7 +290,7 @@ func (v *Verifier) verify(certs []*x509.Certificate, at time.Time) *verdict {
 		}
 	}
 	opts := x509.VerifyOptions{
-		Roots:         v.roots,
+		Roots:         v.rootPool(),
 		Intermediates: inter,
 		CurrentTime:   at,
 		// OpenSSL's X509_verify_cert, as Zeek calls it, checks no

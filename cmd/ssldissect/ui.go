@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 )
@@ -57,9 +58,31 @@ func exitCode(err error, stderr io.Writer) int {
 
 func main() {
 	floor := gcFloor()
+	stop := cpuProfile(os.Getenv("SSLDISSECT_CPUPROFILE"))
 	code := exitCode(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr), os.Stderr)
+	stop()
 	runtime.KeepAlive(floor)
 	os.Exit(code)
+}
+
+// cpuProfile writes a CPU profile of the whole process to the file named
+// (docs/PERFORMANCE.md); "" profiles nothing. It returns what ends it.
+func cpuProfile(name string) func() {
+	if name == "" {
+		return func() {}
+	}
+	f, err := os.Create(name)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ssldissect: SSLDISSECT_CPUPROFILE: %v\n", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 // gcFloor returns memory that is allocated and never touched, so that the

@@ -358,12 +358,16 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop, a
 	var res Result
 	var last uint64 // the number of the last packet read
 	cur := make([]*batch, n)
+	// bufSize is what a new batch's buffer starts with: the largest a
+	// round has needed so far, so that the batches made while the
+	// pipeline fills up do not each grow from small.
+	bufSize := 64 << 10
 	get := func(w int) *batch {
 		select {
 		case b := <-frees[w]:
 			return b
 		default:
-			return &batch{pkts: make([]pktCopy, 0, 2*roundPackets/n), buf: make([]byte, 0, 256<<10)}
+			return &batch{pkts: make([]pktCopy, 0, 2*roundPackets/n), buf: make([]byte, 0, bufSize)}
 		}
 	}
 	for w := range n {
@@ -379,6 +383,7 @@ func dispatch(src capture.Source, opt Options, ins, frees []chan *batch, stop, a
 		}
 		for w := range n {
 			b := cur[w]
+			bufSize = max(bufSize, cap(b.buf))
 			b.flush, b.final, b.abort, b.at, b.end = flush, final, abort, at, last
 			if w == 0 {
 				b.snap = snap
