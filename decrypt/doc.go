@@ -18,6 +18,9 @@
 //     key exchanges. The session cache remembers the master secrets of
 //     earlier handshakes by session ID and ticket (RFC 5246 7.3, RFC 5077),
 //     so that a resumed session decrypts in a later connection or file.
+//     In a sharded run its versions are stamped with the time of the
+//     worker that stored them, and a lookup sees what a single loop's
+//     cache held at its packet (ShardClock, KeyStore.SetTime).
 //   - Handshake: the key state of one handshake. It takes the hellos'
 //     values, keeps the Transcript, finds the master secret (FindMaster:
 //     key log, pre-master secret, RSA key, session cache) or the TLS 1.3

@@ -6,6 +6,10 @@
 // tables. With Options.HexRecords (-X) each record's bytes as captured
 // (session.RecordEvent.Wire) are dumped in text and a "hex" field in JSON
 // (hexdump.go).
+// A Writer can be split among the workers of a sharded run
+// (session.Splitter: Split, Take, WriteMerged, Join): each part formats its
+// worker's connections into bytes and marks where it wrote a connection id,
+// which the run's writer replaces with the run's id.
 // Select (select.go) sits in front of any of them for --select: it
 // passes on the events of the connections an internal/selectexpr
 // expression matches, held until the answer is settled, in their order.

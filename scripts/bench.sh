@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # bench.sh: ssldissect against tshark and ssldump on two captures of real
 # TLS connections made by the project's generator (internal/synth,
 # cmd/tlspcap), measured in one run, and the table of issue 13 ("Measured,
@@ -28,7 +28,7 @@
 #
 # Environment:
 #   OUT=DIR     work directory (default /tmp/ssldissect-bench)
-#   RUNS=N      runs of each command (default 1); the fastest counts
+#   RUNS=N      runs of each command (default 1), taking turns; the fastest counts
 #   SEED=N      generator seed (default 1)
 #   BULK_CONNS, BULK_BYTES, HANDSHAKE_CONNS, HANDSHAKE_BYTES: sizes
 #   STRICT=1    exit 1 when a row fails (default: print the table, exit 0)
@@ -86,30 +86,29 @@ capture() {
 	echo "# $1: $PCAP ($(stat -L -c %s "$PCAP") bytes, $2 connections x $3 bytes), $KEYS"
 }
 
-# measure ID CMD...: run CMD RUNS times; keep the fastest's wall, CPU,
-# max RSS (KB) and load in $OUT/results.tsv under ID.
+# measure ID CMD...: run CMD once; keep the fastest run's wall, CPU,
+# max RSS (KB) and load for ID. The tools take turns, run by run (each
+# tool's first run, then each one's second, ...), so that a slow spell of
+# the shared machine falls on all of them rather than on one tool's runs.
 RESULTS="$OUT/results.tsv"
 : >"$RESULTS"
+declare -A best bestcpu bestrss bestload runs
 measure() {
 	id=$1
 	shift
-	best=""
-	i=0
-	while [ $i -lt "$RUNS" ]; do
-		i=$((i + 1))
-		load0=$(cut -d' ' -f1 /proc/loadavg)
-		/usr/bin/time -v -o "$OUT/time.txt" "$@" >/dev/null 2>"$OUT/stderr.txt" ||
-			die "$id failed: $(tail -3 "$OUT/stderr.txt")"
-		load1=$(cut -d' ' -f1 /proc/loadavg)
-		wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(j=1;j<=n;j++) s=s*60+t[j]; print s}' "$OUT/time.txt")
-		cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {print u+s}' "$OUT/time.txt")
-		rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$OUT/time.txt")
-		printf '%-22s run %d: wall %6.2fs cpu %6.2fs maxrss %7.1f MB load %s -> %s  (%s)\n' "$id" "$i" "$wall" "$cpu" "$(echo "$rss" | awk '{print $1/1024}')" "$load0" "$load1" "$*"
-		if [ -z "$best" ] || awk "BEGIN{exit !($wall < $best)}"; then
-			best=$wall bestcpu=$cpu bestrss=$rss bestload="$load0->$load1"
-		fi
-	done
-	printf '%s\t%s\t%s\t%s\t%s\n' "$id" "$best" "$bestcpu" "$bestrss" "$bestload" >>"$RESULTS"
+	i=$((${runs[$id]:-0} + 1))
+	runs[$id]=$i
+	load0=$(cut -d' ' -f1 /proc/loadavg)
+	/usr/bin/time -v -o "$OUT/time.txt" "$@" >/dev/null 2>"$OUT/stderr.txt" ||
+		die "$id failed: $(tail -3 "$OUT/stderr.txt")"
+	load1=$(cut -d' ' -f1 /proc/loadavg)
+	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(j=1;j<=n;j++) s=s*60+t[j]; print s}' "$OUT/time.txt")
+	cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {print u+s}' "$OUT/time.txt")
+	rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$OUT/time.txt")
+	printf '%-26s run %d: wall %6.2fs cpu %6.2fs maxrss %7.1f MB load %s -> %s  (%s)\n' "$id" "$i" "$wall" "$cpu" "$(echo "$rss" | awk '{print $1/1024}')" "$load0" "$load1" "$*"
+	if [ -z "${best[$id]:-}" ] || awk "BEGIN{exit !($wall < ${best[$id]})}"; then
+		best[$id]=$wall bestcpu[$id]=$cpu bestrss[$id]=$rss bestload[$id]="$load0->$load1"
+	fi
 }
 
 for set in bulk handshakes; do
@@ -118,10 +117,17 @@ for set in bulk handshakes; do
 	else
 		capture handshakes "$HANDSHAKE_CONNS" "$HANDSHAKE_BYTES"
 	fi
-	measure "$set ssldissect keys" "$SSLD" dissect --format json -l "$KEYS" "$PCAP"
-	measure "$set ssldissect" "$SSLD" dissect --format json "$PCAP"
-	measure "$set ssldump" "$SSLDUMP" -r "$PCAP" -n
-	measure "$set tshark keys" "$TSHARK" -r "$PCAP" -o "tls.keylog_file:$KEYS" -Y tls -T fields -e tls.record.content_type
+	r=0
+	while [ $r -lt "$RUNS" ]; do
+		r=$((r + 1))
+		measure "$set ssldissect keys" "$SSLD" dissect --format json -l "$KEYS" "$PCAP"
+		measure "$set ssldissect" "$SSLD" dissect --format json "$PCAP"
+		measure "$set ssldump" "$SSLDUMP" -r "$PCAP" -n
+		measure "$set tshark keys" "$TSHARK" -r "$PCAP" -o "tls.keylog_file:$KEYS" -Y tls -T fields -e tls.record.content_type
+	done
+done
+for id in "${!best[@]}"; do
+	printf '%s\t%s\t%s\t%s\t%s\n' "$id" "${best[$id]}" "${bestcpu[$id]}" "${bestrss[$id]}" "${bestload[$id]}" >>"$RESULTS"
 done
 
 echo

@@ -7,7 +7,9 @@
 // Zeek-style history letters, and emits events (each record, the
 // connection's end) to a Sink. It carries the connection's wire figures
 // (Wire: packets, bytes, retransmissions per direction) that the transport
-// counts, to the report. The JA3, JA4, JA3S and JA4S of each
+// counts, to the report. split.go has the interfaces by which a Sink that
+// only formats (report.Writer) lets the workers of a sharded run do its
+// formatting: Splitter, SinkPart, IDMark. The JA3, JA4, JA3S and JA4S of each
 // distinct hello shape are computed once (fingerprints.go: a bounded cache
 // shared by all connections, keyed by every field the fingerprints read).
 //

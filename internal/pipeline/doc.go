@@ -19,9 +19,14 @@
 // connection in connection order (by id), as the reassembler makes them.
 //
 // With Options.Workers above 1, connections are sharded over worker
-// goroutines, each with its own reassembler and parser, and one writer
-// merges their events so that the output is the same as with one worker
-// (shard.go; docs/DESIGN.md, "Scaling out"). In a live run the dispatcher
+// goroutines by a hash of both endpoints, each with its own reassembler and
+// parser, and one writer merges their events so that the output is the
+// same as with one worker (shard.go; docs/DESIGN.md, "Scaling out"). A
+// Sink that is a session.Splitter (report.Writer) formats on the workers,
+// and the writer merges bytes, putting the run's connection ids where the
+// workers marked theirs; any other Sink gets materialised events, replayed
+// in order. The session cache keeps time across the workers
+// (decrypt.ShardClock, KeyStore.SetTime before each packet). In a live run the dispatcher
 // hands a round out when it is full or 50 ms old, asks for idle flushes by
 // the wall clock, and Live.Tick runs on the writer, where the Sink is.
 // Materialised events copy a record's bytes as captured (RecordEvent.Wire)

@@ -72,9 +72,9 @@ type pktCopy struct {
 	p            capture.Packet
 	sport, dport layers.UDPPort // a UDP datagram's
 	isUDP        bool
-	dnsOnly   bool // a DNS response for this worker's ECHConfigs table only
-	off, hlen int  // the TCP or UDP header in batch.buf, followed by ...
-	n         int  // ... the payload
+	dnsOnly      bool // a DNS response for this worker's ECHConfigs table only
+	off, hlen    int  // the TCP or UDP header in batch.buf, followed by ...
+	n            int  // ... the payload
 }
 
 // batch is one round's packets for one worker.
