@@ -40,23 +40,9 @@ func TestRunWorkers(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := func(workers int) ([]string, Result) {
-		keys, err := LoadKeys([]string{keylog}, nil, func(err error) { t.Error(err) })
-		if err != nil {
-			t.Fatal(err)
-		}
-		src, err := capture.OpenFiles([]string{pcap}, capture.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer src.Close()
-		var c collector
-		opt := Options{Keys: keys, Workers: workers, Count: st.Packets * 3 / 4}
+		opt := Options{Workers: workers, Count: st.Packets * 3 / 4}
 		opt.Reassembly.IdleTimeout = 5e6 // 5ms of capture time: idle flushes end connections
-		res, err := Run(src, &c, opt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c.lines, res
+		return collect(t, pcap, keylog, opt)
 	}
 	want, wantRes := run(1)
 	ends := 0
@@ -80,17 +66,46 @@ func TestRunWorkers(t *testing.T) {
 		if !reflect.DeepEqual(res, wantRes) {
 			t.Errorf("%d workers: result %+v, want %+v", n, res, wantRes)
 		}
-		for i := range max(len(got), len(want)) {
-			var g, w string
-			if i < len(got) {
-				g = got[i]
-			}
-			if i < len(want) {
-				w = want[i]
-			}
-			if g != w {
-				t.Fatalf("%d workers: call %d:\n  got  %.200s\n  want %.200s", n, i, g, w)
-			}
+		sameCalls(t, n, got, want)
+	}
+}
+
+// collect runs pcap with the key log through Run with opt, and returns the
+// Sink calls.
+func collect(t *testing.T, pcap, keylog string, opt Options) ([]string, Result) {
+	t.Helper()
+	keys, err := LoadKeys([]string{keylog}, nil, func(err error) { t.Error(err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := capture.OpenFiles([]string{pcap}, capture.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var c collector
+	opt.Keys = keys
+	res, err := Run(src, &c, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.lines, res
+}
+
+// sameCalls fails at the first Sink call of a run with n workers that
+// differs from the single loop's.
+func sameCalls(t *testing.T, n int, got, want []string) {
+	t.Helper()
+	for i := range max(len(got), len(want)) {
+		var g, w string
+		if i < len(got) {
+			g = got[i]
+		}
+		if i < len(want) {
+			w = want[i]
+		}
+		if g != w {
+			t.Fatalf("%d workers: call %d:\n  got  %.300s\n  want %.300s", n, i, g, w)
 		}
 	}
 }
@@ -112,20 +127,8 @@ func TestRunWorkersResumption(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := func(workers int) []string {
-		keys, err := LoadKeys([]string{keylog}, nil, func(err error) { t.Error(err) })
-		if err != nil {
-			t.Fatal(err)
-		}
-		src, err := capture.OpenFiles([]string{pcap}, capture.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer src.Close()
-		var c collector
-		if _, err := Run(src, &c, Options{Keys: keys, Workers: workers}); err != nil {
-			t.Fatal(err)
-		}
-		return c.lines
+		lines, _ := collect(t, pcap, keylog, Options{Workers: workers})
+		return lines
 	}
 	want := run(1)
 	resumed := 0
@@ -139,18 +142,6 @@ func TestRunWorkersResumption(t *testing.T) {
 	}
 	t.Logf("%d calls, %d resumed connections decrypted", len(want), resumed)
 	for _, n := range []int{2, 3, 4} {
-		got := run(n)
-		for i := range max(len(got), len(want)) {
-			var g, w string
-			if i < len(got) {
-				g = got[i]
-			}
-			if i < len(want) {
-				w = want[i]
-			}
-			if g != w {
-				t.Fatalf("%d workers: call %d:\n  got  %.300s\n  want %.300s", n, i, g, w)
-			}
-		}
+		sameCalls(t, n, run(n), want)
 	}
 }
