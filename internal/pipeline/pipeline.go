@@ -44,9 +44,11 @@ type Options struct {
 	OnPacket func(*capture.Packet) error
 	// Workers is how many goroutines reassemble and parse (0 or 1: all on
 	// the caller's goroutine). With more, connections are spread over them
-	// by their address pair and the Sink is called from the caller's
-	// goroutine in the order one worker would call it, with materialised
-	// events (see recorder). Reassembly.MaxBufferedPagesTotal is then
+	// by their address pair. A Sink that is a session.Splitter formats on
+	// the workers (its parts' Record and End run there) and gets the
+	// merged bytes on the caller's goroutine; any other Sink is called from
+	// the caller's goroutine in the order one worker would call it, with
+	// materialised events (see recorder). Reassembly.MaxBufferedPagesTotal is then
 	// shared out among the workers; OnPacket is called from the reader's
 	// goroutine, not the Sink's, and Stop is asked after each round of
 	// packets (512) rather than after each packet. With Live, a round is
