@@ -240,13 +240,7 @@ func appendConnectionJSON(b []byte, c *Connection) ([]byte, error) {
 // into the Writer's reused buffer.
 func (w *Writer) writeConnection(c *Connection) error {
 	b, err := appendConnectionJSON(w.jbuf[:0], c)
-	if err != nil {
-		return err
-	}
-	w.jbuf = b
-	w.markIn(b, `"id":`, c.ID)
-	_, err = w.out.Write(b)
-	return err
+	return w.writeJSON(b, err, `"id":`, c.ID)
 }
 
 // appendStringsJSON appends a []string as encoding/json does: null when

@@ -297,25 +297,14 @@ func TestConnectionJSONStrings(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	n := 0
 	for round := range 300 {
-		f := &filler{t: t}
-		c := f.filled(reflect.TypeFor[Connection](), "Connection", 0)
-		setStrings(c, func() string {
+		got, ok := filledWithStrings(t, "random strings", func() string {
 			n++
 			if round < 20 {
 				return oddStrings[n%len(oddStrings)]
 			}
 			return randomString(r)
 		})
-		conn := c.Addr().Interface().(*Connection)
-		want, err := encoderJSON(conn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := appendConnectionJSON(nil, conn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !sameJSON(t, "random strings", got, want) {
+		if !ok {
 			return
 		}
 		if round == 0 && !bytes.Contains(got, []byte("<a href=")) {
@@ -331,10 +320,8 @@ func FuzzConnectionJSON(f *testing.F) {
 		f.Add(s, "x")
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {
-		fl := &filler{t: t}
-		c := fl.filled(reflect.TypeFor[Connection](), "Connection", 0)
 		i := 0
-		setStrings(c, func() string {
+		filledWithStrings(t, "fuzz", func() string {
 			i++
 			switch i % 3 {
 			case 0:
@@ -344,17 +331,26 @@ func FuzzConnectionJSON(f *testing.F) {
 			}
 			return a + b
 		})
-		conn := c.Addr().Interface().(*Connection)
-		want, err := encoderJSON(conn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := appendConnectionJSON(nil, conn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sameJSON(t, "fuzz", got, want)
 	})
+}
+
+// filledWithStrings fills a Connection, its strings from next, and
+// compares appendConnectionJSON's line with the Encoder's (sameJSON).
+func filledWithStrings(t *testing.T, what string, next func() string) ([]byte, bool) {
+	t.Helper()
+	f := &filler{t: t}
+	c := f.filled(reflect.TypeFor[Connection](), "Connection", 0)
+	setStrings(c, next)
+	conn := c.Addr().Interface().(*Connection)
+	want, err := encoderJSON(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := appendConnectionJSON(nil, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got, sameJSON(t, what, got, want)
 }
 
 // benchConnections are the connections of a few shipped captures, as the

@@ -300,11 +300,17 @@ func (w *Writer) writeLine(v any) error {
 // writeRecord is writeLine for a record.
 func (w *Writer) writeRecord(r *Record) error {
 	b, err := appendRecordJSON(w.jbuf[:0], r)
+	return w.writeJSON(b, err, `"conn":`, r.Conn)
+}
+
+// writeJSON writes a line b made in w.jbuf (unless its encoder failed
+// with err), whose connection id, after key, is conn (markIn).
+func (w *Writer) writeJSON(b []byte, err error, key string, conn uint64) error {
 	if err != nil {
 		return err
 	}
 	w.jbuf = b
-	w.markIn(b, `"conn":`, r.Conn)
+	w.markIn(b, key, conn)
 	_, err = w.out.Write(b)
 	return err
 }
