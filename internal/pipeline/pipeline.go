@@ -102,9 +102,6 @@ func (e hookError) Error() string { return e.err.Error() }
 // each connection's in the order they happened: the reassembler's flushes
 // go in that order.
 func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
-	if opt.Workers > 1 {
-		return runSharded(src, sink, opt)
-	}
 	var lv *liveRun
 	if opt.Live != nil {
 		ls, ok := src.(capture.Live)
@@ -113,11 +110,14 @@ func Run(src capture.Source, sink session.Sink, opt Options) (Result, error) {
 		}
 		lv = startLive(ls, *opt.Live, opt.Duration)
 	}
-	var res Result
 	keys := opt.Keys
 	if keys == nil {
 		keys = decrypt.NewKeyStore()
 	}
+	if opt.Workers > 1 {
+		return runSharded(src, sink, opt, keys, lv)
+	}
+	var res Result
 	var dnsStats DNSStats
 	sw := &switchSink{Sink: sink}
 	an := tcp.NewAnalyzer(sw, keys)

@@ -161,27 +161,12 @@ type answer struct {
 	snap  *liveSnap
 }
 
-func runSharded(src capture.Source, sink session.Sink, opt Options) (Result, error) {
+// runSharded is Run with opt.Workers workers (keys and lv as Run made
+// them).
+func runSharded(src capture.Source, sink session.Sink, opt Options, keys *decrypt.KeyStore, lv *liveRun) (Result, error) {
 	n := opt.Workers
-	var lv *liveRun
-	if opt.Live != nil {
-		ls, ok := src.(capture.Live)
-		if !ok {
-			return Result{}, errors.New("pipeline: a live run needs a capture.Live source")
-		}
-		lv = startLive(ls, *opt.Live, opt.Duration)
-	}
-	keys := opt.Keys
-	if keys == nil {
-		keys = decrypt.NewKeyStore()
-	}
 	ropt := opt.Reassembly
-	switch total := ropt.MaxBufferedPagesTotal; {
-	case total == 0:
-		ropt.MaxBufferedPagesTotal = max(1, reassembly.DefaultMaxBufferedPagesTotal/n)
-	case total > 0:
-		ropt.MaxBufferedPagesTotal = max(1, (total+n-1)/n)
-	}
+	ropt.MaxBufferedPagesTotal = share(ropt.MaxBufferedPagesTotal, reassembly.DefaultMaxBufferedPagesTotal, n)
 	ropt.MaxConns = share(ropt.MaxConns, reassembly.DefaultMaxConns, n)
 	ropt.MaxPendingBytesTotal = share(ropt.MaxPendingBytesTotal, reassembly.DefaultMaxPendingBytesTotal, n)
 	// A Sink that can be split formats on the workers: they send bytes.
