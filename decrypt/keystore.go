@@ -94,11 +94,18 @@ func (k *KeyStore) ForWorker(w int, clock *ShardClock) *KeyStore {
 // Waiting is rare: only a resumption whose master secret is in no key
 // log and no RSA key asks the cache.
 type ShardClock struct {
-	done []atomic.Uint64 // by worker: everything before this is handled
+	done []paddedTime // by worker: everything before this is handled
+}
+
+// paddedTime is one worker's time on a cache line of its own: each worker
+// stores its time before every packet.
+type paddedTime struct {
+	atomic.Uint64
+	_ [56]byte
 }
 
 // NewShardClock makes the clock of n workers, all at time 0.
-func NewShardClock(n int) *ShardClock { return &ShardClock{done: make([]atomic.Uint64, n)} }
+func NewShardClock(n int) *ShardClock { return &ShardClock{done: make([]paddedTime, n)} }
 
 // SetTime tells that this worker's events from now on happen at t, and
 // that it has handled everything before t; math.MaxUint64 when it is done

@@ -322,3 +322,10 @@ func TestFindHelloAllocates(t *testing.T) {
 		}
 	}
 }
+
+// parsesAsHello is the helloCheck of decoding the hello: what helloFramed
+// stands for.
+func parsesAsHello(t HandshakeType, body []byte) bool {
+	_, err := parseHandshake(t, body, Context{})
+	return err == nil
+}

@@ -395,13 +395,6 @@ func helloFramed(t HandshakeType, body []byte) bool {
 	return true
 }
 
-// parsesAsHello is the helloCheck of decoding the hello: what helloFramed
-// stands for.
-func parsesAsHello(t HandshakeType, body []byte) bool {
-	_, err := parseHandshake(t, body, Context{})
-	return err == nil
-}
-
 // sniffSSLv2Hello checks for an SSLv2 CLIENT-HELLO or SERVER-HELLO with a
 // 2-byte record header whose lengths agree with the record length.
 func sniffSSLv2Hello(b []byte) Verdict {

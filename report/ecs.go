@@ -416,13 +416,28 @@ const x509CacheSize = 1024
 // summary alone when crypto/x509 rejects it. The result is shared: it is
 // never changed.
 func x509Of(ci *parser.CertInfo) *ecsX509 {
+	if ci.SHA256 == "" {
+		return newX509Of(ci) // no key to cache it by
+	}
 	x509Cache.Lock()
 	x, ok := x509Cache.m[ci.SHA256]
 	x509Cache.Unlock()
 	if ok {
 		return x
 	}
-	x = &ecsX509{
+	x = newX509Of(ci)
+	x509Cache.Lock()
+	if len(x509Cache.m) >= x509CacheSize {
+		clear(x509Cache.m)
+	}
+	x509Cache.m[ci.SHA256] = x
+	x509Cache.Unlock()
+	return x
+}
+
+// newX509Of makes the ECS x509 object of a certificate.
+func newX509Of(ci *parser.CertInfo) *ecsX509 {
+	x := &ecsX509{
 		NotBefore: timeString(ci.NotBefore), NotAfter: timeString(ci.NotAfter),
 		SerialNumber: strings.ToUpper(ci.Serial), SignatureAlgorithm: ci.SignatureAlgorithm,
 		AlternativeNames: ci.SAN,
@@ -451,12 +466,6 @@ func x509Of(ci *parser.CertInfo) *ecsX509 {
 			x.PublicKeyAlgorithm, x.PublicKeySize = "X25519", 256
 		}
 	}
-	x509Cache.Lock()
-	if len(x509Cache.m) >= x509CacheSize {
-		clear(x509Cache.m)
-	}
-	x509Cache.m[ci.SHA256] = x
-	x509Cache.Unlock()
 	return x
 }
 

@@ -181,9 +181,8 @@ func (c *Conn) echTrial(d Dir, rec parser.Record) bool {
 		}
 		e.Accepted, e.By, e.Grease = 1, ECHByTrial, ECHGreaseNo
 		e.InnerRandom = cand.Random
-		h.UseInnerRandom(cand.Random, nil)
+		h.UseInnerRandom(cand.Random, nil) // drops the transcript: it has the outer ClientHello
 		c.setup13()
-		h.DropTranscript() // the transcript has the outer ClientHello
 		return true
 	}
 	return false
