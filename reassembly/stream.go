@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math"
-	"math/bits"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -360,33 +359,19 @@ func (s *stream) hashLeaving(h *half, end uint64) {
 	}
 }
 
-// ringHash is segHash of the ring's n bytes from position pos on.
+// ringHash is maphash.Bytes of the ring's n bytes from position pos on,
+// also when they wrap around its end (a maphash.Hash gives the same sum
+// however its input is split into writes).
 func (h *half) ringHash(seed maphash.Seed, pos uint64, n int) uint64 {
 	i := int(pos % ringSize)
 	if i+n <= ringSize {
 		return maphash.Bytes(seed, h.ring[i:i+n])
 	}
-	return splitHash(seed, h.ring[i:], h.ring[:n-(ringSize-i)])
-}
-
-// segHash is the hash of the bytes b of a remembered segment that starts
-// at ring position at: maphash.Bytes of them, or, for one whose bytes wrap
-// around the end of the ring, of the two parts (which ringHash can hash
-// where they lie). A segment that is never whole in the ring (the
-// direction has none, or it is larger) is hashed whole.
-func (h *half) segHash(seed maphash.Seed, b []byte, at uint64) uint64 {
-	if h.ring == nil || len(b) > ringSize {
-		return maphash.Bytes(seed, b)
-	}
-	if k := ringSize - int(at%ringSize); k < len(b) {
-		return splitHash(seed, b[:k], b[k:])
-	}
-	return maphash.Bytes(seed, b)
-}
-
-// splitHash combines the hashes of two parts of a segment.
-func splitHash(seed maphash.Seed, a, b []byte) uint64 {
-	return maphash.Bytes(seed, a) ^ bits.RotateLeft64(maphash.Bytes(seed, b), 29)*0x9e3779b97f4a7c15
+	var mh maphash.Hash
+	mh.SetSeed(seed)
+	mh.Write(h.ring[i:])
+	mh.Write(h.ring[:n-(ringSize-i)])
+	return mh.Sum64()
 }
 
 // ringEqual tells whether b is the ring's bytes from position pos on.
@@ -442,7 +427,7 @@ func (s *stream) checkOverlap(d Dir, h *half, c *pktCtx, payload []byte, diff in
 			}
 			same = h.ringEqual(from, payload[lo:hi])
 		} else if whole {
-			same = h.segHash(s.a.seed, payload[lo:hi], r.at) == r.hash
+			same = maphash.Bytes(s.a.seed, payload[lo:hi]) == r.hash
 		} else {
 			s.a.stats.OverlapsUnchecked++
 			continue // its bytes are gone

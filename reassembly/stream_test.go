@@ -560,14 +560,17 @@ func TestOverlapHashFromRing(t *testing.T) {
 			{dir: Dir0, flags: "A", seq: c + uint32(len(big)), data: strings.Repeat("w", ringSize)},
 			{dir: Dir0, flags: "A", seq: c, data: big},
 		}, 0},
+		// 40 segments of 400 bytes: the history keeps the last 16 (24-39,
+		// bytes 9600-16000), the ring the last 4 KiB (from 11904): 25 and
+		// 26 are compared by hash only.
 		{"many small ones out of the ring, one changed", append(func() []tp {
 			var ps []tp
 			for i := range 40 {
-				ps = append(ps, tp{dir: Dir0, flags: "A", seq: c + uint32(i*200), data: strings.Repeat(string(rune('a'+i%26)), 200)})
+				ps = append(ps, tp{dir: Dir0, flags: "A", seq: c + uint32(i*400), data: strings.Repeat(string(rune('a'+i%26)), 400)})
 			}
 			return ps
-		}(), tp{dir: Dir0, flags: "A", seq: c + 30*200, data: strings.Repeat("e", 200)}, // the 31st: 'e', same
-			tp{dir: Dir0, flags: "A", seq: c + 29*200, data: strings.Repeat("X", 200)}), 1}, // the 30th: 'd', changed
+		}(), tp{dir: Dir0, flags: "A", seq: c + 25*400, data: strings.Repeat("z", 400)}, // the 26th: 'z', same
+			tp{dir: Dir0, flags: "A", seq: c + 26*400, data: strings.Repeat("X", 400)}), 1}, // the 27th: 'a', changed
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, Options{})
