@@ -47,17 +47,19 @@ func (v *vlanLayer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) err
 // decoder decodes frames to the TCP layer with reused layer structs, and
 // reassembles IP fragments.
 type decoder struct {
-	eth   layers.Ethernet
-	vlan  vlanLayer
-	sll   layers.LinuxSLL
-	sll2  layers.LinuxSLL2
-	loop  layers.Loopback
-	ip4   ip4Layer
-	ip6   ip6Layer
-	ext   ip6ExtLayer
-	frag6 ip6FragLayer
-	tcp   layers.TCP
-	udp   layers.UDP
+	// direct counts the frames the direct decoder (fast.go) took.
+	direct uint64
+	eth    layers.Ethernet
+	vlan   vlanLayer
+	sll    layers.LinuxSLL
+	sll2   layers.LinuxSLL2
+	loop   layers.Loopback
+	ip4    ip4Layer
+	ip6    ip6Layer
+	ext    ip6ExtLayer
+	frag6  ip6FragLayer
+	tcp    layers.TCP
+	udp    layers.UDP
 
 	all     []gopacket.DecodingLayer
 	known   []gopacket.LayerType // what all decodes (fast.go)
@@ -200,7 +202,9 @@ func (d *decoder) decodeFrame(link layers.LinkType, data []byte, ci gopacket.Cap
 	}
 	var err error
 	var frag4, frag6 bool
-	if !d.fast(first, data) {
+	if d.fast(first, data) {
+		d.direct++
+	} else {
 		err = d.parser(first).DecodeLayers(data, &d.decoded)
 		frag4, frag6 = d.walk(&d.meta, d.decoded)
 	}

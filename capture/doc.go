@@ -37,7 +37,7 @@
 // gopacket's own layer and leaves everything else to the parser; its
 // results are the parser's (TestFastDecoderSameAsGopacket, and the
 // differential fuzz target FuzzDecodeDirect). A classic pcap record that
-// fits the 64 KiB read buffer is handed out from that buffer itself.
+// fits the 256 KiB read buffer is handed out from that buffer itself.
 //
 // IPv4 (RFC 791) and IPv6 (RFC 8200, with its extension headers) are
 // decoded, and fragmented datagrams are reassembled with gopacket's
