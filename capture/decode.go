@@ -62,8 +62,8 @@ type decoder struct {
 	udp    layers.UDP
 
 	all     []gopacket.DecodingLayer
-	known   []gopacket.LayerType // what all decodes (fast.go)
-	noFast  bool                 // tests: gopacket's parser for every frame
+	known   gopacket.LayerClass // what all decodes (fast.go)
+	noFast  bool                // tests: gopacket's parser for every frame
 	parsers map[gopacket.LayerType]*gopacket.DecodingLayerParser
 	decoded []gopacket.LayerType
 

@@ -191,20 +191,14 @@ func (d *decoder) fastL4(proto uint8, b []byte) (ok bool) {
 }
 
 // decodes tells whether the parser has a decoder for layers of type t.
-func (d *decoder) decodes(t gopacket.LayerType) bool {
-	for _, k := range d.known {
-		if k == t {
-			return true
-		}
-	}
-	return false
-}
+func (d *decoder) decodes(t gopacket.LayerType) bool { return d.known.Contains(t) }
 
-// knownTypes lists the layer types that the layers of all decode.
-func knownTypes(all []gopacket.DecodingLayer) []gopacket.LayerType {
+// knownTypes is the class of the layer types that the layers of all
+// decode (a table lookup per packet).
+func knownTypes(all []gopacket.DecodingLayer) gopacket.LayerClass {
 	var ts []gopacket.LayerType
 	for _, l := range all {
 		ts = append(ts, l.CanDecode().LayerTypes()...)
 	}
-	return ts
+	return gopacket.NewLayerClass(ts)
 }
