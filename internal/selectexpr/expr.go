@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+
+	tlsparser "github.com/ssldissect/ssldissect/parser"
 )
 
 // Limits on an expression: its length and how deeply it nests (not and
@@ -298,32 +300,7 @@ func (n *cmpNode) addrPort(ap netip.AddrPort) bool {
 }
 
 // versionString names a version as ssldissect's output does.
-func versionString(v uint16) string {
-	switch v {
-	case vSSL20:
-		return "SSL 2.0"
-	case vSSL30:
-		return "SSL 3.0"
-	case vTLS10:
-		return "TLS 1.0"
-	case vTLS11:
-		return "TLS 1.1"
-	case vTLS12:
-		return "TLS 1.2"
-	case vTLS13:
-		return "TLS 1.3"
-	case vDTLS10, vDTLS10p:
-		return "DTLS 1.0"
-	case vDTLS12:
-		return "DTLS 1.2"
-	case vDTLS13:
-		return "DTLS 1.3"
-	}
-	if v&0xff00 == draftMask {
-		return fmt.Sprintf("TLS 1.3 draft %d", v&0xff)
-	}
-	return fmt.Sprintf("0x%04x", v)
-}
+func versionString(v uint16) string { return tlsparser.Version(v).String() }
 
 // Parse parses an expression.
 func Parse(src string) (*Expr, error) {

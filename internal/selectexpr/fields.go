@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	tlsparser "github.com/ssldissect/ssldissect/parser"
 )
 
 // Field names a connection field an expression can test.
@@ -148,37 +150,34 @@ func (c *Conn) str(f Field) string {
 // 1.2 TLS 1.2's; RFC 9147: DTLS 1.3 is TLS 1.3's) and a TLS 1.3 draft
 // where TLS 1.3 does.
 const (
-	vSSL20    = 0x0002
-	vSSL30    = 0x0300
-	vTLS10    = 0x0301
-	vTLS11    = 0x0302
-	vTLS12    = 0x0303
-	vTLS13    = 0x0304
-	vDTLS10   = 0xfeff
-	vDTLS10p  = 0x0100 // the pre-RFC DTLS 1.0 number (OpenSSL before 0.9.8f)
-	vDTLS12   = 0xfefd
-	vDTLS13   = 0xfefc
-	draftMask = 0x7f00
+	vSSL20  = 0x0002
+	vSSL30  = 0x0300
+	vTLS10  = 0x0301
+	vTLS11  = 0x0302
+	vTLS12  = 0x0303
+	vTLS13  = 0x0304
+	vDTLS10 = 0xfeff
+	vDTLS12 = 0xfefd
+	vDTLS13 = 0xfefc
 )
 
-// versionRank orders versions; 0 for one not ordered (unknown).
+// versionRank orders versions, a DTLS version where its TLS equivalent
+// stands and a TLS 1.3 draft where TLS 1.3 does (tlsparser.Version); 0 for
+// one not ordered (unknown).
 func versionRank(v uint16) int {
-	switch v {
-	case vSSL20:
-		return 1
-	case vSSL30:
-		return 2
-	case vTLS10:
-		return 3
-	case vTLS11, vDTLS10, vDTLS10p:
-		return 4
-	case vTLS12, vDTLS12:
+	switch t := tlsparser.Version(v).TLSEquivalent(); {
+	case t.IsTLS13():
+		return 6
+	case t == tlsparser.VersionTLS12:
 		return 5
-	case vTLS13, vDTLS13:
-		return 6
-	}
-	if v&0xff00 == draftMask {
-		return 6
+	case t == tlsparser.VersionTLS11:
+		return 4
+	case t == tlsparser.VersionTLS10:
+		return 3
+	case t == tlsparser.VersionSSL30:
+		return 2
+	case t == tlsparser.VersionSSL20:
+		return 1
 	}
 	return 0
 }
