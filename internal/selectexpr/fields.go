@@ -145,10 +145,8 @@ func (c *Conn) str(f Field) string {
 	return ""
 }
 
-// Versions: the wire numbers, and an order in which a DTLS version stands
-// where its TLS equivalent does (RFC 6347: DTLS 1.0 is TLS 1.1's, DTLS
-// 1.2 TLS 1.2's; RFC 9147: DTLS 1.3 is TLS 1.3's) and a TLS 1.3 draft
-// where TLS 1.3 does.
+// Versions an expression may name: the wire numbers (versionRank orders
+// them).
 const (
 	vSSL20  = 0x0002
 	vSSL30  = 0x0300
