@@ -16,7 +16,11 @@ import (
 type eventLog struct{ got []string }
 
 func (l *eventLog) Record(ev *session.RecordEvent) {
-	l.got = append(l.got, fmt.Sprintf("%c%d", 'A'+ev.Conn.ID-1, ev.Offset))
+	bad := ""
+	if p := string(ev.Record.Payload); p != "" && p != "xyz" {
+		bad = "!" + string(ev.Record.Payload) // not the bytes the record had
+	}
+	l.got = append(l.got, fmt.Sprintf("%c%d%s", 'A'+ev.Conn.ID-1, ev.Offset, bad))
 }
 func (l *eventLog) End(c *session.Conn) { l.got = append(l.got, fmt.Sprintf("%c.", 'A'+c.ID-1)) }
 
@@ -50,8 +54,16 @@ func TestSelectOrder(t *testing.T) {
 			log := &eventLog{}
 			s := NewSelect(e, log, nil, DefaultSelectCaps)
 			a, b := newConn(1, "a"), newConn(2, "b")
+			// One event and one payload buffer for every record, changed
+			// once Record returns, as the parser does: what Select holds
+			// must be its own copy.
+			ev, buf := &session.RecordEvent{}, []byte("xyz")
 			rec := func(c *session.Conn, n uint64) {
-				s.Record(&session.RecordEvent{Conn: c, Offset: n, Record: parser.Record{Payload: []byte("xyz")}})
+				copy(buf, "xyz")
+				*ev = session.RecordEvent{Conn: c, Offset: n, Record: parser.Record{Payload: buf}}
+				s.Record(ev)
+				ev.Offset = 99
+				copy(buf, "---")
 			}
 			rec(a, 1)
 			rec(b, 1)
