@@ -32,7 +32,7 @@ complete -c ssldissect -n 'not __fish_seen_subcommand_from audit version complet
 complete -c ssldissect -n 'not __fish_seen_subcommand_from audit version completion man help' -l max-pages -x -d 'reassembly buffer pages in total, 1900 bytes each (default 65536)'
 complete -c ssldissect -n 'not __fish_seen_subcommand_from audit version completion man help' -l max-conn-pages -x -d 'reassembly buffer per connection, in pages\' worth of bytes ahead of a hole (default 256)'
 complete -c ssldissect -n 'not __fish_seen_subcommand_from audit version completion man help' -l max-conns -x -d 'connections open at once, per transport (TCP, QUIC, DTLS); past it the least recently active ends, end_cause "evicted" (default 16384)'
-complete -c ssldissect -n 'not __fish_seen_subcommand_from audit version completion man help' -l workers -x -d 'reassemble, parse, decrypt and format on N goroutines, 1 to 64 (default: one per core for files, 1 with -i)'
+complete -c ssldissect -n 'not __fish_seen_subcommand_from audit version completion man help' -l workers -x -d 'reassemble, parse and decrypt (dissect: and format) on N goroutines, 1 to 64 (default: one per core for files, 1 with -i)'
 complete -c ssldissect -n 'not __fish_seen_subcommand_from audit version completion man help' -s h -l help -d 'print the usage and exit'
 complete -c ssldissect -n 'not __fish_seen_subcommand_from audit version completion man help' -l version -d 'print the version and exit'
 complete -c ssldissect -n '__fish_seen_subcommand_from audit' -F
@@ -54,6 +54,6 @@ complete -c ssldissect -n '__fish_seen_subcommand_from audit' -l idle-timeout -x
 complete -c ssldissect -n '__fish_seen_subcommand_from audit' -l max-pages -x -d 'reassembly buffer pages in total, 1900 bytes each (default 65536)'
 complete -c ssldissect -n '__fish_seen_subcommand_from audit' -l max-conn-pages -x -d 'reassembly buffer per connection, in pages\' worth of bytes ahead of a hole (default 256)'
 complete -c ssldissect -n '__fish_seen_subcommand_from audit' -l max-conns -x -d 'connections open at once, per transport (TCP, QUIC, DTLS); past it the least recently active ends, end_cause "evicted" (default 16384)'
-complete -c ssldissect -n '__fish_seen_subcommand_from audit' -l workers -x -d 'reassemble, parse, decrypt and format on N goroutines, 1 to 64 (default: one per core for files, 1 with -i)'
+complete -c ssldissect -n '__fish_seen_subcommand_from audit' -l workers -x -d 'reassemble, parse and decrypt (dissect: and format) on N goroutines, 1 to 64 (default: one per core for files, 1 with -i)'
 complete -c ssldissect -n '__fish_seen_subcommand_from audit' -s h -l help -d 'print the usage and exit'
 complete -c ssldissect -n '__fish_seen_subcommand_from audit' -l version -d 'print the version and exit'

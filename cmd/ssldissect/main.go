@@ -116,9 +116,10 @@ const limitsHelp = `Limits:
 `
 
 const performanceHelp = `Performance:
-        --workers N        reassemble, parse, decrypt and format on N goroutines,
-                           1 to 64 (default: one per core for files, 1 with -i).
-                           The output is the same as with 1 worker.
+        --workers N        reassemble, parse and decrypt (dissect: and format)
+                           on N goroutines, 1 to 64 (default: one per core for
+                           files, 1 with -i). The output is the same as with 1
+                           worker.
 
 `
 
