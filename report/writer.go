@@ -378,8 +378,7 @@ func (w *Writer) markStart() int {
 	if w.part == nil {
 		return 0
 	}
-	w.setErr(w.out.Flush())
-	return len(w.part.buf)
+	return len(w.part.buf) + w.out.Buffered()
 }
 
 // markID, in a Writer made by Split, marks connection id as written in its
