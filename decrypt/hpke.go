@@ -2,14 +2,11 @@ package decrypt
 
 import (
 	"crypto"
-	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
 	"encoding/binary"
 	"errors"
 	"fmt"
-
-	"golang.org/x/crypto/chacha20poly1305"
 )
 
 // HPKE (RFC 9180) identifiers: KEMs (section 7.1, and the ML-KEM and hybrid
@@ -71,15 +68,22 @@ func hpkeKDFHash(kdf uint16) (crypto.Hash, bool) {
 	return 0, false
 }
 
-// hpkeAEADKeyLen is Nk; Nn is 12 for each.
-func hpkeAEADKeyLen(aead uint16) int {
+// hpkeAEADSuite is the TLS 1.3 suite whose AEAD an HPKE AEAD is (RFC
+// 9180 7.3: AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305, Nn 12 for each):
+// the cipher-suite table makes it and knows its Nk (KeyLen).
+func hpkeAEADSuite(aead uint16) (*Suite, bool) {
+	var id uint16
 	switch aead {
 	case HPKEAEADAES128GCM:
-		return 16
-	case HPKEAEADAES256GCM, HPKEAEADChaCha20Poly1305:
-		return 32
+		id = 0x1301
+	case HPKEAEADAES256GCM:
+		id = 0x1302
+	case HPKEAEADChaCha20Poly1305:
+		id = 0x1303
+	default:
+		return nil, false
 	}
-	return 0
+	return LookupSuite(id)
 }
 
 const (
@@ -142,8 +146,10 @@ func (s HPKESuite) KeySchedule(sharedSecret, info []byte) (*HPKEKeys, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: unsupported KDF 0x%04x", ErrHPKE, s.KDF)
 	}
-	nk := hpkeAEADKeyLen(s.AEAD)
-	if nk == 0 && s.AEAD != HPKEAEADExportOnly {
+	nk := 0
+	if as, ok := hpkeAEADSuite(s.AEAD); ok {
+		nk = as.KeyLen
+	} else if s.AEAD != HPKEAEADExportOnly {
 		return nil, fmt.Errorf("%w: unsupported AEAD 0x%04x", ErrHPKE, s.AEAD)
 	}
 	if n := hpkeKEMSecretLen(s.KEM); len(sharedSecret) == 0 || (n != 0 && len(sharedSecret) != n) {
@@ -197,20 +203,10 @@ func NewHPKEReceiver(suite HPKESuite, sharedSecret, info []byte) (*HPKEReceiver,
 	if err != nil {
 		return nil, err
 	}
-	var a cipher.AEAD
-	switch suite.AEAD {
-	case HPKEAEADAES128GCM, HPKEAEADAES256GCM:
-		b, err := aes.NewCipher(k.Key)
-		if err != nil {
-			return nil, err
-		}
-		if a, err = cipher.NewGCM(b); err != nil {
-			return nil, err
-		}
-	case HPKEAEADChaCha20Poly1305:
-		if a, err = chacha20poly1305.New(k.Key); err != nil {
-			return nil, err
-		}
+	as, _ := hpkeAEADSuite(suite.AEAD) // KeySchedule checked it
+	a, err := as.spec.newAEAD(k.Key)
+	if err != nil {
+		return nil, err
 	}
 	return &HPKEReceiver{aead: a, baseNonce: k.BaseNonce}, nil
 }
