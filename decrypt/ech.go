@@ -27,7 +27,6 @@ const (
 	echConfirmLen            = 8
 	handshakeCH       uint8  = 1
 	handshakeSH       uint8  = 2
-	handshakeMsgHash  uint8  = 254
 	echInfoPrefix            = "tls ech\x00"
 	echAcceptLabel           = "ech accept confirmation"
 	echHRRAcceptLabel        = "hrr ech accept confirmation"
@@ -545,5 +544,5 @@ func ECHAcceptedHRR(h crypto.Hash, innerClientHello1, helloRetryRequest []byte) 
 func messageHash(h crypto.Hash, clientHello1 []byte) []byte {
 	d := h.New()
 	d.Write(clientHello1)
-	return append([]byte{handshakeMsgHash, 0, 0, byte(h.Size())}, d.Sum(nil)...)
+	return messageHashOf(d.Sum(nil))
 }

@@ -92,11 +92,8 @@ func (h *Handshake) UseInnerRandom(random, innerHello []byte) {
 // 4.4.1), hashed with suite's hash; random is ClientHello2's. Call it
 // before the ServerHello is added.
 func (h *Handshake) UseInnerHellosAfterHRR(suite *Suite, random, inner1, hrr, inner2 []byte) {
-	h.ClientRandom = bytes.Clone(random)
-	need := h.transcript.need
-	h.transcript = NewTranscript()
-	h.transcript.need = need
-	h.transcript.Write(messageHash(suite.PRFHash, inner1))
-	h.transcript.Write(hrr)
-	h.transcript.Write(inner2)
+	h.UseInnerRandom(random, inner1)
+	h.HelloRetryRequest(suite.ID)
+	h.AddMessage(hrr)
+	h.AddMessage(inner2)
 }

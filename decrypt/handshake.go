@@ -105,11 +105,15 @@ func (h *Handshake) HelloRetryRequest(suite uint16) {
 	if !ok || !s.TLS13 {
 		return
 	}
-	ch1 := h.transcript.Sum(s.PRFHash)
 	t := NewTranscript()
-	t.Write([]byte{typeMessageHash, 0, 0, byte(len(ch1))})
-	t.Write(ch1)
+	t.Write(messageHashOf(h.transcript.Sum(s.PRFHash)))
 	h.transcript = t
+}
+
+// messageHashOf is the synthetic message_hash handshake message (RFC 8446
+// 4.4.1) that stands for a ClientHello1 whose hash is digest.
+func messageHashOf(digest []byte) []byte {
+	return append([]byte{typeMessageHash, 0, 0, byte(len(digest))}, digest...)
 }
 
 // typeMessageHash is the message_hash handshake type (RFC 8446 4.4.1).
