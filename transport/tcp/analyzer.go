@@ -74,13 +74,7 @@ func (h *connHandler) Note(n reassembly.Note) {
 	h.c.AddNote(Side(n.Dir), n.Code, n.Offset, n.Packet, n.Detail)
 }
 
-func (h *connHandler) Wire(w [2]reassembly.Wire) {
-	var sw [2]SideWire
-	for d, f := range w {
-		sw[d] = SideWire{Packets: f.Packets, Bytes: f.Bytes, PayloadBytes: f.Payload, Retransmissions: f.Retransmissions}
-	}
-	h.c.SetWire(sw)
-}
+func (h *connHandler) Wire(w [2]reassembly.Wire) { h.c.SetWire(w) }
 
 func (h *connHandler) End(r reassembly.EndReason, t time.Time) {
 	h.c.Close(r.String(), t)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ssldissect/ssldissect/decrypt"
 	"github.com/ssldissect/ssldissect/parser"
+	"github.com/ssldissect/ssldissect/reassembly"
 	"github.com/ssldissect/ssldissect/session"
 )
 
@@ -47,17 +48,11 @@ type Stream struct {
 	dead    bool              // no TLS found: stop looking
 }
 
-// SideWire is what one side's TCP segments were on the wire (see
-// reassembly.Wire): Stream.SetWire hands them to the connection's
-// session.Conn at Close, by direction.
-type SideWire struct {
-	Packets, Bytes, PayloadBytes, Retransmissions uint64
-}
-
-// SetWire puts the figures of the connection's segments, by Side, in the
-// summary (session.Conn.Wire), by direction: call it just before Close.
-// A connection that has no session.Conn (never TLS) has no summary.
-func (c *Stream) SetWire(w [2]SideWire) {
+// SetWire puts the figures of the connection's segments on the wire, by
+// Side (reassembly.Wire), in the summary (session.Conn.Wire), by
+// direction: call it just before Close. A connection that has no
+// session.Conn (never TLS) has no summary.
+func (c *Stream) SetWire(w [2]reassembly.Wire) {
 	if c.Conn == nil {
 		return
 	}
@@ -67,7 +62,7 @@ func (c *Stream) SetWire(w [2]SideWire) {
 	for s, f := range w {
 		d := c.dirOf(Side(s))
 		cw.Packets[d], cw.Bytes[d] = f.Packets, f.Bytes
-		cw.PayloadBytes[d], cw.Retransmissions[d] = f.PayloadBytes, f.Retransmissions
+		cw.PayloadBytes[d], cw.Retransmissions[d] = f.Payload, f.Retransmissions
 	}
 }
 
