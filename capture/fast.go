@@ -85,8 +85,7 @@ func (d *decoder) fast(first gopacket.LayerType, data []byte) bool {
 	if hasEther {
 		m.HasEther, m.SrcMAC, m.DstMAC = true, src, dst
 	}
-	m.EtherType = ether
-	m.L3 = l3
+	m.L3 = l3 // EtherType is set by decode, from the IP version
 	return true
 }
 

@@ -89,6 +89,16 @@ type cbcMode interface {
 	SetIV([]byte)
 }
 
+// newAESCBC is AES's CBC decrypter: the pipelined one (AES-NI, 8 blocks at
+// a time on amd64; crypto/cipher's elsewhere).
+func newAESCBC(key []byte) (cbcMode, error) {
+	d, err := aescbc.NewDecrypter(key, make([]byte, aescbc.BlockSize))
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
 // NewHalfConn12 returns the read state for one direction of an SSL 3.0 to
 // TLS 1.2 connection after ChangeCipherSpec, from that direction's keys
 // (see KeysFromMasterSecret). iv is the CBC IV (used before TLS 1.1) or the
@@ -127,13 +137,8 @@ func NewHalfConn12(version uint16, suite *Suite, macKey, key, iv []byte, encrypt
 		}
 	case ModeCBC:
 		hc.etm = encryptThenMAC && version > VersionSSL30
-		if suite.Cipher == "AES_128_CBC" || suite.Cipher == "AES_256_CBC" {
-			// AES: the pipelined decrypter (AES-NI, 8 blocks at a time on
-			// amd64; crypto/cipher's elsewhere).
-			var d *aescbc.Decrypter
-			if d, err = aescbc.NewDecrypter(key, make([]byte, aescbc.BlockSize)); err == nil {
-				hc.cbc = d
-			}
+		if suite.spec.newCBC != nil {
+			hc.cbc, err = suite.spec.newCBC(key)
 		} else {
 			hc.block, err = suite.spec.newBlock(key)
 			if err == nil {

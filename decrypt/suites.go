@@ -107,7 +107,10 @@ type cipherSpec struct {
 	nonce         nonceKind
 	newStream     func(key []byte) (cipher.Stream, error) // ModeStream; nil: NULL cipher
 	newBlock      func(key []byte) (cipher.Block, error)  // ModeCBC, and block-based AEADs
-	newAEAD       func(key []byte) (cipher.AEAD, error)   // ModeAEAD
+	// newCBC, when set, makes a ModeCBC cipher's decrypter itself
+	// (AES: the pipelined one) instead of crypto/cipher's over newBlock.
+	newCBC  func(key []byte) (cbcMode, error)
+	newAEAD func(key []byte) (cipher.AEAD, error) // ModeAEAD
 }
 
 type cipherID uint8
@@ -203,8 +206,8 @@ func cipherSpecs() [numCiphers]cipherSpec {
 		c3DES:           {name: "3DES_EDE_CBC", mode: ModeCBC, keyLen: 24, ivLen: 8, blockSize: 8, newBlock: new3DES},
 		cIDEA:           {name: "IDEA_CBC", mode: ModeCBC, keyLen: 16, ivLen: 8, blockSize: 8, newBlock: newIDEA},
 		cSEED:           {name: "SEED_CBC", mode: ModeCBC, keyLen: 16, ivLen: 16, blockSize: 16, newBlock: newSEED},
-		cAES128:         {name: "AES_128_CBC", mode: ModeCBC, keyLen: 16, ivLen: 16, blockSize: 16, newBlock: newAES},
-		cAES256:         {name: "AES_256_CBC", mode: ModeCBC, keyLen: 32, ivLen: 16, blockSize: 16, newBlock: newAES},
+		cAES128:         {name: "AES_128_CBC", mode: ModeCBC, keyLen: 16, ivLen: 16, blockSize: 16, newBlock: newAES, newCBC: newAESCBC},
+		cAES256:         {name: "AES_256_CBC", mode: ModeCBC, keyLen: 32, ivLen: 16, blockSize: 16, newBlock: newAES, newCBC: newAESCBC},
 		cCamellia128:    {name: "CAMELLIA_128_CBC", mode: ModeCBC, keyLen: 16, ivLen: 16, blockSize: 16, newBlock: newCamellia},
 		cCamellia256:    {name: "CAMELLIA_256_CBC", mode: ModeCBC, keyLen: 32, ivLen: 16, blockSize: 16, newBlock: newCamellia},
 		cARIA128:        {name: "ARIA_128_CBC", mode: ModeCBC, keyLen: 16, ivLen: 16, blockSize: 16, newBlock: newARIA},
