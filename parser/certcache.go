@@ -2,7 +2,8 @@ package parser
 
 import (
 	"slices"
-	"sync"
+
+	"github.com/ssldissect/ssldissect/internal/boundcache"
 )
 
 // certCacheSize bounds the certificate summaries kept: when full, the
@@ -13,25 +14,12 @@ const certCacheSize = 4096
 // most connections in a capture present a chain seen before: parsing the
 // DER (and checking a self-signed certificate's signature) again for each
 // is the largest cost of a full handshake after the key exchange.
-var certCache = struct {
-	sync.Mutex
-	m map[[32]byte]CertInfo
-}{m: make(map[[32]byte]CertInfo)}
+var certCache = boundcache.New[[32]byte, CertInfo](certCacheSize)
 
-func cachedCertInfo(sum [32]byte) (CertInfo, bool) {
-	certCache.Lock()
-	ci, ok := certCache.m[sum]
-	certCache.Unlock()
-	return ci, ok
-}
+func cachedCertInfo(sum [32]byte) (CertInfo, bool) { return certCache.Get(sum) }
 
 func cacheCertInfo(sum [32]byte, ci CertInfo) CertInfo {
 	ci.SAN = slices.Clip(ci.SAN) // an append by a caller copies
-	certCache.Lock()
-	if len(certCache.m) >= certCacheSize {
-		clear(certCache.m)
-	}
-	certCache.m[sum] = ci
-	certCache.Unlock()
+	certCache.Put(sum, ci)
 	return ci
 }

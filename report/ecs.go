@@ -15,10 +15,11 @@ import (
 	"encoding/hex"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/ssldissect/ssldissect/parser"
 	"github.com/ssldissect/ssldissect/session"
+
+	"github.com/ssldissect/ssldissect/internal/boundcache"
 )
 
 // --format ecs: one Elastic Common Schema document per connection, nested
@@ -405,10 +406,7 @@ func (s *ecsTLSSide) certificates(chain []parser.CertInfo) {
 
 // x509Cache keeps x509Of's results by SHA-256, as the same leaf comes back
 // in connection after connection; when full it starts again empty.
-var x509Cache = struct {
-	sync.Mutex
-	m map[string]*ecsX509
-}{m: map[string]*ecsX509{}}
+var x509Cache = boundcache.New[string, *ecsX509](x509CacheSize)
 
 const x509CacheSize = 1024
 
@@ -419,19 +417,11 @@ func x509Of(ci *parser.CertInfo) *ecsX509 {
 	if ci.SHA256 == "" {
 		return newX509Of(ci) // no key to cache it by
 	}
-	x509Cache.Lock()
-	x, ok := x509Cache.m[ci.SHA256]
-	x509Cache.Unlock()
-	if ok {
+	if x, ok := x509Cache.Get(ci.SHA256); ok {
 		return x
 	}
-	x = newX509Of(ci)
-	x509Cache.Lock()
-	if len(x509Cache.m) >= x509CacheSize {
-		clear(x509Cache.m)
-	}
-	x509Cache.m[ci.SHA256] = x
-	x509Cache.Unlock()
+	x := newX509Of(ci)
+	x509Cache.Put(ci.SHA256, x)
 	return x
 }
 

@@ -4,9 +4,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/ssldissect/ssldissect/parser"
+
+	"github.com/ssldissect/ssldissect/internal/boundcache"
 )
 
 func suiteList(cs []parser.CipherSuite) []string {
@@ -373,19 +374,13 @@ func (cv *certValues) of(c *parser.CertInfo) bool {
 
 // certValueCache keeps the certValues of at most maxCertValues
 // certificates; when full, it starts again empty.
-var certValueCache = struct {
-	sync.Mutex
-	m map[string]*certValues
-}{m: map[string]*certValues{}}
+var certValueCache = boundcache.New[string, *certValues](maxCertValues)
 
 const maxCertValues = 4096
 
 func certValuesOf(c *parser.CertInfo) *certValues {
 	if c.SHA256 != "" {
-		certValueCache.Lock()
-		cv := certValueCache.m[c.SHA256]
-		certValueCache.Unlock()
-		if cv != nil && cv.of(c) {
+		if cv, _ := certValueCache.Get(c.SHA256); cv != nil && cv.of(c) {
 			return cv
 		}
 	}
@@ -393,12 +388,7 @@ func certValuesOf(c *parser.CertInfo) *certValues {
 	cv.src.DER = nil
 	cv.v = [9]any{c.Subject, c.Issuer, c.Serial, cv.notBefore, cv.notAfter, c.Key, c.SignatureAlgorithm, c.SHA256, nonNil(c.SAN)}
 	if c.SHA256 != "" {
-		certValueCache.Lock()
-		if len(certValueCache.m) >= maxCertValues {
-			clear(certValueCache.m)
-		}
-		certValueCache.m[c.SHA256] = cv
-		certValueCache.Unlock()
+		certValueCache.Put(c.SHA256, cv)
 	}
 	return cv
 }
