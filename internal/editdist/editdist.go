@@ -1,6 +1,3 @@
-// Package editdist measures how far a mistyped word is from the ones a
-// command knows (the Levenshtein distance), for "did you mean" hints: the
-// CLI's subcommands and --select's field names.
 package editdist
 
 // MaxLen bounds the work: a word longer than this (user input) is as far
