@@ -265,7 +265,7 @@ func commandFlags(cmd string) []*flagDoc {
 		if !probeCommand(cmd, first, d.isBool) {
 			return
 		}
-		if !d.isBool {
+		if !d.isBool && d.arg != "EXPR" { // an expression (--select) is no enumeration
 			d.values = probeValues(cmd, first, d.help)
 		}
 		out = append(out, d)
@@ -340,9 +340,6 @@ func probeValues(cmd, name string, help []string) []string {
 		if !slices.Contains(vals, w) && accepts(w) {
 			vals = append(vals, w)
 		}
-	}
-	if len(vals) > 1 && accepts(vals[0]+" or "+vals[1]) {
-		return nil // an expression (--select), no enumeration
 	}
 	return vals
 }
