@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"io/fs"
@@ -118,29 +117,7 @@ func corpusKeyMaterial(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, table := range []string{"TSHARK_SUMMARY.tsv", "QUIC_TSHARK.tsv", "DTLS_TSHARK.tsv"} {
-		b, err := os.ReadFile(filepath.Join(dir, table))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var header []string
-		sc := bufio.NewScanner(bytes.NewReader(b))
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			if strings.HasPrefix(line, "#") || line == "" {
-				continue
-			}
-			cols := strings.Split(line, "\t")
-			if header == nil {
-				header = cols
-				continue
-			}
-			row := map[string]string{}
-			for i, h := range header {
-				if i < len(cols) {
-					row[h] = cols[i]
-				}
-			}
+		for _, row := range testenv.TSVRows(t, filepath.Join(dir, table)) {
 			km := row["key_material"]
 			if km == "" || strings.ContainsAny(km, " (") {
 				continue
@@ -148,9 +125,6 @@ func corpusKeyMaterial(t *testing.T, dir string) map[string]string {
 			if st, err := os.Stat(filepath.Join(dir, km)); err == nil && st.Mode().IsRegular() {
 				out[row["file"]] = filepath.Join(dir, km)
 			}
-		}
-		if header == nil {
-			t.Fatalf("%s: no header", table)
 		}
 	}
 	if len(out) == 0 {

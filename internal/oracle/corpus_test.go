@@ -58,7 +58,7 @@ type summaryRow map[string]string
 func readSummary(t *testing.T, dir string) map[string]summaryRow {
 	t.Helper()
 	out := map[string]summaryRow{}
-	for _, r := range readTSVRows(t, filepath.Join(dir, "TSHARK_SUMMARY.tsv")) {
+	for _, r := range testenv.TSVRows(t, filepath.Join(dir, "TSHARK_SUMMARY.tsv")) {
 		out[r["file"]] = r
 	}
 	if len(out) == 0 {

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/ssldissect/ssldissect/report"
+
+	"github.com/ssldissect/ssldissect/internal/testenv"
 )
 
 // dtlsExceptions are the differences with tshark found and explained:
@@ -31,7 +33,7 @@ const whyDTLS13Unified = "DTLS 1.3: tshark 4.0 does not dissect records with the
 func TestDTLSTshark(t *testing.T) {
 	t.Parallel()
 	dir := needConformance(t)
-	rows := readTSVRows(t, filepath.Join(dir, "DTLS_TSHARK.tsv"))
+	rows := testenv.TSVRows(t, filepath.Join(dir, "DTLS_TSHARK.tsv"))
 	results := map[string]*Result{}
 	keylogFor := func(row map[string]string) []string {
 		if m := row["key_material"]; m != "" && m != "—" && m != "embedded pcapng DSB" {

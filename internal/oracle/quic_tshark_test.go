@@ -1,9 +1,7 @@
 package oracle
 
 import (
-	"bufio"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -11,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/ssldissect/ssldissect/report"
+
+	"github.com/ssldissect/ssldissect/internal/testenv"
 )
 
 // quicRow is one connection of QUIC_TSHARK.tsv: what tshark 4.0 shows of
@@ -20,45 +20,8 @@ type quicRow map[string]string
 func readQUICTshark(t *testing.T, dir string) []quicRow {
 	t.Helper()
 	var rows []quicRow
-	for _, r := range readTSVRows(t, filepath.Join(dir, "QUIC_TSHARK.tsv")) {
+	for _, r := range testenv.TSVRows(t, filepath.Join(dir, "QUIC_TSHARK.tsv")) {
 		rows = append(rows, quicRow(r))
-	}
-	return rows
-}
-
-// readTSVRows reads a tab-separated file whose first line that is not a
-// "#" comment names the columns.
-func readTSVRows(t *testing.T, path string) []map[string]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var header []string
-	var rows []map[string]string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") || line == "" {
-			continue
-		}
-		cols := strings.Split(line, "\t")
-		if header == nil {
-			header = cols
-			continue
-		}
-		r := map[string]string{}
-		for i, h := range header {
-			if i < len(cols) {
-				r[h] = cols[i]
-			}
-		}
-		rows = append(rows, r)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return rows
 }

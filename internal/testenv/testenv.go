@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -208,4 +209,45 @@ func SeedCorpus(t testing.TB, target string) []string {
 		t.Fatalf("the seed corpus %s is empty", dir)
 	}
 	return files
+}
+
+// TSVRows reads a tab-separated table whose first line that is not a "#"
+// comment names the columns (the conformance corpus's TSHARK_SUMMARY.tsv,
+// QUIC_TSHARK.tsv, DTLS_TSHARK.tsv): one map per row, column -> value.
+func TSVRows(t testing.TB, path string) []map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var header []string
+	var rows []map[string]string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") || line == "" {
+			continue
+		}
+		cols := strings.Split(line, "\t")
+		if header == nil {
+			header = cols
+			continue
+		}
+		r := map[string]string{}
+		for i, h := range header {
+			if i < len(cols) {
+				r[h] = cols[i]
+			}
+		}
+		rows = append(rows, r)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if header == nil {
+		t.Fatalf("%s: no header line", path)
+	}
+	return rows
 }
