@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
@@ -38,7 +37,8 @@ const (
 
 // frame is one raw frame as a file reader produced it.
 type frame struct {
-	data   []byte // into the reader's buffer: valid until its next read
+	data   []byte  // into the reader's buffer: valid until its next read
+	buf    *Buffer // the buffer data is in, when it is one of the reader's
 	ci     gopacket.CaptureInfo
 	link   layers.LinkType
 	offset int64 // of the record or block
@@ -50,7 +50,7 @@ type fileReader struct {
 	index  int // position among the inputs, breaks timestamp ties
 	file   *os.File
 	gz     *gzip.Reader
-	r      *bufio.Reader
+	r      *chunkReader
 	ng     bool
 	closed bool
 
@@ -101,7 +101,7 @@ func openFile(path string, index int, stdin io.Reader, warn func(error), secret 
 // nil, is closed with the reader.
 func newFileReader(name string, index int, src io.Reader, file *os.File, warn func(error), secret func(Secret)) (*fileReader, error) {
 	f := &fileReader{name: name, index: index, file: file, warn: warn, secret: secret}
-	f.r = bufio.NewReaderSize(src, readSize)
+	f.r = newChunkReader(src, readSize)
 	if m, _ := f.r.Peek(2); bytes.Equal(m, magicGzip) {
 		gz, err := gzip.NewReader(f.r)
 		if err != nil {
@@ -109,7 +109,7 @@ func newFileReader(name string, index int, src io.Reader, file *os.File, warn fu
 			return nil, fmt.Errorf("capture: %s: gzip: %w", name, err)
 		}
 		f.gz = gz
-		f.r = bufio.NewReaderSize(gz, readSize)
+		f.r = newChunkReader(gz, readSize)
 	}
 	m, err := f.r.Peek(4)
 	if len(m) == 0 && err != nil {
@@ -296,11 +296,15 @@ func (f *fileReader) nextPcap() error {
 		}
 	}
 	var data []byte
+	var buf *Buffer
 	var err error
 	if keep == incl {
 		// Nothing is read after the record until the next one: it can be
 		// handed out from the read buffer itself.
 		data, err = f.peek(int(keep))
+		if int(keep) <= f.r.Size() {
+			buf = f.r.cur
+		}
 	} else {
 		data, err = f.readBuf(int(keep))
 	}
@@ -321,6 +325,7 @@ func (f *fileReader) nextPcap() error {
 	}
 	f.fr = frame{
 		data: data,
+		buf:  buf,
 		ci: gopacket.CaptureInfo{
 			Timestamp:     time.Unix(int64(sec), ns).UTC(),
 			CaptureLength: int(keep),

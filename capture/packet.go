@@ -38,6 +38,54 @@ type Packet struct {
 	// Data is the captured frame, from the link-layer header on (for
 	// writing it to a capture file).
 	Data []byte
+
+	buf *Buffer // the read buffer Data is in, if it is one
+}
+
+// Buffer is the read buffer that holds p's frame (Data) and the bytes of
+// its TCP or UDP layer, for a caller that keeps them past the next call to
+// Next (Buffer.Retain); nil when they are not all in one (a frame larger
+// than the buffer, a pcapng block, a segment of a reassembled IP
+// fragment, a live capture): such a caller copies them.
+func (p *Packet) Buffer() *Buffer {
+	if p.buf == nil || !within(p.buf.b, p.Data) {
+		return nil
+	}
+	switch {
+	case p.TCP != nil:
+		if !within(p.Data, p.TCP.Contents) || !within(p.Data, p.TCP.Payload) {
+			return nil
+		}
+	case p.UDP != nil:
+		if !within(p.Data, p.UDP.Contents) || !within(p.Data, p.UDP.Payload) {
+			return nil
+		}
+	}
+	return p.buf
+}
+
+// Segment returns the bytes of p's TCP segment (its header, then its
+// payload) or of its UDP datagram's payload as one slice of the read
+// buffer, with that buffer; nil and nil when Buffer is nil or the TCP
+// header and payload are not contiguous.
+func (p *Packet) Segment() ([]byte, *Buffer) {
+	b := p.Buffer()
+	if b == nil {
+		return nil, nil
+	}
+	switch {
+	case p.TCP != nil:
+		h, pl := p.TCP.Contents, p.TCP.Payload
+		start := offsetIn(p.Data, h)
+		if start < 0 || (len(pl) > 0 && offsetIn(p.Data, pl) != start+len(h)) {
+			return nil, nil
+		}
+		end := start + len(h) + len(pl)
+		return p.Data[start:end:end], b
+	case p.UDP != nil:
+		return p.UDP.Payload, b
+	}
+	return nil, nil
 }
 
 // UDPEndpoints are the source and destination addresses and ports of a

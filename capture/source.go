@@ -268,7 +268,7 @@ func (s *multiSource) decode(f *fileReader) bool {
 		s.warn(&FileError{File: f.name, Packet: f.frames, Offset: fr.offset,
 			Err: fmt.Errorf("link type %d (%v) is not supported; its packets are skipped", fr.link, fr.link)})
 	}
-	s.pkt = Packet{File: f.name, FileNum: f.frames, CI: fr.ci, LinkType: fr.link, Data: fr.data}
+	s.pkt = Packet{File: f.name, FileNum: f.frames, CI: fr.ci, LinkType: fr.link, Data: fr.data, buf: fr.buf}
 	return d.deliver(&s.stats, s.match, &s.pkt)
 }
 

@@ -239,6 +239,9 @@ func appendConnectionJSON(b []byte, c *Connection) ([]byte, error) {
 // writeConnection is writeLine for a connection: appendConnectionJSON
 // into the Writer's reused buffer.
 func (w *Writer) writeConnection(c *Connection) error {
+	if w.part != nil {
+		return w.appendPart(func(b []byte) ([]byte, error) { return appendConnectionJSON(b, c) }, `"id":`, c.ID)
+	}
 	b, err := appendConnectionJSON(w.jbuf[:0], c)
 	return w.writeJSON(b, err, `"id":`, c.ID)
 }

@@ -299,8 +299,31 @@ func (w *Writer) writeLine(v any) error {
 
 // writeRecord is writeLine for a record.
 func (w *Writer) writeRecord(r *Record) error {
+	if w.part != nil {
+		return w.appendPart(func(b []byte) ([]byte, error) { return appendRecordJSON(b, r) }, `"conn":`, r.Conn)
+	}
 	b, err := appendRecordJSON(w.jbuf[:0], r)
 	return w.writeJSON(b, err, `"conn":`, r.Conn)
+}
+
+// appendPart, in a Writer made by Split, appends a line made by f to the
+// part's output itself (not through w.out, a copy less), whose connection
+// id, after key, is conn (markID).
+func (w *Writer) appendPart(f func([]byte) ([]byte, error), key string, conn uint64) error {
+	if w.out.Buffered() > 0 {
+		if err := w.out.Flush(); err != nil {
+			return err
+		}
+	}
+	p := w.part
+	start := len(p.buf)
+	b, err := f(p.buf)
+	if err != nil {
+		return err
+	}
+	p.buf = b
+	w.markAt(start, b[start:], key, conn)
+	return nil
 }
 
 // writeJSON writes a line b made in w.jbuf (unless its encoder failed
@@ -331,24 +354,30 @@ func (w *Writer) Split() session.SinkPart {
 	return wr
 }
 
-// Take hands out what a Writer made by Split wrote since the last call
+// Written is how much a Writer made by Split wrote since the last Take
 // (session.SinkPart).
-func (w *Writer) Take(dst []byte, marks []session.IDMark) ([]byte, []session.IDMark) {
-	p := w.part
-	base := len(dst)
-	// What overflowed the buffer, then the buffer, flushed straight into
-	// dst.
-	dst = append(dst, p.buf...)
-	held := p.buf
-	p.buf = dst
-	w.setErr(w.out.Flush())
-	dst, p.buf = p.buf, held
-	for _, m := range p.marks {
-		m.Off += base
-		marks = append(marks, m)
+func (w *Writer) Written() (n, marks int) {
+	if w.out.Buffered() > 0 {
+		w.setErr(w.out.Flush())
 	}
-	p.buf, p.marks = p.buf[:0], p.marks[:0]
-	return dst, marks
+	return len(w.part.buf), len(w.part.marks)
+}
+
+// Take hands out what a Writer made by Split wrote since the last call
+// and goes on in buf and marks (session.SinkPart).
+func (w *Writer) Take(buf []byte, marks []session.IDMark) ([]byte, []session.IDMark) {
+	p := w.part
+	if w.out.Buffered() > 0 {
+		w.setErr(w.out.Flush())
+	}
+	out, outMarks := p.buf, p.marks
+	if buf == nil {
+		// As much room as the last one needed, rather than growing
+		// from nothing.
+		buf = make([]byte, 0, cap(out))
+	}
+	p.buf, p.marks = buf[:0], marks[:0]
+	return out, outMarks
 }
 
 // WriteMerged writes the merged output of the Writers made by Split

@@ -22,9 +22,15 @@ type IDMark struct {
 // like its Splitter, into bytes that Take hands out.
 type SinkPart interface {
 	Sink
-	// Take appends what was written since the last call to dst, and the
-	// marks of the ids in it (their Off counted in dst) to marks.
-	Take(dst []byte, marks []IDMark) ([]byte, []IDMark)
+	// Written is how many bytes, and marks of the ids in them, the part
+	// has written since the last Take: the output of each event ends
+	// where Written says after it.
+	Written() (n, marks int)
+	// Take hands out what was written since the last call, and the marks
+	// of the ids in it (their Off counted in it), and writes on into buf
+	// and marks (emptied; buffers the caller is done with, or nil), so
+	// that no byte is copied on the way.
+	Take(buf []byte, marks []IDMark) ([]byte, []IDMark)
 }
 
 // A Splitter is a Sink whose formatting the workers of a sharded run can

@@ -61,6 +61,7 @@ func main() {
 	stop := cpuProfile(os.Getenv("SSLDISSECT_CPUPROFILE"))
 	code := exitCode(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr), os.Stderr)
 	stop()
+	memProfile(os.Getenv("SSLDISSECT_MEMPROFILE"))
 	runtime.KeepAlive(floor)
 	os.Exit(code)
 }
@@ -82,6 +83,24 @@ func cpuProfile(name string) func() {
 	return func() {
 		pprof.StopCPUProfile()
 		f.Close()
+	}
+}
+
+// memProfile writes the allocation profile of the run (go tool pprof
+// -sample_index=alloc_space) to the file named; "" writes nothing.
+func memProfile(name string) {
+	if name == "" {
+		return
+	}
+	f, err := os.Create(name)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		if e := f.Close(); err == nil {
+			err = e
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ssldissect: SSLDISSECT_MEMPROFILE: %v\n", err)
 	}
 }
 

@@ -131,10 +131,10 @@ type recorder struct {
 	flush  bool
 	conns  map[*session.Conn]*shadow
 	// part, when set, formats the events on the worker: the recorder
-	// keeps its bytes (buf, marks) instead of the events themselves.
+	// keeps where each one's bytes end in the part's output (n bytes and
+	// marks so far) instead of the events themselves.
 	part  session.SinkPart
-	buf   []byte
-	marks []session.IDMark
+	n, nm int
 }
 
 func newRecorder(wire bool) *recorder {
@@ -182,11 +182,21 @@ func (r *recorder) End(c *session.Conn) {
 
 // took records what the part wrote for a Sink call of connection conn.
 func (r *recorder) took(conn uint64) {
-	off, m := len(r.buf), len(r.marks)
-	r.buf, r.marks = r.part.Take(r.buf, r.marks)
-	if len(r.buf) > off {
-		r.events = append(r.events, event{kind: evBytes, flush: r.flush, pkt: r.pkt, conn: conn, bOff: off, bEnd: len(r.buf), m0: m, m1: len(r.marks)})
+	n, m := r.part.Written()
+	if n > r.n {
+		r.events = append(r.events, event{kind: evBytes, flush: r.flush, pkt: r.pkt, conn: conn, bOff: r.n, bEnd: n, m0: r.nm, m1: m})
 	}
+	r.n, r.nm = n, m
+}
+
+// takeBytes hands out the part's output of the events recorded since the
+// last call, going on in buf and marks (recycled, or nil).
+func (r *recorder) takeBytes(buf []byte, marks []session.IDMark) ([]byte, []session.IDMark) {
+	r.n, r.nm = 0, 0
+	if r.part == nil {
+		return buf, marks
+	}
+	return r.part.Take(buf, marks)
 }
 
 // created notes that the connection with local id conn was made while

@@ -24,12 +24,11 @@ import (
 //
 //   - The dispatcher (a goroutine) reads the source, does what the
 //     single-threaded loop does per packet (counts, --count, --duration,
-//     OnPacket), copies each TCP packet out of the capture buffer and
-//     appends it to the batch of the worker its address pair hashes to
-//     (serverHash: the server's address and port, so that both directions
-//     of a connection, and all the connections to one server, share a
-//     worker: a full handshake and the connections that resume its
-//     session, whatever their client address). Every roundPackets packets it sends
+//     OnPacket), and appends each TCP packet to the batch of the worker its
+//     connection hashes to (flowHash: both directions alike). The batch
+//     holds the read buffer the packet is in (capture.Buffer, released
+//     when the worker is done with the batch) rather than a copy, unless
+//     the packet is not in one. Every roundPackets packets it sends
 //     each worker its batch, empty or not; the batch that ends at a
 //     multiple of FlushEvery asks for FlushIdle at the same packet time as
 //     the single loop, and the last one for FlushAll.
@@ -75,15 +74,19 @@ type pktCopy struct {
 	dnsOnly      bool // a DNS response for this worker's ECHConfigs table only
 	off, hlen    int  // the TCP or UDP header in batch.buf, followed by ...
 	n            int  // ... the payload
+	// seg, when not nil, is the TCP header and payload (UDP: the payload)
+	// in a read buffer of the source the batch holds, not copied.
+	seg []byte
 }
 
 // batch is one round's packets for one worker.
 type batch struct {
 	pkts  []pktCopy
-	buf   []byte // the TCP headers and payloads
-	flush bool   // FlushIdle(at) after the packets
-	final bool   // FlushAll(at) after the packets, unless abort
-	abort bool   // a hook failed: the run ends without FlushAll
+	buf   []byte            // the TCP headers and payloads that are copied
+	holds []*capture.Buffer // the read buffers the others are in
+	flush bool              // FlushIdle(at) after the packets
+	final bool              // FlushAll(at) after the packets, unless abort
+	abort bool              // a hook failed: the run ends without FlushAll
 	at    time.Time
 	end   uint64 // the number of the round's last packet (of any worker)
 	// snap, in a live run, is the dispatcher's counts when the round was
@@ -107,19 +110,54 @@ func (b *batch) add(p *capture.Packet) {
 		b.addUDP(p)
 		return
 	}
-	pc := pktCopy{p: *p, off: len(b.buf), hlen: len(p.TCP.Contents), n: len(p.TCP.Payload)}
+	pc := pktCopy{p: *p, hlen: len(p.TCP.Contents), n: len(p.TCP.Payload)}
 	pc.p.TCP, pc.p.UDP, pc.p.Data, pc.p.CI.AncillaryData = nil, nil, nil, nil
+	if seg, buf := p.Segment(); seg != nil {
+		pc.seg = seg
+		b.hold(buf)
+	} else {
+		pc.off = len(b.buf)
+		b.buf = append(b.buf, p.TCP.Contents...)
+		b.buf = append(b.buf, p.TCP.Payload...)
+	}
 	b.pkts = append(b.pkts, pc)
-	b.buf = append(b.buf, p.TCP.Contents...)
-	b.buf = append(b.buf, p.TCP.Payload...)
+}
+
+// hold retains buf for the batch, once.
+func (b *batch) hold(buf *capture.Buffer) {
+	if n := len(b.holds); n > 0 && b.holds[n-1] == buf {
+		return
+	}
+	for _, h := range b.holds {
+		if h == buf {
+			return
+		}
+	}
+	buf.Retain()
+	b.holds = append(b.holds, buf)
+}
+
+// release lets the read buffers the batch held go.
+func (b *batch) release() {
+	for i, h := range b.holds {
+		h.Release()
+		b.holds[i] = nil
+	}
+	b.holds = b.holds[:0]
 }
 
 // addUDP copies a UDP datagram (for the QUIC transport).
 func (b *batch) addUDP(p *capture.Packet) {
-	pc := pktCopy{p: *p, isUDP: true, off: len(b.buf), n: len(p.UDP.Payload), sport: p.UDP.SrcPort, dport: p.UDP.DstPort}
+	pc := pktCopy{p: *p, isUDP: true, n: len(p.UDP.Payload), sport: p.UDP.SrcPort, dport: p.UDP.DstPort}
 	pc.p.TCP, pc.p.UDP, pc.p.Data, pc.p.CI.AncillaryData = nil, nil, nil, nil
+	if seg, buf := p.Segment(); seg != nil {
+		pc.seg = seg
+		b.hold(buf)
+	} else {
+		pc.off = len(b.buf)
+		b.buf = append(b.buf, p.UDP.Payload...)
+	}
 	b.pkts = append(b.pkts, pc)
-	b.buf = append(b.buf, p.UDP.Payload...)
 }
 
 // layers are a worker's decoded TCP and UDP layers, of the packet it is
@@ -133,14 +171,18 @@ type layersOf struct {
 // the worker, in l.
 func (b *batch) decode(i int, l *layersOf) *capture.Packet {
 	pc := &b.pkts[i]
-	end := pc.off + pc.hlen + pc.n
+	seg := pc.seg
+	if seg == nil {
+		end := pc.off + pc.hlen + pc.n
+		seg = b.buf[pc.off:end:end]
+	}
 	if pc.isUDP {
 		l.udp = layers.UDP{SrcPort: pc.sport, DstPort: pc.dport}
-		l.udp.Payload = b.buf[pc.off:end:end]
+		l.udp.Payload = seg
 		pc.p.UDP = &l.udp
 		return &pc.p
 	}
-	if err := l.tcp.DecodeFromBytes(b.buf[pc.off:end:end], gopacket.NilDecodeFeedback); err != nil {
+	if err := l.tcp.DecodeFromBytes(seg, gopacket.NilDecodeFeedback); err != nil {
 		return nil // it decoded once: not expected
 	}
 	pc.p.TCP = &l.tcp
@@ -206,8 +248,10 @@ func runSharded(src capture.Source, sink session.Sink, opt Options, keys *decryp
 	var next uint64
 	idx := make([]int, n)
 	ans := make([]answer, n)
-	var merged []byte // a round's bytes, when the workers format
-	// put hands event e of worker w, of the connection with global id, on.
+	var num [20]byte
+	// put hands event e of worker w, of the connection with global id, on:
+	// the bytes a part wrote go to the Splitter piece by piece, with the
+	// run's ids in place, straight from the worker's buffer.
 	put := func(w int, e *event, id uint64) {
 		if e.kind != evBytes {
 			replayOne(sink, e, id)
@@ -216,11 +260,11 @@ func runSharded(src capture.Source, sink session.Sink, opt Options, keys *decryp
 		a := &ans[w]
 		pos := e.bOff
 		for _, m := range a.marks[e.m0:e.m1] {
-			merged = append(merged, a.buf[pos:m.Off]...)
-			merged = strconv.AppendUint(merged, ids[w][m.Conn-1], 10)
+			sp.WriteMerged(a.buf[pos:m.Off])
+			sp.WriteMerged(strconv.AppendUint(num[:0], ids[w][m.Conn-1], 10))
 			pos = m.Off + m.Len
 		}
-		merged = append(merged, a.buf[pos:e.bEnd]...)
+		sp.WriteMerged(a.buf[pos:e.bEnd])
 	}
 	emit := func(w int, e *event) {
 		if e.kind == evCreate {
@@ -291,10 +335,6 @@ func runSharded(src capture.Source, sink session.Sink, opt Options, keys *decryp
 			idx[best] = i
 		}
 		if sp != nil {
-			if len(merged) > 0 {
-				sp.WriteMerged(merged)
-			}
-			merged = merged[:0]
 			for w := range n {
 				a := answer{buf: ans[w].buf[:0], marks: ans[w].marks[:0], events: ans[w].events[:0]}
 				ans[w].buf, ans[w].marks, ans[w].events = nil, nil, nil
@@ -537,13 +577,14 @@ func (wk *worker) run(ropt, uopt reassembly.Options) {
 			evs = append(evs, flushMerged(rec, b.at, asm.FlushIdle, qa.FlushIdle, da.FlushIdle)...)
 		}
 		keys.SetTime(2*b.end + 2)
-		a := answer{events: evs, final: b.final, snap: b.snap, buf: rec.buf, marks: rec.marks}
+		a := answer{events: evs, final: b.final, snap: b.snap}
+		var r answer
 		select {
-		case r := <-wk.bufFree:
-			rec.buf, rec.marks, rec.events = r.buf, r.marks, r.events
+		case r = <-wk.bufFree:
+			rec.events = r.events
 		default:
-			rec.buf, rec.marks = nil, nil
 		}
+		a.buf, a.marks = rec.takeBytes(r.buf, r.marks)
 		if b.final || wk.live {
 			a.stats, a.quic, a.dtls = asm.Stats(), qa.Stats, da.Stats
 			var r Result
@@ -552,6 +593,7 @@ func (wk *worker) run(ropt, uopt reassembly.Options) {
 		}
 		b.snap = nil
 		// The reassembler keeps nothing of a packet after Add.
+		b.release()
 		b.pkts, b.buf = b.pkts[:0], b.buf[:0]
 		select {
 		case wk.free <- b:
