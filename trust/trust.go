@@ -54,6 +54,8 @@ type Result struct {
 // concurrent use.
 type Verifier struct {
 	roots *x509.CertPool
+	// index, when set, holds the roots instead (NewSystem on Linux).
+	index *rootIndex
 	// loadRoots, when set, makes roots on first use (NewLoading).
 	loadRoots func() *x509.CertPool
 	rootsOnce sync.Once
@@ -125,6 +127,14 @@ func (v *Verifier) rootPool() *x509.CertPool {
 		v.rootsOnce.Do(func() { v.roots = v.loadRoots() })
 	}
 	return v.roots
+}
+
+// rootsFor is the pool to verify the chain certs against.
+func (v *Verifier) rootsFor(certs []*x509.Certificate) *x509.CertPool {
+	if v.index != nil {
+		return v.index.poolFor(certs)
+	}
+	return v.rootPool()
 }
 
 // SystemRoots is the system's root pool (x509.SystemCertPool); an empty pool
@@ -290,7 +300,7 @@ func (v *Verifier) verify(certs []*x509.Certificate, at time.Time) *verdict {
 		}
 	}
 	opts := x509.VerifyOptions{
-		Roots:         v.rootPool(),
+		Roots:         v.rootsFor(certs),
 		Intermediates: inter,
 		CurrentTime:   at,
 		// OpenSSL's X509_verify_cert, as Zeek calls it, checks no

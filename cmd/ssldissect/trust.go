@@ -26,5 +26,5 @@ func (o *options) verifier() *trust.Verifier {
 	if o.roots != nil {
 		return trust.New(o.roots)
 	}
-	return trust.NewLoading(trust.SystemRoots)
+	return trust.NewSystem()
 }
