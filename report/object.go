@@ -1,8 +1,10 @@
 package report
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"strconv"
+	"unsafe"
 )
 
 // Field is one named value of an Object.
@@ -121,13 +123,54 @@ func appendJSONString(b []byte, s string) []byte {
 }
 
 // plainJSONString reports whether json.Marshal writes s as it is, between
-// quotes: printable ASCII without the characters it escapes.
+// quotes: printable ASCII without the characters it escapes. It looks at
+// eight bytes at a time (most strings written are long hex: randoms, key
+// shares, fingerprints).
 func plainJSONString(s string) bool {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	if len(s) >= 8 {
+		b := unsafe.Slice(unsafe.StringData(s), len(s)) // read only
+		var bad uint64
+		for ; i+8 <= len(b); i += 8 {
+			bad |= notPlain(binary.LittleEndian.Uint64(b[i:]))
+		}
+		if bad != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
 		c := s[i]
 		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			return false
 		}
 	}
 	return true
+}
+
+// Bytes of a word, for notPlain.
+const (
+	lanes01 = 0x0101010101010101
+	lanes7f = 0x7f7f7f7f7f7f7f7f
+	lanes80 = 0x8080808080808080
+)
+
+// notPlain is not 0 when one of the eight bytes of x is not plain (see
+// plainJSONString). The tests are exact as booleans (the bit twiddling
+// hacks' haszero and hasless, on the low seven bits of each byte, the
+// eighth tested on its own): a byte at or above 0x80, below 0x20, equal
+// to DEL or to a backslash, '<' or '>' (0x3e once bit 1 is set), '"' or
+// '&' (0x26 once bit 2 is set).
+func notPlain(x uint64) uint64 {
+	y := x & lanes7f
+	bad := x & lanes80
+	bad |= (y - 0x20*lanes01) &^ y
+	v := y ^ 0x7f*lanes01
+	bad |= (v - lanes01) &^ v
+	v = y ^ '\\'*lanes01
+	bad |= (v - lanes01) &^ v
+	v = (y | 0x02*lanes01) ^ 0x3e*lanes01
+	bad |= (v - lanes01) &^ v
+	v = (y | 0x04*lanes01) ^ 0x26*lanes01
+	bad |= (v - lanes01) &^ v
+	return bad & lanes80
 }

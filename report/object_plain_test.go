@@ -2,6 +2,8 @@ package report
 
 import (
 	"encoding/json"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -23,7 +25,34 @@ func TestPlainJSONString(t *testing.T) {
 			}
 		}
 	}
+	// Each byte in each of the eight lanes of a word, and in the tail.
+	for c := range 256 {
+		for pos := range 21 {
+			b := []byte("0123456789abcdefABCDE")
+			b[pos] = byte(c)
+			s := string(b)
+			j, _ := json.Marshal(s)
+			want := string(j) == `"`+s+`"` && c < 0x7f
+			if got := plainJSONString(s); got != want {
+				t.Errorf("plainJSONString(%q) = %v, json.Marshal gives %s", s, got, j)
+			}
+		}
+	}
 	if !plainJSONString("") || !plainJSONString("TLS_AES_128_GCM_SHA256 771,4865-4866") {
 		t.Error("plain strings not told plain")
+	}
+}
+
+func BenchmarkPlainJSONString(b *testing.B) {
+	hex := strings.Repeat("0123456789abcdef", 152) // an X25519MLKEM768 key share
+	for _, s := range []string{"TLS_AES_128_GCM_SHA256", hex[:64], hex} {
+		b.Run(strconv.Itoa(len(s)), func(b *testing.B) {
+			b.SetBytes(int64(len(s)))
+			for b.Loop() {
+				if !plainJSONString(s) {
+					b.Fatal("not plain")
+				}
+			}
+		})
 	}
 }
