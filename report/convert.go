@@ -14,6 +14,13 @@ func RecordOf(ev *session.RecordEvent) Record { return recordOf(nil, ev) }
 
 // recordOf is RecordOf with the handshake Objects taken from a.
 func recordOf(a *objArena, ev *session.RecordEvent) Record {
+	return recordWith(a, ev, false)
+}
+
+// recordWith is recordOf; with direct, the handshake messages are left
+// for appendRecordJSON to write (Record.messages) rather than made into
+// Objects.
+func recordWith(a *objArena, ev *session.RecordEvent, direct bool) Record {
 	r := Record{
 		Type:          "record",
 		Conn:          ev.Conn.ID,
@@ -40,8 +47,12 @@ func recordOf(a *objArena, ev *session.RecordEvent) Record {
 			r.ContentTypeID = hex8(ev.Record.Payload[0])
 		}
 	}
-	for _, m := range ev.Messages {
-		r.Handshake = append(r.Handshake, messageObject(a, m))
+	if direct {
+		r.messages, r.arena = ev.Messages, a
+	} else {
+		for _, m := range ev.Messages {
+			r.Handshake = append(r.Handshake, messageObject(a, m))
+		}
 	}
 	r.Alerts = make([]Alert, 0, len(ev.Alerts)) // never nil, "alerts":[]; no allocation when empty
 	for _, a := range ev.Alerts {

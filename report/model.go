@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"time"
+
+	"github.com/ssldissect/ssldissect/parser"
 )
 
 // The JSON schema of CONTRACT.md. Parser structs are never serialized
@@ -46,6 +48,12 @@ type Record struct {
 	// Hex is the record as captured, header and protected fragment
 	// (-X only): lower-case hex, no spaces.
 	Hex HexBytes `json:"hex,omitempty"`
+
+	// messages, when Handshake is empty, are the handshake messages to
+	// write as it would be (appendMessageJSON), with Objects from arena:
+	// the Writer's JSON, without building the Objects first.
+	messages []parser.Message
+	arena    *objArena
 }
 
 // RecordNumber is a DTLS 1.3 record number (RFC 9147 section 7).

@@ -53,6 +53,18 @@ func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
 			}
 		}
 		b = append(b, ']')
+	} else if len(r.messages) > 0 {
+		b = append(b, `,"handshake":[`...)
+		for i, m := range r.messages {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendMessageJSON(b, r.arena, m); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
 	}
 	var err error
 	b = append(b, `,"alerts":`...)

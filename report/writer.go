@@ -120,7 +120,7 @@ func (w *Writer) Record(ev *session.RecordEvent) {
 		return
 	}
 	if w.opt.Format == "json" {
-		r := recordOf(&w.arena, ev)
+		r := recordWith(&w.arena, ev, true)
 		if w.opt.HexRecords {
 			r.Hex = ev.Wire
 		}

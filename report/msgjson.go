@@ -1,0 +1,241 @@
+package report
+
+import (
+	"encoding/hex"
+	"strconv"
+
+	"github.com/ssldissect/ssldissect/parser"
+)
+
+// The JSON of the handshake messages most records carry, ClientHello and
+// ServerHello with their extensions, written straight from the parser's
+// structs into the output (issue 13: no intermediate object model on the
+// hot path). The bytes are exactly messageObject's written by
+// Object.appendJSON (TestMessageJSONCaptures compares them for every
+// message of the shipped and conformance captures); every other message,
+// and the rare extensions, go through messageObject.
+
+// appendMessageJSON appends the JSON object of m, taking any Objects it
+// needs from a.
+func appendMessageJSON(b []byte, a *objArena, m parser.Message) ([]byte, error) {
+	switch m := m.(type) {
+	case *parser.ClientHello:
+		return appendClientHelloJSON(b, a, m)
+	case *parser.ServerHello:
+		return appendServerHelloJSON(b, a, m)
+	}
+	return messageObject(a, m).appendJSON(b)
+}
+
+// jkey appends ,"key": (or {"key": when first).
+func jkey(b []byte, key string, first bool) []byte {
+	if first {
+		b = append(b, '{', '"')
+	} else {
+		b = append(b, ',', '"')
+	}
+	b = append(b, key...)
+	return append(b, '"', ':')
+}
+
+// jstr appends ,"key":"s".
+func jstr(b []byte, key, s string) []byte {
+	return appendJSONString(jkey(b, key, false), s)
+}
+
+// jint appends ,"key":v.
+func jint(b []byte, key string, v int64) []byte {
+	return strconv.AppendInt(jkey(b, key, false), v, 10)
+}
+
+// jhex appends ,"key":"<hex of p>" (hex is always plain).
+func jhex(b []byte, key string, p []byte) []byte {
+	b = append(jkey(b, key, false), '"')
+	b = hex.AppendEncode(b, p)
+	return append(b, '"')
+}
+
+// jlist appends ,"key":[s(0),...,s(n-1)], each a JSON string.
+func jlist(b []byte, key string, n int, s func(int) string) []byte {
+	b = append(jkey(b, key, false), '[')
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, s(i))
+	}
+	return append(b, ']')
+}
+
+// jversion is versionFields: ,"prefix":"name","prefix_id":"0x...."
+func jversion(b []byte, key, idKey string, v parser.Version) []byte {
+	return jstr(jstr(b, key, v.String()), idKey, hex16(uint16(v)))
+}
+
+// jmessageHead appends {"type":...,"type_id":... of m.
+func jmessageHead(b []byte, m parser.Message) []byte {
+	b = appendJSONString(jkey(b, "type", true), parser.MessageName(m))
+	return jstr(b, "type_id", hex8(uint8(m.Type())))
+}
+
+func appendClientHelloJSON(b []byte, a *objArena, m *parser.ClientHello) ([]byte, error) {
+	b = jmessageHead(b, m)
+	if m.SSLv2 {
+		b = append(b, `,"sslv2":true`...)
+	}
+	if m.Partial {
+		b = append(b, `,"partial":true`...)
+	}
+	b = jversion(b, "version", "version_id", m.LegacyVersion)
+	b = jhex(b, "random", m.Random[:])
+	b = jhex(b, "session_id", m.SessionID)
+	cs := m.CipherSuites
+	b = jlist(b, "cipher_suites", len(cs), func(i int) string { return cs[i].String() })
+	b = jlist(b, "cipher_suite_ids", len(cs), func(i int) string { return hex16(uint16(cs[i])) })
+	if m.SSLv2 {
+		specs := m.V2CipherSpecs
+		b = jlist(b, "v2_cipher_specs", len(specs), func(i int) string { return specs[i].String() })
+		b = jhex(b, "challenge", m.Challenge)
+	}
+	cm := m.CompressionMethods
+	b = jlist(b, "compression_methods", len(cm), func(i int) string { return cm[i].String() })
+	b, err := appendExtensionsJSON(b, a, m.Extensions)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
+func appendServerHelloJSON(b []byte, a *objArena, m *parser.ServerHello) ([]byte, error) {
+	b = jmessageHead(b, m)
+	if m.Partial {
+		b = append(b, `,"partial":true`...)
+	}
+	b = jversion(b, "version", "version_id", m.LegacyVersion)
+	b = jhex(b, "random", m.Random[:])
+	if !m.IsHelloRetryRequest() {
+		if d := m.Downgrade(); d != "" {
+			b = jstr(b, "downgrade_sentinel", d)
+		}
+	}
+	b = jhex(b, "session_id", m.SessionID)
+	b = jstr(b, "cipher_suite", m.CipherSuite.String())
+	b = jstr(b, "cipher_suite_id", hex16(uint16(m.CipherSuite)))
+	b = jstr(b, "compression_method", m.Compression.String())
+	b, err := appendExtensionsJSON(b, a, m.Extensions)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
+// appendExtensionsJSON appends ,"extensions":[...] (extensionObjects).
+func appendExtensionsJSON(b []byte, a *objArena, exts []parser.Extension) ([]byte, error) {
+	b = append(jkey(b, "extensions", false), '[')
+	for i := range exts {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = appendExtensionJSON(b, a, &exts[i]); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, ']'), nil
+}
+
+// appendExtensionJSON is extensionObject's JSON.
+func appendExtensionJSON(b []byte, a *objArena, e *parser.Extension) ([]byte, error) {
+	if e.Type == parser.ExtQUICTransportParameters {
+		return extensionObject(a, e).appendJSON(b)
+	}
+	name := e.Type.String()
+	if e.GREASE() {
+		name = "GREASE"
+	}
+	b = appendJSONString(jkey(b, "type", true), name)
+	b = jstr(b, "type_id", hex16(uint16(e.Type)))
+	b = jint(b, "length", int64(len(e.Data)))
+	if e.Err != nil {
+		b = jstr(b, "error", e.Err.Error())
+	}
+	switch x := e.Parsed.(type) {
+	case parser.ServerNameExt:
+		b = jlist(b, "server_names", len(x.Names), func(i int) string { return x.Names[i].Name })
+	case parser.ALPNExt:
+		b = jlist(b, "protocols", len(x.Protocols), func(i int) string { return x.Protocols[i] })
+	case parser.SupportedVersionsExt:
+		if len(x.Versions) > 0 {
+			b = jlist(b, "versions", len(x.Versions), func(i int) string { return x.Versions[i].String() })
+		} else {
+			b = jversion(b, "selected", "selected_id", x.Selected)
+		}
+	case parser.SupportedGroupsExt:
+		b = jlist(b, "groups", len(x.Groups), func(i int) string { return x.Groups[i].String() })
+	case parser.KeyShareExt:
+		if x.HRR {
+			b = jstr(b, "selected_group", x.SelectedGroup.String())
+		} else {
+			b = append(jkey(b, "key_shares", false), '[')
+			for i, k := range x.Entries {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendJSONString(jkey(b, "group", true), k.Group.String())
+				b = jstr(b, "group_id", hex16(uint16(k.Group)))
+				b = jint(b, "key_length", int64(len(k.Key)))
+				b = append(b, '}')
+			}
+			b = append(b, ']')
+		}
+	case parser.SignatureSchemesExt:
+		b = jlist(b, "signature_algorithms", len(x.Schemes), func(i int) string { return x.Schemes[i].String() })
+	case parser.ECPointFormatsExt:
+		b = jlist(b, "formats", len(x.Formats), func(i int) string { return x.Formats[i].String() })
+	case parser.SessionTicketExt:
+		b = jint(b, "ticket_length", int64(len(x.Ticket)))
+	case parser.PreSharedKeyExt:
+		if x.HasSelected {
+			b = jint(b, "selected_identity", int64(x.Selected))
+		} else {
+			b = jint(b, "identities", int64(len(x.Identities)))
+		}
+	case parser.PSKModesExt:
+		b = jlist(b, "modes", len(x.Modes), func(i int) string { return x.Modes[i].String() })
+	case parser.EarlyDataExt:
+		if x.HasMax {
+			b = jint(b, "max_early_data_size", int64(x.MaxEarlyDataSize))
+		}
+	case parser.ConnectionIDExt:
+		b = jhex(b, "cid", x.CID)
+	case parser.RenegotiationInfoExt:
+		b = jhex(b, "renegotiated_connection", x.RenegotiatedConnection)
+	case parser.StatusRequestExt:
+		if !x.Empty {
+			b = jstr(b, "status_type", x.StatusType.String())
+		}
+	case parser.SCTListExt:
+		b = jint(b, "scts", int64(len(x.SCTs)))
+	case parser.RecordSizeLimitExt:
+		b = jint(b, "limit", int64(x.Limit))
+	case parser.CookieExt:
+		b = jint(b, "cookie_length", int64(len(x.Cookie)))
+	case parser.PaddingExt:
+		b = jint(b, "padding_length", int64(x.Length))
+	case parser.HeartbeatExt:
+		b = jstr(b, "mode", x.Mode.String())
+	case parser.CompressCertificateExt:
+		b = jlist(b, "algorithms", len(x.Algorithms), func(i int) string { return x.Algorithms[i].String() })
+	case parser.MaxFragmentLengthExt:
+		b = jint(b, "code", int64(x.Code))
+	case parser.ApplicationSettingsExt:
+		b = jlist(b, "protocols", len(x.Protocols), func(i int) string { return x.Protocols[i] })
+	case parser.NPNExt:
+		b = jlist(b, "protocols", len(x.Protocols), func(i int) string { return x.Protocols[i] })
+	case parser.EncryptedClientHelloExt:
+		b = jint(b, "ech_type", int64(x.Type))
+		b = jint(b, "config_id", int64(x.ConfigID))
+		b = jint(b, "payload_length", int64(x.PayloadLen))
+	}
+	return append(b, '}'), nil
+}

@@ -1,0 +1,135 @@
+package report
+
+import (
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ssldissect/ssldissect/capture"
+	"github.com/ssldissect/ssldissect/internal/pipeline"
+	"github.com/ssldissect/ssldissect/internal/synth"
+	"github.com/ssldissect/ssldissect/internal/testenv"
+	"github.com/ssldissect/ssldissect/parser"
+	"github.com/ssldissect/ssldissect/session"
+)
+
+// msgJSONSink compares, for every handshake message of every record, the
+// JSON appendMessageJSON writes with messageObject's (Object.appendJSON).
+type msgJSONSink struct {
+	t       *testing.T
+	name    string
+	byType  map[string]int // messages compared, by type name
+	exts    map[string]int // extensions of the hellos compared, by name
+	failed  int
+	records int
+}
+
+func (s *msgJSONSink) Record(ev *session.RecordEvent) {
+	s.records++
+	var a objArena
+	for _, m := range ev.Messages {
+		want, err := messageObject(nil, m).appendJSON(nil)
+		if err != nil {
+			s.t.Fatalf("%s: messageObject: %v", s.name, err)
+		}
+		got, err := appendMessageJSON(nil, &a, m)
+		if err != nil {
+			s.t.Fatalf("%s: appendMessageJSON: %v", s.name, err)
+		}
+		a.reset()
+		s.byType[parser.MessageName(m)]++
+		var exts []parser.Extension
+		switch h := m.(type) {
+		case *parser.ClientHello:
+			exts = h.Extensions
+		case *parser.ServerHello:
+			exts = h.Extensions
+		}
+		for _, e := range exts {
+			s.exts[e.Type.String()]++
+		}
+		if string(got) != string(want) {
+			s.t.Errorf("%s: conn %d packet %d %s:\n got %s\nwant %s", s.name, ev.Conn.ID, ev.Packet, parser.MessageName(m), got, want)
+			if s.failed++; s.failed == 5 {
+				s.t.Fatal("and so on")
+			}
+		}
+	}
+}
+
+func (s *msgJSONSink) End(*session.Conn) {}
+
+func (s *msgJSONSink) run(t *testing.T, path string, keylogs, rsaKeys []string) {
+	t.Helper()
+	s.name = path
+	keys, err := pipeline.LoadKeys(keylogs, rsaKeys, func(error) {})
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	src, err := capture.OpenFiles([]string{path}, capture.Options{OnSecrets: pipeline.SecretsLoader(keys, func(error) {})})
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	defer src.Close()
+	_, _ = pipeline.Run(src, s, pipeline.Options{Keys: keys})
+}
+
+// TestMessageJSONCaptures: the handshake messages written straight from
+// the parser's structs (appendMessageJSON, the Writer's JSON records) are
+// byte for byte those of the Objects of messageObject, for every message
+// of the shipped captures, of the generator's variants, and of the
+// conformance captures (with the key logs their tables name).
+func TestMessageJSONCaptures(t *testing.T) {
+	s := &msgJSONSink{t: t, byType: map[string]int{}, exts: map[string]int{}}
+	paths, keylogs, rsaKeys := shippedCaptures(t)
+	for _, p := range paths {
+		s.run(t, p, keylogs[p], rsaKeys[p])
+	}
+	// The generator's variants (the bench's captures), with their keys.
+	dir := t.TempDir()
+	pcap, keylog := filepath.Join(dir, "synth.pcap"), filepath.Join(dir, "synth.keylog")
+	if _, err := synth.GenerateTLSFile(pcap, keylog, synth.TLSOptions{Conns: 2 * len(synth.Variants), Bytes: 2048, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t, pcap, []string{keylog}, nil)
+
+	cdir := testenv.Conformance(t, "the conformance captures' messages are not compared")
+	km := corpusKeyMaterial(t, cdir)
+	var corpus []string
+	err := filepath.WalkDir(cdir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := strings.TrimSuffix(e.Name(), ".gz")
+		if !e.IsDir() && (strings.HasSuffix(name, ".pcap") || strings.HasSuffix(name, ".pcapng") || strings.HasSuffix(name, ".cap")) {
+			corpus = append(corpus, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(corpus)
+	for _, p := range corpus {
+		rel, _ := filepath.Rel(cdir, p)
+		var logs []string
+		if k, ok := km[filepath.ToSlash(rel)]; ok {
+			logs = []string{k}
+		}
+		s.run(t, p, logs, nil)
+	}
+	// What the comparison covered: both hellos, many times, and the
+	// common extensions.
+	if s.byType["client_hello"] < 1000 || s.byType["server_hello"] < 500 {
+		t.Fatalf("too few hellos compared: %v", s.byType)
+	}
+	for _, e := range []string{"server_name", "supported_groups", "key_share", "supported_versions", "signature_algorithms",
+		"application_layer_protocol_negotiation", "ec_point_formats", "session_ticket", "psk_key_exchange_modes", "renegotiation_info"} {
+		if s.exts[e] == 0 {
+			t.Errorf("no %s extension compared (%v)", e, s.exts)
+		}
+	}
+	t.Logf("%d records; messages compared: %v", s.records, s.byType)
+}
