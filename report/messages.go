@@ -362,6 +362,9 @@ type certValues struct {
 	v                   [9]any
 	notBefore, notAfter string
 	src                 parser.CertInfo // the summary they are of (its DER dropped)
+	// json is the JSON of the certificate's Object up to self_signed
+	// (not included): "{" and the fields of v, for appendCertificateJSON.
+	json []byte
 }
 
 // of reports whether cv are the values of c: a summary made by hand (in
@@ -387,6 +390,19 @@ func certValuesOf(c *parser.CertInfo) *certValues {
 	cv := &certValues{notBefore: timeString(c.NotBefore), notAfter: timeString(c.NotAfter), src: *c}
 	cv.src.DER = nil
 	cv.v = [9]any{c.Subject, c.Issuer, c.Serial, cv.notBefore, cv.notAfter, c.Key, c.SignatureAlgorithm, c.SHA256, nonNil(c.SAN)}
+	j := append(make([]byte, 0, 512), '{')
+	for i, k := range [9]string{"subject", "issuer", "serial", "not_before", "not_after", "key", "signature_algorithm", "sha256", "san"} {
+		if i > 0 {
+			j = append(j, ',')
+		}
+		j = append(appendJSONString(j, k), ':')
+		var err error
+		if j, err = appendJSONValue(j, cv.v[i]); err != nil {
+			j = nil
+			break
+		}
+	}
+	cv.json = j
 	if c.SHA256 != "" {
 		certValueCache.Put(c.SHA256, cv)
 	}

@@ -7,8 +7,9 @@ import (
 	"github.com/ssldissect/ssldissect/parser"
 )
 
-// The JSON of the handshake messages most records carry, ClientHello and
-// ServerHello with their extensions, written straight from the parser's
+// The JSON of the handshake messages most records carry (ClientHello and
+// ServerHello with their extensions, Certificate, ServerKeyExchange and
+// ClientKeyExchange) written straight from the parser's
 // structs into the output (issue 13: no intermediate object model on the
 // hot path). The bytes are exactly messageObject's written by
 // Object.appendJSON (TestMessageJSONCaptures compares them for every
@@ -23,8 +24,105 @@ func appendMessageJSON(b []byte, a *objArena, m parser.Message) ([]byte, error) 
 		return appendClientHelloJSON(b, a, m)
 	case *parser.ServerHello:
 		return appendServerHelloJSON(b, a, m)
+	case *parser.Certificate:
+		return appendCertificateJSON(b, a, m)
+	case *parser.ServerKeyExchange, *parser.ClientKeyExchange:
+		return append(appendKeyExchangeJSON(jmessageHead(b, m), m), '}'), nil
 	}
 	return messageObject(a, m).appendJSON(b)
+}
+
+// appendCertificateJSON is certificateFields' JSON of a Certificate: each
+// certificate's values as certValuesOf made them once (certValues.json).
+func appendCertificateJSON(b []byte, a *objArena, m *parser.Certificate) ([]byte, error) {
+	b = jmessageHead(b, m)
+	if m.TLS13 {
+		b = jhex(b, "request_context", m.RequestContext)
+	}
+	b = append(jkey(b, "certificates", false), '[')
+	for i := range m.Entries {
+		e := &m.Entries[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		cv := certValuesOf(&e.Info)
+		if cv.json == nil { // not reached: the values are strings
+			c := append(certObject(a, e.Info), Field{"length", len(e.Data)})
+			if len(e.Extensions) > 0 {
+				c = append(c, Field{"extensions", extensionObjects(a, e.Extensions)})
+			}
+			var err error
+			if b, err = c.appendJSON(b); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		b = append(b, cv.json...)
+		b = strconv.AppendBool(append(b, `,"self_signed":`...), e.Info.SelfSigned)
+		if e.Info.Err != nil {
+			b = jstr(b, "error", e.Info.Err.Error())
+		}
+		b = jint(b, "length", int64(len(e.Data)))
+		if len(e.Extensions) > 0 {
+			var err error
+			if b, err = appendExtensionsJSON(b, a, e.Extensions); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']', '}'), nil
+}
+
+// appendKeyExchangeJSON is keyExchangeFields' JSON.
+func appendKeyExchangeJSON(b []byte, m parser.Message) []byte {
+	switch m := m.(type) {
+	case *parser.ServerKeyExchange:
+		b = jstr(b, "key_exchange", string(m.KeyExchange))
+		if len(m.PSKHint) > 0 {
+			b = jstr(b, "psk_identity_hint", string(m.PSKHint))
+		}
+		switch {
+		case m.Group != 0:
+			b = jstr(b, "curve_type", m.CurveType.String())
+			b = jstr(b, "group", m.Group.String())
+			b = jstr(b, "group_id", hex16(uint16(m.Group)))
+			b = jint(b, "public_key_length", int64(len(m.PublicKey)))
+		case len(m.DHP) > 0:
+			b = jint(b, "dh_p_bits", int64(m.DHBits()))
+			b = jhex(b, "dh_g", m.DHG)
+			b = jint(b, "dh_ys_length", int64(len(m.DHYs)))
+		case len(m.RSAModulus) > 0:
+			b = jint(b, "rsa_modulus_bits", int64(m.RSABits()))
+			b = jhex(b, "rsa_exponent", m.RSAExponent)
+		}
+		if m.HasScheme {
+			b = jstr(b, "signature_algorithm", m.Scheme.String())
+			b = jstr(b, "signature_algorithm_id", hex16(uint16(m.Scheme)))
+		}
+		if m.HasSignature {
+			b = jint(b, "signature_length", int64(len(m.Signature)))
+		}
+		if m.KeyExchange == "" && len(m.Raw) > 0 {
+			b = jint(b, "length", int64(len(m.Raw)))
+		}
+	case *parser.ClientKeyExchange:
+		b = jstr(b, "key_exchange", string(m.KeyExchange))
+		if len(m.PSKIdentity) > 0 {
+			b = jstr(b, "psk_identity", string(m.PSKIdentity))
+		}
+		switch {
+		case len(m.EncryptedPreMaster) > 0:
+			b = jint(b, "encrypted_premaster_length", int64(len(m.EncryptedPreMaster)))
+		case len(m.DHYc) > 0:
+			b = jint(b, "dh_yc_length", int64(len(m.DHYc)))
+		case len(m.ECPoint) > 0:
+			b = jint(b, "public_key_length", int64(len(m.ECPoint)))
+		default:
+			b = jint(b, "length", int64(len(m.Raw)))
+		}
+	}
+	return b
 }
 
 // jkey appends ,"key": (or {"key": when first).
