@@ -28,8 +28,14 @@ func MaxHandshakeBodyLen(typ HandshakeType) int {
 // holding more than maxBuffered bytes (a caller that does not drain the
 // reader with Next) breaks it until Reset (Broken).
 type HandshakeReader struct {
-	buf      []byte // buf[off:] is buffered; the backing array is reused until Reset
-	off      int
+	buf []byte // buf[off:] is buffered; the backing array is reused until Reset
+	off int
+	// borrowed: buf is the fragment of the last Write, read where it is
+	// (it came when nothing was buffered); own is then the reader's own
+	// array, which what is left of the fragment moves to once Next has
+	// taken the whole messages (unborrow).
+	borrowed bool
+	own      []byte
 	consumed int // total bytes returned by Next or skipped since the last Reset, for error offsets
 	skip     int // bytes of an oversized message still to be dropped as they come
 	skipped  int // oversized messages skipped since the last Reset
@@ -52,6 +58,10 @@ const maxKeptBuf = 8 << 10
 // held (the reader is then Broken and keeps returning that error until
 // Reset). Headers of later messages are checked when they come first, after
 // Next has returned the messages before them.
+//
+// The reader reads fragment where it is, without copying it, until Next
+// returns ErrNeedMore or an error, or Reset: the caller leaves it alone
+// until then (it drains the reader after each Write).
 func (r *HandshakeReader) Write(fragment []byte) error {
 	if r.err != nil {
 		return r.err
@@ -66,12 +76,44 @@ func (r *HandshakeReader) Write(fragment []byte) error {
 		r.err = &Error{Layer: "handshake", Field: "buffered bytes", Offset: r.consumed, Err: ErrTooLarge}
 		return r.err
 	}
+	if r.Pending() == 0 {
+		// Nothing held: the fragment's whole messages are read from it,
+		// only its tail is copied (most records hold whole messages).
+		if !r.borrowed {
+			r.own = r.buf[:0]
+		}
+		r.buf, r.off, r.borrowed = fragment, 0, true
+		return r.check()
+	}
+	r.unborrow()
 	if r.off > 0 {
 		n := copy(r.buf, r.buf[r.off:])
 		r.buf, r.off = r.buf[:n], 0
 	}
 	r.buf = append(r.buf, fragment...)
 	return r.check()
+}
+
+// unborrow moves what is buffered of a borrowed fragment into the reader's
+// own array.
+func (r *HandshakeReader) unborrow() {
+	if !r.borrowed {
+		return
+	}
+	r.buf = append(r.own[:0], r.buf[r.off:]...)
+	r.own, r.off, r.borrowed = nil, 0, false
+}
+
+// drained empties the buffer, keeping the reader's own array (unless it
+// is large).
+func (r *HandshakeReader) drained() {
+	if r.borrowed {
+		r.buf, r.own, r.borrowed = r.own, nil, false
+	}
+	r.buf, r.off = r.buf[:0], 0
+	if cap(r.buf) > maxKeptBuf {
+		r.buf = nil // let a large backing array go
+	}
 }
 
 // check validates the header of the first buffered message, if complete:
@@ -100,7 +142,7 @@ func (r *HandshakeReader) check() error {
 		r.consumed += have
 		r.skip = total - have
 		if r.off == len(r.buf) {
-			r.buf, r.off = r.buf[:0], 0
+			r.drained()
 		}
 	}
 	return first
@@ -130,16 +172,14 @@ func (r *HandshakeReader) Next() (typ HandshakeType, body, raw []byte, err error
 	var t uint8
 	var b cryptobyte.String
 	if !s.ReadUint8(&t) || !s.ReadUint24LengthPrefixed(&b) {
+		r.unborrow() // the caller may reuse the fragment now
 		return 0, nil, nil, ErrNeedMore
 	}
 	n := len(pending) - len(s)
 	raw = append([]byte(nil), pending[:n]...)
 	r.off += n
 	if r.off == len(r.buf) {
-		r.buf, r.off = r.buf[:0], 0
-		if cap(r.buf) > maxKeptBuf {
-			r.buf = nil // let a large backing array go
-		}
+		r.drained()
 	}
 	r.consumed += n
 	return HandshakeType(t), raw[4:], raw, nil
