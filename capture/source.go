@@ -54,6 +54,19 @@ type Source interface {
 	Close() error
 }
 
+// A Reopener is a Source that can open its input again: another reader
+// of the same files, independent of the first, for a sharded run whose
+// workers each read the input (internal/pipeline).
+type Reopener interface {
+	Source
+	// Reopen opens the files the Source opened again, with the same
+	// filter, warning about nothing (the first reader does) and handing
+	// their pcapng secrets to onSecrets. It fails when the input is
+	// standard input or a compressed file (every reader would
+	// decompress all of it), or a file cannot be opened again.
+	Reopen(onSecrets func(Secret)) (Source, error)
+}
+
 // Stats counts what a Source has read and decoded. All counters but
 // Delivered count frames before the filter.
 type Stats struct {
@@ -301,6 +314,29 @@ func (d *decoder) deliver(st *Stats, match matcher, p *Packet) bool {
 		p.UDP = &d.udp
 	}
 	return true
+}
+
+// Reopen implements Reopener.
+func (s *multiSource) Reopen(onSecrets func(Secret)) (Source, error) {
+	opt := s.opt
+	opt.OnWarning, opt.OnSecrets, opt.Stdin = nil, onSecrets, nil
+	n, err := newSource(opt)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range s.files {
+		if f.name == "-" || f.gz != nil || f.file == nil {
+			n.Close()
+			return nil, fmt.Errorf("capture: %s cannot be read twice", f.name)
+		}
+		g, err := openFile(f.name, f.index, nil, n.warn, n.secret)
+		if err != nil {
+			n.Close()
+			return nil, err
+		}
+		n.add(g)
+	}
+	return n, nil
 }
 
 func (s *multiSource) Stats() Stats {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -68,6 +69,31 @@ func TestWorkersDeterministic(t *testing.T) {
 	}
 	// --plaintext-dir: the same files.
 	cases = append(cases, tc{"synth/plaintext", []string{"dissect", "-x", "-l", keylog, "--plaintext-dir", "@DIR@", pcap}})
+	// Several files at once, with a filter (each worker that reads the
+	// files compiles its own), one of them pcapng with its secrets; and a
+	// gzip copy of the synthetic capture, which the workers do not each
+	// read (the dispatcher hands its packets out).
+	multi := []string{"dissect", "--format", "json", "-f", "not udp port 53"}
+	for _, name := range []string{"curl-tls13-http.pcap", "gnutls-dtls12-aes256-gcm.pcap", "gotls-tls13.pcapng", "gnutls-tls12-ecdhe-rsa-aes128-gcm.pcap"} {
+		p := filepath.Join("..", "..", "testdata", "pcaps", name)
+		multi = append(append(multi, keyArgs(p)...), p)
+	}
+	cases = append(cases, tc{"multi/json", multi})
+	raw, err := os.ReadFile(pcap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(raw)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	gzPath := pcap + ".gz"
+	if err := os.WriteFile(gzPath, gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases, tc{"synth-gzip/json", []string{"dissect", "--format", "json", "-l", keylog, "--idle-timeout", "20ms", gzPath}})
 
 	// The cases run in parallel with each other (the clock and the
 	// environment set above stay as they are until all have ended).

@@ -5,6 +5,7 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,7 +21,8 @@ import (
 	"github.com/ssldissect/ssldissect/transport/tcp"
 )
 
-// A sharded run (Options.Workers > 1) has three parts:
+// A sharded run (Options.Workers > 1) has three parts (two when the
+// input is files: see maxReaders):
 //
 //   - The dispatcher (a goroutine) reads the source, does what the
 //     single-threaded loop does per packet (counts, --count, --duration,
@@ -52,6 +54,17 @@ import (
 // nothing shared between connections differs: see Options.Workers and
 // docs/DESIGN.md for what does (the total page cap, key material arriving
 // in the middle of a capture).
+
+// maxReaders is the most workers that each read the input themselves
+// when it is files that can be opened again (capture.Reopener, not
+// standard input or gzip): each reads and decodes every packet, handles
+// those that hash to it and ends its rounds where the dispatcher would
+// (worker.read), so there is no dispatcher, no batch and no hand-off, and
+// a packet is handled on the core that read it. Reading and decoding
+// every packet was 13% of each worker's CPU on the handshakes capture of
+// make bench at two workers (docs/PERFORMANCE.md); with many more workers
+// it would outweigh a share that small, and the dispatcher is used again.
+const maxReaders = 8
 
 // roundPackets is how many packets the dispatcher reads between two
 // hand-offs to the workers. FlushEvery is a multiple of it, so that idle
@@ -220,6 +233,35 @@ func runSharded(src capture.Source, sink session.Sink, opt Options, keys *decryp
 		}
 	}
 	clock := decrypt.NewShardClock(n)
+	// Every worker reads the input itself when it can be read again (a
+	// file): no dispatcher, and each packet is handled on the core that
+	// read it; else the dispatcher reads and hands out.
+	var readers []capture.Source
+	if ro, ok := src.(capture.Reopener); ok && n <= maxReaders && lv == nil && opt.OnPacket == nil && keys != nil {
+		readers = append(readers, src)
+		for len(readers) < n {
+			r, err := ro.Reopen(SecretsLoader(keys, func(error) {}))
+			if err != nil {
+				for _, r := range readers[1:] {
+					r.Close()
+				}
+				readers = nil
+				break
+			}
+			readers = append(readers, r)
+		}
+	}
+	defer func() {
+		for _, r := range readers[min(1, len(readers)):] {
+			r.Close()
+		}
+	}()
+	var stop, abort atomic.Bool
+	var res Result
+	var err error
+	reads := make([]Result, n)
+	readErrs := make([]error, n)
+	var readWG sync.WaitGroup
 	ins := make([]chan *batch, n)
 	outs := make([]chan answer, n)
 	frees := make([]chan *batch, n)
@@ -231,14 +273,26 @@ func runSharded(src capture.Source, sink session.Sink, opt Options, keys *decryp
 		bufFrees[w] = make(chan answer, depth+2)
 		wk := &worker{in: ins[w], out: outs[w], free: frees[w], bufFree: bufFrees[w], keys: keys.ForWorker(w, clock),
 			part: parts[w], wire: opt.Wire, live: lv != nil}
-		go wk.run(ropt, opt.Reassembly)
+		if readers != nil {
+			readWG.Add(1)
+			go func() {
+				defer readWG.Done()
+				wk.read(readers[w], w, n, ropt, opt.Reassembly, opt, &stop, &reads[w], &readErrs[w])
+			}()
+		} else {
+			go wk.run(ropt, opt.Reassembly)
+		}
 	}
-	var stop, abort atomic.Bool
-	var res Result
-	var err error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		if readers != nil {
+			readWG.Wait()
+			// The first worker read the source the caller gave, with its
+			// warnings and counts: its result is the run's.
+			res, err = reads[0], readErrs[0]
+			return
+		}
 		res, err = dispatch(src, opt, ins, frees, &stop, &abort, lv)
 	}()
 	var tickErr error
@@ -278,11 +332,20 @@ func runSharded(src capture.Source, sink session.Sink, opt Options, keys *decryp
 	var qstats quic.Stats
 	var dstats dtls.Stats
 	var dnsStats DNSStats
+	finished := make([]bool, n)
 	for final := false; !final; {
+		final = true
 		for w := range n {
-			ans[w] = <-outs[w]
 			idx[w] = 0
-			final = ans[w].final
+			if finished[w] {
+				// Ended early (workers reading the input stop where
+				// each sees the stop): nothing more from it.
+				ans[w] = answer{}
+				continue
+			}
+			ans[w] = <-outs[w]
+			finished[w] = ans[w].final
+			final = final && finished[w]
 		}
 		// Events made while adding packets, by packet number.
 		for {
@@ -523,12 +586,22 @@ type worker struct {
 	live    bool
 }
 
-// run is the worker's loop. ropt are its share of the reassembler's caps;
-// uopt the run's own, for QUIC and DTLS: all UDP goes to worker 0, so
-// their caps are not shared out.
-func (wk *worker) run(ropt, uopt reassembly.Options) {
+// shardState is what a worker works with: its reassembler, analyzers
+// and recorder.
+type shardState struct {
+	wk       *worker
+	rec      *recorder
+	asm      *reassembly.Assembler
+	qa       *quic.Analyzer
+	da       *dtls.Analyzer
+	dnsStats DNSStats
+}
+
+// start makes the worker's state. ropt are its share of the reassembler's
+// caps; uopt the run's own, for QUIC and DTLS: all UDP goes to worker 0,
+// so their caps are not shared out.
+func (wk *worker) start(ropt, uopt reassembly.Options) *shardState {
 	keys := wk.keys
-	defer keys.SetTime(math.MaxUint64)
 	rec := newRecorder(wk.wire)
 	rec.part = wk.part
 	an := tcp.NewAnalyzer(rec, keys)
@@ -540,57 +613,78 @@ func (wk *worker) run(ropt, uopt reassembly.Options) {
 		rec.created(id)
 		return id
 	}
-	asm := reassembly.New(an.Factory, ropt)
-	qa := quic.NewAnalyzer(rec, keys, nextID, quicOptions(uopt))
-	da := dtls.NewAnalyzer(rec, keys, nextID, dtlsOptions(uopt))
-	var dnsStats DNSStats
+	return &shardState{wk: wk, rec: rec, asm: reassembly.New(an.Factory, ropt),
+		qa: quic.NewAnalyzer(rec, keys, nextID, quicOptions(uopt)),
+		da: dtls.NewAnalyzer(rec, keys, nextID, dtlsOptions(uopt))}
+}
+
+// packet handles one packet of the worker's; dnsOnly: a DNS response for
+// the worker's ECHConfigs table only.
+func (st *shardState) packet(p *capture.Packet, dnsOnly bool) {
+	keys := st.wk.keys
+	st.rec.pkt = p.Num
+	keys.SetTime(2 * p.Num)
+	if p.UDP != nil {
+		if isDNS(p) {
+			dnsECH(keys.DNSECH, &st.dnsStats, p)
+		}
+		if !dnsOnly {
+			udp(st.qa, st.da, p)
+		}
+		return
+	}
+	st.asm.Add(p)
+}
+
+// endRound ends a round whose last packet (of any worker) is number end:
+// FlushIdle (flush) or FlushAll (final, unless abort) at at, and the
+// answer with the round's events.
+func (st *shardState) endRound(flush, final, abort bool, at time.Time, end uint64, snap *liveSnap) answer {
+	wk, rec, keys := st.wk, st.rec, st.wk.keys
+	rec.flush = true
+	evs := rec.take()
+	if final || flush {
+		// The single loop flushes once the round's last packet is handled.
+		keys.SetTime(2*end + 1)
+	}
+	switch {
+	case abort:
+	case final:
+		evs = append(evs, flushMerged(rec, at, st.asm.FlushAll, st.qa.FlushAll, st.da.FlushAll)...)
+	case flush:
+		evs = append(evs, flushMerged(rec, at, st.asm.FlushIdle, st.qa.FlushIdle, st.da.FlushIdle)...)
+	}
+	keys.SetTime(2*end + 2)
+	a := answer{events: evs, final: final, snap: snap}
+	var r answer
+	select {
+	case r = <-wk.bufFree:
+		rec.events = r.events
+	default:
+	}
+	a.buf, a.marks = rec.takeBytes(r.buf, r.marks)
+	if final || wk.live {
+		a.stats, a.quic, a.dtls = st.asm.Stats(), st.qa.Stats, st.da.Stats
+		var res Result
+		dnsResult(&res, keys.DNSECH, st.dnsStats)
+		a.dns = res.DNS
+	}
+	rec.flush = false
+	return a
+}
+
+// run is the worker's loop on the dispatcher's batches.
+func (wk *worker) run(ropt, uopt reassembly.Options) {
+	defer wk.keys.SetTime(math.MaxUint64)
+	st := wk.start(ropt, uopt)
 	var l layersOf
 	for b := range wk.in {
-		rec.flush = false
 		for i := range b.pkts {
 			if p := b.decode(i, &l); p != nil {
-				rec.pkt = p.Num
-				keys.SetTime(2 * p.Num)
-				if p.UDP != nil {
-					if isDNS(p) {
-						dnsECH(keys.DNSECH, &dnsStats, p)
-					}
-					if !b.pkts[i].dnsOnly {
-						udp(qa, da, p)
-					}
-				} else {
-					asm.Add(p)
-				}
+				st.packet(p, b.pkts[i].dnsOnly)
 			}
 		}
-		rec.flush = true
-		evs := rec.take()
-		if b.final || b.flush {
-			// The single loop flushes once the round's last packet is handled.
-			keys.SetTime(2*b.end + 1)
-		}
-		switch {
-		case b.abort:
-		case b.final:
-			evs = append(evs, flushMerged(rec, b.at, asm.FlushAll, qa.FlushAll, da.FlushAll)...)
-		case b.flush:
-			evs = append(evs, flushMerged(rec, b.at, asm.FlushIdle, qa.FlushIdle, da.FlushIdle)...)
-		}
-		keys.SetTime(2*b.end + 2)
-		a := answer{events: evs, final: b.final, snap: b.snap}
-		var r answer
-		select {
-		case r = <-wk.bufFree:
-			rec.events = r.events
-		default:
-		}
-		a.buf, a.marks = rec.takeBytes(r.buf, r.marks)
-		if b.final || wk.live {
-			a.stats, a.quic, a.dtls = asm.Stats(), qa.Stats, da.Stats
-			var r Result
-			dnsResult(&r, keys.DNSECH, dnsStats)
-			a.dns = r.DNS
-		}
+		a := st.endRound(b.flush, b.final, b.abort, b.at, b.end, b.snap)
 		b.snap = nil
 		// The reassembler keeps nothing of a packet after Add.
 		b.release()
@@ -604,6 +698,51 @@ func (wk *worker) run(ropt, uopt reassembly.Options) {
 			return
 		}
 	}
+}
+
+// read is the worker's loop when it reads the input itself (a file read
+// by every worker, capture.Reopener): it takes every packet as the
+// dispatcher does (nextPacket: the counts, -c, --duration), handles those
+// that hash to it (worker w of n; UDP: worker 0, DNS responses: all), and
+// ends a round where the dispatcher would, so that the writer merges the
+// same answers. It leaves the run's result and error in res and err.
+func (wk *worker) read(src capture.Source, w, n int, ropt, uopt reassembly.Options, opt Options, stop *atomic.Bool, res *Result, err *error) {
+	defer wk.keys.SetTime(math.MaxUint64)
+	st := wk.start(ropt, uopt)
+	var last uint64
+	inRound := 0
+	for {
+		p, e := nextPacket(src, &opt, res)
+		if p == nil {
+			if errors.Is(e, capture.ErrNoPacket) {
+				continue
+			}
+			*err = e
+			break
+		}
+		last = p.Num
+		switch {
+		case p.TCP != nil:
+			if flowHash(p)%uint64(n) == uint64(w) {
+				st.packet(p, false)
+			}
+		case p.UDP != nil:
+			if w == 0 {
+				st.packet(p, false)
+			} else if isDNS(p) {
+				st.packet(p, true)
+			}
+		}
+		inRound++
+		if res.Packets%FlushEvery == 0 || inRound == roundPackets {
+			wk.out <- st.endRound(res.Packets%FlushEvery == 0, false, false, res.Last, last, nil)
+			inRound = 0
+		}
+		if (opt.Count > 0 && res.Packets >= opt.Count) || stop.Load() {
+			break
+		}
+	}
+	wk.out <- st.endRound(false, true, false, res.Last, last, nil)
 }
 
 // flowHash hashes p's connection, the same for both directions: the sum

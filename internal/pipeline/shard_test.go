@@ -35,9 +35,12 @@ func TestRunWorkers(t *testing.T) {
 	}
 	dir := t.TempDir()
 	pcap, keylog := filepath.Join(dir, "s.pcap"), filepath.Join(dir, "s.keylog")
-	st, err := synth.GenerateFile(pcap, pcaps, keylog, keylogs, synth.Options{Size: 3 << 20, Interleave: 300})
+	st, err := synth.GenerateFile(pcap, pcaps, keylog, keylogs, synth.Options{Size: 6 << 20, Interleave: 300})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if st.Packets*3/4 < 2*FlushEvery {
+		t.Fatalf("%d packets: too few for idle flushes (every %d)", st.Packets, FlushEvery)
 	}
 	run := func(workers int) ([]string, Result) {
 		opt := Options{Workers: workers, Count: st.Packets * 3 / 4}
@@ -71,8 +74,26 @@ func TestRunWorkers(t *testing.T) {
 }
 
 // collect runs pcap with the key log through Run with opt, and returns the
-// Sink calls.
+// Sink calls. With several workers it runs both ways a sharded run reads
+// a file (every worker reading it, and the dispatcher handing packets
+// out, as for standard input) and wants the same calls and result.
 func collect(t *testing.T, pcap, keylog string, opt Options) ([]string, Result) {
+	t.Helper()
+	lines, res := collectOnce(t, pcap, keylog, opt, false)
+	if opt.Workers > 1 {
+		lines2, res2 := collectOnce(t, pcap, keylog, opt, true)
+		sameCalls(t, opt.Workers, lines2, lines)
+		if !reflect.DeepEqual(res2, res) {
+			t.Errorf("%d workers: the dispatcher's result %+v, the readers' %+v", opt.Workers, res2, res)
+		}
+	}
+	return lines, res
+}
+
+// notReopener hides a Source's Reopen: a sharded run then dispatches.
+type notReopener struct{ capture.Source }
+
+func collectOnce(t *testing.T, pcap, keylog string, opt Options, dispatch bool) ([]string, Result) {
 	t.Helper()
 	keys, err := LoadKeys([]string{keylog}, nil, func(err error) { t.Error(err) })
 	if err != nil {
@@ -83,6 +104,12 @@ func collect(t *testing.T, pcap, keylog string, opt Options) ([]string, Result) 
 		t.Fatal(err)
 	}
 	defer src.Close()
+	if _, ok := src.(capture.Reopener); !ok {
+		t.Fatal("a file source cannot be reopened")
+	}
+	if dispatch {
+		src = notReopener{src}
+	}
 	var c collector
 	opt.Keys = keys
 	res, err := Run(src, &c, opt)
