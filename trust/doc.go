@@ -20,8 +20,8 @@
 // verdicts and the leaf's name check per SNI): many connections to one
 // server cost one parse and one verification. The system's roots (on
 // Linux: the files and directories x509.SystemCertPool reads, with
-// SSL_CERT_FILE and SSL_CERT_DIR) are read when the first chain is
-// verified, indexed by subject, and parsed only as chains name them
+// SSL_CERT_FILE and SSL_CERT_DIR) are read in the background from the
+// start, indexed by subject, and parsed only as chains name them
 // (NewSystem, rootIndex): the same verdicts as against the whole pool.
 // Out of scope: revocation (OCSP responses are not checked,
 // only counted by the session), CT log signatures, and client chains.

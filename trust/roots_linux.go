@@ -28,10 +28,14 @@ const (
 )
 
 // NewSystem makes a Verifier on the system's roots, the ones
-// x509.SystemCertPool has, read when the first chain is verified and
-// parsed only as chains name them (rootIndex).
+// x509.SystemCertPool has, read and indexed in the background from now on
+// (~7 ms, which then overlap the key logs' loading and the first packets;
+// the first verification waits for it) and parsed only as chains name
+// them (rootIndex).
 func NewSystem() *Verifier {
-	return &Verifier{index: newRootIndex(systemPEM), cache: map[[32]byte]*chainEntry{}}
+	v := &Verifier{index: newRootIndex(systemPEM), cache: map[[32]byte]*chainEntry{}}
+	go v.index.once.Do(v.index.build)
+	return v
 }
 
 // systemPEM reads what x509.SystemCertPool reads on Linux
