@@ -2,6 +2,7 @@ package decrypt
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -137,6 +138,28 @@ func FuzzKeyLog(f *testing.F) {
 		lines := bytes.Count(data, []byte("\n")) + 1
 		if added > lines || kl.Len() > added {
 			t.Fatalf("%d added, %d held, from %d lines", added, kl.Len(), lines)
+		}
+		// Every well-formed CLIENT_RANDOM line's secret is among those
+		// held for its random (MaxAlternatives of them at most, the
+		// last logged first), the same bytes.
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			f := bytes.Fields(line)
+			if len(f) != 3 || string(f[0]) != LabelClientRandom {
+				continue
+			}
+			cr, err1 := hex.DecodeString(string(f[1]))
+			ms, err2 := hex.DecodeString(string(f[2]))
+			if err1 != nil || err2 != nil || len(cr) != 32 || len(ms) != 48 {
+				continue
+			}
+			all := kl.LookupAll(LabelClientRandom, cr)
+			found := false
+			for _, v := range all {
+				found = found || bytes.Equal(v, ms)
+			}
+			if !found && len(all) < MaxAlternatives {
+				t.Fatalf("the secret of %q is not held (%d values)", line, len(all))
+			}
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // Key log labels (NSS key log format; RFC 9850 / draft-ietf-tls-keylogfile).
@@ -161,6 +162,7 @@ func (k *KeyLog) Load(r io.Reader, name string) (added int, errs []error) {
 		limit = MaxKeyLogSize
 	}
 	k.presize(r, limit)
+	var sl slabs
 	lr := &io.LimitedReader{R: r, N: limit + 1}
 	br := bufio.NewReaderSize(lr, 4096)
 	for lineNo := 1; ; lineNo++ {
@@ -169,7 +171,7 @@ func (k *KeyLog) Load(r io.Reader, name string) (added int, errs []error) {
 			if tooLong {
 				errs = append(errs, &LineError{name, lineNo, fmt.Errorf("%w: longer than %d bytes", ErrKeyLogSyntax, maxKeyLogLine)})
 			} else {
-				n, lerr := k.addLine(line)
+				n, lerr := k.addLine(&sl, line)
 				added += n
 				if lerr != nil {
 					errs = append(errs, &LineError{name, lineNo, lerr})
@@ -223,7 +225,7 @@ func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
 }
 
 // addLine parses "LABEL <hex> <hex>" and stores it.
-func (k *KeyLog) addLine(line []byte) (int, error) {
+func (k *KeyLog) addLine(sl *slabs, line []byte) (int, error) {
 	line = bytes.TrimSpace(line)
 	if len(line) == 0 || line[0] == '#' {
 		return 0, nil
@@ -263,14 +265,62 @@ func (k *KeyLog) addLine(line []byte) (int, error) {
 	if len(first) != info.firstLen {
 		return 0, fmt.Errorf("%w: %s is %d bytes, want %d", ErrKeyLogSyntax, firstName, len(first), info.firstLen)
 	}
-	secret, err := decodeHex(fields[2])
+	secret := sl.bytes(hex.DecodedLen(len(fields[2])))
+	n, err := hex.Decode(secret, fields[2])
 	if err != nil {
 		return 0, fmt.Errorf("%w: bad hex in secret", ErrKeyLogSyntax)
 	}
+	secret = secret[:n:n]
 	if len(secret) < info.secretMin || len(secret) > info.secretMax {
 		return 0, fmt.Errorf("%w: %s secret is %d bytes", ErrKeyLogSyntax, label, len(secret))
 	}
-	return k.store(label, first, firstName, secret, info.sequence)
+	return k.store(sl, label, first, firstName, secret, info.sequence)
+}
+
+// slabs are where one Load puts the secrets, the map keys and the value
+// lists of its lines, carved from larger allocations (a key log of 50,000
+// lines made nearly five allocations a line). What is carved is never
+// changed afterwards: a key is a string over slab bytes; the values are
+// replaced, not written, and handed out as copies.
+type slabs struct {
+	b    []byte
+	vals [][]byte
+}
+
+// slabSize is the size of a new byte slab (a key log line holds about 100
+// bytes of key and secret).
+const slabSize = 64 << 10
+
+// bytes is n new bytes.
+func (s *slabs) bytes(n int) []byte {
+	if n > slabSize/4 {
+		return make([]byte, n)
+	}
+	if len(s.b)+n > cap(s.b) {
+		s.b = make([]byte, 0, slabSize)
+	}
+	i := len(s.b)
+	s.b = s.b[:i+n]
+	return s.b[i : i+n : i+n]
+}
+
+// key is keyLogKey(label, first), its bytes in the slab.
+func (s *slabs) key(label string, first []byte) string {
+	b := s.bytes(len(label) + 1 + len(first))
+	copy(b[copy(b, label)+1:], first)
+	b[len(label)] = 0
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// list is a new list of one value, with room for no more (appending to it
+// makes a list of its own).
+func (s *slabs) list(v []byte) [][]byte {
+	if len(s.vals) == cap(s.vals) {
+		s.vals = make([][]byte, 0, 1024)
+	}
+	s.vals = append(s.vals, v)
+	i := len(s.vals) - 1
+	return s.vals[i : i+1 : i+1]
 }
 
 // keyLogLabelNames maps each label of keyLogLabels to itself: looked up
@@ -353,18 +403,30 @@ func decodeHex(h []byte) ([]byte, error) {
 // is tried first, as before). A different value beside others is kept and
 // reported as ErrConflictingSecret, a warning: both are tried; for a
 // sequence label it replaces the one held.
-func (k *KeyLog) store(label string, first []byte, firstName string, secret []byte, sequence bool) (int, error) {
-	key := keyLogKey(label, first)
+func (k *KeyLog) store(sl *slabs, label string, first []byte, firstName string, secret []byte, sequence bool) (int, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.secrets == nil {
 		k.secrets = make(map[string][][]byte)
 		k.labels = make(map[string][]string)
 	}
-	vals := k.secrets[key]
-	if len(vals) == 0 {
-		k.labels[string(first)] = append(k.labels[string(first)], label)
+	var kb [128]byte
+	kl := append(append(append(kb[:0], label...), 0), first...)
+	vals, ok := k.secrets[string(kl)] // the lookup makes no string
+	if !ok {
+		// A new secret: its key in the slab, its random a part of the key.
+		key := sl.key(label, first)
+		k.secrets[key] = sl.list(secret)
+		k.n++
+		random := key[len(label)+1:]
+		if l, ok := k.labels[random]; ok {
+			k.labels[random] = append(l, label)
+		} else {
+			k.labels[random] = append(make([]string, 0, 6), label)
+		}
+		return 1, nil
 	}
+	key := keyLogKey(label, first)
 	if sequence && len(vals) == 1 {
 		if bytes.Equal(vals[0], secret) {
 			return 0, nil
