@@ -84,9 +84,9 @@ func appendKeyExchangeJSON(b []byte, m parser.Message) []byte {
 		}
 		switch {
 		case m.Group != 0:
-			b = jstr(b, "curve_type", m.CurveType.String())
-			b = jstr(b, "group", m.Group.String())
-			b = jstr(b, "group_id", hex16(uint16(m.Group)))
+			b = jname(b, "curve_type", m.CurveType.String())
+			b = jname(b, "group", m.Group.String())
+			b = jname(b, "group_id", hex16(uint16(m.Group)))
 			b = jint(b, "public_key_length", int64(len(m.PublicKey)))
 		case len(m.DHP) > 0:
 			b = jint(b, "dh_p_bits", int64(m.DHBits()))
@@ -97,8 +97,8 @@ func appendKeyExchangeJSON(b []byte, m parser.Message) []byte {
 			b = jhex(b, "rsa_exponent", m.RSAExponent)
 		}
 		if m.HasScheme {
-			b = jstr(b, "signature_algorithm", m.Scheme.String())
-			b = jstr(b, "signature_algorithm_id", hex16(uint16(m.Scheme)))
+			b = jname(b, "signature_algorithm", m.Scheme.String())
+			b = jname(b, "signature_algorithm_id", hex16(uint16(m.Scheme)))
 		}
 		if m.HasSignature {
 			b = jint(b, "signature_length", int64(len(m.Signature)))
@@ -146,6 +146,24 @@ func jint(b []byte, key string, v int64) []byte {
 	return strconv.AppendInt(jkey(b, key, false), v, 10)
 }
 
+// jname appends ,"key":"s" for a name or id from the code-point tables
+// (plain: appendPlain).
+func jname(b []byte, key, s string) []byte {
+	return appendPlain(jkey(b, key, false), s)
+}
+
+// jnames is jlist for names from the code-point tables.
+func jnames(b []byte, key string, n int, s func(int) string) []byte {
+	b = append(jkey(b, key, false), '[')
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendPlain(b, s(i))
+	}
+	return append(b, ']')
+}
+
 // jhex appends ,"key":"<hex of p>" (hex is always plain).
 func jhex(b []byte, key string, p []byte) []byte {
 	b = append(jkey(b, key, false), '"')
@@ -167,13 +185,13 @@ func jlist(b []byte, key string, n int, s func(int) string) []byte {
 
 // jversion is versionFields: ,"prefix":"name","prefix_id":"0x...."
 func jversion(b []byte, key, idKey string, v parser.Version) []byte {
-	return jstr(jstr(b, key, v.String()), idKey, hex16(uint16(v)))
+	return jname(jname(b, key, v.String()), idKey, hex16(uint16(v)))
 }
 
 // jmessageHead appends {"type":...,"type_id":... of m.
 func jmessageHead(b []byte, m parser.Message) []byte {
-	b = appendJSONString(jkey(b, "type", true), parser.MessageName(m))
-	return jstr(b, "type_id", hex8(uint8(m.Type())))
+	b = appendPlain(jkey(b, "type", true), parser.MessageName(m))
+	return jname(b, "type_id", hex8(uint8(m.Type())))
 }
 
 func appendClientHelloJSON(b []byte, a *objArena, m *parser.ClientHello) ([]byte, error) {
@@ -188,15 +206,15 @@ func appendClientHelloJSON(b []byte, a *objArena, m *parser.ClientHello) ([]byte
 	b = jhex(b, "random", m.Random[:])
 	b = jhex(b, "session_id", m.SessionID)
 	cs := m.CipherSuites
-	b = jlist(b, "cipher_suites", len(cs), func(i int) string { return cs[i].String() })
-	b = jlist(b, "cipher_suite_ids", len(cs), func(i int) string { return hex16(uint16(cs[i])) })
+	b = jnames(b, "cipher_suites", len(cs), func(i int) string { return cs[i].String() })
+	b = jnames(b, "cipher_suite_ids", len(cs), func(i int) string { return hex16(uint16(cs[i])) })
 	if m.SSLv2 {
 		specs := m.V2CipherSpecs
 		b = jlist(b, "v2_cipher_specs", len(specs), func(i int) string { return specs[i].String() })
 		b = jhex(b, "challenge", m.Challenge)
 	}
 	cm := m.CompressionMethods
-	b = jlist(b, "compression_methods", len(cm), func(i int) string { return cm[i].String() })
+	b = jnames(b, "compression_methods", len(cm), func(i int) string { return cm[i].String() })
 	b, err := appendExtensionsJSON(b, a, m.Extensions)
 	if err != nil {
 		return nil, err
@@ -217,9 +235,9 @@ func appendServerHelloJSON(b []byte, a *objArena, m *parser.ServerHello) ([]byte
 		}
 	}
 	b = jhex(b, "session_id", m.SessionID)
-	b = jstr(b, "cipher_suite", m.CipherSuite.String())
-	b = jstr(b, "cipher_suite_id", hex16(uint16(m.CipherSuite)))
-	b = jstr(b, "compression_method", m.Compression.String())
+	b = jname(b, "cipher_suite", m.CipherSuite.String())
+	b = jname(b, "cipher_suite_id", hex16(uint16(m.CipherSuite)))
+	b = jname(b, "compression_method", m.Compression.String())
 	b, err := appendExtensionsJSON(b, a, m.Extensions)
 	if err != nil {
 		return nil, err
@@ -251,8 +269,8 @@ func appendExtensionJSON(b []byte, a *objArena, e *parser.Extension) ([]byte, er
 	if e.GREASE() {
 		name = "GREASE"
 	}
-	b = appendJSONString(jkey(b, "type", true), name)
-	b = jstr(b, "type_id", hex16(uint16(e.Type)))
+	b = appendPlain(jkey(b, "type", true), name)
+	b = jname(b, "type_id", hex16(uint16(e.Type)))
 	b = jint(b, "length", int64(len(e.Data)))
 	if e.Err != nil {
 		b = jstr(b, "error", e.Err.Error())
@@ -264,32 +282,32 @@ func appendExtensionJSON(b []byte, a *objArena, e *parser.Extension) ([]byte, er
 		b = jlist(b, "protocols", len(x.Protocols), func(i int) string { return x.Protocols[i] })
 	case parser.SupportedVersionsExt:
 		if len(x.Versions) > 0 {
-			b = jlist(b, "versions", len(x.Versions), func(i int) string { return x.Versions[i].String() })
+			b = jnames(b, "versions", len(x.Versions), func(i int) string { return x.Versions[i].String() })
 		} else {
 			b = jversion(b, "selected", "selected_id", x.Selected)
 		}
 	case parser.SupportedGroupsExt:
-		b = jlist(b, "groups", len(x.Groups), func(i int) string { return x.Groups[i].String() })
+		b = jnames(b, "groups", len(x.Groups), func(i int) string { return x.Groups[i].String() })
 	case parser.KeyShareExt:
 		if x.HRR {
-			b = jstr(b, "selected_group", x.SelectedGroup.String())
+			b = jname(b, "selected_group", x.SelectedGroup.String())
 		} else {
 			b = append(jkey(b, "key_shares", false), '[')
 			for i, k := range x.Entries {
 				if i > 0 {
 					b = append(b, ',')
 				}
-				b = appendJSONString(jkey(b, "group", true), k.Group.String())
-				b = jstr(b, "group_id", hex16(uint16(k.Group)))
+				b = appendPlain(jkey(b, "group", true), k.Group.String())
+				b = jname(b, "group_id", hex16(uint16(k.Group)))
 				b = jint(b, "key_length", int64(len(k.Key)))
 				b = append(b, '}')
 			}
 			b = append(b, ']')
 		}
 	case parser.SignatureSchemesExt:
-		b = jlist(b, "signature_algorithms", len(x.Schemes), func(i int) string { return x.Schemes[i].String() })
+		b = jnames(b, "signature_algorithms", len(x.Schemes), func(i int) string { return x.Schemes[i].String() })
 	case parser.ECPointFormatsExt:
-		b = jlist(b, "formats", len(x.Formats), func(i int) string { return x.Formats[i].String() })
+		b = jnames(b, "formats", len(x.Formats), func(i int) string { return x.Formats[i].String() })
 	case parser.SessionTicketExt:
 		b = jint(b, "ticket_length", int64(len(x.Ticket)))
 	case parser.PreSharedKeyExt:
@@ -299,7 +317,7 @@ func appendExtensionJSON(b []byte, a *objArena, e *parser.Extension) ([]byte, er
 			b = jint(b, "identities", int64(len(x.Identities)))
 		}
 	case parser.PSKModesExt:
-		b = jlist(b, "modes", len(x.Modes), func(i int) string { return x.Modes[i].String() })
+		b = jnames(b, "modes", len(x.Modes), func(i int) string { return x.Modes[i].String() })
 	case parser.EarlyDataExt:
 		if x.HasMax {
 			b = jint(b, "max_early_data_size", int64(x.MaxEarlyDataSize))
@@ -310,7 +328,7 @@ func appendExtensionJSON(b []byte, a *objArena, e *parser.Extension) ([]byte, er
 		b = jhex(b, "renegotiated_connection", x.RenegotiatedConnection)
 	case parser.StatusRequestExt:
 		if !x.Empty {
-			b = jstr(b, "status_type", x.StatusType.String())
+			b = jname(b, "status_type", x.StatusType.String())
 		}
 	case parser.SCTListExt:
 		b = jint(b, "scts", int64(len(x.SCTs)))
@@ -321,9 +339,9 @@ func appendExtensionJSON(b []byte, a *objArena, e *parser.Extension) ([]byte, er
 	case parser.PaddingExt:
 		b = jint(b, "padding_length", int64(x.Length))
 	case parser.HeartbeatExt:
-		b = jstr(b, "mode", x.Mode.String())
+		b = jname(b, "mode", x.Mode.String())
 	case parser.CompressCertificateExt:
-		b = jlist(b, "algorithms", len(x.Algorithms), func(i int) string { return x.Algorithms[i].String() })
+		b = jnames(b, "algorithms", len(x.Algorithms), func(i int) string { return x.Algorithms[i].String() })
 	case parser.MaxFragmentLengthExt:
 		b = jint(b, "code", int64(x.Code))
 	case parser.ApplicationSettingsExt:

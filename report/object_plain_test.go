@@ -5,6 +5,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ssldissect/ssldissect/decrypt"
+	"github.com/ssldissect/ssldissect/parser"
+	"github.com/ssldissect/ssldissect/session"
 )
 
 // TestPlainJSONString: plainJSONString is true only when json.Marshal
@@ -54,5 +59,45 @@ func BenchmarkPlainJSONString(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestNamesArePlain: every name and id of the code-point tables that the
+// JSON writers append unchecked (appendPlain) is plain, for every value of
+// its type, as are the record line's other unchecked strings.
+func TestNamesArePlain(t *testing.T) {
+	check := func(what string, n int, s func(int) string) {
+		t.Helper()
+		for i := range n {
+			if v := s(i); !plainJSONString(v) {
+				t.Errorf("%s %#x: %q is not plain", what, i, v)
+				return
+			}
+		}
+	}
+	check("Version", 1<<16, func(i int) string { return parser.Version(i).String() })
+	check("CipherSuite", 1<<16, func(i int) string { return parser.CipherSuite(i).String() })
+	check("ExtensionType", 1<<16, func(i int) string { return parser.ExtensionType(i).String() })
+	check("NamedGroup", 1<<16, func(i int) string { return parser.NamedGroup(i).String() })
+	check("SignatureScheme", 1<<16, func(i int) string { return parser.SignatureScheme(i).String() })
+	check("CertCompressionAlgorithm", 1<<16, func(i int) string { return parser.CertCompressionAlgorithm(i).String() })
+	check("hex16", 1<<16, func(i int) string { return hex16(uint16(i)) })
+	check("ContentType", 256, func(i int) string { return parser.ContentType(i).String() })
+	check("HandshakeType", 256, func(i int) string { return parser.HandshakeType(i).String() })
+	check("SSLv2MessageType", 256, func(i int) string { return parser.SSLv2MessageType(i).String() })
+	check("CompressionMethod", 256, func(i int) string { return parser.CompressionMethod(i).String() })
+	check("ECPointFormat", 256, func(i int) string { return parser.ECPointFormat(i).String() })
+	check("PSKKeyExchangeMode", 256, func(i int) string { return parser.PSKKeyExchangeMode(i).String() })
+	check("CertificateStatusType", 256, func(i int) string { return parser.CertificateStatusType(i).String() })
+	check("HeartbeatMode", 256, func(i int) string { return parser.HeartbeatMode(i).String() })
+	check("ECCurveType", 256, func(i int) string { return parser.ECCurveType(i).String() })
+	check("hex8", 256, func(i int) string { return hex8(uint8(i)) })
+	check("MACResult", 256, func(i int) string { return decrypt.MACResult(i).String() })
+	check("Dir", 2, func(i int) string { return session.Dir(i).String() })
+	for _, ts := range []time.Time{{}, time.Unix(0, 0), time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.FixedZone("x", 3600))} {
+		if s := timeString(ts); !plainJSONString(s) {
+			t.Errorf("timeString(%v) = %q is not plain", ts, s)
+		}
 	}
 }
