@@ -15,25 +15,25 @@ import (
 // bytes are the Encoder's.
 func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
 	b = append(b, `{"type":`...)
-	b = appendPlain(b, r.Type)
+	b = appendStringNoHTML(b, r.Type)
 	b = append(b, `,"conn":`...)
 	b = strconv.AppendUint(b, r.Conn, 10)
 	b = append(b, `,"dir":`...)
-	b = appendPlain(b, r.Dir)
+	b = appendStringNoHTML(b, r.Dir)
 	b = append(b, `,"ts":`...)
-	b = appendPlain(b, r.TS)
+	b = appendStringNoHTML(b, r.TS)
 	b = append(b, `,"packet":`...)
 	b = strconv.AppendUint(b, r.Packet, 10)
 	b = append(b, `,"offset":`...)
 	b = strconv.AppendUint(b, r.Offset, 10)
 	b = append(b, `,"content_type":`...)
-	b = appendPlain(b, r.ContentType)
+	b = appendStringNoHTML(b, r.ContentType)
 	b = append(b, `,"content_type_id":`...)
-	b = appendPlain(b, r.ContentTypeID)
+	b = appendStringNoHTML(b, r.ContentTypeID)
 	b = append(b, `,"version":`...)
-	b = appendPlain(b, r.Version)
+	b = appendStringNoHTML(b, r.Version)
 	b = append(b, `,"version_id":`...)
-	b = appendPlain(b, r.VersionID)
+	b = appendStringNoHTML(b, r.VersionID)
 	b = append(b, `,"length":`...)
 	b = strconv.AppendInt(b, int64(r.Length), 10)
 	if r.SSLv2 {
@@ -107,7 +107,7 @@ func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
 		b = append(b, `,"null_cipher":true`...)
 	}
 	b = append(b, `,"mac":`...)
-	b = appendPlain(b, r.MAC)
+	b = appendStringNoHTML(b, r.MAC)
 	if r.Plaintext != 0 {
 		b = append(b, `,"plaintext_bytes":`...)
 		b = strconv.AppendInt(b, int64(r.Plaintext), 10)
@@ -145,9 +145,11 @@ func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
 }
 
 // appendPlain appends s between quotes, unchecked: for the strings that
-// are plain by construction (plainJSONString), names from the code-point
-// tables (TestNamesArePlain holds every value of each to it), hex ids,
-// time stamps and the constants of recordWith.
+// are plain by construction (plainJSONString), names and ids from the
+// code-point tables (TestNamesArePlain holds every value of each to it),
+// as appendMessageJSON writes them from the parser's structs. (A Record's
+// fields are checked: appendRecordJSON writes what encoding/json would for
+// any Record.)
 func appendPlain(b []byte, s string) []byte {
 	b = append(b, '"')
 	b = append(b, s...)
