@@ -133,6 +133,28 @@ func corpusKeyMaterial(t *testing.T, dir string) map[string]string {
 	return out
 }
 
+// corpusCaptures lists the capture files under dir (pcap, pcapng, cap,
+// gzipped or not), sorted.
+func corpusCaptures(t *testing.T, dir string) []string {
+	t.Helper()
+	var corpus []string
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := strings.TrimSuffix(e.Name(), ".gz")
+		if !e.IsDir() && (strings.HasSuffix(name, ".pcap") || strings.HasSuffix(name, ".pcapng") || strings.HasSuffix(name, ".cap")) {
+			corpus = append(corpus, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(corpus)
+	return corpus
+}
+
 // TestConnectionJSONCaptures compares appendConnectionJSON with
 // json.Encoder, byte for byte, for every connection of every shipped
 // capture (with its keys, and with chain verification against the
@@ -157,21 +179,7 @@ func TestConnectionJSONCaptures(t *testing.T) {
 
 	dir := testenv.Conformance(t, "the conformance captures' connections are not compared")
 	km := corpusKeyMaterial(t, dir)
-	var corpus []string
-	err = filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		name := strings.TrimSuffix(e.Name(), ".gz")
-		if !e.IsDir() && (strings.HasSuffix(name, ".pcap") || strings.HasSuffix(name, ".pcapng") || strings.HasSuffix(name, ".cap")) {
-			corpus = append(corpus, p)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	slices.Sort(corpus)
+	corpus := corpusCaptures(t, dir)
 	s.verifiers = []*trust.Verifier{nil, system} // the corpus's chains: the system roots
 	withKeys := 0
 	for _, p := range corpus {

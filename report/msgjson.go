@@ -154,14 +154,7 @@ func jname(b []byte, key, s string) []byte {
 
 // jnames is jlist for names from the code-point tables.
 func jnames(b []byte, key string, n int, s func(int) string) []byte {
-	b = append(jkey(b, key, false), '[')
-	for i := range n {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendPlain(b, s(i))
-	}
-	return append(b, ']')
+	return jstrings(b, key, n, s, appendPlain)
 }
 
 // jhex appends ,"key":"<hex of p>" (hex is always plain).
@@ -173,12 +166,17 @@ func jhex(b []byte, key string, p []byte) []byte {
 
 // jlist appends ,"key":[s(0),...,s(n-1)], each a JSON string.
 func jlist(b []byte, key string, n int, s func(int) string) []byte {
+	return jstrings(b, key, n, s, appendJSONString)
+}
+
+// jstrings appends ,"key":[...] of the n strings s gives, each with str.
+func jstrings(b []byte, key string, n int, s func(int) string, str func([]byte, string) []byte) []byte {
 	b = append(jkey(b, key, false), '[')
 	for i := range n {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, s(i))
+		b = str(b, s(i))
 	}
 	return append(b, ']')
 }

@@ -1,10 +1,7 @@
 package report
 
 import (
-	"io/fs"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
 
 	"github.com/ssldissect/ssldissect/capture"
@@ -97,21 +94,7 @@ func TestMessageJSONCaptures(t *testing.T) {
 
 	cdir := testenv.Conformance(t, "the conformance captures' messages are not compared")
 	km := corpusKeyMaterial(t, cdir)
-	var corpus []string
-	err := filepath.WalkDir(cdir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		name := strings.TrimSuffix(e.Name(), ".gz")
-		if !e.IsDir() && (strings.HasSuffix(name, ".pcap") || strings.HasSuffix(name, ".pcapng") || strings.HasSuffix(name, ".cap")) {
-			corpus = append(corpus, p)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	slices.Sort(corpus)
+	corpus := corpusCaptures(t, cdir)
 	for _, p := range corpus {
 		rel, _ := filepath.Rel(cdir, p)
 		var logs []string
