@@ -42,12 +42,11 @@ type Packet struct {
 	buf *Buffer // the read buffer Data is in, if it is one
 }
 
-// Buffer is the read buffer that holds p's frame (Data) and the bytes of
-// its TCP or UDP layer, for a caller that keeps them past the next call to
-// Next (Buffer.Retain); nil when they are not all in one (a frame larger
+// buffer is the read buffer that holds p's frame (Data) and the bytes of
+// its TCP or UDP layer; nil when they are not all in one (a frame larger
 // than the buffer, a pcapng block, a segment of a reassembled IP
-// fragment, a live capture): such a caller copies them.
-func (p *Packet) Buffer() *Buffer {
+// fragment, a live capture).
+func (p *Packet) buffer() *Buffer {
 	if p.buf == nil || !within(p.buf.b, p.Data) {
 		return nil
 	}
@@ -66,10 +65,13 @@ func (p *Packet) Buffer() *Buffer {
 
 // Segment returns the bytes of p's TCP segment (its header, then its
 // payload) or of its UDP datagram's payload as one slice of the read
-// buffer, with that buffer; nil and nil when Buffer is nil or the TCP
-// header and payload are not contiguous.
+// buffer, with that buffer, for a caller that keeps them past the next
+// call to Next (Buffer.Retain); nil and nil when they are not in one read
+// buffer (a frame larger than it, a pcapng block, a segment of a
+// reassembled IP fragment, a live capture: such a caller copies them) or
+// the TCP header and payload are not contiguous.
 func (p *Packet) Segment() ([]byte, *Buffer) {
-	b := p.Buffer()
+	b := p.buffer()
 	if b == nil {
 		return nil, nil
 	}

@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -61,11 +60,19 @@ func (s *connJSONSink) End(c *session.Conn) {
 	}
 }
 
-// connJSONRun runs the capture at path, with the key logs and RSA keys
-// given and its pcapng secrets, through a connJSONSink.
+// connJSONRun runs the capture at path through a connJSONSink
+// (runCapture).
 func connJSONRun(t *testing.T, s *connJSONSink, path string, keylogs, rsaKeys []string) {
 	t.Helper()
 	s.name = path
+	runCapture(t, s, path, keylogs, rsaKeys)
+}
+
+// runCapture runs the capture at path, with the key logs and RSA keys
+// given and its pcapng secrets, through sink. A damaged capture may end
+// with an error; what came before it reached the sink all the same.
+func runCapture(t *testing.T, sink session.Sink, path string, keylogs, rsaKeys []string) {
+	t.Helper()
 	keys, err := pipeline.LoadKeys(keylogs, rsaKeys, func(error) {})
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
@@ -75,9 +82,7 @@ func connJSONRun(t *testing.T, s *connJSONSink, path string, keylogs, rsaKeys []
 		t.Fatalf("%s: %v", path, err)
 	}
 	defer src.Close()
-	// A damaged capture may end with an error; the connections before it
-	// are compared all the same.
-	_, _ = pipeline.Run(src, s, pipeline.Options{Keys: keys})
+	_, _ = pipeline.Run(src, sink, pipeline.Options{Keys: keys})
 }
 
 // shippedCaptures lists testdata/pcaps/NAME.pcap[ng][.gz] with the key log
@@ -133,26 +138,13 @@ func corpusKeyMaterial(t *testing.T, dir string) map[string]string {
 	return out
 }
 
-// corpusCaptures lists the capture files under dir (pcap, pcapng, cap,
-// gzipped or not), sorted.
+// corpusCaptures lists the capture files under dir, as paths, sorted.
 func corpusCaptures(t *testing.T, dir string) []string {
-	t.Helper()
-	var corpus []string
-	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		name := strings.TrimSuffix(e.Name(), ".gz")
-		if !e.IsDir() && (strings.HasSuffix(name, ".pcap") || strings.HasSuffix(name, ".pcapng") || strings.HasSuffix(name, ".cap")) {
-			corpus = append(corpus, p)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	var out []string
+	for _, rel := range testenv.CapturesUnder(t, dir) {
+		out = append(out, filepath.Join(dir, filepath.FromSlash(rel)))
 	}
-	slices.Sort(corpus)
-	return corpus
+	return out
 }
 
 // TestConnectionJSONCaptures compares appendConnectionJSON with

@@ -4,8 +4,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ssldissect/ssldissect/capture"
-	"github.com/ssldissect/ssldissect/internal/pipeline"
 	"github.com/ssldissect/ssldissect/internal/synth"
 	"github.com/ssldissect/ssldissect/internal/testenv"
 	"github.com/ssldissect/ssldissect/parser"
@@ -61,16 +59,7 @@ func (s *msgJSONSink) End(*session.Conn) {}
 func (s *msgJSONSink) run(t *testing.T, path string, keylogs, rsaKeys []string) {
 	t.Helper()
 	s.name = path
-	keys, err := pipeline.LoadKeys(keylogs, rsaKeys, func(error) {})
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	src, err := capture.OpenFiles([]string{path}, capture.Options{OnSecrets: pipeline.SecretsLoader(keys, func(error) {})})
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	defer src.Close()
-	_, _ = pipeline.Run(src, s, pipeline.Options{Keys: keys})
+	runCapture(t, s, path, keylogs, rsaKeys)
 }
 
 // TestMessageJSONCaptures: the handshake messages written straight from

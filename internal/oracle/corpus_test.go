@@ -17,39 +17,9 @@ func needConformance(t *testing.T) string {
 	return testenv.Conformance(t, "the comparisons with the corpus's expectations cannot run")
 }
 
-func isCapture(name string) bool {
-	for _, ext := range []string{".pcap", ".pcapng", ".pcap.gz", ".pcapng.gz", ".cap"} {
-		if strings.HasSuffix(name, ext) {
-			return true
-		}
-	}
-	return false
-}
-
 // capturesUnder lists the capture files under dir, as paths relative to
-// dir, sorted.
-func capturesUnder(t *testing.T, dir string) []string {
-	t.Helper()
-	var out []string
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && isCapture(d.Name()) {
-			rel, err := filepath.Rel(dir, p)
-			if err != nil {
-				return err
-			}
-			out = append(out, filepath.ToSlash(rel))
-		}
-		return nil
-	})
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
-	slices.Sort(out)
-	return out
-}
+// dir, sorted (testenv.CapturesUnder).
+func capturesUnder(t *testing.T, dir string) []string { return testenv.CapturesUnder(t, dir) }
 
 // summaryRow is one line of the corpus's TSHARK_SUMMARY.tsv.
 type summaryRow map[string]string

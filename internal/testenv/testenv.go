@@ -251,3 +251,30 @@ func TSVRows(t testing.TB, path string) []map[string]string {
 	}
 	return rows
 }
+
+// CapturesUnder lists the capture files (pcap, pcapng, cap; gzipped or
+// not) under dir, as slash-separated paths relative to dir, sorted; none
+// when dir does not exist.
+func CapturesUnder(t testing.TB, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := strings.TrimSuffix(d.Name(), ".gz")
+		if !d.IsDir() && (strings.HasSuffix(name, ".pcap") || strings.HasSuffix(name, ".pcapng") || strings.HasSuffix(name, ".cap")) {
+			rel, err := filepath.Rel(dir, p)
+			if err != nil {
+				return err
+			}
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
+}
