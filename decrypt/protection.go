@@ -72,10 +72,15 @@ type Opened struct {
 }
 
 // Buffer is the memory Open decrypts into, reused from record to record: a
-// plaintext is valid until the next Open with the same Buffer. Both
-// directions of a connection may share one, since their records are
-// processed one at a time. The zero value is ready to use.
+// plaintext is valid until the next Open with the same Buffer. Any records
+// processed one at a time may share one (session takes one from a pool
+// per record being processed). The zero value is ready to use.
 type Buffer struct{ b []byte }
+
+// bufferMin is the least a Buffer allocates: room for the largest TLS
+// record (2^14 + 2048 bytes of ciphertext), so that a Buffer passed from
+// record to record grows once.
+const bufferMin = 1<<14 + 2048
 
 // get returns an empty slice with room for n bytes.
 func (b *Buffer) get(n int) []byte {
@@ -83,7 +88,7 @@ func (b *Buffer) get(n int) []byte {
 		return make([]byte, 0, n)
 	}
 	if cap(b.b) < n {
-		b.b = make([]byte, 0, n)
+		b.b = make([]byte, 0, max(n, bufferMin))
 	}
 	return b.b[:0]
 }

@@ -40,6 +40,7 @@ func (c *Conn) emit(ev *RecordEvent) {
 	*ev = RecordEvent{} // keep nothing of the record alive
 	c.ev = nil
 	eventPool.Put(ev)
+	c.crypto.putBuffer() // the plaintext went with the event
 }
 
 // record processes one record and hands it to the sink.

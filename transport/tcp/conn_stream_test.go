@@ -315,6 +315,48 @@ func TestConnStreamDecrypt(t *testing.T) {
 	}
 }
 
+// TestConnStreamInterleavedDecrypt feeds the decrypting connections of
+// every base spec at once, a chunk of each in turn, as a capture of
+// concurrent connections does: their records share the goroutine's
+// plaintext buffers (session's plainPool), and each must still read its
+// own plaintext and verify its own Finished messages.
+func TestConnStreamInterleavedDecrypt(t *testing.T) {
+	type flow struct {
+		run    *tlsRun
+		sink   *streamSink
+		c      *Stream
+		f      *streamFeeder
+		chunks []streamChunk
+	}
+	var flows []*flow
+	for i, sp := range baseSpecs() {
+		run := specRun(t, sp)
+		sink := &streamSink{t: t}
+		c := NewStream(uint64(i+1), streamClientAddr, streamServerAddr, streamTime, sink)
+		c.SetKeys(keysFrom(t, run.keylog))
+		flows = append(flows, &flow{run: run, sink: sink, c: c, f: &streamFeeder{t: t, c: c},
+			chunks: randomChunks(uint64(i + 1))(run.rec.writes)})
+	}
+	for fed := true; fed; {
+		fed = false
+		for _, fl := range flows {
+			if len(fl.chunks) > 0 {
+				fl.f.feed(fl.chunks[0])
+				fl.chunks, fed = fl.chunks[1:], true
+			}
+		}
+	}
+	for i, fl := range flows {
+		fl.c.Close("fin", streamTime)
+		t.Run(baseSpecs()[i].name, func(t *testing.T) {
+			checkPlaintext(t, streamRun{fl.c, fl.sink}, fl.run)
+			if fl.c.FinishedVerified() != [2]int{1, 1} || fl.c.MACFailed != 0 {
+				t.Errorf("FinishedVerified %v, MAC failed %d", fl.c.FinishedVerified(), fl.c.MACFailed)
+			}
+		})
+	}
+}
+
 func countAll(t testing.TB, run *tlsRun, tls13 bool) [2]int {
 	var n [2]int
 	for d := range 2 {
