@@ -146,6 +146,17 @@ func keyLogKey(label string, first []byte) string {
 	return label + "\x00" + string(first)
 }
 
+// appendKeyLogKey appends keyLogKey(label, first) to b: a lookup builds
+// its key in a stack buffer of keyLogKeyRoom bytes and makes no string.
+func appendKeyLogKey(b []byte, label string, first []byte) []byte {
+	b = append(b, label...)
+	b = append(b, 0)
+	return append(b, first...)
+}
+
+// keyLogKeyRoom holds the key of the longest label and a 32-byte random.
+const keyLogKeyRoom = 96
+
 // Load reads NSS key log lines from r, which is named name in errors (a
 // file name, or "file.pcapng DSB #2" for a pcapng Decryption Secrets
 // Block). Blank lines and '#' comments are skipped; CRLF line ends are
@@ -459,8 +470,9 @@ func (k *KeyLog) store(sl *slabs, label string, first []byte, firstName string, 
 func (k *KeyLog) Lookup(label string, clientRandom []byte) ([]byte, bool) {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	key := keyLogKey(label, clientRandom)
-	vals := k.secrets[key]
+	var kb [keyLogKeyRoom]byte
+	key := appendKeyLogKey(kb[:0], label, clientRandom)
+	vals := k.secrets[string(key)] // the lookup makes no string
 	if len(vals) == 0 {
 		return nil, false
 	}
@@ -475,8 +487,9 @@ func (k *KeyLog) Lookup(label string, clientRandom []byte) ([]byte, bool) {
 func (k *KeyLog) LookupAll(label string, clientRandom []byte) [][]byte {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	key := keyLogKey(label, clientRandom)
-	vals := k.secrets[key]
+	var kb [keyLogKeyRoom]byte
+	key := appendKeyLogKey(kb[:0], label, clientRandom)
+	vals := k.secrets[string(key)]
 	if len(vals) > 0 {
 		k.markUsed(key)
 	}
@@ -558,14 +571,16 @@ func (k *KeyLog) Unused() int {
 }
 
 // markUsed notes that a lookup found the secrets under key.
-func (k *KeyLog) markUsed(key string) {
+func (k *KeyLog) markUsed(key []byte) {
 	k.usedMu.Lock()
 	if k.used == nil {
 		// As many as are held (k.mu is held for reading): most are
 		// looked up, and the map need not grow.
 		k.used = make(map[string]struct{}, len(k.secrets))
 	}
-	k.used[key] = struct{}{}
+	if _, ok := k.used[string(key)]; !ok {
+		k.used[string(key)] = struct{}{} // a string only the first time
+	}
 	k.usedMu.Unlock()
 }
 
