@@ -40,8 +40,8 @@ type Note struct {
 // copies what it needs (report.Writer, report.Auditor and internal/oracle's
 // collector do). Messages, Alerts and Notes are not reused by the next
 // record; Record.Payload points into the transport's buffers, and
-// Plaintext into the connection's decryption buffer
-// (decrypt.RecordProtection.Open), both reused.
+// Plaintext into a decryption buffer (decrypt.RecordProtection.Open) that
+// goes back to a pool once the event is emitted, both reused.
 type RecordEvent struct {
 	Conn   *Conn
 	Dir    Dir
