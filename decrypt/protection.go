@@ -93,9 +93,6 @@ func (b *Buffer) get(n int) []byte {
 	return b.b[:0]
 }
 
-// Release drops the Buffer's memory.
-func (b *Buffer) Release() { b.b = nil }
-
 // Active reports whether the direction has a current cipher.
 func (p *RecordProtection) Active() bool { return p.cur != nil }
 
