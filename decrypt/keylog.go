@@ -142,20 +142,18 @@ func (k *KeyLog) Where() string {
 // concatenated from several runs); older ones beyond it are forgotten.
 const MaxAlternatives = 4
 
-func keyLogKey(label string, first []byte) string {
-	return label + "\x00" + string(first)
-}
-
-// appendKeyLogKey appends keyLogKey(label, first) to b: a lookup builds
-// its key in a stack buffer of keyLogKeyRoom bytes and makes no string.
+// appendKeyLogKey appends the map key of (label, first), label NUL first,
+// to b: store and the lookups build it in a stack buffer of keyLogKeyRoom
+// bytes and make no string.
 func appendKeyLogKey(b []byte, label string, first []byte) []byte {
 	b = append(b, label...)
 	b = append(b, 0)
 	return append(b, first...)
 }
 
-// keyLogKeyRoom holds the key of the longest label and a 32-byte random.
-const keyLogKeyRoom = 96
+// keyLogKeyRoom holds the key of the longest label and a 32-byte random
+// (longer ones are appended on the heap).
+const keyLogKeyRoom = 128
 
 // Load reads NSS key log lines from r, which is named name in errors (a
 // file name, or "file.pcapng DSB #2" for a pcapng Decryption Secrets
@@ -315,7 +313,7 @@ func (s *slabs) bytes(n int) []byte {
 	return s.b[i : i+n : i+n]
 }
 
-// key is keyLogKey(label, first), its bytes in the slab.
+// key is appendKeyLogKey's key of (label, first), its bytes in the slab.
 func (s *slabs) key(label string, first []byte) string {
 	b := s.bytes(len(label) + 1 + len(first))
 	copy(b[copy(b, label)+1:], first)
@@ -421,8 +419,8 @@ func (k *KeyLog) store(sl *slabs, label string, first []byte, firstName string, 
 		k.secrets = make(map[string][][]byte)
 		k.labels = make(map[string][]string)
 	}
-	var kb [128]byte
-	kl := append(append(append(kb[:0], label...), 0), first...)
+	var kb [keyLogKeyRoom]byte
+	kl := appendKeyLogKey(kb[:0], label, first)
 	vals, ok := k.secrets[string(kl)] // the lookup makes no string
 	if !ok {
 		// A new secret: its key in the slab, its random a part of the key.
@@ -437,7 +435,7 @@ func (k *KeyLog) store(sl *slabs, label string, first []byte, firstName string, 
 		}
 		return 1, nil
 	}
-	key := keyLogKey(label, first)
+	key := string(kl)
 	if sequence && len(vals) == 1 {
 		if bytes.Equal(vals[0], secret) {
 			return 0, nil
