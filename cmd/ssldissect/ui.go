@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -57,12 +60,11 @@ func exitCode(err error, stderr io.Writer) int {
 }
 
 func main() {
-	floor := gcFloor()
+	gcFloor()
 	stop := cpuProfile(os.Getenv("SSLDISSECT_CPUPROFILE"))
 	code := exitCode(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr), os.Stderr)
 	stop()
 	memProfile(os.Getenv("SSLDISSECT_MEMPROFILE"))
-	runtime.KeepAlive(floor)
 	os.Exit(code)
 }
 
@@ -104,26 +106,54 @@ func memProfile(name string) {
 	}
 }
 
-// gcFloor returns memory that is allocated and never touched, so that the
-// garbage collector, which lets the heap grow to twice what is live
-// (GOGC=100) before it runs, counts it as live and waits for the heap to
-// pass twice gcFloorBytes more: a run whose live heap is small (most
-// captures: tens of MB) is not collected every few MB, which cost a third
-// of the CPU on a capture of bulk transfers. Untouched, the pages are
-// never backed by memory (the peak RSS grows by what the heap is allowed
-// to grow, not by the floor); the collector does not scan it (it holds no
-// pointers). GOGC and GOMEMLIMIT still apply; SSLDISSECT_GC_FLOOR_MB sets
-// its size (0: none).
-func gcFloor() []byte {
-	n := gcFloorBytes
+// gcFloor paces the garbage collector so that a run whose live heap is
+// small (most captures: tens of MB) is not collected every few MB, which
+// cost a third of the CPU on a capture of bulk transfers: a cycle starts
+// when the heap reaches twice what the last one left live plus
+// gcFloorBytes, as if gcFloorBytes more were live (GOGC=100 with a
+// ballast of that size, which is how it was done until its allocation
+// started a collection at startup: 8 ms of CPU, most of it scanning
+// gopacket's 5 MB of tables of globals, in every run). The collector's
+// own percentage is off (SetGCPercent(-1)) and the pace is a memory limit
+// (SetMemoryLimit), set again after each cycle from the live heap it
+// left. A GOGC or GOMEMLIMIT in the environment is left to rule alone;
+// SSLDISSECT_GC_FLOOR_MB sets the floor (0: none, the collector's
+// default pace).
+func gcFloor() {
+	floor := int64(gcFloorBytes)
 	if v, err := strconv.Atoi(os.Getenv("SSLDISSECT_GC_FLOOR_MB")); err == nil && v >= 0 && v <= 4096 {
-		n = v << 20
+		floor = int64(v) << 20
 	}
-	if n == 0 {
-		return nil
+	if floor == 0 || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return
 	}
-	return make([]byte, n)
+	debug.SetGCPercent(-1)
+	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	pace := func() {
+		metrics.Read(live)
+		var l int64
+		if live[0].Value.Kind() == metrics.KindUint64 {
+			l = int64(min(live[0].Value.Uint64(), math.MaxInt64/4))
+		}
+		debug.SetMemoryLimit(2*l + floor + gcFloorSlack)
+	}
+	pace()
+	// A cleanup runs after the cycle that found its object unreachable:
+	// one object per cycle, each cleanup making the next.
+	var arm func()
+	arm = func() {
+		runtime.AddCleanup(new([64]byte), func(struct{}) {
+			pace()
+			arm()
+		}, struct{}{})
+	}
+	arm()
 }
 
-// gcFloorBytes is the default size of gcFloor.
-const gcFloorBytes = 32 << 20
+// gcFloorBytes is the default floor of gcFloor; gcFloorSlack is what the
+// memory limit allows on top of the heap goal, for what the runtime holds
+// besides the heap (stacks, its own structures).
+const (
+	gcFloorBytes = 32 << 20
+	gcFloorSlack = 8 << 20
+)
