@@ -25,7 +25,6 @@ func recordWith(a *objArena, ev *session.RecordEvent, direct bool) Record {
 		Type:          "record",
 		Conn:          ev.Conn.ID,
 		Dir:           ev.Dir.String(),
-		TS:            timeString(ev.Time),
 		Packet:        ev.Packet,
 		Offset:        ev.Offset,
 		ContentType:   recordContentType(ev),
@@ -46,6 +45,12 @@ func recordWith(a *objArena, ev *session.RecordEvent, direct bool) Record {
 		if len(ev.Record.Payload) > 0 && !ev.Opaque { // an encrypted record's first byte is no type
 			r.ContentTypeID = hex8(ev.Record.Payload[0])
 		}
+	}
+	if direct {
+		// appendRecordJSON writes the time stamp itself.
+		r.ts = ev.Time
+	} else {
+		r.TS = timeString(ev.Time)
 	}
 	if direct {
 		r.messages, r.arena = ev.Messages, a

@@ -96,14 +96,32 @@ func TestTimeString(t *testing.T) {
 		time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC),
 		time.Unix(1<<31, 123456789),
 	} {
-		if got, want := timeString(tm), tm.UTC().Format("2006-01-02T15:04:05.000000Z07:00"); got != want {
+		want := tm.UTC().Format("2006-01-02T15:04:05.000000Z07:00")
+		if got := timeString(tm); got != want {
 			t.Errorf("timeString(%v) = %q, want %q", tm, got, want)
+		}
+		if got := string(appendTimeString([]byte("x"), tm)); got != "x"+want {
+			t.Errorf("appendTimeString(x, %v) = %q, want %q", tm, got, "x"+want)
 		}
 	}
 	if timeString(time.Time{}) != "" {
 		t.Error("zero time not empty")
 	}
 }
+
+// TestHex16 holds hex16, tables and all, to "0x%04x".
+func TestHex16(t *testing.T) {
+	for v := range 1 << 16 {
+		if got, want := hex16(uint16(v)), fmt.Sprintf("0x%04x", v); got != want {
+			t.Fatalf("hex16(%d) = %q, want %q", v, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { hexSink, hexSink = hex16(0x0303), hex16(0xfefd) }); n > 0 {
+		t.Errorf("hex16 of TLS 1.2 and DTLS 1.2 allocates (%v)", n)
+	}
+}
+
+var hexSink string
 
 // BenchmarkTimeString compares timeString with the Format call it replaces.
 func BenchmarkTimeString(b *testing.B) {

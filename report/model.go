@@ -54,6 +54,9 @@ type Record struct {
 	// the Writer's JSON, without building the Objects first.
 	messages []parser.Message
 	arena    *objArena
+	// ts, when TS is empty, is the time stamp to write as TS
+	// (appendRecordJSON), without making its string first.
+	ts time.Time
 }
 
 // RecordNumber is a DTLS 1.3 record number (RFC 9147 section 7).
@@ -318,56 +321,65 @@ func timeString(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
+	var b [32]byte
+	return string(appendTimeString(b[:0], t))
+}
+
+// appendTimeString appends timeString(t) for a t that is not zero.
+func appendTimeString(b []byte, t time.Time) []byte {
 	t = t.UTC()
 	year, month, day := t.Date()
 	if year < 0 || year > 9999 {
-		return t.Format("2006-01-02T15:04:05.000000Z07:00")
+		return t.AppendFormat(b, "2006-01-02T15:04:05.000000Z07:00")
 	}
 	// The same layout, without Format's parsing of it: every record has a
 	// time stamp.
 	hour, minute, sec := t.Clock()
-	var b [27]byte
-	put := func(i, v, n int) {
-		for j := i + n - 1; j >= i; j-- {
+	n := len(b)
+	b = append(b, "0000-00-00T00:00:00.000000Z"...)
+	put := func(i, v, w int) {
+		for j := n + i + w - 1; j >= n+i; j-- {
 			b[j] = byte('0' + v%10)
 			v /= 10
 		}
 	}
 	put(0, year, 4)
-	b[4] = '-'
 	put(5, int(month), 2)
-	b[7] = '-'
 	put(8, day, 2)
-	b[10] = 'T'
 	put(11, hour, 2)
-	b[13] = ':'
 	put(14, minute, 2)
-	b[16] = ':'
 	put(17, sec, 2)
-	b[19] = '.'
 	put(20, t.Nanosecond()/1000, 6)
-	b[26] = 'Z'
-	return string(b[:])
+	return b
 }
 
 // hex8 is "0x%02x": from a table, as code points are written for every
 // record, message and extension.
 func hex8(v uint8) string { return hex8Table[v] }
 
-// hex16 is "0x%04x" with one allocation, or none for the low 256 values.
+// hex16 is "0x%04x", from a table for the low 256 values and those of
+// SSL/TLS (0x03xx) and DTLS (0xfexx) versions, written for every record;
+// else with one allocation.
 func hex16(v uint16) string {
-	if v < 0x100 {
+	switch v >> 8 {
+	case 0:
 		return hex16Table[v]
+	case 0x03:
+		return hex16Table03[v&0xff]
+	case 0xfe:
+		return hex16TableFE[v&0xff]
 	}
 	const digits = "0123456789abcdef"
 	b := [6]byte{'0', 'x', digits[v>>12], digits[v>>8&0xf], digits[v>>4&0xf], digits[v&0xf]}
 	return string(b[:])
 }
 
-var hex8Table, hex16Table = func() (a, b [256]string) {
+var hex8Table, hex16Table, hex16Table03, hex16TableFE = func() (a, b, c, d [256]string) {
 	for i := range a {
 		a[i] = fmt.Sprintf("0x%02x", i)
 		b[i] = fmt.Sprintf("0x%04x", i)
+		c[i] = fmt.Sprintf("0x03%02x", i)
+		d[i] = fmt.Sprintf("0xfe%02x", i)
 	}
 	return
 }()

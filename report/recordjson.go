@@ -21,7 +21,12 @@ func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
 	b = append(b, `,"dir":`...)
 	b = appendStringNoHTML(b, r.Dir)
 	b = append(b, `,"ts":`...)
-	b = appendStringNoHTML(b, r.TS)
+	if r.TS == "" && !r.ts.IsZero() {
+		b = append(b, '"')
+		b = append(appendTimeString(b, r.ts), '"')
+	} else {
+		b = appendStringNoHTML(b, r.TS)
+	}
 	b = append(b, `,"packet":`...)
 	b = strconv.AppendUint(b, r.Packet, 10)
 	b = append(b, `,"offset":`...)
