@@ -20,6 +20,7 @@ type decodePair struct {
 	fast, slow       *decoder
 	stFast, stSlow   Stats
 	frames, directly int
+	skimmed          int
 }
 
 func newDecodePair() *decodePair {
@@ -36,7 +37,7 @@ func (p *decodePair) check(t testing.TB, link layers.LinkType, data []byte) {
 	// The decoders keep slices into the frame: each gets its own copy, so
 	// that a slice of the wrong bytes shows.
 	df, ds := bytes.Clone(data), bytes.Clone(data)
-	direct := p.fast.direct
+	direct, tunnels := p.fast.direct, p.stFast.Tunnels
 	p.fast.decode(link, df, ci, &p.stFast)
 	p.slow.decode(link, ds, ci, &p.stSlow)
 	p.frames++
@@ -75,6 +76,22 @@ func (p *decodePair) check(t testing.TB, link layers.LinkType, data []byte) {
 	}
 	if p.stFast != p.stSlow {
 		t.Fatalf("frame %x (link %v): stats %+v, gopacket's parser %+v", data, link, p.stFast, p.stSlow)
+	}
+	// skim (a shard's look at another's frames) takes exactly the frames
+	// the direct decoder decodes as TCP, with their flow's hash.
+	h, ok := p.fast.skim(link, data)
+	took := p.fast.direct > direct && f.tcpOK && p.stFast.Tunnels == tunnels
+	if ok != took {
+		t.Fatalf("frame %x (link %v): skim %v, the direct decoder decoded it as TCP: %v", data, link, ok, took)
+	}
+	if ok {
+		p.skimmed++
+		if want := FlowHash(f.net.Src().Raw(), f.net.Dst().Raw(), uint16(f.tcp.SrcPort), uint16(f.tcp.DstPort)); h != want {
+			t.Fatalf("frame %x (link %v): skim's hash %x, the decoded flow's %x", data, link, h, want)
+		}
+	}
+	if _, ok := p.slow.skim(link, data); ok {
+		t.Fatal("skim took a frame with the direct decoder off")
 	}
 }
 
@@ -119,7 +136,10 @@ func TestFastDecoderSameAsGopacket(t *testing.T) {
 	if p.frames < 3000 || p.directly < p.frames*3/4 {
 		t.Fatalf("%d frames, %d of them decoded directly", p.frames, p.directly)
 	}
-	t.Logf("%d frames of %d captures, %d decoded directly", p.frames, len(files), p.directly)
+	if p.skimmed < p.frames/2 {
+		t.Fatalf("%d frames, %d of them could be skimmed", p.frames, p.skimmed)
+	}
+	t.Logf("%d frames of %d captures, %d decoded directly, %d could be skimmed", p.frames, len(files), p.directly, p.skimmed)
 	edges := newDecodePair()
 	for _, c := range fastEdgeFrames(t) {
 		edges.check(t, c.link, c.data)

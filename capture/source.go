@@ -215,6 +215,9 @@ type multiSource struct {
 	last   *fileReader // delivered the previous frame; advanced on the next call
 	pkt    Packet
 	stats  Stats
+	// shardW of shardN (Shard): the TCP frames of other shards' flows
+	// are skimmed, not decoded; shardN 0: every frame is decoded.
+	shardW, shardN uint64
 }
 
 func (s *multiSource) warn(err error) {
@@ -276,6 +279,16 @@ func (s *multiSource) Next() (*Packet, error) {
 func (s *multiSource) decode(f *fileReader) bool {
 	fr := &f.fr
 	d := s.dec
+	if s.shardN != 0 && s.match == nil {
+		if h, ok := d.skim(fr.link, fr.data); ok && h%s.shardN != s.shardW {
+			// Another shard's: counted as deliver would count it.
+			s.stats.TCP++
+			s.stats.Delivered++
+			s.pkt = Packet{File: f.name, FileNum: f.frames, CI: fr.ci, LinkType: fr.link, Data: fr.data, buf: fr.buf,
+				Num: s.stats.Delivered, Len: fr.ci.Length}
+			return true
+		}
+	}
 	d.decode(fr.link, fr.data, fr.ci, &s.stats)
 	if d.unsupported && f.warnLink(fr.link) {
 		s.warn(&FileError{File: f.name, Packet: f.frames, Offset: fr.offset,

@@ -274,6 +274,11 @@ func runSharded(src capture.Source, sink session.Sink, opt Options, keys *decryp
 		wk := &worker{in: ins[w], out: outs[w], free: frees[w], bufFree: bufFrees[w], keys: keys.ForWorker(w, clock),
 			part: parts[w], wire: opt.Wire, live: lv != nil}
 		if readers != nil {
+			if sh, ok := readers[w].(capture.Sharder); ok {
+				// The TCP frames of the other workers' connections are
+				// counted, not decoded (each worker reads them all).
+				sh.Shard(w, n)
+			}
 			readWG.Add(1)
 			go func() {
 				defer readWG.Done()
@@ -745,28 +750,13 @@ func (wk *worker) read(src capture.Source, w, n int, ropt, uopt reassembly.Optio
 	wk.out <- st.endRound(false, true, false, res.Last, last, nil)
 }
 
-// flowHash hashes p's connection, the same for both directions: the sum
-// of a hash of each endpoint (address and port), mixed. The workers of a
-// sharded run each take the connections that hash to them, whatever their
+// flowHash hashes p's connection, the same for both directions
+// (capture.FlowHash of its addresses and ports). The workers of a sharded
+// run each take the connections that hash to them, whatever their
 // server; the session cache, the one thing connections share, keeps time
 // across them (decrypt.ShardClock).
 func flowHash(p *capture.Packet) uint64 {
-	a := endpointHash(p.Net.Src().Raw(), uint16(p.TCP.SrcPort))
-	b := endpointHash(p.Net.Dst().Raw(), uint16(p.TCP.DstPort))
-	h := a + b
-	h ^= h >> 33
-	h *= 0xff51afd7ed558ccd
-	return h ^ h>>33
-}
-
-// endpointHash is FNV-1a of an address and a port.
-func endpointHash(ip []byte, port uint16) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range ip {
-		h = (h ^ uint64(c)) * 1099511628211
-	}
-	h = (h ^ uint64(port>>8)) * 1099511628211
-	return (h ^ uint64(port&0xff)) * 1099511628211
+	return capture.FlowHash(p.Net.Src().Raw(), p.Net.Dst().Raw(), uint16(p.TCP.SrcPort), uint16(p.TCP.DstPort))
 }
 
 // addStats adds one worker's reassembly counters to the run's: every
