@@ -47,8 +47,9 @@ func recordWith(a *objArena, ev *session.RecordEvent, direct bool) Record {
 		}
 	}
 	if direct {
-		// appendRecordJSON writes the time stamp itself.
-		r.ts = ev.Time
+		// appendRecordJSON writes the time stamp itself, and the names
+		// and ids unchecked.
+		r.ts, r.plain = ev.Time, true
 	} else {
 		r.TS = timeString(ev.Time)
 	}

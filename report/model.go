@@ -57,6 +57,10 @@ type Record struct {
 	// ts, when TS is empty, is the time stamp to write as TS
 	// (appendRecordJSON), without making its string first.
 	ts time.Time
+	// plain: Type, Dir, ContentType(ID), Version(ID) and MAC are names
+	// and ids from the code-point tables (TestNamesArePlain), written
+	// without the escape check.
+	plain bool
 }
 
 // RecordNumber is a DTLS 1.3 record number (RFC 9147 section 7).

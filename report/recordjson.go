@@ -14,12 +14,16 @@ import (
 // dropped) and strings that need escaping go through encodeNoHTML, so the
 // bytes are the Encoder's.
 func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
+	str := appendStringNoHTML
+	if r.plain {
+		str = appendPlain
+	}
 	b = append(b, `{"type":`...)
-	b = appendStringNoHTML(b, r.Type)
+	b = str(b, r.Type)
 	b = append(b, `,"conn":`...)
 	b = strconv.AppendUint(b, r.Conn, 10)
 	b = append(b, `,"dir":`...)
-	b = appendStringNoHTML(b, r.Dir)
+	b = str(b, r.Dir)
 	b = append(b, `,"ts":`...)
 	if r.TS == "" && !r.ts.IsZero() {
 		b = append(b, '"')
@@ -32,13 +36,13 @@ func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
 	b = append(b, `,"offset":`...)
 	b = strconv.AppendUint(b, r.Offset, 10)
 	b = append(b, `,"content_type":`...)
-	b = appendStringNoHTML(b, r.ContentType)
+	b = str(b, r.ContentType)
 	b = append(b, `,"content_type_id":`...)
-	b = appendStringNoHTML(b, r.ContentTypeID)
+	b = str(b, r.ContentTypeID)
 	b = append(b, `,"version":`...)
-	b = appendStringNoHTML(b, r.Version)
+	b = str(b, r.Version)
 	b = append(b, `,"version_id":`...)
-	b = appendStringNoHTML(b, r.VersionID)
+	b = str(b, r.VersionID)
 	b = append(b, `,"length":`...)
 	b = strconv.AppendInt(b, int64(r.Length), 10)
 	if r.SSLv2 {
@@ -112,7 +116,7 @@ func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
 		b = append(b, `,"null_cipher":true`...)
 	}
 	b = append(b, `,"mac":`...)
-	b = appendStringNoHTML(b, r.MAC)
+	b = str(b, r.MAC)
 	if r.Plaintext != 0 {
 		b = append(b, `,"plaintext_bytes":`...)
 		b = strconv.AppendInt(b, int64(r.Plaintext), 10)
