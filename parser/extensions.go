@@ -211,11 +211,15 @@ type EncryptedClientHelloExt struct {
 // the block) fails the whole block, and then the extensions before the break
 // are returned with the error.
 func ParseExtensions(b []byte, msg HandshakeType) ([]Extension, error) {
-	s := cryptobyte.String(b)
 	var exts []Extension // nil when there are none, as before
 	if n := countExtensions(b); n > 0 {
 		exts = make([]Extension, 0, n)
+		// One private copy of the block, each extension's Data a part
+		// of it (capacity cut to its end): one allocation, not one per
+		// extension.
+		b = clone(b)
 	}
+	s := cryptobyte.String(b)
 	for !s.Empty() {
 		off := len(b) - len(s)
 		var typ uint16
@@ -223,7 +227,7 @@ func ParseExtensions(b []byte, msg HandshakeType) ([]Extension, error) {
 		if !s.ReadUint16(&typ) || !s.ReadUint16LengthPrefixed(&data) {
 			return exts, malformed("extensions", "extension header", off)
 		}
-		e := Extension{Type: ExtensionType(typ), Data: clone(data)}
+		e := Extension{Type: ExtensionType(typ), Data: data[:len(data):len(data)]}
 		var ok bool
 		if e.Parsed, ok = parseExtension(e.Type, e.Data, msg); !ok {
 			e.Parsed = nil
