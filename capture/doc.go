@@ -39,6 +39,13 @@
 // differential fuzz target FuzzDecodeDirect). A classic pcap record that
 // fits the 256 KiB read buffer is handed out from that buffer itself.
 //
+// A Source that is one of several readers of the same files, each taking
+// a share of the connections (Sharder: the workers of a sharded run),
+// skims the frames the direct decoder would decode as TCP: it reads their
+// addresses and ports in place and hashes them (FlowHash), and delivers
+// those of other shards counted but not decoded. The same differential
+// test and fuzz target hold the skim to the direct decoder.
+//
 // IPv4 (RFC 791) and IPv6 (RFC 8200, with its extension headers) are
 // decoded, and fragmented datagrams are reassembled with gopacket's
 // ip4defrag and ip6defrag: the packet that completes a datagram carries the
