@@ -48,15 +48,16 @@
 //
 // Overlapping segments are checked against the last 16 segments of their
 // direction (delivered or buffered out of order), kept as (sequence range,
-// hash, place in a ring of the direction's last 4 KiB of payload, by
-// arrival): the overlapping bytes are compared byte by byte while the
-// earlier segment's are in the ring, else by hash if the new segment
-// covers it wholly (a segment's hash is taken from the ring as its bytes
-// leave it, so that a direction that sends no more than the ring holds
-// hashes nothing). A difference is a NoteRetransmissionMismatch when the
-// earlier segment is wholly covered, a NoteOverlapMismatch when partly.
-// Overlaps with older segments, or partial ones with bytes gone from the
-// ring, are not checked. A segment that starts at or after the end of
+// place in a ring of the direction's last 8 KiB of payload, by arrival):
+// the overlapping bytes still in the ring are compared byte by byte, and
+// no payload byte is hashed. A difference is a NoteRetransmissionMismatch
+// when the earlier segment is wholly covered, a NoteOverlapMismatch when
+// partly. Overlaps with older segments, or with bytes gone from the ring,
+// are not checked (Stats.OverlapsUnchecked); a direction given no ring
+// (maxRings in use) hashes each remembered segment on arrival and compares
+// whole retransmissions by hash. Like Zeek's reassembler, which compares a
+// retransmission only with the bytes it still holds, this checks the
+// recent past, not all of it. A segment that starts at or after the end of
 // every remembered one (the in-order common case) is not compared.
 //
 // A FIN ends its direction once all bytes before it arrived; the connection
@@ -108,10 +109,10 @@
 //     for.
 //
 // Per connection, the overlap history is fixed at 16 segments per
-// direction, and a direction that has seen a retransmission or an
-// out-of-order segment also keeps a 4 KiB ring of its latest bytes (at most
-// maxRings rings per Assembler, reused after End; past them overlaps are
-// checked by hash only, counted in Stats.RingsRefused). A connection that
+// direction, and a direction that has sent payload keeps an 8 KiB ring of
+// its latest bytes (at most maxRings, 1,024, rings per Assembler, reused
+// after End; past them overlaps are checked by hash only, counted in
+// Stats.RingsRefused). A connection that
 // ended (FIN, RST, half close) is let go at once: what stays is a ~80-byte
 // entry in a set of recently closed connections (a hash of the endpoints,
 // the time of the last packet and the sequence numbers of its SYNs),

@@ -13,22 +13,22 @@ import (
 )
 
 // historySize is how many recent segments per direction are remembered, as
-// (sequence range, hash, place in the ring), to check overlaps against.
+// (sequence range, place in the ring), to check overlaps against.
 const historySize = 16
 
 // ringSize is how many of the latest payload bytes of a direction, by
 // arrival, are kept to compare overlapping segments byte by byte.
-const ringSize = 4 << 10
+const ringSize = 8 << 10
 
 // maxRings bounds the rings of one Assembler (8 MiB): a direction whose
 // first payload comes while as many are in use keeps none, and its
-// overlaps are checked by hash only (Stats.RingsRefused,
-// Stats.OverlapsUnchecked).
-const maxRings = 2048
+// overlaps are checked by a hash of each segment, taken on arrival
+// (Stats.RingsRefused, Stats.OverlapsUnchecked).
+const maxRings = 1024
 
 // maxFreeRings bounds the rings kept for reuse (1 MiB): enough for the
 // connections that end between two that start on a busy link.
-const maxFreeRings = 256
+const maxFreeRings = 128
 
 func max32(x, y uint32) uint32 {
 	if int32(y-x) > 0 {
@@ -42,7 +42,7 @@ const invalidSeq = gpr.Sequence(-1)
 
 type segRecord struct {
 	seq, n uint32
-	hash   uint64 // of its bytes: set when they leave the ring (hashLeaving), or at once when they never are whole in it
+	hash   uint64 // of its bytes, for a direction without a ring only
 	packet uint64
 	at     uint64 // half.ringPos of its first byte
 }
@@ -302,9 +302,8 @@ func (s *stream) remember(h *half, c *pktCtx, payload []byte) {
 		h.hiSeq = c.seq
 	}
 	r := segRecord{seq: c.seq, n: uint32(len(payload)), packet: c.num, at: h.ringPos}
-	if h.ring == nil || len(payload) > ringSize {
-		// Never whole in the ring: hashed now. The others are hashed
-		// from the ring when their bytes are about to leave it.
+	if h.ring == nil {
+		// No ring (maxRings are in use): the segment is checked by hash.
 		r.hash = maphash.Bytes(s.a.seed, payload)
 	}
 	if len(h.hist) < historySize {
@@ -317,7 +316,6 @@ func (s *stream) remember(h *half, c *pktCtx, payload []byte) {
 		h.hiSeq = max32(h.hiSeq, c.end)
 		return // checked by hash only
 	}
-	s.hashLeaving(h, h.ringPos+uint64(len(payload)))
 	b := payload
 	if len(b) > ringSize {
 		b = b[len(b)-ringSize:]
@@ -331,47 +329,6 @@ func (s *stream) remember(h *half, c *pktCtx, payload []byte) {
 	if int32(c.end-h.hiSeq) > 0 {
 		h.hiSeq = c.end
 	}
-}
-
-// hashLeaving hashes, from the ring, the remembered segments whose first
-// bytes are about to leave it, now that it is to be written up to position
-// end: each segment of at most ringSize bytes is hashed once, while all its
-// bytes are in the ring, and only if it is still remembered then. So the
-// hash (what checkOverlap compares once the bytes are gone) costs nothing
-// for a direction that never sends more than the ring holds, and bytes
-// already in cache for the others.
-func (s *stream) hashLeaving(h *half, end uint64) {
-	if end <= ringSize {
-		return // nothing leaves the ring yet
-	}
-	from, to := h.ringPos-min(h.ringPos, ringSize), end-ringSize // first bytes in [from, to) leave
-	// The records start at increasing ring positions in the order they
-	// were made: walk back from the newest to the first one before from.
-	n := len(h.hist)
-	for k := range n {
-		r := &h.hist[(int(h.histPos)-1-k+2*n)%n]
-		if r.at < from {
-			return // this one and the older ones were hashed before
-		}
-		if r.at < to && r.n <= ringSize {
-			r.hash = h.ringHash(s.a.seed, r.at, int(r.n))
-		}
-	}
-}
-
-// ringHash is maphash.Bytes of the ring's n bytes from position pos on,
-// also when they wrap around its end (a maphash.Hash gives the same sum
-// however its input is split into writes).
-func (h *half) ringHash(seed maphash.Seed, pos uint64, n int) uint64 {
-	i := int(pos % ringSize)
-	if i+n <= ringSize {
-		return maphash.Bytes(seed, h.ring[i:i+n])
-	}
-	var mh maphash.Hash
-	mh.SetSeed(seed)
-	mh.Write(h.ring[i:])
-	mh.Write(h.ring[:n-(ringSize-i)])
-	return mh.Sum64()
 }
 
 // ringEqual tells whether b is the ring's bytes from position pos on.
@@ -426,11 +383,11 @@ func (s *stream) checkOverlap(d Dir, h *half, c *pktCtx, payload []byte, diff in
 				from += uint64(skip)
 			}
 			same = h.ringEqual(from, payload[lo:hi])
-		} else if whole {
+		} else if h.ring == nil && whole {
 			same = maphash.Bytes(s.a.seed, payload[lo:hi]) == r.hash
 		} else {
 			s.a.stats.OverlapsUnchecked++
-			continue // its bytes are gone
+			continue // its bytes are gone from the ring, or only partly covered
 		}
 		if same {
 			continue
