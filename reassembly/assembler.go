@@ -2,6 +2,7 @@ package reassembly
 
 import (
 	"hash/maphash"
+	"net/netip"
 	"time"
 
 	"github.com/ssldissect/ssldissect/capture"
@@ -131,6 +132,7 @@ type Stats struct {
 	Evicted           uint64 // connections ended by MaxConns or MaxPendingBytesTotal (EndEvicted)
 	EvictedPending    uint64 // of Evicted, those ended by MaxPendingBytesTotal
 	MaxOpen           int    // the most connections open at once
+	PureACKs          uint64 // pure ACKs of open connections counted without gopacket (ackOnly)
 }
 
 // mode tells stream callbacks what the Assembler is doing.
@@ -176,6 +178,7 @@ type Assembler struct {
 	// Ended connections out of gopacket's pool (closed.go).
 	closed    closedSet
 	reset     map[uint64]*stream // live connections that saw a RST, by keyHash
+	byFlow    map[uint64]*stream // open connections by capture.FlowHash of their endpoints (ackOnly), the first of each hash
 	toRelease []*stream          // ended while gopacket was busy: released after
 	releasing *stream            // release is closing its open halves
 	rstHdr    [20]byte
@@ -197,6 +200,7 @@ func New(f Factory, opt Options) *Assembler {
 		opt:     opt.withDefaults(),
 		factory: f,
 		seed:    maphash.MakeSeed(),
+		byFlow:  make(map[uint64]*stream),
 	}
 	for k := range a.lists {
 		a.lists[k].kind = listKind(k)
@@ -246,6 +250,9 @@ func (a *Assembler) Add(p *capture.Packet) {
 	c.end = c.seq + uint32(len(tcp.Payload))
 	c.retained = false
 	a.now, a.mode = p.CI.Timestamp, modeAdd
+	if a.ackOnly(p) {
+		return
+	}
 	a.asm.AssembleWithContext(p.Net, tcp, c)
 	if a.forced {
 		a.forced = false
@@ -255,6 +262,83 @@ func (a *Assembler) Add(p *capture.Packet) {
 		a.cur = nil
 	}
 	a.releaseQueued()
+}
+
+// ackGPStale is how much older than the connection's last packet the last
+// one gopacket saw may be before ackOnly hands pure ACKs to gopacket again:
+// its flushes close a connection by the time of the last packet it saw.
+const ackGPStale = time.Second
+
+// ackOnly handles a pure ACK (no payload, no SYN, FIN or RST) of an open
+// connection without gopacket, and tells whether it did. gopacket would
+// only note the time and the acknowledgment number (which nothing reads);
+// Accept would count it: that is done here, at the cost of one map lookup
+// instead of gopacket's (two, by 80-byte keys, the reverse direction's
+// after a miss) and its per-packet bookkeeping. A third of the packets of
+// a bulk transfer are pure ACKs. It declines an ACK ahead of the next
+// expected byte (gopacket queues it), one on a direction not started, one
+// of an ended connection, and one when gopacket last saw the connection
+// more than ackGPStale before: those go through gopacket, as every packet
+// did before.
+func (a *Assembler) ackOnly(p *capture.Packet) bool {
+	tcp := p.TCP
+	if len(tcp.Payload) != 0 || tcp.SYN || tcp.FIN || tcp.RST || !tcp.ACK {
+		return false
+	}
+	src, dst := p.Net.Src().Raw(), p.Net.Dst().Raw()
+	sp, dp := uint16(tcp.SrcPort), uint16(tcp.DstPort)
+	s := a.byFlow[capture.FlowHash(src, dst, sp, dp)]
+	if s == nil || s.ended || s.released {
+		return false
+	}
+	var d Dir
+	switch {
+	case sameEnd(s.key.A, src, sp) && sameEnd(s.key.B, dst, dp):
+		d = Dir0
+	case sameEnd(s.key.B, src, sp) && sameEnd(s.key.A, dst, dp):
+		d = Dir1
+	default:
+		return false // another connection with the same hash
+	}
+	if s.key.A == s.key.B {
+		return false
+	}
+	h := &s.half[d]
+	if !h.started || int32(tcp.Seq-(h.base+uint32(h.next))) > 0 || p.CI.Timestamp.Sub(s.gpSeen) >= ackGPStale {
+		return false
+	}
+	s.count(d, p.CI, 0)
+	a.stats.PureACKs++
+	return true
+}
+
+// sameEnd tells whether ap is the address ip (4 or 16 bytes, as a
+// gopacket.Endpoint holds it) and port.
+func sameEnd(ap netip.AddrPort, ip []byte, port uint16) bool {
+	if ap.Port() != port {
+		return false
+	}
+	switch a := ap.Addr(); len(ip) {
+	case 4:
+		return a.Is4() && a.As4() == [4]byte(ip)
+	case 16:
+		return !a.Is4() && a.As16() == [16]byte(ip)
+	}
+	return false
+}
+
+// flowKey is capture.FlowHash of a connection's endpoints, as ackOnly
+// computes it from a packet's.
+func flowKey(k ConnKey) uint64 {
+	raw := func(a netip.Addr) []byte {
+		if a.Is4() {
+			b := a.As4()
+			return b[:]
+		}
+		b := a.As16()
+		return b[:]
+	}
+	return capture.FlowHash(raw(k.A.Addr()), raw(k.B.Addr()), k.A.Port(), k.B.Port())
 }
 
 // releaseQueued releases the connections that ended while gopacket was
@@ -384,12 +468,22 @@ func (a *Assembler) FlushAll(t time.Time) {
 // Connections ended idle or evicted are not remembered: a later packet of
 // theirs starts a new connection.
 func (a *Assembler) forget(s *stream) {
+	a.unindex(s)
 	if !s.released {
 		s.released = true
 		if s.reason != EndIdle && s.reason != EndEvicted {
 			e := closedConn{isn: s.isn, hasISN: s.hasISN, synOK: s.reason == EndFIN || s.reason == EndRST}
 			a.closed.add(a.keyHash(s.key.A, s.key.B), s.lastSeen, e)
 		}
+	}
+}
+
+// unindex takes s out of byFlow, when it leaves gopacket's pool or is
+// released.
+func (a *Assembler) unindex(s *stream) {
+	if s.indexed {
+		delete(a.byFlow, s.flow)
+		s.indexed = false
 	}
 }
 
@@ -412,7 +506,10 @@ func (a *Assembler) newStream(key ConnKey, swap bool, t time.Time, num uint64) *
 	}
 	a.stats.Connections++
 	a.pooled++
-	s := &stream{a: a, h: h, key: key, swap: swap, id: a.stats.Connections, lastSeen: t}
+	s := &stream{a: a, h: h, key: key, swap: swap, id: a.stats.Connections, lastSeen: t, gpSeen: t, flow: flowKey(key)}
+	if _, taken := a.byFlow[s.flow]; !taken {
+		a.byFlow[s.flow], s.indexed = s, true
+	}
 	a.lists[byID].pushBack(s)
 	a.lists[recent].pushBack(s)
 	a.stats.MaxOpen = max(a.stats.MaxOpen, a.lists[byID].n)

@@ -25,6 +25,13 @@ func (benchHandler) End(EndReason, time.Time)        {}
 // connections, interleaved, both directions. With reorder, every 10th pair
 // of segments of a direction is swapped and every 50th segment is sent twice.
 func benchPackets(conns, segs, mss int, reorder bool) ([]*capture.Packet, int) {
+	return benchPacketsACK(conns, segs, mss, reorder, false)
+}
+
+// benchPacketsACK is benchPackets, with acks a pure ACK from the other
+// direction after every pair of segments (as a receiver sends them in a
+// bulk transfer: a third of the packets).
+func benchPacketsACK(conns, segs, mss int, reorder, acks bool) ([]*capture.Packet, int) {
 	pattern := make([]byte, 1<<15+mss)
 	for i := range pattern {
 		pattern[i] = byte(i * 7)
@@ -76,6 +83,10 @@ func benchPackets(conns, segs, mss int, reorder bool) ([]*capture.Packet, int) {
 		if reorder && i%50 == 0 {
 			add(d, "A", b, sb)
 		}
+		if acks {
+			peer := dirs[(i/2)%len(dirs)^1]
+			add(peer, "A", nil, peer.seq)
+		}
 		i += 2
 	}
 	return ps, total
@@ -85,14 +96,16 @@ func BenchmarkAssembler(b *testing.B) {
 	for _, bc := range []struct {
 		name    string
 		reorder bool
+		acks    bool
 		record  int
 	}{
-		{"inorder", false, 0},
-		{"reorder", true, 0},
-		{"records", true, 5000},
+		{"inorder", false, false, 0},
+		{"inorder+acks", false, true, 0},
+		{"reorder", true, false, 0},
+		{"records", true, false, 5000},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			ps, total := benchPackets(8, 100_000, 1400, bc.reorder)
+			ps, total := benchPacketsACK(8, 100_000, 1400, bc.reorder, bc.acks)
 			f := func(ConnKey, time.Time, uint64) Handler { return benchHandler{size: bc.record} }
 			b.SetBytes(int64(total))
 			b.ReportAllocs()

@@ -31,7 +31,11 @@
 //   - One End per connection, with its reason, and before it (for a
 //     WireHandler) the connection's figures per direction (Wire): segments,
 //     frame bytes, payload bytes and retransmissions, counted with a few
-//     additions per segment in Accept.
+//     additions per segment in Accept. A pure ACK of an open connection at
+//     or before the next expected byte is counted without passing through
+//     gopacket (Stats.PureACKs), which would only note its time and
+//     acknowledgment number; gopacket still sees one at least every second
+//     of packet time per connection, as its flushes go by that time.
 //   - Counters (Stats), and no package-level state: an Assembler is used
 //     from one goroutine, and several can run side by side, each with its
 //     share of the connections.

@@ -191,7 +191,8 @@ func TestStats(t *testing.T) {
 		tp{dir: Dir0, flags: "A", seq: c + 4, data: "bbbb"},
 	)...)
 	h.a.FlushAll(t0.Add(time.Hour))
-	want := Stats{Connections: 1, Packets: 8, Bytes: 12, OutOfOrder: 1, Retransmissions: 2, Mismatches: 1, MaxOpen: 1}
+	// PureACKs: the handshake's last ACK.
+	want := Stats{Connections: 1, Packets: 8, Bytes: 12, OutOfOrder: 1, Retransmissions: 2, Mismatches: 1, MaxOpen: 1, PureACKs: 1}
 	if st := h.a.Stats(); st != want {
 		t.Errorf("stats\n got %+v\nwant %+v", st, want)
 	}

@@ -56,6 +56,7 @@ type half struct {
 	ahead    uint64          // stream offset past the last byte buffered out of order, 0 when none is
 	fin      uint64          // stream offset of a FIN (hasFin), which may be ahead of the bytes that arrived
 	done     bool            // a FIN or RST ended this direction
+	started  bool            // gopacket expects the byte at base+next (its first packet was accepted)
 	hasFin   bool            // fin is set
 	histPos  uint8           // next place in hist, once it is full
 	pend     []byte          // bytes left unconsumed by the handler, at offset consumed: ps.buf[ps.off:ps.off+len(pend)]
@@ -80,6 +81,9 @@ type stream struct {
 	key      ConnKey
 	id       uint64 // order of creation
 	lastSeen time.Time
+	gpSeen   time.Time // time of the last packet gopacket saw (Accept), which its flushes go by
+	flow     uint64    // capture.FlowHash of its endpoints, in Assembler.byFlow when indexed
+	indexed  bool
 	half     [2]half
 	wire     [2]wireCount    // by Dir
 	links    [numLists]links // on the Assembler's lists (lists.go)
@@ -125,22 +129,17 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 		a.stats.Ignored++
 		return false
 	}
-	if ci.Timestamp.After(s.lastSeen) {
-		s.lastSeen = ci.Timestamp
+	if ci.Timestamp.After(s.gpSeen) {
+		s.gpSeen = ci.Timestamp
 	}
-	a.lists[recent].touch(s)
-	a.lists[halfClosed].touch(s)
 	c, _ := ac.(*pktCtx)
 	if c == nil {
+		s.touch(ci.Timestamp)
 		return false
 	}
 	d := s.dir(gdir)
+	s.count(d, c.ci, len(tcp.Payload))
 	w := &s.wire[d]
-	if w.packets != math.MaxUint32 {
-		w.packets++
-	}
-	w.bytes += uint64(c.ci.Length)
-	w.payload += uint64(len(tcp.Payload))
 	h := &s.half[d]
 	if h.done {
 		if len(tcp.Payload) > 0 && nextSeq != invalidSeq && nextSeq.Difference(gpr.Sequence(c.seq)) < 0 {
@@ -155,7 +154,7 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 	if nextSeq == invalidSeq {
 		// First packet of this direction: the stream starts here.
 		*start = true
-		h.base = c.seq
+		h.base, h.started = c.seq, true
 		if tcp.SYN {
 			s.isn[d], s.hasISN[d] = tcp.Seq, true
 		}
@@ -206,6 +205,28 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 // wireCount is the Wire of one direction while the connection is open,
 // in 24 bytes (every open connection has two): the counts of segments
 // stop at 2^32-1.
+// touch notes a packet of the connection at time t: its last packet
+// time, and its place on the lists of recent activity.
+func (s *stream) touch(t time.Time) {
+	if t.After(s.lastSeen) {
+		s.lastSeen = t
+	}
+	s.a.lists[recent].touch(s)
+	s.a.lists[halfClosed].touch(s)
+}
+
+// count notes a packet of direction d with payload bytes of payload (touch,
+// and the direction's wire figures).
+func (s *stream) count(d Dir, ci gopacket.CaptureInfo, payload int) {
+	s.touch(ci.Timestamp)
+	w := &s.wire[d]
+	if w.packets != math.MaxUint32 {
+		w.packets++
+	}
+	w.bytes += uint64(ci.Length)
+	w.payload += uint64(payload)
+}
+
 type wireCount struct {
 	packets, retransmissions uint32
 	bytes, payload           uint64
@@ -836,6 +857,7 @@ func (a *Assembler) putBuf(b []byte) {
 func (s *stream) ReassemblyComplete(gpr.AssemblerContext) bool {
 	a := s.a
 	a.pooled-- // gopacket removes it when this returns true
+	a.unindex(s)
 	if a.deferring {
 		a.queueComplete(s)
 		return true

@@ -92,3 +92,63 @@ func TestWireMidStream(t *testing.T) {
 		t.Errorf("wire\n got %+v\nwant %+v", w.wire, want)
 	}
 }
+
+// TestPureACKs: a pure ACK of an open connection at or before the next
+// expected byte of its direction is counted without gopacket (ackOnly);
+// one ahead of that byte (bytes are missing), one on a direction not yet
+// started, one a second or more after the last packet gopacket saw of the
+// connection, and one after the end go through gopacket. The connection
+// and its figures are the same either way, and it leaves the index when
+// it ends.
+func TestPureACKs(t *testing.T) {
+	const c, s = cliISN + 1, srvISN + 1
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	var got []*wireRecorder
+	a := New(func(key ConnKey, _ time.Time, _ uint64) Handler {
+		w := &wireRecorder{recorder: recorder{key: key}}
+		got = append(got, w)
+		return w
+	}, Options{})
+	ps := []tp{
+		{dir: Dir1, flags: "A", seq: s, at: ms(1)},                   // mid-stream: Dir0 is this direction; not started: gopacket
+		{dir: Dir1, flags: "A", seq: s, at: ms(2)},                   // counted here (1)
+		{dir: Dir0, flags: "A", seq: c, data: "abcd", at: ms(3)},     // data
+		{dir: Dir1, flags: "A", seq: s, at: ms(4)},                   // here (2)
+		{dir: Dir0, flags: "A", seq: c + 4, at: ms(5)},               // here (3)
+		{dir: Dir0, flags: "A", seq: c + 3, at: ms(6)},               // before the next byte (keep-alive): here (4)
+		{dir: Dir0, flags: "A", seq: c + 8, at: ms(7)},               // ahead: bytes 4-7 missing, gopacket
+		{dir: Dir0, flags: "A", seq: c + 4, data: "efgh", at: ms(8)}, // the missing bytes
+		{dir: Dir1, flags: "A", seq: s, at: ms(2000)},                // gopacket saw the connection 1.992 s ago
+		{dir: Dir1, flags: "A", seq: s, at: ms(2001)},                // here (5)
+		{dir: Dir0, flags: "AF", seq: c + 8, at: ms(2002)},
+		{dir: Dir1, flags: "AF", seq: s, at: ms(2003)},    // the end
+		{dir: Dir0, flags: "A", seq: c + 9, at: ms(2004)}, // after it: gopacket, ignored
+	}
+	for i, p := range ps {
+		from, to := cliAddr, srvAddr
+		if p.dir == Dir1 {
+			from, to = srvAddr, cliAddr
+		}
+		a.Add(mkPacket(uint64(i+1), p, from, to))
+	}
+	if n := a.Stats().PureACKs; n != 5 {
+		t.Errorf("%d pure ACKs counted without gopacket, want 5", n)
+	}
+	if len(a.byFlow) != 0 {
+		t.Errorf("%d connections left in the index after the end", len(a.byFlow))
+	}
+	a.FlushAll(t0.Add(time.Hour))
+	if len(got) != 1 {
+		t.Fatalf("%d connections, want 1", len(got))
+	}
+	// The connection started with the server's ACK: its Dir0 is the
+	// server's direction.
+	want := [2]Wire{{Packets: 6}, {Packets: 6, Payload: 8}}
+	for d := range want {
+		want[d].Bytes = 54*want[d].Packets + want[d].Payload
+	}
+	if w := got[0]; w.wire != want {
+		t.Errorf("wire\n got %+v\nwant %+v", w.wire, want)
+	}
+	checkLog(t, got[0].log, []string{`D1 "abcd" [0@3]`, `D1 "efgh" [0@8]`, "E fin"})
+}
