@@ -10,9 +10,9 @@ import (
 // appendRecordJSON appends r as json.Encoder (SetEscapeHTML(false)) writes
 // it, newline included, without reflection and without compacting each
 // handshake Object's MarshalJSON output again: the Objects are appended in
-// place. The rare parts (alerts when there are any, heartbeat, notes,
-// dropped) and strings that need escaping go through encodeNoHTML, so the
-// bytes are the Encoder's.
+// place; alerts and notes by appendAlertsJSON and appendNotesJSON. The rare
+// parts (heartbeat, dropped) and strings that need escaping go through
+// encodeNoHTML, so the bytes are the Encoder's.
 func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
 	str := appendStringNoHTML
 	if r.plain {
@@ -79,9 +79,7 @@ func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
 	b = append(b, `,"alerts":`...)
 	switch {
 	case len(r.Alerts) > 0:
-		if b, err = encodeNoHTML(b, r.Alerts); err != nil {
-			return nil, err
-		}
+		b = appendAlertsJSON(b, r.Alerts)
 	case r.Alerts != nil: // every record from recordOf
 		b = append(b, "[]"...)
 	default:
@@ -123,9 +121,7 @@ func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
 	}
 	if len(r.Notes) > 0 {
 		b = append(b, `,"notes":`...)
-		if b, err = encodeNoHTML(b, r.Notes); err != nil {
-			return nil, err
-		}
+		b = appendNotesJSON(b, r.Notes)
 	}
 	if r.Dropped != nil {
 		b = append(b, `,"dropped":`...)
@@ -151,6 +147,70 @@ func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
 		b = append(b, '"')
 	}
 	return append(b, "}\n"...), nil
+}
+
+// appendAlertsJSON appends alerts as encoding/json writes the list (the
+// fields in order, the omitempty ones left out when empty).
+func appendAlertsJSON(b []byte, alerts []Alert) []byte {
+	b = append(b, '[')
+	for i := range alerts {
+		a := &alerts[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '{')
+		if a.Dir != "" {
+			b = append(b, `"dir":`...)
+			b = appendStringNoHTML(b, a.Dir)
+			b = append(b, ',')
+		}
+		b = append(b, `"level":`...)
+		b = appendStringNoHTML(b, a.Level)
+		if a.LevelID != "" {
+			b = append(b, `,"level_id":`...)
+			b = appendStringNoHTML(b, a.LevelID)
+		}
+		b = append(b, `,"description":`...)
+		b = appendStringNoHTML(b, a.Description)
+		if a.DescriptionID != "" {
+			b = append(b, `,"description_id":`...)
+			b = appendStringNoHTML(b, a.DescriptionID)
+		}
+		if a.Encrypted {
+			b = append(b, `,"encrypted":true`...)
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// appendNotesJSON appends notes as encoding/json writes the list.
+func appendNotesJSON(b []byte, notes []Note) []byte {
+	b = append(b, '[')
+	for i := range notes {
+		n := &notes[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"code":`...)
+		b = appendStringNoHTML(b, n.Code)
+		if n.Dir != "" {
+			b = append(b, `,"dir":`...)
+			b = appendStringNoHTML(b, n.Dir)
+		}
+		if n.Offset != 0 {
+			b = append(b, `,"offset":`...)
+			b = strconv.AppendUint(b, n.Offset, 10)
+		}
+		if n.Packet != 0 {
+			b = append(b, `,"packet":`...)
+			b = strconv.AppendUint(b, n.Packet, 10)
+		}
+		b = append(b, `,"detail":`...)
+		b = appendStringNoHTML(b, n.Detail)
+		b = append(b, '}')
+	}
+	return append(b, ']')
 }
 
 // appendPlain appends s between quotes, unchecked: for the strings that

@@ -20,6 +20,8 @@ func TestRecordJSON(t *testing.T) {
 			Notes:     []Note{{Code: "gap", Dir: "s2c", Offset: 1, Packet: 2, Detail: "a<b & c>"}}},
 		{Alerts: []Alert{{Level: "warning"}, {Level: "fatal", Dir: "c2s"}}, Handshake: []Object{}},
 		{Type: "record", Alerts: []Alert{}},
+		{Type: "record", Alerts: []Alert{{Dir: "s2c", Level: "warning", LevelID: "0x01", Description: "close_notify", DescriptionID: "0x00", Encrypted: true}, {}},
+			Notes: []Note{{Code: "a"}, {Code: "b", Packet: 9, Detail: "\u00e9\t"}, {Code: "c\x00", Dir: "c2s", Offset: 1 << 40}}},
 		{Type: "record", Alerts: []Alert{}, Hex: HexBytes{0x17, 0x03, 0x03, 0x00, 0x01, 0xAB}},
 	}
 	for i, r := range recs {
