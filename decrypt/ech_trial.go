@@ -37,21 +37,16 @@ func (k *KeyLog) TrialCandidates(max int) (c []TrialCandidate, total int) {
 	defer k.mu.RUnlock()
 	prefix := LabelServerHandshakeTrafficSecret + "\x00"
 	var keys []string
-	k.usedMu.Lock()
-	for key, vals := range k.secrets {
-		if !strings.HasPrefix(key, prefix) || len(vals) == 0 {
-			continue
-		}
-		if _, used := k.used[key]; used {
+	for key, e := range k.secrets {
+		if !strings.HasPrefix(key, prefix) || len(e.vals) == 0 || e.used.Load() {
 			continue
 		}
 		keys = append(keys, key)
 	}
-	k.usedMu.Unlock()
 	slices.Sort(keys)
 	total = len(keys)
 	for _, key := range keys[:min(len(keys), max)] {
-		c = append(c, TrialCandidate{Random: []byte(key[len(prefix):]), Secret: bytes.Clone(k.secrets[key][0])})
+		c = append(c, TrialCandidate{Random: []byte(key[len(prefix):]), Secret: bytes.Clone(k.secrets[key].vals[0])})
 	}
 	return c, total
 }

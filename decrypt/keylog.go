@@ -3,6 +3,7 @@ package decrypt
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -87,15 +89,23 @@ type KeyLog struct {
 	MaxBytes int64
 
 	mu      sync.RWMutex
-	secrets map[string][][]byte // label + "\x00" + client random -> values, newest first
-	n       int                 // values held
-	// used holds the keys of secrets a lookup found (under usedMu, as
-	// lookups hold mu only for reading); labels the labels logged per
-	// client random (or RSA prefix), for Labels.
-	usedMu  sync.Mutex
-	used    map[string]struct{}
+	secrets map[string]*keyEntry // label + "\x00" + client random -> its values
+	n       int                  // values held
+	// labels are the labels logged per client random (or RSA prefix), for
+	// Labels.
 	labels  map[string][]string
 	sources []string // AddSource's names, each once
+}
+
+// keyEntry is what a KeyLog holds for one label and client random.
+type keyEntry struct {
+	vals [][]byte // newest first
+	// used is set by the first lookup that finds vals (lookups hold the
+	// KeyLog's lock only for reading).
+	used atomic.Bool
+	// counted: Unused counts the entry when no lookup found it (its label
+	// is one that decryption looks up, not in neverLookedUp).
+	counted bool
 }
 
 // AddSource notes name as a place the secrets come from (a key-log file
@@ -174,7 +184,15 @@ func (k *KeyLog) Load(r io.Reader, name string) (added int, errs []error) {
 	var sl slabs
 	lr := &io.LimitedReader{R: r, N: limit + 1}
 	br := bufio.NewReaderSize(lr, 4096)
+	// The lines are stored under the lock, taken for loadBatch lines at a
+	// time: lookups of a followed key log wait at most that long.
+	k.mu.Lock()
+	defer func() { k.mu.Unlock() }()
 	for lineNo := 1; ; lineNo++ {
+		if lineNo%loadBatch == 0 {
+			k.mu.Unlock()
+			k.mu.Lock()
+		}
 		line, tooLong, err := readLine(br)
 		if len(line) > 0 || tooLong {
 			if tooLong {
@@ -199,6 +217,9 @@ func (k *KeyLog) Load(r io.Reader, name string) (added int, errs []error) {
 	}
 	return added, errs
 }
+
+// loadBatch is how many lines Load stores between two takings of the lock.
+const loadBatch = 512
 
 // readLine returns the next line without its end (\n or \r\n). A line
 // longer than maxKeyLogLine is consumed and reported as tooLong. A line
@@ -241,6 +262,9 @@ func (k *KeyLog) addLine(sl *slabs, line []byte) (int, error) {
 	}
 	var fa [3][]byte
 	fields, nf := splitFields(&fa, line)
+	if nf == 0 {
+		return 0, nil
+	}
 	label, ok := keyLogLabelNames[string(fields[0])]
 	if !ok {
 		label = string(fields[0])
@@ -292,8 +316,9 @@ func (k *KeyLog) addLine(sl *slabs, line []byte) (int, error) {
 // changed afterwards: a key is a string over slab bytes; the values are
 // replaced, not written, and handed out as copies.
 type slabs struct {
-	b    []byte
-	vals [][]byte
+	b       []byte
+	vals    [][]byte
+	entries []keyEntry
 }
 
 // slabSize is the size of a new byte slab (a key log line holds about 100
@@ -321,6 +346,15 @@ func (s *slabs) key(label string, first []byte) string {
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
+// entry is a new keyEntry, from a slab of them.
+func (s *slabs) entry() *keyEntry {
+	if len(s.entries) == cap(s.entries) {
+		s.entries = make([]keyEntry, 0, 1024)
+	}
+	s.entries = s.entries[:len(s.entries)+1]
+	return &s.entries[len(s.entries)-1]
+}
+
 // list is a new list of one value, with room for no more (appending to it
 // makes a list of its own).
 func (s *slabs) list(v []byte) [][]byte {
@@ -343,10 +377,21 @@ var keyLogLabelNames = func() map[string]string {
 }()
 
 // splitFields is bytes.Fields for the lines of a key log: the first
-// three fields of line into fa, and the number of fields. A line with a
-// byte outside ASCII goes to bytes.Fields itself (which splits at Unicode
+// three fields of line into fa, and the number of fields. The common line,
+// three fields between single spaces, all ASCII, is split with IndexByte;
+// another with ASCII spaces only is split byte by byte; a line with a byte
+// outside ASCII goes to bytes.Fields itself (which splits at Unicode
 // spaces too).
 func splitFields(fa *[3][]byte, line []byte) ([][]byte, int) {
+	if i := bytes.IndexByte(line, ' '); i > 0 {
+		if j := bytes.IndexByte(line[i+1:], ' '); j > 0 {
+			j += i + 1
+			if j+1 < len(line) && plainField(line[:i]) && plainField(line[i+1:j]) && plainField(line[j+1:]) {
+				fa[0], fa[1], fa[2] = line[:i], line[i+1:j], line[j+1:]
+				return fa[:], 3
+			}
+		}
+	}
 	for _, c := range line {
 		if c >= 0x80 {
 			f := bytes.Fields(line)
@@ -374,6 +419,33 @@ func splitFields(fa *[3][]byte, line []byte) ([][]byte, int) {
 	return fa[:min(n, len(fa))], n
 }
 
+// plainField tells whether f is one field of bytes.Fields: no ASCII space
+// (in an ASCII space or above 0x20) and nothing outside ASCII.
+func plainField(f []byte) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	for len(f) >= 8 {
+		w := binary.LittleEndian.Uint64(f)
+		if w&hi != 0 {
+			return false // a byte outside ASCII
+		}
+		if (w-0x21*lo)&^w&hi != 0 && !plainBytes(f[:8]) {
+			return false // a byte below '!' that is a space
+		}
+		f = f[8:]
+	}
+	return plainBytes(f)
+}
+
+// plainBytes is plainField byte by byte.
+func plainBytes(f []byte) bool {
+	for _, c := range f {
+		if c <= ' ' && asciiSpace(c) || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
 func asciiSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
@@ -394,7 +466,7 @@ func (k *KeyLog) presize(r io.Reader, limit int64) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.secrets == nil && lines > 0 {
-		k.secrets = make(map[string][][]byte, lines)
+		k.secrets = make(map[string]*keyEntry, lines)
 		k.labels = make(map[string][]string, lines/4)
 	}
 }
@@ -407,25 +479,25 @@ func decodeHex(h []byte) ([]byte, error) {
 	return b[:n], err
 }
 
-// store adds secret under (label, first), newest first. A value already
+// store adds secret under (label, first), newest first, with k.mu held. A value already
 // held is not added again (it moves to the front, so the last line logged
 // is tried first, as before). A different value beside others is kept and
 // reported as ErrConflictingSecret, a warning: both are tried; for a
 // sequence label it replaces the one held.
 func (k *KeyLog) store(sl *slabs, label string, first []byte, firstName string, secret []byte, sequence bool) (int, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
 	if k.secrets == nil {
-		k.secrets = make(map[string][][]byte)
+		k.secrets = make(map[string]*keyEntry)
 		k.labels = make(map[string][]string)
 	}
 	var kb [keyLogKeyRoom]byte
 	kl := appendKeyLogKey(kb[:0], label, first)
-	vals, ok := k.secrets[string(kl)] // the lookup makes no string
-	if !ok {
+	e := k.secrets[string(kl)] // the lookup makes no string
+	if e == nil {
 		// A new secret: its key in the slab, its random a part of the key.
 		key := sl.key(label, first)
-		k.secrets[key] = sl.list(secret)
+		e = sl.entry()
+		e.vals, e.counted = sl.list(secret), !neverLookedUp[label]
+		k.secrets[key] = e
 		k.n++
 		random := key[len(label)+1:]
 		if l, ok := k.labels[random]; ok {
@@ -435,7 +507,7 @@ func (k *KeyLog) store(sl *slabs, label string, first []byte, firstName string, 
 		}
 		return 1, nil
 	}
-	key := string(kl)
+	vals := e.vals
 	if sequence && len(vals) == 1 {
 		if bytes.Equal(vals[0], secret) {
 			return 0, nil
@@ -456,7 +528,7 @@ func (k *KeyLog) store(sl *slabs, label string, first []byte, firstName string, 
 	}
 	copy(vals[1:], vals)
 	vals[0] = secret
-	k.secrets[key] = vals
+	e.vals = vals
 	if len(vals) == 1 {
 		return 1, nil
 	}
@@ -470,12 +542,12 @@ func (k *KeyLog) Lookup(label string, clientRandom []byte) ([]byte, bool) {
 	defer k.mu.RUnlock()
 	var kb [keyLogKeyRoom]byte
 	key := appendKeyLogKey(kb[:0], label, clientRandom)
-	vals := k.secrets[string(key)] // the lookup makes no string
-	if len(vals) == 0 {
+	e := k.secrets[string(key)] // the lookup makes no string
+	if e == nil || len(e.vals) == 0 {
 		return nil, false
 	}
-	k.markUsed(key)
-	return bytes.Clone(vals[0]), true
+	e.markUsed()
+	return bytes.Clone(e.vals[0]), true
 }
 
 // LookupAll returns copies of every secret logged under label for a
@@ -487,9 +559,10 @@ func (k *KeyLog) LookupAll(label string, clientRandom []byte) [][]byte {
 	defer k.mu.RUnlock()
 	var kb [keyLogKeyRoom]byte
 	key := appendKeyLogKey(kb[:0], label, clientRandom)
-	vals := k.secrets[string(key)]
-	if len(vals) > 0 {
-		k.markUsed(key)
+	var vals [][]byte
+	if e := k.secrets[string(key)]; e != nil && len(e.vals) > 0 {
+		vals = e.vals
+		e.markUsed()
 	}
 	out := make([][]byte, len(vals))
 	for i, v := range vals {
@@ -553,33 +626,21 @@ var neverLookedUp = map[string]bool{
 func (k *KeyLog) Unused() int {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	k.usedMu.Lock()
-	defer k.usedMu.Unlock()
 	n := 0
-	for key := range k.secrets {
-		label, _, _ := strings.Cut(key, "\x00")
-		if neverLookedUp[label] {
-			continue
-		}
-		if _, ok := k.used[key]; !ok {
+	for _, e := range k.secrets {
+		if e.counted && !e.used.Load() {
 			n++
 		}
 	}
 	return n
 }
 
-// markUsed notes that a lookup found the secrets under key.
-func (k *KeyLog) markUsed(key []byte) {
-	k.usedMu.Lock()
-	if k.used == nil {
-		// As many as are held (k.mu is held for reading): most are
-		// looked up, and the map need not grow.
-		k.used = make(map[string]struct{}, len(k.secrets))
+// markUsed notes that a lookup found e's secrets (written once: lookups
+// of the same entry from several workers do not contend after that).
+func (e *keyEntry) markUsed() {
+	if !e.used.Load() {
+		e.used.Store(true)
 	}
-	if _, ok := k.used[string(key)]; !ok {
-		k.used[string(key)] = struct{}{} // a string only the first time
-	}
-	k.usedMu.Unlock()
 }
 
 // Len returns the number of secrets held (each alternative counts).

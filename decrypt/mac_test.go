@@ -202,11 +202,14 @@ func BenchmarkKeyLogLookup(b *testing.B) {
 
 // TestSplitFields holds the key log's field splitter to bytes.Fields
 // (count and first three fields) for random lines of letters, ASCII and
-// Unicode spaces.
+// Unicode spaces, control bytes and bytes outside ASCII, in fields long
+// and short (plainField checks 8 bytes at a time), some with the single
+// spaces of the common line.
 func TestSplitFields(t *testing.T) {
 	r := rand.New(rand.NewChaCha8([32]byte{9}))
-	parts := []string{"a", "CLIENT_RANDOM", "0f", " ", "\t", "\v", "\f", "\r", "\n", "\u00a0", "\u2003", "é", "x"}
-	for range 20000 {
+	parts := []string{"a", "CLIENT_RANDOM", "0f", " ", "\t", "\v", "\f", "\r", "\n", "\u00a0", "\u2003", "é", "x",
+		"0123456789abcdef", " ", " ", "\x01", "\x1f", "!", "\x7f", "\xff", "\x00"}
+	for range 200000 {
 		var b []byte
 		for range r.IntN(12) {
 			b = append(b, parts[r.IntN(len(parts))]...)
