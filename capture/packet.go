@@ -40,7 +40,15 @@ type Packet struct {
 	Data []byte
 
 	buf *Buffer // the read buffer Data is in, if it is one
+
+	flow    uint64 // FlowHash of its TCP endpoints, when hasFlow
+	hasFlow bool
 }
+
+// FlowHash returns FlowHash of the packet's TCP endpoints (addresses and
+// ports) when the reader computed it already: a Source made a shard
+// (Sharder) hashes every TCP frame to tell its own from the others'.
+func (p *Packet) FlowHash() (uint64, bool) { return p.flow, p.hasFlow }
 
 // buffer is the read buffer that holds p's frame (Data) and the bytes of
 // its TCP or UDP layer; nil when they are not all in one (a frame larger

@@ -241,7 +241,11 @@ func (s *multiSource) advance(f *fileReader) {
 	if err == nil {
 		s.stats.Packets++
 		s.stats.Bytes += uint64(len(f.fr.data))
-		heap.Push(&s.h, f)
+		if len(s.files) == 1 {
+			s.h = append(s.h[:0], f) // one file: no ordering (heap.Push was 3% of a run)
+		} else {
+			heap.Push(&s.h, f)
+		}
 		return
 	}
 	if err != io.EOF {
@@ -266,7 +270,12 @@ func (s *multiSource) Next() (*Packet, error) {
 		if len(s.h) == 0 {
 			return nil, io.EOF
 		}
-		f := heap.Pop(&s.h).(*fileReader)
+		var f *fileReader
+		if len(s.files) == 1 {
+			f, s.h = s.h[0], s.h[:0]
+		} else {
+			f = heap.Pop(&s.h).(*fileReader)
+		}
 		s.last = f
 		if s.decode(f) {
 			return &s.pkt, nil
@@ -279,8 +288,11 @@ func (s *multiSource) Next() (*Packet, error) {
 func (s *multiSource) decode(f *fileReader) bool {
 	fr := &f.fr
 	d := s.dec
+	var flow uint64
+	var hasFlow bool
 	if s.shardN != 0 && s.match == nil {
-		if h, ok := d.skim(fr.link, fr.data); ok && h%s.shardN != s.shardW {
+		h, ok := d.skim(fr.link, fr.data)
+		if ok && h%s.shardN != s.shardW {
 			// Another shard's: counted as deliver would count it.
 			s.stats.TCP++
 			s.stats.Delivered++
@@ -288,13 +300,14 @@ func (s *multiSource) decode(f *fileReader) bool {
 				Num: s.stats.Delivered, Len: fr.ci.Length}
 			return true
 		}
+		flow, hasFlow = h, ok
 	}
 	d.decode(fr.link, fr.data, fr.ci, &s.stats)
 	if d.unsupported && f.warnLink(fr.link) {
 		s.warn(&FileError{File: f.name, Packet: f.frames, Offset: fr.offset,
 			Err: fmt.Errorf("link type %d (%v) is not supported; its packets are skipped", fr.link, fr.link)})
 	}
-	s.pkt = Packet{File: f.name, FileNum: f.frames, CI: fr.ci, LinkType: fr.link, Data: fr.data, buf: fr.buf}
+	s.pkt = Packet{File: f.name, FileNum: f.frames, CI: fr.ci, LinkType: fr.link, Data: fr.data, buf: fr.buf, flow: flow, hasFlow: hasFlow}
 	return d.deliver(&s.stats, s.match, &s.pkt)
 }
 

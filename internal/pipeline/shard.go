@@ -756,6 +756,9 @@ func (wk *worker) read(src capture.Source, w, n int, ropt, uopt reassembly.Optio
 // server; the session cache, the one thing connections share, keeps time
 // across them (decrypt.ShardClock).
 func flowHash(p *capture.Packet) uint64 {
+	if h, ok := p.FlowHash(); ok {
+		return h // the reader's, from its skim
+	}
 	return capture.FlowHash(p.Net.Src().Raw(), p.Net.Dst().Raw(), uint16(p.TCP.SrcPort), uint16(p.TCP.DstPort))
 }
 
