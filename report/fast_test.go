@@ -116,8 +116,8 @@ func TestHex16(t *testing.T) {
 			t.Fatalf("hex16(%d) = %q, want %q", v, got, want)
 		}
 	}
-	if n := testing.AllocsPerRun(100, func() { hexSink, hexSink = hex16(0x0303), hex16(0xfefd) }); n > 0 {
-		t.Errorf("hex16 of TLS 1.2 and DTLS 1.2 allocates (%v)", n)
+	if n := testing.AllocsPerRun(100, func() { hexSink, hexSink, hexSink = hex16(0x0303), hex16(0xfefd), hex16(0x1301) }); n > 0 {
+		t.Errorf("hex16 allocates (%v)", n)
 	}
 }
 

@@ -2,7 +2,9 @@ package report
 
 import (
 	"fmt"
+	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/ssldissect/ssldissect/parser"
 )
@@ -361,29 +363,34 @@ func appendTimeString(b []byte, t time.Time) []byte {
 // record, message and extension.
 func hex8(v uint8) string { return hex8Table[v] }
 
-// hex16 is "0x%04x", from a table for the low 256 values and those of
-// SSL/TLS (0x03xx) and DTLS (0xfexx) versions, written for every record;
-// else with one allocation.
+// hex16 is "0x%04x", a string over hex16Bytes: no allocation for any
+// value (ids of cipher suites, groups, extensions and versions are written
+// for every hello and record).
 func hex16(v uint16) string {
-	switch v >> 8 {
-	case 0:
-		return hex16Table[v]
-	case 0x03:
-		return hex16Table03[v&0xff]
-	case 0xfe:
-		return hex16TableFE[v&0xff]
-	}
-	const digits = "0123456789abcdef"
-	b := [6]byte{'0', 'x', digits[v>>12], digits[v>>8&0xf], digits[v>>4&0xf], digits[v&0xf]}
-	return string(b[:])
+	hex16Once.Do(buildHex16)
+	return unsafe.String(&hex16Bytes[int(v)*6], 6)
 }
 
-var hex8Table, hex16Table, hex16Table03, hex16TableFE = func() (a, b, c, d [256]string) {
+// hex16Bytes is "0x0000" to "0xffff" one after the other (384 KiB), built
+// on the first hex16.
+var (
+	hex16Once  sync.Once
+	hex16Bytes []byte
+)
+
+func buildHex16() {
+	const digits = "0123456789abcdef"
+	b := make([]byte, 6<<16)
+	for v := range 1 << 16 {
+		o := b[v*6 : v*6+6]
+		o[0], o[1], o[2], o[3], o[4], o[5] = '0', 'x', digits[v>>12], digits[v>>8&0xf], digits[v>>4&0xf], digits[v&0xf]
+	}
+	hex16Bytes = b
+}
+
+var hex8Table = func() (a [256]string) {
 	for i := range a {
 		a[i] = fmt.Sprintf("0x%02x", i)
-		b[i] = fmt.Sprintf("0x%04x", i)
-		c[i] = fmt.Sprintf("0x03%02x", i)
-		d[i] = fmt.Sprintf("0xfe%02x", i)
 	}
 	return
 }()
