@@ -265,9 +265,10 @@ func (a *Assembler) Add(p *capture.Packet) {
 }
 
 // ackGPStale is how much older than the connection's last packet the last
-// one gopacket saw may be before ackOnly hands pure ACKs to gopacket again:
-// its flushes close a connection by the time of the last packet it saw.
-const ackGPStale = time.Second
+// one gopacket saw may be before ackOnly hands pure ACKs to gopacket again,
+// in gpTicks (15 of 67 ms: about a second): its flushes close a
+// connection by the time of the last packet it saw.
+const ackGPStale = 15
 
 // ackOnly handles a pure ACK (no payload, no SYN, FIN or RST) of an open
 // connection without gopacket, and tells whether it did. gopacket would
@@ -304,7 +305,7 @@ func (a *Assembler) ackOnly(p *capture.Packet) bool {
 		return false
 	}
 	h := &s.half[d]
-	if !h.started || int32(tcp.Seq-(h.base+uint32(h.next))) > 0 || p.CI.Timestamp.Sub(s.gpSeen) >= ackGPStale {
+	if !h.started || int32(tcp.Seq-(h.base+uint32(h.next))) > 0 || gpTick(p.CI.Timestamp)-s.gpSeen >= ackGPStale {
 		return false
 	}
 	s.count(d, p.CI, 0)
@@ -482,7 +483,7 @@ func (a *Assembler) forget(s *stream) {
 // released.
 func (a *Assembler) unindex(s *stream) {
 	if s.indexed {
-		delete(a.byFlow, s.flow)
+		delete(a.byFlow, flowKey(s.key))
 		s.indexed = false
 	}
 }
@@ -506,9 +507,9 @@ func (a *Assembler) newStream(key ConnKey, swap bool, t time.Time, num uint64) *
 	}
 	a.stats.Connections++
 	a.pooled++
-	s := &stream{a: a, h: h, key: key, swap: swap, id: a.stats.Connections, lastSeen: t, gpSeen: t, flow: flowKey(key)}
-	if _, taken := a.byFlow[s.flow]; !taken {
-		a.byFlow[s.flow], s.indexed = s, true
+	s := &stream{a: a, h: h, key: key, swap: swap, id: a.stats.Connections, lastSeen: t, gpSeen: gpTick(t)}
+	if f := flowKey(key); a.byFlow[f] == nil {
+		a.byFlow[f], s.indexed = s, true
 	}
 	a.lists[byID].pushBack(s)
 	a.lists[recent].pushBack(s)

@@ -81,21 +81,23 @@ type stream struct {
 	key      ConnKey
 	id       uint64 // order of creation
 	lastSeen time.Time
-	gpSeen   time.Time // time of the last packet gopacket saw (Accept), which its flushes go by
-	flow     uint64    // capture.FlowHash of its endpoints, in Assembler.byFlow when indexed
-	indexed  bool
 	half     [2]half
 	wire     [2]wireCount    // by Dir
 	links    [numLists]links // on the Assembler's lists (lists.go)
 	ops      [2]int32        // first and last of its queued calls in Assembler.ops, 1-based (flushq.go)
 	isn      [2]uint32       // sequence number of each direction's SYN ...
 	rstPkt   uint64          // packet of the RST (rst): bytes of later packets are noted
-	hasISN   [2]bool         // ... when seen, to know its retransmissions once ended
-	rst      bool            // a RST was seen at the next expected sequence number (in Assembler.reset)
-	rstNoted [2]bool         // NoteDataAfterRST given, by Dir
-	swap     bool            // gopacket's client->server half is Dir1
+	// gpSeen is the time of the last packet gopacket saw (Accept), which
+	// its flushes go by, in gpTicks (2^26 ns, 67 ms; compared as int32
+	// differences, it wraps every 9 years).
+	gpSeen   int32
+	hasISN   [2]bool // ... when seen, to know its retransmissions once ended
+	rst      bool    // a RST was seen at the next expected sequence number (in Assembler.reset)
+	rstNoted [2]bool // NoteDataAfterRST given, by Dir
+	swap     bool    // gopacket's client->server half is Dir1
 	ended    bool
 	released bool      // out of gopacket's pool, in a.closed
+	indexed  bool      // in Assembler.byFlow
 	reason   EndReason // why it ended
 }
 
@@ -129,8 +131,8 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 		a.stats.Ignored++
 		return false
 	}
-	if ci.Timestamp.After(s.gpSeen) {
-		s.gpSeen = ci.Timestamp
+	if t := gpTick(ci.Timestamp); t-s.gpSeen > 0 {
+		s.gpSeen = t
 	}
 	c, _ := ac.(*pktCtx)
 	if c == nil {
@@ -205,6 +207,9 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 // wireCount is the Wire of one direction while the connection is open,
 // in 24 bytes (every open connection has two): the counts of segments
 // stop at 2^32-1.
+// gpTick is t in units of 2^26 ns (stream.gpSeen).
+func gpTick(t time.Time) int32 { return int32(t.UnixNano() >> 26) }
+
 // touch notes a packet of the connection at time t: its last packet
 // time, and its place on the lists of recent activity.
 func (s *stream) touch(t time.Time) {
