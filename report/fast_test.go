@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -106,6 +107,18 @@ func TestTimeString(t *testing.T) {
 	}
 	if timeString(time.Time{}) != "" {
 		t.Error("zero time not empty")
+	}
+	// Every day from 1970 to 10000, at a random time of day, and the
+	// edges of the years and the range.
+	r := rand.New(rand.NewChaCha8([32]byte{7}))
+	for sec := int64(-86400); sec < maxTimeSec+2*86400; sec += 86400 {
+		for _, s := range []int64{sec, sec + r.Int64N(86400), sec + 86399} {
+			tm := time.Unix(s, r.Int64N(1e9))
+			want := tm.UTC().Format("2006-01-02T15:04:05.000000Z07:00")
+			if got := string(appendTimeString(nil, tm)); got != want {
+				t.Fatalf("appendTimeString(%d) = %q, want %q", s, got, want)
+			}
+		}
 	}
 }
 

@@ -333,31 +333,57 @@ func timeString(t time.Time) string {
 
 // appendTimeString appends timeString(t) for a t that is not zero.
 func appendTimeString(b []byte, t time.Time) []byte {
-	t = t.UTC()
-	year, month, day := t.Date()
-	if year < 0 || year > 9999 {
-		return t.AppendFormat(b, "2006-01-02T15:04:05.000000Z07:00")
+	sec := t.Unix()
+	if sec < 0 || sec >= maxTimeSec {
+		return t.UTC().AppendFormat(b, "2006-01-02T15:04:05.000000Z07:00")
 	}
-	// The same layout, without Format's parsing of it: every record has a
-	// time stamp.
-	hour, minute, sec := t.Clock()
-	n := len(b)
-	b = append(b, "0000-00-00T00:00:00.000000Z"...)
-	put := func(i, v, w int) {
-		for j := n + i + w - 1; j >= n+i; j-- {
-			b[j] = byte('0' + v%10)
-			v /= 10
-		}
+	// The same layout, without Format's parsing of it and without the
+	// calendar of time.Time.Date (every record has a time stamp): the
+	// civil date of the day number (Hinnant's days_from_civil inverse,
+	// for years 1970-9999).
+	days, rem := sec/86400, int(sec%86400)
+	z := days + 719468
+	era := z / 146097
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	day := int(doy - (153*mp+2)/5 + 1)
+	month := int(mp + 3)
+	year := int(yoe + era*400)
+	if month > 12 {
+		month -= 12
+		year++
 	}
-	put(0, year, 4)
-	put(5, int(month), 2)
-	put(8, day, 2)
-	put(11, hour, 2)
-	put(14, minute, 2)
-	put(17, sec, 2)
-	put(20, t.Nanosecond()/1000, 6)
-	return b
+	us := t.Nanosecond() / 1000
+	const d2 = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+		"8081828384858687888990919293949596979899"
+	two := func(v int) (byte, byte) { return d2[2*v], d2[2*v+1] }
+	var o [27]byte
+	o[0], o[1] = two(year / 100)
+	o[2], o[3] = two(year % 100)
+	o[4] = '-'
+	o[5], o[6] = two(month)
+	o[7] = '-'
+	o[8], o[9] = two(day)
+	o[10] = 'T'
+	o[11], o[12] = two(rem / 3600)
+	o[13] = ':'
+	o[14], o[15] = two(rem / 60 % 60)
+	o[16] = ':'
+	o[17], o[18] = two(rem % 60)
+	o[19] = '.'
+	o[20], o[21] = two(us / 10000)
+	o[22], o[23] = two(us / 100 % 100)
+	o[24], o[25] = two(us % 100)
+	o[26] = 'Z'
+	return append(b, o[:]...)
 }
+
+// maxTimeSec is 10000-01-01T00:00:00Z: appendTimeString writes the years
+// before it by hand.
+const maxTimeSec = 253402300800
 
 // hex8 is "0x%02x": from a table, as code points are written for every
 // record, message and extension.
