@@ -180,6 +180,7 @@ func summary(packets, bytes uint64, res pipeline.Result, warnings *warnings, beg
 		GapBytes:              rs.MissingBytes,
 		DroppedByCaps:         rs.CapGaps + rs.PendingOverflow,
 		RetransmissionsDiffer: rs.Mismatches,
+		OverlapsUnchecked:     rs.OverlapsUnchecked,
 		NonIPPackets:          cs.NonIP,
 		NonTCPPackets:         cs.NonTCP,
 		FilteredPackets:       cs.Filtered,
