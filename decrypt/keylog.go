@@ -91,6 +91,9 @@ type KeyLog struct {
 	mu      sync.RWMutex
 	secrets map[string]*keyEntry // label + "\x00" + client random -> its values
 	n       int                  // values held
+	// held is n, also read without the lock: lookups in an empty KeyLog
+	// (a run without keys, on every worker) take no lock.
+	held atomic.Int64
 	// labels are the labels logged per client random (or RSA prefix), for
 	// Labels.
 	labels  map[string][]string
@@ -499,6 +502,7 @@ func (k *KeyLog) store(sl *slabs, label string, first []byte, firstName string, 
 		e.vals, e.counted = sl.list(secret), !neverLookedUp[label]
 		k.secrets[key] = e
 		k.n++
+		k.held.Store(int64(k.n))
 		random := key[len(label)+1:]
 		if l, ok := k.labels[random]; ok {
 			k.labels[random] = append(l, label)
@@ -525,6 +529,7 @@ func (k *KeyLog) store(sl *slabs, label string, first []byte, firstName string, 
 	if len(vals) < MaxAlternatives {
 		vals = append(vals, nil)
 		k.n++
+		k.held.Store(int64(k.n))
 	}
 	copy(vals[1:], vals)
 	vals[0] = secret
@@ -538,6 +543,9 @@ func (k *KeyLog) store(sl *slabs, label string, first []byte, firstName string, 
 // Lookup returns a copy of the secret logged under label for a client
 // random (for LabelRSA, use LookupRSA).
 func (k *KeyLog) Lookup(label string, clientRandom []byte) ([]byte, bool) {
+	if k.held.Load() == 0 {
+		return nil, false
+	}
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	var kb [keyLogKeyRoom]byte
@@ -555,6 +563,9 @@ func (k *KeyLog) Lookup(label string, clientRandom []byte) ([]byte, bool) {
 // key log disagreed with itself (ErrConflictingSecret), for the caller
 // to try each.
 func (k *KeyLog) LookupAll(label string, clientRandom []byte) [][]byte {
+	if k.held.Load() == 0 {
+		return [][]byte{}
+	}
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	var kb [keyLogKeyRoom]byte
@@ -644,8 +655,4 @@ func (e *keyEntry) markUsed() {
 }
 
 // Len returns the number of secrets held (each alternative counts).
-func (k *KeyLog) Len() int {
-	k.mu.RLock()
-	defer k.mu.RUnlock()
-	return k.n
-}
+func (k *KeyLog) Len() int { return int(k.held.Load()) }
