@@ -2,6 +2,7 @@ package reassembly
 
 import (
 	"bytes"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -80,7 +81,8 @@ func (f *fuzzChecker) Note(n Note) {
 func (f *fuzzChecker) End(EndReason, time.Time) { f.ended++ }
 
 // FuzzReorder sends a stream cut into segments, shuffled, some sent twice
-// or overlapping, some lost, across sequence numbers that may wrap, to a
+// or overlapping, some lost, with pure ACKs of both directions between
+// them, across sequence numbers that may wrap, to a
 // handler that consumes arbitrary amounts. Every delivered byte must be the
 // stream's, at its offset, attributed to a packet that carried it; gaps must
 // be reported exactly where bytes are missing; End must come once. The
@@ -143,8 +145,26 @@ func FuzzReorder(f *testing.F) {
 			a.Add(mkPacket(num, p, cliAddr, srvAddr))
 		}
 		send(tp{flags: "S", seq: isn}, 0)
-		for _, s := range sent {
+		ack := func(from, to netip.AddrPort, seq uint32) {
+			num++
+			a.Add(mkPacket(num, tp{flags: "A", seq: seq}, from, to))
+		}
+		for i, s := range sent {
 			send(tp{flags: "A", seq: isn + 1 + uint32(s.off), data: string(want[s.off : s.off+s.n])}, s.off)
+			// Pure ACKs, on a pattern of the segments (so that the
+			// corpus's inputs mean what they did): the receiver's
+			// (a direction with no payload), and the sender's at the end
+			// of this segment (ahead of the next expected byte while
+			// bytes are missing, else at it or behind), which Add counts
+			// without gopacket when it can (ackOnly).
+			switch (i*7 + s.off) % 5 {
+			case 0:
+				ack(srvAddr, cliAddr, 7777)
+			case 1:
+				ack(cliAddr, srvAddr, isn+1+uint32(s.off+s.n))
+			case 2:
+				ack(cliAddr, srvAddr, isn+1+uint32(s.off))
+			}
 		}
 		a.FlushAll(t0.Add(time.Hour))
 
