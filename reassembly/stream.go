@@ -204,9 +204,6 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, gdir gpr.TCPFl
 	return true
 }
 
-// wireCount is the Wire of one direction while the connection is open,
-// in 24 bytes (every open connection has two): the counts of segments
-// stop at 2^32-1.
 // gpTick is t in units of 2^26 ns (stream.gpSeen).
 func gpTick(t time.Time) int32 { return int32(t.UnixNano() >> 26) }
 
@@ -232,6 +229,9 @@ func (s *stream) count(d Dir, ci gopacket.CaptureInfo, payload int) {
 	w.payload += uint64(payload)
 }
 
+// wireCount is the Wire of one direction while the connection is open,
+// in 24 bytes (every open connection has two): the counts of segments
+// stop at 2^32-1.
 type wireCount struct {
 	packets, retransmissions uint32
 	bytes, payload           uint64
