@@ -187,16 +187,22 @@ func (k *KeyLog) Load(r io.Reader, name string) (added int, errs []error) {
 	var sl slabs
 	lr := &io.LimitedReader{R: r, N: limit + 1}
 	br := bufio.NewReaderSize(lr, 4096)
-	// The lines are stored under the lock, taken for loadBatch lines at a
-	// time: lookups of a followed key log wait at most that long.
+	// The lines are stored under the lock, taken for up to loadBatch
+	// lines at a time, and let go whenever the next line is not wholly
+	// buffered: lookups never wait for a read (of a pipe, say).
 	k.mu.Lock()
 	defer func() { k.mu.Unlock() }()
 	for lineNo := 1; ; lineNo++ {
-		if lineNo%loadBatch == 0 {
+		var line []byte
+		var tooLong bool
+		var err error
+		if lineNo%loadBatch == 0 || !lineBuffered(br) {
 			k.mu.Unlock()
+			line, tooLong, err = readLine(br)
 			k.mu.Lock()
+		} else {
+			line, tooLong, err = readLine(br)
 		}
-		line, tooLong, err := readLine(br)
 		if len(line) > 0 || tooLong {
 			if tooLong {
 				errs = append(errs, &LineError{name, lineNo, fmt.Errorf("%w: longer than %d bytes", ErrKeyLogSyntax, maxKeyLogLine)})
@@ -223,6 +229,13 @@ func (k *KeyLog) Load(r io.Reader, name string) (added int, errs []error) {
 
 // loadBatch is how many lines Load stores between two takings of the lock.
 const loadBatch = 512
+
+// lineBuffered tells whether br holds a whole line, which readLine then
+// returns without reading.
+func lineBuffered(br *bufio.Reader) bool {
+	b, _ := br.Peek(br.Buffered())
+	return bytes.IndexByte(b, '\n') >= 0
+}
 
 // readLine returns the next line without its end (\n or \r\n). A line
 // longer than maxKeyLogLine is consumed and reported as tooLong. A line

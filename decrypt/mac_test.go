@@ -6,10 +6,12 @@ import (
 	"crypto/hkdf"
 	"crypto/hmac"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/cryptobyte"
 )
@@ -225,5 +227,42 @@ func TestSplitFields(t *testing.T) {
 				t.Fatalf("%q: field %d %q, want %q", b, i, got[i], want[i])
 			}
 		}
+	}
+}
+
+// TestKeyLogLoadDoesNotHoldLockOnRead: while Load waits for more of a key
+// log (a pipe whose writer has not written the rest), the lines it has
+// stored are found and lookups do not wait.
+func TestKeyLogLoadDoesNotHoldLockOnRead(t *testing.T) {
+	pr, pw := io.Pipe()
+	var k KeyLog
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		k.Load(pr, "pipe")
+	}()
+	random := bytes.Repeat([]byte{0xab}, 32)
+	line := fmt.Sprintf("CLIENT_RANDOM %x %x\n", random, bytes.Repeat([]byte{1}, 48))
+	if _, err := pw.Write([]byte(line)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		found := make(chan bool, 1)
+		go func() { _, ok := k.Lookup(LabelClientRandom, random); found <- ok }()
+		select {
+		case ok := <-found:
+			if ok {
+				pw.Close()
+				<-done
+				return
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatal("Lookup waited while Load was reading")
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the line written was never stored")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
