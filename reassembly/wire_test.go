@@ -18,15 +18,21 @@ func (w *wireRecorder) Wire(f [2]Wire) {
 	w.ended = len(w.log) > 0 && w.log[len(w.log)-1][0] == 'E'
 }
 
+// wireAssembler is an Assembler whose connections are wireRecorders,
+// appended to *got as they are made.
+func wireAssembler(got *[]*wireRecorder) *Assembler {
+	return New(func(key ConnKey, _ time.Time, _ uint64) Handler {
+		w := &wireRecorder{recorder: recorder{key: key}}
+		*got = append(*got, w)
+		return w
+	}, Options{})
+}
+
 // wireRun feeds ps to one connection and returns its recorder.
 func wireRun(t *testing.T, ps ...tp) *wireRecorder {
 	t.Helper()
 	var got []*wireRecorder
-	a := New(func(key ConnKey, _ time.Time, _ uint64) Handler {
-		w := &wireRecorder{recorder: recorder{key: key}}
-		got = append(got, w)
-		return w
-	}, Options{})
+	a := wireAssembler(&got)
 	for i, p := range ps {
 		from, to := cliAddr, srvAddr
 		if p.dir == Dir1 {
@@ -104,11 +110,7 @@ func TestPureACKs(t *testing.T) {
 	const c, s = cliISN + 1, srvISN + 1
 	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
 	var got []*wireRecorder
-	a := New(func(key ConnKey, _ time.Time, _ uint64) Handler {
-		w := &wireRecorder{recorder: recorder{key: key}}
-		got = append(got, w)
-		return w
-	}, Options{})
+	a := wireAssembler(&got)
 	ps := []tp{
 		{dir: Dir1, flags: "A", seq: s, at: ms(1)},                   // mid-stream: Dir0 is this direction; not started: gopacket
 		{dir: Dir1, flags: "A", seq: s, at: ms(2)},                   // counted here (1)

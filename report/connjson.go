@@ -106,14 +106,7 @@ func appendConnectionJSON(b []byte, c *Connection) ([]byte, error) {
 	if c.Alerts == nil {
 		b = append(b, "null"...)
 	} else {
-		b = append(b, '[')
-		for i := range c.Alerts {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendAlertJSON(b, &c.Alerts[i])
-		}
-		b = append(b, ']')
+		b = appendAlertsJSON(b, c.Alerts)
 	}
 	b = append(b, `,"gaps":`...)
 	b = strconv.AppendInt(b, int64(c.Gaps), 10)
@@ -121,14 +114,7 @@ func appendConnectionJSON(b []byte, c *Connection) ([]byte, error) {
 	if c.Notes == nil {
 		b = append(b, "null"...)
 	} else {
-		b = append(b, '[')
-		for i := range c.Notes {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendNoteJSON(b, &c.Notes[i])
-		}
-		b = append(b, ']')
+		b = appendNotesJSON(b, c.Notes)
 	}
 	if t := c.TCP; t != nil {
 		b = append(b, `,"tcp":{"packets":`...)

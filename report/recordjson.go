@@ -149,66 +149,21 @@ func appendRecordJSON(b []byte, r *Record) ([]byte, error) {
 	return append(b, "}\n"...), nil
 }
 
-// appendAlertsJSON appends alerts as encoding/json writes the list (the
-// fields in order, the omitempty ones left out when empty).
-func appendAlertsJSON(b []byte, alerts []Alert) []byte {
-	b = append(b, '[')
-	for i := range alerts {
-		a := &alerts[i]
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '{')
-		if a.Dir != "" {
-			b = append(b, `"dir":`...)
-			b = appendStringNoHTML(b, a.Dir)
-			b = append(b, ',')
-		}
-		b = append(b, `"level":`...)
-		b = appendStringNoHTML(b, a.Level)
-		if a.LevelID != "" {
-			b = append(b, `,"level_id":`...)
-			b = appendStringNoHTML(b, a.LevelID)
-		}
-		b = append(b, `,"description":`...)
-		b = appendStringNoHTML(b, a.Description)
-		if a.DescriptionID != "" {
-			b = append(b, `,"description_id":`...)
-			b = appendStringNoHTML(b, a.DescriptionID)
-		}
-		if a.Encrypted {
-			b = append(b, `,"encrypted":true`...)
-		}
-		b = append(b, '}')
-	}
-	return append(b, ']')
-}
+// appendAlertsJSON appends alerts as encoding/json writes the list
+// (appendAlertJSON, as for a connection's).
+func appendAlertsJSON(b []byte, alerts []Alert) []byte { return appendList(b, alerts, appendAlertJSON) }
 
 // appendNotesJSON appends notes as encoding/json writes the list.
-func appendNotesJSON(b []byte, notes []Note) []byte {
+func appendNotesJSON(b []byte, notes []Note) []byte { return appendList(b, notes, appendNoteJSON) }
+
+// appendList appends l as a JSON list, each element by one.
+func appendList[T any](b []byte, l []T, one func([]byte, *T) []byte) []byte {
 	b = append(b, '[')
-	for i := range notes {
-		n := &notes[i]
+	for i := range l {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, `{"code":`...)
-		b = appendStringNoHTML(b, n.Code)
-		if n.Dir != "" {
-			b = append(b, `,"dir":`...)
-			b = appendStringNoHTML(b, n.Dir)
-		}
-		if n.Offset != 0 {
-			b = append(b, `,"offset":`...)
-			b = strconv.AppendUint(b, n.Offset, 10)
-		}
-		if n.Packet != 0 {
-			b = append(b, `,"packet":`...)
-			b = strconv.AppendUint(b, n.Packet, 10)
-		}
-		b = append(b, `,"detail":`...)
-		b = appendStringNoHTML(b, n.Detail)
-		b = append(b, '}')
+		b = one(b, &l[i])
 	}
 	return append(b, ']')
 }

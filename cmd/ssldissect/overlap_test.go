@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
-	"strings"
 	"testing"
 )
 
@@ -44,17 +42,8 @@ func TestSummaryOverlaps(t *testing.T) {
 	changed := func(b []byte) []byte { c := bytes.Clone(b); c[seg/2] ^= 1; return c }
 	add((n-1)*seg, changed(stream[(n-1)*seg:])) // the last segment, in the ring: compared
 	add(0, changed(stream[:seg]))               // the first, 10 KB back: gone from the ring
-	path := pcapFile(t, frames...)
-	var out, errb bytes.Buffer
-	if err := run([]string{"--format", "json", path}, nil, &out, &errb); err != nil {
-		t.Fatalf("%v: %s", err, errb.String())
-	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	var s map[string]any
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s); err != nil {
-		t.Fatal(err)
-	}
+	s := jsonSummary(t, pcapFile(t, frames...))
 	if s["retransmissions_differ"] != 1.0 || s["overlaps_unchecked"] != 1.0 || s["tls_connections"] != 1.0 {
-		t.Errorf("summary %v, want 1 retransmission that differs, 1 overlap unchecked, 1 TLS connection", lines[len(lines)-1])
+		t.Errorf("summary %v, want 1 retransmission that differs, 1 overlap unchecked, 1 TLS connection", s)
 	}
 }

@@ -76,6 +76,22 @@ func ipv4(proto byte, id uint16, moreFragments bool, fragOffset8 uint16, payload
 	return append(h, payload...)
 }
 
+// jsonSummary runs dissect --format json on path and returns its summary
+// line, decoded.
+func jsonSummary(t *testing.T, path string) map[string]any {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if err := run([]string{"--format", "json", path}, nil, &out, &errb); err != nil {
+		t.Fatalf("%v: %s", err, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var s map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // TestSummarySkipped: what the capture layer could not pass on is in the
 // summary, in JSON and in the text footer (issue 10 point 5): a frame whose
 // IPv4 header is cut short (a decode error, and so not IP either), a non-IP
@@ -90,15 +106,7 @@ func TestSummarySkipped(t *testing.T) {
 		ether(0x0800, ipv4(17, 2, false, 1, udp[8:])), // last fragment
 	}
 	path := pcapFile(t, frames...)
-	var out, errb bytes.Buffer
-	if err := run([]string{"--format", "json", path}, nil, &out, &errb); err != nil {
-		t.Fatalf("%v: %s", err, errb.String())
-	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	var s map[string]any
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s); err != nil {
-		t.Fatal(err)
-	}
+	s := jsonSummary(t, path)
 	want := map[string]float64{"packets": 5, "decode_errors": 1, "non_ip_packets": 2, "ip_fragments": 2, "fragments_reassembled": 1, "fragments_dropped": 0}
 	for k, v := range want {
 		if s[k] != v {
@@ -108,7 +116,7 @@ func TestSummarySkipped(t *testing.T) {
 	if s["non_tcp_packets"].(float64) < 2 {
 		t.Errorf("non_tcp_packets %v: the UDP datagram and the rebuilt one carry no TCP", s["non_tcp_packets"])
 	}
-	out.Reset()
+	var out, errb bytes.Buffer
 	if err := run([]string{path}, nil, &out, &errb); err != nil {
 		t.Fatal(err)
 	}
