@@ -551,6 +551,13 @@ func (s *stream) segments(sg gpr.ScatterGather, h *half, n int, ac gpr.Assembler
 	}
 	segs := s.a.segs[:0]
 	defer func() { s.a.segs = segs }()
+	if s.a.mode == modeAdd && h.ahead == 0 && fallback != nil {
+		// Nothing of this direction was buffered out of order: the bytes
+		// are the packet's being added (the in-order common case), one
+		// chunk, without asking gopacket.
+		segs = append(segs, Segment{Offset: 0, Time: fallback.ci.Timestamp, Packet: fallback.num})
+		return segs
+	}
 	if sg.Stats().Chunks <= 1 {
 		if c := at(0); c != nil {
 			segs = append(segs, Segment{Offset: 0, Time: c.ci.Timestamp, Packet: c.num})
