@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ssldissect/ssldissect/internal/testenv"
 )
 
 // TestSystemPEMLikeSystemCertPool: the roots NewSystem indexes are those of
@@ -48,6 +50,10 @@ func TestSystemRootsAll(t *testing.T) {
 	if pool, err := x509.SystemCertPool(); err == nil {
 		//lint:ignore SA1019 the subjects of a pool made from files are listed
 		want = pool.Subjects()
+	}
+	if len(want) == 0 {
+		// With no roots the index and the pool agree on nothing at all.
+		testenv.Unavailable(t, "roots", "the system pool is empty: install ca-certificates")
 	}
 	ix := newRootIndex(systemPEM)
 	n, parsed := ix.size()

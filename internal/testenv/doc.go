@@ -13,7 +13,8 @@
 //
 // The oracle names are those of Oracles: the tools by the name looked up
 // on $PATH, and "conformance", "root", "netns" (a network namespace and a
-// veth pair can be made) and "socket" (the kernel hands out a socket).
+// veth pair can be made), "socket" (the kernel hands out a socket) and
+// "roots" (the system's CA certificates are installed).
 // An unknown name, in SSLDISSECT_REQUIRE or in a call, fails the test:
 // a typo must not turn a requirement off.
 //

@@ -28,6 +28,7 @@ var Oracles = []string{
 	"netns", // network namespaces and veth pairs can be made
 	"openssl",
 	"root",   // the tests run as root
+	"roots",  // the system's CA certificates (ca-certificates): x509.SystemCertPool is not empty
 	"socket", // the kernel hands out an AF_INET socket
 	"sysctl", // procps
 	"tcpdump",
@@ -48,7 +49,7 @@ func probe(oracle string) (ok bool, why string) {
 	case "conformance":
 		dir, why := ConformanceDir()
 		return dir != "", why
-	case "netns", "socket":
+	case "netns", "socket", "roots":
 		panic("testenv: " + oracle + " cannot be probed: call Unavailable where the test fails to get it")
 	}
 	if _, err := exec.LookPath(oracle); err != nil {
