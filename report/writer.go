@@ -433,7 +433,18 @@ func (w *Writer) markIn(b []byte, key string, id uint64) {
 func (w *Writer) markAt(pos int, s []byte, key string, id uint64) {
 	i := 0
 	if key != "" {
-		i = bytes.Index(s, []byte(key))
+		// In a JSON line the key ("conn", "id") comes second, right after
+		// the type: looked for there first, not searched across the line
+		// (bytes.Index was 2.6% of the handshakes capture).
+		i = -1
+		if len(s) > 9 && string(s[:9]) == `{"type":"` {
+			if c := bytes.IndexByte(s[9:], ','); c >= 0 && bytes.HasPrefix(s[9+c+1:], []byte(key)) {
+				i = 9 + c + 1
+			}
+		}
+		if i < 0 {
+			i = bytes.Index(s, []byte(key))
+		}
 		if i < 0 {
 			w.setErr(fmt.Errorf("report: internal error: no %s in a line written by a worker", key))
 			return
