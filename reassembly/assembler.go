@@ -119,9 +119,9 @@ type Stats struct {
 	RSTs            uint64 // connections that saw a RST at the next expected sequence number
 	DataAfterRST    uint64 // bytes delivered from packets after such a RST (NoteDataAfterRST)
 	RSTPayload      uint64 // bytes carried by such RSTs, not delivered
-	// Overlaps that could not be compared, their earlier bytes gone (out of
-	// the direction's ring, or it had none), and directions given no ring
-	// (maxRings).
+	// Overlaps that could not be compared wholly, some or all of their
+	// earlier bytes gone (out of the direction's ring, or it had none), and
+	// directions given no ring (maxRings).
 	OverlapsUnchecked uint64
 	RingsRefused      uint64
 	PendingOverflow   uint64 // times a handler left more than MaxPendingBytes

@@ -56,8 +56,10 @@
 // the overlapping bytes still in the ring are compared byte by byte, and
 // no payload byte is hashed. A difference is a NoteRetransmissionMismatch
 // when the earlier segment is wholly covered, a NoteOverlapMismatch when
-// partly. Overlaps with older segments, or with bytes gone from the ring,
-// are not checked (Stats.OverlapsUnchecked); a direction given no ring
+// partly. An overlap with bytes gone from the ring is checked for the rest
+// only, or not at all, and counted (Stats.OverlapsUnchecked); one with a
+// segment older than those 16 is neither checked nor counted as such (it
+// is a retransmission, Stats.Retransmissions). A direction given no ring
 // (maxRings in use) hashes each remembered segment on arrival and compares
 // whole retransmissions by hash. Like Zeek's reassembler, which compares a
 // retransmission only with the bytes it still holds, this checks the

@@ -405,8 +405,11 @@ func (s *stream) checkOverlap(d Dir, h *half, c *pktCtx, payload []byte, diff in
 		var same bool
 		if from := r.at + uint64(lo-rel); h.ring != nil && from+uint64(hi-lo) > oldest {
 			if skip := int64(max(oldest, from) - from); skip > 0 {
-				lo += skip // its first bytes are gone from the ring
+				// Its first bytes are gone from the ring: the rest is
+				// compared, and the overlap counted as not wholly checked.
+				lo += skip
 				from += uint64(skip)
+				s.a.stats.OverlapsUnchecked++
 			}
 			same = h.ringEqual(from, payload[lo:hi])
 		} else if h.ring == nil && whole {

@@ -267,8 +267,9 @@ type Summary struct {
 	// reassembly's pending bytes).
 	EvictedConnections    uint64 `json:"evicted_connections"`
 	RetransmissionsDiffer uint64 `json:"retransmissions_differ"`
-	// Overlapping segments that could not be compared with the earlier
-	// ones, those bytes gone from the direction's ring of its last 8 KiB.
+	// Overlapping segments that could not be compared wholly with the
+	// earlier ones, some of those bytes gone from the direction's ring of
+	// its last 8 KiB.
 	OverlapsUnchecked uint64 `json:"overlaps_unchecked"`
 	// What the capture layer did not pass on, and why (capture.Stats):
 	// frames that are not IP, IP frames without TCP, frames the filter
